@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+# Both create .venv if it is missing and (re)install only when pyproject.toml changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# The CPU build of PyTorch. A GPU user runs `make TORCH=torch run` (or installs the CUDA
+# build of their choice into .venv first); any torch>=2.4 satisfies the project.
+TORCH  ?= torch==2.13.0
+PRESET ?= xor_mlp
+
+.PHONY: run test train bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(PY) -m playground.launch $(PRESET)
+
+train: $(STAMP)
+	@$(PY) -m playground train $(PRESET)
+
+test: $(STAMP)
+	@$(PY) -m pytest
+
+bench: $(STAMP)
+	@$(PY) benchmarks/trainer_overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

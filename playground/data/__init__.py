@@ -1,0 +1,12 @@
+"""Offline data sets: generated or bundled, never downloaded.
+
+Importing this package registers every data set in `DATASETS` (in display order):
+2-D points, regression, images, sequences.
+"""
+from playground.data.base import DATASETS, DataSetType, Dataset, make_dataset
+from playground.data import toy2d, regression, images, sequences  # noqa: F401  (registers sets)
+from playground.data.images import DIGITS_PATH, load_digits_arrays
+from playground.data.transforms import augment, corrupt
+
+__all__ = ["DATASETS", "DataSetType", "Dataset", "make_dataset", "augment", "corrupt",
+           "DIGITS_PATH", "load_digits_arrays"]

@@ -1,0 +1,155 @@
+"""What a Trainer tells the world: plain dataclasses holding numbers and numpy arrays.
+
+Events never hold tensors, so they cross threads safely and a GUI can draw them while the
+model trains on. The GUI worker coalesces them; the CLI prints some; tests read them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class LossEvent:
+    """Training losses of the steps since the last LossEvent (read back in one go, so a GPU
+    is not synchronised every step)."""
+
+    steps: np.ndarray   # int64 (n,)
+    losses: np.ndarray  # float64 (n,), the batch loss including every penalty term
+    epoch: int
+    lr: float
+
+
+@dataclass
+class EpochEvent:
+    """Metrics at the end of an epoch."""
+
+    epoch: int
+    step: int
+    train_loss: float
+    val_loss: float
+    train_accuracy: float | None  # classifiers only
+    val_accuracy: float | None
+    lr: float
+    seconds: float  # wall time since training started
+
+
+@dataclass
+class LayerProbe:
+    """One layer's health at a probe step."""
+
+    node_id: str
+    layer_type: str
+    update_ratio: float | None  # ||ΔW|| / ||W|| since the previous probe step's update (~1e-3 is healthy)
+    grad_norm: float | None     # ||∂L/∂W|| of the last step
+    weight_norm: float | None
+    hist_counts: np.ndarray     # activation histogram counts (bins,)
+    hist_edges: np.ndarray      # (bins + 1,)
+    act_mean: float
+    act_std: float
+    dead_fraction: float | None  # ReLU-family outputs: fraction of units that are 0 for every probe input
+
+
+@dataclass
+class ProbeEvent:
+    step: int
+    epoch: int
+    layers: list[LayerProbe]
+
+
+@dataclass
+class FeatureMapEvent:
+    """Feature maps of every conv-shaped node for one probe image, and the first conv's filters."""
+
+    step: int
+    image: np.ndarray                 # (C, H, W) the probe input
+    label: int | None
+    maps: dict[str, np.ndarray]       # node id -> (C, H, W)
+    filters: np.ndarray | None        # first conv layer's weights (C_out, C_in, k, k)
+    filters_node: str = ""
+
+
+@dataclass
+class ReconstructionEvent:
+    """Autoencoder probes: inputs beside reconstructions, and the latent code of validation samples."""
+
+    step: int
+    inputs: np.ndarray          # (n, *input_shape) as fed (corrupted for a denoising AE)
+    targets: np.ndarray         # (n, *input_shape) the clean inputs
+    outputs: np.ndarray         # (n, *input_shape) reconstructions
+    codes: np.ndarray | None    # (m, D) code-node outputs of validation samples
+    code_labels: np.ndarray | None  # (m,) their labels, for colouring
+    latent_walk: np.ndarray | None = None  # VAE: (k, *input_shape) decoded along a line in latent space
+
+
+@dataclass
+class BoundaryEvent:
+    """2-D inputs: the model's prediction on a grid over the data (decision regions)."""
+
+    step: int
+    xs: np.ndarray      # (W,) grid x coordinates, in the data's (standardized) units
+    ys: np.ndarray      # (H,)
+    values: np.ndarray  # (H, W): P(class 1) for 2 classes, else the predicted class index
+    n_classes: int
+    points: np.ndarray  # (n, 2) training points shown over it
+    labels: np.ndarray  # (n,)
+
+
+@dataclass
+class CurveEvent:
+    """1-D regression: the fitted curve over the data."""
+
+    step: int
+    xs: np.ndarray     # (M,)
+    ys: np.ndarray     # (M,) prediction
+    data_x: np.ndarray
+    data_y: np.ndarray
+
+
+@dataclass
+class ConfusionEvent:
+    epoch: int
+    matrix: np.ndarray  # (C, C) rows = true class, columns = predicted, validation split
+    class_names: list[str]
+
+
+@dataclass
+class PerceptronEvent:
+    """The perceptron rule's progress and the convergence theorem's bound (R/γ)²."""
+
+    epoch: int
+    mistakes: int              # mistakes during this epoch
+    total_mistakes: int
+    radius: float              # R: the largest input norm
+    margin: float | None       # γ: the data's margin, when it is separable (None otherwise)
+    bound: float | None        # (R/γ)², the most mistakes the theorem allows
+    separable: bool
+    message: str
+
+
+@dataclass
+class ProblemEvent:
+    """Training hit something it cannot go on with; the run pauses, the model and curves stay."""
+
+    kind: str             # "non_finite" | "error"
+    step: int
+    epoch: int
+    node_id: str          # first layer affected ("" when unknown)
+    message: str          # what happened, in plain words
+    advice: str = ""      # what to try
+
+
+@dataclass
+class FinishedEvent:
+    """Training ended: `reason` is finished, stopped, early_stopping or problem."""
+
+    reason: str
+    step: int
+    epoch: int
+    message: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+Event = (LossEvent | EpochEvent | ProbeEvent | FeatureMapEvent | ReconstructionEvent | BoundaryEvent
+         | CurveEvent | ConfusionEvent | PerceptronEvent | ProblemEvent | FinishedEvent)

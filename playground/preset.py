@@ -1,0 +1,244 @@
+"""Presets: the JSON files people keep. Load validates every field, old versions migrate
+forward, saving is atomic, and nothing in a preset can run code."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Callable
+
+from playground.files import FileProblem, atomic_write
+from playground.params import Problem, ProblemList, check_params
+from playground.spec import (
+    TRAINING_PARAMS, DataSpec, Expectation, ModelSpec, Node, Preset, TrainSpec)
+
+FORMAT = "nn-playground-preset"
+VERSION = 1
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+
+class PresetError(ProblemList):
+    """A preset that cannot be used; lists every problem with the path of the bad field."""
+
+
+# ---------------------------------------------------------------- migration
+
+def _from_v0(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 0 was a hand-writable chain: `"layers": [{"type": ..., "params": ...}, ...]`.
+    It becomes nodes wired one after another, laid out top to bottom."""
+    out = {k: v for k, v in doc.items() if k != "layers"}
+    layers = doc.get("layers")
+    if not isinstance(layers, list):
+        raise PresetError([Problem("layers", "a version 0 preset needs a list of layers")], "bad preset")
+    nodes = []
+    prev = None
+    for k, layer in enumerate(layers):
+        if not isinstance(layer, dict):
+            raise PresetError([Problem(f"layers[{k}]", "must be an object")], "bad preset")
+        nid = layer.get("id") or f"{str(layer.get('type', 'node')).lower()}{k}"
+        nodes.append({"id": nid, "type": layer.get("type"), "params": layer.get("params", {}),
+                      "inputs": [prev] if prev else [], "pos": [0.0, 90.0 * k]})
+        prev = nid
+    out["model"] = {"nodes": nodes, "output": ""}
+    out["version"] = 1
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _from_v0}
+"""MIGRATIONS[v] turns a version-v document into version v+1."""
+
+
+def migrate(doc: dict[str, Any]) -> dict[str, Any]:
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise PresetError([Problem("version", f"must be an integer, got {version!r}")], "bad preset")
+    if version > VERSION:
+        raise PresetError([Problem("version", f"this preset was written by a newer NN Playground "
+                                               f"(format version {version}); this one reads up to {VERSION}")],
+                          "cannot open preset")
+    if version < 0:
+        raise PresetError([Problem("version", f"must be >= 0, got {version}")], "bad preset")
+    while doc["version"] < VERSION:
+        doc = MIGRATIONS[doc["version"]](doc)
+    return doc
+
+
+# ---------------------------------------------------------------- validation
+
+def _type_problem(value: Any, kind: type | tuple[type, ...], path: str, what: str) -> list[Problem]:
+    if isinstance(value, bool) and kind is not bool:
+        return [Problem(path, f"must be {what}, got {value!r}")]
+    return [] if isinstance(value, kind) else [Problem(path, f"must be {what}, got {_short(value)}")]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_nodes(model: Any) -> list[Problem]:
+    if not isinstance(model, dict):
+        return [Problem("model", "must be an object with a list of nodes")]
+    problems = _type_problem(model.get("output", ""), str, "model.output", "a node id (text)")
+    nodes = model.get("nodes")
+    if not isinstance(nodes, list):
+        return problems + [Problem("model.nodes", f"must be a list of nodes, got {_short(nodes)}")]
+    from playground.layers import CATALOGUE
+    for k, n in enumerate(nodes):
+        path = f"model.nodes[{k}]"
+        if not isinstance(n, dict):
+            problems.append(Problem(path, "must be an object"))
+            continue
+        unknown = set(n) - {"id", "type", "params", "inputs", "pos"}
+        if unknown:
+            problems.append(Problem(path, f"unknown fields: {', '.join(sorted(map(str, unknown)))}"))
+        problems += _type_problem(n.get("id"), str, f"{path}.id", "text")
+        t = n.get("type")
+        if not isinstance(t, str) or t not in CATALOGUE:
+            problems.append(Problem(f"{path}.type", f"unknown layer type {_short(t)} "
+                                                    f"(known: {', '.join(CATALOGUE)})"))
+        params = n.get("params", {})
+        if not isinstance(params, dict):
+            problems.append(Problem(f"{path}.params", "must be an object"))
+        elif isinstance(t, str) and t in CATALOGUE:
+            problems += [Problem(p, m) for p, m in check_params(CATALOGUE[t].params, params, f"{path}.params")]
+        inputs = n.get("inputs", [])
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            problems.append(Problem(f"{path}.inputs", "must be a list of node ids"))
+        pos = n.get("pos", [0, 0])
+        if (not isinstance(pos, list) or len(pos) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                           for v in pos)):
+            problems.append(Problem(f"{path}.pos", "must be [x, y] with two finite numbers"))
+    return problems
+
+
+def _check_graph(model: ModelSpec) -> list[Problem]:
+    from playground.shapes import analyze
+    report = analyze(model)
+    index = {n.id: k for k, n in enumerate(model.nodes)}
+    problems = [Problem("model", e) for e in report.graph_errors]
+    problems += [Problem(f"model.nodes[{index[nid]}]", msg) for nid, msg in report.node_errors.items()]
+    return problems
+
+
+def _check_data(data: Any) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem("data", "must be an object with a data set name and its params")]
+    from playground.data import DATASETS
+    name = data.get("name")
+    if not isinstance(name, str) or name not in DATASETS:
+        return [Problem("data.name", f"unknown data set {_short(name)} (known: {', '.join(DATASETS)})")]
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        return [Problem("data.params", "must be an object")]
+    return [Problem(p, m) for p, m in check_params(DATASETS[name].params, params, "data.params")]
+
+
+def _check_expect(expect: Any) -> list[Problem]:
+    if not isinstance(expect, list):
+        return [Problem("expect", "must be a list of {metric, op, value}")]
+    problems = []
+    for k, e in enumerate(expect):
+        path = f"expect[{k}]"
+        if not isinstance(e, dict) or not isinstance(e.get("metric"), str) or e.get("op") not in (">=", "<="):
+            problems.append(Problem(path, 'must be {"metric": name, "op": ">=" or "<=", "value": number or metric}'))
+        elif isinstance(e.get("value"), bool) or not isinstance(e.get("value"), (int, float, str)):
+            problems.append(Problem(f"{path}.value", "must be a number or a metric name"))
+    return problems
+
+
+def preset_from_dict(doc: Any) -> Preset:
+    """Validate a decoded JSON document and make a Preset, or raise PresetError with every problem."""
+    if not isinstance(doc, dict):
+        raise PresetError([Problem("", f"a preset is a JSON object, got {type(doc).__name__}")], "bad preset")
+    if doc.get("format") != FORMAT:
+        raise PresetError([Problem("format", f"must be {FORMAT!r}, got {_short(doc.get('format'))}: "
+                                             "this is not an NN Playground preset")], "bad preset")
+    doc = migrate(dict(doc))
+    problems: list[Problem] = []
+    problems += _type_problem(doc.get("name"), str, "name", "text")
+    problems += _type_problem(doc.get("description", ""), str, "description", "text")
+    problems += _check_nodes(doc.get("model"))
+    problems += _check_data(doc.get("data"))
+    training = doc.get("training", {})
+    if not isinstance(training, dict):
+        problems.append(Problem("training", "must be an object of settings"))
+    else:
+        problems += [Problem(p, m) for p, m in check_params(TRAINING_PARAMS, training, "training")]
+    problems += _check_expect(doc.get("expect", []))
+    if problems:
+        raise PresetError(problems, "bad preset")
+    model = ModelSpec.from_dict(doc["model"])
+    problems = _check_graph(model)
+    if problems:
+        raise PresetError(problems, "bad preset")
+    return Preset(
+        name=doc["name"], description=doc.get("description", ""), model=model,
+        data=DataSpec.from_dict(doc["data"]), training=TrainSpec.from_dict(training),
+        expect=[Expectation(e["metric"], e["op"], e["value"]) for e in doc.get("expect", [])],
+    )
+
+
+def preset_to_dict(preset: Preset) -> dict[str, Any]:
+    """The JSON document; training settings are written in full so a file says what it does."""
+    return {
+        "format": FORMAT, "version": VERSION, "name": preset.name, "description": preset.description,
+        "model": preset.model.to_dict(), "data": preset.data.to_dict(),
+        "training": preset.training.to_dict(),
+        "expect": [{"metric": e.metric, "op": e.op, "value": e.value} for e in preset.expect],
+    }
+
+
+def preset_to_json(preset: Preset) -> str:
+    return json.dumps(preset_to_dict(preset), indent=2, ensure_ascii=False) + "\n"
+
+
+def preset_from_json(text: str, source: str = "preset") -> Preset:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PresetError([Problem("", f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}")],
+                          f"cannot read {source}") from None
+    return preset_from_dict(doc)
+
+
+def load_preset(path: str | Path) -> Preset:
+    """Read and validate a preset file; every failure is a PresetError or FileProblem with a clear message."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileProblem(f"no such preset file: {p}") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{p} is a folder, not a preset file") from None
+    except UnicodeDecodeError:
+        raise PresetError([Problem("", "not a text file")], f"cannot read {p}") from None
+    except OSError as e:
+        raise FileProblem(f"cannot read {p}: {e.strerror or e}") from None
+    try:
+        return preset_from_json(text, str(p))
+    except PresetError as e:
+        e.what = f"{p.name}: {e.what}"
+        raise
+
+
+def save_preset(preset: Preset, path: str | Path) -> Path:
+    """Write atomically (temp file, fsync, rename): a crash or full disk never truncates the old file."""
+    return atomic_write(path, preset_to_json(preset).encode("utf-8"))
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.json"))
+
+
+def resolve_preset(name_or_path: str) -> Preset:
+    """A preset from a file path, or a built-in by name (`xor_mlp`)."""
+    p = Path(name_or_path)
+    if p.suffix == ".json" or p.exists():
+        return load_preset(p)
+    builtin = PRESETS_DIR / f"{name_or_path}.json"
+    if builtin.exists():
+        return load_preset(builtin)
+    raise FileProblem(f"no preset file or built-in preset named {name_or_path!r} "
+                      f"(built-ins: {', '.join(builtin_names())})")

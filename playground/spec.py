@@ -1,0 +1,250 @@
+"""The spec: a network, its data and its training settings as plain data.
+
+This is the single source of truth. The builder edits it, presets serialize it, the engine
+builds a torch module from it and the exporters read it; nothing else keeps a copy of the
+architecture. Everything here is JSON-shaped (str, numbers, bools, lists, dicts).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from playground.params import Param
+
+NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass
+class Node:
+    """One layer on the canvas: what it is, how it is set, what feeds it and where it sits."""
+
+    id: str
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    pos: tuple[float, float] = (0.0, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "params": copy.deepcopy(self.params),
+                "inputs": list(self.inputs), "pos": [float(self.pos[0]), float(self.pos[1])]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Node":
+        pos = d.get("pos", (0.0, 0.0))
+        return cls(id=d["id"], type=d["type"], params=copy.deepcopy(d.get("params", {})),
+                   inputs=list(d.get("inputs", [])), pos=(float(pos[0]), float(pos[1])))
+
+
+@dataclass
+class ModelSpec:
+    """A network: a DAG of nodes, and which node's output is the network's output.
+
+    `output` may be empty when exactly one node feeds nothing: that node is the output.
+    """
+
+    nodes: list[Node] = field(default_factory=list)
+    output: str = ""
+
+    def node(self, node_id: str) -> Node:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def ids(self) -> list[str]:
+        return [n.id for n in self.nodes]
+
+    def consumers(self, node_id: str) -> list[str]:
+        return [n.id for n in self.nodes if node_id in n.inputs]
+
+    def sinks(self) -> list[str]:
+        fed = {i for n in self.nodes for i in n.inputs}
+        return [n.id for n in self.nodes if n.id not in fed]
+
+    def output_id(self) -> str:
+        """The output node: the declared one, else the only node that feeds nothing."""
+        if self.output:
+            return self.output
+        sinks = self.sinks()
+        return sinks[0] if len(sinks) == 1 else ""
+
+    def fresh_id(self, stem: str) -> str:
+        """An unused id such as `conv3` for a new node of a type named `Conv2d`."""
+        base = re.sub(r"[^a-z0-9_]", "", stem.lower()) or "node"
+        if not base[0].isalpha():
+            base = "n" + base
+        taken = set(self.ids())
+        k = 1
+        while f"{base}{k}" in taken:
+            k += 1
+        return f"{base}{k}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"nodes": [n.to_dict() for n in self.nodes], "output": self.output}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ModelSpec":
+        return cls(nodes=[Node.from_dict(n) for n in d.get("nodes", [])], output=d.get("output", ""))
+
+    @classmethod
+    def chain(cls, *layers: tuple[str, dict[str, Any]], spacing: float = 90.0) -> "ModelSpec":
+        """A plain chain of layers, laid out top to bottom; handy for tests and presets."""
+        spec = cls()
+        prev: str | None = None
+        for k, (type_name, params) in enumerate(layers):
+            nid = spec.fresh_id(type_name)
+            spec.nodes.append(Node(nid, type_name, dict(params), [prev] if prev else [], (0.0, k * spacing)))
+            prev = nid
+        return spec
+
+
+@dataclass
+class DataSpec:
+    """Which data set, with which parameters (the data set's own declared Params)."""
+
+    name: str = "xor"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "params": copy.deepcopy(self.params)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DataSpec":
+        return cls(name=d["name"], params=copy.deepcopy(d.get("params", {})))
+
+
+def setting(default: Any, kind: str, help: str, **kw: Any) -> Any:
+    """A training setting: a dataclass field whose metadata declares its Param."""
+    return field(default=default, metadata={"param": Param("", kind, default, help, **kw)})
+
+
+LOSSES = ("cross_entropy", "bce", "mse", "l1", "hinge")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "warmup")
+
+
+@dataclass
+class TrainSpec:
+    """Training settings. `HOT_SETTINGS` may change while a Trainer runs; the rest rebuild."""
+
+    mode: str = setting("gradient", "choice", "gradient: backprop with an optimizer; perceptron: "
+                        "the rule θ ← θ + y·x on each mistake (single Linear + Sign only)",
+                        choices=("gradient", "perceptron"))
+    loss: str = setting("cross_entropy", "choice", "What the network minimises: cross-entropy for "
+                        "classes, MSE/L1 for values, hinge for ±1 margins", choices=LOSSES)
+    target: str = setting("label", "choice", "label: predict the data set's target; input: "
+                          "reconstruct the (clean) input, as an autoencoder does",
+                          choices=("label", "input"))
+    optimizer: str = setting("adam", "choice", "How gradients become updates", choices=OPTIMIZERS)
+    lr: float = setting(1e-3, "float", "Learning rate η: the step size (Adam ~1e-3, SGD ~0.01-0.1)",
+                        minimum=1e-7, maximum=100.0, log_scale=True)
+    momentum: float = setting(0.9, "float", "Momentum ρ: how much of the last update carries on "
+                              "(SGD+Momentum, Nesterov, RMSProp)", minimum=0.0, maximum=0.999)
+    beta1: float = setting(0.9, "float", "Adam β1: decay of the running mean of gradients",
+                           minimum=0.0, maximum=0.9999)
+    beta2: float = setting(0.999, "float", "Adam β2 / RMSProp α: decay of the running mean of "
+                           "squared gradients", minimum=0.0, maximum=0.99999)
+    weight_decay: float = setting(0.0, "float", "Decoupled weight decay (AdamW); for a loss-side "
+                                  "penalty use L2", minimum=0.0, maximum=1.0)
+    schedule: str = setting("constant", "choice", "Learning-rate decay over training",
+                            choices=SCHEDULES)
+    step_size: int = setting(10, "int", "Step schedule: epochs between decays", minimum=1, maximum=100000)
+    gamma: float = setting(0.5, "float", "Step/exponential schedule: factor per decay",
+                           minimum=0.0, maximum=1.0)
+    decay: float = setting(0.01, "float", "Inverse-time schedule: η_t = η / (1 + decay·t), t in steps",
+                           minimum=0.0, maximum=100.0)
+    warmup_steps: int = setting(100, "int", "Warm-up schedule: steps of linear ramp from 0 to η",
+                                minimum=0, maximum=10_000_000)
+    min_lr: float = setting(0.0, "float", "Cosine schedule: the learning rate at the end",
+                            minimum=0.0, maximum=100.0)
+    batch_size: int = setting(64, "int", "Examples per step (mini-batch SGD)", minimum=1, maximum=65536)
+    epochs: int = setting(20, "int", "Passes over the training split", minimum=1, maximum=100000)
+    seed: int = setting(0, "int", "Seed for init, shuffling and dropout: same seed, same numbers on CPU",
+                        minimum=0, maximum=2**31 - 1)
+    device: str = setting("auto", "str", "auto (CUDA, then MPS, then CPU), or a torch device name")
+    grad_clip: float = setting(0.0, "float", "Clip the global gradient norm to this (0: off); "
+                               "the cure for exploding gradients", minimum=0.0, maximum=1e6)
+    l1: float = setting(0.0, "float", "L1 penalty λ1·Σ|w| on weights (sparse weights)",
+                        minimum=0.0, maximum=10.0)
+    l2: float = setting(0.0, "float", "L2 penalty λ2·Σw² on weights (weight decay); L1 and L2 "
+                        "together are the elastic net", minimum=0.0, maximum=10.0)
+    max_norm: float = setting(0.0, "float", "Max-norm constraint: rescale each unit's incoming "
+                              "weights to norm ≤ c after every step (0: off)", minimum=0.0, maximum=1e3)
+    code_node: str = setting("", "str", "The autoencoder's code (bottleneck) node: sparse and "
+                             "contractive penalties and the latent plot use it")
+    sparsity: str = setting("none", "choice", "Sparse-code penalty on the code node: L1 of the "
+                            "activations, or KL(ρ‖ρ̂) to a target mean activation ρ",
+                            choices=("none", "l1", "kl"))
+    sparsity_weight: float = setting(1e-3, "float", "Strength of the sparse-code penalty",
+                                     minimum=0.0, maximum=100.0)
+    sparsity_target: float = setting(0.05, "float", "ρ: the target mean activation for the KL "
+                                     "sparsity penalty", minimum=1e-4, maximum=0.9999)
+    contractive: float = setting(0.0, "float", "Contractive penalty λ‖J_f(x)‖²_F on the code's "
+                                 "Jacobian (0: off)", minimum=0.0, maximum=100.0)
+    kl_weight: float = setting(1.0, "float", "β: weight of the VAE's KL term (1 is the plain VAE)",
+                               minimum=0.0, maximum=100.0)
+    early_stopping: int = setting(0, "int", "Stop after this many epochs without a better "
+                                  "validation loss and restore the best weights (0: off)",
+                                  minimum=0, maximum=100000)
+    probe_every: int = setting(50, "int", "Steps between probes (ratios, histograms, maps); "
+                               "probes cost nothing in between", minimum=1, maximum=1_000_000)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TrainSpec":
+        return cls(**d)
+
+
+def _training_params() -> tuple[Param, ...]:
+    out = []
+    for f in fields(TrainSpec):
+        p: Param = f.metadata["param"]
+        out.append(Param(f.name, p.kind, p.default, p.help, p.minimum, p.maximum, p.choices, p.log_scale))
+    return tuple(out)
+
+
+TRAINING_PARAMS: tuple[Param, ...] = _training_params()
+"""The declared training settings: the GUI's editors and preset validation read these."""
+
+HOT_SETTINGS = frozenset({
+    "lr", "momentum", "beta1", "beta2", "weight_decay", "batch_size", "grad_clip", "l1", "l2",
+    "max_norm", "sparsity_weight", "sparsity_target", "contractive", "kl_weight", "probe_every",
+    "epochs", "early_stopping",
+})
+"""Settings that take effect at the next step of a running Trainer (no rebuild)."""
+
+
+@dataclass
+class Expectation:
+    """What a preset promises, checked by its tests: `metric` `op` `value` (a number or a metric)."""
+
+    metric: str
+    op: str  # ">=" or "<="
+    value: float | str
+
+    def holds(self, summary: dict[str, Any]) -> bool:
+        actual = summary[self.metric]
+        bound = summary[self.value] if isinstance(self.value, str) else self.value
+        return actual >= bound if self.op == ">=" else actual <= bound
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value}"
+
+
+@dataclass
+class Preset:
+    """A whole experiment: network, data and training, with a description of what it shows."""
+
+    name: str
+    description: str
+    model: ModelSpec
+    data: DataSpec
+    training: TrainSpec
+    expect: list[Expectation] = field(default_factory=list)
+
+    def copy(self) -> "Preset":
+        return copy.deepcopy(self)

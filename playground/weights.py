@@ -1,0 +1,81 @@
+"""Model files: safetensors with the preset inside, and safe reading of state_dict files.
+
+Nothing here unpickles: safetensors holds only tensors and text, and a `.pt` state_dict is
+read with `torch.load(weights_only=True)`, which refuses anything but tensors and plain
+containers. A file a person was sent can never run code.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from playground.files import FileProblem, atomic_write
+from playground.preset import preset_from_dict, preset_to_dict
+from playground.spec import Preset
+
+WEIGHTS_FORMAT = "nn-playground-weights"
+
+
+def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], preset: Preset,
+                 trained: bool = True, extra: dict[str, str] | None = None) -> Path:
+    """Write weights and the preset (as JSON metadata) to one safetensors file, atomically."""
+    from safetensors.torch import save_file
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()}
+    meta = {"format": WEIGHTS_FORMAT, "preset": json.dumps(preset_to_dict(preset)),
+            "trained": "true" if trained else "false", **(extra or {})}
+    return atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta))
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The text metadata of a safetensors file, or FileProblem if it is not one."""
+    from safetensors import safe_open
+    p = _existing(path)
+    try:
+        with safe_open(str(p), framework="pt") as f:
+            return dict(f.metadata() or {})
+    except Exception as e:  # safetensors raises its own error types for foreign bytes
+        raise FileProblem(f"{p.name} is not a safetensors file ({_first_line(e)}); "
+                          "NN Playground only opens model files it can read without running code") from None
+
+
+def load_weights(path: str | Path) -> tuple[Preset, dict[str, torch.Tensor], dict[str, str]]:
+    """The embedded preset, the state_dict and the metadata of a playground safetensors file."""
+    from safetensors.torch import load_file
+    p = _existing(path)
+    meta = read_metadata(p)
+    if meta.get("format") != WEIGHTS_FORMAT or "preset" not in meta:
+        raise FileProblem(f"{p.name} is a safetensors file without an NN Playground preset inside; "
+                          "export it from the playground, or open it as a plain state_dict")
+    try:
+        doc = json.loads(meta["preset"])
+    except json.JSONDecodeError as e:
+        raise FileProblem(f"{p.name}: the embedded preset is not valid JSON ({e.msg})") from None
+    preset = preset_from_dict(doc)
+    return preset, load_file(str(p)), meta
+
+
+def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
+    """A plain PyTorch state_dict file, read with weights_only=True (pickled code is refused)."""
+    p = _existing(path)
+    try:
+        obj = torch.load(str(p), map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise FileProblem(f"{p.name} was refused: it is not a plain tensor file that can be read "
+                          f"without running code ({_first_line(e)})") from None
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise FileProblem(f"{p.name} does not hold a state_dict (a mapping of names to tensors)")
+    return obj
+
+
+def _existing(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise FileProblem(f"no such model file: {p}")
+    return p
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
