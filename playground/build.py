@@ -30,6 +30,7 @@ class GraphModel(nn.Module):
             self.add_module(nid, CATALOGUE[node.type].make(in_shapes, report.params[nid]))
             self.plan.append((nid, tuple(node.inputs)))
         self.shapes = dict(report.shapes)
+        self.has_sampling = any(isinstance(m, Sampling) for m in self.children())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         values = {self.input_id: x}

@@ -2,9 +2,11 @@
 
 `augment` makes each training batch a little different (regularization by data);
 `corrupt` damages inputs for a denoising autoencoder, which then learns to restore them.
-Both return a new tensor and leave their input untouched.
+Neither changes its input in place; with everything switched off they return it as is.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 
@@ -12,7 +14,7 @@ from playground.data.base import AUGMENT_FLIP, AUGMENT_NOISE, AUGMENT_SHIFT, COR
     CORRUPTION_AMOUNT
 
 
-def _get(params: dict, name: str, default: object) -> object:
+def _get(params: dict, name: str, default: Any) -> Any:
     return params.get(name, default)
 
 

@@ -1,0 +1,82 @@
+"""How much does the Trainer (events, probes, epoch metrics) cost against a bare PyTorch loop?
+
+For `digits_mlp` and `digits_cnn`: the same model, data, batches and optimizer are trained by a
+bare loop (forward, cross-entropy, backward, step) and by the Trainer with its default probe
+settings, alternating, a few rounds each; the best steps/s of each is compared. Prints one line
+per preset and, last, `ratio=R` with R the lower of the two ratios (Trainer / bare).
+
+    python benchmarks/trainer_overhead.py [--rounds 3] [--epochs 4] [--threads 1]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from playground.build import build_model  # noqa: E402
+from playground.optim import make_optimizer  # noqa: E402
+from playground.preset import resolve_preset  # noqa: E402
+from playground.trainer import Trainer  # noqa: E402
+
+
+def bare_steps_per_s(trainer: Trainer, epochs: int) -> float:
+    """The loop a person would write by hand, on the Trainer's own tensors."""
+    ts = trainer.ts
+    model = build_model(trainer.preset.model, seed=ts.seed).to(trainer.device)
+    opt = make_optimizer(model.parameters(), ts)
+    x, y = trainer.x_train, trainer.y_train
+    gen = torch.Generator().manual_seed(0)
+    steps = 0
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=gen).split(ts.batch_size):
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            steps += 1
+    float(loss)  # wait for the device
+    return steps / (time.perf_counter() - start)
+
+
+def trainer_steps_per_s(name: str, epochs: int) -> float:
+    preset = resolve_preset(name)
+    preset.training.epochs = epochs
+    events = []
+    trainer = Trainer(preset, on_event=events.append)
+    start = time.perf_counter()
+    trainer.run()
+    return trainer.step_count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    ratios = []
+    for name in ("digits_mlp", "digits_cnn"):
+        reference = Trainer(resolve_preset(name))
+        bare, ours = [], []
+        bare_steps_per_s(reference, 1)  # warm-up
+        trainer_steps_per_s(name, 1)
+        for _ in range(args.rounds):
+            bare.append(bare_steps_per_s(reference, args.epochs))
+            ours.append(trainer_steps_per_s(name, args.epochs))
+        ratio = max(ours) / max(bare)
+        ratios.append(ratio)
+        print(f"{name}: bare {max(bare):.0f} steps/s, trainer {max(ours):.0f} steps/s, ratio {ratio:.3f} "
+              f"(device {reference.device}, {args.threads} thread(s), best of {args.rounds})", flush=True)
+    print(f"ratio={min(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    main()

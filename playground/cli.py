@@ -1,0 +1,176 @@
+"""The command line: `playground train|presets|validate|export|load|gui`.
+
+Every bad input (missing file, bad JSON, invalid spec, impossible shapes) ends in one clear
+line on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+EXIT_BAD_INPUT = 2
+
+
+def _err(message: str) -> int:
+    print(f"playground: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (a line per epoch when stderr is not a terminal)."""
+
+    def __init__(self, total_steps: int, epochs: int, stream=sys.stderr) -> None:
+        self.total, self.epochs, self.stream = max(1, total_steps), epochs, stream
+        self.tty = stream.isatty()
+        self.start = time.perf_counter()
+        self.last_draw = 0.0
+        self.text = ""
+
+    def __call__(self, event) -> None:
+        from playground.events import EpochEvent, LossEvent, PerceptronEvent, ProblemEvent
+        if isinstance(event, LossEvent) and self.tty and len(event.steps):
+            now = time.perf_counter()
+            if now - self.last_draw > 0.1:
+                self.last_draw = now
+                self._draw(int(event.steps[-1]) + 1, f"loss {event.losses[-1]:.4f}")
+        elif isinstance(event, EpochEvent):
+            acc = f" val_acc {event.val_accuracy:.3f}" if event.val_accuracy is not None else ""
+            self.text = f"epoch {event.epoch}/{self.epochs} val_loss {event.val_loss:.4f}{acc}"
+            if self.tty:
+                self._draw(event.step, self.text)
+            else:
+                print(self.text, file=self.stream, flush=True)
+        elif isinstance(event, PerceptronEvent) and not self.tty:
+            print(f"  {event.mistakes} mistakes this epoch; {event.message}", file=self.stream)
+        elif isinstance(event, ProblemEvent):
+            self._end()
+            print(f"problem: {event.message}\n  what to try: {event.advice}" if event.advice
+                  else f"problem: {event.message}", file=self.stream)
+
+    def _draw(self, step: int, text: str) -> None:
+        frac = min(1.0, step / self.total)
+        bar = "#" * int(frac * 30)
+        elapsed = time.perf_counter() - self.start
+        rate = step / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - step) / rate if rate > 0 else 0.0
+        self.stream.write(f"\r[{bar:<30}] {frac:5.1%} {rate:7.0f} steps/s eta {eta:4.0f}s  {text:<45}")
+        self.stream.flush()
+
+    def _end(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from playground.preset import resolve_preset
+    from playground.runs import train_run
+    from playground.trainer import Trainer
+
+    preset = resolve_preset(args.preset)
+    out = Path(args.out) if args.out else Path("runs") / f"{preset.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    epochs = args.epochs or preset.training.epochs
+    # The bar needs the step count; a throwaway Trainer would build everything twice, so estimate
+    # from the data split instead (the bar is only a display).
+    bar = ProgressBar(0, epochs)
+
+    def on_event(event) -> None:
+        bar(event)
+
+    def start_bar(trainer: Trainer) -> None:
+        bar.total = trainer.total_steps
+
+    result = train_run(preset, out, epochs=args.epochs, seed=args.seed, device=args.device,
+                       on_event=on_event, on_start=start_bar)
+    bar._end()
+    s = result.summary
+    parts = [f"{s['preset']}: {s['finish_reason']} after {s['epochs']} epochs ({s['seconds']:.1f}s on {s['device']})"]
+    for key in ("test_accuracy", "test_loss", "test_mse", "pca_mse", "mistakes", "mistake_bound"):
+        if s.get(key) is not None:
+            parts.append(f"{key} {s[key]:.4g}" if isinstance(s[key], float) else f"{key} {s[key]}")
+    print("; ".join(parts) + f" -> {out}")
+    return 0 if s["finish_reason"] != "problem" else 1
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from playground.preset import PRESETS_DIR, builtin_names, load_preset
+    for name in builtin_names():
+        p = load_preset(PRESETS_DIR / f"{name}.json")
+        first = p.description.split(". ")[0].rstrip(".")
+        print(f"{name:<26} {first}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from playground.params import ProblemList
+    from playground.preset import resolve_preset
+    from playground.trainer import Trainer
+    preset = resolve_preset(args.preset)
+    try:
+        Trainer(preset, device="cpu")  # builds the data and the model: every check a run makes
+    except ProblemList as e:
+        print(f"{args.preset}: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{args.preset}: valid ({len(preset.model.nodes)} nodes, data '{preset.data.name}')")
+    return 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from playground.launch import launch
+    return launch(getattr(args, "preset", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playground", description="NN Playground: build, train and "
+                                     "look inside neural networks. With no command, opens the app.")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("train", help="train a preset (file or built-in name) with a progress bar")
+    p.add_argument("preset")
+    p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
+    p.add_argument("--seed", type=int, help="override the preset's seed")
+    p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--out", help="run folder (default runs/NAME-TIME)")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("presets", help="list the built-in presets")
+    p.set_defaults(func=cmd_presets)
+    p = sub.add_parser("validate", help="check a preset: exit 0, or 2 with every problem and its path")
+    p.add_argument("preset")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("gui", help="open the desktop app (optionally on a preset)")
+    p.add_argument("preset", nargs="?")
+    p.set_defaults(func=cmd_gui)
+    try:
+        from playground.export.commands import register
+    except ImportError:
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from playground.files import FileProblem
+    from playground.params import ProblemList
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.func, args.preset = cmd_gui, None
+    try:
+        return args.func(args)
+    except ProblemList as e:
+        return _err(str(e).replace("\n", " "))
+    except FileProblem as e:
+        return _err(str(e))
+    except (ValueError, OSError) as e:
+        return _err(str(e))
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

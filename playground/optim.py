@@ -1,0 +1,72 @@
+"""Optimizers and learning-rate schedules, both driven by the TrainSpec.
+
+The schedule is a pure function of the step, so a learning rate changed while training runs
+(a "hot" setting) simply becomes the new η the schedule scales.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import torch
+
+from playground.spec import TrainSpec
+
+
+def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch.optim.Optimizer:
+    params = list(params)
+    o = ts.optimizer
+    if o == "sgd":
+        return torch.optim.SGD(params, lr=ts.lr)
+    if o == "momentum":
+        return torch.optim.SGD(params, lr=ts.lr, momentum=ts.momentum)
+    if o == "nesterov":
+        return torch.optim.SGD(params, lr=ts.lr, momentum=ts.momentum, nesterov=True)
+    if o == "adagrad":
+        return torch.optim.Adagrad(params, lr=ts.lr)
+    if o == "rmsprop":
+        return torch.optim.RMSprop(params, lr=ts.lr, alpha=ts.beta2, momentum=0.0)
+    if o == "adam":
+        return torch.optim.Adam(params, lr=ts.lr, betas=(ts.beta1, ts.beta2))
+    if o == "adamw":
+        return torch.optim.AdamW(params, lr=ts.lr, betas=(ts.beta1, ts.beta2), weight_decay=ts.weight_decay)
+    raise ValueError(f"unknown optimizer {o!r}")
+
+
+def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) -> None:
+    """Push the current settings into the optimizer (momentum, betas, decay) and set η."""
+    for g in opt.param_groups:
+        g["lr"] = lr
+        if "momentum" in g and ts.optimizer in ("momentum", "nesterov"):
+            g["momentum"] = ts.momentum
+        if "betas" in g:
+            g["betas"] = (ts.beta1, ts.beta2)
+        if "alpha" in g:
+            g["alpha"] = ts.beta2
+        if ts.optimizer == "adamw":
+            g["weight_decay"] = ts.weight_decay
+
+
+def scheduled_lr(ts: TrainSpec, step: int, steps_per_epoch: int, total_steps: int) -> float:
+    """η at a (0-based) step under the schedule.
+
+    step: η·γ^⌊epoch/step_size⌋; exponential: η·γ^epoch (fractional epochs, smooth);
+    inverse_time: η/(1 + decay·t); cosine: from η down to min_lr over the whole run;
+    warmup: linear from η/warmup_steps up to η, then constant.
+    """
+    s = ts.schedule
+    epoch = step / max(1, steps_per_epoch)
+    if s == "constant":
+        return ts.lr
+    if s == "step":
+        return ts.lr * ts.gamma ** (int(epoch) // ts.step_size)
+    if s == "exponential":
+        return ts.lr * ts.gamma ** epoch
+    if s == "inverse_time":
+        return ts.lr / (1.0 + ts.decay * step)
+    if s == "cosine":
+        t = min(1.0, step / max(1, total_steps))
+        return ts.min_lr + (ts.lr - ts.min_lr) * 0.5 * (1 + math.cos(math.pi * t))
+    if s == "warmup":
+        return ts.lr * min(1.0, (step + 1) / max(1, ts.warmup_steps))
+    raise ValueError(f"unknown schedule {s!r}")

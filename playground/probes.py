@@ -1,0 +1,145 @@
+"""Probes: what the panels show about the inside of a network.
+
+They run only at probe steps. Weights are snapshotted just before a probe step's update (for
+the update/weight ratio ||ΔW||/||W||), and activations come from one no-grad forward pass over
+a fixed probe batch — no hooks fire on ordinary steps, so probes cost nothing in between.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.build import GraphModel
+from playground.events import LayerProbe
+
+HIST_BINS = 30
+HIST_VALUES = 16384
+"""A histogram is drawn from at most this many values (an even stride through the layer's outputs)."""
+PASS_THROUGH = frozenset({"Flatten", "Reshape", "Identity", "Dropout"})
+"""Layers whose probe-time outputs are their inputs' values again: no histogram of their own."""
+DEAD_TYPES = frozenset({"ReLU"})
+"""Layer types whose units can die (output exactly 0 for every input)."""
+
+
+def weights_of(module: nn.Module) -> list[torch.Tensor]:
+    """A layer's weight matrices/kernels (dim ≥ 2), the W of ||ΔW||/||W||."""
+    return [p for p in module.parameters() if p.dim() >= 2]
+
+
+def snapshot(model: GraphModel) -> dict[str, list[torch.Tensor]]:
+    """Copies of each weighted layer's weights, taken just before a probe step's update."""
+    out = {}
+    for nid, _ in model.plan:
+        ws = weights_of(getattr(model, nid))
+        if ws:
+            out[nid] = [w.detach().clone() for w in ws]
+    return out
+
+
+def _norm(ts: list[torch.Tensor]) -> torch.Tensor:
+    return torch.sqrt(sum(t.pow(2).sum() for t in ts))
+
+
+@torch.no_grad()
+def layer_stats(model: GraphModel, before: dict[str, list[torch.Tensor]]) -> dict[str, tuple[float, float, float]]:
+    """Per weighted layer: (update_ratio, grad_norm, weight_norm) for the step just taken.
+
+    All norms are computed on the device and read back together, in one transfer.
+    """
+    ids, rows = [], []
+    for nid, old in before.items():
+        ws = weights_of(getattr(model, nid))
+        w_norm = _norm(ws)
+        d_norm = _norm([w.detach() - o for w, o in zip(ws, old)])
+        grads = [w.grad for w in ws if w.grad is not None]
+        g_norm = _norm(grads) if grads else torch.zeros((), device=w_norm.device)
+        ids.append(nid)
+        rows.append(torch.stack([d_norm / w_norm.clamp_min(1e-12), g_norm, w_norm]))
+    if not rows:
+        return {}
+    values = torch.stack(rows).double().cpu().numpy()
+    return {nid: (float(r[0]), float(r[1]), float(r[2])) for nid, r in zip(ids, values)}
+
+
+def histogram(values: torch.Tensor, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Counts and edges of a tensor's values, plus their mean and std."""
+    v = values.detach().reshape(-1)
+    if v.numel() > HIST_VALUES:
+        v = v[:: v.numel() // HIST_VALUES]
+    v = v.float().cpu()
+    v = v[torch.isfinite(v)]
+    if v.numel() == 0:
+        return np.zeros(bins), np.linspace(0, 1, bins + 1), float("nan"), float("nan")
+    lo, hi = float(v.min()), float(v.max())
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts = torch.histc(v, bins=bins, min=lo, max=hi).numpy()
+    return counts, np.linspace(lo, hi, bins + 1), float(v.mean()), float(v.std()) if v.numel() > 1 else 0.0
+
+
+def dead_fraction(out: torch.Tensor) -> float:
+    """Fraction of units that output 0 for every probe input (dead ReLUs)."""
+    flat = out.detach().reshape(out.shape[0], -1)
+    return float((flat <= 0).all(dim=0).float().mean())
+
+
+def layer_probes(model: GraphModel, node_types: dict[str, str], values: dict[str, torch.Tensor],
+                 stats: dict[str, tuple[float, float, float]]) -> list[LayerProbe]:
+    """One LayerProbe per node (in DAG order), from a forward_all over the probe batch."""
+    probes = []
+    for nid, _ in model.plan:
+        if node_types[nid] in PASS_THROUGH:
+            continue
+        out = values[nid]
+        counts, edges, mean, std = histogram(out)
+        ratio, grad, weight = stats.get(nid, (None, None, None))
+        probes.append(LayerProbe(
+            node_id=nid, layer_type=node_types[nid], update_ratio=ratio, grad_norm=grad,
+            weight_norm=weight, hist_counts=counts, hist_edges=edges, act_mean=mean, act_std=std,
+            dead_fraction=dead_fraction(out) if node_types[nid] in DEAD_TYPES else None))
+    return probes
+
+
+def first_non_finite(model: GraphModel, values: dict[str, torch.Tensor] | None = None) -> str:
+    """The first node, in DAG order, whose weights, gradients or outputs are not finite."""
+    for nid, _ in model.plan:
+        module = getattr(model, nid)
+        for p in module.parameters():
+            if not torch.isfinite(p).all() or (p.grad is not None and not torch.isfinite(p.grad).all()):
+                return nid
+        if values is not None and nid in values and not torch.isfinite(values[nid]).all():
+            return nid
+    return ""
+
+
+EXPLODED = 1e8
+
+
+def first_exploded(model: GraphModel, values: dict[str, torch.Tensor]) -> str:
+    """The first node whose outputs are finite but huge (> 1e8): the loss overflowed downstream."""
+    for nid, _ in model.plan:
+        v = values.get(nid)
+        if v is not None and v.numel() and float(v.detach().abs().max()) > EXPLODED:
+            return nid
+    return ""
+
+
+def decision_grid(points: np.ndarray, size: int = 60, pad: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid axes over the points' box (padded), and the (size², 2) grid points."""
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    span = np.maximum(hi - lo, 1e-3)
+    lo, hi = lo - pad * span, hi + pad * span
+    xs = np.linspace(lo[0], hi[0], size, dtype=np.float32)
+    ys = np.linspace(lo[1], hi[1], size, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+def pca_project(codes: np.ndarray, k: int = 2) -> np.ndarray:
+    """The first k principal-component coordinates of codes (for a latent scatter of D > 2)."""
+    c = codes - codes.mean(axis=0, keepdims=True)
+    if c.shape[1] <= k:
+        return c
+    _, _, vt = np.linalg.svd(c, full_matrices=False)
+    return c @ vt[:k].T

@@ -1,0 +1,537 @@
+"""The Trainer: plain Python that trains a preset and reports what happens inside.
+
+The CLI, the tests, the benchmarks and the GUI's worker all drive this one class. It owns the
+model while it trains and talks only through events (numpy, never tensors). Control is
+cooperative: `pause`, `resume`, `stop`, `request_step` and `set_setting` only set flags or
+queue values, which the training loop reads at the start of each step.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from playground import losses, probes
+from playground.build import GraphModel, build_model, check_buildable
+from playground.data import Dataset, augment, corrupt, make_dataset
+from playground.events import (
+    EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent, ProblemEvent)
+from playground.optim import apply_hyperparameters, make_optimizer, scheduled_lr
+from playground.params import Problem, ProblemList
+from playground.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
+from playground.visual_probes import VisualProbes
+
+EVAL_CHUNK = 1024
+PROBE_BATCH = 128
+
+
+def resolve_device(name: str) -> torch.device:
+    """auto: CUDA, then MPS, then CPU; otherwise the named device, checked to exist."""
+    if name in ("", "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise ProblemList([Problem("training.device", f"{name!r} is not a device name (try auto, cpu, cuda, cuda:1, mps)")],
+                          "cannot train") from None
+    if dev.type == "cuda" and (not torch.cuda.is_available() or (dev.index or 0) >= torch.cuda.device_count()):
+        raise ProblemList([Problem("training.device", f"{name} is not available on this machine")], "cannot train")
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ProblemList([Problem("training.device", "mps is not available on this machine")], "cannot train")
+    return dev
+
+
+def check_fit(preset: Preset, data: Dataset, model: GraphModel) -> list[Problem]:
+    """Does this network fit this data set and loss? Problems name the field to change."""
+    problems = []
+    index = {n.id: k for k, n in enumerate(preset.model.nodes)}
+    in_shape = model.shapes[model.input_id]
+    if tuple(in_shape) != tuple(data.input_shape):
+        problems.append(Problem(f"model.nodes[{index[model.input_id]}].params.shape",
+                                f"Input shape {in_shape} does not match data set '{data.name}', "
+                                f"whose samples are {tuple(data.input_shape)}"))
+    out_shape = model.shapes[model.output_id]
+    ts = preset.training
+    where = f"model.nodes[{index[model.output_id]}]"
+    if ts.target == "input":
+        if tuple(out_shape) != tuple(data.input_shape):
+            problems.append(Problem(where, f"an autoencoder's output must have the input's shape "
+                                           f"{tuple(data.input_shape)}, got {out_shape}"))
+    elif ts.mode == "gradient" and data.n_classes > 0 and ts.loss == "cross_entropy":
+        if out_shape != (data.n_classes,):
+            problems.append(Problem(where, f"cross-entropy over {data.n_classes} classes needs an output "
+                                           f"of shape ({data.n_classes},), got {out_shape}"))
+    elif data.n_classes > 0 and ts.loss in ("bce", "hinge") and out_shape not in ((1,), (data.n_classes,)):
+        problems.append(Problem(where, f"{ts.loss} needs one output (two classes) or one per class, got {out_shape}"))
+    elif data.n_classes == 0 and ts.loss in ("cross_entropy", "bce", "hinge"):
+        problems.append(Problem("training.loss", f"data set '{data.name}' has real-valued targets; use mse or l1"))
+    elif data.n_classes == 0 and math.prod(out_shape) != math.prod(data.target_shape):
+        problems.append(Problem(where, f"output {out_shape} does not match the target shape {tuple(data.target_shape)}"))
+    needs_code = ts.sparsity != "none" or ts.contractive > 0
+    if needs_code and ts.code_node not in model.shapes:
+        problems.append(Problem("training.code_node", "the sparse/contractive penalty needs the id of the code node"
+                                if not ts.code_node else f"no node '{ts.code_node}' in the network"))
+    if ts.mode == "perceptron":
+        from playground.perceptron import perceptron_problems
+        problems += perceptron_problems(preset, data, model)
+    return problems
+
+
+class Trainer:
+    """Trains one preset. Construct it (builds data, model and optimizer; raises ProblemList for
+    anything invalid), then call `run()` or `step()`; events go to `on_event`."""
+
+    def __init__(self, preset: Preset, *, device: str | None = None, dataset: Dataset | None = None,
+                 on_event: Callable[[Event], None] | None = None) -> None:
+        self.preset = preset.copy()
+        self.ts: TrainSpec = self.preset.training
+        self.on_event = on_event or (lambda e: None)
+        check_buildable(self.preset.model)
+        self.device = resolve_device(device if device is not None else self.ts.device)
+        try:
+            self.dataset = dataset or make_dataset(self.preset.data.name, self.preset.data.params)
+        except ValueError as e:
+            raise ProblemList([Problem("data", str(e))], "cannot make the data set") from None
+        torch.manual_seed(self.ts.seed)
+        self.model: GraphModel = build_model(self.preset.model, seed=self.ts.seed)
+        problems = check_fit(self.preset, self.dataset, self.model)
+        if problems:
+            raise ProblemList(problems, "the network does not fit this data and loss")
+        self.model.to(self.device)
+        self.node_types = {n.id: n.type for n in self.preset.model.nodes}
+        self.kind = losses.output_kind(self.node_types[self.model.output_id])
+        self.is_classifier = self.dataset.n_classes > 0 and self.ts.target == "label"
+        self._tensors()
+        self.optimizer = make_optimizer(self.model.parameters(), self.ts)
+        self._shuffle = torch.Generator().manual_seed(self.ts.seed)
+        self._noise = torch.Generator(device=self.device).manual_seed(self.ts.seed + 1) \
+            if self.device.type != "mps" else None
+        self.visual = VisualProbes(self)
+        from playground.perceptron import PerceptronRule
+        self.perceptron = PerceptronRule(self) if self.ts.mode == "perceptron" else None
+
+        self.step_count = 0
+        self.epoch = 0
+        self.state = "ready"
+        self.history: list[EpochEvent] = []
+        self.last_problem: ProblemEvent | None = None
+        self._perm = self._new_permutation()
+        self._cursor = 0
+        self._readback_every = 1 if self.device.type == "cpu" else 20
+        self._reset_tally()
+        self._augments = any(self.preset.data.params.get(k) for k in ("augment_shift", "augment_flip", "augment_noise"))
+        self._lr_applied: float | None = None
+        self._best: tuple[float, dict[str, torch.Tensor], int] | None = None
+        self._since_best = 0
+        self._started = time.perf_counter()
+        self._lock = threading.Lock()
+        self._settings: dict[str, Any] = {}
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._step_requests = 0
+        self._settings_changed = False
+
+    # ------------------------------------------------------------------ data on the device
+    def _tensors(self) -> None:
+        d, dev = self.dataset, self.device
+        ydt = torch.int64 if d.n_classes > 0 else torch.float32
+        self.x_train = torch.as_tensor(d.x_train, device=dev)
+        self.y_train = torch.as_tensor(d.y_train, device=dev, dtype=ydt)
+        self.x_val = torch.as_tensor(d.x_val, device=dev)
+        self.y_val = torch.as_tensor(d.y_val, device=dev, dtype=ydt)
+        self.x_test = torch.as_tensor(d.x_test, device=dev)
+        self.y_test = torch.as_tensor(d.y_test, device=dev, dtype=ydt)
+        probe_src = self.x_val if len(self.x_val) else self.x_train
+        self.x_probe = probe_src[:PROBE_BATCH]
+        self.n_train = len(self.x_train)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, math.ceil(self.n_train / self.ts.batch_size))
+
+    @property
+    def total_steps(self) -> int:
+        return self.ts.epochs * self.steps_per_epoch
+
+    def _new_permutation(self) -> torch.Tensor:
+        return torch.randperm(self.n_train, generator=self._shuffle).to(self.device)
+
+    # ------------------------------------------------------------------ control (thread-safe)
+    def pause(self) -> None:
+        self._running.clear()
+        if self.state == "running":
+            self.state = "paused"
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self.state = "running"
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def request_step(self) -> None:
+        """While paused, perform one more step (for looking at each update)."""
+        with self._lock:
+            self._step_requests += 1
+        self._running.set()
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a hot setting (learning rate, penalties, batch size...); applied at the next step."""
+        if name not in HOT_SETTINGS:
+            raise ValueError(f"'{name}' changes the network or data; it needs a rebuild, not a live change")
+        param = next(p for p in TRAINING_PARAMS if p.name == name)
+        problem = param.check(value)
+        if problem:
+            raise ValueError(f"{name} {problem}")
+        with self._lock:
+            self._settings[name] = value
+
+    def _apply_settings(self) -> None:
+        with self._lock:
+            pending, self._settings = self._settings, {}
+        for name, value in pending.items():
+            setattr(self.ts, name, value)
+        if pending:
+            self._settings_changed = True
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("finished", "stopped", "problem")
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, max_steps: int | None = None) -> FinishedEvent:
+        """Train until the epochs are done, `stop()` is called, or a problem; honours pause."""
+        self.state = "running" if self._running.is_set() else "paused"
+        done = 0
+        while not self.finished:
+            if self._stop.is_set():
+                return self._finish("stopped", "stopped by the user")
+            if not self._running.is_set():
+                self.state = "paused"
+                self._running.wait(0.1)
+                continue
+            with self._lock:
+                single = self._step_requests > 0
+                if single:
+                    self._step_requests -= 1
+            if self.state == "paused" and not single:
+                self._running.clear()
+                continue
+            if not self.step():
+                break
+            done += 1
+            if single:
+                self._running.clear()
+                self.state = "paused"
+            if max_steps is not None and done >= max_steps:
+                break
+        return self._finished_event or FinishedEvent("paused", self.step_count, self.epoch)
+
+    _finished_event: FinishedEvent | None = None
+
+    def step(self) -> bool:
+        """One batch: forward, loss, backward, update; events; False once training is over."""
+        if self.finished:
+            return False
+        if self.state == "ready":
+            self.state = "running"
+        self._apply_settings()
+        if self._stop.is_set():
+            self._finish("stopped", "stopped by the user")
+            return False
+        if self.epoch >= self.ts.epochs:
+            self._finish("finished", f"trained {self.epoch} epochs")
+            return False
+        try:
+            ok = self._train_step()
+        except torch.OutOfMemoryError:
+            self._problem("error", "", "out of memory on the device",
+                          "use a smaller batch size or a smaller network, or train on the CPU")
+            return False
+        except RuntimeError as e:
+            self._problem("error", "", f"training failed: {str(e).splitlines()[0][:300]}", "")
+            return False
+        if not ok:
+            return False
+        if self._cursor >= self.n_train:
+            self._end_epoch()
+        return not self.finished
+
+    def _train_step(self) -> bool:
+        ts = self.ts
+        start = self._cursor
+        idx = self._perm[start:start + ts.batch_size]
+        self._cursor = start + len(idx)
+        xb, yb = self.x_train[idx], self.y_train[idx]
+        lr = scheduled_lr(ts, self.step_count, self.steps_per_epoch, self.total_steps)
+        if self.perceptron is not None:
+            loss = self.perceptron.update(xb, yb)
+            self._record(loss, lr, xb, yb, None)
+            return True
+        if lr != self._lr_applied or self._settings_changed:
+            apply_hyperparameters(self.optimizer, ts, lr)
+            self._lr_applied, self._settings_changed = lr, False
+        probing = self.step_count % ts.probe_every == 0
+        before = probes.snapshot(self.model) if probing else None
+
+        xin = augment(xb, self.preset.data.params, self._noise) if self._augments else xb
+        target = xin if ts.target == "input" else yb  # an autoencoder restores the clean input
+        if ts.target == "input":
+            xin = corrupt(xin, self.preset.data.params, self._noise)
+        loss, out = self._loss(xin, target)
+        if self._readback_every == 1:  # on the CPU reading the loss costs nothing: check every step
+            value = loss.item()
+            if not math.isfinite(value):
+                self._non_finite(self.step_count, xin)
+                return False
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if ts.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), ts.grad_clip)
+        self.optimizer.step()
+        if ts.max_norm > 0:
+            losses.apply_max_norm(self.model, ts.max_norm)
+        self._record(value if self._readback_every == 1 else loss.detach(), lr, xb, yb, out.detach())
+        if probing:
+            self._probe(before)
+        return not self.finished
+
+    def _loss(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Task loss plus every active penalty term, and the network's output."""
+        ts = self.ts
+        need_code = ts.sparsity != "none" or ts.contractive > 0
+        if ts.contractive > 0:
+            x = x.detach().requires_grad_(True)
+        if need_code:
+            values = self.model.forward_all(x)
+            out, code = values[self.model.output_id], values[ts.code_node]
+        else:
+            out, code = self.model(x), None
+        loss = losses.task_loss(ts.loss, out, target, self.kind)
+        if ts.l1 > 0:
+            loss = loss + ts.l1 * losses.l1_penalty(self.model)
+        if ts.l2 > 0:
+            loss = loss + ts.l2 * losses.l2_penalty(self.model)
+        if ts.sparsity != "none" and ts.sparsity_weight > 0:
+            loss = loss + ts.sparsity_weight * losses.sparsity_penalty(code, ts.sparsity, ts.sparsity_target)
+        if ts.contractive > 0:
+            loss = loss + ts.contractive * losses.contractive_penalty(x, code)
+        kl = self.model.kl_divergence() if self.model.has_sampling and self.model.training else None
+        if kl is not None and ts.kl_weight > 0:
+            # The reconstruction loss is a mean per input value, so the KL is too: β = 1 is the ELBO per value.
+            loss = loss + ts.kl_weight * kl / math.prod(self.dataset.input_shape)
+        return loss, out
+
+    def _reset_tally(self) -> None:
+        """Per-epoch sums. Losses wait in `_pending` (floats on the CPU, tensors on a GPU, which is
+        read back only every few steps) and are summed when they are read back."""
+        self._pending: list[tuple[int, torch.Tensor | float, int]] = []
+        self._pending_out: list[tuple[torch.Tensor, torch.Tensor]] = []  # (outputs, labels) for accuracy
+        self._epoch_loss_sum = 0.0
+        self._epoch_seen = 0
+        self._epoch_correct = torch.zeros((), dtype=torch.int64, device=self.device)
+
+    def _record(self, loss: torch.Tensor | float, lr: float, xb: torch.Tensor, yb: torch.Tensor,
+                out: torch.Tensor | None) -> None:
+        if self.is_classifier and out is not None:
+            self._pending_out.append((out, yb))
+        self._pending.append((self.step_count, loss, len(xb)))
+        self.step_count += 1
+        if len(self._pending) >= 10 or self._cursor >= self.n_train:
+            self._flush_losses(lr)
+
+    def _flush_losses(self, lr: float) -> None:
+        if not self._pending:
+            return
+        steps = np.fromiter((p[0] for p in self._pending), dtype=np.int64, count=len(self._pending))
+        sizes = np.fromiter((p[2] for p in self._pending), dtype=np.float64, count=len(self._pending))
+        raw = [p[1] for p in self._pending]
+        values = (torch.stack(raw).double().cpu().numpy() if isinstance(raw[0], torch.Tensor)
+                  else np.asarray(raw, dtype=np.float64))
+        self._pending = []
+        if self._pending_out:  # one batched comparison per read-back instead of one per step
+            outs, ys = zip(*self._pending_out)
+            self._pending_out = []
+            self._epoch_correct.add_((losses.predicted_classes(torch.cat(outs), self.kind) == torch.cat(ys)).sum())
+        self._epoch_loss_sum += float(np.dot(values, sizes))
+        self._epoch_seen += int(sizes.sum())
+        bad = ~np.isfinite(values)
+        if bad.any():  # a GPU run reads losses back in chunks: name the first bad step
+            k = int(np.argmax(bad))
+            self._emit(LossEvent(steps[:k], values[:k], self.epoch, lr))
+            self._non_finite(int(steps[k]), None)
+            return
+        self._emit(LossEvent(steps, values, self.epoch, lr))
+
+    def _probe(self, before: dict[str, list[torch.Tensor]]) -> None:
+        stats = probes.layer_stats(self.model, before)
+        with torch.no_grad():
+            was = self.model.training
+            self.model.eval()
+            values = self.model.forward_all(self.x_probe)
+            self.model.train(was)
+        if any(not math.isfinite(v) for s in stats.values() for v in s[:2]) or \
+                any(not torch.isfinite(p).all() for p in self.model.parameters()):
+            self._non_finite(self.step_count - 1, None)
+            return
+        self._emit(ProbeEvent(self.step_count, self.epoch,
+                              probes.layer_probes(self.model, self.node_types, values, stats)))
+        self.visual.emit_step_views(values)
+
+    # ------------------------------------------------------------------ epochs
+    def _end_epoch(self) -> None:
+        self._flush_losses(self.optimizer.param_groups[0]["lr"])
+        if self.finished:
+            return
+        self.epoch += 1
+        seen = max(1, self._epoch_seen)
+        train_loss = self._epoch_loss_sum / seen
+        train_acc = float(self._epoch_correct) / seen if self.is_classifier else None
+        if self.perceptron is not None:
+            train_acc = self.perceptron.end_epoch()
+        val, val_out = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
+        if not math.isfinite(train_loss) or not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            self._non_finite(self.step_count - 1, None)
+            return
+        event = EpochEvent(self.epoch, self.step_count, train_loss, val["loss"], train_acc,
+                           val.get("accuracy"), float(self.optimizer.param_groups[0]["lr"]),
+                           time.perf_counter() - self._started)
+        self.history.append(event)
+        self._emit(event)
+        if val_out is not None:
+            self.visual.emit_epoch_views(val_out)
+        self._perm, self._cursor = self._new_permutation(), 0
+        self._reset_tally()
+        if self.perceptron is not None and self.perceptron.converged:
+            self._finish("finished", self.perceptron.converged_message())
+            return
+        if self.ts.early_stopping > 0 and self._early_stop(val["loss"]):
+            return
+        if self.epoch >= self.ts.epochs:
+            self._finish("finished", f"trained {self.epoch} epochs")
+
+    def _early_stop(self, val_loss: float) -> bool:
+        if self._best is None or val_loss < self._best[0]:
+            state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self._best, self._since_best = (val_loss, state, self.epoch), 0
+            return False
+        self._since_best += 1
+        if self._since_best < self.ts.early_stopping:
+            return False
+        best_loss, state, best_epoch = self._best
+        self.model.load_state_dict(state)
+        self._finish("early_stopping", f"validation loss stopped improving; restored the weights of "
+                                       f"epoch {best_epoch} (val loss {best_loss:.4g})")
+        return True
+
+    # ------------------------------------------------------------------ evaluation
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs in eval mode (no dropout, running BatchNorm statistics), in chunks."""
+        was = self.model.training
+        self.model.eval()
+        try:
+            return torch.cat([self.model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+        finally:
+            self.model.train(was)
+
+    def evaluate(self, split: str = "val") -> dict[str, float]:
+        """Loss (task loss only) and, for classifiers, accuracy on a split."""
+        return self._evaluate(split)[0]
+
+    def _evaluate(self, split: str) -> tuple[dict[str, float], torch.Tensor | None]:
+        x, y = {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
+                "test": (self.x_test, self.y_test)}[split]
+        if len(x) == 0:
+            return {"loss": float("nan")}, None
+        if self.perceptron is not None:
+            return self.perceptron.evaluate(x, y), None
+        out = self.predict(x)
+        target = x if self.ts.target == "input" else y
+        result = {"loss": float(losses.task_loss(self.ts.loss, out, target, self.kind))}
+        if self.is_classifier:
+            result["accuracy"] = float((losses.predicted_classes(out, self.kind) == y).float().mean())
+        if self.ts.target == "input":
+            result["mse"] = float(torch.mean((out.reshape(x.shape) - x) ** 2))
+        elif self.dataset.n_classes == 0:
+            result["mse"] = float(torch.mean((out.reshape(y.shape) - y) ** 2))
+        return result, out
+
+    # ------------------------------------------------------------------ problems and the end
+    def _non_finite(self, step: int, x: torch.Tensor | None) -> None:
+        values = None
+        if x is not None:
+            with torch.no_grad():
+                values = self.model.forward_all(x)
+        node = probes.first_non_finite(self.model, values)
+        where = f" First non-finite values in {self.node_types[node]} '{node}'." if node else ""
+        if not node and values is not None:
+            node = probes.first_exploded(self.model, values) or self.model.output_id
+            where = f" Values exploded first in {self.node_types[node]} '{node}' (beyond 1e8)."
+        lr = self.optimizer.param_groups[0]["lr"]
+        advice = (f"The learning rate {lr:g} is probably too high for {self.ts.optimizer}: try 10x smaller. "
+                  "If gradients explode (deep or recurrent nets), turn on gradient clipping (e.g. 1.0). "
+                  "Check for log(0) or division by zero: a Softmax/Sigmoid output with a loss that takes its log.")
+        self._problem("non_finite", node, f"The loss became NaN or infinite at step {step} "
+                                          f"(epoch {self.epoch + 1}).{where}", advice, step)
+
+    def _problem(self, kind: str, node: str, message: str, advice: str, step: int | None = None) -> None:
+        event = ProblemEvent(kind, self.step_count if step is None else step, self.epoch, node, message, advice)
+        self.last_problem = event
+        self._emit(event)
+        self._finish("problem", message)
+
+    def _finish(self, reason: str, message: str) -> FinishedEvent:
+        if self._finished_event is not None:
+            return self._finished_event
+        self.state = {"problem": "problem", "stopped": "stopped"}.get(reason, "finished")
+        metrics = {}
+        if self.history:
+            last = self.history[-1]
+            metrics = {"train_loss": last.train_loss, "val_loss": last.val_loss}
+        event = FinishedEvent(reason, self.step_count, self.epoch, message, metrics)
+        self._finished_event = event
+        self._emit(event)
+        return event
+
+    def _emit(self, event: Event) -> None:
+        self.on_event(event)
+
+    # ------------------------------------------------------------------ weights
+    def state_dict_copy(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+
+    def reset_weights(self) -> None:
+        """Start over: fresh weights from the seed, fresh optimizer, epoch 0."""
+        if self.state == "running":
+            raise RuntimeError("pause or stop training before resetting the weights")
+        fresh = build_model(self.preset.model, seed=self.ts.seed).to(self.device)
+        self.model.load_state_dict(fresh.state_dict())
+        self.optimizer = make_optimizer(self.model.parameters(), self.ts)
+        self._lr_applied = None
+        if self.perceptron is not None:
+            self.perceptron.reset()
+        self.step_count = self.epoch = self._cursor = 0
+        self._shuffle.manual_seed(self.ts.seed)
+        self._perm = self._new_permutation()
+        self.history.clear()
+        self._best, self._since_best, self._finished_event, self.last_problem = None, 0, None, None
+        self._reset_tally()
+        self._stop.clear()
+        self.state = "ready"
+
+    def best_state(self) -> dict[str, torch.Tensor] | None:
+        return copy.deepcopy(self._best[1]) if self._best else None

@@ -1,0 +1,152 @@
+"""The probes that draw pictures: feature maps, reconstructions, decision regions, the fitted
+curve and the confusion matrix. Each runs only at probe steps or epoch ends, in no-grad eval
+mode, and sends numpy arrays in an event."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from playground import losses
+from playground.data import corrupt
+from playground.events import (
+    BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, ReconstructionEvent)
+from playground.layers.modules import Sampling
+from playground.probes import decision_grid
+
+if TYPE_CHECKING:
+    from playground.trainer import Trainer
+
+MAX_MAPS = 32
+N_RECON = 8
+N_CODES = 400
+N_POINTS = 400
+WALK_STEPS = 10
+
+
+class VisualProbes:
+    """Builds the picture events for one Trainer; knows which ones its network and data allow."""
+
+    def __init__(self, trainer: "Trainer") -> None:
+        self.t = trainer
+        model, data = trainer.model, trainer.dataset
+        self.conv_nodes = [nid for nid, _ in model.plan if trainer.node_types[nid] == "Conv2d"]
+        self.image_input = data.kind == "image"
+        self.autoencoder = trainer.ts.target == "input"
+        self.points = tuple(data.input_shape) == (2,) and trainer.ts.target == "label"
+        self.curve = tuple(data.input_shape) == (1,) and data.n_classes == 0
+        self.sampling = next((nid for nid, _ in model.plan if isinstance(getattr(model, nid), Sampling)), "")
+        self.probe_index = 0
+        self._fixed_noise = torch.Generator(device=trainer.device).manual_seed(1234) \
+            if trainer.device.type != "mps" else None
+        src_x = trainer.x_val if len(trainer.x_val) else trainer.x_train
+        src_y = trainer.y_val if len(trainer.y_val) else trainer.y_train
+        self.recon_targets = src_x[:N_RECON]
+        self.recon_inputs = corrupt(self.recon_targets, trainer.preset.data.params, self._fixed_noise) \
+            if self.autoencoder else self.recon_targets
+        self.code_x, self.code_y = src_x[:N_CODES], src_y[:N_CODES]
+
+    def set_probe_image(self, index: int) -> None:
+        """Which validation image the feature maps show."""
+        self.probe_index = max(0, min(int(index), len(self.t.x_probe) - 1))
+
+    @torch.no_grad()
+    def emit_step_views(self, values: dict[str, torch.Tensor]) -> None:
+        """Probe-step pictures; `values` is forward_all over the probe batch (eval mode)."""
+        t = self.t
+        if self.image_input and self.conv_nodes:
+            self._feature_maps(values)
+        was = t.model.training
+        t.model.eval()
+        try:
+            if self.autoencoder:
+                self._reconstructions()
+            if self.points:
+                self._boundary()
+            elif tuple(t.dataset.input_shape) == (2,) and t.dataset.n_classes == 0:
+                self._surface()
+            if self.curve:
+                self._curve()
+        finally:
+            t.model.train(was)
+
+    def _feature_maps(self, values: dict[str, torch.Tensor]) -> None:
+        t, k = self.t, self.probe_index
+        maps = {nid: v[k, :MAX_MAPS].float().cpu().numpy() for nid, v in values.items()
+                if nid != t.model.input_id and v.dim() == 4}
+        first = self.conv_nodes[0]
+        filters = getattr(t.model, first).weight.detach()[:MAX_MAPS].float().cpu().numpy()
+        label = int(t.y_val[k]) if len(t.y_val) > k and t.dataset.n_classes > 0 else None
+        t._emit(FeatureMapEvent(t.step_count, t.x_probe[k].float().cpu().numpy(), label, maps, filters, first))
+
+    def _reconstructions(self) -> None:
+        t = self.t
+        outputs = t.model(self.recon_inputs).reshape(self.recon_targets.shape)
+        codes = labels = walk = None
+        code_node = t.ts.code_node or self.sampling
+        if code_node:
+            all_values = t.model.forward_all(self.code_x)
+            code_src = self.sampling and t.model.plan[[n for n, _ in t.model.plan].index(self.sampling)][1][0]
+            c = all_values[code_src or code_node]
+            codes = c.reshape(len(c), -1).float().cpu().numpy()
+            if t.dataset.n_classes > 0:
+                labels = self.code_y.cpu().numpy()
+            if self.sampling:
+                walk = self._latent_walk(c)
+        t._emit(ReconstructionEvent(
+            t.step_count, self.recon_inputs.float().cpu().numpy(), self.recon_targets.float().cpu().numpy(),
+            outputs.float().cpu().numpy(), codes, labels, walk))
+
+    def _latent_walk(self, mu: torch.Tensor) -> np.ndarray:
+        """Decode points on the line between the codes (μ) of the first two samples of different labels."""
+        t = self.t
+        a = 0
+        b = next((i for i in range(1, len(self.code_y)) if self.code_y[i] != self.code_y[0]), min(1, len(mu) - 1))
+        w = torch.linspace(0, 1, WALK_STEPS, device=mu.device)[:, None]
+        z = (1 - w) * mu[a] + w * mu[b]
+        dummy = torch.zeros((WALK_STEPS,) + tuple(t.dataset.input_shape), device=mu.device)
+        values = {t.model.input_id: dummy}
+        for nid, inputs in t.model.plan:
+            values[nid] = z if nid == self.sampling else getattr(t.model, nid)(*[values[i] for i in inputs])
+        return values[t.model.output_id].float().cpu().numpy()
+
+    def _boundary(self) -> None:
+        t = self.t
+        pts = t.dataset.x_train[:N_POINTS]
+        xs, ys, grid = decision_grid(pts)
+        out = t.model(torch.as_tensor(grid, device=t.device))
+        if t.dataset.n_classes == 2:
+            values = losses.class_scores(out, t.kind)
+        else:
+            values = losses.predicted_classes(out, t.kind).float()
+        t._emit(BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
+                              t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS]))
+
+    def _surface(self) -> None:
+        t = self.t
+        pts = t.dataset.x_train[:N_POINTS]
+        xs, ys, grid = decision_grid(pts)
+        out = t.model(torch.as_tensor(grid, device=t.device))
+        t._emit(BoundaryEvent(t.step_count, xs, ys, out.reshape(len(ys), len(xs)).float().cpu().numpy(), 0,
+                              pts, t.dataset.y_train[:N_POINTS].reshape(-1)))
+
+    def _curve(self) -> None:
+        t = self.t
+        x = t.dataset.x_train[:, 0]
+        xs = np.linspace(x.min(), x.max(), 200, dtype=np.float32)
+        out = t.model(torch.as_tensor(xs[:, None], device=t.device))
+        t._emit(CurveEvent(t.step_count, xs, out.reshape(-1).float().cpu().numpy(),
+                           x[:N_POINTS * 2], t.dataset.y_train[:N_POINTS * 2, 0]))
+
+    @torch.no_grad()
+    def emit_epoch_views(self, val_out: torch.Tensor) -> None:
+        """Epoch-end pictures from the validation outputs the epoch's metrics already computed."""
+        t = self.t
+        if not t.is_classifier:
+            return
+        pred = losses.predicted_classes(val_out, t.kind).cpu().numpy()
+        true = t.y_val.cpu().numpy()
+        c = t.dataset.n_classes
+        matrix = np.bincount(true * c + pred, minlength=c * c).reshape(c, c)
+        t._emit(ConfusionEvent(t.epoch, matrix, list(t.dataset.class_names)))

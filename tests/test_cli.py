@@ -1,0 +1,77 @@
+"""The command line: train writes a run, validate judges, bad input is one clear line and exit 2."""
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from playground.cli import main
+from playground.weights import load_weights
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "playground", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_train_writes_metrics_summary_and_weights(tmp_path):
+    out = tmp_path / "run"
+    done = run_cli("train", "xor_mlp", "--epochs", "3", "--seed", "1", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "xor_mlp: finished after 3 epochs" in done.stdout
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert set(rows[0]) == {"epoch", "train_loss", "val_loss", "train_acc", "val_acc"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert {"test_loss", "test_accuracy"} <= set(summary) and summary["epochs"] == 3
+    preset, state, meta = load_weights(out / "model.safetensors")
+    assert preset.name == "xor_mlp" and preset.training.seed == 1 and meta["trained"] == "true"
+    assert "hidden.weight" in state
+
+
+def test_regression_metrics_have_no_accuracy(tmp_path):
+    assert main(["train", "regression_sine", "--epochs", "2", "--out", str(tmp_path)]) == 0
+    header = (tmp_path / "metrics.csv").read_text().splitlines()[0]
+    assert header == "epoch,train_loss,val_loss"
+    assert "test_mse" in json.loads((tmp_path / "summary.json").read_text())
+
+
+def test_presets_lists_builtins():
+    done = run_cli("presets")
+    assert done.returncode == 0 and "xor_mlp" in done.stdout and "resnet_shapes" in done.stdout
+
+
+def test_validate_good_and_bad(tmp_path, capsys):
+    assert main(["validate", "digits_cnn"]) == 0
+    doc = json.loads((ROOT / "presets" / "digits_cnn.json").read_text())
+    doc["model"]["nodes"][0]["params"]["shape"] = [1, 9, 9]
+    doc["training"]["batch_size"] = 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "training.batch_size: must be >= 1" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "/no/such/file.json"], "no such preset file"),
+    (["train", "nonsense_name"], "no preset file or built-in preset named"),
+    (["validate", "BADJSON"], "not valid JSON"),
+    (["train", "SHAPES"], "kernel 9 larger than input 8x8"),
+    (["train", "xor_mlp", "--device", "cuda:7"], "not available on this machine"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    (tmp_path / "bad.json").write_text("{ not json")
+    doc = json.loads((ROOT / "presets" / "digits_cnn.json").read_text())
+    doc["model"]["nodes"][1]["params"].update(kernel_size=9, padding=0)
+    (tmp_path / "shapes.json").write_text(json.dumps(doc))
+    args = [str(tmp_path / "bad.json") if a == "BADJSON" else str(tmp_path / "shapes.json") if a == "SHAPES" else a
+            for a in args]
+    done = run_cli(*args, "--out", str(tmp_path / "o")) if args[0] == "train" else run_cli(*args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,248 @@
+"""The Trainer: optimizers, schedules, loss terms, probes, seeding, control and failures."""
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from playground import losses
+from playground.events import EpochEvent, FinishedEvent, LossEvent, ProbeEvent, ProblemEvent
+from playground.optim import scheduled_lr
+from playground.params import ProblemList
+from playground.spec import OPTIMIZERS, SCHEDULES, DataSpec, ModelSpec, Preset, TrainSpec
+from playground.trainer import Trainer
+
+
+def mlp_preset(**training) -> Preset:
+    model = ModelSpec.chain(("Input", {"shape": [2]}), ("Linear", {"out_features": 8}), ("Tanh", {}),
+                            ("Linear", {"out_features": 2}))
+    base = dict(epochs=5, batch_size=32, lr=0.01, probe_every=5)
+    base.update(training)
+    return Preset("t", "", model, DataSpec("xor", {"n_samples": 200}), TrainSpec(**base))
+
+
+def collect(preset: Preset, **kw):
+    events = []
+    trainer = Trainer(preset, on_event=events.append, **kw)
+    return trainer, events
+
+
+LR = {"sgd": 0.3, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.1, "rmsprop": 0.01, "adam": 0.02, "adamw": 0.02}
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_optimizer_lowers_the_loss(optimizer):
+    trainer, events = collect(mlp_preset(optimizer=optimizer, lr=LR[optimizer], epochs=15, weight_decay=0.01))
+    trainer.run()
+    epochs = [e for e in events if isinstance(e, EpochEvent)]
+    assert len(epochs) == 15
+    assert epochs[-1].train_loss < 0.7 * epochs[0].train_loss, optimizer
+
+
+def test_schedules_by_hand():
+    ts = TrainSpec(lr=0.1, gamma=0.5, step_size=2, decay=0.1, warmup_steps=10, min_lr=0.0)
+    spe, total = 10, 100
+    at = lambda s, step: scheduled_lr(TrainSpec(**{**ts.to_dict(), "schedule": s}), step, spe, total)
+    assert at("constant", 55) == 0.1
+    assert at("step", 19) == pytest.approx(0.1) and at("step", 20) == pytest.approx(0.05)
+    assert at("step", 45) == pytest.approx(0.025)
+    assert at("exponential", 10) == pytest.approx(0.05) and at("exponential", 30) == pytest.approx(0.0125)
+    assert at("inverse_time", 10) == pytest.approx(0.1 / 2)
+    assert at("cosine", 0) == pytest.approx(0.1) and at("cosine", 50) == pytest.approx(0.05)
+    assert at("cosine", 100) == pytest.approx(0.0, abs=1e-12)
+    assert at("warmup", 0) == pytest.approx(0.01) and at("warmup", 4) == pytest.approx(0.05)
+    assert at("warmup", 50) == pytest.approx(0.1)
+    assert set(SCHEDULES) == {"constant", "step", "exponential", "inverse_time", "cosine", "warmup"}
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_trainer_follows_the_schedule(schedule):
+    trainer, events = collect(mlp_preset(schedule=schedule, lr=0.05, epochs=4, step_size=1, gamma=0.5,
+                                         warmup_steps=6, decay=0.2))
+    trainer.run()
+    for e in (e for e in events if isinstance(e, LossEvent)):
+        last = int(e.steps[-1])
+        assert e.lr == pytest.approx(scheduled_lr(trainer.ts, last, trainer.steps_per_epoch, trainer.total_steps))
+
+
+def test_task_losses_by_hand():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]])
+    y = torch.tensor([0, 1])
+    expected_ce = -(math.log(math.exp(2) / (math.exp(2) + 1)) + math.log(math.e / (1 + math.e))) / 2
+    assert float(losses.task_loss("cross_entropy", logits, y)) == pytest.approx(expected_ce, rel=1e-6)
+    probs = torch.softmax(logits, dim=1)
+    assert float(losses.task_loss("cross_entropy", probs, y, "probs")) == pytest.approx(expected_ce, rel=1e-5)
+    one = torch.tensor([[0.0], [2.0]])
+    expected_bce = -(math.log(0.5) + math.log(1 / (1 + math.exp(-2)))) / 2
+    assert float(losses.task_loss("bce", one, torch.tensor([0, 1]))) == pytest.approx(expected_bce, rel=1e-6)
+    pred, target = torch.tensor([[1.0], [3.0]]), torch.tensor([[0.0], [1.0]])
+    assert float(losses.task_loss("mse", pred, target)) == pytest.approx((1 + 4) / 2)
+    assert float(losses.task_loss("l1", pred, target)) == pytest.approx((1 + 2) / 2)
+    margins = torch.tensor([[0.5], [-2.0]])  # y = +1 with score .5 → 0.5; y = −1 with score −2 → 0
+    assert float(losses.task_loss("hinge", margins, torch.tensor([1, 0]))) == pytest.approx(0.25)
+
+
+def test_penalties_by_hand():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, -2.0], [0.0, 3.0]]))
+        net[1].weight.copy_(torch.tensor([[-1.0, 1.0]]))
+    assert float(losses.l1_penalty(net)) == pytest.approx(1 + 2 + 3 + 1 + 1)  # biases are left out
+    assert float(losses.l2_penalty(net)) == pytest.approx(1 + 4 + 9 + 1 + 1)
+    code = torch.tensor([[0.2, -0.4], [0.0, 0.6]])
+    assert float(losses.sparsity_penalty(code, "l1", 0.1)) == pytest.approx((0.6 + 0.6) / 2)
+    h = torch.tensor([[0.2, 0.5], [0.4, 0.3]])  # mean activations ρ̂ = (0.3, 0.4)
+    kl = sum(0.1 * math.log(0.1 / r) + 0.9 * math.log(0.9 / (1 - r)) for r in (0.3, 0.4))
+    assert float(losses.sparsity_penalty(h, "kl", 0.1)) == pytest.approx(kl, rel=1e-5)
+    losses.apply_max_norm(net, 1.5)
+    assert float(net[0].weight.norm(dim=1).max()) <= 1.5 + 1e-6
+    assert float(net[1].weight.norm()) == pytest.approx(math.sqrt(2))  # already below c: untouched
+
+
+def test_contractive_estimate_matches_the_exact_jacobian_norm():
+    torch.manual_seed(0)
+    enc = torch.nn.Sequential(torch.nn.Linear(5, 3), torch.nn.Sigmoid())
+    x = torch.randn(4, 5)
+    exact = float(losses.exact_contractive(x, enc))
+    g = torch.Generator().manual_seed(0)
+    estimates = []
+    for _ in range(3000):
+        xx = x.clone().requires_grad_(True)
+        estimates.append(float(losses.contractive_penalty(xx, enc(xx), g)))
+    assert np.mean(estimates) == pytest.approx(exact, rel=0.05)
+
+
+def test_update_ratio_and_grad_norm_by_hand():
+    model = ModelSpec.chain(("Input", {"shape": [2]}), ("Linear", {"out_features": 2}))
+    p = Preset("t", "", model, DataSpec("xor", {"n_samples": 100}),
+               TrainSpec(optimizer="sgd", lr=0.5, batch_size=100, probe_every=1, epochs=1))
+    trainer, events = collect(p)
+    w0 = trainer.model.linear1.weight.detach().clone()
+    trainer.step()
+    w1 = trainer.model.linear1.weight.detach()
+    probe = next(e for e in events if isinstance(e, ProbeEvent)).layers[0]
+    assert probe.node_id == "linear1"
+    assert probe.update_ratio == pytest.approx(float((w1 - w0).norm() / w1.norm()), rel=1e-5)
+    assert probe.grad_norm == pytest.approx(float((w1 - w0).norm() / 0.5), rel=1e-4)  # SGD: ΔW = −η∇W
+    assert probe.hist_counts.sum() == 2 * min(256, len(trainer.x_probe))
+
+
+def test_dead_relu_fraction():
+    model = ModelSpec.chain(("Input", {"shape": [2]}), ("Linear", {"out_features": 4}), ("ReLU", {}),
+                            ("Linear", {"out_features": 2}))
+    trainer, events = collect(Preset("t", "", model, DataSpec("xor", {"n_samples": 100}),
+                                     TrainSpec(probe_every=1, lr=1e-9, epochs=1)))
+    with torch.no_grad():
+        trainer.model.linear1.bias[:2] = -1000.0  # two of four units can never fire
+    trainer.step()
+    relu = next(e for e in events if isinstance(e, ProbeEvent)).layers[1]
+    assert relu.layer_type == "ReLU" and relu.dead_fraction == pytest.approx(0.5)
+
+
+def test_same_seed_same_numbers_different_seed_different():
+    def losses_of(seed):
+        t, ev = collect(mlp_preset(seed=seed, epochs=2))
+        t.run()
+        return np.concatenate([e.losses for e in ev if isinstance(e, LossEvent)])
+    a, b, c = losses_of(1), losses_of(1), losses_of(2)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_pause_single_step_resume_and_stop_from_another_thread():
+    trainer, events = collect(mlp_preset(epochs=100000, batch_size=8))
+    thread = threading.Thread(target=trainer.run)
+    thread.start()
+    try:
+        deadline = time.time() + 10
+        while trainer.step_count < 20 and time.time() < deadline:
+            time.sleep(0.01)
+        trainer.pause()
+        time.sleep(0.2)
+        assert trainer.state == "paused"
+        held = trainer.step_count
+        time.sleep(0.2)
+        assert trainer.step_count == held
+        trainer.request_step()
+        deadline = time.time() + 5
+        while trainer.step_count == held and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert trainer.step_count == held + 1 and trainer.state == "paused"
+        trainer.resume()
+        time.sleep(0.1)
+        assert trainer.step_count > held + 1
+        t0 = time.time()
+        trainer.stop()
+        thread.join(5)
+        assert not thread.is_alive() and time.time() - t0 < 1.0
+    finally:
+        trainer.stop()
+        thread.join(5)
+    finished = [e for e in events if isinstance(e, FinishedEvent)]
+    assert len(finished) == 1 and finished[0].reason == "stopped" and trainer.state == "stopped"
+
+
+def test_hot_settings_apply_at_the_next_step():
+    trainer, events = collect(mlp_preset(epochs=3, lr=0.01, batch_size=20))
+    trainer.step()
+    trainer.set_setting("lr", 0.002)
+    trainer.set_setting("batch_size", 50)
+    trainer.step()
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.002)
+    assert trainer._cursor == 20 + 50
+    with pytest.raises(ValueError, match="rebuild"):
+        trainer.set_setting("optimizer", "sgd")
+    with pytest.raises(ValueError, match="must be >= 1"):
+        trainer.set_setting("batch_size", 0)
+
+
+def test_non_finite_loss_stops_with_an_event_naming_step_and_layer():
+    model = ModelSpec.chain(("Input", {"shape": [1]}), ("Linear", {"out_features": 16}), ("ReLU", {}),
+                            ("Linear", {"out_features": 1}))
+    p = Preset("boom", "", model, DataSpec("sine", {}), TrainSpec(loss="mse", optimizer="sgd", lr=1e4, epochs=50))
+    trainer, events = collect(p)
+    finished = trainer.run()
+    problem = next(e for e in events if isinstance(e, ProblemEvent))
+    assert problem.kind == "non_finite" and problem.node_id == "linear1"
+    assert f"step {problem.step}" in problem.message and "learning rate" in problem.advice
+    assert finished.reason == "problem" and trainer.state == "problem"
+    assert not trainer.step()  # stays stopped; nothing raises
+
+
+def test_early_stopping_restores_the_best_weights(monkeypatch):
+    trainer, events = collect(mlp_preset(epochs=20, early_stopping=2))
+    scripted = iter([1.0, 0.5, 0.7, 0.8, 0.9])
+    monkeypatch.setattr(trainer, "_evaluate", lambda split="val": ({"loss": next(scripted), "accuracy": 0.5}, None))
+    snapshots = {}
+    trainer.on_event = lambda e: snapshots.setdefault(e.epoch, trainer.state_dict_copy()) \
+        if isinstance(e, EpochEvent) else events.append(e)
+    finished = trainer.run()
+    assert finished.reason == "early_stopping" and trainer.epoch == 4 and "epoch 2" in finished.message
+    for k, v in trainer.state_dict_copy().items():
+        assert torch.equal(v, snapshots[2][k])
+
+
+def test_misfits_are_reported_with_paths():
+    p = mlp_preset()
+    p.model.nodes[0].params["shape"] = [3]
+    p.model.nodes[-1].params["out_features"] = 5
+    with pytest.raises(ProblemList) as e:
+        Trainer(p)
+    text = str(e.value)
+    assert "model.nodes[0].params.shape: Input shape (3,) does not match data set 'xor'" in text
+    assert "model.nodes[3]: cross-entropy over 2 classes needs an output of shape (2,), got (5,)" in text
+    with pytest.raises(ProblemList, match="not a device name"):
+        Trainer(mlp_preset(), device="warp9")
+
+
+def test_reset_weights_starts_over():
+    trainer, _ = collect(mlp_preset(epochs=2))
+    before = trainer.state_dict_copy()
+    trainer.run()
+    trainer.reset_weights()
+    assert trainer.step_count == 0 and trainer.epoch == 0 and trainer.state == "ready"
+    for k, v in trainer.state_dict_copy().items():
+        assert torch.equal(v, before[k])
+    assert trainer.step()
