@@ -74,9 +74,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     preset = resolve_preset(args.preset)
     out = Path(args.out) if args.out else Path("runs") / f"{preset.name}-{datetime.now():%Y%m%d-%H%M%S}"
     epochs = args.epochs or preset.training.epochs
-    # The bar needs the step count; a throwaway Trainer would build everything twice, so estimate
-    # from the data split instead (the bar is only a display).
-    bar = ProgressBar(0, epochs)
+    bar = ProgressBar(0, epochs)  # its step count is known once the Trainer has built the data
 
     def on_event(event) -> None:
         bar(event)

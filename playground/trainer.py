@@ -200,6 +200,8 @@ class Trainer:
             self._settings[name] = value
 
     def _apply_settings(self) -> None:
+        if not self._settings:  # the common case, read without the lock
+            return
         with self._lock:
             pending, self._settings = self._settings, {}
         for name, value in pending.items():
@@ -223,10 +225,12 @@ class Trainer:
                 self.state = "paused"
                 self._running.wait(0.1)
                 continue
-            with self._lock:
-                single = self._step_requests > 0
-                if single:
-                    self._step_requests -= 1
+            single = False
+            if self._step_requests:
+                with self._lock:
+                    single = self._step_requests > 0
+                    if single:
+                        self._step_requests -= 1
             if self.state == "paused" and not single:
                 self._running.clear()
                 continue
@@ -278,9 +282,12 @@ class Trainer:
         xb, yb = self.x_train[idx], self.y_train[idx]
         lr = scheduled_lr(ts, self.step_count, self.steps_per_epoch, self.total_steps)
         if self.perceptron is not None:
+            probing = self.step_count % ts.probe_every == 0
             loss = self.perceptron.update(xb, yb)
             self._record(loss, lr, xb, yb, None)
-            return True
+            if probing:
+                self._probe({})  # no optimizer step to compare against: activations and the boundary
+            return not self.finished
         if lr != self._lr_applied or self._settings_changed:
             apply_hyperparameters(self.optimizer, ts, lr)
             self._lr_applied, self._settings_changed = lr, False

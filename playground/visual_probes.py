@@ -37,6 +37,8 @@ class VisualProbes:
         self.points = tuple(data.input_shape) == (2,) and trainer.ts.target == "label"
         self.curve = tuple(data.input_shape) == (1,) and data.n_classes == 0
         self.sampling = next((nid for nid, _ in model.plan if isinstance(getattr(model, nid), Sampling)), "")
+        self.mu_node = dict(model.plan)[self.sampling][0] if self.sampling else ""
+        """A VAE's latent scatter shows μ, the Sampling node's first input."""
         self.probe_index = 0
         self._fixed_noise = torch.Generator(device=trainer.device).manual_seed(1234) \
             if trainer.device.type != "mps" else None
@@ -84,11 +86,9 @@ class VisualProbes:
         t = self.t
         outputs = t.model(self.recon_inputs).reshape(self.recon_targets.shape)
         codes = labels = walk = None
-        code_node = t.ts.code_node or self.sampling
+        code_node = self.mu_node or t.ts.code_node
         if code_node:
-            all_values = t.model.forward_all(self.code_x)
-            code_src = self.sampling and t.model.plan[[n for n, _ in t.model.plan].index(self.sampling)][1][0]
-            c = all_values[code_src or code_node]
+            c = t.model.forward_all(self.code_x)[code_node]
             codes = c.reshape(len(c), -1).float().cpu().numpy()
             if t.dataset.n_classes > 0:
                 labels = self.code_y.cpu().numpy()
