@@ -246,3 +246,49 @@ def test_reset_weights_starts_over():
     for k, v in trainer.state_dict_copy().items():
         assert torch.equal(v, before[k])
     assert trainer.step()
+
+
+def test_gradient_clipping_bounds_the_update():
+    model = ModelSpec.chain(("Input", {"shape": [2]}), ("Linear", {"out_features": 2}))
+    p = Preset("t", "", model, DataSpec("xor", {"n_samples": 100}),
+               TrainSpec(optimizer="sgd", lr=1.0, grad_clip=0.01, batch_size=100, epochs=1))
+    trainer, _ = collect(p)
+    before = [q.detach().clone() for q in trainer.model.parameters()]
+    trainer.step()
+    change = math.sqrt(sum(float((q.detach() - b).pow(2).sum()) for q, b in zip(trainer.model.parameters(), before)))
+    assert change == pytest.approx(0.01, rel=1e-4)  # SGD with lr 1: the update is the clipped gradient
+
+
+def test_trainer_adds_every_penalty_to_the_loss():
+    """The step loss a Trainer reports is the task loss plus each active term, by hand."""
+    from playground.preset import resolve_preset
+    p = resolve_preset("sparse_autoencoder")
+    p.training.l1, p.training.l2, p.training.sparsity, p.training.sparsity_weight = 1e-3, 1e-2, "l1", 0.5
+    p.training.batch_size, p.training.optimizer, p.training.lr = 4000, "sgd", 1e-9
+    trainer, events = collect(p)
+    x = trainer.x_train
+    model = trainer.model
+    with torch.no_grad():
+        values = model.forward_all(x)
+        expected = (losses.task_loss("mse", values[model.output_id], x)
+                    + 1e-3 * losses.l1_penalty(model) + 1e-2 * losses.l2_penalty(model)
+                    + 0.5 * values["code"].abs().sum(1).mean())
+    trainer.step()
+    reported = next(e for e in events if isinstance(e, LossEvent)).losses[0]
+    assert reported == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_vae_loss_includes_the_kl_per_input_value():
+    from playground.preset import resolve_preset
+    p = resolve_preset("vae_digits")
+    p.training.batch_size, p.training.optimizer, p.training.lr, p.training.kl_weight = 4000, "sgd", 1e-9, 2.0
+    trainer, events = collect(p)
+    x = trainer.x_train[trainer._perm]  # the one batch, in the order the Trainer takes it
+    torch.manual_seed(5)
+    out = trainer.model(x)  # a training-mode forward leaves the batch's KL in the Sampling node
+    recon = float(losses.task_loss("mse", out, x))
+    kl = float(trainer.model.kl_divergence())
+    torch.manual_seed(5)
+    trainer.step()
+    reported = next(e for e in events if isinstance(e, LossEvent)).losses[0]
+    assert reported == pytest.approx(recon + 2.0 * kl / 64, rel=1e-4)
