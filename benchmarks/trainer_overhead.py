@@ -2,8 +2,10 @@
 
 For `digits_mlp` and `digits_cnn`: the same model, data, batches and optimizer are trained by a
 bare loop (forward, cross-entropy, backward, step) and by the Trainer with its default probe
-settings, alternating, a few rounds each; the best steps/s of each is compared. Prints one line
-per preset and, last, `ratio=R` with R the lower of the two ratios (Trainer / bare).
+settings, alternating, a few rounds each; the best steps/s of each is compared. Time is this
+process's CPU time (one intra-op thread), so that other load on a shared machine skews the
+ratio less than wall time would. Prints one line per preset and, last, `ratio=R` with R the
+lower of the two ratios (Trainer / bare).
 
     python benchmarks/trainer_overhead.py [--rounds 3] [--epochs 4] [--threads 1]
 """
@@ -33,7 +35,7 @@ def bare_steps_per_s(trainer: Trainer, epochs: int) -> float:
     x, y = trainer.x_train, trainer.y_train
     gen = torch.Generator().manual_seed(0)
     steps = 0
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(epochs):
         for idx in torch.randperm(len(x), generator=gen).split(ts.batch_size):
             loss = F.cross_entropy(model(x[idx]), y[idx])
@@ -41,8 +43,8 @@ def bare_steps_per_s(trainer: Trainer, epochs: int) -> float:
             loss.backward()
             opt.step()
             steps += 1
-    float(loss)  # wait for the device
-    return steps / (time.perf_counter() - start)
+    float(loss.detach())  # wait for the device
+    return steps / (time.process_time() - start)
 
 
 def trainer_steps_per_s(name: str, epochs: int) -> float:
@@ -50,9 +52,9 @@ def trainer_steps_per_s(name: str, epochs: int) -> float:
     preset.training.epochs = epochs
     events = []
     trainer = Trainer(preset, on_event=events.append)
-    start = time.perf_counter()
+    start = time.process_time()
     trainer.run()
-    return trainer.step_count / (time.perf_counter() - start)
+    return trainer.step_count / (time.process_time() - start)
 
 
 def main() -> None:

@@ -31,8 +31,16 @@ class GraphModel(nn.Module):
             self.plan.append((nid, tuple(node.inputs)))
         self.shapes = dict(report.shapes)
         self.has_sampling = any(isinstance(m, Sampling) for m in self.children())
+        is_chain = all(inputs == ((self.plan[k - 1][0],) if k else (self.input_id,))
+                       for k, (_, inputs) in enumerate(self.plan)) and self.plan and self.plan[-1][0] == self.output_id
+        # A plain list, not a ModuleList: the modules are registered once, under their node ids.
+        self._chain: list[nn.Module] | None = [getattr(self, nid) for nid, _ in self.plan] if is_chain else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._chain is not None:  # a plain chain (most networks): no bookkeeping of values
+            for module in self._chain:
+                x = module(x)
+            return x
         values = {self.input_id: x}
         for nid, inputs in self.plan:
             values[nid] = getattr(self, nid)(*[values[i] for i in inputs])
