@@ -27,7 +27,13 @@ class GraphModel(nn.Module):
                 continue
             node = by_id[nid]
             in_shapes = [report.shapes[i] for i in node.inputs]
-            self.add_module(nid, CATALOGUE[node.type].make(in_shapes, report.params[nid]))
+            try:
+                module = CATALOGUE[node.type].make(in_shapes, report.params[nid])
+            except (RuntimeError, MemoryError, ValueError) as e:  # e.g. a layer too large for memory
+                reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+                raise ProblemList([Problem("model", f"{node.type} '{nid}' cannot be created: {reason}")],
+                                  "the network cannot be built") from None
+            self.add_module(nid, module)
             self.plan.append((nid, tuple(node.inputs)))
         self.shapes = dict(report.shapes)
         self.has_sampling = any(isinstance(m, Sampling) for m in self.children())

@@ -165,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _err(str(e))
     except (ValueError, OSError) as e:
         return _err(str(e))
+    except (RuntimeError, MemoryError) as e:  # torch's own failures, e.g. out of memory
+        return _err(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130

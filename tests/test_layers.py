@@ -117,3 +117,10 @@ def test_same_seed_same_weights():
     a, b = build_model(spec, seed=3), build_model(spec, seed=3)
     c = build_model(spec, seed=4)
     assert torch.equal(a.layer.weight, b.layer.weight) and not torch.equal(a.layer.weight, c.layer.weight)
+
+
+def test_a_layer_too_large_for_memory_is_a_clear_problem():
+    from playground.params import ProblemList
+    spec = one_layer("Linear", (100_000,), {"out_features": 100_000})  # 4e10 bytes of weights
+    with pytest.raises(ProblemList, match="Linear 'layer' cannot be created"):
+        build_model(spec)
