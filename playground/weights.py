@@ -7,6 +7,7 @@ containers. A file a person was sent can never run code.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import torch
@@ -60,10 +61,13 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
     """A plain PyTorch state_dict file, read with weights_only=True (pickled code is refused)."""
     p = _existing(path)
     try:
-        obj = torch.load(str(p), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's hints about pickle protocols mean nothing to a user
+            warnings.simplefilter("ignore")
+            obj = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as e:
-        raise FileProblem(f"{p.name} was refused: it is not a plain tensor file that can be read "
-                          f"without running code ({_first_line(e)})") from None
+        raise FileProblem(f"{p.name} was refused: it is not a plain tensor file; it holds Python "
+                          "objects that would have to run code to load, and NN Playground never does that. "
+                          "Ask for a safetensors file or a state_dict saved from plain tensors") from None
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise FileProblem(f"{p.name} does not hold a state_dict (a mapping of names to tensors)")
     return obj

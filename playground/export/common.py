@@ -1,0 +1,245 @@
+"""What every export format shares: the errors it raises, and the prepared job it reads.
+
+An export first turns (preset, state_dict) into an `ExportJob`: the checked graph, a model in
+eval mode holding the weights, and example inputs. Each format then writes its files from the
+job. Anything wrong is raised before a file is touched, with a message a person can act on.
+"""
+from __future__ import annotations
+
+import importlib.util
+import keyword
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import torch
+
+from playground.build import GraphModel, check_buildable
+from playground.files import FileProblem
+from playground.shapes import GraphReport
+from playground.spec import Preset
+
+INSTALL_ONNX = "pip install 'nn-playground[onnx]'"
+
+
+class ExportError(ValueError):
+    """An export that cannot be made; the message says why and what to do."""
+
+
+class UnsupportedLayer(ExportError):
+    """A format cannot express one of the network's layers."""
+
+    def __init__(self, fmt: str, layer_type: str, node_id: str, reason: str) -> None:
+        self.fmt, self.layer_type, self.node_id, self.reason = fmt, layer_type, node_id, reason
+        super().__init__(f"{fmt} cannot express {layer_type} '{node_id}': {reason}")
+
+
+class MissingPackage(ExportError):
+    """An optional package the format needs is not installed."""
+
+    def __init__(self, fmt: str, package: str, install: str) -> None:
+        self.fmt, self.package, self.install = fmt, package, install
+        super().__init__(f"{fmt} export needs the Python package '{package}', which is not installed; "
+                         f"install it with: {install}")
+
+
+def is_installed(package: str) -> bool:
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules, or a broken install
+        return False
+
+
+def require(fmt: str, package: str, install: str) -> None:
+    """Raise MissingPackage unless `package` can be imported (checked before the slow work)."""
+    if not is_installed(package):
+        raise MissingPackage(fmt, package, install)
+
+
+@dataclass
+class ExportJob:
+    """A preset with its weights, checked and ready for any format."""
+
+    preset: Preset
+    report: GraphReport
+    model: GraphModel
+    """In eval mode on the CPU: Dropout off, BatchNorm on running statistics, Sampling returns μ."""
+    state_dict: dict[str, torch.Tensor]
+    trained: bool
+    types: dict[str, str] = field(default_factory=dict)
+    """Layer type of each node id."""
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.report.shapes[self.model.input_id])
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return tuple(self.report.shapes[self.model.output_id])
+
+    def example_input(self, batch: int = 2, seed: int = 0) -> torch.Tensor:
+        """Random inputs of the network's shape: what tracing exporters run the model on."""
+        g = torch.Generator().manual_seed(seed)
+        return torch.randn((batch, *self.input_shape), generator=g)
+
+
+def prepare(preset: Preset, state_dict: Mapping[str, torch.Tensor] | None,
+            trained: bool | None = None) -> ExportJob:
+    """Check the graph, build the model and load the weights; no weights: the seed's initial ones."""
+    report = check_buildable(preset.model)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(preset.training.seed)
+        model = GraphModel(preset.model, report)
+    if state_dict is None:
+        weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        trained = False
+    else:
+        weights = {k: v.detach().to("cpu") for k, v in state_dict.items()}
+        _check_fit(model, weights)
+        model.load_state_dict(weights)
+        trained = True if trained is None else trained
+    model.eval()
+    types = {n.id: n.type for n in preset.model.nodes}
+    return ExportJob(preset, report, model, weights, bool(trained), types)
+
+
+class _RenamedGraph(torch.nn.Module):
+    """The job's network with keyword node ids renamed (`class` → `class_`), same modules."""
+
+    def __init__(self, model: GraphModel, names: dict[str, str]) -> None:
+        super().__init__()
+        self.input_id, self.output_id, self.names = model.input_id, model.output_id, names
+        self.plan = model.plan
+        for nid, _ in model.plan:
+            self.add_module(names[nid], getattr(model, nid))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {self.input_id: x}
+        for nid, inputs in self.plan:
+            values[nid] = getattr(self, self.names[nid])(*[values[i] for i in inputs])
+        return values[self.output_id]
+
+
+def traceable(job: ExportJob) -> torch.nn.Module:
+    """The model as tracing exporters can take it. torch.export writes Python code that names
+    submodules (`self.class.weight` is a syntax error), so a node id that is a Python keyword is
+    renamed inside the program; its outputs are the same."""
+    ids = [nid for nid, _ in job.model.plan]
+    if not any(keyword.iskeyword(nid) for nid in ids):
+        return job.model
+    taken, names = set(ids), {}
+    for nid in ids:
+        name = nid
+        while keyword.iskeyword(name) or (name != nid and name in taken):
+            name += "_"
+        taken.add(name)
+        names[nid] = name
+    return _RenamedGraph(job.model, names).eval()
+
+
+def _check_fit(model: GraphModel, weights: Mapping[str, torch.Tensor]) -> None:
+    """The weights must be the network's: same names, same shapes. Name what differs."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in weights]
+    extra = [k for k in weights if k not in expected]
+    wrong = [f"{k} is {tuple(weights[k].shape)}, the network needs {tuple(v.shape)}"
+             for k, v in expected.items() if k in weights and tuple(weights[k].shape) != tuple(v.shape)]
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else ""))
+    if extra:
+        problems.append("not in the network " + ", ".join(extra[:6]) + (" ..." if len(extra) > 6 else ""))
+    problems += wrong[:6]
+    if problems:
+        raise ExportError("the weights do not fit the preset's network: " + "; ".join(problems))
+
+
+def output_file(path: str | os.PathLike, default_name: str) -> Path:
+    """The file to write: `path` itself, or `default_name` inside it when it is a folder (an
+    existing one, or any path written with a trailing slash)."""
+    text = os.fspath(path)
+    p = Path(text)
+    is_folder = p.is_dir() or text.endswith(("/", os.sep))
+    return p / default_name if is_folder else p
+
+
+def check_folder(path: Path) -> None:
+    """Fail early, naming the folder, when the file cannot be written there: before a minute of
+    tracing, not after it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise FileProblem(f"cannot write {path}: the folder {folder} {what}")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as e:
+        raise FileProblem(f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+
+
+def write_together(items: list[tuple[Path, bytes]]) -> list[Path]:
+    """Write several files so that all of them appear or none does: each goes to a temporary
+    file beside its target (flushed, fsynced), and only when every one is written are they
+    renamed into place. A failure part way removes the temporary files and names the cause."""
+    for path, _ in items:
+        check_folder(path)
+    temps: list[Path] = []
+    current = items[0][0] if items else Path(".")
+    try:
+        for path, data in items:
+            current = path
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append(Path(tmp))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        for (path, _), tmp in zip(items, temps):
+            current = path
+            os.replace(tmp, path)
+    except OSError as e:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise FileProblem(f"cannot write {current}: {e.strerror or e}") from e
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [path for path, _ in items]
+
+
+def max_abs_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    d = (a.detach().double() - b.detach().double()).abs()
+    return float(d.max()) if d.numel() else 0.0
+
+
+def find_culprit(job: ExportJob, attempt: Callable[[torch.nn.Module, tuple[torch.Tensor, ...]], None]
+                 ) -> tuple[str, str] | None:
+    """Which node a format chokes on: export each node's module alone on its real inputs and
+    return (node id, first line of the error) for the first that fails, or None."""
+    x = job.example_input()
+    with torch.no_grad():
+        values = job.model.forward_all(x)
+    for nid, inputs in job.model.plan:
+        module = getattr(job.model, nid)
+        try:
+            attempt(module, tuple(values[i] for i in inputs))
+        except Exception as e:  # noqa: BLE001  (any exporter failure is the answer we look for)
+            return nid, first_line(e)
+    return None
+
+
+def first_line(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    text = lines[0] if lines else type(e).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def tolerance_for(values: torch.Tensor) -> float:
+    """1e-4 absolute, loosened for large outputs (float32 rounding grows with magnitude)."""
+    scale = float(values.detach().abs().max()) if values.numel() else 0.0
+    return 1e-4 * max(1.0, scale / 10.0 if math.isfinite(scale) else 1.0)

@@ -1,0 +1,236 @@
+"""Python source: a `model.py` a person reads and recognizes as their diagram.
+
+The network becomes one `nn.Module` class: one attribute per node, named by the node's id (so
+its state_dict keys are the playground's, and `load_state_dict` takes the exported weights as
+they are), and a forward pass written line by line in the order of the graph, each value named
+by its node id. The constructors come from the layer catalogue (`LayerType.code`); the few
+layers PyTorch has no class for are copied from `playground/layers/modules.py`, which imports
+only torch for this reason. The file needs nothing but torch, and the training-script export
+reuses the same class.
+"""
+from __future__ import annotations
+
+import inspect
+import io
+import keyword
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from playground.export.common import ExportJob, write_together
+from playground.layers import CATALOGUE, fmt_shape, init_weights
+from playground.layers import modules as custom_modules
+
+RECURRENT = ("RNN", "LSTM", "GRU")
+TAKEN_NAMES = frozenset({"Model", "Path", "Settings", "CodeTap", "Tensor", "Module"})
+"""Module-level names of model.py and train.py that the network's class must not take."""
+
+
+@dataclass
+class ModelCode:
+    """The pieces of generated source, so model.py and train.py assemble what they need."""
+
+    class_name: str
+    support: str
+    """Source of the custom module classes and helpers the class uses (may be empty)."""
+    class_source: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+
+
+def class_name_for(name: str) -> str:
+    """`xor_mlp` or "XOR with an MLP" → `XorMlp` / `XorWithAnMlp`; `Model` when nothing is left."""
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    camel = "".join(w[:1].upper() + w[1:].lower() if w.isupper() or w.islower() else w[:1].upper() + w[1:]
+                    for w in words)
+    if not camel or not camel[0].isalpha() or len(camel) > 48 or keyword.iskeyword(camel):
+        return "Model"
+    if camel in TAKEN_NAMES or hasattr(custom_modules, camel):
+        return camel + "Net"  # a preset named "Sign" must not hide the Sign layer's class
+    return camel
+
+
+def _local_names(ids: list[str]) -> dict[str, str]:
+    """Variable names for node ids: the id itself, unless it is a keyword or `self`."""
+    taken = set(ids)
+    out = {}
+    for nid in ids:
+        name = nid
+        if keyword.iskeyword(name) or name == "self":
+            while name in taken or keyword.iskeyword(name) or name == "self":
+                name += "_"
+            taken.add(name)
+        out[nid] = name
+    return out
+
+
+def _attr(nid: str) -> str:
+    return f"getattr(self, {nid!r})" if keyword.iskeyword(nid) else f"self.{nid}"
+
+
+def _used_classes(calls: list[str]) -> list[str]:
+    """The custom classes (from playground.layers.modules) that constructor calls name."""
+    names = []
+    for call in calls:
+        head = call.split("(", 1)[0].strip()
+        obj = getattr(custom_modules, head, None)
+        if inspect.isclass(obj) and issubclass(obj, torch.nn.Module) and head not in names:
+            names.append(head)
+    return names
+
+
+def model_code(job: ExportJob) -> ModelCode:
+    """The class source of the job's network (weights are not part of the source)."""
+    spec, report = job.preset.model, job.report
+    by_id = {n.id: n for n in spec.nodes}
+    plan = job.model.plan
+    input_id, output_id = job.model.input_id, job.model.output_id
+    local = _local_names([input_id] + [nid for nid, _ in plan])
+    class_name = class_name_for(job.preset.name)
+
+    calls: dict[str, str] = {}
+    for nid, inputs in plan:
+        node = by_id[nid]
+        calls[nid] = CATALOGUE[node.type].code([report.shapes[i] for i in inputs], report.params[nid])
+
+    init_lines = []
+    body = ["super().__init__()"]
+    for nid, inputs in plan:
+        params = report.params[nid]
+        if keyword.iskeyword(nid):
+            body.append(f"setattr(self, {nid!r}, {calls[nid]})")
+        else:
+            body.append(f"self.{nid} = {calls[nid]}")
+        if params.get("init", "default") != "default":
+            extra = ", nonlinearity='tanh'" if by_id[nid].type in RECURRENT else ""
+            body.append(f"init_weights({_attr(nid)}, {params['init']!r}, {params['init_std']!r}{extra})")
+            init_lines.append(nid)
+
+    forward = []
+    for nid, inputs in plan:
+        args = ", ".join(local[i] for i in inputs)
+        forward.append(f"{local[nid]} = {_attr(nid)}({args})  # {fmt_shape(report.shapes[nid])}")
+    forward.append(f"return {local[output_id]}")
+
+    left_out = [n.id for n in spec.nodes if n.id != input_id and n.id not in dict(plan)]
+    summary = doc_safe(_first_sentence(job.preset.description))
+    doc = [f'"""{doc_safe(job.preset.name)}' + (f": {summary}" if summary else ""), "",
+           f"Input '{input_id}': {fmt_shape(job.input_shape)} per sample; output '{output_id}': "
+           f"{fmt_shape(job.output_shape)}.",
+           "One attribute per node of the diagram, named by its id; forward follows the graph."]
+    if left_out:
+        doc.append(f"Not connected to the output, so left out: {', '.join(left_out)}.")
+    doc.append('"""')
+
+    lines = [f"class {class_name}(nn.Module):"]
+    lines += ["    " + ln if ln else "" for ln in _wrap_doc(doc)]
+    lines += ["", "    def __init__(self) -> None:"]
+    lines += ["        " + ln for ln in body]
+    lines += ["", f"    def forward(self, {local[input_id]}: torch.Tensor) -> torch.Tensor:"]
+    lines += ["        " + ln for ln in forward]
+    class_source = "\n".join(lines) + "\n"
+
+    support = []
+    for name in _used_classes(list(calls.values())):
+        support.append(inspect.getsource(getattr(custom_modules, name)))
+    if init_lines:
+        support.append(inspect.getsource(init_weights))
+    return ModelCode(class_name, "\n\n".join(s.rstrip() + "\n" for s in support), class_source,
+                     job.input_shape, job.output_shape)
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    end = text.find(". ")
+    first = text if end < 0 else text[:end + 1]
+    return first if len(first) <= 160 else first[:157] + "..."
+
+
+def doc_safe(text: str) -> str:
+    """Text that can neither end a docstring early nor start an escape sequence."""
+    return text.replace("\\", "\\\\").replace('"""', "'''")
+
+
+def _wrap_doc(lines: list[str]) -> list[str]:
+    out = []
+    for ln in lines:
+        out += textwrap.wrap(ln, 92, break_on_hyphens=False) or [""]
+    return out
+
+
+def weights_name(model_py: Path) -> str:
+    """The state_dict file written beside model.py: `model.py` → `model_state_dict.pt`."""
+    return f"{model_py.stem}_state_dict.pt"
+
+
+def model_py_source(job: ExportJob, weights_file: str = "model_state_dict.pt", module: str = "model") -> str:
+    """The whole model.py: the class, a loader for the exported weights, and a small demo."""
+    code = model_code(job)
+    c = code.class_name
+    desc = textwrap.fill(doc_safe(" ".join(job.preset.description.split())), 92)
+    sample = ", ".join(str(s) for s in code.input_shape)
+    state = "trained" if job.trained else "untrained (initial)"
+    header = f'''"""{doc_safe(job.preset.name)}: the network, exported from NN Playground as plain PyTorch.
+
+{desc}
+
+`{c}` is the diagram written out: one attribute per node, named by the node's id, and a forward
+pass in the order of the graph. This file needs only torch. The {state} weights are in
+{weights_file} beside it:
+
+    from {module} import load_model
+    model = load_model()                  # {c} in eval mode with the exported weights
+    y = model(torch.randn(4, {sample}))
+
+`{c}()` constructs with no arguments, and `load_state_dict` takes the exported state_dict as
+it is (also the safetensors export, read with safetensors.torch.load_file).
+"""'''.replace("\n\n\n", "\n\n")
+    parts = [
+        header,
+        "from __future__ import annotations\n\nfrom pathlib import Path\n\n"
+        "import torch\nfrom torch import nn",
+        f"INPUT_SHAPE = {tuple(code.input_shape)!r}\nOUTPUT_SHAPE = {tuple(code.output_shape)!r}\n"
+        f"WEIGHTS_FILE = Path(__file__).with_name({weights_file!r})",
+    ]
+    if code.support:
+        parts.append(code.support.rstrip())
+    parts.append(code.class_source.rstrip())
+    if c != "Model":
+        parts.append(f"Model = {c}")
+    parts.append(f'''def load_weights(path: str | Path = WEIGHTS_FILE) -> dict[str, torch.Tensor]:
+    """Exported weights: a .safetensors file (needs the safetensors package) or a .pt state_dict,
+    read with weights_only=True so that the file cannot run code."""
+    if str(path).endswith(".safetensors"):
+        from safetensors.torch import load_file
+        return load_file(str(path))
+    return torch.load(str(path), map_location="cpu", weights_only=True)
+
+
+def load_model(path: str | Path = WEIGHTS_FILE) -> {c}:
+    """{c} with the exported weights, in eval mode (Dropout off, BatchNorm's running statistics)."""
+    model = {c}()
+    model.load_state_dict(load_weights(path))
+    return model.eval()''')
+    parts.append(f'''if __name__ == "__main__":
+    import sys
+
+    net = load_model(sys.argv[1] if len(sys.argv) > 1 else WEIGHTS_FILE)
+    print(net)
+    with torch.no_grad():
+        out = net(torch.randn(4, *INPUT_SHAPE))
+    print(f"a random batch of 4 inputs {{INPUT_SHAPE}} gives outputs {{tuple(out.shape)}}")''')
+    return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+def write_python(job: ExportJob, path: Path) -> list[Path]:
+    """model.py and, beside it, the weights as a state_dict file that its loader reads."""
+    wname = weights_name(path)
+    source = model_py_source(job, wname, path.stem).encode("utf-8")
+    buf = io.BytesIO()
+    torch.save({k: v.detach().to("cpu").contiguous().clone() for k, v in job.state_dict.items()}, buf)
+    return write_together([(path, source), (path.with_name(wname), buf.getvalue())])

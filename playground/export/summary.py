@@ -1,0 +1,154 @@
+"""A text summary of a network: what each layer outputs, what it costs, what it sees.
+
+One row per node in the order of the graph: id, type, output shape, parameter count, receptive
+field (for conv stacks: how many input pixels one output value depends on) and multiply-adds
+per sample, then the totals. The GUI's Export dialog and `playground load` show the same table.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from playground.export.common import ExportJob, check_folder
+from playground.files import atomic_write
+from playground.layers import fmt_shape
+
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+SAME_FIELD = frozenset({
+    "Identity", "Sign", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
+    "Swish", "Softplus", "Maxout", "BatchNorm", "Dropout"})
+"""Layers whose output value at a pixel depends only on the input at that pixel."""
+
+
+@dataclass
+class LayerRow:
+    node_id: str
+    type: str
+    inputs: tuple[str, ...]
+    output_shape: tuple[int, ...]
+    params: int
+    receptive_field: int | None
+    """Side of the square of input pixels one output value depends on (image layers only)."""
+    mult_adds: int
+    """Multiply-adds of one sample's forward pass through this layer's weights."""
+
+
+@dataclass
+class Summary:
+    name: str
+    rows: list[LayerRow]
+    trained: bool
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.rows)
+
+    @property
+    def total_mult_adds(self) -> int:
+        return sum(r.mult_adds for r in self.rows)
+
+    def text(self) -> str:
+        return summary_table(self)
+
+
+def mult_adds(layer_type: str, p: dict, in_shapes: list[tuple[int, ...]], out_shape: tuple[int, ...]) -> int:
+    """Multiply-adds per sample: the work of the weights (element-wise layers count as 0)."""
+    if layer_type == "Linear":
+        s = in_shapes[0]
+        return math.prod(s[:-1]) * s[-1] * p["out_features"]
+    if layer_type == "Conv2d":
+        c_in = in_shapes[0][0]
+        return math.prod(out_shape) * c_in * p["kernel_size"] ** 2
+    if layer_type == "ConvTranspose2d":
+        return math.prod(in_shapes[0]) * p["out_channels"] * p["kernel_size"] ** 2
+    if layer_type in GATES:
+        steps, features = in_shapes[0]
+        h, total = p["hidden_size"], 0
+        for layer in range(p["num_layers"]):
+            width = features if layer == 0 else h
+            total += GATES[layer_type] * h * (width + h)
+        return steps * total
+    return 0
+
+
+def _field(layer_type: str, p: dict, inputs: list[tuple[float, float] | None],
+           out_shape: tuple[int, ...]) -> tuple[float, float] | None:
+    """(receptive field, jump) after this layer; jump is the input-pixel distance between
+    neighbouring output pixels. None once the values mix the whole image (Flatten, Linear...)."""
+    if len(out_shape) != 3 or not inputs or any(f is None for f in inputs):
+        return None
+    rf, jump = max(inputs, key=lambda f: f[0])  # Add/Concat: the widest input decides
+    if layer_type == "Conv2d":
+        span = p["dilation"] * (p["kernel_size"] - 1) + 1
+        return rf + (span - 1) * jump, jump * p["stride"]
+    if layer_type in ("MaxPool2d", "AvgPool2d"):
+        k = p["kernel_size"]
+        return rf + (k - 1) * jump, jump * (p["stride"] or k)
+    if layer_type == "ConvTranspose2d":
+        s = p["stride"]
+        return rf + (math.ceil(p["kernel_size"] / s) - 1) * jump, jump / s
+    if layer_type == "Upsample":
+        f = p["scale_factor"]
+        return (rf + jump if p["mode"] == "bilinear" and f > 1 else rf), jump / f
+    if layer_type in SAME_FIELD or layer_type in ("Add", "Concat"):
+        return rf, jump
+    return None
+
+
+def summarize(job: ExportJob) -> Summary:
+    report, model = job.report, job.model
+    input_id = model.input_id
+    fields: dict[str, tuple[float, float] | None] = {
+        input_id: (1.0, 1.0) if len(report.shapes[input_id]) == 3 else None}
+    rows = [LayerRow(input_id, "Input", (), tuple(report.shapes[input_id]), 0, None, 0)]
+    for nid, inputs in model.plan:
+        t, p = job.types[nid], report.params[nid]
+        in_shapes = [tuple(report.shapes[i]) for i in inputs]
+        out = tuple(report.shapes[nid])
+        fields[nid] = _field(t, p, [fields.get(i) for i in inputs], out)
+        params = sum(q.numel() for q in getattr(model, nid).parameters())
+        rf = fields[nid]
+        rows.append(LayerRow(nid, t, tuple(inputs), out, params,
+                             math.ceil(rf[0] - 1e-9) if rf else None, mult_adds(t, p, in_shapes, out)))
+    return Summary(job.preset.name, rows, job.trained)
+
+
+def _n(x: int) -> str:
+    return f"{x:,}"
+
+
+def summary_table(s: Summary) -> str:
+    chain = all(r.inputs == (s.rows[k - 1].node_id,) for k, r in enumerate(s.rows) if k)
+    conv = any(r.receptive_field is not None for r in s.rows)
+    header = ["node", "type"] + ([] if chain else ["from"]) + ["output shape", "params"] \
+        + (["receptive field"] if conv else []) + ["mult-adds"]
+    table = []
+    for r in s.rows:
+        row = [r.node_id, r.type] + ([] if chain else [", ".join(r.inputs)]) \
+            + [fmt_shape(r.output_shape), _n(r.params)]
+        if conv:
+            row.append(f"{r.receptive_field}x{r.receptive_field}" if r.receptive_field else "")
+        row.append(_n(r.mult_adds))
+        table.append(row)
+    numeric = {header.index("params"), len(header) - 1}
+    widths = [max(len(h), *(len(row[k]) for row in table)) for k, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if k in numeric else c.ljust(w)
+                         for k, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    kib = s.total_params * 4 / 1024
+    out = [f"{s.name} ({'trained' if s.trained else 'untrained'} weights)", line(header),
+           line(["-" * w for w in widths])]
+    out += [line(row) for row in table]
+    out.append(f"total: {_n(s.total_params)} parameters ({kib:,.1f} KiB as float32), "
+               f"{_n(s.total_mult_adds)} multiply-adds per sample")
+    if conv:
+        out.append("receptive field: the side of the square of input pixels one output value depends on")
+    return "\n".join(out) + "\n"
+
+
+def write_summary(job: ExportJob, path: Path) -> list[Path]:
+    check_folder(path)
+    return [atomic_write(path, summarize(job).text().encode("utf-8"))]

@@ -1,0 +1,124 @@
+"""Every preset, exported to every model format, gives back the model's outputs.
+
+safetensors and state_dict reload to identical outputs here; the .pt2 program, the ONNX file
+(in ONNX Runtime) and the generated model.py are run in a fresh process that cannot import the
+playground, on inputs of a batch size the exporters never saw, and must match within 1e-4.
+All exports are made once per module and checked in one fresh process, to keep this fast.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_export_support import PRESET_NAMES, all_presets, fresh_json, trained_like  # noqa: E402
+
+from playground.build import build_model  # noqa: E402
+from playground.export import export  # noqa: E402
+from playground.weights import load_state_dict_file, load_weights  # noqa: E402
+
+TOL = 1e-4
+BATCH = 7
+
+CHECK = r'''
+import importlib.util, json, sys
+from pathlib import Path
+import numpy as np
+import torch
+torch.set_num_threads(1)
+import onnxruntime as ort
+
+results = {}
+for folder in sorted(p for p in Path(".").iterdir() if p.is_dir()):
+    ref = np.load(folder / "reference.npz", allow_pickle=False)
+    x, y = torch.from_numpy(ref["x"]), ref["y"]
+    r = results[folder.name] = {}
+    with torch.no_grad():
+        program = torch.export.load(str(folder / "model.pt2"))
+        r["pt2"] = float(np.abs(program.module()(x).numpy() - y).max())
+    session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
+    r["onnx"] = float(np.abs(got - y).max()) if got.shape == y.shape else float("inf")
+    r["onnx_names"] = [session.get_inputs()[0].name, session.get_outputs()[0].name]
+    r["onnx_exporter"] = session.get_modelmeta().custom_metadata_map.get("exporter", "")
+    spec = importlib.util.spec_from_file_location("model_" + folder.name, folder / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = module.Model()  # no arguments
+    net.load_state_dict(torch.load(folder / "model_state_dict.pt", weights_only=True))  # as it is
+    net.eval()
+    with torch.no_grad():
+        r["python"] = float(np.abs(net(x).numpy() - y).max())
+        r["python_loader"] = float(np.abs(module.load_model()(x).numpy() - y).max())
+results["__playground_imported__"] = any(m.split(".")[0] == "playground" for m in sys.modules)
+print(json.dumps(results))
+'''
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Export every preset (with trained-looking weights) and check the files in a fresh process."""
+    root = tmp_path_factory.mktemp("exports")
+    presets, weights = all_presets(), {}
+    for name, preset in presets.items():
+        folder = root / name
+        folder.mkdir()
+        state = weights[name] = trained_like(preset)
+        for fmt in ("safetensors", "state_dict", "pt2", "onnx", "python"):
+            paths = export(preset, state, fmt, folder)
+            assert all(p.is_file() for p in paths) and not paths.warnings
+        model = build_model(preset.model)
+        model.load_state_dict(state)
+        model.eval()
+        x = torch.randn(BATCH, *model.shapes[model.input_id], generator=torch.Generator().manual_seed(5))
+        with torch.no_grad():
+            y = model(x)
+        np.savez(folder / "reference.npz", x=x.numpy(), y=y.numpy())
+    results = fresh_json(CHECK, root)
+    return {"root": root, "presets": presets, "weights": weights, "results": results}
+
+
+def test_the_fresh_process_never_imported_the_playground(exported: dict) -> None:
+    assert exported["results"]["__playground_imported__"] is False
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_pt2_program_reproduces_outputs_without_the_playground(exported: dict, name: str) -> None:
+    assert exported["results"][name]["pt2"] <= TOL
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_onnx_reproduces_outputs_in_onnx_runtime(exported: dict, name: str) -> None:
+    r = exported["results"][name]
+    assert r["onnx"] <= TOL
+    model = build_model(exported["presets"][name].model)
+    assert r["onnx_names"] == [model.input_id, model.output_id]  # the diagram's names, for Netron
+    assert "dynamo" in r["onnx_exporter"]  # the current exporter handles every layer; no fallback
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_model_py_reproduces_outputs_with_the_exported_state_dict(exported: dict, name: str) -> None:
+    r = exported["results"][name]
+    assert r["python"] <= TOL and r["python_loader"] <= TOL
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_weight_files_reload_to_identical_outputs(exported: dict, name: str) -> None:
+    folder = exported["root"] / name
+    ref = np.load(folder / "reference.npz", allow_pickle=False)
+    x = torch.from_numpy(ref["x"])
+    preset, state, meta = load_weights(folder / "model.safetensors")
+    assert meta["trained"] == "true" and preset.name == exported["presets"][name].name
+    plain = load_state_dict_file(folder / "model_state_dict.pt")
+    for weights, spec in ((state, preset.model), (plain, exported["presets"][name].model)):
+        model = build_model(spec)
+        model.load_state_dict(weights)
+        model.eval()
+        with torch.no_grad():
+            assert np.array_equal(model(x).numpy(), ref["y"])
+        for k, v in exported["weights"][name].items():
+            assert torch.equal(weights[k], v), k
