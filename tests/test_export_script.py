@@ -113,7 +113,7 @@ def test_torchrun_trains_with_two_cpu_processes(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
          "train.py", "--epochs", "3", "--device", "cpu", "--out", "ddp"],
-        cwd=tmp_path / "script", capture_output=True, text=True, timeout=120, env=env)
+        cwd=tmp_path / "script", capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((tmp_path / "script" / "ddp" / "summary.json").read_text())
     n_train = len(np.load(tmp_path / "script" / "data.npz")["x_train"])
