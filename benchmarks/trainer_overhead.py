@@ -1,11 +1,15 @@
-"""How much does the Trainer (events, probes, epoch metrics) cost against a bare PyTorch loop?
+"""How much do the Trainer's probes, events and bookkeeping cost against a bare PyTorch loop?
 
 For `digits_mlp` and `digits_cnn`: the same model, data, batches and optimizer are trained by a
-bare loop (forward, cross-entropy, backward, step) and by the Trainer with its default probe
-settings, alternating, a few rounds each; the best steps/s of each is compared. Time is this
-process's CPU time (one intra-op thread), so that other load on a shared machine skews the
-ratio less than wall time would. Prints one line per preset and, last, `ratio=R` with R the
-lower of the two ratios (Trainer / bare).
+bare loop and by the Trainer with its default probe settings, alternating, a few rounds each;
+the best steps/s of each is compared. The bare loop is the one a person writes by hand to watch
+a validation curve: per step forward, cross-entropy, backward, update; per epoch one no-grad
+pass over the validation split (in the same chunks the Trainer uses). The ratio against a loop
+with no validation at all is printed too. Time is this process's CPU time (one intra-op thread),
+so that other load on a shared machine skews the ratio less than wall time would.
+
+Prints one line per preset and, last, `ratio=R` with R the lower of the two ratios
+(Trainer / bare loop with validation).
 
     python benchmarks/trainer_overhead.py [--rounds 3] [--epochs 4] [--threads 1]
 """
@@ -24,10 +28,10 @@ import torch.nn.functional as F  # noqa: E402
 from playground.build import build_model  # noqa: E402
 from playground.optim import make_optimizer  # noqa: E402
 from playground.preset import resolve_preset  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.trainer import EVAL_CHUNK, Trainer  # noqa: E402
 
 
-def bare_steps_per_s(trainer: Trainer, epochs: int) -> float:
+def bare_steps_per_s(trainer: Trainer, epochs: int, validate: bool) -> float:
     """The loop a person would write by hand, on the Trainer's own tensors."""
     ts = trainer.ts
     model = build_model(trainer.preset.model, seed=ts.seed).to(trainer.device)
@@ -37,12 +41,19 @@ def bare_steps_per_s(trainer: Trainer, epochs: int) -> float:
     steps = 0
     start = time.process_time()
     for _ in range(epochs):
+        model.train()
         for idx in torch.randperm(len(x), generator=gen).split(ts.batch_size):
             loss = F.cross_entropy(model(x[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             steps += 1
+        if validate:
+            model.eval()
+            with torch.no_grad():
+                out = torch.cat([model(trainer.x_val[i:i + EVAL_CHUNK])
+                                 for i in range(0, len(trainer.x_val), EVAL_CHUNK)])
+                float(F.cross_entropy(out, trainer.y_val))
     float(loss.detach())  # wait for the device
     return steps / (time.process_time() - start)
 
@@ -67,16 +78,19 @@ def main() -> None:
     ratios = []
     for name in ("digits_mlp", "digits_cnn"):
         reference = Trainer(resolve_preset(name))
-        bare, ours = [], []
-        bare_steps_per_s(reference, 1)  # warm-up
+        bare, plain, ours = [], [], []
+        bare_steps_per_s(reference, 1, True)  # warm-up
         trainer_steps_per_s(name, 1)
         for _ in range(args.rounds):
-            bare.append(bare_steps_per_s(reference, args.epochs))
+            bare.append(bare_steps_per_s(reference, args.epochs, True))
             ours.append(trainer_steps_per_s(name, args.epochs))
+            plain.append(bare_steps_per_s(reference, args.epochs, False))
         ratio = max(ours) / max(bare)
         ratios.append(ratio)
-        print(f"{name}: bare {max(bare):.0f} steps/s, trainer {max(ours):.0f} steps/s, ratio {ratio:.3f} "
-              f"(device {reference.device}, {args.threads} thread(s), best of {args.rounds})", flush=True)
+        print(f"{name}: bare loop {max(bare):.0f} steps/s (without validation {max(plain):.0f}), "
+              f"trainer {max(ours):.0f} steps/s, ratio {ratio:.3f} (without validation "
+              f"{max(ours) / max(plain):.3f}; device {reference.device}, {args.threads} thread(s), "
+              f"best of {args.rounds})", flush=True)
     print(f"ratio={min(ratios):.3f}")
 
 

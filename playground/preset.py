@@ -113,7 +113,8 @@ def _check_nodes(model: Any) -> list[Problem]:
     return problems
 
 
-def _check_graph(model: ModelSpec) -> list[Problem]:
+def graph_problems(model: ModelSpec) -> list[Problem]:
+    """The network's graph and shape errors, each at its node's path (empty when it builds)."""
     from playground.shapes import analyze
     report = analyze(model)
     index = {n.id: k for k, n in enumerate(model.nodes)}
@@ -148,8 +149,12 @@ def _check_expect(expect: Any) -> list[Problem]:
     return problems
 
 
-def preset_from_dict(doc: Any) -> Preset:
-    """Validate a decoded JSON document and make a Preset, or raise PresetError with every problem."""
+def preset_from_dict(doc: Any, check_graph: bool = True) -> Preset:
+    """Validate a decoded JSON document and make a Preset, or raise PresetError with every problem.
+
+    With check_graph=False a network that is still being built (a missing connection, a shape
+    that does not fit yet) is accepted, so the builder can open half-finished work and show its
+    errors on the canvas (`graph_problems`); every field is still checked."""
     if not isinstance(doc, dict):
         raise PresetError([Problem("", f"a preset is a JSON object, got {type(doc).__name__}")], "bad preset")
     if doc.get("format") != FORMAT:
@@ -170,7 +175,7 @@ def preset_from_dict(doc: Any) -> Preset:
     if problems:
         raise PresetError(problems, "bad preset")
     model = ModelSpec.from_dict(doc["model"])
-    problems = _check_graph(model)
+    problems = graph_problems(model) if check_graph else []
     if problems:
         raise PresetError(problems, "bad preset")
     return Preset(
@@ -194,16 +199,16 @@ def preset_to_json(preset: Preset) -> str:
     return json.dumps(preset_to_dict(preset), indent=2, ensure_ascii=False) + "\n"
 
 
-def preset_from_json(text: str, source: str = "preset") -> Preset:
+def preset_from_json(text: str, source: str = "preset", check_graph: bool = True) -> Preset:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise PresetError([Problem("", f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}")],
                           f"cannot read {source}") from None
-    return preset_from_dict(doc)
+    return preset_from_dict(doc, check_graph)
 
 
-def load_preset(path: str | Path) -> Preset:
+def load_preset(path: str | Path, check_graph: bool = True) -> Preset:
     """Read and validate a preset file; every failure is a PresetError or FileProblem with a clear message."""
     p = Path(path)
     try:
@@ -217,7 +222,7 @@ def load_preset(path: str | Path) -> Preset:
     except OSError as e:
         raise FileProblem(f"cannot read {p}: {e.strerror or e}") from None
     try:
-        return preset_from_json(text, str(p))
+        return preset_from_json(text, str(p), check_graph)
     except PresetError as e:
         e.what = f"{p.name}: {e.what}"
         raise

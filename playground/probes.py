@@ -6,6 +6,8 @@ a fixed probe batch — no hooks fire on ordinary steps, so probes cost nothing 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -38,7 +40,9 @@ def snapshot(model: GraphModel) -> dict[str, list[torch.Tensor]]:
 
 
 def _norm(ts: list[torch.Tensor]) -> torch.Tensor:
-    return torch.sqrt(sum(t.pow(2).sum() for t in ts))
+    if len(ts) == 1:
+        return torch.linalg.vector_norm(ts[0])
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in ts]))
 
 
 @torch.no_grad()
@@ -51,31 +55,37 @@ def layer_stats(model: GraphModel, before: dict[str, list[torch.Tensor]]) -> dic
     for nid, old in before.items():
         ws = weights_of(getattr(model, nid))
         w_norm = _norm(ws)
-        d_norm = _norm([w.detach() - o for w, o in zip(ws, old)])
+        d_norm = _norm([w - o for w, o in zip(ws, old)])
         grads = [w.grad for w in ws if w.grad is not None]
         g_norm = _norm(grads) if grads else torch.zeros((), device=w_norm.device)
         ids.append(nid)
         rows.append(torch.stack([d_norm / w_norm.clamp_min(1e-12), g_norm, w_norm]))
     if not rows:
         return {}
-    values = torch.stack(rows).double().cpu().numpy()
-    return {nid: (float(r[0]), float(r[1]), float(r[2])) for nid, r in zip(ids, values)}
+    values = torch.stack(rows).double().cpu().tolist()
+    return {nid: (r[0], r[1], r[2]) for nid, r in zip(ids, values)}
 
 
 def histogram(values: torch.Tensor, bins: int = HIST_BINS) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Counts and edges of a tensor's values, plus their mean and std."""
+    """Counts and edges of a tensor's values, plus their mean and std (non-finite values left out)."""
     v = values.detach().reshape(-1)
     if v.numel() > HIST_VALUES:
         v = v[:: v.numel() // HIST_VALUES]
     v = v.float().cpu()
-    v = v[torch.isfinite(v)]
+    lo_t, hi_t = torch.aminmax(v) if v.numel() else (torch.tensor(0.0), torch.tensor(0.0))
+    lo, hi = float(lo_t), float(hi_t)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        v = v[torch.isfinite(v)]
+        if v.numel() == 0:
+            return np.zeros(bins), np.linspace(0, 1, bins + 1), float("nan"), float("nan")
+        lo, hi = float(v.min()), float(v.max())
     if v.numel() == 0:
         return np.zeros(bins), np.linspace(0, 1, bins + 1), float("nan"), float("nan")
-    lo, hi = float(v.min()), float(v.max())
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
     counts = torch.histc(v, bins=bins, min=lo, max=hi).numpy()
-    return counts, np.linspace(lo, hi, bins + 1), float(v.mean()), float(v.std()) if v.numel() > 1 else 0.0
+    std, mean = torch.std_mean(v) if v.numel() > 1 else (torch.tensor(0.0), v.mean())
+    return counts, np.linspace(lo, hi, bins + 1), float(mean), float(std)
 
 
 def dead_fraction(out: torch.Tensor) -> float:

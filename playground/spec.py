@@ -188,7 +188,7 @@ class TrainSpec:
     early_stopping: int = setting(0, "int", "Stop after this many epochs without a better "
                                   "validation loss and restore the best weights (0: off)",
                                   minimum=0, maximum=100000)
-    probe_every: int = setting(50, "int", "Steps between probes (ratios, histograms, maps); "
+    probe_every: int = setting(100, "int", "Steps between probes (ratios, histograms, maps); "
                                "probes cost nothing in between", minimum=1, maximum=1_000_000)
 
     def to_dict(self) -> dict[str, Any]:

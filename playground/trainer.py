@@ -11,7 +11,7 @@ import copy
 import math
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -165,6 +165,8 @@ class Trainer:
         return self.ts.epochs * self.steps_per_epoch
 
     def _new_permutation(self) -> torch.Tensor:
+        self._batches: Iterator[torch.Tensor] | None = None
+        self._batches_size = 0
         return torch.randperm(self.n_train, generator=self._shuffle).to(self.device)
 
     # ------------------------------------------------------------------ control (thread-safe)
@@ -277,15 +279,20 @@ class Trainer:
     def _train_step(self) -> bool:
         ts = self.ts
         start = self._cursor
-        idx = self._perm[start:start + ts.batch_size]
-        self._cursor = start + len(idx)
+        end = min(start + ts.batch_size, self.n_train)
+        if self._batches is None or self._batches_size != ts.batch_size:
+            # Split the rest of the epoch's permutation once (cheaper than slicing every step);
+            # a batch size changed mid-epoch re-splits from where the epoch stands.
+            self._batches, self._batches_size = iter(self._perm[start:].split(ts.batch_size)), ts.batch_size
+        idx = next(self._batches)
+        self._cursor = end
         xb, yb = self.x_train[idx], self.y_train[idx]
         lr = ts.lr if ts.schedule == "constant" else \
             scheduled_lr(ts, self.step_count, self.steps_per_epoch, self.total_steps)
         if self.perceptron is not None:
             probing = self.step_count % ts.probe_every == 0
             loss = self.perceptron.update(xb, yb)
-            self._record(loss, lr, xb, yb, None)
+            self._record(loss, end - start, lr, yb, None)
             if probing:
                 self._probe({})  # no optimizer step to compare against: activations and the boundary
             return not self.finished
@@ -312,7 +319,7 @@ class Trainer:
         self.optimizer.step()
         if ts.max_norm > 0:
             losses.apply_max_norm(self.model, ts.max_norm)
-        self._record(value if self._readback_every == 1 else loss.detach(), lr, xb, yb, out.detach())
+        self._record(value if self._readback_every == 1 else loss.detach(), end - start, lr, yb, out.detach())
         if probing:
             self._probe(before)
         return not self.finished
@@ -344,19 +351,27 @@ class Trainer:
         return loss, out
 
     def _reset_tally(self) -> None:
-        """Per-epoch sums. Losses wait in `_pending` (floats on the CPU, tensors on a GPU, which is
-        read back only every few steps) and are summed when they are read back."""
-        self._pending: list[tuple[int, torch.Tensor | float, int]] = []
-        self._pending_out: list[tuple[torch.Tensor, torch.Tensor]] = []  # (outputs, labels) for accuracy
+        """Per-epoch sums. Step losses wait in `_pending` (floats on the CPU, tensors on a GPU,
+        which is read back only every few steps) and are summed when they are read back."""
+        self._pending: list[torch.Tensor | float] = []
+        self._pending_sizes: list[int] = []
+        self._pending_first = self.step_count if hasattr(self, "step_count") else 0
+        self._pending_out: list[torch.Tensor] = []  # outputs and labels, for the running accuracy
+        self._pending_y: list[torch.Tensor] = []
         self._epoch_loss_sum = 0.0
         self._epoch_seen = 0
         self._epoch_correct = torch.zeros((), dtype=torch.int64, device=self.device)
 
-    def _record(self, loss: torch.Tensor | float, lr: float, xb: torch.Tensor, yb: torch.Tensor,
+    def _record(self, loss: torch.Tensor | float, n: int, lr: float, yb: torch.Tensor,
                 out: torch.Tensor | None) -> None:
-        if self.is_classifier and out is not None:
-            self._pending_out.append((out, yb))
-        self._pending.append((self.step_count, loss, len(xb)))
+        """Keep a step's loss (and output, for accuracy) until the next read-back."""
+        if out is not None and self.is_classifier:
+            self._pending_out.append(out)
+            self._pending_y.append(yb)
+        if not self._pending:
+            self._pending_first = self.step_count
+        self._pending.append(loss)
+        self._pending_sizes.append(n)
         self.step_count += 1
         if len(self._pending) >= 25 or self._cursor >= self.n_train:
             self._flush_losses(lr)
@@ -364,21 +379,19 @@ class Trainer:
     def _flush_losses(self, lr: float) -> None:
         if not self._pending:
             return
-        steps = np.fromiter((p[0] for p in self._pending), dtype=np.int64, count=len(self._pending))
-        sizes = np.fromiter((p[2] for p in self._pending), dtype=np.float64, count=len(self._pending))
-        raw = [p[1] for p in self._pending]
+        raw, sizes = self._pending, self._pending_sizes
         values = (torch.stack(raw).double().cpu().numpy() if isinstance(raw[0], torch.Tensor)
-                  else np.asarray(raw, dtype=np.float64))
-        self._pending = []
+                  else np.array(raw, dtype=np.float64))
+        steps = np.arange(self._pending_first, self._pending_first + len(raw), dtype=np.int64)
+        self._pending, self._pending_sizes = [], []
         if self._pending_out:  # one batched comparison per read-back instead of one per step
-            outs, ys = zip(*self._pending_out)
-            self._pending_out = []
-            self._epoch_correct.add_((losses.predicted_classes(torch.cat(outs), self.kind) == torch.cat(ys)).sum())
+            pred = losses.predicted_classes(torch.cat(self._pending_out), self.kind)
+            self._epoch_correct.add_((pred == torch.cat(self._pending_y)).sum())
+            self._pending_out, self._pending_y = [], []
         self._epoch_loss_sum += float(np.dot(values, sizes))
-        self._epoch_seen += int(sizes.sum())
-        bad = ~np.isfinite(values)
-        if bad.any():  # a GPU run reads losses back in chunks: name the first bad step
-            k = int(np.argmax(bad))
+        self._epoch_seen += sum(sizes)
+        if not np.isfinite(self._epoch_loss_sum):  # a GPU run reads losses back in chunks: name the first bad step
+            k = int(np.argmax(~np.isfinite(values)))
             self._emit(LossEvent(steps[:k], values[:k], self.epoch, lr))
             self._non_finite(int(steps[k]), None)
             return
@@ -386,18 +399,19 @@ class Trainer:
 
     def _probe(self, before: dict[str, list[torch.Tensor]]) -> None:
         stats = probes.layer_stats(self.model, before)
-        with torch.no_grad():
-            was = self.model.training
-            self.model.eval()
-            values = self.model.forward_all(self.x_probe)
-            self.model.train(was)
-        if any(not math.isfinite(v) for s in stats.values() for v in s[:2]) or \
-                any(not torch.isfinite(p).all() for p in self.model.parameters()):
+        # Finite weight and gradient norms mean finite weights and gradients: no extra pass over them.
+        if any(v is not None and not math.isfinite(v) for s in stats.values() for v in s):
             self._non_finite(self.step_count - 1, None)
             return
-        self._emit(ProbeEvent(self.step_count, self.epoch,
-                              probes.layer_probes(self.model, self.node_types, values, stats)))
-        self.visual.emit_step_views(values)
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                values = self.model.forward_all(self.x_probe)
+                self._emit(ProbeEvent(self.step_count, self.epoch,
+                                      probes.layer_probes(self.model, self.node_types, values, stats)))
+                self.visual.emit_step_views(values)
+        finally:
+            self.model.train()
 
     # ------------------------------------------------------------------ epochs
     def _end_epoch(self) -> None:
@@ -411,7 +425,7 @@ class Trainer:
         if self.perceptron is not None:
             train_acc = self.perceptron.end_epoch()
         val, val_out = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
-        if not math.isfinite(train_loss) or not all(torch.isfinite(p).all() for p in self.model.parameters()):
+        if not math.isfinite(train_loss):
             self._non_finite(self.step_count - 1, None)
             return
         event = EpochEvent(self.epoch, self.step_count, train_loss, val["loss"], train_acc,

@@ -55,23 +55,19 @@ class VisualProbes:
 
     @torch.no_grad()
     def emit_step_views(self, values: dict[str, torch.Tensor]) -> None:
-        """Probe-step pictures; `values` is forward_all over the probe batch (eval mode)."""
+        """Probe-step pictures; `values` is forward_all over the probe batch. The caller has put
+        the model in eval mode."""
         t = self.t
         if self.image_input and self.conv_nodes:
             self._feature_maps(values)
-        was = t.model.training
-        t.model.eval()
-        try:
-            if self.autoencoder:
-                self._reconstructions()
-            if self.points:
-                self._boundary()
-            elif tuple(t.dataset.input_shape) == (2,) and t.dataset.n_classes == 0:
-                self._surface()
-            if self.curve:
-                self._curve()
-        finally:
-            t.model.train(was)
+        if self.autoencoder:
+            self._reconstructions()
+        if self.points:
+            self._boundary()
+        elif tuple(t.dataset.input_shape) == (2,) and t.dataset.n_classes == 0:
+            self._surface()
+        if self.curve:
+            self._curve()
 
     def _feature_maps(self, values: dict[str, torch.Tensor]) -> None:
         t, k = self.t, self.probe_index
@@ -145,8 +141,7 @@ class VisualProbes:
         t = self.t
         if not t.is_classifier:
             return
-        pred = losses.predicted_classes(val_out, t.kind).cpu().numpy()
-        true = t.y_val.cpu().numpy()
         c = t.dataset.n_classes
-        matrix = np.bincount(true * c + pred, minlength=c * c).reshape(c, c)
+        pred = losses.predicted_classes(val_out, t.kind)
+        matrix = torch.bincount(t.y_val * c + pred, minlength=c * c).reshape(c, c).cpu().numpy()
         t._emit(ConfusionEvent(t.epoch, matrix, list(t.dataset.class_names)))

@@ -7,3 +7,16 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Empty Qt's clipboard before the interpreter exits: a QMimeData the tests copied would
+    otherwise be destroyed after the Python objects it refers to, crashing the process at exit."""
+    import sys
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    if app is not None:
+        app.clipboard().clear()
+        app.processEvents()

@@ -1,0 +1,1 @@
+"""The Qt app: windows, the layer builder, plot panels, the training thread."""

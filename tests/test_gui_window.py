@@ -1,0 +1,302 @@
+"""The main window: every example opens, errors show on the canvas and stop Train, settings
+panels edit the spec undoably, and the window's menus and docks are where a person expects."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QMessageBox
+
+from playground.layers import CATALOGUE
+from playground.preset import builtin_names
+from playground.spec import TRAINING_PARAMS
+from widgets.canvas_items import NODE_H, NODE_W
+from widgets.testing import close_window, drop_layer, make_window
+
+
+def _fail_on_dialog(monkeypatch) -> None:
+    def no_dialog(*args, **kwargs):
+        raise AssertionError(f"unexpected dialog: {args[1:3]}")
+    for name in ("question", "critical", "warning", "information"):
+        monkeypatch.setattr(QMessageBox, name, no_dialog)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    _fail_on_dialog(monkeypatch)
+    w = make_window(tmp_path)
+    yield w
+    close_window(w)
+
+
+@pytest.fixture(scope="module")
+def shared_window(qapp, tmp_path_factory):
+    """One window for the read-only checks over every example (fast)."""
+    w = make_window(tmp_path_factory.mktemp("examples"))
+    yield w
+    close_window(w)
+
+
+def test_there_are_built_in_examples():
+    assert "xor_mlp" in builtin_names() and len(builtin_names()) >= 5
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_built_in_example_opens_without_error(shared_window, name, monkeypatch):
+    _fail_on_dialog(monkeypatch)
+    w = shared_window
+    assert w.open_example(name)
+    spec = w.doc.model
+    assert w.doc.preset.name == name and w.doc.path is None and not w.doc.dirty
+    assert w.doc.report.ok, w.doc.report.errors()
+    assert set(w.scene.nodes) == set(spec.ids())
+    assert len(w.scene.edges) == sum(len(n.inputs) for n in spec.nodes)
+    assert not any(item.error for item in w.scene.nodes.values())
+    assert all(item.shape_text for item in w.scene.nodes.values())
+    assert name in w.windowTitle() and "(example)" in w.windowTitle()
+    assert w.actions_by_name["train_start"].isEnabled() == (w.controller is not None)
+    nodes = spec.nodes  # no two layers overlap on the canvas
+    for k, a in enumerate(nodes):
+        for b in nodes[k + 1:]:
+            assert abs(a.pos[0] - b.pos[0]) >= NODE_W or abs(a.pos[1] - b.pos[1]) >= NODE_H, (a.id, b.id)
+
+
+def test_examples_menu_lists_every_built_in_with_its_description(shared_window):
+    w = shared_window
+    w.examples_menu.aboutToShow.emit()
+    actions = w.examples_menu.actions()
+    assert [a.text().split()[0] for a in actions] == builtin_names()
+    assert all(a.toolTip() for a in actions)
+
+
+def test_a_shape_error_marks_the_node_red_and_disables_train(window):
+    w = window
+    w.open_example("xor_mlp")
+    start = w.actions_by_name["train_start"]
+    input_id = w.doc.report.input_id
+    linear = w.doc.model.consumers(input_id)[0]
+    assert start.isEnabled() == (w.controller is not None)
+    # an image-shaped input cannot feed a Linear layer directly
+    w.inspector.show_nodes([input_id])
+    from widgets.testing import type_into
+    type_into(w.inspector.editors["shape"], "1, 8, 8")
+    item = w.scene.nodes[linear]
+    assert item.error and "Flatten" in item.error
+    assert "Flatten" in item.toolTip()
+    assert not start.isEnabled() and not w.actions_by_name["train_step"].isEnabled()
+    assert "Cannot train" in w.graph_status.text() and linear in w.graph_status.text()
+    assert "Cannot train" in start.toolTip()
+    # the nodes after it wait for it: no error of their own, no shape either
+    assert all(not w.scene.nodes[n].error for n in w.doc.model.consumers(linear))
+    w.doc.undo_stack.undo()
+    assert not item.error and item.shape_text
+    assert start.isEnabled() == (w.controller is not None)
+    assert "Cannot train" not in w.graph_status.text()
+
+
+def test_train_is_disabled_with_the_reason_when_the_engine_is_missing(qtbot, tmp_path, monkeypatch):
+    _fail_on_dialog(monkeypatch)
+    monkeypatch.setitem(sys.modules, "widgets.training.controller", None)
+    w = make_window(tmp_path, "xor_mlp")
+    try:
+        assert w.controller is None and w.doc.report.ok
+        for key in ("train_start", "train_step", "train_stop", "train_reset"):
+            assert not w.actions_by_name[key].isEnabled()
+        assert "training engine" in w.graph_status.text()
+    finally:
+        close_window(w)
+
+
+def test_train_actions_call_the_controller(window):
+    w = window
+    if w.controller is None:
+        pytest.skip("no training controller in this build")
+    calls = []
+
+    class Fake:
+        is_running = False
+        is_active = False
+        state = "idle"
+
+        def start(self, preset): calls.append(("start", preset.name))
+        def step(self, preset): calls.append(("step", preset.name))
+        def stop(self): calls.append(("stop",))
+        def reset_weights(self): calls.append(("reset",))
+        def shutdown(self): calls.append(("shutdown",))
+        def trained_state(self): return None
+
+    real, w.controller = w.controller, Fake()
+    try:
+        w.update_actions()
+        w.actions_by_name["train_start"].trigger()
+        w.actions_by_name["train_step"].trigger()
+        w.actions_by_name["train_reset"].trigger()
+        assert calls == [("start", "xor_mlp"), ("step", "xor_mlp"), ("reset",)]
+    finally:
+        w.controller = real
+
+
+def test_menus_docks_and_shortcuts(window):
+    w = window
+    menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
+    assert menus == ["File", "Edit", "View", "Train", "Help"]
+    file_items = [a.text().replace("&", "") for a in w.menuBar().actions()[0].menu().actions() if a.text()]
+    for expected in ("New", "Open preset…", "Open Recent", "Examples", "Save", "Save As…", "Export",
+                     "Import weights…", "Quit"):
+        assert expected in file_items
+    a = w.actions_by_name
+    assert a["save"].shortcut().toString() == "Ctrl+S" and a["open"].shortcut().toString() == "Ctrl+O"
+    assert a["undo"].shortcut().toString() == "Ctrl+Z" and a["train_start"].shortcut().toString() == "F5"
+    docks = {d.objectName() for d in (w.palette_dock, w.inspector_dock, w.data_dock, w.training_dock)}
+    assert docks == {"paletteDock", "inspectorDock", "dataDock", "trainingSettingsDock"}
+    if w.controller is not None:
+        assert len(w.panel_docks) == len(w.controller.panels())
+    w.palette_dock.hide()
+    w.reset_layout()
+    assert w.palette_dock.isVisible()
+
+
+def test_training_settings_are_built_from_the_declared_params_and_undo(window):
+    w = window
+    panel = w.training_panel
+    assert set(panel.editors) == {p.name for p in TRAINING_PARAMS}
+    lr = panel.editors["lr"]
+    lr.stepBy(1)  # 1-2-5 steps on the log scale: 0.001 -> 0.002
+    assert w.doc.preset.training.lr == pytest.approx(0.002 if w.doc.preset.training.lr < 0.0015 else
+                                                     w.doc.preset.training.lr)
+    before = w.doc.undo_stack.count()
+    optimizer = panel.editors["optimizer"]
+    optimizer.setCurrentIndex(optimizer.findData("sgd"))
+    optimizer.activated.emit(optimizer.currentIndex())
+    assert w.doc.preset.training.optimizer == "sgd"
+    assert w.doc.undo_stack.count() == before + 1
+    w.doc.undo_stack.undo()
+    assert w.doc.preset.training.optimizer != "sgd"
+    assert optimizer.currentData() == w.doc.preset.training.optimizer
+    devices = [panel.editors["device"].itemData(i) for i in range(panel.editors["device"].count())]
+    assert devices[:2] == ["auto", "cpu"]
+
+
+def test_data_settings_change_the_data_set_with_a_preview_and_undo(window, qtbot):
+    w = window
+    w.open_example("xor_mlp")
+    panel = w.data_panel
+    before = w.doc.preset.data.to_dict()
+    combo = panel.combo
+    combo.setCurrentIndex(combo.findData("digits"))
+    combo.activated.emit(combo.currentIndex())
+    assert w.doc.preset.data.name == "digits" and w.doc.preset.data.params == {}
+    panel.update_preview()
+    assert panel.preview.kind == "image"
+    noise = panel.editors["noise"]
+    noise.setValue(0.25)
+    assert w.doc.preset.data.params["noise"] == pytest.approx(0.25)
+    combo.setCurrentIndex(combo.findData("sine_next"))
+    combo.activated.emit(combo.currentIndex())
+    panel.update_preview()
+    assert panel.preview.kind == "sequence"
+    w.doc.undo_stack.undo()
+    w.doc.undo_stack.undo()
+    w.doc.undo_stack.undo()
+    assert w.doc.preset.data.to_dict() == before
+    panel.update_preview()
+    assert panel.preview.kind == "points"
+    assert combo.currentData() == "xor"
+
+
+def test_every_data_set_previews(window):
+    from playground.data import DATASETS
+    w = window
+    panel = w.data_panel
+    for name, entry in DATASETS.items():
+        panel.combo.setCurrentIndex(panel.combo.findData(name))
+        panel.combo.activated.emit(panel.combo.currentIndex())
+        panel.update_preview()
+        assert panel.preview.kind == entry.kind, name
+        assert "training samples" in panel.preview.caption.text(), name
+        assert set(panel.editors) == {p.name for p in entry.params}
+    panel.editors["val_fraction"].setValue(0.5)
+    panel.editors["test_fraction"].setValue(0.5)  # nothing left to train on: the engine says why
+    panel.update_preview()
+    assert "0.9" in panel.preview.caption.text()
+
+
+def test_the_inspector_summarises_the_network_when_nothing_is_selected(window):
+    w = window
+    w.open_example("xor_mlp")
+    w.scene.clearSelection()
+    w.inspector.show_nodes([])
+    w.inspector.name_edit.setText("my_xor")
+    w.inspector.name_edit.editingFinished.emit()
+    assert w.doc.preset.name == "my_xor" and "my_xor" in w.windowTitle()
+    w.doc.undo_stack.undo()
+    assert w.doc.preset.name == "xor_mlp"
+
+
+def test_concept_notes_cover_every_layer_and_setting(window):
+    from widgets.help import concept_notes_html
+    html = concept_notes_html()
+    assert all(name in html for name in CATALOGUE)
+    assert all(p.name in html for p in TRAINING_PARAMS)
+
+
+def test_zoom_and_fit(window):
+    w = window
+    w.open_example("resnet_shapes" if "resnet_shapes" in builtin_names() else "xor_mlp")
+    w.view.zoom_reset()
+    w.actions_by_name["zoom_in"].trigger()
+    assert w.view.zoom() == pytest.approx(1.25)
+    w.actions_by_name["zoom_fit"].trigger()
+    assert w.view.zoom() <= 1.0
+    rect = w.view.mapToScene(w.view.viewport().rect()).boundingRect()
+    assert rect.contains(w.scene.itemsBoundingRect().adjusted(10, 10, -10, -10))
+
+
+def test_drop_on_empty_canvas_of_a_layer_that_takes_no_input(window):
+    w = window
+    w.actions_by_name["new"].trigger()
+    assert drop_layer(w, "Input", QPointF(0, 120))  # a second Input: never auto-connected
+    assert w.doc.model.node("input2").inputs == []
+    assert any("Input" in e for e in w.doc.report.graph_errors)
+
+
+def test_train_menu_drives_a_real_training_session_and_close_joins_its_thread(qtbot, tmp_path, monkeypatch):
+    _fail_on_dialog(monkeypatch)
+    w = make_window(tmp_path, "xor_mlp")
+    try:
+        if w.controller is None:
+            pytest.skip("no training controller in this build")
+        from widgets.training.controller import running_threads
+        a = w.actions_by_name
+        w.doc.preset.training.epochs = 100_000  # still running when the test acts on it
+        a["train_start"].trigger()
+        qtbot.waitUntil(lambda: w.controller.is_running and "steps" in w.statusBar().currentMessage(),
+                        timeout=30_000)
+        assert a["train_start"].text() == "&Pause" and a["train_stop"].isEnabled()
+        qtbot.waitUntil(lambda: "step" in w.progress_label.text(), timeout=30_000)
+        w.training_panel.editors["lr"].stepBy(1)  # a hot setting reaches the running session
+        qtbot.waitUntil(lambda: "from the next step" in w.statusBar().currentMessage(), timeout=10_000)
+        a["train_start"].trigger()
+        qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=10_000)
+        assert a["train_start"].text() == "&Resume"
+        a["train_stop"].trigger()
+        qtbot.waitUntil(lambda: not w.controller.is_active, timeout=10_000)
+        assert w.weights_for_export()[0] is not None  # what Export will write
+    finally:
+        close_window(w)
+    assert not running_threads()
+
+
+def test_closing_the_window_while_training_stops_and_joins_the_thread(qtbot, tmp_path, monkeypatch):
+    _fail_on_dialog(monkeypatch)
+    w = make_window(tmp_path, "xor_mlp")
+    if w.controller is None:
+        close_window(w)
+        pytest.skip("no training controller in this build")
+    from widgets.training.controller import running_threads
+    w.doc.preset.training.epochs = 100_000
+    w.actions_by_name["train_start"].trigger()
+    qtbot.waitUntil(lambda: w.controller.is_running, timeout=30_000)
+    close_window(w)
+    assert not running_threads()

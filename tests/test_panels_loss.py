@@ -1,0 +1,117 @@
+"""The loss panel: per-step and per-epoch curves, smoothing, log scale, hover read-out, and a
+million points without slowing the GUI."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from playground.events import EpochEvent, LossEvent
+from widgets.panels.loss import LossPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = LossPanel()
+    qtbot.addWidget(p)
+    p.resize(700, 500)
+    p.show()
+    return p
+
+
+def losses(start: int, n: int, seed: int = 0) -> LossEvent:
+    rng = np.random.default_rng(seed + start)
+    steps = np.arange(start, start + n)
+    return LossEvent(steps, 1.0 / (1 + 0.01 * steps) + 0.05 * rng.random(n), epoch=0, lr=1e-3)
+
+
+def points(curve) -> int:
+    """How many points a curve holds (before downsampling for the screen)."""
+    return 0 if curve.xData is None else len(curve.xData)
+
+
+def test_steps_and_epochs_are_drawn(panel):
+    panel.show_events([losses(0, 100), EpochEvent(1, 100, 0.5, 0.6, 0.8, 0.75, 1e-3, 1.0)])
+    panel.show_events([losses(100, 100), EpochEvent(2, 200, 0.4, 0.5, 0.85, 0.8, 1e-3, 2.0)])
+    assert points(panel.raw_curve) == 200 and points(panel.smooth_curve) == 200
+    x, y = panel.val_epoch_curve.getData()
+    assert list(x) == [100, 200] and list(y) == [0.6, 0.5]
+    assert list(panel.val_acc_curve.getData()[1]) == [0.75, 0.8]
+    assert panel.acc_plot.isVisible()
+
+
+def test_no_accuracy_hides_the_accuracy_plot(panel):
+    panel.show_events([losses(0, 10), EpochEvent(1, 10, 0.5, 0.6, None, None, 1e-3, 1.0)])
+    assert not panel.acc_plot.isVisible()
+
+
+def test_smoothing_is_a_trailing_moving_average(panel):
+    ev = losses(0, 500)
+    panel.show_events([LossEvent(ev.steps[:123], ev.losses[:123], 0, 1e-3)])
+    panel.show_events([LossEvent(ev.steps[123:], ev.losses[123:], 0, 1e-3)])   # added in two parts
+    window = panel.window
+    expected = np.array([ev.losses[max(0, i + 1 - window):i + 1].mean() for i in range(500)])
+    assert np.allclose(panel.smoothed.view(), expected)
+    panel.smooth_slider.setValue(0)   # 1 step: no smoothing
+    assert np.allclose(panel.smoothed.view(), ev.losses)
+    panel.smooth_slider.setValue(panel.smooth_slider.maximum())
+    assert panel.smooth_label.text() == "1000 steps"
+
+
+def test_log_scale_toggle(panel):
+    panel.show_events([losses(0, 50)])
+    panel.log_box.setChecked(True)
+    assert panel.loss_plot.getAxis("left").logMode
+    panel.log_box.setChecked(False)
+    assert not panel.loss_plot.getAxis("left").logMode
+
+
+def test_hover_read_out_names_step_loss_and_epoch(panel):
+    ev = losses(0, 100)
+    panel.show_events([ev, EpochEvent(1, 100, 0.5, 0.6, 0.8, 0.75, 1e-3, 1.0)])
+    text = panel.readout_at(41.7)
+    assert text.startswith("step 42") and f"{ev.losses[42]:.4g}" in text
+    assert "epoch 1" in text and "80.0% / 75.0%" in text
+
+
+def test_a_million_points_stay_fast(panel, qtbot):
+    """Preallocated buffers, downsampling and clip-to-view: adding and drawing a million steps
+    in 1,000 batches takes seconds, not minutes, and one frame stays cheap."""
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    for k in range(1000):   # taken in as batches arrive; drawn every 100th (the scheduler spaces frames)
+        steps = np.arange(k * 1000, (k + 1) * 1000)
+        panel.dirty |= panel.ingest([LossEvent(steps, rng.random(1000), 0, 1e-3)])
+        if k % 100 == 99:
+            panel.draw_now()
+    fill = time.perf_counter() - t0
+    assert len(panel.steps) == 1_000_000
+    t0 = time.perf_counter()
+    panel.canvas.grab()   # paint one frame at full size
+    paint = time.perf_counter() - t0
+    assert fill < 20 and paint < 2 and panel.render_cost < 1, (fill, paint, panel.render_cost)
+    assert len(panel.raw_curve.xData) == 1_000_000
+    x, _ = panel.raw_curve.getData()   # what is drawn: downsampled for the screen
+    assert 0 < len(x) < 20_000
+
+
+def test_clear_forgets_everything(panel):
+    panel.show_events([losses(0, 50), EpochEvent(1, 50, 0.5, 0.6, 0.8, 0.75, 1e-3, 1.0)])
+    panel.clear()
+    assert len(panel.steps) == 0 and points(panel.raw_curve) == 0 and panel.received == 0
+    panel.show_events([losses(0, 5)])
+    assert points(panel.smooth_curve) == 5
+
+
+def test_save_png_svg_csv(panel, tmp_path):
+    panel.show_events([losses(0, 30), EpochEvent(1, 30, 0.5, 0.6, 0.8, 0.75, 1e-3, 1.0)])
+    png = panel.save_png(tmp_path / "loss.png")
+    svg = panel.save_svg(tmp_path / "loss.svg")
+    csv = panel.save_csv(tmp_path / "loss.csv")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in svg.read_text()
+    rows = csv.read_text().splitlines()
+    assert rows[0] == "series,x,y"
+    assert sum(r.startswith("train_loss_per_step,") for r in rows) == 30
+    assert sum(r.startswith("val_accuracy_per_epoch,") for r in rows) == 1

@@ -1,0 +1,93 @@
+"""The GUI entry point: `main(argv)` makes the QApplication, shows the window, and only then
+loads the engine (torch) and the preset, so the window appears fast.
+
+    python -m widgets.app [PRESET]          # or `playground gui [PRESET]`, or `make run`
+
+PRESET is a preset file or a built-in name (`xor_mlp`); without one the last preset opens.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import traceback
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from widgets.main_window import APPLICATION, ORGANIZATION, MainWindow
+
+Hook = Callable[[MainWindow], None]
+
+
+def make_app(argv: Sequence[str] = ()) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(["nn-playground", *argv])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("NN Playground")
+    app.setStyle("Fusion")
+    return app  # type: ignore[return-value]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="playground gui", description="Open the NN Playground window.")
+    parser.add_argument("preset", nargs="?", help="a preset file or a built-in name such as xor_mlp")
+    return parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+
+
+def _report_exception(kind, value, tb) -> None:
+    """Slots that raise are reported, not fatal: the person keeps their work."""
+    traceback.print_exception(kind, value, tb)
+    app = QApplication.instance()
+    window = next((w for w in app.topLevelWidgets() if isinstance(w, MainWindow)), None) if app else None
+    if window is not None:
+        window.statusBar().showMessage(f"Internal error: {value} (details on the console)", 10000)
+
+
+def main(argv: Sequence[str] | None = None, *, on_shown: Hook | None = None, on_ready: Hook | None = None) -> int:
+    """Run the app; `argv` are the arguments after the program name (default: sys.argv[1:]).
+    `on_shown` runs right after the window is shown, `on_ready` once the preset is open
+    (the start-up benchmark uses them)."""
+    args = parse_args(argv)
+    app = make_app()
+    window = MainWindow()
+    window.show()
+    if on_shown is not None:
+        on_shown(window)
+
+    def finish() -> None:
+        window.finish_startup(args.preset)
+        if on_ready is not None:
+            on_ready(window)
+
+    # A moment for the window's first paint, then the engine loads (torch takes a second or two).
+    QTimer.singleShot(40, finish)
+    app.aboutToQuit.connect(window.shutdown)
+    app.aboutToQuit.connect(release_clipboard)
+    sys.excepthook = _report_exception
+    # Ctrl+C in the terminal closes the window (asking about unsaved work) instead of being lost
+    # inside Qt's event loop: a timer lets Python look at signals now and then.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    tick = QTimer()
+    tick.start(300)
+    tick.timeout.connect(lambda: None)
+    return app.exec()
+
+
+def release_clipboard() -> None:
+    """Drop layers this app copied: PySide6 crashes at exit while the clipboard still holds a
+    QMimeData made in Python (seen with 6.11 and 6.12), and no other program can paste them."""
+    from PySide6.QtGui import QGuiApplication
+
+    from widgets.canvas import NODES_MIME
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(NODES_MIME):
+        clipboard.clear()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

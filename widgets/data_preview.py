@@ -1,0 +1,124 @@
+"""A small picture of the chosen data set: the 2-D scatter, a grid of sample images, or a few
+sequences. Drawn with pyqtgraph, which is imported only when the first preview is made."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf"]
+MAX_POINTS = 600
+MAX_IMAGES = 32
+
+
+class DataPreview(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setFixedHeight(210)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen("#555")
+            axis.setTextPen("#333")
+        layout.addWidget(self.plot)
+        self.caption = QLabel()
+        self.caption.setObjectName("hint")
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
+        self.kind = ""
+
+    def _reset(self, square: bool) -> pg.PlotItem:
+        item = self.plot.getPlotItem()
+        item.clear()
+        if item.legend is not None:
+            item.legend.scene().removeItem(item.legend) if item.legend.scene() else None
+            item.legend = None
+        item.setAspectLocked(square)
+        item.invertY(False)
+        item.showAxes(True)
+        item.getViewBox().setMouseEnabled(False, False)
+        return item
+
+    def show_error(self, message: str) -> None:
+        self._reset(False)
+        self.caption.setText(f"<span style='color:#d1242f'>⚠ {message}</span>")
+
+    def show_dataset(self, ds) -> None:
+        """Draw a `playground.data.Dataset`."""
+        self.kind = ds.kind
+        x, y = ds.x_train, ds.y_train
+        facts = [f"{len(x)} training samples", "input (" + ", ".join(str(d) for d in ds.input_shape) + ")"]
+        if ds.n_classes:
+            facts.append(f"{ds.n_classes} classes")
+        if ds.kind == "points" or (ds.kind == "regression" and x.shape[1] == 2):
+            self._scatter(ds, x[:MAX_POINTS], y[:MAX_POINTS])
+        elif ds.kind == "regression":
+            item = self._reset(False)
+            item.plot(x[:MAX_POINTS, 0], np.asarray(y[:MAX_POINTS]).reshape(len(x[:MAX_POINTS]), -1)[:, 0],
+                      pen=None, symbol="o", symbolSize=5, symbolBrush="#1f77b4", symbolPen=None)
+        elif ds.kind == "image":
+            self._images(ds, x[:MAX_IMAGES])
+        else:
+            self._sequences(x[:4])
+        if ds.kind == "points" and ds.n_classes:
+            names = "  ".join(f"<span style='color:{CLASS_COLOURS[c % len(CLASS_COLOURS)]}'>●</span> {name}"
+                              for c, name in enumerate(ds.class_names))
+        else:
+            names = ", ".join(ds.class_names[:10]) + ("…" if len(ds.class_names) > 10 else "")
+        self.caption.setText(" · ".join(facts) + (f"<br>{names}" if names else ""))
+
+    def _scatter(self, ds, x: np.ndarray, y: np.ndarray) -> None:
+        item = self._reset(True)
+        if ds.n_classes:
+            for c in range(ds.n_classes):
+                pts = x[y == c]
+                name = ds.class_names[c] if c < len(ds.class_names) else str(c)
+                item.addItem(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=5, pen=None,
+                                                brush=pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)]), name=name))
+        else:
+            values = np.asarray(y).reshape(len(y), -1)[:, 0]
+            span = float(values.max() - values.min()) or 1.0
+            lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
+            idx = ((values - values.min()) / span * 255).astype(int)
+            brushes = [pg.mkBrush(*lut[i]) for i in idx]
+            item.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=5, pen=None, brush=brushes))
+
+    def _images(self, ds, x: np.ndarray) -> None:
+        item = self._reset(True)
+        imgs = x[:, 0] if x.shape[1] == 1 else x.mean(axis=1)
+        mosaic = mosaic_of(imgs, cols=8)
+        image = pg.ImageItem(axisOrder="row-major")
+        image.setImage(mosaic, levels=(np.nanmin(mosaic), np.nanmax(mosaic)))
+        image.setLookupTable(pg.colormap.get("CET-L1").getLookupTable(nPts=256))
+        item.addItem(image)
+        item.invertY(True)
+        item.showAxes(False)
+        item.getViewBox().autoRange(padding=0.02)
+
+    def _sequences(self, x: np.ndarray) -> None:
+        item = self._reset(False)
+        for k, seq in enumerate(x):
+            colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+            item.plot(np.arange(seq.shape[0]), seq[:, 0], pen=pg.mkPen(colour, width=1.5))
+            if seq.shape[1] > 1:
+                item.plot(np.arange(seq.shape[0]), seq[:, 1], pen=pg.mkPen(colour, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
+        item.setLabel("bottom", "time step")
+
+
+def mosaic_of(images: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
+    """(n, H, W) images side by side in rows of `cols`, separated by blank (NaN-free) gaps."""
+    n, h, w = images.shape
+    cols = min(cols, n) or 1
+    rows = -(-n // cols)
+    lo = float(images.min()) if n else 0.0
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), lo, dtype=np.float32)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[k]
+    return out

@@ -1,0 +1,128 @@
+"""File ▸ Export…: the engine's export formats, a destination, and what weights go in.
+
+The formats, their descriptions and default file names come from `playground.export.FORMATS`;
+failures show the engine's message and keep the dialog open so the person can fix the path.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QPushButton, QVBoxLayout, QWidget)
+
+from playground.spec import Preset
+
+
+class ExportDialog(QDialog):
+    def __init__(self, preset: Preset, state_dict, trained: bool, folder: Path,
+                 fmt: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from playground.export import FORMATS, missing_packages
+        self.preset, self.state_dict, self.trained = preset, state_dict, trained
+        self.folder = Path(folder)
+        self.result_paths: list[Path] = []
+        self.warnings: list[str] = []
+        self.setWindowTitle(f"Export {preset.name}")
+        self.resize(620, 460)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>Format</b>"))
+        self.formats = QListWidget()
+        self.formats.setObjectName("formats")
+        for name, f in FORMATS.items():
+            missing = missing_packages(name)
+            text = f"{f.title}\n    {f.description}"
+            if missing:
+                text += f"\n    needs: {', '.join(missing)} (pip install 'nn-playground[onnx]')"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(f.description)
+            self.formats.addItem(item)
+        self.formats.currentItemChanged.connect(self._format_changed)
+        layout.addWidget(self.formats, 1)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Save to"))
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("export_path")
+        row.addWidget(self.path_edit, 1)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        weights = ("The trained weights of the last training session are exported." if trained and state_dict is not None
+                   else "Weights from the imported file are exported." if state_dict is not None
+                   else f"There are no trained weights yet: the export holds the untrained initialization "
+                        f"(seed {preset.training.seed}). Train first to export what the network learned.")
+        self.weights_label = QLabel(weights)
+        self.weights_label.setWordWrap(True)
+        self.weights_label.setObjectName("hint" if state_dict is not None else "warningText")
+        layout.addWidget(self.weights_label)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setObjectName("errorBox")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.run_export)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        names = list(FORMATS)
+        self.formats.setCurrentRow(names.index(fmt) if fmt in names else 0)
+
+    def fmt(self) -> str:
+        item = self.formats.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else ""
+
+    def _format_changed(self, *_: object) -> None:
+        from playground.export import FORMATS
+        f = FORMATS.get(self.fmt())
+        if f is None:
+            return
+        stem = self.preset.name or "model"
+        name = f"{stem}_{f.default_name}" if f.is_folder else f"{stem}{f.extension}" if f.name != "state_dict" \
+            else f"{stem}_state_dict{f.extension}"
+        current = Path(self.path_edit.text()) if self.path_edit.text() else None
+        folder = current.parent if current else self.folder
+        self.path_edit.setText(str(folder / name))
+        self.error_label.hide()
+
+    def _browse(self) -> None:
+        from playground.export import FORMATS
+        f = FORMATS[self.fmt()]
+        if f.is_folder:
+            path = QFileDialog.getExistingDirectory(self, "Export into folder", str(Path(self.path_edit.text()).parent))
+            if path:
+                self.path_edit.setText(str(Path(path) / Path(self.path_edit.text()).name))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, f"Export {f.title}", self.path_edit.text(),
+                                                  f"{f.title} (*{f.extension});;All files (*)")
+            if path:
+                self.path_edit.setText(path)
+
+    def run_export(self) -> bool:
+        from playground.export import export
+        path = self.path_edit.text().strip()
+        if not path:
+            self._fail("Choose where to save the export.")
+            return False
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            result = export(self.preset, self.state_dict, self.fmt(), path,
+                            trained=self.trained if self.state_dict is not None else None)
+        except Exception as e:  # the engine's errors carry the message the person needs
+            self._fail(str(e))
+            return False
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.result_paths = list(result)
+        self.warnings = list(getattr(result, "warnings", []))
+        self.accept()
+        return True
+
+    def _fail(self, message: str) -> None:
+        self.error_label.setText(f"⚠ {message}")
+        self.error_label.show()

@@ -1,0 +1,219 @@
+"""Activations over time (one heatmap per layer, dead ReLU fraction) and gradient norms per layer.
+
+Each probe brings, per layer, a histogram of the layer's outputs on the fixed probe batch with
+its own range. The heatmap draws them as columns (time to the right, activation value up) on a
+shared value axis per layer, so a layer that saturates (mass at ±1 of a tanh), vanishes (a thin
+line at 0) or dies (ReLU: everything at 0) shows at a glance.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+from playground.events import LayerProbe, ProbeEvent
+from widgets.panels.base import (
+    Panel, curves_table, graphics_layout, image_item, log_plot, reset_stretch, style_plot, viridis_lut)
+from widgets.panels.update_ratio import LayerCurves
+
+ROWS = 48
+"""Value bins of the displayed heatmaps."""
+MAX_COLUMNS = 400
+"""At most this many time columns are drawn; longer runs show an even sample of probes."""
+ROW_HEIGHT = 120
+"""Pixels per row of heatmaps: a deep network scrolls rather than squeezing them flat."""
+COLUMN_WIDTH = 260
+
+
+def rebin(counts: np.ndarray, edges: np.ndarray, lo: float, hi: float, rows: int = ROWS) -> np.ndarray:
+    """A histogram moved onto `rows` equal bins over [lo, hi] (mass spread evenly within a bin),
+    scaled so its largest bin is 1 and square-rooted so thin tails stay visible."""
+    cdf = np.concatenate(([0.0], np.cumsum(counts, dtype=np.float64)))
+    target = np.linspace(lo, hi, rows + 1)
+    col = np.diff(np.interp(target, edges, cdf))
+    top = col.max()
+    return np.sqrt(col / top) if top > 0 else col
+
+
+class LayerHeatmap:
+    """One layer's plot: the histogram columns so far, redrawn when a probe adds one."""
+
+    def __init__(self, plot: pg.PlotItem, probe: LayerProbe) -> None:
+        self.plot = plot
+        self.node_id = probe.node_id
+        self.layer_type = probe.layer_type
+        self.image = image_item()
+        self.image.setLookupTable(viridis_lut())
+        plot.addItem(self.image)
+        self.raw: list[tuple[np.ndarray, np.ndarray]] = []
+        self.columns: list[np.ndarray] = []
+        self.steps: list[int] = []
+        self.lo, self.hi = np.inf, -np.inf
+        self.last: LayerProbe | None = None
+
+    def add(self, step: int, p: LayerProbe) -> None:
+        edges = np.asarray(p.hist_edges, dtype=np.float64)
+        if not np.all(np.isfinite(edges)):
+            return
+        self.raw.append((np.asarray(p.hist_counts, dtype=np.float64), edges))
+        self.steps.append(step)
+        self.last = p
+        if edges[0] < self.lo or edges[-1] > self.hi:
+            lo, hi = min(self.lo, edges[0]), max(self.hi, edges[-1])
+            pad = 0.05 * max(hi - lo, 1e-6)
+            self.lo, self.hi = lo - pad, hi + pad
+            self.columns = [rebin(c, e, self.lo, self.hi) for c, e in self.raw]
+        else:
+            self.columns.append(rebin(self.raw[-1][0], edges, self.lo, self.hi))
+
+    def redraw(self) -> None:
+        if not self.columns:
+            return
+        n = len(self.columns)
+        pick = np.unique(np.linspace(0, n - 1, min(n, MAX_COLUMNS)).round().astype(int))
+        img = np.stack([self.columns[k] for k in pick], axis=1).astype(np.float32)  # (ROWS, cols)
+        self.image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
+        x0 = self.steps[0]
+        x1 = self.steps[-1] if n > 1 else x0 + 1
+        width = (x1 - x0) * len(pick) / max(len(pick) - 1, 1) if n > 1 else 1.0
+        self.image.setRect(pg.QtCore.QRectF(x0, self.lo, max(width, 1e-9), self.hi - self.lo))
+        p = self.last
+        text = f"{self.node_id} ({self.layer_type})  mean {p.act_mean:.3g} ± {p.act_std:.3g}"
+        if p.dead_fraction is not None:
+            text += f"  dead {p.dead_fraction:.0%}"
+        self.plot.setTitle(text, color="#333", size="8pt")
+
+
+class ActivationsPanel(Panel):
+    title = "Activations"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.canvas = graphics_layout()
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.canvas)
+        self._layout.addWidget(self.scroll, 1)
+        self.columns = 1
+        self.heatmaps: dict[str, LayerHeatmap] = {}
+        self.dead_plot: pg.PlotItem | None = None
+        self.dead: LayerCurves | None = None
+        self.set_hint("Per layer: how the outputs on the probe batch are spread (value up, training "
+                      "time to the right). Saturating, vanishing or dead layers stand out.")
+
+    def _layout_for(self, probes: list[LayerProbe]) -> None:
+        """Make one heatmap per layer the first time a probe lists it (once per session)."""
+        new = False
+        for p in probes:
+            if p.node_id not in self.heatmaps:
+                plot = style_plot(pg.PlotItem())
+                plot.hideAxis("bottom")   # time runs left to right as in the plot below; fewer axes paint faster
+                self.heatmaps[p.node_id] = LayerHeatmap(plot, p)
+                new = True
+        if self.dead_plot is None and any(p.dead_fraction is not None for p in probes):
+            self.dead_plot = style_plot(pg.PlotItem(), "Dead ReLU units (output 0 for every probe input)",
+                                        "fraction", "step")
+            self.dead_plot.setYRange(0, 1, padding=0.02)
+            self.dead_plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
+            self.dead = LayerCurves(self.dead_plot)
+            new = True
+        if new:
+            self._place(self._columns_for_width())
+
+    def _columns_for_width(self) -> int:
+        return max(1, min(4, self.width() // COLUMN_WIDTH))
+
+    def _place(self, cols: int) -> None:
+        """Heatmaps in as many columns as the panel's width holds, the dead-unit plot below;
+        a deep network scrolls."""
+        self.columns = cols
+        ci = self.canvas.ci
+        plots = [h.plot for h in self.heatmaps.values()] + ([self.dead_plot] if self.dead_plot else [])
+        for plot in plots:
+            if plot in ci.items:
+                ci.removeItem(plot)
+        for k, h in enumerate(self.heatmaps.values()):
+            ci.addItem(h.plot, row=k // cols, col=k % cols)
+        rows = (len(self.heatmaps) + cols - 1) // cols
+        if self.dead_plot is not None:
+            ci.addItem(self.dead_plot, row=rows, col=0, colspan=cols)
+        reset_stretch(ci)
+        self.canvas.setMinimumHeight(ROW_HEIGHT * (rows + (self.dead_plot is not None)))
+        ci.setGeometry(self.canvas.range)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.heatmaps and self._columns_for_width() != self.columns:
+            self._place(self._columns_for_width())
+
+    def ingest(self, events: list[object]) -> bool:
+        probes = [e for e in events if isinstance(e, ProbeEvent)]
+        for e in probes:
+            self._layout_for(e.layers)
+            for p in e.layers:
+                self.heatmaps[p.node_id].add(e.step, p)
+                if p.dead_fraction is not None and self.dead is not None:
+                    self.dead.add(p.node_id, p.node_id, e.step, p.dead_fraction)
+            self.received += 1
+        return bool(probes)
+
+    def render(self) -> None:
+        for h in self.heatmaps.values():
+            h.redraw()
+        if self.dead is not None:
+            self.dead.redraw()
+
+    def clear(self) -> None:
+        super().clear()
+        self.canvas.clear()
+        self.canvas.setMinimumHeight(0)
+        self.heatmaps.clear()
+        self.dead_plot, self.dead = None, None
+
+    def csv_table(self) -> tuple[list[str], list[list[object]]]:
+        rows: list[list[object]] = []
+        for h in self.heatmaps.values():
+            for step, (counts, edges) in zip(h.steps, h.raw):
+                rows.extend([h.node_id, step, float(a), float(b), float(c)]
+                            for a, b, c in zip(edges[:-1], edges[1:], counts))
+        return ["layer", "step", "bin_low", "bin_high", "count"], rows
+
+
+class GradientsPanel(Panel):
+    title = "Gradients"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.add_canvas(graphics_layout(self))
+        self.plot = style_plot(log_plot(), "||∂L/∂W|| per layer", "gradient norm", "step")
+        self.canvas.addItem(self.plot)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
+        self.layers = LayerCurves(self.plot)
+        self.set_hint("Gradient norm per layer: early layers far below later ones means vanishing "
+                      "gradients; fast growth means exploding ones (try gradient clipping).")
+
+    def ingest(self, events: list[object]) -> bool:
+        new = False
+        for e in events:
+            if not isinstance(e, ProbeEvent):
+                continue
+            for p in e.layers:
+                if p.grad_norm is not None and np.isfinite(p.grad_norm):
+                    self.layers.add(p.node_id, f"{p.node_id} ({p.layer_type})", e.step, p.grad_norm)
+                    new = True
+            self.received += 1
+        return new
+
+    def render(self) -> None:
+        self.layers.redraw()
+
+    def clear(self) -> None:
+        super().clear()
+        self.layers.clear()
+
+    def csv_table(self) -> tuple[list[str], list[list[object]]]:
+        return curves_table(self.layers.table("grad_norm_"))

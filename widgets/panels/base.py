@@ -1,0 +1,410 @@
+"""What every live plot panel shares: taking in events, drawing them, clearing, and saving
+as PNG/SVG/CSV.
+
+A panel is a plain QWidget living on the GUI thread. It takes in each coalesced batch of engine
+events (`ingest`: cheap, keeps the numbers it needs) and draws when asked (`render`: updates the
+plot items it created once with setData/setImage). The two are apart so that the controller can
+space out the drawing: every frame painted holds the GIL the training thread also needs, so
+the panels together get a bounded share of the time (see `FrameScheduler` in the controller).
+A panel keeps nothing of the model.
+"""
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+WIDE = 1.6
+"""A panel wider than this many times its height lays its plots out side by side."""
+BACKGROUND = "w"
+FOREGROUND = "#333"
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+"""Colours for per-layer and per-class items (matplotlib's tab10: what students have seen)."""
+
+
+def colour(k: int) -> str:
+    return PALETTE[k % len(PALETTE)]
+
+
+class GrowingArray:
+    """A numpy buffer that grows by doubling: appending n values costs O(n), never O(total).
+
+    `view()` is a slice of the preallocated buffer, so curves get it without copying."""
+
+    def __init__(self, capacity: int = 1024, dtype: type = np.float64) -> None:
+        self._data = np.empty(capacity, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: np.ndarray | Sequence[float]) -> None:
+        values = np.asarray(values, dtype=self._data.dtype).reshape(-1)
+        need = self.size + len(values)
+        if need > len(self._data):
+            cap = len(self._data)
+            while cap < need:
+                cap *= 2
+            grown = np.empty(cap, dtype=self._data.dtype)
+            grown[:self.size] = self._data[:self.size]
+            self._data = grown
+        self._data[self.size:need] = values
+        self.size = need
+
+    def append(self, value: float) -> None:
+        self.extend((value,))
+
+    def view(self) -> np.ndarray:
+        return self._data[:self.size]
+
+    def clear(self) -> None:
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def last_of(events: Iterable[object], kind: type) -> object | None:
+    """The newest event of a type in a batch: snapshot-like views need only that one."""
+    found = None
+    for e in events:
+        if isinstance(e, kind):
+            found = e
+    return found
+
+
+def tile(images: np.ndarray, cols: int | None = None, gap: int = 1, normalize: bool = True) -> np.ndarray:
+    """Lay out (n, H, W) greyscale images in a grid separated by `gap` NaN pixels (drawn blank).
+
+    With `normalize`, each tile is scaled to [0, 1] on its own, so faint maps stay visible."""
+    n, h, w = images.shape
+    if n == 0:
+        return np.full((1, 1), np.nan, dtype=np.float32)
+    cols = cols or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, dtype=np.float32)
+    imgs = images.astype(np.float32, copy=True)
+    if normalize:
+        flat = imgs.reshape(n, -1)
+        lo = np.nanmin(flat, axis=1)[:, None, None]
+        hi = np.nanmax(flat, axis=1)[:, None, None]
+        imgs = (imgs - lo) / np.where(hi - lo > 1e-12, hi - lo, 1.0)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = imgs[k]
+    return out
+
+
+def as_images(x: np.ndarray) -> np.ndarray:
+    """Samples as (n, H, W) greyscale pictures: images keep their first channel (or the
+    channel mean), vectors become one-pixel-high strips."""
+    x = np.asarray(x)
+    if x.ndim == 4:   # (n, C, H, W)
+        return x[:, 0] if x.shape[1] == 1 else x.mean(axis=1)
+    if x.ndim == 3:   # (n, H, W) or (n, T, F)
+        return x
+    return x.reshape(len(x), 1, -1)
+
+
+class Canvas(pg.GraphicsLayoutWidget):
+    """A white plot canvas that remembers what painting it costs (seconds, smoothed)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground(BACKGROUND)   # per canvas: pyqtgraph's global config is left alone
+        self.paint_cost = 0.0
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        cost = time.perf_counter() - t0
+        self.paint_cost = cost if self.paint_cost == 0 else 0.7 * self.paint_cost + 0.3 * cost
+
+
+def graphics_layout(parent: QWidget | None = None) -> Canvas:
+    return Canvas(parent)
+
+
+def style_plot(plot: pg.PlotItem, title: str = "", left: str = "", bottom: str = "") -> pg.PlotItem:
+    """Dark axes and labels on the white canvas; titles small, as lecture figures have them."""
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(FOREGROUND)
+        axis.setTextPen(FOREGROUND)
+        axis.enableAutoSIPrefix(False)   # "loss (x0.001)" reads worse than plain numbers
+    if title:
+        plot.setTitle(title, color=FOREGROUND, size="8pt")
+    if left:
+        plot.setLabel("left", left, color=FOREGROUND)
+    if bottom:
+        plot.setLabel("bottom", bottom, color=FOREGROUND)
+    return plot
+
+
+class LogAxis(pg.AxisItem):
+    """A log axis labelled at the decades (and at 2 and 5 when fewer than two decades show),
+    with unlabelled minor ticks: pyqtgraph's own labels every minor tick of a short range, and
+    in a short dock they pile up."""
+
+    def __init__(self, orientation: str = "left") -> None:
+        super().__init__(orientation)
+        self.setStyle(maxTextLevel=0)
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:  # noqa: N802,N803
+        lo, hi = int(np.floor(minVal)), int(np.ceil(maxVal))
+        decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
+        minor = [v + np.log10(k) for v in range(lo, hi) for k in range(2, 10) if minVal < v + np.log10(k) < maxVal]
+        if len(decades) >= 2:
+            return [(1.0, decades), (None, minor)]
+        labelled = sorted(decades + [v + np.log10(k) for v in range(lo, hi) for k in (2, 5)
+                                     if minVal < v + np.log10(k) < maxVal])
+        return [(None, labelled), (None, [m for m in minor if m not in labelled])]
+
+
+def log_plot() -> pg.PlotItem:
+    """A PlotItem with a log y axis that stays readable when short."""
+    plot = pg.PlotItem(axisItems={"left": LogAxis("left")})
+    plot.setLogMode(y=True)
+    return plot
+
+
+def reset_stretch(layout: pg.GraphicsLayout) -> None:
+    """Even out the stretch of a layout's existing rows and columns. (Setting a factor on a row
+    that does not exist yet creates one that caps the layout's height: only touch real ones.)"""
+    grid = layout.layout
+    for r in range(grid.rowCount()):
+        grid.setRowStretchFactor(r, 1)
+    for c in range(grid.columnCount()):
+        grid.setColumnStretchFactor(c, 1)
+
+
+def image_item() -> pg.ImageItem:
+    """An ImageItem reading arrays as (rows, columns), the way numpy prints them."""
+    return pg.ImageItem(axisOrder="row-major")
+
+
+def grey_lut() -> np.ndarray:
+    return pg.colormap.get("CET-L1").getLookupTable(nPts=256)
+
+
+def viridis_lut() -> np.ndarray:
+    return pg.colormap.get("viridis").getLookupTable(nPts=256)
+
+
+class Panel(QWidget):
+    """Base of the live panels: a header row (hint text + Save menu) above the plots."""
+
+    title = "Panel"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(type(self).__name__)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(2)
+        self._header = QHBoxLayout()
+        self._header.setContentsMargins(0, 0, 0, 0)
+        self.hint = QLabel(self)
+        # One line, whatever the width (docks are often short): the whole text is the tooltip.
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hint.setStyleSheet("color: #555;")
+        self.set_hint("Start training to see this plot.")
+        self._header.addWidget(self.hint, 1)
+        self.save_button = QToolButton(self)
+        self.save_button.setText("Save")
+        self.save_button.setToolTip("Save this plot as PNG or SVG, or its data as CSV")
+        self.save_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.save_button)
+        menu.addAction("Image (PNG)…", self._save_png)
+        menu.addAction("Vector image (SVG)…", self._save_svg)
+        menu.addAction("Data (CSV)…", self._save_csv)
+        self.save_button.setMenu(menu)
+        self._header.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._layout.addLayout(self._header)
+        self.canvas: Canvas | None = None
+        self.wide: bool | None = None
+        """Laid out side by side (a wide, short dock) rather than stacked; see `arrange`."""
+        self.square_canvas = False
+        """Keep the canvas about as wide as it is high (plots whose aspect is locked)."""
+        self.received = 0
+        """How many events this panel has taken in since the last clear (tests and the window read it)."""
+        self.dirty = False
+        """Taken-in events not drawn yet."""
+        self.render_cost = 0.0
+        self.next_render = 0.0
+        """perf_counter time before which the scheduler leaves this panel alone."""
+
+    # ---- what subclasses provide
+    def ingest(self, events: list[object]) -> bool:
+        """Take in the events of one coalesced batch (GUI thread); True when there is something
+        new to draw. Keep it cheap: no plot item is touched here."""
+        return False
+
+    def render(self) -> None:
+        """Draw what was taken in (setData/setImage on the items made once)."""
+
+    def clear(self) -> None:
+        """Forget everything: a new training session starts."""
+        self.received = 0
+        self.dirty = False
+        self.next_render = 0.0
+
+    # ---- used by the controller and tests
+    def show_events(self, events: list[object]) -> None:
+        """Take in a batch and draw it at once."""
+        if self.ingest(events):
+            self.dirty = True
+        if self.dirty:
+            self.draw_now()
+
+    def draw_now(self) -> float:
+        """Render if anything is new; returns the seconds it took."""
+        if not self.dirty:
+            return 0.0
+        t0 = time.perf_counter()
+        self.dirty = False
+        self.render()
+        cost = time.perf_counter() - t0
+        self.render_cost = cost if self.render_cost == 0 else 0.7 * self.render_cost + 0.3 * cost
+        return cost
+
+    @property
+    def cost(self) -> float:
+        """What one update costs the GUI thread: rendering plus painting (seconds)."""
+        return self.render_cost + (self.canvas.paint_cost if self.canvas is not None else 0.0)
+
+    def arrange(self, wide: bool) -> None:
+        """Place the plots for a wide, short panel (side by side) or a tall one (stacked)."""
+
+    def rearrange(self, wide: bool | None = None) -> None:
+        """Lay the plots out again (`arrange`) and fit the layout back to the canvas: pyqtgraph
+        shrinks a layout to its preferred size when an item leaves it."""
+        if wide is not None:
+            self.wide = wide
+        self.arrange(bool(self.wide))
+        if self.canvas is not None:
+            self.canvas.ci.setGeometry(self.canvas.range)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        wide = self.width() > WIDE * self.height()
+        if wide != self.wide:
+            self.rearrange(wide)
+        if self.square_canvas and self.canvas is not None:
+            # A locked aspect in a wide dock would leave empty axes either side: centre a
+            # canvas about as wide as it is high instead.
+            self.canvas.setMaximumWidth(max(220, int((self.height() - 30) * 1.3) + 60))
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.dirty:   # it was hidden while data came in
+            self.draw_now()
+
+    def is_shown(self) -> bool:
+        """Visible on screen (not in a hidden dock or a background tab)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def export_item(self) -> pg.GraphicsItem | pg.GraphicsScene:
+        """What PNG/SVG export draws: by default the panel's whole canvas."""
+        return self.canvas.ci
+
+    def csv_table(self) -> tuple[list[str], list[Sequence[object]]]:
+        """Header and rows of this panel's data, for CSV."""
+        return [], []
+
+    # ---- saving
+    def save_png(self, path: str | Path, width: int | None = None) -> Path:
+        exporter = pg.exporters.ImageExporter(self.export_item())
+        if width:
+            exporter.parameters()["width"] = int(width)
+        exporter.export(str(path))
+        return Path(path)
+
+    def save_svg(self, path: str | Path) -> Path:
+        try:
+            pg.exporters.SVGExporter(self.export_item()).export(str(path))
+        except ValueError:
+            # pyqtgraph 0.14's SVG clean-up cannot parse the paths Qt >= 6.11 writes; draw the
+            # canvas straight into an SVG instead (still vector, just without that clean-up).
+            self._render_svg(Path(path))
+        return Path(path)
+
+    def _render_svg(self, path: Path) -> None:
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        view = self.canvas
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(view.size())
+        gen.setViewBox(view.rect())
+        gen.setTitle(self.title)
+        painter = QPainter(gen)
+        try:
+            view.render(painter)
+        finally:
+            painter.end()
+
+    def save_csv(self, path: str | Path) -> Path:
+        header, rows = self.csv_table()
+        path = Path(path)
+        with path.open("w", newline="") as f:
+            writer = csv.writer(f)
+            if header:
+                writer.writerow(header)
+            writer.writerows(rows)
+        return path
+
+    def _ask_path(self, suffix: str, what: str) -> str:
+        stem = self.title.lower().replace(" ", "_").replace("&", "and").replace("/", "_")
+        path, _ = QFileDialog.getSaveFileName(self, f"Save {self.title} as {what}", f"{stem}.{suffix}",
+                                              f"{what} (*.{suffix})")
+        return path
+
+    def _save_png(self) -> None:
+        if path := self._ask_path("png", "PNG image"):
+            self.save_png(path)
+
+    def _save_svg(self) -> None:
+        if path := self._ask_path("svg", "SVG image"):
+            self.save_svg(path)
+
+    def _save_csv(self) -> None:
+        if path := self._ask_path("csv", "CSV data"):
+            self.save_csv(path)
+
+    def set_hint(self, text: str) -> None:
+        if self.hint.text() != text:
+            self.hint.setText(text)
+            self.hint.setToolTip(text)
+
+    def add_canvas(self, canvas: Canvas, square: bool = False) -> None:
+        self.canvas = canvas
+        self.square_canvas = square
+        if not square:
+            self._layout.addWidget(canvas, 1)
+            return
+        row = QHBoxLayout()   # centred, as wide as its maximum allows
+        row.addStretch(1)
+        row.addWidget(canvas, 100)
+        row.addStretch(1)
+        self._layout.addLayout(row, 1)
+
+    def add_control(self, widget: QWidget) -> None:
+        """A control in the header row, before the Save button (keeps short docks usable)."""
+        self._header.insertWidget(self._header.count() - 1, widget)
+
+
+def curves_table(named: list[tuple[str, np.ndarray, np.ndarray]]) -> tuple[list[str], list[list[object]]]:
+    """Long-format CSV rows (series, x, y) for several curves of different lengths."""
+    rows: list[list[object]] = []
+    for name, xs, ys in named:
+        rows.extend([name, float(x), float(y)] for x, y in zip(xs, ys))
+    return ["series", "x", "y"], rows

@@ -1,0 +1,161 @@
+"""Decision boundary, TensorFlow-Playground style: the data over the model's predicted regions.
+
+Two classes: orange (class 0) fading through white to blue (class 1) by the predicted
+probability, with the 0.5 contour drawn as the boundary. More classes: one pale colour per
+predicted class. Regression on 1-D inputs: the fitted curve over the data instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QWidget
+
+from playground.events import BoundaryEvent, CurveEvent
+from widgets.panels.base import Panel, colour, graphics_layout, image_item, style_plot
+
+ORANGE = np.array([245, 147, 34])
+BLUE = np.array([8, 119, 189])
+WHITE = np.array([255, 255, 255])
+
+
+def two_class_lut(n: int = 256, pale: float = 0.55) -> np.ndarray:
+    """Orange → white → blue, paled towards white so the points stand out on it."""
+    t = np.linspace(-1.0, 1.0, n)[:, None]
+    strong = np.where(t < 0, ORANGE, BLUE)
+    mix = np.abs(t) * pale
+    return (WHITE * (1 - mix) + strong * mix).astype(np.ubyte)
+
+
+def class_lut(n_classes: int, pale: float = 0.45) -> np.ndarray:
+    rgb = np.array([pg.mkColor(colour(k)).getRgb()[:3] for k in range(n_classes)], dtype=float)
+    return (WHITE * (1 - pale) + rgb * pale).astype(np.ubyte)
+
+
+def point_colour(label: int, n_classes: int) -> str:
+    if n_classes <= 2:
+        return "#%02x%02x%02x" % tuple(BLUE if label == 1 else ORANGE)
+    return colour(label)
+
+
+class DecisionBoundaryPanel(Panel):
+    title = "Decision boundary"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.add_canvas(graphics_layout(self), square=True)
+        self.plot = style_plot(self.canvas.addPlot(), "", "x₂", "x₁")
+        self.plot.setAspectLocked(True)   # the plane as it is: a circle looks like a circle
+        self.regions = image_item()
+        self.plot.addItem(self.regions)
+        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#333", width=1.5), axisOrder="row-major")
+        self.contour.setParentItem(self.regions)
+        self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=1))
+        self.plot.addItem(self.points)
+        self.data_points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(8, 119, 189, 150))
+        self.plot.addItem(self.data_points)
+        self.fit_curve = self.plot.plot(pen=pg.mkPen("#f59322", width=3))
+        self._brush_cache: dict[tuple[int, int], pg.QtGui.QBrush] = {}
+        self._mode = ""
+        self._n_classes = -1
+        self.last: BoundaryEvent | CurveEvent | None = None
+        self._pending: BoundaryEvent | CurveEvent | None = None
+        self.set_hint("2-D data sets: the points over the regions the network predicts. "
+                      "Regression on one input: the fitted curve over the data.")
+
+    def ingest(self, events: list[object]) -> bool:
+        new = False
+        for e in events:
+            if isinstance(e, (BoundaryEvent, CurveEvent)):
+                self._pending = e
+                self.received += 1
+                new = True
+        return new
+
+    def render(self) -> None:
+        e, self._pending = self._pending, None
+        if isinstance(e, BoundaryEvent):
+            self._draw_boundary(e)
+        elif isinstance(e, CurveEvent):
+            self._draw_curve(e)
+
+    def _set_mode(self, mode: str) -> None:
+        if mode == self._mode:
+            return
+        self._mode = mode
+        boundary = mode == "boundary"
+        for item in (self.regions, self.points):
+            item.setVisible(boundary)
+        for item in (self.data_points, self.fit_curve):
+            item.setVisible(not boundary)
+        self.plot.setLabel("left", "x₂" if boundary else "y", color="#333")
+        self.plot.setLabel("bottom", "x₁" if boundary else "x", color="#333")
+
+    def _draw_boundary(self, e: BoundaryEvent) -> None:
+        self._set_mode("boundary")
+        self.last = e
+        xs, ys = np.asarray(e.xs, dtype=float), np.asarray(e.ys, dtype=float)
+        values = np.asarray(e.values, dtype=np.float32)
+        if e.n_classes != self._n_classes:
+            self._n_classes = e.n_classes
+            self.regions.setLookupTable(two_class_lut() if e.n_classes <= 2 else class_lut(e.n_classes))
+        if e.n_classes == 0:   # regression over 2-D inputs: the predicted surface
+            lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+            self.regions.setImage(values, levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
+            self.contour.setVisible(False)
+        elif e.n_classes == 2:
+            self.regions.setImage(values, levels=(0.0, 1.0), autoLevels=False)
+            self.contour.setData(values)
+            self.contour.setVisible(True)
+        else:
+            self.regions.setImage(values, levels=(0.0, float(e.n_classes)), autoLevels=False)
+            self.contour.setVisible(False)
+        dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
+        dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+        self.regions.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys)))
+        if e.n_classes == 0:
+            lut = two_class_lut(pale=1.0)
+            t = np.asarray(e.labels, dtype=float)
+            span = max(float(t.max() - t.min()), 1e-12) if len(t) else 1.0
+            idx = ((t - (t.min() if len(t) else 0)) / span * 255).astype(int)
+            brushes = [pg.mkBrush(*lut[k]) for k in idx]
+        else:
+            brushes = [self._brush(k, e.n_classes) for k in np.asarray(e.labels).astype(int)]
+        self.points.setData(pos=np.asarray(e.points), brush=brushes)
+        self.set_hint(f"Step {e.step}: the training points over the regions the network predicts.")
+
+    def _brush(self, label: int, n_classes: int) -> pg.QtGui.QBrush:
+        key = (label, n_classes)
+        if key not in self._brush_cache:
+            self._brush_cache[key] = pg.mkBrush(point_colour(label, n_classes))
+        return self._brush_cache[key]
+
+    def _draw_curve(self, e: CurveEvent) -> None:
+        self._set_mode("curve")
+        self.last = e
+        self.data_points.setData(np.asarray(e.data_x).reshape(-1), np.asarray(e.data_y).reshape(-1))
+        order = np.argsort(np.asarray(e.xs).reshape(-1))
+        self.fit_curve.setData(np.asarray(e.xs).reshape(-1)[order], np.asarray(e.ys).reshape(-1)[order])
+        self.set_hint(f"Step {e.step}: the fitted curve (orange) over the training data.")
+
+    def clear(self) -> None:
+        super().clear()
+        self.last = self._pending = None
+        self.regions.clear()
+        self.contour.setData(None)
+        self.points.clear()
+        self.data_points.clear()
+        self.fit_curve.setData([], [])
+
+    def csv_table(self) -> tuple[list[str], list[list[object]]]:
+        e = self.last
+        if isinstance(e, BoundaryEvent):
+            rows = [["grid", float(x), float(y), float(e.values[i, j])]
+                    for i, y in enumerate(e.ys) for j, x in enumerate(e.xs)]
+            rows += [["point", float(p[0]), float(p[1]), int(lab)] for p, lab in zip(e.points, e.labels)]
+            return ["kind", "x1", "x2", "value_or_label"], rows
+        if isinstance(e, CurveEvent):
+            rows = [["fit", float(x), float(y)] for x, y in zip(np.ravel(e.xs), np.ravel(e.ys))]
+            rows += [["data", float(x), float(y)] for x, y in zip(np.ravel(e.data_x), np.ravel(e.data_y))]
+            return ["kind", "x", "y"], rows
+        return [], []

@@ -1,0 +1,266 @@
+"""Data and training settings: editors built from the declared Params, every change undoable.
+
+The data panel lists the data-set registry and that set's own parameters, with a preview
+(scatter, image grid or sequence plot). The training panel shows `TRAINING_PARAMS` in sections
+a course follows (objective, optimizer, schedule, regularization, autoencoder terms, run);
+a setting the engine declares but no section names still appears, under "Other".
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
+
+from playground.params import Param
+from playground.spec import HOT_SETTINGS, TRAINING_PARAMS
+from widgets import commands as cmd
+from widgets.document import Document
+from widgets.param_editors import make_editor, tooltip
+
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Objective", ("mode", "loss", "target")),
+    ("Optimizer", ("optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay", "grad_clip")),
+    ("Learning-rate schedule", ("schedule", "step_size", "gamma", "decay", "warmup_steps", "min_lr")),
+    ("Loss extra terms", ("l1", "l2", "max_norm")),
+    ("Autoencoder terms", ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive",
+                           "kl_weight")),
+    ("Run", ("batch_size", "epochs", "seed", "device", "early_stopping", "probe_every")),
+)
+"""How the training settings are grouped on screen (presentation only; the Params are the engine's)."""
+
+
+def available_devices() -> list[tuple[str, str]]:
+    """(value, label) for every device this machine has; torch is imported here, lazily."""
+    import torch
+    out = [("auto", "auto (best available)"), ("cpu", "CPU")]
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            out.append((f"cuda:{i}", f"cuda:{i} — {torch.cuda.get_device_name(i)}"))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        out.append(("mps", "MPS (Apple GPU)"))
+    return out
+
+
+class ValueCombo(QComboBox):
+    """A choice among values known only at run time (devices, node ids), with `edited`."""
+
+    edited = Signal(object)
+
+    def __init__(self, p: Param, options: list[tuple[str, str]], value, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.param = p
+        self.setToolTip(tooltip(p))
+        self.set_options(options, value)
+        self.activated.connect(lambda k: self.edited.emit(self.itemData(k)))
+
+    def set_options(self, options: list[tuple[str, str]], value) -> None:
+        self.blockSignals(True)
+        self.clear()
+        for v, label in options:
+            self.addItem(label, v)
+        self.blockSignals(False)
+        self.set_value(value)
+
+    def set_value(self, value) -> None:
+        self.blockSignals(True)
+        k = self.findData(value)
+        if k < 0:
+            self.addItem(f"{value} (not on this machine)" if self.param.name == "device" else str(value), value)
+            k = self.count() - 1
+        self.setCurrentIndex(k)
+        self.blockSignals(False)
+
+
+def _scroll(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+    form.setVerticalSpacing(5)
+    return form
+
+
+class DataSettings(QScrollArea):
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.live = False
+        self.editors: dict[str, QWidget] = {}
+        self._form_for = ""
+        self.preview = None
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(200)
+        self._preview_timer.timeout.connect(self.update_preview)
+        hint = QLabel("Loading data sets…")
+        hint.setObjectName("hint")
+        self.setWidget(hint)
+        doc.data_changed.connect(self.refresh)
+        doc.replaced.connect(self.refresh)
+
+    def populate(self) -> None:
+        from playground.data import DATASETS
+        from widgets.data_preview import DataPreview
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(6)
+        top = _form()
+        self.combo = QComboBox()
+        self.combo.setObjectName("dataset")
+        for name, entry in DATASETS.items():
+            self.combo.addItem(f"{entry.title}  ({entry.kind})", name)
+            self.combo.setItemData(self.combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
+        self.combo.activated.connect(self._choose)
+        top.addRow("data set", self.combo)
+        layout.addLayout(top)
+        self.help = QLabel()
+        self.help.setObjectName("hint")
+        self.help.setWordWrap(True)
+        layout.addWidget(self.help)
+        self.preview = DataPreview()
+        layout.addWidget(self.preview)
+        self.params_box = QGroupBox("Parameters")
+        self.params_form = _form()
+        self.params_box.setLayout(self.params_form)
+        layout.addWidget(self.params_box)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.live = True
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self.live:
+            return
+        from playground.data import DATASETS
+        data = self.doc.preset.data
+        entry = DATASETS.get(data.name)
+        k = self.combo.findData(data.name)
+        self.combo.setCurrentIndex(k)
+        self.help.setText(entry.help if entry else f"Unknown data set {data.name!r}")
+        if self._form_for != data.name:
+            while self.params_form.rowCount():
+                self.params_form.removeRow(0)
+            self.editors = {}
+            for p in (entry.params if entry else ()):
+                editor = make_editor(p, data.params.get(p.name, p.default))
+                editor.edited.connect(lambda v, name=p.name: self._set(name, v))
+                label = QLabel(p.name.replace("_", " "))
+                label.setToolTip(tooltip(p))
+                self.params_form.addRow(label, editor)
+                self.editors[p.name] = editor
+            self._form_for = data.name
+        elif entry:
+            for p in entry.params:
+                self.editors[p.name].set_value(data.params.get(p.name, p.default))
+        self._preview_timer.start()
+
+    def update_preview(self) -> None:
+        if self.preview is None:
+            return
+        from playground.data import make_dataset
+        data = self.doc.preset.data
+        try:
+            ds = make_dataset(data.name, data.params)
+        except Exception as e:  # the engine's message says which parameter is wrong
+            self.preview.show_error(str(e))
+            return
+        self.preview.show_dataset(ds)
+
+    def _choose(self, k: int) -> None:
+        name = self.combo.itemData(k)
+        if name != self.doc.preset.data.name:
+            self.doc.push(cmd.SetData.choose(self.doc, name))
+
+    def _set(self, name: str, value) -> None:
+        if self.doc.preset.data.params.get(name, object()) != value:
+            self.doc.push(cmd.SetData.param(self.doc, name, value))
+
+
+class TrainingSettings(QScrollArea):
+    def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.live = False
+        self.editors: dict[str, QWidget] = {}
+        hint = QLabel("Loading…")
+        hint.setObjectName("hint")
+        self.setWidget(hint)
+        doc.training_changed.connect(self._on_setting)
+        doc.replaced.connect(self.refresh)
+        doc.model_changed.connect(lambda _: self._refresh_code_nodes())
+
+    def populate(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(8)
+        declared = {p.name: p for p in TRAINING_PARAMS}
+        placed = {n for _, names in SECTIONS for n in names}
+        sections = list(SECTIONS) + [("Other", tuple(n for n in declared if n not in placed))]
+        values = self.doc.preset.training
+        for title, names in sections:
+            names = tuple(n for n in names if n in declared)
+            if not names:
+                continue
+            box = QGroupBox(title)
+            form = _form()
+            for name in names:
+                p = declared[name]
+                editor = self._editor(p, getattr(values, name))
+                editor.edited.connect(lambda v, n=name: self._set(n, v))
+                label = QLabel(name.replace("_", " ") + (" ⚡" if name in HOT_SETTINGS else ""))
+                label.setToolTip(tooltip(p) + ("<p><i>⚡ applies to a running training at its next step</i></p>"
+                                               if name in HOT_SETTINGS else ""))
+                form.addRow(label, editor)
+                self.editors[name] = editor
+            box.setLayout(form)
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.live = True
+        self.refresh()
+
+    def _editor(self, p: Param, value) -> QWidget:
+        if p.name == "device":
+            return ValueCombo(p, available_devices(), value)
+        if p.name == "code_node":
+            return ValueCombo(p, self._code_options(), value)
+        editor = make_editor(p, value)
+        return editor
+
+    def _code_options(self) -> list[tuple[str, str]]:
+        return [("", "(none)")] + [(nid, nid) for nid in self.doc.model.ids()]
+
+    def _refresh_code_nodes(self) -> None:
+        ed = self.editors.get("code_node")
+        if isinstance(ed, ValueCombo):
+            ed.set_options(self._code_options(), self.doc.preset.training.code_node)
+
+    def refresh(self) -> None:
+        if not self.live:
+            return
+        self._refresh_code_nodes()
+        for name, ed in self.editors.items():
+            ed.set_value(getattr(self.doc.preset.training, name))
+
+    def _on_setting(self, name: str) -> None:
+        ed = self.editors.get(name)
+        if ed is not None:
+            ed.set_value(getattr(self.doc.preset.training, name))
+
+    def _set(self, name: str, value) -> None:
+        if getattr(self.doc.preset.training, name) != value:
+            self.doc.push(cmd.SetTraining(self.doc, name, value))
