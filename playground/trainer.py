@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import operator
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -141,6 +142,7 @@ class Trainer:
         self._running.set()
         self._step_requests = 0
         self._settings_changed = False
+        self._plain_loss = self._no_penalties()
 
     # ------------------------------------------------------------------ data on the device
     def _tensors(self) -> None:
@@ -210,6 +212,12 @@ class Trainer:
             setattr(self.ts, name, value)
         if pending:
             self._settings_changed = True
+            self._plain_loss = self._no_penalties()
+
+    def _no_penalties(self) -> bool:
+        ts = self.ts
+        return (ts.l1 == 0 and ts.l2 == 0 and ts.sparsity == "none" and ts.contractive == 0
+                and not self.model.has_sampling)
 
     @property
     def finished(self) -> bool:
@@ -306,7 +314,11 @@ class Trainer:
         target = xin if ts.target == "input" else yb  # an autoencoder restores the clean input
         if ts.target == "input":
             xin = corrupt(xin, self.preset.data.params, self._noise)
-        loss, out = self._loss(xin, target)
+        if self._plain_loss:  # the common case: no penalty terms, no bookkeeping
+            out = self.model(xin)
+            loss = losses.task_loss(ts.loss, out, target, self.kind)
+        else:
+            loss, out = self._loss(xin, target)
         if self._readback_every == 1:  # on the CPU reading the loss costs nothing: check every step
             value = loss.item()
             if not math.isfinite(value):
@@ -377,25 +389,35 @@ class Trainer:
             self._flush_losses(lr)
 
     def _flush_losses(self, lr: float) -> None:
+        """Read the pending step losses back (one transfer on a GPU) and send them as a LossEvent."""
         if not self._pending:
             return
         raw, sizes = self._pending, self._pending_sizes
-        values = (torch.stack(raw).double().cpu().numpy() if isinstance(raw[0], torch.Tensor)
-                  else np.array(raw, dtype=np.float64))
+        if isinstance(raw[0], torch.Tensor):
+            values = torch.stack(raw).double().cpu().numpy()
+            total = float(values @ np.asarray(sizes, dtype=np.float64))
+        else:
+            values = np.array(raw, dtype=np.float64)
+            total = sum(map(operator.mul, raw, sizes))
         steps = np.arange(self._pending_first, self._pending_first + len(raw), dtype=np.int64)
         self._pending, self._pending_sizes = [], []
-        if self._pending_out:  # one batched comparison per read-back instead of one per step
-            pred = losses.predicted_classes(torch.cat(self._pending_out), self.kind)
-            self._epoch_correct.add_((pred == torch.cat(self._pending_y)).sum())
-            self._pending_out, self._pending_y = [], []
-        self._epoch_loss_sum += float(np.dot(values, sizes))
+        if len(self._pending_out) >= 200 or self._cursor >= self.n_train:
+            self._tally_accuracy()
+        self._epoch_loss_sum += total
         self._epoch_seen += sum(sizes)
-        if not np.isfinite(self._epoch_loss_sum):  # a GPU run reads losses back in chunks: name the first bad step
+        if not math.isfinite(total):  # a GPU run reads losses back in chunks: name the first bad step
             k = int(np.argmax(~np.isfinite(values)))
             self._emit(LossEvent(steps[:k], values[:k], self.epoch, lr))
             self._non_finite(int(steps[k]), None)
             return
         self._emit(LossEvent(steps, values, self.epoch, lr))
+
+    def _tally_accuracy(self) -> None:
+        """Count correct predictions of the kept training outputs, in one batched comparison."""
+        if self._pending_out:
+            pred = losses.predicted_classes(torch.cat(self._pending_out), self.kind)
+            self._epoch_correct.add_((pred == torch.cat(self._pending_y)).sum())
+            self._pending_out, self._pending_y = [], []
 
     def _probe(self, before: dict[str, list[torch.Tensor]]) -> None:
         stats = probes.layer_stats(self.model, before)
@@ -424,7 +446,7 @@ class Trainer:
         train_acc = float(self._epoch_correct) / seen if self.is_classifier else None
         if self.perceptron is not None:
             train_acc = self.perceptron.end_epoch()
-        val, val_out = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
+        val, val_pred = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
         if not math.isfinite(train_loss):
             self._non_finite(self.step_count - 1, None)
             return
@@ -433,8 +455,8 @@ class Trainer:
                            time.perf_counter() - self._started)
         self.history.append(event)
         self._emit(event)
-        if val_out is not None:
-            self.visual.emit_epoch_views(val_out)
+        if val_pred is not None:
+            self.visual.emit_epoch_views(val_pred)
         self._perm, self._cursor = self._new_permutation(), 0
         self._reset_tally()
         if self.perceptron is not None and self.perceptron.converged:
@@ -475,6 +497,7 @@ class Trainer:
         return self._evaluate(split)[0]
 
     def _evaluate(self, split: str) -> tuple[dict[str, float], torch.Tensor | None]:
+        """Metrics on a split, and a classifier's predicted classes (None for other tasks)."""
         x, y = {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
                 "test": (self.x_test, self.y_test)}[split]
         if len(x) == 0:
@@ -482,15 +505,17 @@ class Trainer:
         if self.perceptron is not None:
             return self.perceptron.evaluate(x, y), None
         out = self.predict(x)
+        pred = None
         target = x if self.ts.target == "input" else y
         result = {"loss": float(losses.task_loss(self.ts.loss, out, target, self.kind))}
         if self.is_classifier:
-            result["accuracy"] = float((losses.predicted_classes(out, self.kind) == y).float().mean())
+            pred = losses.predicted_classes(out, self.kind)
+            result["accuracy"] = float((pred == y).sum()) / len(y)
         if self.ts.target == "input":
             result["mse"] = float(torch.mean((out.reshape(x.shape) - x) ** 2))
         elif self.dataset.n_classes == 0:
             result["mse"] = float(torch.mean((out.reshape(y.shape) - y) ** 2))
-        return result, out
+        return result, pred
 
     # ------------------------------------------------------------------ problems and the end
     def _non_finite(self, step: int, x: torch.Tensor | None) -> None:

@@ -136,12 +136,11 @@ class VisualProbes:
                            x[:N_POINTS * 2], t.dataset.y_train[:N_POINTS * 2, 0]))
 
     @torch.no_grad()
-    def emit_epoch_views(self, val_out: torch.Tensor) -> None:
-        """Epoch-end pictures from the validation outputs the epoch's metrics already computed."""
+    def emit_epoch_views(self, val_pred: torch.Tensor) -> None:
+        """Epoch-end pictures from the validation predictions the epoch's metrics already made."""
         t = self.t
         if not t.is_classifier:
             return
         c = t.dataset.n_classes
-        pred = losses.predicted_classes(val_out, t.kind)
-        matrix = torch.bincount(t.y_val * c + pred, minlength=c * c).reshape(c, c).cpu().numpy()
+        matrix = torch.bincount(t.y_val * c + val_pred, minlength=c * c).reshape(c, c).cpu().numpy()
         t._emit(ConfusionEvent(t.epoch, matrix, list(t.dataset.class_names)))
