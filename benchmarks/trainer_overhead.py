@@ -11,7 +11,7 @@ so that other load on a shared machine skews the ratio less than wall time would
 Prints one line per preset and, last, `ratio=R` with R the lower of the two ratios
 (Trainer / bare loop with validation).
 
-    python benchmarks/trainer_overhead.py [--rounds 3] [--epochs 4] [--threads 1]
+    python benchmarks/trainer_overhead.py [--rounds 5] [--epochs 10] [--threads 1]
 """
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ def trainer_steps_per_s(name: str, epochs: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
