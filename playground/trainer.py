@@ -557,7 +557,24 @@ class Trainer:
     def _emit(self, event: Event) -> None:
         self.on_event(event)
 
+    def flush(self) -> None:
+        """Send the step losses still waiting for a read-back now (after a single step, or
+        before a pause), instead of with the next batch of steps."""
+        self._flush_losses(self.optimizer.param_groups[0]["lr"])
+
     # ------------------------------------------------------------------ weights
+    def load_weights(self, state: dict[str, torch.Tensor]) -> None:
+        """Start from given weights (File ▸ Import weights) instead of the seed's; refused while running."""
+        if self.state == "running":
+            raise RuntimeError("pause or stop training before loading weights")
+        try:
+            self.model.load_state_dict({k: v.to(self.device) for k, v in state.items()})
+        except RuntimeError as e:
+            first = str(e).strip().splitlines()
+            raise ProblemList([Problem("weights", "the weights do not fit this network: "
+                                                  + (first[0] if first else "mismatch"))],
+                              "cannot load weights") from None
+
     def state_dict_copy(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
 

@@ -292,3 +292,19 @@ def test_vae_loss_includes_the_kl_per_input_value():
     trainer.step()
     reported = next(e for e in events if isinstance(e, LossEvent)).losses[0]
     assert reported == pytest.approx(recon + 2.0 * kl / 64, rel=1e-4)
+
+
+def test_flush_sends_pending_losses_and_weights_load_or_are_refused():
+    trainer, events = collect(mlp_preset(epochs=2))
+    trainer.step()
+    assert not any(isinstance(e, LossEvent) for e in events)  # waiting for the next read-back
+    trainer.flush()
+    sent = [e for e in events if isinstance(e, LossEvent)]
+    assert len(sent) == 1 and list(sent[0].steps) == [0]
+    other, _ = collect(mlp_preset(epochs=2, seed=7))
+    trainer.load_weights(other.state_dict_copy())
+    for k, v in trainer.state_dict_copy().items():
+        assert torch.equal(v, other.state_dict_copy()[k])
+    wrong = {k: v[..., :1] for k, v in other.state_dict_copy().items()}
+    with pytest.raises(ProblemList, match="do not fit this network"):
+        trainer.load_weights(wrong)
