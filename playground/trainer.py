@@ -564,9 +564,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ weights
     def load_weights(self, state: dict[str, torch.Tensor]) -> None:
-        """Start from given weights (File ▸ Import weights) instead of the seed's; refused while running."""
-        if self.state == "running":
-            raise RuntimeError("pause or stop training before loading weights")
+        """Start from given weights (File ▸ Import weights) instead of the seed's. Call it between
+        steps, from the thread that trains."""
         try:
             self.model.load_state_dict({k: v.to(self.device) for k, v in state.items()})
         except RuntimeError as e:
