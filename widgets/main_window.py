@@ -300,7 +300,7 @@ class MainWindow(FileActions, QMainWindow):
         self.panel_docks[title] = dock
         self.training_panels_menu.addAction(dock.toggleViewAction())
         if len(self.panel_docks) == 1:
-            self.resizeDocks([dock], [250], Qt.Orientation.Vertical)
+            self.resizeDocks([dock], [380], Qt.Orientation.Vertical)  # the plots need the height
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
 
