@@ -18,7 +18,7 @@ class GraphModel(nn.Module):
     def __init__(self, spec: ModelSpec, report: GraphReport) -> None:
         super().__init__()
         by_id = {n.id: n for n in spec.nodes}
-        needed = _ancestors(spec, report.output_id)
+        needed = spec.upstream(report.output_id)
         self.input_id = report.input_id
         self.output_id = report.output_id
         self.plan: list[tuple[str, tuple[str, ...]]] = []
@@ -63,17 +63,6 @@ class GraphModel(nn.Module):
         """The summed KL terms of the Sampling nodes from the last training forward (VAE)."""
         terms = [m.kl for m in self.modules() if isinstance(m, Sampling)]
         return sum(terms[1:], terms[0]) if terms else None
-
-
-def _ancestors(spec: ModelSpec, output_id: str) -> set[str]:
-    by_id = {n.id: n for n in spec.nodes}
-    seen, stack = set(), [output_id]
-    while stack:
-        nid = stack.pop()
-        if nid not in seen and nid in by_id:
-            seen.add(nid)
-            stack.extend(by_id[nid].inputs)
-    return seen
 
 
 def check_buildable(spec: ModelSpec) -> GraphReport:

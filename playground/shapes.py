@@ -105,7 +105,7 @@ def analyze(spec: ModelSpec) -> GraphReport:
         report.shapes[nid] = tuple(int(s) for s in shape)
 
     if report.input_id and report.output_id and report.output_id in nodes and not cyclic:
-        reach = _reaches_output(spec, report.output_id)
+        reach = spec.upstream(report.output_id)
         if report.input_id not in reach:
             report.graph_errors.append(f"the output '{report.output_id}' is not connected to the Input")
     return report
@@ -153,15 +153,3 @@ def _topological_order(spec: ModelSpec) -> tuple[list[str], set[str]]:
                     ready.append(n.id)
     return order, known - set(order)
 
-
-def _reaches_output(spec: ModelSpec, output_id: str) -> set[str]:
-    """Every node the output depends on (itself included)."""
-    by_id = {n.id: n for n in spec.nodes}
-    seen, stack = set(), [output_id]
-    while stack:
-        nid = stack.pop()
-        if nid in seen or nid not in by_id:
-            continue
-        seen.add(nid)
-        stack.extend(by_id[nid].inputs)
-    return seen

@@ -59,6 +59,19 @@ class ModelSpec:
     def consumers(self, node_id: str) -> list[str]:
         return [n.id for n in self.nodes if node_id in n.inputs]
 
+    def upstream(self, node_id: str) -> set[str]:
+        """Every node `node_id` depends on, itself included."""
+        by_id = {n.id: n for n in self.nodes}
+        seen: set[str] = set()
+        stack = [node_id]
+        while stack:
+            nid = stack.pop()
+            if nid in seen or nid not in by_id:
+                continue
+            seen.add(nid)
+            stack.extend(by_id[nid].inputs)
+        return seen
+
     def sinks(self) -> list[str]:
         fed = {i for n in self.nodes for i in n.inputs}
         return [n.id for n in self.nodes if n.id not in fed]

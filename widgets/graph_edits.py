@@ -42,20 +42,6 @@ def add_node(spec: ModelSpec, type_name: str, pos: Pos, inputs: Iterable[str] = 
     return out, node_id
 
 
-def upstream(spec: ModelSpec, node_id: str) -> set[str]:
-    """Every node `node_id` depends on, itself included."""
-    by_id = {n.id: n for n in spec.nodes}
-    seen: set[str] = set()
-    stack = [node_id]
-    while stack:
-        nid = stack.pop()
-        if nid in seen or nid not in by_id:
-            continue
-        seen.add(nid)
-        stack.extend(by_id[nid].inputs)
-    return seen
-
-
 def connect(spec: ModelSpec, src: str, dst: str) -> ModelSpec:
     """Feed `src` into `dst`. A layer that takes one input is rewired; one that takes
     several gets another (up to its maximum)."""
@@ -68,7 +54,7 @@ def connect(spec: ModelSpec, src: str, dst: str) -> ModelSpec:
         raise EditRefused(f"{target.type} '{dst}' takes no input: it is where the data enter")
     if src in target.inputs:
         raise EditRefused(f"'{src}' already feeds '{dst}'")
-    if dst in upstream(spec, src):
+    if dst in spec.upstream(src):
         raise EditRefused(f"connecting '{src}' to '{dst}' would make a loop; a network is a chain "
                           "without cycles")
     if layer.max_inputs is not None and len(target.inputs) >= layer.max_inputs:
