@@ -6,7 +6,6 @@ line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import datetime

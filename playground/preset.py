@@ -10,7 +10,7 @@ from typing import Any, Callable
 from playground.files import FileProblem, atomic_write
 from playground.params import Problem, ProblemList, check_params
 from playground.spec import (
-    TRAINING_PARAMS, DataSpec, Expectation, ModelSpec, Node, Preset, TrainSpec)
+    TRAINING_PARAMS, DataSpec, Expectation, ModelSpec, Preset, TrainSpec)
 
 FORMAT = "nn-playground-preset"
 VERSION = 1

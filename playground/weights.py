@@ -64,7 +64,7 @@ def load_state_dict_file(path: str | Path) -> dict[str, torch.Tensor]:
         with warnings.catch_warnings():  # torch's hints about pickle protocols mean nothing to a user
             warnings.simplefilter("ignore")
             obj = torch.load(str(p), map_location="cpu", weights_only=True)
-    except Exception as e:
+    except Exception:
         raise FileProblem(f"{p.name} was refused: it is not a plain tensor file; it holds Python "
                           "objects that would have to run code to load, and NN Playground never does that. "
                           "Ask for a safetensors file or a state_dict saved from plain tensors") from None

@@ -216,14 +216,14 @@ def load_model(path: str | Path = WEIGHTS_FILE) -> {c}:
     model = {c}()
     model.load_state_dict(load_weights(path))
     return model.eval()''')
-    parts.append(f'''if __name__ == "__main__":
+    parts.append('''if __name__ == "__main__":
     import sys
 
     net = load_model(sys.argv[1] if len(sys.argv) > 1 else WEIGHTS_FILE)
     print(net)
     with torch.no_grad():
         out = net(torch.randn(4, *INPUT_SHAPE))
-    print(f"a random batch of 4 inputs {{INPUT_SHAPE}} gives outputs {{tuple(out.shape)}}")''')
+    print(f"a random batch of 4 inputs {INPUT_SHAPE} gives outputs {tuple(out.shape)}")''')
     return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
 
 
