@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@$(PY) -m playground.launch $(PRESET)
+	@$(PY) -m widgets.launch $(PRESET)
 
 train: $(STAMP)
 	@$(PY) -m playground train $(PRESET)

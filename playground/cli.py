@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 EXIT_BAD_INPUT = 2
+COMMANDS = ("train", "presets", "validate", "export", "load")
+"""The engine's subcommands; `playground` with none of these opens the app (widgets.launch)."""
 
 
 def _err(message: str) -> int:
@@ -116,14 +118,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
-    from playground.launch import launch
-    return launch(getattr(args, "preset", None))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="playground", description="NN Playground: build, train and "
-                                     "look inside neural networks. With no command, opens the app.")
+                                     "look inside neural networks. `playground` with no command, or "
+                                     "`playground gui [PRESET]`, opens the desktop app.")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("train", help="train a preset (file or built-in name) with a progress bar")
     p.add_argument("preset")
@@ -137,9 +135,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a preset: exit 0, or 2 with every problem and its path")
     p.add_argument("preset")
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("gui", help="open the desktop app (optionally on a preset)")
-    p.add_argument("preset", nargs="?")
-    p.set_defaults(func=cmd_gui)
     try:
         from playground.export.commands import register
     except ImportError:
@@ -155,11 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args.func, args.preset = cmd_gui, None
+        parser.print_help()
+        return 0
     try:
         return args.func(args)
     except ProblemList as e:
         return _err(str(e).replace("\n", " "))
+    except BrokenPipeError:  # `playground presets | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
     except FileProblem as e:
         return _err(str(e))
     except (ValueError, OSError) as e:

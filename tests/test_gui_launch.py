@@ -1,4 +1,4 @@
-"""`make run` (python -m playground.launch): a clear message instead of a Qt abort when the
+"""`make run` (python -m widgets.launch): a clear message instead of a Qt abort when the
 machine cannot show a window, and no Qt loaded before it is needed."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from playground import launch
+from widgets import launch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,8 +16,8 @@ def loads_all(name: str) -> None:
 
 
 def test_launch_imports_no_qt_and_no_torch():
-    code = ("import sys, playground.launch; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'torch', 'widgets')))")
+    code = ("import sys, widgets.launch; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'torch', 'pyqtgraph')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -99,3 +99,12 @@ def test_the_window_is_built_and_shown_before_torch_or_pyqtgraph_load(tmp_path):
                          timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_playground_command_opens_the_app_or_hands_over_to_the_engine(capsys, monkeypatch):
+    opened = []
+    monkeypatch.setattr(launch, "launch", lambda preset=None: opened.append(preset) or 0)
+    assert launch.main([]) == 0 and launch.main(["gui", "xor_mlp"]) == 0 and launch.main(["my.json"]) == 0
+    assert opened == [None, "xor_mlp", "my.json"]
+    assert launch.main(["presets"]) == 0  # an engine command: no window
+    assert "xor_mlp" in capsys.readouterr().out and len(opened) == 3

@@ -1,6 +1,8 @@
-"""`make run`: open the desktop app, after checking that this machine can show a window.
+"""The `playground` command and `make run`: open the desktop app, after checking that this
+machine can show a window; every other subcommand goes to the engine's CLI.
 
-    python -m playground.launch [PRESET]
+    playground [gui] [PRESET]          python -m widgets.launch [PRESET]
+    playground train|validate|export|load|presets ...
 
 Qt aborts the whole process (with a message that is easy to miss) when its X11 platform plugin
 cannot load because a system library is missing. This module checks first, with no Qt imported,
@@ -96,10 +98,18 @@ def launch(preset: str | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m playground.launch", description="Open NN Playground.")
+    """`playground` with no command, `playground gui [PRESET]` or `playground PRESET.json` opens
+    the app; anything else is the engine's command line (which never imports Qt)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    from playground.cli import COMMANDS
+    if args and args[0] in COMMANDS or any(a in ("-h", "--help") for a in args[:1]):
+        from playground.cli import main as cli_main
+        return cli_main(args)
+    if args and args[0] == "gui":
+        args = args[1:]
+    parser = argparse.ArgumentParser(prog="playground gui", description="Open NN Playground.")
     parser.add_argument("preset", nargs="?", help="a preset file or a built-in name such as xor_mlp")
-    args = parser.parse_args(argv)
-    return launch(args.preset)
+    return launch(parser.parse_args(args).preset)
 
 
 if __name__ == "__main__":
