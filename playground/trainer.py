@@ -569,9 +569,10 @@ class Trainer:
         try:
             self.model.load_state_dict({k: v.to(self.device) for k, v in state.items()})
         except RuntimeError as e:
-            first = str(e).strip().splitlines()
+            # PyTorch's first line names only the class; the next ones name the tensors.
+            lines = [ln.strip() for ln in str(e).strip().splitlines()[1:] if ln.strip()]
             raise ProblemList([Problem("weights", "the weights do not fit this network: "
-                                                  + (first[0] if first else "mismatch"))],
+                                                  + ("; ".join(lines[:2])[:300] or "mismatch"))],
                               "cannot load weights") from None
 
     def state_dict_copy(self) -> dict[str, torch.Tensor]:

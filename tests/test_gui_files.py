@@ -235,3 +235,43 @@ def test_importing_something_that_is_not_playground_weights_is_refused(window, d
     assert not w.import_weights(junk)
     assert dialogs.shown[-1][0] == "critical" and "junk.safetensors" in dialogs.shown[-1][2]
     assert w.doc.snapshot() == before
+
+
+def test_imported_weights_are_what_step_trains_from(qtbot, window, tmp_path):
+    """File ▸ Import weights of a trained run, then Train ▸ Step: the first loss is the trained
+    model's, far below an untrained start, and the status bar says where training started."""
+    from playground.runs import train_run
+    from widgets.commands import MoveNodes, SetParam
+    w = window
+    if w.controller is None:
+        pytest.skip("no training controller in this build")
+    run = train_run(load_preset(PRESETS_DIR / "xor_mlp.json"), tmp_path / "run", epochs=30)
+    loss = w.controller.panel("Loss & accuracy")
+
+    def step_once() -> float:
+        w.actions_by_name["train_step"].trigger()
+        qtbot.waitUntil(lambda: len(loss.steps) == 1 and w.controller.state == "paused", timeout=30_000)
+        value = float(loss.losses.view()[0])
+        w.actions_by_name["train_stop"].trigger()
+        qtbot.waitUntil(lambda: not w.controller.is_active, timeout=30_000)
+        return value
+
+    untrained = step_once()
+    assert w.import_weights(tmp_path / "run" / "model.safetensors")
+    assert "Imported" in w.statusBar().currentMessage() and "these weights" in w.statusBar().currentMessage()
+    assert w.controller.has_imported_weights
+    w.actions_by_name["train_step"].trigger()
+    qtbot.waitUntil(lambda: len(loss.steps) == 1 and w.controller.state == "paused", timeout=30_000)
+    first = float(loss.losses.view()[0])
+    assert first < 3 * run.summary["train_loss"] + 0.02 and first < untrained / 5
+    assert "imported weights" in w.statusBar().currentMessage()
+    w.actions_by_name["train_stop"].trigger()
+    qtbot.waitUntil(lambda: not w.controller.is_active, timeout=30_000)
+
+    w.doc.push(MoveNodes(w.doc, {"out": (40.0, 400.0)}))   # moving a layer changes no weight
+    assert w.controller.has_imported_weights and w.imported_weights is not None
+    w.doc.push(SetParam(w.doc, "hidden", "out_features", 16))   # a structural edit: they no longer apply
+    assert not w.controller.has_imported_weights and w.imported_weights is None
+    assert "imported weights" in w.statusBar().currentMessage()
+    w.doc.undo_stack.undo()
+    assert step_once() == pytest.approx(untrained, rel=1e-6)   # the seed's initialization again

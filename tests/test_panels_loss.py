@@ -96,6 +96,23 @@ def test_a_million_points_stay_fast(panel, qtbot):
     assert 0 < len(x) < 20_000
 
 
+def test_the_axes_hold_still_while_the_curves_grow_within_them(panel):
+    """The view is held at rounded bounds, so a frame does not lay the axes out again (the
+    costly part of drawing while training) for every new step."""
+    panel.show_events([losses(0, 1050)])
+    (x0, x1), (y0, y1) = panel.loss_plot.vb.viewRange()
+    assert x0 <= 0 and 1200 <= x1 < 1300 and y0 <= 0.5 and y1 >= 1.0
+    panel.show_events([losses(1050, 100)])
+    assert panel.loss_plot.vb.viewRange() == [[x0, x1], [y0, y1]]
+    panel.show_events([losses(1150, 300)])   # past 1200: the step axis grows to the next mark
+    (x0, x1), _ = panel.loss_plot.vb.viewRange()
+    assert 1450 <= x1 < 1700
+    panel.set_log(True)   # quarter decades on a log axis
+    panel.canvas.grab()
+    _, (y0, y1) = panel.loss_plot.vb.viewRange()
+    assert y0 <= np.log10(panel.losses.view().min()) and y1 >= np.log10(panel.losses.view().max())
+
+
 def test_clear_forgets_everything(panel):
     panel.show_events([losses(0, 50), EpochEvent(1, 50, 0.5, 0.6, 0.8, 0.75, 1e-3, 1.0)])
     panel.clear()

@@ -7,7 +7,7 @@ import pytest
 from playground.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, LayerProbe, PerceptronEvent, ProbeEvent,
     ReconstructionEvent)
-from widgets.panels.activations import ROWS, ActivationsPanel, GradientsPanel, rebin
+from widgets.panels.activations import ROWS, ActivationsPanel, GradientsPanel, rebin, rebin_many
 from widgets.panels.base import GrowingArray, tile
 from widgets.panels.confusion import ConfusionPanel
 from widgets.panels.decision_boundary import DecisionBoundaryPanel
@@ -80,6 +80,20 @@ def test_rebin_keeps_the_mass_where_it_was():
     col = rebin(counts, edges, 0.0, 4.0, rows=8)
     assert col.argmax() in (2, 3) and col[:2].sum() == 0 and col[4:].sum() == 0
     assert col.max() == 1.0
+
+
+def test_rebinning_many_histograms_at_once_matches_one_by_one():
+    rng = np.random.default_rng(3)
+    raw = []
+    for _ in range(40):
+        lo, hi = sorted(rng.normal(size=2) * 3)
+        raw.append((rng.integers(0, 40, 30).astype(float), np.linspace(lo, hi, 31)))
+    raw.append((np.zeros(30), np.linspace(0.0, 1.0, 31)))   # an empty one stays empty
+    one_by_one = np.stack([rebin(c, e, -9.0, 9.0) for c, e in raw], axis=1)
+    assert rebin_many(raw, -9.0, 9.0).shape == (ROWS, 41)
+    assert np.allclose(rebin_many(raw, -9.0, 9.0), one_by_one)
+    uneven = [(np.array([0, 10, 0, 0.0]), np.array([0, 1, 2, 3.5, 4.0]))]   # not equal-width: still right
+    assert np.allclose(rebin_many(uneven, 0.0, 4.0, rows=8)[:, 0], rebin(*uneven[0], 0.0, 4.0, rows=8))
 
 
 def test_activation_heatmaps_and_dead_units(show):

@@ -9,10 +9,11 @@ import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QGridLayout, QMainWindow, QWidget
 
+from playground.events import LossEvent, ProbeEvent
 from playground.preset import resolve_preset
 from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec
 from widgets.training.controller import TrainingController, running_threads
-from widgets.training.worker import EMIT_INTERVAL
+from widgets.training.worker import EMIT_INTERVAL, Note, coalesce
 
 TIMEOUT = 30_000
 
@@ -210,9 +211,33 @@ def test_step_without_a_session_starts_one_paused(qtbot, controller):
     qtbot.waitUntil(lambda: rec.progress and rec.progress[-1][1] == 1, timeout=TIMEOUT)
     loss = controller.panel("Loss & accuracy")
     assert "running" not in rec.states
+    # the step's loss is on the curve at once, not with the Trainer's next read-back of 25 steps
+    assert list(loss.steps.view()) == [0] and np.isfinite(loss.losses.view()[0])
+    assert "step 0: loss" in loss.hint.text()   # drawn, not only taken in
+    for k in (2, 3):
+        controller.step(xor_preset())
+        qtbot.waitUntil(lambda: rec.progress[-1][1] == k, timeout=TIMEOUT)
+        assert list(loss.steps.view()) == list(range(k)) == list(range(controller.current_step()))
     controller.stop()
     wait_state(qtbot, controller, "stopped")
-    assert loss.received >= 0
+    assert list(loss.steps.view()) == [0, 1, 2]
+
+
+def test_a_pause_shows_every_step_taken(qtbot, controller):
+    controller.start(long_xor())
+    wait_state(qtbot, controller, "running")
+    loss = controller.panel("Loss & accuracy")
+    qtbot.waitUntil(lambda: len(loss.steps) > 30, timeout=TIMEOUT)
+    controller.pause()
+    wait_state(qtbot, controller, "paused")
+    taken = controller.current_step()   # (the Trainer reads losses back 25 at a time)
+    assert list(loss.steps.view()) == list(range(taken))
+    controller.step(long_xor())
+    qtbot.waitUntil(lambda: controller.current_step() == taken + 1 and len(loss.steps) == taken + 1,
+                    timeout=TIMEOUT)
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+    assert list(loss.steps.view()) == list(range(taken + 1))
 
 
 def test_reset_weights_clears_the_curves_and_starts_over(qtbot, controller):
@@ -275,6 +300,16 @@ def test_batches_reach_the_gui_at_most_about_30_times_a_second(qtbot, controller
     assert rate <= 1.3 / EMIT_INTERVAL
 
 
+def test_a_batch_holds_one_loss_event_per_run_between_notes():
+    def losses(a: int, b: int) -> LossEvent:
+        return LossEvent(np.arange(a, b), np.full(b - a, 0.5), 0, 0.1)
+
+    probe = ProbeEvent(30, 0, [])
+    out = coalesce([losses(0, 25), probe, losses(25, 50), Note("state", "paused"), losses(50, 60)])
+    assert [type(e) for e in out] == [LossEvent, ProbeEvent, Note, LossEvent]
+    assert list(out[0].steps) == list(range(50)) and list(out[3].steps) == list(range(50, 60))
+
+
 def test_close_while_training_stops_and_joins(qtbot):
     class Window(QMainWindow):
         def __init__(self) -> None:
@@ -316,6 +351,76 @@ def test_stop_then_start_again_runs_a_new_session(qtbot, controller):
     wait_state(qtbot, controller, "finished")
     loss = controller.panel("Loss & accuracy")
     assert len(loss.epoch_steps) == 2 and loss.steps.view()[0] == 0
+
+
+# ---------------------------------------------------------------------------- imported weights
+
+@pytest.fixture(scope="module")
+def trained_xor(tmp_path_factory):
+    """A trained xor_mlp run exported as the engine writes it: (preset, state_dict, its val loss)."""
+    from playground.runs import train_run
+    from playground.weights import load_weights
+    out = tmp_path_factory.mktemp("trained_xor")
+    result = train_run(resolve_preset("xor_mlp"), out, epochs=30)
+    preset, state, _meta = load_weights(out / "model.safetensors")
+    return preset, state, result.summary["train_loss"]
+
+
+def first_step_loss(qtbot, c: TrainingController, preset: Preset) -> float:
+    loss = c.panel("Loss & accuracy")
+    c.step(preset)
+    wait_state(qtbot, c, "paused")
+    qtbot.waitUntil(lambda: len(loss.steps) == 1, timeout=TIMEOUT)
+    value = float(loss.losses.view()[0])
+    c.stop()
+    wait_state(qtbot, c, "stopped")
+    return value
+
+
+def test_imported_weights_are_where_training_starts_until_reset(qtbot, controller, trained_xor):
+    preset, state, trained_loss = trained_xor
+    rec = Recorder(controller)
+    fresh = first_step_loss(qtbot, controller, preset)
+    controller.load_weights(state)
+    assert controller.has_imported_weights
+    imported = first_step_loss(qtbot, controller, preset)
+    assert imported < 3 * trained_loss + 0.02 and imported < fresh / 5
+    assert any("imported weights" in m for m in rec.messages)
+    again = first_step_loss(qtbot, controller, preset)   # every session, until forgotten
+    assert again == pytest.approx(imported, rel=1e-6)
+    controller.reset_weights()
+    assert not controller.has_imported_weights
+    assert first_step_loss(qtbot, controller, preset) == pytest.approx(fresh, rel=1e-6)
+
+
+def test_a_reset_in_a_session_from_imported_weights_goes_back_to_the_seed(qtbot, controller, trained_xor):
+    preset, state, _ = trained_xor
+    fresh = first_step_loss(qtbot, controller, preset)
+    controller.load_weights(state)
+    loss = controller.panel("Loss & accuracy")
+    controller.step(preset)
+    qtbot.waitUntil(lambda: len(loss.steps) == 1, timeout=TIMEOUT)
+    controller.reset_weights()
+    qtbot.waitUntil(lambda: len(loss.steps) == 0, timeout=TIMEOUT)
+    assert not controller.has_imported_weights
+    controller.step(preset)
+    qtbot.waitUntil(lambda: len(loss.steps) == 1, timeout=TIMEOUT)
+    assert float(loss.losses.view()[0]) == pytest.approx(fresh, rel=1e-6)
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+
+
+def test_weights_that_do_not_fit_the_network_are_refused_clearly(qtbot, controller, trained_xor):
+    preset, state, _ = trained_xor
+    rec = Recorder(controller)
+    wider = preset.copy()
+    wider.model.nodes[1].params["out_features"] = 3
+    controller.load_weights(state)
+    with qtbot.waitSignal(controller.problem, timeout=TIMEOUT):
+        controller.step(wider)
+    title, message = rec.problems[0]
+    assert "imported weights" in title and "do not fit" in message and "Reset" in message
+    assert controller.state == "problem" and not controller.is_active
 
 
 # ---------------------------------------------------------------------------- problems

@@ -201,10 +201,11 @@ class FileActions:
             return False
         self.doc.replace(preset, None, source=f"weights {path.name}")
         self.imported_weights = (state_dict, meta.get("trained", "true") == "true")
-        loader = getattr(self.controller, "load_weights", None)
-        if callable(loader):
-            loader(state_dict)
-        self._after_open(f"Imported {preset.name} with {len(state_dict)} weight tensors from {path.name}")
+        then = ""
+        if self.controller is not None:
+            self.controller.load_weights(state_dict)   # Start and Step train on from these weights
+            then = ": training starts from these weights"
+        self._after_open(f"Imported {preset.name} with {len(state_dict)} weight tensors from {path.name}{then}")
         return True
 
     def export_dialog(self, fmt: str | None = None) -> bool:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequen
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle, QTabWidget, QToolBar, QWidget)
 
-from playground.spec import HOT_SETTINGS
+from playground.spec import HOT_SETTINGS, ModelSpec
 from widgets.canvas import BuilderScene, BuilderView
 from widgets.document import Document
 from widgets.file_actions import FileActions
@@ -51,6 +51,8 @@ class MainWindow(FileActions, QMainWindow):
         self.controller = None
         self.controller_error = "the training engine is still loading"
         self.imported_weights = None
+        self._structure = ""
+        """`network_structure` of the current network: an edit that changes it forgets imported weights."""
         self.panel_docks: dict[str, QDockWidget] = {}
         self.startup_s: float | None = None
 
@@ -418,12 +420,27 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_model_changed(self) -> None:
         self.update_actions()
+        structure = network_structure(self.doc.model)
+        forgot = False
+        if structure != self._structure:   # not just layers moved on the canvas
+            self._structure = structure
+            forgot = self.imported_weights is not None
+            self.imported_weights = None
+            if self.controller is not None:
+                forgot = self.controller.forget_weights() or forgot
+        note = " (the imported weights were made for the old network: training starts from a fresh " \
+               "initialization)" if forgot else ""
         if self.controller is not None and self.controller.is_active:
             self.statusBar().showMessage("The network changed: the running training keeps the network it "
-                                         "started with; Stop and Start to train the new one", 8000)
+                                         f"started with; Stop and Start to train the new one{note}", 8000)
+        elif forgot:
+            self.statusBar().showMessage(f"The network changed{note}", 8000)
 
     def _on_replaced(self) -> None:
         self.imported_weights = None
+        self._structure = network_structure(self.doc.model)
+        if self.controller is not None:
+            self.controller.forget_weights()   # they belong to the previous network
         self.update_title()
         self.update_actions()
 
@@ -600,6 +617,12 @@ class MainWindow(FileActions, QMainWindow):
         self.autosave_timer.stop()
         if self.controller is not None:
             self.controller.shutdown()
+
+
+def network_structure(spec: ModelSpec) -> str:
+    """What weights depend on: every node but its place on the canvas, and the output."""
+    return json.dumps([[n.id, n.type, n.params, list(n.inputs)] for n in spec.nodes] + [spec.output],
+                      sort_keys=True, default=str)
 
 
 def _palette(t: Theme) -> QPalette:

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 from playground.events import LayerProbe, ProbeEvent
 from widgets.panels.base import (
-    Panel, curves_table, graphics_layout, image_item, log_plot, reset_stretch, style_plot, viridis_lut)
+    Panel, curves_table, graphics_layout, image_item, log_plot, reset_stretch, show_grid, style_plot,
+    viridis_lut)
 from widgets.panels.update_ratio import LayerCurves
 
 ROWS = 48
@@ -36,8 +37,34 @@ def rebin(counts: np.ndarray, edges: np.ndarray, lo: float, hi: float, rows: int
     return np.sqrt(col / top) if top > 0 else col
 
 
+def rebin_many(raw: list[tuple[np.ndarray, np.ndarray]], lo: float, hi: float, rows: int = ROWS) -> np.ndarray:
+    """`rebin` of many histograms at once, as (rows, len(raw)) columns. The probes' histograms
+    have equal-width bins, so where each new bin edge falls is arithmetic, not a search; any
+    other histograms go through `rebin` one by one."""
+    counts = np.array([c for c, _ in raw], dtype=np.float64)   # (n, bins)
+    edges = np.array([e for _, e in raw], dtype=np.float64)    # (n, bins + 1)
+    n, bins = counts.shape if counts.ndim == 2 else (len(raw), -1)
+    if bins < 1 or edges.shape != (n, bins + 1) or not np.allclose(
+            np.diff(edges, axis=1), (edges[:, -1:] - edges[:, :1]) / bins, rtol=1e-6, atol=0.0):
+        return np.stack([rebin(c, e, lo, hi, rows) for c, e in raw], axis=1)
+    cdf = np.concatenate((np.zeros((n, 1)), np.cumsum(counts, axis=1)), axis=1)
+    width = edges[:, -1:] - edges[:, :1]
+    at = (np.linspace(lo, hi, rows + 1)[None, :] - edges[:, :1]) / width * bins   # in bins, from the first edge
+    at = np.clip(at, 0.0, bins)
+    k = np.minimum(at.astype(np.int64), bins - 1)
+    below = np.take_along_axis(cdf, k, axis=1) + (at - k) * np.take_along_axis(counts, k, axis=1)
+    col = np.diff(below, axis=1)
+    top = col.max(axis=1, keepdims=True)
+    col = np.sqrt(np.divide(col, top, out=np.zeros_like(col), where=top > 0))
+    return col.T
+
+
 class LayerHeatmap:
-    """One layer's plot: the histogram columns so far, redrawn when a probe adds one."""
+    """One layer's plot: the histogram columns so far, redrawn when a probe adds one.
+
+    Probes only keep the raw histograms (`add`, per batch); the columns are rebinned onto the
+    shared value range when drawn, and only those the image shows (at most MAX_COLUMNS), so a
+    range that widens costs one rebinning per frame, not one per probe."""
 
     def __init__(self, plot: pg.PlotItem, probe: LayerProbe) -> None:
         self.plot = plot
@@ -47,10 +74,13 @@ class LayerHeatmap:
         self.image.setLookupTable(viridis_lut())
         plot.addItem(self.image)
         self.raw: list[tuple[np.ndarray, np.ndarray]] = []
-        self.columns: list[np.ndarray] = []
         self.steps: list[int] = []
         self.lo, self.hi = np.inf, -np.inf
         self.last: LayerProbe | None = None
+        self._columns: dict[int, np.ndarray] = {}
+        """Rebinned columns by probe index, for the range `_binned`."""
+        self._binned: tuple[float, float] | None = None
+        self._title = ""
 
     def add(self, step: int, p: LayerProbe) -> None:
         edges = np.asarray(p.hist_edges, dtype=np.float64)
@@ -63,16 +93,24 @@ class LayerHeatmap:
             lo, hi = min(self.lo, edges[0]), max(self.hi, edges[-1])
             pad = 0.05 * max(hi - lo, 1e-6)
             self.lo, self.hi = lo - pad, hi + pad
-            self.columns = [rebin(c, e, self.lo, self.hi) for c, e in self.raw]
-        else:
-            self.columns.append(rebin(self.raw[-1][0], edges, self.lo, self.hi))
+
+    def columns(self, pick: np.ndarray) -> np.ndarray:
+        """The picked probes' histograms on the current value range, as (ROWS, len(pick))
+        columns (each cached until the range widens)."""
+        if self._binned != (self.lo, self.hi):
+            self._binned, self._columns = (self.lo, self.hi), {}
+        missing = [int(k) for k in pick if int(k) not in self._columns]
+        if missing:
+            new = rebin_many([self.raw[k] for k in missing], self.lo, self.hi)
+            self._columns.update(zip(missing, new.T))
+        return np.stack([self._columns[int(k)] for k in pick], axis=1)
 
     def redraw(self) -> None:
-        if not self.columns:
+        if not self.raw:
             return
-        n = len(self.columns)
+        n = len(self.raw)
         pick = np.unique(np.linspace(0, n - 1, min(n, MAX_COLUMNS)).round().astype(int))
-        img = np.stack([self.columns[k] for k in pick], axis=1).astype(np.float32)  # (ROWS, cols)
+        img = self.columns(pick).astype(np.float32)  # (ROWS, cols)
         self.image.setImage(img, levels=(0.0, 1.0), autoLevels=False)
         x0 = self.steps[0]
         x1 = self.steps[-1] if n > 1 else x0 + 1
@@ -82,7 +120,9 @@ class LayerHeatmap:
         text = f"{self.node_id} ({self.layer_type})  mean {p.act_mean:.3g} ± {p.act_std:.3g}"
         if p.dead_fraction is not None:
             text += f"  dead {p.dead_fraction:.0%}"
-        self.plot.setTitle(text, color="#333", size="8pt")
+        if text != self._title:   # a new title lays the plot out again
+            self._title = text
+            self.plot.setTitle(text, color="#333", size="8pt")
 
 
 class ActivationsPanel(Panel):
@@ -118,7 +158,7 @@ class ActivationsPanel(Panel):
                                         "fraction", "step")
             self.dead_plot.setYRange(0, 1, padding=0.02)
             self.dead_plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
-            self.dead = LayerCurves(self.dead_plot)
+            self.dead = LayerCurves(self.dead_plot, fixed_range=True)
             new = True
         if new:
             self._place(self._columns_for_width())
@@ -155,7 +195,7 @@ class ActivationsPanel(Panel):
             self._layout_for(e.layers)
             for p in e.layers:
                 self.heatmaps[p.node_id].add(e.step, p)
-                if p.dead_fraction is not None and self.dead is not None:
+                if p.dead_fraction is not None and np.isfinite(p.dead_fraction) and self.dead is not None:
                     self.dead.add(p.node_id, p.node_id, e.step, p.dead_fraction)
             self.received += 1
         return bool(probes)
@@ -190,7 +230,7 @@ class GradientsPanel(Panel):
         self.add_canvas(graphics_layout(self))
         self.plot = style_plot(log_plot(), "||∂L/∂W|| per layer", "gradient norm", "step")
         self.canvas.addItem(self.plot)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(self.plot)
         self.plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
         self.layers = LayerCurves(self.plot)
         self.set_hint("Gradient norm per layer: early layers far below later ones means vanishing "

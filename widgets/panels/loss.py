@@ -12,14 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QSlider, QWidget
 
 from playground.events import EpochEvent, LossEvent
-from widgets.panels.base import GrowingArray, Panel, curves_table, graphics_layout, reset_stretch, style_plot
+from widgets.panels.base import (
+    GrowingArray, Panel, axis_items, curves_table, graphics_layout, reset_stretch, show_grid, style_plot)
+from widgets.panels.ranges import SteadyRange, long_curve
 
 SMOOTHING_STEPS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 """Moving-average windows the slider offers (steps)."""
 MAX_SYMBOLS = 60
 """Per-epoch curves show a marker per epoch up to this many epochs (markers are slow to paint)."""
-
-
 class LossPanel(Panel):
     title = "Loss & accuracy"
 
@@ -48,36 +48,32 @@ class LossPanel(Panel):
         self.readout.setStyleSheet("font-family: monospace;")
         self._layout.addWidget(self.readout)
 
-        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0), "", "loss", "step")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=axis_items()), "", "loss", "step")
+        show_grid(self.loss_plot)
         self.loss_plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=3, verSpacing=-8)
-        self.acc_plot = style_plot(self.canvas.addPlot(row=1, col=0), "", "accuracy", "step")
-        self.acc_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.acc_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=axis_items()), "", "accuracy", "step")
+        show_grid(self.acc_plot)
         self.acc_plot.setXLink(self.loss_plot)
         self.acc_plot.setYRange(0, 1.02, padding=0)
         self.acc_plot.addLegend(offset=(-8, -4), labelTextColor="#333", colCount=2, verSpacing=-8)
 
-        def step_curve(pen: object, name: str | None) -> pg.PlotDataItem:
-            c = self.loss_plot.plot(pen=pen, name=name)
-            c.setDownsampling(auto=True, method="peak")
-            c.setClipToView(True)
-            c.setSkipFiniteCheck(True)
-            return c
-
-        self.raw_curve = step_curve(pg.mkPen((31, 119, 180, 70), width=1), None)
-        self.smooth_curve = step_curve(pg.mkPen("#1f77b4", width=2), "train (per step, smoothed)")
-        self.train_epoch_curve = self.loss_plot.plot(
-            pen=pg.mkPen("#1f4e79", width=1, style=Qt.PenStyle.DashLine), symbol="o", symbolSize=6,
-            symbolBrush="#1f4e79", symbolPen=None, name="train (per epoch)")
-        self.val_epoch_curve = self.loss_plot.plot(
-            pen=pg.mkPen("#ff7f0e", width=2), symbol="s", symbolSize=6, symbolBrush="#ff7f0e",
-            symbolPen=None, name="validation (per epoch)")
-        self.train_acc_curve = self.acc_plot.plot(
-            pen=pg.mkPen("#1f4e79", width=2), symbol="o", symbolSize=6, symbolBrush="#1f4e79",
-            symbolPen=None, name="train")
-        self.val_acc_curve = self.acc_plot.plot(
-            pen=pg.mkPen("#ff7f0e", width=2), symbol="s", symbolSize=6, symbolBrush="#ff7f0e",
-            symbolPen=None, name="validation")
+        self.raw_curve = long_curve(self.loss_plot, per_pixel=5.0, pen=pg.mkPen((31, 119, 180, 70), width=1))
+        self.smooth_curve = long_curve(self.loss_plot, pen=pg.mkPen("#1f77b4", width=2),
+                                       name="train (per step, smoothed)")
+        # (small data sets train thousands of epochs: these grow long too)
+        self.train_epoch_curve = long_curve(
+            self.loss_plot, finite=False, pen=pg.mkPen("#1f4e79", width=1, style=Qt.PenStyle.DashLine),
+            symbol="o", symbolSize=6, symbolBrush="#1f4e79", symbolPen=None, name="train (per epoch)")
+        self.val_epoch_curve = long_curve(
+            self.loss_plot, finite=False, pen=pg.mkPen("#ff7f0e", width=2), symbol="s", symbolSize=6,
+            symbolBrush="#ff7f0e", symbolPen=None, name="validation (per epoch)")
+        self.train_acc_curve = long_curve(
+            self.acc_plot, finite=False, pen=pg.mkPen("#1f4e79", width=2), symbol="o", symbolSize=6,
+            symbolBrush="#1f4e79", symbolPen=None, name="train")
+        self.val_acc_curve = long_curve(
+            self.acc_plot, finite=False, pen=pg.mkPen("#ff7f0e", width=2), symbol="s", symbolSize=6,
+            symbolBrush="#ff7f0e", symbolPen=None, name="validation")
+        self.steady = SteadyRange(self.loss_plot)   # (the accuracy plot follows its steps)
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         self.cursor.setVisible(False)
         self.loss_plot.addItem(self.cursor, ignoreBounds=True)
@@ -96,6 +92,7 @@ class LossPanel(Panel):
         self.val_acc = GrowingArray(64)
         self._has_accuracy: bool | None = None
         self._symbols = True
+        self._epochs_drawn = -1
         self._smoothing_changed(self.smooth_slider.value())
 
     def arrange(self, wide: bool) -> None:
@@ -137,6 +134,7 @@ class LossPanel(Panel):
         return new
 
     def _add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        self.steady.widen(losses)
         n0 = len(self.losses)
         self.steps.extend(steps)
         self.losses.extend(losses)
@@ -152,6 +150,8 @@ class LossPanel(Panel):
         return (c[idx + 1] - c[lo]) / (idx + 1 - lo)
 
     def _add_epoch(self, e: EpochEvent) -> None:
+        self.steady.take(e.train_loss)
+        self.steady.take(e.val_loss)
         self.epoch_steps.append(e.step)
         self.train_epoch.append(e.train_loss)
         self.val_epoch.append(e.val_loss)
@@ -166,18 +166,22 @@ class LossPanel(Panel):
         x = self.steps.view()
         self.raw_curve.setData(x, self.losses.view())
         self.smooth_curve.setData(x, self.smoothed.view())
+        if len(x):
+            self.steady.hold(x[-1] + 1)
         ex = self.epoch_steps.view()
-        symbols = len(ex) <= MAX_SYMBOLS
-        if symbols != self._symbols:
-            self._symbols = symbols
-            for c, sym in ((self.train_epoch_curve, "o"), (self.val_epoch_curve, "s"),
-                           (self.train_acc_curve, "o"), (self.val_acc_curve, "s")):
-                c.setSymbol(sym if symbols else None)
-        self.train_epoch_curve.setData(ex, self.train_epoch.view())
-        self.val_epoch_curve.setData(ex, self.val_epoch.view())
-        if self._has_accuracy:
-            self.train_acc_curve.setData(ex, self.train_acc.view(), connect="finite")
-            self.val_acc_curve.setData(ex, self.val_acc.view(), connect="finite")
+        if len(ex) != self._epochs_drawn:   # per-epoch curves change once an epoch (markers are costly)
+            self._epochs_drawn = len(ex)
+            symbols = len(ex) <= MAX_SYMBOLS
+            if symbols != self._symbols:
+                self._symbols = symbols
+                for c, sym in ((self.train_epoch_curve, "o"), (self.val_epoch_curve, "s"),
+                               (self.train_acc_curve, "o"), (self.val_acc_curve, "s")):
+                    c.setSymbol(sym if symbols else None)
+            self.train_epoch_curve.setData(ex, self.train_epoch.view())
+            self.val_epoch_curve.setData(ex, self.val_epoch.view())
+            if self._has_accuracy:
+                self.train_acc_curve.setData(ex, self.train_acc.view(), connect="finite")
+                self.val_acc_curve.setData(ex, self.val_acc.view(), connect="finite")
         if len(x):
             last = f"step {int(x[-1])}: loss {self.losses.view()[-1]:.4g}"
             if len(ex):
@@ -187,6 +191,8 @@ class LossPanel(Panel):
     def set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=bool(on))
         self.log_box.setChecked(bool(on))
+        if len(self.steps):
+            self.steady.hold(self.steps.view()[-1] + 1)
 
     def _smoothing_changed(self, _value: int) -> None:
         self.smooth_label.setText(f"{self.window} steps")
@@ -205,6 +211,8 @@ class LossPanel(Panel):
         self._cumsum.clear()
         self._cumsum.append(0.0)
         self._has_accuracy = None
+        self._epochs_drawn = -1
+        self.steady.clear()
         self.rearrange()
         self.readout.setText(" ")
         self.set_hint("Start training to see this plot.")

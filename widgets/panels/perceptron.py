@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from playground.events import PerceptronEvent
-from widgets.panels.base import GrowingArray, Panel, curves_table, graphics_layout, style_plot
+from widgets.panels.base import GrowingArray, Panel, axis_items, curves_table, graphics_layout, show_grid, style_plot
 
 
 class PerceptronPanel(Panel):
@@ -19,8 +19,9 @@ class PerceptronPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.add_canvas(graphics_layout(self))
-        self.plot = style_plot(self.canvas.addPlot(), "Mistakes of the perceptron rule", "mistakes", "epoch")
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot = style_plot(self.canvas.addPlot(axisItems=axis_items()), "Mistakes of the perceptron rule",
+                               "mistakes", "epoch")
+        show_grid(self.plot)
         self.plot.addLegend(offset=(-8, 8), labelTextColor="#333")
         self.per_epoch = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#1f77b4", name="per epoch")
         self.plot.addItem(self.per_epoch)

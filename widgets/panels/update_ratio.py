@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from playground.events import ProbeEvent
-from widgets.panels.base import GrowingArray, Panel, colour, curves_table, graphics_layout, log_plot, style_plot
+from widgets.panels.base import (
+    GrowingArray, Panel, colour, curves_table, graphics_layout, log_plot, show_grid, style_plot)
+from widgets.panels.ranges import SteadyRange, long_curve
 
 GUIDE = 1e-3
 
@@ -19,8 +21,9 @@ GUIDE = 1e-3
 class LayerCurves:
     """One curve per layer, made the first time the layer shows up and updated in place."""
 
-    def __init__(self, plot: pg.PlotItem) -> None:
+    def __init__(self, plot: pg.PlotItem, fixed_range: bool = False) -> None:
         self.plot = plot
+        self.steady = SteadyRange(plot, values=not fixed_range)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.xs: dict[str, GrowingArray] = {}
         self.ys: dict[str, GrowingArray] = {}
@@ -28,16 +31,21 @@ class LayerCurves:
     def add(self, layer: str, label: str, x: float, y: float) -> None:
         if layer not in self.curves:
             pen = pg.mkPen(colour(len(self.curves)), width=2)
-            self.curves[layer] = self.plot.plot(pen=pen, name=label)
+            self.curves[layer] = long_curve(self.plot, pen=pen, name=label)   # only finite values come
             self.xs[layer], self.ys[layer] = GrowingArray(256), GrowingArray(256)
         self.xs[layer].append(x)
         self.ys[layer].append(y)
+        self.steady.take(max(y, 1e-12))
 
     def redraw(self) -> None:
+        last = 0.0
         for layer, curve in self.curves.items():
             ys = self.ys[layer].view()
             # A zero cannot be drawn on a log axis; show the point at the axis' floor instead.
             curve.setData(self.xs[layer].view(), np.maximum(ys, 1e-12))
+            last = max(last, self.xs[layer].view()[-1])
+        if self.curves:
+            self.steady.hold(last + 1)
 
     def clear(self) -> None:
         for curve in self.curves.values():
@@ -48,6 +56,7 @@ class LayerCurves:
         self.curves.clear()
         self.xs.clear()
         self.ys.clear()
+        self.steady.clear()
 
     def table(self, prefix: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
         return [(f"{prefix}{k}", self.xs[k].view(), self.ys[k].view()) for k in self.curves]
@@ -61,7 +70,7 @@ class UpdateRatioPanel(Panel):
         self.add_canvas(graphics_layout(self))
         self.plot = style_plot(log_plot(), "||ΔW|| / ||W|| per layer", "update / weight", "step")
         self.canvas.addItem(self.plot)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(self.plot)
         self.plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
         self.guide = pg.InfiniteLine(pos=np.log10(GUIDE), angle=0, movable=False,
                                      pen=pg.mkPen("#d62728", width=1, style=Qt.PenStyle.DashLine),

@@ -35,10 +35,11 @@ problem, with the model and curves kept); stopping; finished / stopped: the sess
 weights are in `trained_state()`); problem: a session could not start (bad preset)."""
 
 
-DRAW_SHARE = 0.04
+DRAW_SHARE = 0.03
 """While training runs, the share of wall time all visible panels together may spend drawing
-and painting. Painting holds the GIL, which the training thread needs for every step: on two
-cores, panels redrawn at 30 Hz took three quarters of the training's speed."""
+and painting, counted in the GUI thread's CPU time (`busy_time`): painting holds the GIL,
+which the training thread needs for every step (on two cores, panels redrawn at 30 Hz took
+three quarters of the training's speed), while time spent waiting for the GIL costs it nothing."""
 MIN_INTERVAL = 1 / 30
 HIDDEN_POLL = 0.25
 """Seconds between looks at panels with new data that nobody can see (a dock tab behind another)."""
@@ -91,11 +92,12 @@ class FrameScheduler(QObject):
     @Slot()
     def tick(self) -> None:
         now = time.perf_counter()
+        visible = {p: p.is_shown() for p in self.panels if p.received}
         dirty = [p for p in self.panels if p.dirty]
-        shown = [p for p in dirty if p.is_shown()]
+        shown = [p for p in dirty if visible.get(p) or (p not in visible and p.is_shown())]
         # A panel behind another dock tab is not hidden, only covered: look again now and then.
         due = now + HIDDEN_POLL if len(shown) < len(dirty) else float("inf")
-        weight = sum(WEIGHTS.get(p.title, 1.0) for p in self.panels if p.received and p.is_shown())
+        weight = sum(WEIGHTS.get(p.title, 1.0) for p, seen in visible.items() if seen)
         for p in shown:
             if now >= p.next_render:
                 p.draw_now()
@@ -138,6 +140,8 @@ class TrainingController(QObject):
         self._worker: TrainingWorker | None = None
         self._pending: tuple[Preset, bool, int] | None = None
         self._final_state: dict | None = None
+        self._imported: dict | None = None
+        """Weights sessions start from instead of the seed's (File ▸ Import weights), until forgotten."""
         self._closed = False
         self.device: str | None = None
         """None: the preset's own device setting (auto: CUDA, then MPS, then CPU)."""
@@ -181,6 +185,11 @@ class TrainingController(QObject):
     def current_step(self) -> int:
         """Steps the session has taken so far (0 without one)."""
         return self._worker.step_count() if self._worker is not None else 0
+
+    @property
+    def has_imported_weights(self) -> bool:
+        """Sessions start from imported weights, not from the seed's initialization."""
+        return self._imported is not None
 
     def trained_state(self) -> dict | None:
         """The weights at the last pause or the end of the last session (CPU tensor copies)."""
@@ -227,10 +236,23 @@ class TrainingController(QObject):
             self._worker.request_stop()
             self._set_state("stopping")
 
+    @Slot(object)
+    def load_weights(self, state_dict: dict) -> None:
+        """Start the next sessions (Start or Step) from these weights (CPU tensors, e.g. File ▸
+        Import weights) instead of the seed's initialization, until Reset Weights or
+        `forget_weights` (another network). A session already running keeps its own weights."""
+        self._imported = dict(state_dict)
+
+    def forget_weights(self) -> bool:
+        """Drop imported weights (the network they were made for changed); True if there were any."""
+        had, self._imported = self._imported is not None, None
+        return had
+
     @Slot()
     def reset_weights(self) -> None:
-        """Fresh weights from the seed. In a session it pauses there and clears the curves;
-        without one, the next Start trains from scratch anyway (it always builds afresh)."""
+        """Fresh weights from the seed (imported weights are forgotten). In a session it pauses
+        there and clears the curves; without one, the next Start trains from scratch."""
+        self._imported = None
         if self._worker is not None and self._state in ("running", "paused"):
             self._worker.request_reset()
         elif not self.is_active:
@@ -305,8 +327,9 @@ class TrainingController(QObject):
         self._start_paused = paused
         self._clear_panels()
         self._set_state("starting")
-        self.status_message.emit(f"Preparing {preset.name or 'the network'}: data, model and optimizer…")
-        self._worker.prepare(self._session, paused, steps)
+        origin = " from the imported weights" if self._imported is not None else ""
+        self.status_message.emit(f"Preparing {preset.name or 'the network'}{origin}: data, model and optimizer…")
+        self._worker.prepare(self._session, paused, steps, self._imported)
         self._run_requested.emit(self._session, preset.copy(), self.device or "")
 
     def _clear_panels(self) -> None:
@@ -368,13 +391,15 @@ class TrainingController(QObject):
             if self._state != "stopping":
                 self._set_state(note.state)
             threads = f", {note.info['threads']} thread(s)" if note.info.get("device") == "cpu" else ""
+            origin = ", starting from the imported weights" if note.info.get("weights") == "imported" else ""
             self.status_message.emit(f"Training on {note.info.get('device', '?')}{threads}: "
-                                     f"{note.info.get('total_steps', 0)} steps")
+                                     f"{note.info.get('total_steps', 0)} steps{origin}")
         elif note.kind == "state":
+            was = self._state
             if self._state != "stopping":
                 self._set_state(note.state)
-            if note.state == "paused" and self.last_problem is None:
-                self.status_message.emit("Paused")
+            if note.state == "paused" and was != "paused" and self.last_problem is None:
+                self.status_message.emit("Paused")   # (a session started paused keeps its start message)
         elif note.kind == "reset":
             self._clear_panels()
             self.last_problem = None
@@ -385,7 +410,8 @@ class TrainingController(QObject):
         elif note.kind == "failed":
             self._set_state("problem")
             self.status_message.emit("Training could not start")
-            self.problem.emit("Cannot start training", note.message)
+            self.problem.emit("Cannot start from the imported weights" if note.info.get("weights")
+                              else "Cannot start training", note.message)
             self._start_pending()
         elif note.kind == "ended":
             self._set_state({"stopped": "stopped", "error": "problem"}.get(note.state, "finished"))

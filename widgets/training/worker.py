@@ -73,18 +73,30 @@ class Batch:
 
 
 def coalesce(events: list[object]) -> list[object]:
-    """Merge a run of events for drawing: consecutive LossEvents become one, and only the newest
-    event of each snapshot type is kept (between worker notes, which keep their place)."""
+    """Merge a run of events for drawing: the LossEvents between two worker notes become one
+    (where the first was: the loss panel takes their steps in one go), and only the newest
+    event of each snapshot type is kept; notes keep their place."""
     out: list[object] = []
     latest: dict[type, int] = {}
+    losses: list[LossEvent] = []
+    at = 0
+
+    def merge_losses() -> None:
+        if len(losses) > 1:
+            out[at] = LossEvent(np.concatenate([e.steps for e in losses]),
+                                np.concatenate([e.losses for e in losses]), losses[-1].epoch, losses[-1].lr)
+        losses.clear()
+
     for e in events:
         if isinstance(e, Note):
+            merge_losses()
             latest.clear()
             out.append(e)
-        elif isinstance(e, LossEvent) and out and isinstance(out[-1], LossEvent):
-            prev = out[-1]
-            out[-1] = LossEvent(np.concatenate([prev.steps, e.steps]), np.concatenate([prev.losses, e.losses]),
-                                e.epoch, e.lr)
+        elif isinstance(e, LossEvent):
+            if not losses:
+                at = len(out)
+                out.append(e)
+            losses.append(e)
         elif isinstance(e, SNAPSHOT_TYPES):
             k = latest.get(type(e))
             if k is not None:
@@ -93,6 +105,7 @@ def coalesce(events: list[object]) -> list[object]:
             out.append(e)
         else:
             out.append(e)
+    merge_losses()
     return [e for e in out if e is not None]
 
 
@@ -116,6 +129,8 @@ class TrainingWorker(QObject):
         self._reset_requested = False
         self._probe_image: int | None = None
         self._state: dict[str, torch.Tensor] | None = None
+        self._initial: dict[str, torch.Tensor] | None = None
+        """Weights the next session starts from instead of the seed's (File ▸ Import weights)."""
         self._rate = 0.0
         self._rate_mark: tuple[float, int] | None = None
         self.threads = training_threads()
@@ -236,11 +251,14 @@ class TrainingWorker(QObject):
         with self._cond:
             self._state = state
 
-    def prepare(self, session: int, paused: bool, steps: int = 0) -> None:
+    def prepare(self, session: int, paused: bool, steps: int = 0,
+                weights: dict[str, torch.Tensor] | None = None) -> None:
         """Set up the controls of the next session (GUI thread, before asking it to run), so
-        that a pause or step requested while it builds is not lost."""
+        that a pause or step requested while it builds is not lost. With `weights` (CPU
+        tensors the GUI no longer changes), the session starts from them, not the seed's."""
         with self._cond:
             self._session = session
+            self._initial = weights
             self._buffer = []
             self._in_flight = 0
             self._paused, self._stop, self._step_requests = paused, False, steps
@@ -259,7 +277,8 @@ class TrainingWorker(QObject):
             self._note(Note("ended", "stopped"))
             return
         torch.set_num_threads(self.threads)
-        paused = self._paused
+        with self._cond:
+            paused, weights = self._paused, self._initial
         try:
             trainer = Trainer(preset, device=device or None, on_event=self._on_event)
         except ProblemList as e:
@@ -268,13 +287,21 @@ class TrainingWorker(QObject):
         except Exception as e:  # noqa: BLE001 - anything the checks missed is shown, not raised
             self._note(Note("failed", message=f"{type(e).__name__}: {e}\n\n{_short_traceback()}"))
             return
+        if weights is not None:
+            try:
+                trainer.load_weights(weights)
+            except ProblemList as e:
+                self._note(Note("failed", message=f"{e}\n\nThe imported weights were made for another "
+                                                  "network. Reset Weights to train this one from a fresh "
+                                                  "initialization.", info={"weights": "imported"}))
+                return
         with self._cond:
             self._trainer = trainer
             if self._probe_image is not None:
                 trainer.visual.set_probe_image(self._probe_image)
         self._note(Note("started", "paused" if paused else "running", info={
             "device": str(trainer.device), "threads": self.threads, "total_steps": trainer.total_steps,
-            "steps_per_epoch": trainer.steps_per_epoch}))
+            "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed"}))
         try:
             reason = self._loop(trainer)
         except Exception as e:  # noqa: BLE001
@@ -303,6 +330,7 @@ class TrainingWorker(QObject):
             if probe is not None and probe != trainer.visual.probe_index:
                 trainer.visual.set_probe_image(probe)
             if stop:
+                _send_losses(trainer)
                 trainer.stop()
                 trainer.step()   # emits FinishedEvent("stopped") unless it had already finished
                 return "stopped"
@@ -314,6 +342,7 @@ class TrainingWorker(QObject):
             if want != state:
                 state = want
                 if want == "paused":
+                    _send_losses(trainer)   # the curve ends where the pause is
                     trainer.pause()
                     self._snapshot()
                 else:
@@ -325,7 +354,9 @@ class TrainingWorker(QObject):
                 self._measure(trainer.step_count, True)
                 if not more:
                     if trainer.state != "problem":
-                        return "finished"
+                        # stopped: Stop reached the Trainer's own flag first; losses still held go too
+                        _send_losses(trainer)
+                        return "stopped" if trainer.state == "stopped" else "finished"
                     with self._cond:  # stays alive, paused, with the model and curves, until Reset or Stop
                         self._paused = True
                 self._flush()
@@ -338,6 +369,7 @@ class TrainingWorker(QObject):
                 continue
             if single:
                 more = trainer.step()   # one batch, for looking at each update
+                _send_losses(trainer)   # ... and its loss, now
                 self._snapshot()
                 if not more and trainer.state != "problem":
                     return "finished"
@@ -356,6 +388,14 @@ class TrainingWorker(QObject):
             self._buffer = []   # anything from before the reset is history
         self._note(Note("reset", message="Weights reset to a fresh initialization; training starts again "
                                          "from step 0."))
+
+
+def _send_losses(trainer: Any) -> None:
+    """Have the Trainer send the step losses it still holds for its next read-back (a single
+    step, a pause, a stop: the curve shows every step taken). After a problem on a GPU the
+    held losses include the bad one, which the Trainer has reported already."""
+    if trainer.state != "problem" or trainer.device.type == "cpu":
+        trainer.flush()
 
 
 def _after_problem(trainer: Any) -> str:
