@@ -89,8 +89,8 @@ def test_penalties_by_hand():
     with torch.no_grad():
         net[0].weight.copy_(torch.tensor([[1.0, -2.0], [0.0, 3.0]]))
         net[1].weight.copy_(torch.tensor([[-1.0, 1.0]]))
-    assert float(losses.l1_penalty(net)) == pytest.approx(1 + 2 + 3 + 1 + 1)  # biases are left out
-    assert float(losses.l2_penalty(net)) == pytest.approx(1 + 4 + 9 + 1 + 1)
+    assert float(losses.l1_penalty(net).detach()) == pytest.approx(1 + 2 + 3 + 1 + 1)  # biases are left out
+    assert float(losses.l2_penalty(net).detach()) == pytest.approx(1 + 4 + 9 + 1 + 1)
     code = torch.tensor([[0.2, -0.4], [0.0, 0.6]])
     assert float(losses.sparsity_penalty(code, "l1", 0.1)) == pytest.approx((0.6 + 0.6) / 2)
     h = torch.tensor([[0.2, 0.5], [0.4, 0.3]])  # mean activations ρ̂ = (0.3, 0.4)
