@@ -300,10 +300,21 @@ class Panel(QWidget):
         """perf_counter time before which the scheduler leaves this panel alone."""
 
     # ---- what subclasses provide
+    snapshot_event: type | None = None
+    """For views that show only the newest event of one kind (feature maps, reconstructions,
+    confusion matrix): the default `ingest` keeps that event in `self.last`."""
+
     def ingest(self, events: list[object]) -> bool:
         """Take in the events of one coalesced batch (GUI thread); True when there is something
         new to draw. Keep it cheap: no plot item is touched here."""
-        return False
+        if self.snapshot_event is None:
+            return False
+        e = last_of(events, self.snapshot_event)
+        if e is None:
+            return False
+        self.last = e
+        self.received += 1
+        return True
 
     def render(self) -> None:
         """Draw what was taken in (setData/setImage on the items made once)."""

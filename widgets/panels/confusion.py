@@ -11,13 +11,14 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from playground.events import ConfusionEvent
-from widgets.panels.base import Panel, graphics_layout, image_item, last_of, style_plot
+from widgets.panels.base import Panel, graphics_layout, image_item, style_plot
 
 MAX_LABELLED = 20
 """Above this many classes the cells carry no numbers (they would not fit)."""
 
 
 class ConfusionPanel(Panel):
+    snapshot_event = ConfusionEvent
     title = "Confusion matrix"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -65,14 +66,6 @@ class ConfusionPanel(Panel):
         if self.last is not None:   # the numbers may fit now, or not any more
             self.dirty = True
             QTimer.singleShot(0, self.draw_now)
-
-    def ingest(self, events: list[object]) -> bool:
-        e = last_of(events, ConfusionEvent)
-        if e is None:
-            return False
-        self.last = e
-        self.received += 1
-        return True
 
     def render(self) -> None:
         e = self.last

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from playground.events import FeatureMapEvent
-from widgets.panels.base import Panel, graphics_layout, grey_lut, image_item, last_of, reset_stretch, tile
+from widgets.panels.base import Panel, graphics_layout, grey_lut, image_item, reset_stretch, tile
 
 MAX_MAPS = 64
 MAX_IN_CHANNELS = 8
@@ -28,6 +28,7 @@ def filter_grid(filters: np.ndarray) -> np.ndarray:
 
 
 class FeatureMapsPanel(Panel):
+    snapshot_event = FeatureMapEvent
     title = "Feature maps"
     probe_image_changed = Signal(int)
     """The person picked another validation image (the controller tells the engine)."""
@@ -87,14 +88,6 @@ class FeatureMapsPanel(Panel):
             ci.addItem(self.maps_plot, row=0, col=1, rowspan=2)
             ci.layout.setColumnStretchFactor(0, 1)
             ci.layout.setColumnStretchFactor(1, 3)
-
-    def ingest(self, events: list[object]) -> bool:
-        e = last_of(events, FeatureMapEvent)
-        if e is None:
-            return False
-        self.last = e
-        self.received += 1
-        return True
 
     def render(self) -> None:
         e = self.last

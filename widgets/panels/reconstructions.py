@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from playground.events import ReconstructionEvent
 from playground.probes import pca_project
 from widgets.panels.base import (
-    Panel, as_images, colour, graphics_layout, grey_lut, image_item, last_of, reset_stretch, style_plot, tile)
+    Panel, as_images, colour, graphics_layout, grey_lut, image_item, reset_stretch, style_plot, tile)
 
 
 def comparison_grid(e: ReconstructionEvent) -> tuple[np.ndarray, list[str]]:
@@ -31,6 +31,7 @@ def comparison_grid(e: ReconstructionEvent) -> tuple[np.ndarray, list[str]]:
 
 
 class ReconstructionsPanel(Panel):
+    snapshot_event = ReconstructionEvent
     title = "Reconstructions"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -100,14 +101,6 @@ class ReconstructionsPanel(Panel):
                 ci.addItem(self.walk_plot, row=1, col=1)
             ci.layout.setRowStretchFactor(0, 2)
             ci.layout.setRowStretchFactor(1, 3)
-
-    def ingest(self, events: list[object]) -> bool:
-        e = last_of(events, ReconstructionEvent)
-        if e is None:
-            return False
-        self.last = e
-        self.received += 1
-        return True
 
     def render(self) -> None:
         e = self.last
