@@ -13,6 +13,10 @@ import torch
 from playground.spec import TrainSpec
 
 
+MOMENTUM_OPTIMIZERS = ("momentum", "nesterov", "rmsprop")
+"""The optimizers the momentum setting ρ applies to; the others ignore it."""
+
+
 def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch.optim.Optimizer:
     params = list(params)
     o = ts.optimizer
@@ -25,7 +29,9 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch
     if o == "adagrad":
         return torch.optim.Adagrad(params, lr=ts.lr)
     if o == "rmsprop":
-        return torch.optim.RMSprop(params, lr=ts.lr, alpha=ts.beta2, momentum=0.0)
+        # The momentum setting applies, as its help says: RMSProp scales the step by the running
+        # RMS of the gradients, then momentum ρ accumulates the scaled steps (0: the notes' plain form).
+        return torch.optim.RMSprop(params, lr=ts.lr, alpha=ts.beta2, momentum=ts.momentum)
     if o == "adam":
         return torch.optim.Adam(params, lr=ts.lr, betas=(ts.beta1, ts.beta2))
     if o == "adamw":
@@ -37,7 +43,7 @@ def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) 
     """Push the current settings into the optimizer (momentum, betas, decay) and set η."""
     for g in opt.param_groups:
         g["lr"] = lr
-        if "momentum" in g and ts.optimizer in ("momentum", "nesterov"):
+        if "momentum" in g and ts.optimizer in MOMENTUM_OPTIMIZERS:
             g["momentum"] = ts.momentum
         if "betas" in g:
             g["betas"] = (ts.beta1, ts.beta2)
@@ -51,7 +57,8 @@ def scheduled_lr(ts: TrainSpec, step: int, steps_per_epoch: int, total_steps: in
     """η at a (0-based) step under the schedule.
 
     step: η·γ^⌊epoch/step_size⌋; exponential: η·γ^epoch (fractional epochs, smooth);
-    inverse_time: η/(1 + decay·t); cosine: from η down to min_lr over the whole run;
+    inverse_sqrt: the notes' 1/t decay η/√(t+1); inverse_time: η/(1 + decay·t), t in steps;
+    cosine: from η down to min_lr over the whole run;
     warmup: linear from η/warmup_steps up to η, then constant.
     """
     s = ts.schedule
@@ -62,6 +69,8 @@ def scheduled_lr(ts: TrainSpec, step: int, steps_per_epoch: int, total_steps: in
         return ts.lr * ts.gamma ** (int(epoch) // ts.step_size)
     if s == "exponential":
         return ts.lr * ts.gamma ** epoch
+    if s == "inverse_sqrt":
+        return ts.lr / math.sqrt(step + 1)
     if s == "inverse_time":
         return ts.lr / (1.0 + ts.decay * step)
     if s == "cosine":
@@ -70,3 +79,13 @@ def scheduled_lr(ts: TrainSpec, step: int, steps_per_epoch: int, total_steps: in
     if s == "warmup":
         return ts.lr * min(1.0, (step + 1) / max(1, ts.warmup_steps))
     raise ValueError(f"unknown schedule {s!r}")
+
+
+def momentum_in_effect(ts: TrainSpec) -> float:
+    """The momentum the optimizer uses now: ρ for SGD+Momentum, Nesterov and RMSProp, β1 for
+    Adam/AdamW (the decay of its running mean of gradients, its momentum), 0 otherwise."""
+    if ts.optimizer in MOMENTUM_OPTIMIZERS:
+        return ts.momentum
+    if ts.optimizer in ("adam", "adamw"):
+        return ts.beta1
+    return 0.0

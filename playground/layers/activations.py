@@ -41,7 +41,8 @@ _activation("ELU", "x if x > 0 else α(eˣ − 1): smooth, mean activations near
             lambda p: nn.ELU(p["alpha"]), lambda p: f"nn.ELU({p['alpha']})",
             (Param("alpha", "float", 1.0, "Value ELU approaches for very negative x: −α",
                    minimum=0.0, maximum=10.0),), ("alpha",))
-_activation("SELU", "Scaled ELU: self-normalizing activations with LeCun-normal init",
+_activation("SELU", "Scaled ELU λ·(x if x > 0 else α(eˣ − 1)): self-normalizing (activations keep mean 0, "
+            "std 1 layer after layer) when the Linear layers use LeCun-normal init (init: lecun_normal)",
             lambda p: nn.SELU(), lambda p: "nn.SELU()")
 _activation("GELU", "x·Φ(x): a smooth ReLU used in Transformers",
             lambda p: nn.GELU(), lambda p: "nn.GELU()")

@@ -52,9 +52,11 @@ register(LayerType(
 
 register(LayerType(
     name="Dropout", group="Normalization & Regularization",
-    help="While training, zero each unit with probability p (and scale the rest by 1/(1−p)); "
-         "off at test time",
-    params=(Param("p", "float", 0.5, "Drop probability", minimum=0.0, maximum=0.99),),
+    help="While training, zero each unit with probability p and scale the survivors by 1/(1−p) "
+         "(inverted dropout), so nothing changes at test time, when dropout is off",
+    params=(Param("p", "float", 0.5, "Drop probability p (torch's meaning). The notes' p is the keep "
+                  "probability, 1 − this: p = 0.5 is the same either way, p = 0.2 here keeps 80%",
+                  minimum=0.0, maximum=0.99),),
     infer=same_shape,
     make=lambda shapes, p: nn.Dropout(p["p"]),
     code=lambda shapes, p: f"nn.Dropout({p['p']})",

@@ -67,12 +67,12 @@ def register(layer: LayerType) -> LayerType:
 
 
 INIT_SCHEMES = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-                "normal", "zeros", "orthogonal")
+                "lecun_normal", "normal", "zeros", "orthogonal")
 
 INIT_PARAMS = (
     Param("init", "choice", "default",
           "Weight init: default is PyTorch's; Xavier keeps variance for tanh/sigmoid, Kaiming "
-          "(He) for ReLU; Normal(σ) lets you see what too small or too large does",
+          "(He) for ReLU, LeCun-normal N(0, 1/fan_in) for SELU; Normal(σ) lets you see what too small or too large does",
           choices=INIT_SCHEMES),
     Param("init_std", "float", 0.01, "σ of the Normal(σ) init", minimum=0.0, maximum=10.0,
           log_scale=True),
@@ -97,6 +97,8 @@ def init_weights(module: nn.Module, scheme: str, std: float, nonlinearity: str =
                 nn.init.kaiming_uniform_(p, nonlinearity=nonlinearity)
             elif scheme == "kaiming_normal":
                 nn.init.kaiming_normal_(p, nonlinearity=nonlinearity)
+            elif scheme == "lecun_normal":  # N(0, 1/fan_in): what SELU's self-normalization assumes
+                nn.init.kaiming_normal_(p, nonlinearity="linear")
             elif scheme == "normal":
                 nn.init.normal_(p, 0.0, std)
             elif scheme == "zeros":
