@@ -135,7 +135,7 @@ def setting(default: Any, kind: str, help: str, **kw: Any) -> Any:
 
 LOSSES = ("cross_entropy", "bce", "mse", "l1", "hinge")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "warmup")
+SCHEDULES = ("constant", "step", "exponential", "inverse_sqrt", "inverse_time", "cosine", "warmup")
 
 
 @dataclass
@@ -154,19 +154,22 @@ class TrainSpec:
     lr: float = setting(1e-3, "float", "Learning rate η: the step size (Adam ~1e-3, SGD ~0.01-0.1)",
                         minimum=1e-7, maximum=100.0, log_scale=True)
     momentum: float = setting(0.9, "float", "Momentum ρ: how much of the last update carries on "
-                              "(SGD+Momentum, Nesterov, RMSProp)", minimum=0.0, maximum=0.999)
+                              "(SGD+Momentum, Nesterov, RMSProp; typical 0.5-0.99). RMSProp with ρ = 0 "
+                              "is the notes' plain form", minimum=0.0, maximum=0.999)
     beta1: float = setting(0.9, "float", "Adam β1: decay of the running mean of gradients",
                            minimum=0.0, maximum=0.9999)
     beta2: float = setting(0.999, "float", "Adam β2 / RMSProp α: decay of the running mean of "
                            "squared gradients", minimum=0.0, maximum=0.99999)
     weight_decay: float = setting(0.0, "float", "Decoupled weight decay (AdamW); for a loss-side "
                                   "penalty use L2", minimum=0.0, maximum=1.0)
-    schedule: str = setting("constant", "choice", "Learning-rate decay over training",
-                            choices=SCHEDULES)
+    schedule: str = setting("constant", "choice", "Learning-rate decay over training: step "
+                            "η·γ^⌊epoch/step_size⌋; exponential η·γ^epoch; the notes' 1/t decay as "
+                            "inverse_sqrt η/√(t+1) or inverse_time η/(1+k·t), k = decay, t in steps; "
+                            "cosine down to min_lr; warmup", choices=SCHEDULES)
     step_size: int = setting(10, "int", "Step schedule: epochs between decays", minimum=1, maximum=100000)
     gamma: float = setting(0.5, "float", "Step/exponential schedule: factor per decay",
                            minimum=0.0, maximum=1.0)
-    decay: float = setting(0.01, "float", "Inverse-time schedule: η_t = η / (1 + decay·t), t in steps",
+    decay: float = setting(0.01, "float", "k of the inverse-time (1/t) schedule: η_t = η / (1 + k·t), t in steps",
                            minimum=0.0, maximum=100.0)
     warmup_steps: int = setting(100, "int", "Warm-up schedule: steps of linear ramp from 0 to η",
                                 minimum=0, maximum=10_000_000)
@@ -181,10 +184,12 @@ class TrainSpec:
                                "the cure for exploding gradients", minimum=0.0, maximum=1e6)
     l1: float = setting(0.0, "float", "L1 penalty λ1·Σ|w| on weights (sparse weights)",
                         minimum=0.0, maximum=10.0)
-    l2: float = setting(0.0, "float", "L2 penalty λ2·Σw² on weights (weight decay); L1 and L2 "
-                        "together are the elastic net", minimum=0.0, maximum=10.0)
-    max_norm: float = setting(0.0, "float", "Max-norm constraint: rescale each unit's incoming "
-                              "weights to norm ≤ c after every step (0: off)", minimum=0.0, maximum=1e3)
+    l2: float = setting(0.0, "float", "L2 penalty: the app adds λ2·Σw² (the notes' R(W) = Σw²) to "
+                        "the loss, weights only, no biases. Written ½λ‖w‖² it is λ = 2·λ2, and each "
+                        "SGD step shrinks w by the factor (1 − 2ηλ2) = (1 − ηλ): weight decay. L1 "
+                        "and L2 together are the elastic net", minimum=0.0, maximum=10.0)
+    max_norm: float = setting(0.0, "float", "Max-norm constraint c: rescale each unit's incoming "
+                              "weights to norm ≤ c after every step (typical c 3-4; 0: off)", minimum=0.0, maximum=1e3)
     code_node: str = setting("", "str", "The autoencoder's code (bottleneck) node: sparse and "
                              "contractive penalties and the latent plot use it")
     sparsity: str = setting("none", "choice", "Sparse-code penalty on the code node: L1 of the "
