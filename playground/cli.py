@@ -73,6 +73,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from playground.trainer import Trainer
 
     preset = resolve_preset(args.preset)
+    if getattr(args, "set", None):
+        from playground.overrides import apply_overrides
+        preset = apply_overrides(preset, args.set)
     out = Path(args.out) if args.out else Path("runs") / f"{preset.name}-{datetime.now():%Y%m%d-%H%M%S}"
     epochs = args.epochs or preset.training.epochs
     bar = ProgressBar(0, epochs)  # its step count is known once the Trainer has built the data
@@ -129,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="override the preset's seed")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--out", help="run folder (default runs/NAME-TIME)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset field by its path, e.g. training.lr=0.01 (repeatable)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("presets", help="list the built-in presets")
     p.set_defaults(func=cmd_presets)

@@ -1,0 +1,183 @@
+"""`--set KEY=VALUE`: change any preset field by its path, and say which paths two presets differ in.
+
+Paths are the ones preset validation names in its errors (`training.lr`,
+`model.nodes[1].params.out_features`, `data.params.noise`), so a person can copy a path from an
+error, a compare table or a twin's record straight into `--set`. A node may also be named by its
+id (`model.nodes[hidden].params.out_features`). The changed document is validated exactly like a
+loaded preset, so a bad path or value is refused with the path in the message.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable, Sequence
+
+from playground.params import Problem
+from playground.preset import PresetError, preset_from_dict, preset_to_dict
+from playground.spec import Preset
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[([^\[\]]*)\]")
+IGNORED_IN_DIFF = ("description", "expect")
+"""Top-level keys that say nothing about what a run does; node `pos` is ignored too."""
+
+
+def _bad(path: str, message: str) -> PresetError:
+    return PresetError([Problem(path, message)], "bad --set")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """`model.nodes[1].params.out_features` -> ['model', 'nodes', 1, 'params', 'out_features']."""
+    if not path or path.strip() != path:
+        raise _bad(path, "a setting path such as training.lr or model.nodes[1].params.out_features")
+    parts: list[str | int] = []
+    pos = 0
+    for m in _TOKEN.finditer(path):
+        gap = path[pos:m.start()]
+        if gap not in ("", "."):
+            raise _bad(path, f"cannot read the path near {gap!r}")
+        if m.group(1) is not None:
+            parts.append(m.group(1))
+        else:
+            inner = m.group(2)
+            if not inner:
+                raise _bad(path, "empty [] in the path")
+            parts.append(int(inner) if inner.lstrip("-").isdigit() else inner)
+        pos = m.end()
+    if pos != len(path) or not parts or not isinstance(parts[0], str):
+        raise _bad(path, "cannot read this path")
+    return parts
+
+
+def parse_value(text: str) -> Any:
+    """JSON when it reads as JSON (numbers, true/false, lists), else the text itself (`sgd`)."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return text
+
+
+def split_assignment(assignment: str) -> tuple[str, Any]:
+    key, sep, value = assignment.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise _bad(assignment, "expected KEY=VALUE, e.g. training.lr=0.01")
+    return key, parse_value(value.strip())
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> None:
+    parts = parse_path(path)
+    node: Any = doc
+    walked = ""
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        if isinstance(node, list):
+            index = part
+            if isinstance(part, str):  # a node named by its id
+                ids = [n.get("id") if isinstance(n, dict) else None for n in node]
+                if part not in ids:
+                    raise _bad(path, f"no node with id {part!r} in {walked} (ids: {', '.join(map(str, ids))})")
+                index = ids.index(part)
+            if not isinstance(index, int) or not -len(node) <= index < len(node):
+                raise _bad(path, f"{walked} has {len(node)} entries; no entry [{part}]")
+            walked += f"[{index}]"
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if isinstance(part, int):
+                raise _bad(path, f"{walked or 'the preset'} is an object, not a list")
+            walked += f".{part}" if walked else part
+            if last:
+                node[part] = value  # an unknown name is caught by validation, with its path
+            elif part in node:
+                node = node[part]
+            elif walked.endswith(".params") or walked == "training":
+                node[part] = {}
+                node = node[part]
+            else:
+                raise _bad(path, f"no field {walked}")
+        else:
+            raise _bad(path, f"{walked} is a value, not an object or list")
+
+
+def apply_overrides(preset: Preset, assignments: Iterable[str]) -> Preset:
+    """A new preset with each `KEY=VALUE` applied in order, validated like a loaded preset.
+
+    Raises PresetError naming the path of a bad path or value; the given preset is unchanged."""
+    items = [split_assignment(a) for a in assignments]
+    if not items:
+        return preset.copy()
+    doc = preset_to_dict(preset)
+    for key, value in items:
+        if key.split(".")[0].split("[")[0] in ("format", "version"):
+            raise _bad(key, "the file format cannot be overridden")
+        _set(doc, key, value)
+    try:
+        return preset_from_dict(doc)
+    except PresetError as e:
+        e.what = "bad --set"
+        raise
+
+
+def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
+    """Every leaf of a preset document by its path; lists of numbers stay whole (a shape)."""
+    out: dict[str, Any] = {}
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(doc, list) and any(isinstance(v, (dict, list)) for v in doc):
+        for i, v in enumerate(doc):
+            out.update(flatten(v, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = doc
+    return out
+
+
+def setting_paths(doc: dict[str, Any]) -> dict[str, Any]:
+    """The flattened settings that change what a run does (no description, expectations or layout)."""
+    flat = flatten({k: v for k, v in doc.items() if k not in IGNORED_IN_DIFF + ("format", "version")})
+    return {p: v for p, v in flat.items() if not p.endswith(".pos")}
+
+
+def differences(docs: Sequence[dict[str, Any]]) -> list[str]:
+    """The setting paths whose values are not the same in every preset document, in path order.
+
+    A layer parameter left at its default in one preset and written out in another counts as
+    different only when the written value differs from the declared default."""
+    flats = [_with_layer_defaults(setting_paths(d), d) for d in docs]
+    keys: list[str] = []
+    seen: set[str] = set()
+    for f in flats:
+        for k in f:
+            if k not in seen:
+                seen.add(k)
+                keys.append(k)
+    missing = object()
+    return [k for k in keys if len({json.dumps(f.get(k, missing), sort_keys=True, default=str)
+                                    for f in flats}) > 1]
+
+
+def _with_layer_defaults(flat: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    from playground.data import DATASETS
+    from playground.layers import CATALOGUE
+    from playground.params import with_defaults
+    out = dict(flat)
+    data = doc.get("data", {})
+    if data.get("name") in DATASETS:
+        for name, value in with_defaults(DATASETS[data["name"]].params, data.get("params", {})).items():
+            out.setdefault(f"data.params.{name}", list(value) if isinstance(value, tuple) else value)
+    for i, n in enumerate(doc.get("model", {}).get("nodes", [])):
+        layer = CATALOGUE.get(n.get("type"))
+        if layer is None:
+            continue
+        for name, value in with_defaults(layer.params, n.get("params", {})).items():
+            out.setdefault(f"model.nodes[{i}].params.{name}",
+                           list(value) if isinstance(value, tuple) else value)
+    return out
+
+
+def describe_changes(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """{path: new value} for every setting `other` changes relative to `base`."""
+    flat = _with_layer_defaults(setting_paths(other), other)
+    return {p: flat.get(p) for p in differences([base, other])}
