@@ -1,0 +1,426 @@
+"""CSV files (pandas): a sniffed delimiter, UTF-8 with or without a BOM, quoted fields, a header row.
+
+The file is read in chunks straight into one preallocated float32 array (its row count bounded
+by a quick count of line breaks), so a large file never needs much more memory than the array it
+yields. Numbers stay numbers, text columns are one-hot encoded, and every cell that does not fit
+is reported with its row, column, value and what was expected. Rows are numbered as a
+spreadsheet shows them: the header is row 1, the first data row is row 2.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from playground.data.importers.report import (
+    Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows)
+
+MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+"""Cells read as missing (compared stripped and lower-cased)."""
+CHUNK_ROWS = 50_000
+SNIFF_BYTES = 64 * 1024
+MAX_CATEGORIES = 100
+"""A text feature with more different values than this is refused (one input per value)."""
+MAX_CLASSES = 1000
+MAX_GUESSED_CLASSES = 20
+"""A numeric label with at most this many whole-number values is guessed to be classes."""
+TASKS = ("auto", "classification", "regression")
+MISSING_POLICIES = ("drop", "fill")
+
+
+@dataclass
+class CsvOptions:
+    label: str = ""  # "" = the last column
+    features: list[str] = field(default_factory=list)  # [] = every column but the label
+    task: str = "auto"
+    missing: str = "drop"
+
+
+@dataclass
+class Table:
+    """The imported arrays and what was found: x float32 (N, F), y int64 codes or float32 targets."""
+
+    x: np.ndarray
+    y: np.ndarray
+    report: ImportReport
+
+
+def parse_features(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()] if text else []
+
+
+# ---- the file's text: encoding, delimiter, header --------------------------------------------
+
+def _encoding(path: Path, head: bytes) -> str:
+    name = path.name
+    if not head.strip():
+        raise ImportProblem(f"{name} is empty: a CSV file needs a header row and at least one data row")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportProblem(f"{name} is UTF-16 text; save it as UTF-8 (in Excel: 'CSV UTF-8')")
+    if b"\0" in head:
+        raise ImportProblem(f"{name} is not a text file (it holds NUL bytes): is it really a CSV?")
+    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+    try:
+        head.decode(encoding)
+    except UnicodeDecodeError as e:
+        if len(head) < SNIFF_BYTES or e.start < len(head) - 3:  # not a character cut by the sample's end
+            raise ImportProblem(_not_utf8(name, head, e.start)) from None
+    return encoding
+
+
+def _not_utf8(name: str, data: bytes, offset: int) -> str:
+    line = data[:offset].count(b"\n") + 1
+    return (f"{name} is not UTF-8 text: byte 0x{data[offset]:02x} in row {line} cannot be read "
+            f"(the file is probably Latin-1 or Windows-1252); save it as UTF-8 (in Excel: 'CSV UTF-8')")
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Comma, semicolon or tab: the csv module's guess, else the one the header has most of."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        counts = {d: first.count(d) for d in ",;\t"}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            n += block.count(b"\n")
+    return n + 1
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+@dataclass
+class _Column:
+    name: str
+    numeric: bool
+    levels: dict[str, int] = field(default_factory=dict)
+    bad_rows: list[int] = field(default_factory=list)
+    bad_count: int = 0
+    first_bad: str = ""
+
+
+def _missing(values) -> np.ndarray:
+    return values.str.lower().isin(MISSING).to_numpy(dtype=bool)
+
+
+def _numbers(values, delimiter: str):
+    import pandas as pd
+    num = pd.to_numeric(values, errors="coerce")
+    if delimiter != "," and num.isna().any():  # a decimal comma ("3,5") where commas are free
+        num = num.fillna(pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce"))
+    return num.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+
+
+def _codes(values, missing: np.ndarray, levels: dict[str, int], limit: int) -> np.ndarray | None:
+    """Integer codes for text values, growing `levels`; None once more than `limit` values."""
+    for v in values[~missing].unique():
+        if v not in levels:
+            if len(levels) >= limit:
+                return None
+            levels[v] = len(levels)
+    codes = values.map(levels).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    codes[missing] = np.nan
+    return codes
+
+
+def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
+             cancelled: Cancelled | None = None) -> Table:
+    """Import a CSV file, or raise ImportProblem naming every cell that does not fit."""
+    import pandas as pd
+
+    name = path.name
+    if path.is_dir():
+        raise ImportProblem(f"{path} is a folder; choose a .csv file (or use the 'images' data set)")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    encoding = _encoding(path, head)
+    sample = head.decode(encoding, errors="ignore")
+    delimiter = sniff_delimiter(sample)
+    try:
+        columns = [str(c).strip() for c in pd.read_csv(io.StringIO(sample), sep=delimiter, nrows=0,
+                                                       dtype=str).columns]
+    except pd.errors.ParserError as e:
+        raise ImportProblem(f"{name}: cannot read its header row: {str(e).strip()}") from None
+    if options.task not in TASKS:
+        raise ImportProblem(f"task must be one of {', '.join(TASKS)}; got {options.task!r}")
+    if options.missing not in MISSING_POLICIES:
+        raise ImportProblem(f"missing must be one of {', '.join(MISSING_POLICIES)}; got {options.missing!r}")
+    label = options.label or columns[-1]
+    known = ", ".join(repr(c) for c in columns)
+    if label not in columns:
+        raise ImportProblem(f"{name} has no column {label!r} to use as the label (columns: {known})")
+    features = options.features or [c for c in columns if c != label]
+    unknown = [c for c in features if c not in columns]
+    if unknown:
+        raise ImportProblem(f"{name} has no column {', '.join(map(repr, unknown))} (columns: {known})")
+    if label in features:
+        raise ImportProblem(f"column {label!r} cannot be both the label and an input feature")
+    if not features:
+        raise ImportProblem(f"{name} has only the label column {label!r}: there is nothing to learn from")
+
+    capacity = _count_lines(path)
+    numeric_x = np.empty((capacity, len(features)), dtype=np.float32)  # text columns hold codes
+    label_num = np.empty(capacity, dtype=np.float64)
+    label_code = np.empty(capacity, dtype=np.float64)
+    label_levels: dict[str, int] = {}
+    label_codes_ok = True
+    label_bad: _Column = _Column(label, True)
+    cols: list[_Column] = []
+    n = 0
+    raw = open(path, "rb")
+    try:
+        reader = pd.read_csv(raw, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
+                             chunksize=CHUNK_ROWS, encoding=encoding, skipinitialspace=True)
+        reader_columns = None
+        while True:
+            try:
+                chunk = next(reader)
+            except StopIteration:
+                break
+            except pd.errors.ParserError as e:
+                raise ImportProblem(f"{name}: {_ragged(str(e), len(columns))}") from None
+            except UnicodeDecodeError as e:
+                raise ImportProblem(f"{name} is not UTF-8 text: byte 0x{e.object[e.start]:02x} after row "
+                                    f"{n + 1} cannot be read; save it as UTF-8 (in Excel: 'CSV UTF-8')") from None
+            if cancelled is not None and cancelled():
+                raise ImportCancelled()
+            if reader_columns is None:
+                chunk.columns = [str(c).strip() for c in chunk.columns]
+                reader_columns = list(chunk.columns)
+            else:
+                chunk.columns = reader_columns
+            rows = np.arange(n, n + len(chunk)) + 2
+            if not cols:
+                cols = [_Column(c, _mostly_numbers(chunk[c].str.strip(), delimiter)) for c in features]
+            for j, col in enumerate(cols):
+                values = chunk[col.name].str.strip()
+                missing = _missing(values)
+                if col.numeric:
+                    num = _numbers(values, delimiter)
+                    bad = ~missing & np.isnan(num)
+                    if bad.any():
+                        _note_bad(col, rows[bad], values[bad])
+                    num[missing] = np.nan
+                    numeric_x[n:n + len(chunk), j] = num
+                else:
+                    codes = _codes(values, missing, col.levels, MAX_CATEGORIES)
+                    if codes is None:
+                        raise ImportProblem(
+                            f"{name}: column {col.name!r} has more than {MAX_CATEGORIES} different text "
+                            f"values (one input each after one-hot encoding); leave it out of the features")
+                    numeric_x[n:n + len(chunk), j] = codes
+            values = chunk[label].str.strip()
+            missing = _missing(values)
+            num = _numbers(values, delimiter)
+            num[missing] = np.nan
+            label_num[n:n + len(chunk)] = num
+            bad = ~missing & np.isnan(num)
+            if bad.any():
+                _note_bad(label_bad, rows[bad], values[bad])
+            if label_codes_ok:
+                codes = _codes(values, missing, label_levels, MAX_CLASSES)
+                if codes is None:
+                    label_codes_ok = False
+                else:
+                    label_code[n:n + len(chunk)] = codes
+            n += len(chunk)
+            if progress is not None and size:
+                progress(min(1.0, raw.tell() / size))
+    finally:
+        raw.close()
+
+    if n == 0:
+        raise ImportProblem(f"{name} has a header ({', '.join(columns)}) but no data rows")
+    problems = [_bad_message(name, c, "is not a number") for c in cols if c.bad_count]
+    report = ImportReport(kind="points", source=str(path), format="csv", n_samples=0, input_shape=(),
+                          task="classification", n_classes=0, class_names=[], class_counts={},
+                          label=label)
+    task = _task(options.task, label_bad, label_codes_ok, label_levels, label_num[:n])
+    if task == "regression" and label_bad.bad_count:
+        problems.append(_bad_message(name, label_bad, "is not a number (regression needs numbers)"))
+    if problems:
+        raise ImportProblem(problems)
+
+    x, y = numeric_x[:n], (label_num[:n] if task == "regression" else label_code[:n])
+    if task == "classification" and not label_bad.bad_count:  # numeric classes, in numeric order
+        y, class_names = _numeric_classes(label_num[:n])
+    elif task == "classification":
+        order = sorted(label_levels, key=str)
+        remap = np.empty(len(label_levels) + 1)
+        for new, level in enumerate(order):
+            remap[label_levels[level]] = new
+        class_names = order
+        y = np.where(np.isnan(y), np.nan, remap[np.nan_to_num(y, nan=len(label_levels)).astype(np.int64)])
+    else:
+        class_names = []
+    keep = _handle_missing(x, y, cols, options.missing, report, name)
+    kept = _compact(x, y, keep)
+    x, y = x[:kept], y[:kept]
+    if kept == 0:
+        raise ImportProblem(f"{name}: every row has a missing value; choose 'fill' for missing values "
+                            f"or leave out the emptiest columns")
+    x, feature_names = _one_hot(x, cols)
+    report.feature_names = feature_names
+    report.n_samples = len(x)
+    report.input_shape = (x.shape[1],)
+    report.task = task
+    if task == "classification":
+        y = y.astype(np.int64)
+        present = np.unique(y)
+        if len(present) < 2:
+            only = class_names[int(present[0])] if len(present) else "none"
+            raise ImportProblem(f"{name}: column {label!r} has a single class ({only!r}) in {len(y)} rows: "
+                                f"a classifier needs at least two classes")
+        report.n_classes = len(class_names)
+        report.class_names = [str(c) for c in class_names]
+    else:
+        y = y.astype(np.float32)
+        report.kind = "regression"
+    class_facts(report, y)
+    return Table(x, y, report)
+
+
+def _mostly_numbers(values, delimiter: str) -> bool:
+    missing = _missing(values)
+    if missing.all():
+        return True
+    num = _numbers(values[~missing], delimiter)
+    return int(np.isfinite(num).sum()) * 2 > len(num)
+
+
+def _note_bad(col: _Column, rows: np.ndarray, values) -> None:
+    if not col.bad_count:
+        col.first_bad = str(values.iloc[0])
+    col.bad_count += len(rows)
+    col.bad_rows += [int(r) for r in rows[:3 - len(col.bad_rows)]] if len(col.bad_rows) < 3 else []
+
+
+def _bad_message(name: str, col: _Column, what: str) -> str:
+    return (f"{name}: row {col.bad_rows[0]}, column {col.name!r}: {col.first_bad!r} {what} "
+            f"{describe_rows(col.bad_rows, col.bad_count)}")
+
+
+def _ragged(message: str, n_columns: int) -> str:
+    """pandas says 'Expected 3 fields in line 5, saw 4'; say it with the header's count."""
+    import re
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if m:
+        return (f"row {m.group(2)} has {m.group(3)} fields but the header has {n_columns} "
+                f"(a stray delimiter, or a text field that needs quotes)")
+    return message.strip().replace("\n", " ")
+
+
+def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: dict, numbers: np.ndarray) -> str:
+    if wanted != "auto":
+        if wanted == "classification" and not codes_ok:
+            raise ImportProblem(f"the label column {label_bad.name!r} has more than {MAX_CLASSES} "
+                                f"different values: too many classes (is it a regression target?)")
+        return wanted
+    if label_bad.bad_count:  # text labels
+        if not codes_ok:
+            raise ImportProblem(f"the label column {label_bad.name!r} has more than {MAX_CLASSES} "
+                                f"different text values: too many classes")
+        return "classification"
+    finite = numbers[np.isfinite(numbers)]
+    whole = finite.size and np.all(finite == np.round(finite))
+    if whole and codes_ok and len(levels) <= MAX_GUESSED_CLASSES:
+        return "classification"
+    return "regression"
+
+
+def _numeric_classes(numbers: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    finite = np.isfinite(numbers)
+    values = np.unique(numbers[finite])
+    y = np.full(len(numbers), np.nan)
+    y[finite] = np.searchsorted(values, numbers[finite])
+    names = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
+    return y, names
+
+
+def _handle_missing(x: np.ndarray, y: np.ndarray, cols: list[_Column], policy: str,
+                    report: ImportReport, name: str) -> np.ndarray:
+    """Rows to keep; with 'fill', numeric gaps get the column mean, text gaps its commonest value."""
+    keep = np.isfinite(y)
+    counts: dict[str, int] = {}
+    if not keep.all():
+        counts[report.label + " (label)"] = int((~keep).sum())
+    for j, col in enumerate(cols):
+        gaps = np.isnan(x[:, j])
+        if not gaps.any():
+            continue
+        counts[col.name] = int(gaps.sum())
+        if policy == "fill":
+            present = x[~gaps, j]
+            if col.numeric:
+                value = float(present.mean()) if len(present) else 0.0
+            else:
+                value = float(np.bincount(present.astype(np.int64)).argmax()) if len(present) else 0.0
+            x[gaps, j] = value
+        else:
+            keep &= ~gaps
+    if not counts:
+        return keep
+    listing = ", ".join(f"{c!r}: {k}" for c, k in counts.items())
+    dropped = int((~keep).sum())
+    if policy == "fill":
+        filled = {c: k for c, k in counts.items() if not c.endswith(" (label)")}
+        report.warnings.append(f"filled {sum(filled.values())} missing values (per column: "
+                               + ", ".join(f"{c!r}: {k}" for c, k in filled.items())
+                               + "; numbers with the column mean, text with its commonest value)")
+        if dropped:
+            report.warnings.append(f"dropped {dropped} rows whose label is missing (a label cannot be filled)")
+    else:
+        report.warnings.append(f"dropped {dropped} rows with missing values (per column: {listing})")
+    for r in np.flatnonzero(~keep)[:100]:
+        gaps = [c.name for j, c in enumerate(cols) if np.isnan(x[r, j])]
+        if not np.isfinite(y[r]):
+            gaps.insert(0, report.label)
+        report.skip(f"{name} row {r + 2}", "missing value in " + ", ".join(repr(g) for g in gaps))
+    report.n_skipped = dropped
+    return keep
+
+
+def _compact(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> int:
+    """Move the kept rows to the front in place, block by block (no second full-size array)."""
+    if keep.all():
+        return len(keep)
+    write = 0
+    for start in range(0, len(keep), CHUNK_ROWS):
+        idx = np.flatnonzero(keep[start:start + CHUNK_ROWS]) + start
+        x[write:write + len(idx)] = x[idx]
+        y[write:write + len(idx)] = y[idx]
+        write += len(idx)
+    return write
+
+
+def _one_hot(x: np.ndarray, cols: list[_Column]) -> tuple[np.ndarray, list[str]]:
+    """Text columns become one 0/1 input per value (`city=Paris`); numbers stay as they are."""
+    names: list[str] = []
+    for col in cols:
+        if col.numeric:
+            names.append(col.name)
+        else:
+            names += [f"{col.name}={level}" for level in col.levels]
+    if all(c.numeric for c in cols):
+        return x, names
+    out = np.zeros((len(x), len(names)), dtype=np.float32)
+    k = 0
+    for j, col in enumerate(cols):
+        if col.numeric:
+            out[:, k] = x[:, j]
+            k += 1
+        else:
+            codes = x[:, j].astype(np.int64)
+            out[np.arange(len(x)), k + codes] = 1.0
+            k += len(col.levels)
+    return out, names

@@ -1,0 +1,91 @@
+"""Image folders in the ImageFolder layout: one subfolder per class, images inside.
+
+Every image is converted to grayscale or RGB and resized (Pillow) into one preallocated
+(N, C, size, size) array with pixels in [0, 1]. A file Pillow cannot read is listed with its
+path and skipped; only a folder with no usable classes stops the import.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from playground.data.importers.reference import folder_files
+from playground.data.importers.report import (
+    Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts)
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
+CHANNELS = ("grayscale", "rgb")
+
+
+def expected_tree(folder: Path) -> str:
+    return (f"an image folder needs one subfolder per class, named after the class, e.g.\n"
+            f"  {folder.name}/\n    cat/  001.png  002.png ...\n    dog/  001.png  002.png ...")
+
+
+def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
+                      progress: Progress | None = None, cancelled: Cancelled | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, ImportReport]:
+    from PIL import Image, UnidentifiedImageError
+
+    if not folder.is_dir():
+        raise ImportProblem(f"{folder} is not a folder; " + expected_tree(folder))
+    if channels not in CHANNELS:
+        raise ImportProblem(f"channels must be one of {', '.join(CHANNELS)}; got {channels!r}")
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    loose = [p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    if not classes:
+        found = f" (it holds {len(loose)} images directly)" if loose else ""
+        raise ImportProblem(f"{folder} has no class subfolders{found}; " + expected_tree(folder))
+    report = ImportReport(kind="image", source=str(folder), format="images", n_samples=0, input_shape=(),
+                          task="classification", n_classes=0, class_names=[], class_counts={})
+    if loose:
+        report.warnings.append(f"{len(loose)} images lie directly in {folder.name}/, outside any class "
+                               f"subfolder: they are not used")
+    files = folder_files(folder)
+    c = 3 if channels == "rgb" else 1
+    x = np.empty((len(files), c, size, size), dtype=np.float32)
+    labels = np.empty(len(files), dtype=np.int64)
+    index = {name: k for k, name in enumerate(classes)}
+    n = 0
+    for k, path in enumerate(files):
+        if cancelled is not None and k % 16 == 0 and cancelled():
+            raise ImportCancelled()
+        rel = path.relative_to(folder).as_posix()
+        if path.suffix.lower() not in IMAGE_SUFFIXES:
+            report.skip(rel, f"not an image file ({path.suffix or 'no extension'})")
+            continue
+        try:
+            with Image.open(path) as im:
+                im = im.convert("RGB" if c == 3 else "L").resize((size, size), Image.Resampling.BILINEAR)
+                pixels = np.asarray(im, dtype=np.float32) / 255.0
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+            report.skip(rel, f"cannot be read as an image ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+            continue
+        x[n] = pixels.transpose(2, 0, 1) if c == 3 else pixels[None]
+        labels[n] = index[path.parent.name]
+        n += 1
+        if progress is not None and k % 16 == 0:
+            progress((k + 1) / len(files))
+    x, labels = x[:n], labels[:n]
+    counts = np.bincount(labels, minlength=len(classes))
+    empty = [name for name, cnt in zip(classes, counts) if cnt == 0]
+    if empty:
+        report.warnings.append("no usable images in " + ", ".join(f"{e}/" for e in empty)
+                               + ": those classes are left out")
+        keep = [name for name, cnt in zip(classes, counts) if cnt > 0]
+        remap = np.cumsum(counts > 0) - 1
+        labels = remap[labels]
+        classes = keep
+    if len(classes) < 2:
+        what = f"only one class ({classes[0]!r})" if classes else "no readable images"
+        raise ImportProblem(f"{folder} has {what}: a classifier needs at least two class subfolders "
+                            f"with images; " + expected_tree(folder))
+    report.n_samples = n
+    report.input_shape = (c, size, size)
+    report.n_classes = len(classes)
+    report.class_names = classes
+    class_facts(report, labels)
+    if progress is not None:
+        progress(1.0)
+    return x, labels, report

@@ -1,0 +1,102 @@
+"""NumPy `.npz` archives: `X` and `y` (or arrays the person names), never unpickled.
+
+X of shape (N, F) gives points or a regression; (N, H, W) grayscale and (N, C, H, W) images.
+y of integers (or whole numbers, few of them) gives classes; real numbers, or a 2-D y, targets.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from playground.data.importers.report import ImportProblem, ImportReport, class_facts
+
+MAX_GUESSED_CLASSES = 20
+MAX_POSITIONS = 5
+
+
+def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto") -> tuple[np.ndarray, np.ndarray, ImportReport]:
+    name = path.name
+    if path.is_dir():
+        raise ImportProblem(f"{path} is a folder; choose a .npz file")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, EOFError) as e:
+        raise ImportProblem(f"{name} is not a readable .npz archive ({e})") from None
+    except ValueError as e:
+        raise ImportProblem(f"{name} cannot be read safely: {e}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ImportProblem(f"{name} holds a single array, not an .npz archive with {x_key!r} and {y_key!r} "
+                            f"(save it with np.savez(path, {x_key}=..., {y_key}=...))")
+    with archive:
+        names = list(archive.files)
+        absent = [k for k in (x_key, y_key) if k not in names]
+        if absent:
+            raise ImportProblem(f"{name} has no array named {', '.join(map(repr, absent))} (arrays: "
+                                f"{', '.join(map(repr, names)) or 'none'}); name the input and label arrays "
+                                f"with the x_key and y_key parameters")
+        try:
+            x, y = archive[x_key], archive[y_key]
+        except ValueError as e:  # object arrays need pickle, which is never allowed
+            raise ImportProblem(f"{name} holds Python objects, which are never loaded (allow_pickle=False): "
+                                f"save plain numeric arrays ({e})") from None
+    for key, a in ((x_key, x), (y_key, y)):
+        if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+            raise ImportProblem(f"{name}: {key} has dtype {a.dtype}, expected numbers")
+        if a.ndim == 0:
+            raise ImportProblem(f"{name}: {key} is a single number, expected one row per sample")
+    if len(x) != len(y):
+        raise ImportProblem(f"{name}: {x_key} has {len(x)} samples, {y_key} has {len(y)}: "
+                            f"they need one label per sample")
+    if len(x) == 0:
+        raise ImportProblem(f"{name}: {x_key} and {y_key} hold no samples")
+    if x.ndim > 4:
+        raise ImportProblem(f"{name}: {x_key} has shape {x.shape}; expected (N, features), (N, H, W) "
+                            f"or (N, C, H, W)")
+    problems = [p for p in (_non_finite(name, x_key, x), _non_finite(name, y_key, y)) if p]
+    if problems:
+        raise ImportProblem(problems)
+    report = ImportReport(kind="points", source=str(path), format="npz", n_samples=len(x), input_shape=(),
+                          task="classification", n_classes=0, class_names=[], class_counts={})
+    if x.ndim == 1:
+        x = x[:, None]
+    elif x.ndim == 3:
+        x = x[:, None]
+        report.warnings.append(f"{x_key} of shape (N, H, W) is read as grayscale images (N, 1, H, W)")
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    report.input_shape = tuple(x.shape[1:])
+    image = x.ndim == 4
+    values = np.unique(y)
+    whole = bool(np.all(values == np.round(values)))
+    if task == "auto":
+        task = "classification" if y.ndim == 1 and whole and len(values) <= MAX_GUESSED_CLASSES else "regression"
+    report.task = task
+    if task == "classification":
+        if y.ndim != 1:
+            raise ImportProblem(f"{name}: {y_key} has shape {y.shape}; class labels need shape (N,)")
+        if len(values) < 2:
+            raise ImportProblem(f"{name}: {y_key} has a single class ({values[0]!r}): a classifier "
+                                f"needs at least two classes")
+        y = np.searchsorted(values, y).astype(np.int64)
+        report.n_classes = len(values)
+        report.class_names = [str(int(v)) if whole else repr(float(v)) for v in values]
+        report.kind = "image" if image else "points"
+    else:
+        y = np.asarray(y, dtype=np.float32)
+        report.kind = "image" if image else "regression"
+    class_facts(report, y)
+    return x, y, report
+
+
+def _non_finite(name: str, key: str, a: np.ndarray) -> str | None:
+    if not np.issubdtype(a.dtype, np.floating):
+        return None
+    nan, inf = np.isnan(a), np.isinf(a)
+    if not (nan.any() or inf.any()):
+        return None
+    where = np.argwhere(nan | inf)[:MAX_POSITIONS]
+    spots = ", ".join("[" + ", ".join(str(int(i)) for i in w) + "]" for w in where)
+    more = ", ..." if int(nan.sum() + inf.sum()) > MAX_POSITIONS else ""
+    return (f"{name}: {key} has {int(nan.sum())} NaN and {int(inf.sum())} Inf values, at {spots}{more}; "
+            f"remove or replace them before importing")

@@ -1,0 +1,247 @@
+"""Importing a person's own data: CSV, .npz and image folders, good and broken, each broken file
+with the message a person can act on; splits, standardization and preset references."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from playground.data import make_dataset
+from playground.data.importers import ImportCancelled, ImportProblem, import_dataset, inspect_path
+from playground.data.importers.csv_table import CsvOptions, read_csv
+from playground.data.importers.splits import stratified_split
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def iris_like(path: Path, n: int = 90, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    rows = ["sepal,petal,colour,species"]
+    for i in range(n):
+        c = i % 3
+        rows.append(f"{rng.normal(2 * c):.3f},{rng.normal(-2 * c):.3f},{'red' if i % 2 else 'blue'},"
+                    f"{['setosa', 'versicolor', 'virginica'][c]}")
+    return write(path, "\n".join(rows) + "\n")
+
+
+def problem(path: Path, **kw) -> str:
+    with pytest.raises(ImportProblem) as e:
+        inspect_path(str(path), **kw)
+    return str(e.value)
+
+
+# ---- CSV -------------------------------------------------------------------------------------
+
+def test_csv_classes_one_hot_and_expected_loss(tmp_path):
+    report = inspect_path(str(iris_like(tmp_path / "iris.csv")))
+    assert report.kind == "points" and report.task == "classification"
+    assert report.label == "species"  # the last column by default
+    assert report.feature_names == ["sepal", "petal", "colour=blue", "colour=red"] or \
+        report.feature_names == ["sepal", "petal", "colour=red", "colour=blue"]
+    assert report.input_shape == (4,) and report.n_samples == 90
+    assert report.class_counts == {"setosa": 30, "versicolor": 30, "virginica": 30}
+    assert report.expected_initial_loss == pytest.approx(1.0986, abs=1e-3)  # ln 3
+    assert len(report.sha256) == 64
+
+
+def test_csv_semicolon_bom_quotes_and_decimal_comma(tmp_path):
+    path = write(tmp_path / "eu.csv", "\ufeff\"height\";\"weight\";\"kind\"\n"
+                 "\"1,5\";60;a\n1,7;\"70\";b\n1,6;65;a\n1,8;80;b\n1,55;58;a\n1,75;77;b\n")
+    report = inspect_path(str(path))
+    assert report.feature_names == ["height", "weight"]  # the BOM is not part of the first name
+    ds, _ = import_dataset("csv", {"path": str(path), "standardize": False, "val_fraction": 0.0,
+                                   "test_fraction": 0.0})
+    assert sorted(ds.x_train[:, 0].tolist()) == pytest.approx([1.5, 1.55, 1.6, 1.7, 1.75, 1.8])
+
+
+def test_csv_tab_delimited_regression_guessed_and_changeable(tmp_path):
+    rows = "x1\tx2\tprice\n" + "".join(f"{i}\t{i % 7}\t{i * 1.25 + 0.1}\n" for i in range(40))
+    path = write(tmp_path / "houses.tsv", rows)
+    report = inspect_path(str(path))
+    assert report.task == "regression" and report.kind == "regression" and report.n_classes == 0
+    counts = write(tmp_path / "counts.csv", "a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    assert inspect_path(str(counts)).task == "classification"
+    assert inspect_path(str(counts), task="regression").task == "regression"
+
+
+def test_csv_bad_cell_names_row_column_value_and_count(tmp_path):
+    rows = ["age,income,y"] + [f"{20 + i},{1000 + i},{i % 2}" for i in range(300)]
+    for r in (57, 101, 230):  # spreadsheet rows: the header is row 1
+        rows[r - 1] = f"abc,{r},1"
+    message = problem(write(tmp_path / "people.csv", "\n".join(rows) + "\n"))
+    assert "people.csv: row 57, column 'age': 'abc' is not a number (3 rows: 57, 101, 230)" in message
+
+
+def test_csv_ragged_row(tmp_path):
+    message = problem(write(tmp_path / "r.csv", "a,b,y\n1,2,0\n3,4,5,1\n5,6,1\n"))
+    assert "r.csv: row 3 has 4 fields but the header has 3" in message
+
+
+def test_csv_empty_and_header_only(tmp_path):
+    assert "empty.csv is empty" in problem(write(tmp_path / "empty.csv", ""))
+    assert "head.csv has a header (a, b, y) but no data rows" in problem(write(tmp_path / "head.csv", "a,b,y\n"))
+
+
+def test_csv_wrong_encoding(tmp_path):
+    message = problem(write(tmp_path / "latin.csv", "name,y\ncaf\xe9,1\nthe,0\n".encode("latin-1")))
+    assert "latin.csv is not UTF-8 text: byte 0xe9 in row 2" in message and "CSV UTF-8" in message
+
+
+def test_csv_single_class(tmp_path):
+    message = problem(write(tmp_path / "one.csv", "a,y\n1,spam\n2,spam\n3,spam\n"))
+    assert "column 'y' has a single class ('spam') in 3 rows" in message
+
+
+def test_csv_unknown_label_lists_columns(tmp_path):
+    message = problem(iris_like(tmp_path / "iris.csv"), label="kind")
+    assert "no column 'kind'" in message and "'species'" in message
+
+
+def test_csv_missing_values_drop_by_default_or_fill(tmp_path):
+    path = write(tmp_path / "gaps.csv", "a,b,y\n1,2,0\n,3,1\n4,NA,0\n5,?,1\n6,7,0\n8,9,1\n")
+    dropped = inspect_path(str(path))
+    assert dropped.n_samples == 3 and dropped.n_skipped == 3
+    assert [s.path for s in dropped.skipped] == ["gaps.csv row 3", "gaps.csv row 4", "gaps.csv row 5"]
+    assert "dropped 3 rows with missing values (per column: 'a': 1, 'b': 2)" in dropped.warnings[0]
+    filled = inspect_path(str(path), missing="fill")
+    assert filled.n_samples == 6 and filled.n_skipped == 0
+    assert "filled 3 missing values" in filled.warnings[0]
+    ds, _ = import_dataset("csv", {"path": str(path), "missing": "fill", "standardize": False,
+                                   "val_fraction": 0.0, "test_fraction": 0.0})
+    assert np.isfinite(ds.x_train).all()
+    assert 4.8 in np.round(ds.x_train[:, 0], 1)  # the mean of a: (1+4+5+6+8)/5
+
+
+def test_csv_progress_and_cancel(tmp_path):
+    path = write(tmp_path / "big.csv", "a,b,y\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(120_000)))
+    seen: list[float] = []
+    table = read_csv(path, CsvOptions(), progress=seen.append)
+    assert len(table.x) == 120_000 and seen[-1] == pytest.approx(1.0) and len(seen) >= 3
+    with pytest.raises(ImportCancelled):
+        read_csv(path, CsvOptions(), cancelled=lambda: True)
+
+
+# ---- NumPy ------------------------------------------------------------------------------------
+
+def test_npz_good_and_named_arrays(tmp_path):
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "a.npz", inputs=rng.normal(size=(60, 3)), labels=rng.integers(0, 3, 60))
+    assert "no array named 'X', 'y' (arrays: 'inputs', 'labels')" in problem(tmp_path / "a.npz")
+    ds, report = import_dataset("npz", {"path": str(tmp_path / "a.npz"), "x_key": "inputs", "y_key": "labels"})
+    assert report.n_classes == 3 and ds.input_shape == (3,) and ds.kind == "points"
+
+
+def test_npz_mismatched_shapes(tmp_path):
+    np.savez(tmp_path / "m.npz", X=np.zeros((1000, 2)), y=np.zeros(999, dtype=np.int64))
+    assert "m.npz: X has 1000 samples, y has 999" in problem(tmp_path / "m.npz")
+
+
+def test_npz_nan_and_inf_refused_with_positions(tmp_path):
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    x[5, 2], x[17, 0] = np.nan, np.inf
+    np.savez(tmp_path / "n.npz", X=x, y=np.arange(50) % 2)
+    assert "n.npz: X has 1 NaN and 1 Inf values, at [5, 2], [17, 0]" in problem(tmp_path / "n.npz")
+
+
+def test_npz_objects_never_unpickled(tmp_path):
+    np.savez(tmp_path / "o.npz", X=np.array([{"a": 1}] * 4, dtype=object), y=np.zeros(4))
+    assert "allow_pickle=False" in problem(tmp_path / "o.npz")
+
+
+def test_npz_images(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "img.npz", X=rng.random((40, 1, 6, 6)), y=np.arange(40) % 4)
+    ds, report = import_dataset("npz", {"path": str(tmp_path / "img.npz")})
+    assert ds.kind == "image" and ds.input_shape == (1, 6, 6) and report.n_classes == 4
+
+
+# ---- image folders ----------------------------------------------------------------------------
+
+def image_folder(root: Path, counts: dict[str, int], mode: str = "RGB") -> Path:
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for name, n in counts.items():
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            shape = (10 + i % 3, 12, 3) if mode == "RGB" else (10, 12)
+            Image.fromarray((rng.random(shape) * 255).astype(np.uint8)).save(root / name / f"{i}.png")
+    return root
+
+
+def test_image_folder_resized_counts_corrupt_skipped_and_imbalance(tmp_path):
+    root = image_folder(tmp_path / "pets", {"cat": 12, "dog": 3})
+    write(root / "cat" / "broken.png", b"\x89PNG\r\n\x1a\nthis is not a png")
+    ds, report = import_dataset("images", {"path": str(root), "size": 8, "channels": "rgb"})
+    assert ds.input_shape == (3, 8, 8) and report.class_counts == {"cat": 12, "dog": 3}
+    assert [s.path for s in report.skipped] == ["cat/broken.png"]
+    assert "cannot be read as an image" in report.skipped[0].reason
+    assert any("imbalanced" in w and "'cat' has 12" in w for w in report.warnings)
+    assert 0.0 <= float(ds.x_train.min()) and float(ds.x_train.max()) <= 1.0  # not standardized by default
+
+
+def test_image_folder_without_class_subfolders_shows_the_tree(tmp_path):
+    from PIL import Image
+    (tmp_path / "flat").mkdir()
+    Image.new("L", (5, 5)).save(tmp_path / "flat" / "a.png")
+    message = problem(tmp_path / "flat")
+    assert "has no class subfolders" in message and "cat/  001.png" in message and "dog/" in message
+
+
+def test_image_folder_single_class(tmp_path):
+    root = image_folder(tmp_path / "one", {"cat": 4}, mode="L")
+    assert "only one class ('cat')" in problem(root)
+
+
+# ---- splits, standardization, references ------------------------------------------------------
+
+def test_split_is_seeded_stratified_and_standardized_on_train_only(tmp_path):
+    y = np.array([0] * 80 + [1] * 20)
+    a = stratified_split(y, 100, 0.2, 0.2, seed=3)
+    b = stratified_split(y, 100, 0.2, 0.2, seed=3)
+    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert [int((y[p] == 1).sum()) for p in a] == [12, 4, 4]  # every split keeps the 80:20 ratio
+    assert sorted(np.concatenate(a).tolist()) == list(range(100))
+    ds, _ = import_dataset("csv", {"path": str(iris_like(tmp_path / "iris.csv"))})
+    assert np.allclose(ds.x_train.mean(axis=0), 0, atol=1e-5)
+    assert not np.allclose(ds.x_test.mean(axis=0), 0, atol=1e-3)  # test data never shaped the statistics
+
+
+def test_duplicates_across_splits_are_reported(tmp_path):
+    path = write(tmp_path / "dup.csv", "a,b,y\n" + "1,1,0\n2,2,1\n" * 30)
+    report = inspect_path(str(path))
+    assert any("exact copy of their input in the training split" in w for w in report.warnings)
+
+
+def test_changed_or_moved_file_is_reported(tmp_path):
+    path = iris_like(tmp_path / "iris.csv")
+    digest = inspect_path(str(path)).sha256
+    params = {"path": str(path), "label": "species", "sha256": digest}
+    assert make_dataset("csv", params).n_classes == 3
+    iris_like(path, seed=1)  # the same name, other numbers
+    with pytest.raises(ValueError, match=r"iris.csv changed since the preset was saved \(SHA-256 was "
+                                         + digest[:12]):
+        make_dataset("csv", params)
+    path.unlink()
+    with pytest.raises(ValueError, match="is not there: it was moved, renamed or deleted"):
+        make_dataset("csv", params)
+
+
+def test_inspect_cli_json_and_problems(tmp_path, capsys):
+    from playground.cli import main
+    path = iris_like(tmp_path / "iris.csv")
+    assert main(["data", "inspect", str(path), "--label", "species", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for key in ("kind", "n_samples", "input_shape", "n_classes", "class_counts", "skipped", "warnings"):
+        assert key in doc
+    assert doc["n_samples"] == 90 and doc["input_shape"] == [4] and doc["n_classes"] == 3
+    assert math.isclose(doc["expected_initial_loss"], math.log(3))
+    write(tmp_path / "bad.csv", "a,y\nx1,0\n2,1\n3,0\n")
+    assert main(["data", "inspect", str(tmp_path / "bad.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playground: error: bad.csv: row 2, column 'a': 'x1' is not a number")
