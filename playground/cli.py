@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 EXIT_BAD_INPUT = 2
-COMMANDS = ("train", "presets", "validate", "export", "load")
+COMMANDS = ("train", "presets", "validate", "export", "load", "data")
 """The engine's subcommands; `playground` with none of these opens the app (widgets.launch)."""
 
 
@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         register(sub)
+    from playground.data_commands import register as register_data
+    register_data(sub)
     return parser
 
 
