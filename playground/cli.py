@@ -122,14 +122,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="playground", description="NN Playground: build, train and "
+    from playground.cli_args import OneLineParser, training_value
+    parser = OneLineParser(prog="playground", description="NN Playground: build, train and "
                                      "look inside neural networks. `playground` with no command, or "
                                      "`playground gui [PRESET]`, opens the desktop app.")
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("train", help="train a preset (file or built-in name) with a progress bar")
     p.add_argument("preset")
-    p.add_argument("--epochs", type=int, help="override the preset's number of epochs")
-    p.add_argument("--seed", type=int, help="override the preset's seed")
+    p.add_argument("--epochs", type=training_value("epochs"), help="override the preset's number of epochs")
+    p.add_argument("--seed", type=training_value("seed"), help="override the preset's seed")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--out", help="run folder (default runs/NAME-TIME)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

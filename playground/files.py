@@ -1,14 +1,155 @@
-"""Writing files so that a crash, a full disk or a bad path never leaves half a file behind."""
+"""Reading and writing files people keep, so that nothing they open can hang or bloat the
+program, and a crash, a full disk or a bad path never leaves half a file behind.
+
+Reading: `read_bounded` refuses anything that is not a regular file before opening it (a FIFO
+or a device would block the reader for as long as nothing writes to it) and never reads more
+than a limit. Writing: `atomic_write` writes a temporary file beside the target, fsyncs it and
+renames it over the target; the target keeps its mode, and temporary files left by a writer
+that was killed are removed by the next save of the same file.
+"""
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable
+
+try:
+    import fcntl
+except ImportError:  # Windows: stale temporary files are recognised by their age alone
+    fcntl = None  # type: ignore[assignment]
+
+STALE_AGE_S = 3600.0
+"""Where a writer's liveness cannot be asked (no file locks), a temporary file this old is stale."""
 
 
 class FileProblem(OSError):
     """A file could not be read or written; the message says which and why in plain words."""
+
+
+# ---------------------------------------------------------------- reading
+
+def read_bounded(path: str | os.PathLike, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or FileProblem saying why not.
+
+    The checks come before any byte is read: a FIFO, socket or device is refused without being
+    opened (opening a FIFO blocks until a writer comes), a file larger than the limit is refused
+    by its size, and a file that grows while it is read is cut off at limit + 1 bytes."""
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise FileProblem(f"no such {what}: {p}") from None
+    except OSError as e:
+        raise FileProblem(f"cannot read {p}: {e.strerror or e}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise FileProblem(f"{p} is a folder, not a {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise FileProblem(f"{p} is not a regular file (a pipe, socket or device never ends); "
+                          f"open a saved {what} instead")
+    if st.st_size > limit:
+        raise FileProblem(f"{p.name} is {_size(st.st_size)}: a {what} is at most {_size(limit)}")
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(p, flags)   # non-blocking: a file swapped for a FIFO since the stat cannot hang us
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise FileProblem(f"{p} is not a regular file; open a saved {what} instead")
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                data = f.read(limit + 1)
+        finally:
+            os.close(fd)
+    except FileProblem:
+        raise
+    except OSError as e:
+        raise FileProblem(f"cannot read {p}: {e.strerror or e}") from None
+    if len(data) > limit:
+        raise FileProblem(f"{p.name} is larger than {_size(limit)}, the most a {what} may be")
+    return data
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
+# ---------------------------------------------------------------- writing
+
+def _temp_pattern(target: Path) -> re.Pattern[str]:
+    """The names `tempfile.mkstemp(prefix=".NAME.", suffix=".tmp")` gives: ours, and no one else's."""
+    return re.compile(re.escape(f".{target.name}.") + r"[A-Za-z0-9_]{6,12}" + re.escape(".tmp"))
+
+
+def _writer_is_gone(path: Path) -> bool:
+    """True when no living writer holds the temporary file. Writers hold an exclusive lock on
+    it while they write (`atomic_write`), which the system drops when a writer dies, even by
+    `kill -9`; without file locks, only an old file counts as abandoned."""
+    if fcntl is None:
+        try:
+            return time.time() - path.stat().st_mtime > STALE_AGE_S
+        except OSError:
+            return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False   # a writer still holds it
+    else:
+        return True
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files an interrupted save of `target` left beside it; the removed paths."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    pattern = _temp_pattern(target)
+    removed = []
+    try:
+        names = [e.name for e in os.scandir(folder) if e.name.startswith(f".{target.name}.")]
+    except OSError:
+        return removed
+    for name in names:
+        path = folder / name
+        if pattern.fullmatch(name) and path.is_file() and not path.is_symlink() and _writer_is_gone(path):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path) -> int:
+    """What the written file's permissions should be: the existing file's, else what a plain
+    `open(path, "w")` would give (0666 less the umask). mkstemp's 0600 would lock others out."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | Callable[[Path], None]) -> Path:
@@ -18,22 +159,26 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[Path], None]) 
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise FileProblem(f"cannot write {target}: the folder {folder} does not exist")
+    remove_stale_temporaries(target)
+    mode = _mode_for(target)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
         raise FileProblem(f"cannot write {target}: {e.strerror or e}") from e
     tmp = Path(tmp_name)
     try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)   # says "being written" to `remove_stale_temporaries`
         if callable(data):
-            os.close(fd)
             data(tmp)
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
         else:
-            with os.fdopen(fd, "wb") as f:
+            with os.fdopen(os.dup(fd), "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except OSError as e:
         tmp.unlink(missing_ok=True)
@@ -41,4 +186,6 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[Path], None]) 
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)   # (drops the lock)
     return target

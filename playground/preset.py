@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Callable
 
-from playground.files import FileProblem, atomic_write
+from playground.files import FileProblem, atomic_write, read_bounded
 from playground.params import Problem, ProblemList, check_params
 from playground.spec import (
     TRAINING_PARAMS, DataSpec, Expectation, ModelSpec, Preset, TrainSpec)
@@ -15,6 +16,16 @@ from playground.spec import (
 FORMAT = "nn-playground-preset"
 VERSION = 1
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""A preset file is at most this big (the largest built-in is a few kB): checked before reading."""
+MAX_DEPTH = 64
+"""JSON nesting deeper than this is refused before parsing (a preset nests about 6 deep)."""
+MAX_DESCRIPTION_CHARS = 20_000
+"""A description is a few paragraphs; a huge one froze the inspector's editor."""
+MAX_NODES = 1000
+"""More nodes than any network a person builds on a canvas."""
+MAX_EXPECT = 100
 
 
 class PresetError(ProblemList):
@@ -149,6 +160,32 @@ def _check_expect(expect: Any) -> list[Problem]:
     return problems
 
 
+def _check_sizes(doc: dict[str, Any]) -> list[Problem]:
+    """The limits that keep a hostile but well-formed preset from bloating the app, checked
+    before any field is validated or built."""
+    problems = []
+    description = doc.get("description", "")
+    if isinstance(description, str) and len(description) > MAX_DESCRIPTION_CHARS:
+        problems.append(Problem("description", f"is {len(description):,} characters long; "
+                                               f"a description is at most {MAX_DESCRIPTION_CHARS:,}"))
+    name = doc.get("name")
+    if isinstance(name, str) and len(name) > 200:
+        problems.append(Problem("name", f"is {len(name):,} characters long; a name is at most 200"))
+    model = doc.get("model")
+    nodes = model.get("nodes") if isinstance(model, dict) else None
+    if isinstance(nodes, list) and len(nodes) > MAX_NODES:
+        problems.append(Problem("model.nodes", f"has {len(nodes):,} nodes; a preset holds at most {MAX_NODES:,}"))
+    if isinstance(model, dict) and isinstance(model.get("layers"), list) and len(model["layers"]) > MAX_NODES:
+        problems.append(Problem("model.layers", f"has {len(model['layers']):,} layers; at most {MAX_NODES:,}"))
+    layers = doc.get("layers")
+    if isinstance(layers, list) and len(layers) > MAX_NODES:
+        problems.append(Problem("layers", f"has {len(layers):,} layers; a preset holds at most {MAX_NODES:,}"))
+    expect = doc.get("expect")
+    if isinstance(expect, list) and len(expect) > MAX_EXPECT:
+        problems.append(Problem("expect", f"has {len(expect):,} entries; at most {MAX_EXPECT}"))
+    return problems
+
+
 def preset_from_dict(doc: Any, check_graph: bool = True) -> Preset:
     """Validate a decoded JSON document and make a Preset, or raise PresetError with every problem.
 
@@ -160,6 +197,9 @@ def preset_from_dict(doc: Any, check_graph: bool = True) -> Preset:
     if doc.get("format") != FORMAT:
         raise PresetError([Problem("format", f"must be {FORMAT!r}, got {_short(doc.get('format'))}: "
                                              "this is not an NN Playground preset")], "bad preset")
+    problems = _check_sizes(doc)
+    if problems:
+        raise PresetError(problems, "preset too large")
     doc = migrate(dict(doc))
     problems: list[Problem] = []
     problems += _type_problem(doc.get("name"), str, "name", "text")
@@ -199,28 +239,66 @@ def preset_to_json(preset: Preset) -> str:
     return json.dumps(preset_to_dict(preset), indent=2, ensure_ascii=False) + "\n"
 
 
-def preset_from_json(text: str, source: str = "preset", check_graph: bool = True) -> Preset:
+def nesting_depth(text: str, stop_at: int = MAX_DEPTH) -> int:
+    """How deep the JSON text's brackets nest (brackets inside strings do not count), found
+    in one linear scan without parsing; stops counting past `stop_at`. Python's parser
+    recurses per level, so a file of 200,000 `[` would end in RecursionError, not an answer."""
+    depth = deepest = 0
+    pos = 0
+    find, string_end = _SPECIAL.search, _STRING_REST.match
+    while (m := find(text, pos)) is not None:
+        ch = m.group()
+        pos = m.end()
+        if ch == '"':
+            rest = string_end(text, pos)
+            if rest is None:   # an unterminated string: the parser will say so
+                break
+            pos = rest.end()
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_at:
+                    break
+        else:
+            depth -= 1
+    return deepest
+
+
+_SPECIAL = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+"""After an opening quote: the rest of the string up to its closing quote (linear: no backtracking)."""
+
+
+def decode_json(text: str, source: str = "preset") -> Any:
+    """The JSON document in `text`, bounded: too deep a nesting is refused before parsing."""
+    if len(text) > MAX_FILE_BYTES:
+        raise PresetError([Problem("", f"the text is {len(text):,} characters long; a preset is at most "
+                                       f"{MAX_FILE_BYTES:,} bytes")], f"cannot read {source}")
+    if nesting_depth(text) > MAX_DEPTH:
+        raise PresetError([Problem("", f"the JSON nests more than {MAX_DEPTH} levels deep; a preset "
+                                       "nests a few levels: this is not a preset")], f"cannot read {source}")
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise PresetError([Problem("", f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}")],
                           f"cannot read {source}") from None
-    return preset_from_dict(doc, check_graph)
+    except RecursionError:   # (the depth check should have caught it)
+        raise PresetError([Problem("", "the JSON nests too deeply to read")], f"cannot read {source}") from None
+
+
+def preset_from_json(text: str, source: str = "preset", check_graph: bool = True) -> Preset:
+    return preset_from_dict(decode_json(text, source), check_graph)
 
 
 def load_preset(path: str | Path, check_graph: bool = True) -> Preset:
     """Read and validate a preset file; every failure is a PresetError or FileProblem with a clear message."""
     p = Path(path)
+    raw = read_bounded(p, MAX_FILE_BYTES, "preset file")   # a FIFO or a huge file never gets read
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileProblem(f"no such preset file: {p}") from None
-    except IsADirectoryError:
-        raise FileProblem(f"{p} is a folder, not a preset file") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise PresetError([Problem("", "not a text file")], f"cannot read {p}") from None
-    except OSError as e:
-        raise FileProblem(f"cannot read {p}: {e.strerror or e}") from None
     try:
         return preset_from_json(text, str(p), check_graph)
     except PresetError as e:
