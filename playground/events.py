@@ -19,6 +19,21 @@ class LossEvent:
     losses: np.ndarray  # float64 (n,), the batch loss including every penalty term
     epoch: int
     lr: float
+    lrs: np.ndarray | None = None        # float64 (n,), the learning rate each step used (schedules)
+    momenta: np.ndarray | None = None    # float64 (n,), momentum ρ (SGD+momentum, Nesterov) or Adam's β1; 0 without
+    penalties: np.ndarray | None = None  # float64 (n,), the penalty part of `losses` (L1, L2, sparsity,
+    # contractive, β·KL): the data loss is `losses - penalties`; None when no step had a penalty term
+
+    @staticmethod
+    def join(events: "list[LossEvent]") -> "LossEvent":
+        """Consecutive LossEvents as one (a GUI coalescing them keeps every field)."""
+        def cat(name: str) -> np.ndarray | None:
+            parts = [getattr(e, name) for e in events]
+            if all(p is None for p in parts):
+                return None
+            return np.concatenate([p if p is not None else np.zeros(len(e.steps)) for p, e in zip(parts, events)])
+        return LossEvent(np.concatenate([e.steps for e in events]), np.concatenate([e.losses for e in events]),
+                         events[-1].epoch, events[-1].lr, cat("lrs"), cat("momenta"), cat("penalties"))
 
 
 @dataclass

@@ -53,6 +53,16 @@ def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) 
             g["weight_decay"] = ts.weight_decay
 
 
+def current_momentum(ts: TrainSpec) -> float:
+    """The momentum the optimizer applies: ρ for SGD+momentum and Nesterov, β1 for Adam(W),
+    0 for plain SGD, Adagrad and RMSProp (which runs without momentum here)."""
+    if ts.optimizer in ("momentum", "nesterov"):
+        return float(ts.momentum)
+    if ts.optimizer in ("adam", "adamw"):
+        return float(ts.beta1)
+    return 0.0
+
+
 def scheduled_lr(ts: TrainSpec, step: int, steps_per_epoch: int, total_steps: int) -> float:
     """η at a (0-based) step under the schedule.
 

@@ -7,9 +7,7 @@ queue values, which the training loop reads at the start of each step.
 """
 from __future__ import annotations
 
-import copy
 import math
-import operator
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -21,71 +19,17 @@ from playground import losses, probes
 from playground.build import GraphModel, build_model, check_buildable
 from playground.data import Dataset, augment, corrupt, make_dataset
 from playground.events import (
-    EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent, ProblemEvent)
-from playground.optim import apply_hyperparameters, make_optimizer, scheduled_lr
+    EpochEvent, Event, FinishedEvent, ProbeEvent, ProblemEvent)
+from playground.fit import check_fit, resolve_device
+from playground.optim import apply_hyperparameters, current_momentum, make_optimizer, scheduled_lr
 from playground.params import Problem, ProblemList
+from playground.seeds import Seeds, weights_hash
 from playground.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
+from playground.tally import EMIT_EVERY, LossTally
 from playground.visual_probes import VisualProbes
 
 EVAL_CHUNK = 128  # measured: conv nets evaluate ~2x faster in chunks of 128 than of 1024 on a CPU
 PROBE_BATCH = 128
-
-
-def resolve_device(name: str) -> torch.device:
-    """auto: CUDA, then MPS, then CPU; otherwise the named device, checked to exist."""
-    if name in ("", "auto"):
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        dev = torch.device(name)
-    except (RuntimeError, ValueError):
-        raise ProblemList([Problem("training.device", f"{name!r} is not a device name (try auto, cpu, cuda, cuda:1, mps)")],
-                          "cannot train") from None
-    if dev.type == "cuda" and (not torch.cuda.is_available() or (dev.index or 0) >= torch.cuda.device_count()):
-        raise ProblemList([Problem("training.device", f"{name} is not available on this machine")], "cannot train")
-    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ProblemList([Problem("training.device", "mps is not available on this machine")], "cannot train")
-    return dev
-
-
-def check_fit(preset: Preset, data: Dataset, model: GraphModel) -> list[Problem]:
-    """Does this network fit this data set and loss? Problems name the field to change."""
-    problems = []
-    index = {n.id: k for k, n in enumerate(preset.model.nodes)}
-    in_shape = model.shapes[model.input_id]
-    if tuple(in_shape) != tuple(data.input_shape):
-        problems.append(Problem(f"model.nodes[{index[model.input_id]}].params.shape",
-                                f"Input shape {in_shape} does not match data set '{data.name}', "
-                                f"whose samples are {tuple(data.input_shape)}"))
-    out_shape = model.shapes[model.output_id]
-    ts = preset.training
-    where = f"model.nodes[{index[model.output_id]}]"
-    if ts.target == "input":
-        if tuple(out_shape) != tuple(data.input_shape):
-            problems.append(Problem(where, f"an autoencoder's output must have the input's shape "
-                                           f"{tuple(data.input_shape)}, got {out_shape}"))
-    elif ts.mode == "gradient" and data.n_classes > 0 and ts.loss == "cross_entropy":
-        if out_shape != (data.n_classes,):
-            problems.append(Problem(where, f"cross-entropy over {data.n_classes} classes needs an output "
-                                           f"of shape ({data.n_classes},), got {out_shape}"))
-    elif data.n_classes > 0 and ts.loss in ("bce", "hinge") and out_shape not in ((1,), (data.n_classes,)):
-        problems.append(Problem(where, f"{ts.loss} needs one output (two classes) or one per class, got {out_shape}"))
-    elif data.n_classes == 0 and ts.loss in ("cross_entropy", "bce", "hinge"):
-        problems.append(Problem("training.loss", f"data set '{data.name}' has real-valued targets; use mse or l1"))
-    elif data.n_classes == 0 and math.prod(out_shape) != math.prod(data.target_shape):
-        problems.append(Problem(where, f"output {out_shape} does not match the target shape {tuple(data.target_shape)}"))
-    needs_code = ts.sparsity != "none" or ts.contractive > 0
-    if needs_code and ts.code_node not in model.shapes:
-        problems.append(Problem("training.code_node", "the sparse/contractive penalty needs the id of the code node"
-                                if not ts.code_node else f"no node '{ts.code_node}' in the network"))
-    if ts.mode == "perceptron":
-        from playground.perceptron import perceptron_problems
-        problems += perceptron_problems(preset, data, model)
-    return problems
 
 
 class Trainer:
@@ -93,18 +37,23 @@ class Trainer:
     anything invalid), then call `run()` or `step()`; events go to `on_event`."""
 
     def __init__(self, preset: Preset, *, device: str | None = None, dataset: Dataset | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> None:
+                 on_event: Callable[[Event], None] | None = None, seeds: Seeds | None = None) -> None:
         self.preset = preset.copy()
         self.ts: TrainSpec = self.preset.training
         self.on_event = on_event or (lambda e: None)
+        self.seeds = seeds or Seeds.from_seed(self.ts.seed)
+        """Initialization, data order and noise; `Seeds.from_seed(training.seed)` unless given."""
         check_buildable(self.preset.model)
         self.device = resolve_device(device if device is not None else self.ts.device)
         try:
             self.dataset = dataset or make_dataset(self.preset.data.name, self.preset.data.params)
         except ValueError as e:
             raise ProblemList([Problem("data", str(e))], "cannot make the data set") from None
-        torch.manual_seed(self.ts.seed)
-        self.model: GraphModel = build_model(self.preset.model, seed=self.ts.seed)
+        if self.device.type == "cpu":
+            # Cheap on the CPU, where almost every kernel is deterministic anyway: same seeds, same bits.
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.manual_seed(self.seeds.noise)  # dropout and sampling draw from torch's global RNG
+        self.model: GraphModel = build_model(self.preset.model, seed=self.seeds.init)
         problems = check_fit(self.preset, self.dataset, self.model)
         if problems:
             raise ProblemList(problems, "the network does not fit this data and loss")
@@ -114,9 +63,8 @@ class Trainer:
         self.is_classifier = self.dataset.n_classes > 0 and self.ts.target == "label"
         self._tensors()
         self.optimizer = make_optimizer(self.model.parameters(), self.ts)
-        self._shuffle = torch.Generator().manual_seed(self.ts.seed)
-        self._noise = torch.Generator(device=self.device).manual_seed(self.ts.seed + 1) \
-            if self.device.type != "mps" else None
+        self._shuffle = self.seeds.data_generator()
+        self._noise = self.seeds.noise_generator(self.device)
         self.visual = VisualProbes(self)
         from playground.perceptron import PerceptronRule
         self.perceptron = PerceptronRule(self) if self.ts.mode == "perceptron" else None
@@ -128,10 +76,11 @@ class Trainer:
         self.last_problem: ProblemEvent | None = None
         self._perm = self._new_permutation()
         self._cursor = 0
-        self._readback_every = 1 if self.device.type == "cpu" else 20
-        self._reset_tally()
+        self._readback_every = 1 if self.device.type == "cpu" else EMIT_EVERY
+        self.tally = LossTally(self.device, self.kind, self.is_classifier)
         self._augments = any(self.preset.data.params.get(k) for k in ("augment_shift", "augment_flip", "augment_noise"))
         self._lr_applied: float | None = None
+        self._momentum = current_momentum(self.ts)
         self._best: tuple[float, dict[str, torch.Tensor], int] | None = None
         self._since_best = 0
         self._started = time.perf_counter()
@@ -143,6 +92,14 @@ class Trainer:
         self._step_requests = 0
         self._settings_changed = False
         self._plain_loss = self._no_penalties()
+        self._initial_hash: str | None = None
+
+    def initial_weights_hash(self) -> str:
+        """sha256 of the weights training started (or will start) from: equal for equal `seeds.init`
+        and network, whatever the other settings."""
+        if self._initial_hash is None:
+            self._initial_hash = weights_hash(self.model.state_dict())
+        return self._initial_hash
 
     # ------------------------------------------------------------------ data on the device
     def _tensors(self) -> None:
@@ -213,6 +170,7 @@ class Trainer:
         if pending:
             self._settings_changed = True
             self._plain_loss = self._no_penalties()
+            self._momentum = current_momentum(self.ts)
 
     def _no_penalties(self) -> bool:
         ts = self.ts
@@ -262,6 +220,7 @@ class Trainer:
             return False
         if self.state == "ready":
             self.state = "running"
+            self.initial_weights_hash()
         self._apply_settings()
         if self._stop.is_set():
             self._finish("stopped", "stopped by the user")
@@ -300,7 +259,7 @@ class Trainer:
         if self.perceptron is not None:
             probing = self.step_count % ts.probe_every == 0
             loss = self.perceptron.update(xb, yb)
-            self._record(loss, end - start, lr, yb, None)
+            self._record(loss, end - start, lr, None, yb, None)
             if probing:
                 self._probe({})  # no optimizer step to compare against: activations and the boundary
             return not self.finished
@@ -317,8 +276,9 @@ class Trainer:
         if self._plain_loss:  # the common case: no penalty terms, no bookkeeping
             out = self.model(xin)
             loss = losses.task_loss(ts.loss, out, target, self.kind)
+            penalty = None
         else:
-            loss, out = self._loss(xin, target)
+            loss, out, penalty = self._loss(xin, target)
         if self._readback_every == 1:  # on the CPU reading the loss costs nothing: check every step
             value = loss.item()
             if not math.isfinite(value):
@@ -331,13 +291,15 @@ class Trainer:
         self.optimizer.step()
         if ts.max_norm > 0:
             losses.apply_max_norm(self.model, ts.max_norm)
-        self._record(value if self._readback_every == 1 else loss.detach(), end - start, lr, yb, out.detach())
+        self._record(value if self._readback_every == 1 else loss.detach(), end - start, lr, penalty, yb,
+                     out.detach())
         if probing:
             self._probe(before)
         return not self.finished
 
-    def _loss(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Task loss plus every active penalty term, and the network's output."""
+    def _loss(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Task loss plus every active penalty term, the network's output, and the (detached)
+        penalty part of the loss."""
         ts = self.ts
         need_code = ts.sparsity != "none" or ts.contractive > 0
         if ts.contractive > 0:
@@ -347,77 +309,37 @@ class Trainer:
             out, code = values[self.model.output_id], values[ts.code_node]
         else:
             out, code = self.model(x), None
-        loss = losses.task_loss(ts.loss, out, target, self.kind)
+        data_loss = losses.task_loss(ts.loss, out, target, self.kind)
+        penalty = torch.zeros((), device=data_loss.device, dtype=data_loss.dtype)
         if ts.l1 > 0:
-            loss = loss + ts.l1 * losses.l1_penalty(self.model)
+            penalty = penalty + ts.l1 * losses.l1_penalty(self.model)
         if ts.l2 > 0:
-            loss = loss + ts.l2 * losses.l2_penalty(self.model)
+            penalty = penalty + ts.l2 * losses.l2_penalty(self.model)
         if ts.sparsity != "none" and ts.sparsity_weight > 0:
-            loss = loss + ts.sparsity_weight * losses.sparsity_penalty(code, ts.sparsity, ts.sparsity_target)
+            penalty = penalty + ts.sparsity_weight * losses.sparsity_penalty(code, ts.sparsity, ts.sparsity_target)
         if ts.contractive > 0:
-            loss = loss + ts.contractive * losses.contractive_penalty(x, code)
+            penalty = penalty + ts.contractive * losses.contractive_penalty(x, code)
         kl = self.model.kl_divergence() if self.model.has_sampling and self.model.training else None
         if kl is not None and ts.kl_weight > 0:
             # The reconstruction loss is a mean per input value, so the KL is too: β = 1 is the ELBO per value.
-            loss = loss + ts.kl_weight * kl / math.prod(self.dataset.input_shape)
-        return loss, out
+            penalty = penalty + ts.kl_weight * kl / math.prod(self.dataset.input_shape)
+        return data_loss + penalty, out, penalty.detach()
 
-    def _reset_tally(self) -> None:
-        """Per-epoch sums. Step losses wait in `_pending` (floats on the CPU, tensors on a GPU,
-        which is read back only every few steps) and are summed when they are read back."""
-        self._pending: list[torch.Tensor | float] = []
-        self._pending_sizes: list[int] = []
-        self._pending_first = self.step_count if hasattr(self, "step_count") else 0
-        self._pending_out: list[torch.Tensor] = []  # outputs and labels, for the running accuracy
-        self._pending_y: list[torch.Tensor] = []
-        self._epoch_loss_sum = 0.0
-        self._epoch_seen = 0
-        self._epoch_correct = torch.zeros((), dtype=torch.int64, device=self.device)
-
-    def _record(self, loss: torch.Tensor | float, n: int, lr: float, yb: torch.Tensor,
-                out: torch.Tensor | None) -> None:
+    def _record(self, loss: torch.Tensor | float, n: int, lr: float, penalty: torch.Tensor | None,
+                yb: torch.Tensor, out: torch.Tensor | None) -> None:
         """Keep a step's loss (and output, for accuracy) until the next read-back."""
-        if out is not None and self.is_classifier:
-            self._pending_out.append(out)
-            self._pending_y.append(yb)
-        if not self._pending:
-            self._pending_first = self.step_count
-        self._pending.append(loss)
-        self._pending_sizes.append(n)
+        self.tally.add(self.step_count, loss, n, lr, self._momentum, penalty, out, yb)
         self.step_count += 1
-        if len(self._pending) >= 25 or self._cursor >= self.n_train:
+        if len(self.tally) >= EMIT_EVERY or self._cursor >= self.n_train:
             self._flush_losses(lr)
 
     def _flush_losses(self, lr: float) -> None:
         """Read the pending step losses back (one transfer on a GPU) and send them as a LossEvent."""
-        if not self._pending:
-            return
-        raw, sizes = self._pending, self._pending_sizes
-        if isinstance(raw[0], torch.Tensor):
-            values = torch.stack(raw).double().cpu().numpy()
-            total = float(values @ np.asarray(sizes, dtype=np.float64))
-        else:
-            values = np.array(raw, dtype=np.float64)
-            total = sum(map(operator.mul, raw, sizes))
-        steps = np.arange(self._pending_first, self._pending_first + len(raw), dtype=np.int64)
-        self._pending, self._pending_sizes = [], []
-        if len(self._pending_out) >= 200 or self._cursor >= self.n_train:
-            self._tally_accuracy()
-        self._epoch_loss_sum += total
-        self._epoch_seen += sum(sizes)
-        if not math.isfinite(total):  # a GPU run reads losses back in chunks: name the first bad step
-            k = int(np.argmax(~np.isfinite(values)))
-            self._emit(LossEvent(steps[:k], values[:k], self.epoch, lr))
-            self._non_finite(int(steps[k]), None)
-            return
-        self._emit(LossEvent(steps, values, self.epoch, lr))
-
-    def _tally_accuracy(self) -> None:
-        """Count correct predictions of the kept training outputs, in one batched comparison."""
-        if self._pending_out:
-            pred = losses.predicted_classes(torch.cat(self._pending_out), self.kind)
-            self._epoch_correct.add_((pred == torch.cat(self._pending_y)).sum())
-            self._pending_out, self._pending_y = [], []
+        flushed = self.tally.flush(self.epoch, lr, self._cursor >= self.n_train)
+        if flushed.event is not None:
+            self._emit(flushed.event)
+        if flushed.bad_step is not None:  # a GPU run reads losses back in chunks: name the first bad step
+            self._non_finite(flushed.bad_step, None)
 
     def _probe(self, before: dict[str, list[torch.Tensor]]) -> None:
         stats = probes.layer_stats(self.model, before)
@@ -441,9 +363,8 @@ class Trainer:
         if self.finished:
             return
         self.epoch += 1
-        seen = max(1, self._epoch_seen)
-        train_loss = self._epoch_loss_sum / seen
-        train_acc = float(self._epoch_correct) / seen if self.is_classifier else None
+        train_loss = self.tally.epoch_loss()
+        train_acc = self.tally.epoch_accuracy()
         if self.perceptron is not None:
             train_acc = self.perceptron.end_epoch()
         val, val_pred = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
@@ -458,7 +379,7 @@ class Trainer:
         if val_pred is not None:
             self.visual.emit_epoch_views(val_pred)
         self._perm, self._cursor = self._new_permutation(), 0
-        self._reset_tally()
+        self.tally.reset_epoch(self.step_count)
         if self.perceptron is not None and self.perceptron.converged:
             self._finish("finished", self.perceptron.converged_message())
             return
@@ -568,6 +489,8 @@ class Trainer:
         steps, from the thread that trains."""
         try:
             self.model.load_state_dict({k: v.to(self.device) for k, v in state.items()})
+            if self.step_count == 0:
+                self._initial_hash = None  # training starts from these weights now
         except RuntimeError as e:
             # PyTorch's first line names only the class; the next ones name the tensors.
             lines = [ln.strip() for ln in str(e).strip().splitlines()[1:] if ln.strip()]
@@ -582,20 +505,18 @@ class Trainer:
         """Start over: fresh weights from the seed, fresh optimizer, epoch 0."""
         if self.state == "running":
             raise RuntimeError("pause or stop training before resetting the weights")
-        fresh = build_model(self.preset.model, seed=self.ts.seed).to(self.device)
+        fresh = build_model(self.preset.model, seed=self.seeds.init).to(self.device)
         self.model.load_state_dict(fresh.state_dict())
         self.optimizer = make_optimizer(self.model.parameters(), self.ts)
         self._lr_applied = None
         if self.perceptron is not None:
             self.perceptron.reset()
         self.step_count = self.epoch = self._cursor = 0
-        self._shuffle.manual_seed(self.ts.seed)
+        self._shuffle.manual_seed(self.seeds.data)
         self._perm = self._new_permutation()
         self.history.clear()
         self._best, self._since_best, self._finished_event, self.last_problem = None, 0, None, None
-        self._reset_tally()
+        self._initial_hash = None
+        self.tally.reset_epoch(0)
         self._stop.clear()
         self.state = "ready"
-
-    def best_state(self) -> dict[str, torch.Tensor] | None:
-        return copy.deepcopy(self._best[1]) if self._best else None
