@@ -54,9 +54,9 @@ def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) 
 
 
 def current_momentum(ts: TrainSpec) -> float:
-    """The momentum the optimizer applies: ρ for SGD+momentum and Nesterov, β1 for Adam(W),
-    0 for plain SGD, Adagrad and RMSProp (which runs without momentum here)."""
-    if ts.optimizer in ("momentum", "nesterov"):
+    """The momentum the optimizer applies: ρ for SGD+momentum, Nesterov and RMSProp, β1 for
+    Adam(W), 0 for plain SGD and Adagrad."""
+    if ts.optimizer in MOMENTUM_OPTIMIZERS:
         return float(ts.momentum)
     if ts.optimizer in ("adam", "adamw"):
         return float(ts.beta1)
