@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from playground.events import EpochEvent, LossEvent
+from widgets.panels.history import CAPACITY
 from widgets.panels.loss import LossPanel
 
 
@@ -75,9 +76,10 @@ def test_hover_read_out_names_step_loss_and_epoch(panel):
     assert "epoch 1" in text and "80.0% / 75.0%" in text
 
 
-def test_a_million_points_stay_fast(panel, qtbot):
-    """Preallocated buffers, downsampling and clip-to-view: adding and drawing a million steps
-    in 1,000 batches takes seconds, not minutes, and one frame stays cheap."""
+def test_a_million_points_stay_fast_and_small(panel, qtbot):
+    """A bounded history, downsampling and clip-to-view: adding and drawing a million steps
+    in 1,000 batches takes seconds, not minutes, one frame stays cheap, and the panel holds a
+    fixed number of points (old steps min/max binned), so an hour's run does not grow it."""
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     for k in range(1000):   # taken in as batches arrive; drawn every 100th (the scheduler spaces frames)
@@ -86,12 +88,14 @@ def test_a_million_points_stay_fast(panel, qtbot):
         if k % 100 == 99:
             panel.draw_now()
     fill = time.perf_counter() - t0
-    assert len(panel.steps) == 1_000_000
+    assert panel.history.total == 1_000_000
+    assert len(panel.steps) <= CAPACITY and panel.history.nbytes <= 4 * 8 * CAPACITY
+    assert panel.steps.view()[-1] == 999_999 and panel.steps.view()[0] == 0
     t0 = time.perf_counter()
     panel.canvas.grab()   # paint one frame at full size
     paint = time.perf_counter() - t0
     assert fill < 20 and paint < 2 and panel.render_cost < 1, (fill, paint, panel.render_cost)
-    assert len(panel.raw_curve.xData) == 1_000_000
+    assert len(panel.raw_curve.xData) == len(panel.steps)
     x, _ = panel.raw_curve.getData()   # what is drawn: downsampled for the screen
     assert 0 < len(x) < 20_000
 

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 from playground.events import LayerProbe, ProbeEvent
 from widgets.panels.base import (
-    Panel, curves_table, graphics_layout, image_item, log_plot, reset_stretch, show_grid, style_plot,
+    FOREGROUND, Panel, RowLegend, graphics_layout, image_item, reset_stretch, style_plot,
     viridis_lut)
-from widgets.panels.update_ratio import LayerCurves
+from widgets.panels.history import ThinnedList
+from widgets.panels.update_ratio import GradientsPanel, LayerCurves  # noqa: F401  (GradientsPanel: its old home)
 
 ROWS = 48
 """Value bins of the displayed heatmaps."""
@@ -64,7 +65,8 @@ class LayerHeatmap:
 
     Probes only keep the raw histograms (`add`, per batch); the columns are rebinned onto the
     shared value range when drawn, and only those the image shows (at most MAX_COLUMNS), so a
-    range that widens costs one rebinning per frame, not one per probe."""
+    range that widens costs one rebinning per frame, not one per probe. At most 2 × MAX_COLUMNS
+    histograms are kept, evenly spaced over the run (`ThinnedList`): an hour's run holds steady."""
 
     def __init__(self, plot: pg.PlotItem, probe: LayerProbe) -> None:
         self.plot = plot
@@ -73,8 +75,7 @@ class LayerHeatmap:
         self.image = image_item()
         self.image.setLookupTable(viridis_lut())
         plot.addItem(self.image)
-        self.raw: list[tuple[np.ndarray, np.ndarray]] = []
-        self.steps: list[int] = []
+        self.kept = ThinnedList(MAX_COLUMNS)
         self.lo, self.hi = np.inf, -np.inf
         self.last: LayerProbe | None = None
         self._columns: dict[int, np.ndarray] = {}
@@ -82,13 +83,25 @@ class LayerHeatmap:
         self._binned: tuple[float, float] | None = None
         self._title = ""
 
+    @property
+    def raw(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self.kept.items   # type: ignore[return-value]
+
+    @property
+    def steps(self) -> list[int]:
+        return self.kept.keys
+
     def add(self, step: int, p: LayerProbe) -> None:
         edges = np.asarray(p.hist_edges, dtype=np.float64)
-        if not np.all(np.isfinite(edges)):
+        counts = np.asarray(p.hist_counts, dtype=np.float64)
+        if len(edges) < 2 or not np.all(np.isfinite(edges)) or not np.all(np.isfinite(counts)):
             return
-        self.raw.append((np.asarray(p.hist_counts, dtype=np.float64), edges))
-        self.steps.append(step)
         self.last = p
+        thinnings = self.kept.thinnings
+        if not self.kept.offer(step, (counts, edges)):
+            return
+        if self.kept.thinnings != thinnings:
+            self._binned = None   # the cached columns are indexed by position
         if edges[0] < self.lo or edges[-1] > self.hi:
             lo, hi = min(self.lo, edges[0]), max(self.hi, edges[-1])
             pad = 0.05 * max(hi - lo, 1e-6)
@@ -118,11 +131,11 @@ class LayerHeatmap:
         self.image.setRect(pg.QtCore.QRectF(x0, self.lo, max(width, 1e-9), self.hi - self.lo))
         p = self.last
         text = f"{self.node_id} ({self.layer_type})  mean {p.act_mean:.3g} ± {p.act_std:.3g}"
-        if p.dead_fraction is not None:
+        if p.dead_fraction is not None and np.isfinite(p.dead_fraction):
             text += f"  dead {p.dead_fraction:.0%}"
         if text != self._title:   # a new title lays the plot out again
             self._title = text
-            self.plot.setTitle(text, color="#333", size="8pt")
+            self.plot.setTitle(text, color=FOREGROUND, size="8pt")
 
 
 class ActivationsPanel(Panel):
@@ -140,8 +153,9 @@ class ActivationsPanel(Panel):
         self.columns = 1
         self.heatmaps: dict[str, LayerHeatmap] = {}
         self.dead_plot: pg.PlotItem | None = None
+        self.dead_legend: RowLegend | None = None
         self.dead: LayerCurves | None = None
-        self.set_hint("Per layer: how the outputs on the probe batch are spread (value up, training "
+        self.set_idle_hint("Per layer: how the outputs on the probe batch are spread (value up, training "
                       "time to the right). Saturating, vanishing or dead layers stand out.")
 
     def _layout_for(self, probes: list[LayerProbe]) -> None:
@@ -157,7 +171,8 @@ class ActivationsPanel(Panel):
             self.dead_plot = style_plot(pg.PlotItem(), "Dead ReLU units (output 0 for every probe input)",
                                         "fraction", "step")
             self.dead_plot.setYRange(0, 1, padding=0.02)
-            self.dead_plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
+            self.dead_legend = RowLegend(4)   # placed above the plot by `_place`
+            self.dead_plot.legend = self.dead_legend
             self.dead = LayerCurves(self.dead_plot, fixed_range=True)
             new = True
         if new:
@@ -171,7 +186,7 @@ class ActivationsPanel(Panel):
         a deep network scrolls."""
         self.columns = cols
         ci = self.canvas.ci
-        plots = [h.plot for h in self.heatmaps.values()] + ([self.dead_plot] if self.dead_plot else [])
+        plots = [h.plot for h in self.heatmaps.values()] + ([self.dead_plot, self.dead_legend] if self.dead_plot else [])
         for plot in plots:
             if plot in ci.items:
                 ci.removeItem(plot)
@@ -179,8 +194,11 @@ class ActivationsPanel(Panel):
             ci.addItem(h.plot, row=k // cols, col=k % cols)
         rows = (len(self.heatmaps) + cols - 1) // cols
         if self.dead_plot is not None:
-            ci.addItem(self.dead_plot, row=rows, col=0, colspan=cols)
+            ci.addItem(self.dead_legend, row=rows, col=0, colspan=cols)
+            ci.addItem(self.dead_plot, row=rows + 1, col=0, colspan=cols)
         reset_stretch(ci)
+        if self.dead_plot is not None:
+            ci.layout.setRowStretchFactor(rows, 0)
         self.canvas.setMinimumHeight(ROW_HEIGHT * (rows + (self.dead_plot is not None)))
         ci.setGeometry(self.canvas.range)
 
@@ -211,7 +229,10 @@ class ActivationsPanel(Panel):
         self.canvas.clear()
         self.canvas.setMinimumHeight(0)
         self.heatmaps.clear()
-        self.dead_plot, self.dead = None, None
+        self.dead_plot, self.dead, self.dead_legend = None, None, None
+
+    def plots(self) -> list[pg.PlotItem]:
+        return []   # made afresh for each run (`clear` removes them)
 
     def csv_table(self) -> tuple[list[str], list[list[object]]]:
         rows: list[list[object]] = []
@@ -220,40 +241,3 @@ class ActivationsPanel(Panel):
                 rows.extend([h.node_id, step, float(a), float(b), float(c)]
                             for a, b, c in zip(edges[:-1], edges[1:], counts))
         return ["layer", "step", "bin_low", "bin_high", "count"], rows
-
-
-class GradientsPanel(Panel):
-    title = "Gradients"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.add_canvas(graphics_layout(self))
-        self.plot = style_plot(log_plot(), "||∂L/∂W|| per layer", "gradient norm", "step")
-        self.canvas.addItem(self.plot)
-        show_grid(self.plot)
-        self.plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=4, verSpacing=-8)
-        self.layers = LayerCurves(self.plot)
-        self.set_hint("Gradient norm per layer: early layers far below later ones means vanishing "
-                      "gradients; fast growth means exploding ones (try gradient clipping).")
-
-    def ingest(self, events: list[object]) -> bool:
-        new = False
-        for e in events:
-            if not isinstance(e, ProbeEvent):
-                continue
-            for p in e.layers:
-                if p.grad_norm is not None and np.isfinite(p.grad_norm):
-                    self.layers.add(p.node_id, f"{p.node_id} ({p.layer_type})", e.step, p.grad_norm)
-                    new = True
-            self.received += 1
-        return new
-
-    def render(self) -> None:
-        self.layers.redraw()
-
-    def clear(self) -> None:
-        super().clear()
-        self.layers.clear()
-
-    def csv_table(self) -> tuple[list[str], list[list[object]]]:
-        return curves_table(self.layers.table("grad_norm_"))

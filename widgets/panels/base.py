@@ -18,15 +18,23 @@ from typing import Iterable, Sequence
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+from PySide6 import QtCore
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
+from widgets.theme import LIGHT
+
 WIDE = 1.6
 """A panel wider than this many times its height lays its plots out side by side."""
-BACKGROUND = "w"
-FOREGROUND = "#333"
+BACKGROUND = LIGHT.base
+"""Plots are drawn on white in either theme: they are figures, saved and printed as such."""
+FOREGROUND = LIGHT.text
+"""Axes, labels and titles on the plots' white canvas."""
+MUTED = LIGHT.muted
+"""Hint lines and secondary text."""
+IDLE_HINT = "Start training to see this plot."
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
@@ -76,6 +84,13 @@ class GrowingArray:
         return self.size
 
 
+def has_finite(values: object) -> bool:
+    """Whether an array holds anything drawable. pyqtgraph takes the nanmin/nanmax of what it
+    is given, which warns "All-NaN slice encountered" for all-NaN data: such data is not drawn."""
+    a = np.asarray(values)
+    return a.size > 0 and bool(np.isfinite(a).any())
+
+
 def last_of(events: Iterable[object], kind: type) -> object | None:
     """The newest event of a type in a batch: snapshot-like views need only that one."""
     found = None
@@ -97,10 +112,13 @@ def tile(images: np.ndarray, cols: int | None = None, gap: int = 1, normalize: b
     out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan, dtype=np.float32)
     imgs = images.astype(np.float32, copy=True)
     if normalize:
-        flat = imgs.reshape(n, -1)
-        lo = np.nanmin(flat, axis=1)[:, None, None]
-        hi = np.nanmax(flat, axis=1)[:, None, None]
+        flat = np.where(np.isfinite(imgs), imgs, np.nan).reshape(n, -1)
+        finite = np.isfinite(flat).any(axis=1)
+        safe = np.where(finite[:, None], flat, 0.0)   # an all-NaN tile stays blank, without a warning
+        lo = np.nanmin(safe, axis=1)[:, None, None]
+        hi = np.nanmax(safe, axis=1)[:, None, None]
         imgs = (imgs - lo) / np.where(hi - lo > 1e-12, hi - lo, 1.0)
+        imgs[~finite] = np.nan
     for k in range(n):
         r, c = divmod(k, cols)
         out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = imgs[k]
@@ -194,6 +212,51 @@ def _opaque(pen: QPen) -> QPen:
     return flat
 
 
+class RowLegend(pg.LegendItem):
+    """A legend in its own row of the canvas, above the plot it describes: it never covers the
+    data (pyqtgraph's floats over the view box). Its height follows its entries."""
+
+    def __init__(self, columns: int = 4) -> None:
+        super().__init__(offset=None, colCount=columns, labelTextColor=FOREGROUND, verSpacing=-8,
+                         horSpacing=12)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(0)
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        height = 0.0
+        for row in range(self.layout.rowCount()):
+            items = [self.layout.itemAt(row, col) for col in range(self.layout.columnCount())]
+            height += max((item.height() for item in items if item), default=0.0)
+        if height:
+            height += self.layout.verticalSpacing() * (self.layout.rowCount() - 1)
+        self.setMinimumHeight(height)
+        self.setMaximumHeight(height)
+        self.updateGeometry()
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        return QtCore.QRectF(0, 0, self.width(), self.height())
+
+
+def legend_above(plot: pg.PlotItem, layout: pg.GraphicsLayout, row: int, col: int = 0, colspan: int = 1,
+                 columns: int = 4) -> RowLegend:
+    """Give `plot` a `RowLegend` in `layout` at (row, col): curves added with a name go there."""
+    legend = RowLegend(columns)
+    plot.legend = legend   # PlotItem.addItem puts named items into `plot.legend`
+    layout.addItem(legend, row=row, col=col, colspan=colspan)
+    return legend
+
+
+def reset_axes(plot: pg.PlotItem) -> None:
+    """A plot's axes as before any data: auto-ranging, from a unit range (pyqtgraph keeps the
+    last range when a plot has no data left, which showed an old run's axes)."""
+    vb = plot.getViewBox()
+    if vb.state["aspectLocked"]:
+        vb.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+    else:
+        vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    vb.enableAutoRange()
+
+
 def axis_items(log_y: bool = False) -> dict[str, pg.AxisItem]:
     """The axes of a plot that shows a grid (`PlotItem(axisItems=...)`, `addPlot(axisItems=...)`)."""
     return {"left": LogAxis("left") if log_y else Axis("left"), "bottom": Axis("bottom")}
@@ -272,8 +335,10 @@ class Panel(QWidget):
         self.hint = QLabel(self)
         # One line, whatever the width (docks are often short): the whole text is the tooltip.
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.hint.setStyleSheet("color: #555;")
-        self.set_hint("Start training to see this plot.")
+        self.hint.setStyleSheet(f"color: {MUTED};")
+        self.idle_hint = IDLE_HINT
+        """What the header says before a run, and again after `reset`."""
+        self.set_hint(IDLE_HINT)
         self._header.addWidget(self.hint, 1)
         self.save_button = QToolButton(self)
         self.save_button.setText("Save")
@@ -320,10 +385,31 @@ class Panel(QWidget):
         """Draw what was taken in (setData/setImage on the items made once)."""
 
     def clear(self) -> None:
-        """Forget everything: a new training session starts."""
+        """Forget the data (subclasses clear their own items and call this); see `reset`."""
         self.received = 0
         self.dirty = False
         self.next_render = 0.0
+
+    def reset(self) -> None:
+        """Start clean: no curves, images or captions of an earlier run, and the axes back at
+        their starting ranges. The window calls it on every panel on File ▸ New, opening a
+        preset or an example, Reset Weights, a failed Start and a new run."""
+        self.clear()
+        for plot in self.plots():
+            reset_axes(plot)
+        self.set_hint(self.idle_hint)
+
+    def plots(self) -> list[pg.PlotItem]:
+        """The panel's plots (those whose axes `reset` puts back); by default every PlotItem on
+        the canvas."""
+        if self.canvas is None:
+            return []
+        return [item for item in self.canvas.ci.items if isinstance(item, pg.PlotItem)]
+
+    def set_idle_hint(self, text: str) -> None:
+        """The header's text before a run (and after `reset`)."""
+        self.idle_hint = text
+        self.set_hint(text)
 
     # ---- used by the controller and tests
     def show_events(self, events: list[object]) -> None:

@@ -1,8 +1,10 @@
-"""Loss & accuracy: training loss per step (raw and smoothed), train/validation per epoch.
+"""Loss & accuracy: training loss per step (raw and smoothed), train/validation loss and
+accuracy per epoch, the test figures when a run ends, and a mark where a hot setting changed.
 
-Stays fast with a million steps: the step curves live in preallocated buffers grown by
-doubling, the smoothed curve is updated only for new points (a running sum), and the curves
-draw with pyqtgraph's peak downsampling and clip-to-view.
+Stays fast and small over an hour's run: the step curve keeps a bounded history (old steps
+min/max binned, see `history`), the smoothed curve is computed only for new points (running
+sums), and the curves draw with pyqtgraph's peak downsampling and clip-to-view. The legend
+sits in its own row above the plots, so it never covers a curve.
 """
 from __future__ import annotations
 
@@ -11,15 +13,36 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QSlider, QWidget
 
-from playground.events import EpochEvent, LossEvent
+from playground.events import EpochEvent, FinishedEvent, LossEvent
 from widgets.panels.base import (
-    GrowingArray, Panel, axis_items, curves_table, graphics_layout, reset_stretch, show_grid, style_plot)
+    GrowingArray, Panel, axis_items, curves_table, graphics_layout, has_finite, legend_above,
+    reset_stretch, show_grid, style_plot)
+from widgets.panels.history import CAPACITY, MinMaxHistory, trailing_mean
 from widgets.panels.ranges import SteadyRange, long_curve
 
 SMOOTHING_STEPS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 """Moving-average windows the slider offers (steps)."""
 MAX_SYMBOLS = 60
 """Per-epoch curves show a marker per epoch up to this many epochs (markers are slow to paint)."""
+MAX_MARKS = 40
+"""Setting-change marks kept (the oldest go first)."""
+TEST_COLOUR = "#2ca02c"
+
+
+class Column:
+    """One column of a `MinMaxHistory` (or of a smoothed copy) with the GrowingArray face
+    the rest of the app and its tests read: `view()` and `len()`."""
+
+    def __init__(self, read) -> None:
+        self._read = read
+
+    def view(self) -> np.ndarray:
+        return self._read()
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
 class LossPanel(Panel):
     title = "Loss & accuracy"
 
@@ -48,14 +71,15 @@ class LossPanel(Panel):
         self.readout.setStyleSheet("font-family: monospace;")
         self._layout.addWidget(self.readout)
 
-        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=axis_items()), "", "loss", "step")
+        self.loss_plot = style_plot(pg.PlotItem(axisItems=axis_items()), "", "loss", "step")
+        self.legend = legend_above(self.loss_plot, self.canvas.ci, row=0, columns=4)
+        self.canvas.ci.addItem(self.loss_plot, row=1, col=0)
         show_grid(self.loss_plot)
-        self.loss_plot.addLegend(offset=(-8, 4), labelTextColor="#333", colCount=3, verSpacing=-8)
-        self.acc_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=axis_items()), "", "accuracy", "step")
+        self.acc_plot = style_plot(self.canvas.addPlot(row=2, col=0, axisItems=axis_items()), "", "accuracy", "step")
         show_grid(self.acc_plot)
         self.acc_plot.setXLink(self.loss_plot)
         self.acc_plot.setYRange(0, 1.02, padding=0)
-        self.acc_plot.addLegend(offset=(-8, -4), labelTextColor="#333", colCount=2, verSpacing=-8)
+        self.acc_plot.setMouseEnabled(y=False)
 
         self.raw_curve = long_curve(self.loss_plot, per_pixel=5.0, pen=pg.mkPen((31, 119, 180, 70), width=1))
         self.smooth_curve = long_curve(self.loss_plot, pen=pg.mkPen("#1f77b4", width=2),
@@ -67,12 +91,22 @@ class LossPanel(Panel):
         self.val_epoch_curve = long_curve(
             self.loss_plot, finite=False, pen=pg.mkPen("#ff7f0e", width=2), symbol="s", symbolSize=6,
             symbolBrush="#ff7f0e", symbolPen=None, name="validation (per epoch)")
+        # (the accuracy curves wear the per-epoch loss curves' colours: one legend serves both)
         self.train_acc_curve = long_curve(
             self.acc_plot, finite=False, pen=pg.mkPen("#1f4e79", width=2), symbol="o", symbolSize=6,
-            symbolBrush="#1f4e79", symbolPen=None, name="train")
+            symbolBrush="#1f4e79", symbolPen=None)
         self.val_acc_curve = long_curve(
             self.acc_plot, finite=False, pen=pg.mkPen("#ff7f0e", width=2), symbol="s", symbolSize=6,
-            symbolBrush="#ff7f0e", symbolPen=None, name="validation")
+            symbolBrush="#ff7f0e", symbolPen=None)
+        self.test_loss_point = pg.ScatterPlotItem(size=13, symbol="star", pen=None, brush=TEST_COLOUR)
+        self.test_acc_point = pg.ScatterPlotItem(size=13, symbol="star", pen=None, brush=TEST_COLOUR)
+        self.loss_plot.addItem(self.test_loss_point)
+        self.acc_plot.addItem(self.test_acc_point)
+        self._test_in_legend = False
+        self.test_results: dict[str, float] = {}
+        """The test figures of the run that ended (empty while a run goes on)."""
+        self.marks: list[tuple[float, str, list[pg.InfiniteLine]]] = []
+        """(step, text, lines) of every hot-setting change shown."""
         self.steady = SteadyRange(self.loss_plot)   # (the accuracy plot follows its steps)
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         self.cursor.setVisible(False)
@@ -80,11 +114,14 @@ class LossPanel(Panel):
         self._hover_proxy = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=30,
                                            slot=self._hover)
 
-        self.steps = GrowingArray(4096)
-        self.losses = GrowingArray(4096)
-        self._cumsum = GrowingArray(4096)
-        self._cumsum.append(0.0)
-        self.smoothed = GrowingArray(4096)
+        self.history = MinMaxHistory(CAPACITY, weighted=True)
+        """The step losses, bounded: old steps min/max binned (see `history`)."""
+        self._smoothed = np.empty(CAPACITY, dtype=np.float64)
+        self._smoothed_size = 0
+        self.steps = Column(lambda: self.history.x)
+        self.losses = Column(lambda: self.history.y)
+        self.smoothed = Column(lambda: self._smoothed[:self._smoothed_size])
+        self.last_val_accuracy: float | None = None
         self.epoch_steps = GrowingArray(64)
         self.train_epoch = GrowingArray(64)
         self.val_epoch = GrowingArray(64)
@@ -99,21 +136,24 @@ class LossPanel(Panel):
         """Accuracy beside the loss in a wide, short dock, below it in a tall one, nowhere
         when there is none (autoencoders, regression)."""
         layout = self.canvas.ci
-        if self.acc_plot in layout.items:
-            layout.removeItem(self.acc_plot)
+        for item in (self.acc_plot, self.legend):
+            if item in layout.items:
+                layout.removeItem(item)
         reset_stretch(layout)
-        if self._has_accuracy is False:
-            self.acc_plot.setVisible(False)
+        accuracy = self._has_accuracy is not False
+        self.acc_plot.setVisible(accuracy)
+        layout.addItem(self.legend, row=0, col=0, colspan=2 if wide and accuracy else 1)
+        layout.layout.setRowStretchFactor(0, 0)
+        if not accuracy:
             return
-        self.acc_plot.setVisible(True)
         if wide:
-            layout.addItem(self.acc_plot, row=0, col=1)
+            layout.addItem(self.acc_plot, row=1, col=1)
             layout.layout.setColumnStretchFactor(0, 3)
             layout.layout.setColumnStretchFactor(1, 2)
         else:
-            layout.addItem(self.acc_plot, row=1, col=0)
-            layout.layout.setRowStretchFactor(0, 3)
-            layout.layout.setRowStretchFactor(1, 2)
+            layout.addItem(self.acc_plot, row=2, col=0)
+            layout.layout.setRowStretchFactor(1, 3)
+            layout.layout.setRowStretchFactor(2, 2)
 
     # ------------------------------------------------------------------ data in
     @property
@@ -131,23 +171,35 @@ class LossPanel(Panel):
                 self._add_epoch(e)
                 self.received += 1
                 new = True
+            elif isinstance(e, FinishedEvent):
+                tests = {k: v for k, v in e.metrics.items() if k.startswith("test_")}
+                if tests:
+                    self.test_results = dict(tests)
+                    new = True
         return new
 
     def _add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
         self.steady.widen(losses)
-        n0 = len(self.losses)
-        self.steps.extend(steps)
-        self.losses.extend(losses)
-        c = self._cumsum.view()
-        self._cumsum.extend(c[-1] + np.cumsum(losses, dtype=np.float64))
-        self.smoothed.extend(self._smooth(n0, len(self.losses)))
+        n0, binned = len(self.history), self.history.compactions
+        self.history.extend(steps, losses)
+        if self.history.compactions != binned:   # older points were binned: smooth them all again
+            n0 = 0
+        self._update_smoothed(n0)
+
+    def _update_smoothed(self, start: int) -> None:
+        """The trailing moving average (over `window` steps) from point `start` on."""
+        n = len(self.history)
+        x = self.history.x
+        sums, counts = self.history.sums_and_counts()
+        # only the points a new value's window can reach take part in its running sums
+        first = 0 if start == 0 else max(0, int(np.searchsorted(x, x[start] - self.window, side="right")) - 1)
+        values = trailing_mean(x[first:], sums[first:], counts[first:], self.window, start - first)
+        self._smoothed[start:n] = values
+        self._smoothed_size = n
 
     def _smooth(self, start: int, stop: int) -> np.ndarray:
-        """Trailing moving average of the step losses start..stop-1 from the running sum."""
-        c = self._cumsum.view()
-        idx = np.arange(start, stop)
-        lo = np.maximum(idx + 1 - self.window, 0)
-        return (c[idx + 1] - c[lo]) / (idx + 1 - lo)
+        """The smoothed values of points start..stop-1 (as drawn)."""
+        return self.smoothed.view()[start:stop]
 
     def _add_epoch(self, e: EpochEvent) -> None:
         self.steady.take(e.train_loss)
@@ -160,12 +212,15 @@ class LossPanel(Panel):
             self.rearrange()
         self.train_acc.append(np.nan if e.train_accuracy is None else e.train_accuracy)
         self.val_acc.append(np.nan if e.val_accuracy is None else e.val_accuracy)
+        if e.val_accuracy is not None and np.isfinite(e.val_accuracy):
+            self.last_val_accuracy = float(e.val_accuracy)
 
     # ------------------------------------------------------------------ drawing
     def render(self) -> None:
         x = self.steps.view()
-        self.raw_curve.setData(x, self.losses.view())
-        self.smooth_curve.setData(x, self.smoothed.view())
+        if len(x):
+            self.raw_curve.setData(x, self.losses.view())
+            self.smooth_curve.setData(x, self.smoothed.view())
         if len(x):
             self.steady.hold(x[-1] + 1)
         ex = self.epoch_steps.view()
@@ -179,14 +234,68 @@ class LossPanel(Panel):
                     c.setSymbol(sym if symbols else None)
             self.train_epoch_curve.setData(ex, self.train_epoch.view())
             self.val_epoch_curve.setData(ex, self.val_epoch.view())
-            if self._has_accuracy:
-                self.train_acc_curve.setData(ex, self.train_acc.view(), connect="finite")
-                self.val_acc_curve.setData(ex, self.val_acc.view(), connect="finite")
+            # (an all-NaN series is not drawn: pyqtgraph would warn "All-NaN slice encountered")
+            for curve, ys in ((self.train_acc_curve, self.train_acc.view()), (self.val_acc_curve, self.val_acc.view())):
+                if self._has_accuracy and has_finite(ys):
+                    curve.setData(ex, ys, connect="finite")
+                else:
+                    curve.setData([], [])
+        self._draw_test_results()
         if len(x):
-            last = f"step {int(x[-1])}: loss {self.losses.view()[-1]:.4g}"
-            if len(ex):
-                last += f" · epoch {len(ex)}: val {self.val_epoch.view()[-1]:.4g}"
-            self.set_hint(last)
+            self.set_hint(self.caption())
+
+    def caption(self) -> str:
+        """The header line: where the run is, the latest validation figures, and the test
+        figures once it has ended."""
+        x = self.steps.view()
+        text = f"step {int(x[-1])}: loss {self.losses.view()[-1]:.4g}" if len(x) else ""
+        ex = self.epoch_steps.view()
+        if len(ex):
+            text += f" · epoch {len(ex)}: val loss {self.val_epoch.view()[-1]:.4g}"
+            if self.last_val_accuracy is not None:
+                text += f", val accuracy {self.last_val_accuracy:.1%}"
+        if self.test_results:
+            text += " · test: " + ", ".join(_figure(k, v) for k, v in self.test_results.items())
+        return text
+
+    def show_test_results(self, metrics: dict[str, float]) -> None:
+        """Show a finished run's test figures (`test_accuracy`, `test_loss`, ...): in the
+        caption, and as a green star at the last step on the loss and accuracy plots."""
+        self.test_results = {k: float(v) for k, v in metrics.items() if v is not None and np.isfinite(v)}
+        self.dirty = True
+        self.draw_now()
+
+    def _draw_test_results(self) -> None:
+        x = self.steps.view()
+        at = float(x[-1]) if len(x) else 0.0
+        loss = self.test_results.get("test_loss")
+        acc = self.test_results.get("test_accuracy")
+        self.test_loss_point.setData([at], [loss]) if loss is not None else self.test_loss_point.clear()
+        self.test_acc_point.setData([at], [acc]) if acc is not None else self.test_acc_point.clear()
+        if (loss is not None or acc is not None) and not self._test_in_legend:
+            self.legend.addItem(self.test_loss_point, "test (end of run)")
+            self._test_in_legend = True
+
+    def mark_setting_change(self, step: float, text: str) -> None:
+        """A vertical mark on the curves at `step`, labelled `text` (e.g. "lr 0.01 → 0.5"),
+        where a setting changed while training: what follows it is read against it."""
+        lines = []
+        for plot, labelled in ((self.loss_plot, True), (self.acc_plot, False)):
+            line = pg.InfiniteLine(pos=float(step), angle=90, movable=False,
+                                   pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DashDotLine),
+                                   label=text if labelled else None,
+                                   labelOpts={"position": 0.92, "color": "#9467bd", "anchors": [(0, 0), (0, 0)],
+                                              "fill": (255, 255, 255, 200)})
+            plot.addItem(line, ignoreBounds=True)
+            lines.append(line)
+        self.marks.append((float(step), text, lines))
+        while len(self.marks) > MAX_MARKS:
+            self._remove_mark(0)
+
+    def _remove_mark(self, k: int) -> None:
+        _, _, lines = self.marks.pop(k)
+        for line, plot in zip(lines, (self.loss_plot, self.acc_plot)):
+            plot.removeItem(line)
 
     def set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=bool(on))
@@ -196,27 +305,46 @@ class LossPanel(Panel):
 
     def _smoothing_changed(self, _value: int) -> None:
         self.smooth_label.setText(f"{self.window} steps")
-        n = len(self.losses)
-        self.smoothed.clear()
-        self.smoothed.extend(self._smooth(0, n))
+        n = len(self.history)
+        self._smoothed_size = 0
+        if n:
+            self._update_smoothed(0)
         if n:
             self.dirty = True
             self.draw_now()
 
     def clear(self) -> None:
         super().clear()
-        for buf in (self.steps, self.losses, self.smoothed, self.epoch_steps, self.train_epoch,
-                    self.val_epoch, self.train_acc, self.val_acc):
+        self.history.clear()
+        self._smoothed_size = 0
+        for buf in (self.epoch_steps, self.train_epoch, self.val_epoch, self.train_acc, self.val_acc):
             buf.clear()
-        self._cumsum.clear()
-        self._cumsum.append(0.0)
+        for curve in (self.raw_curve, self.smooth_curve, self.train_epoch_curve, self.val_epoch_curve,
+                      self.train_acc_curve, self.val_acc_curve):
+            curve.setData([], [])
+        self.test_results = {}
+        self.last_val_accuracy = None
+        self.test_loss_point.clear()
+        self.test_acc_point.clear()
+        if self._test_in_legend:
+            self.legend.removeItem(self.test_loss_point)
+            self._test_in_legend = False
+        while self.marks:
+            self._remove_mark(0)
         self._has_accuracy = None
         self._epochs_drawn = -1
         self.steady.clear()
         self.rearrange()
         self.readout.setText(" ")
-        self.set_hint("Start training to see this plot.")
+        self.set_hint(self.idle_hint)
         self.render()
+
+    def plots(self) -> list[pg.PlotItem]:
+        return [self.loss_plot, self.acc_plot]
+
+    def reset(self) -> None:
+        super().reset()
+        self.acc_plot.setYRange(0, 1.02, padding=0)
 
     # ------------------------------------------------------------------ hover read-out
     def _hover(self, args: tuple) -> None:
@@ -251,6 +379,8 @@ class LossPanel(Panel):
         return text
 
     # ------------------------------------------------------------------ export
+    # (the step curves hold every step of the recent part of a long run, and the lowest and
+    # highest loss of each stretch of older steps: what the plot shows)
     def csv_table(self) -> tuple[list[str], list[list[object]]]:
         ex = self.epoch_steps.view()
         return curves_table([
@@ -260,4 +390,10 @@ class LossPanel(Panel):
             ("val_loss_per_epoch", ex, self.val_epoch.view()),
             ("train_accuracy_per_epoch", ex, self.train_acc.view()),
             ("val_accuracy_per_epoch", ex, self.val_acc.view()),
-        ])
+        ] + [(name, np.array([self.steps.view()[-1] if len(self.steps) else 0.0]), np.array([v]))
+             for name, v in self.test_results.items()])
+
+
+def _figure(name: str, value: float) -> str:
+    label = name.removeprefix("test_").replace("_", " ")
+    return f"{label} {value:.1%}" if "accuracy" in name else f"{label} {value:.4g}"
