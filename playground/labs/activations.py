@@ -1,0 +1,124 @@
+"""The activation gallery: every activation of the layer catalogue, its derivative (by autograd
+on the very module the builder makes), where it saturates, and its formula.
+
+A unit saturates where its derivative is under a tenth of its largest value: gradients that
+pass through it there are cut tenfold or more, which is why deep sigmoid stacks learn slowly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from playground.layers import CATALOGUE
+
+SATURATION = 0.1
+"""Saturated: |f'(x)| < SATURATION · max |f'| over the plotted range."""
+X_RANGE = (-6.0, 6.0)
+
+FORMULAS: dict[str, str] = {
+    "Identity": "f(x) = x",
+    "Sign": "f(x) = +1 if x ≥ 0 else −1",
+    "Sigmoid": "σ(x) = 1 / (1 + e^(−x)),  σ'(x) = σ(x)(1 − σ(x))",
+    "Tanh": "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)),  tanh'(x) = 1 − tanh²(x)",
+    "ReLU": "f(x) = max(0, x),  f'(x) = 1 if x > 0 else 0",
+    "LeakyReLU": "f(x) = x if x > 0 else αx  (α = 0.01)",
+    "PReLU": "f(x) = x if x > 0 else αx  (α learned, starts at 0.25)",
+    "ELU": "f(x) = x if x > 0 else α(e^x − 1)  (α = 1)",
+    "SELU": "f(x) = λ·(x if x > 0 else α(e^x − 1)),  λ ≈ 1.0507, α ≈ 1.6733",
+    "GELU": "f(x) = x·Φ(x)  (Φ: the standard normal CDF)",
+    "Swish": "f(x) = x·σ(βx)  (β = 1: SiLU)",
+    "Softplus": "f(x) = log(1 + e^(βx)) / β,  f'(x) = σ(βx)",
+    "Softmax": "p₁ = e^(x₁) / Σⱼ e^(xⱼ); shown: p₁ of the logits (x, 0), which is σ(x)",
+    "Maxout": "f(x) = maxₖ (wₖ·x + bₖ); shown: max(x, −x/2) (k = 2)",
+}
+"""One line per catalogue entry; `tests` check that no activation is missing."""
+
+
+@dataclass
+class ActivationCurve:
+    name: str
+    formula: str
+    help: str
+    xs: np.ndarray            # (n,)
+    ys: np.ndarray            # f(x)
+    grads: np.ndarray         # f'(x), by autograd
+    saturated: list[tuple[float, float]]
+    """Intervals of x where |f'| < SATURATION · max |f'| (empty: it never saturates)."""
+
+
+def names() -> list[str]:
+    """Every activation the catalogue has, in its order."""
+    return [n for n, t in CATALOGUE.items() if t.group == "Activation"]
+
+
+def _module(name: str) -> torch.nn.Module:
+    entry = CATALOGUE[name]
+    params = {p.name: p.default for p in entry.params}
+    shape = (2,) if name == "Maxout" else (1,)
+    return entry.make([shape], params).double().eval()
+
+
+def _apply(name: str, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """f(x) for a column of scalars; the vector-valued activations get a 1-D slice."""
+    if name == "Softmax":
+        return module(torch.stack([x, torch.zeros_like(x)], dim=1))[:, 0]
+    if name == "Maxout":
+        return module(torch.stack([x, -0.5 * x], dim=1))[:, 0]
+    return module(x[:, None])[:, 0]
+
+
+def evaluate(name: str, xs: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) and f'(x) of the catalogue's activation `name` at the points xs."""
+    if name not in CATALOGUE or CATALOGUE[name].group != "Activation":
+        raise ValueError(f"unknown activation {name!r}; known: {', '.join(names())}")
+    x = torch.as_tensor(np.asarray(xs, dtype=np.float64)).clone().requires_grad_(True)
+    y = _apply(name, _module(name), x)
+    if not y.requires_grad:   # a step function (Sign): its derivative is 0 wherever it exists
+        return y.detach().numpy(), np.zeros(len(x))
+    (g,) = torch.autograd.grad(y.sum(), x)
+    return y.detach().numpy(), g.numpy()
+
+
+def gradient_at(name: str, x: float) -> float:
+    """f'(x): how much of the gradient a unit passes back at its typical input x."""
+    return float(evaluate(name, np.array([x]))[1][0])
+
+
+def saturated_intervals(xs: np.ndarray, grads: np.ndarray) -> list[tuple[float, float]]:
+    peak = float(np.max(np.abs(grads)))
+    if peak == 0.0:
+        return [(float(xs[0]), float(xs[-1]))]
+    flat = np.abs(grads) < SATURATION * peak
+    out: list[tuple[float, float]] = []
+    start = None
+    for x, s in zip(xs, flat):
+        if s and start is None:
+            start = float(x)
+        elif not s and start is not None:
+            out.append((start, float(x)))
+            start = None
+    if start is not None:
+        out.append((start, float(xs[-1])))
+    return out
+
+
+def curve(name: str, n: int = 601, x_range: tuple[float, float] = X_RANGE) -> ActivationCurve:
+    xs = np.linspace(*x_range, n)
+    ys, grads = evaluate(name, xs)
+    return ActivationCurve(name, FORMULAS.get(name, name), CATALOGUE[name].help, xs, ys, grads,
+                           saturated_intervals(xs, grads))
+
+
+def gallery(n: int = 601) -> list[ActivationCurve]:
+    return [curve(name, n) for name in names()]
+
+
+def gallery_json(typical_input: float = 1.0) -> dict:
+    """What `playground lab activations --json` prints."""
+    return {"activations": [
+        {"name": c.name, "formula": c.formula, "saturated": [list(s) for s in c.saturated],
+         "max_grad": float(np.max(np.abs(c.grads))),
+         "grad_at_typical_input": gradient_at(c.name, typical_input)}
+        for c in gallery()], "typical_input": typical_input}
