@@ -89,13 +89,3 @@ def scheduled_lr(ts: TrainSpec, step: int, steps_per_epoch: int, total_steps: in
     if s == "warmup":
         return ts.lr * min(1.0, (step + 1) / max(1, ts.warmup_steps))
     raise ValueError(f"unknown schedule {s!r}")
-
-
-def momentum_in_effect(ts: TrainSpec) -> float:
-    """The momentum the optimizer uses now: ρ for SGD+Momentum, Nesterov and RMSProp, β1 for
-    Adam/AdamW (the decay of its running mean of gradients, its momentum), 0 otherwise."""
-    if ts.optimizer in MOMENTUM_OPTIMIZERS:
-        return ts.momentum
-    if ts.optimizer in ("adam", "adamw"):
-        return ts.beta1
-    return 0.0

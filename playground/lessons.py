@@ -1,0 +1,136 @@
+"""Guided lessons: what a built-in preset shows, where to look, what to change and predict.
+
+A lesson is a short Markdown file beside the presets, `presets/lessons/NAME.md`, so a teacher
+edits prose in prose and the preset JSON stays a spec. Its sections are fixed, in this order:
+
+    # Title
+    ## Idea       the one idea the preset shows
+    ## Look at    which panel, which number
+    ## Change     one setting to change ...
+    ## Predict    ... and what to expect before running it
+    ## Notes      what the course notes say (and which section)
+    ## Compare    optional: the presets it differs from in one setting, comma-separated
+
+Loading checks every section and names the bad one; nothing in a lesson can run code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playground.files import read_bounded
+from playground.params import Problem, ProblemList
+from playground.preset import PRESETS_DIR, builtin_names
+
+LESSONS_DIR = PRESETS_DIR / "lessons"
+MAX_LESSON_BYTES = 32_000
+SECTIONS = ("Idea", "Look at", "Change", "Predict", "Notes")
+OPTIONAL = ("Compare",)
+_HEADING = re.compile(r"^(#{1,2})\s+(.*?)\s*$")
+
+
+class LessonError(ProblemList):
+    """A lesson that cannot be shown; every problem names its section."""
+
+
+@dataclass
+class Lesson:
+    """One preset's guided lesson."""
+
+    preset: str
+    title: str
+    idea: str
+    look_at: str
+    change: str
+    predict: str
+    notes: str
+    compare: list[str] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(heading, text) in reading order, for the CLI and the app."""
+        out = [("Idea", self.idea), ("Look at", self.look_at), ("Change", self.change),
+               ("Predict", self.predict), ("Notes", self.notes)]
+        if self.compare:
+            out.append(("Compare", ", ".join(self.compare)))
+        return out
+
+
+def parse_lesson(text: str, preset: str, known_presets: list[str] | None = None) -> Lesson:
+    """A Lesson from Markdown text, or LessonError listing every missing, empty or unknown part."""
+    title = ""
+    found: dict[str, list[str]] = {}
+    current: str | None = None
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _HEADING.match(line)
+        if m and m.group(1) == "#":
+            if title:
+                problems.append(Problem(f"line {number}", "a lesson has one '# Title'"))
+            title, current = m.group(2), None
+        elif m:
+            name = m.group(2)
+            if name not in SECTIONS + OPTIONAL:
+                problems.append(Problem(f"line {number}", f"unknown section {name!r} (known: "
+                                                          f"{', '.join(SECTIONS + OPTIONAL)})"))
+                current = None
+            elif name in found:
+                problems.append(Problem(name, "appears twice"))
+                current = None
+            else:
+                current = name
+                found[name] = []
+        elif current is not None:
+            found[current].append(line)
+        elif line.strip() and not title:
+            problems.append(Problem(f"line {number}", "text before the '# Title'"))
+    body = {k: "\n".join(v).strip() for k, v in found.items()}
+    if not title:
+        problems.append(Problem("title", "missing: start with '# Title'"))
+    for name in SECTIONS:
+        if not body.get(name):
+            problems.append(Problem(name, "missing or empty"))
+    order = [s for s in found if s in SECTIONS]
+    if not problems and order != list(SECTIONS):
+        problems.append(Problem("sections", f"must come in the order {', '.join(SECTIONS)}"))
+    compare = [c.strip() for c in body.get("Compare", "").replace("\n", ",").split(",") if c.strip()]
+    if known_presets is not None:
+        for c in compare:
+            if c not in known_presets:
+                problems.append(Problem("Compare", f"no built-in preset named {c!r}"))
+            elif c == preset:
+                problems.append(Problem("Compare", "a lesson cannot compare a preset with itself"))
+    if problems:
+        raise LessonError(problems, f"lesson {preset!r}")
+    return Lesson(preset, title, body["Idea"], body["Look at"], body["Change"], body["Predict"],
+                  body["Notes"], compare)
+
+
+def lesson_path(name: str) -> Path:
+    return LESSONS_DIR / f"{name}.md"
+
+
+def has_lesson(name: str) -> bool:
+    return lesson_path(name).is_file()
+
+
+def load_lesson(name: str) -> Lesson:
+    """The lesson of a built-in preset; FileProblem when it has none, LessonError when it is bad."""
+    raw = read_bounded(lesson_path(name), MAX_LESSON_BYTES, f"lesson for {name!r}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LessonError([Problem("", "not UTF-8 text")], f"lesson {name!r}") from None
+    return parse_lesson(text, name, builtin_names())
+
+
+def format_lesson(lesson: Lesson, width: int = 88) -> str:
+    """Plain text for a terminal: the title, then each section as a heading and wrapped text."""
+    import textwrap
+    lines = [lesson.title, "=" * min(width, len(lesson.title))]
+    for heading, text in lesson.sections():
+        lines += ["", heading.upper()]
+        for para in text.split("\n\n"):
+            lines += textwrap.wrap(" ".join(para.split()), width, initial_indent="  ",
+                                   subsequent_indent="  ") or [""]
+    return "\n".join(lines) + "\n"
