@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Sequence
 
 EXIT_BAD_INPUT = 2
-COMMANDS = ("train", "presets", "validate", "export", "load", "data")
+COMMANDS = ("train", "presets", "validate", "export", "load", "data", "runs", "twin", "repeat", "compare", "lab")
 """The engine's subcommands; `playground` with none of these opens the app (widgets.launch)."""
 
 
@@ -72,11 +71,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     from playground.runs import train_run
     from playground.trainer import Trainer
 
-    preset = resolve_preset(args.preset)
+    base = preset = resolve_preset(args.preset)
     if getattr(args, "set", None):
         from playground.overrides import apply_overrides
         preset = apply_overrides(preset, args.set)
-    out = Path(args.out) if args.out else Path("runs") / f"{preset.name}-{datetime.now():%Y%m%d-%H%M%S}"
+    out = Path(args.out) if args.out else None
+    from playground.records import RunRecorder
+    recorder = RunRecorder(args.runs_dir, changed=_changed_settings(base, preset), source="cli")
     epochs = args.epochs or preset.training.epochs
     bar = ProgressBar(0, epochs)  # its step count is known once the Trainer has built the data
 
@@ -87,19 +88,33 @@ def cmd_train(args: argparse.Namespace) -> int:
         bar.total = trainer.total_steps
 
     result = train_run(preset, out, epochs=args.epochs, seed=args.seed, device=args.device,
-                       on_event=on_event, on_start=start_bar)
+                       on_event=on_event, on_start=start_bar, recorder=recorder)
     bar._end()
     s = result.summary
     parts = [f"{s['preset']}: {s['finish_reason']} after {s['epochs']} epochs ({s['seconds']:.1f}s on {s['device']})"]
     for key in ("test_accuracy", "test_loss", "test_mse", "pca_mse", "mistakes", "mistake_bound"):
         if s.get(key) is not None:
             parts.append(f"{key} {s[key]:.4g}" if isinstance(s[key], float) else f"{key} {s[key]}")
-    print("; ".join(parts) + f" -> {out}")
+    print("; ".join(parts) + (f" -> {out}" if out is not None else ""))
+    print(recorder.id)  # the last line: the new run's id, for scripts
     return 0 if s["finish_reason"] != "problem" else 1
+
+
+def _changed_settings(base, preset) -> dict:
+    """The settings --set changed, by path, with their new values: the run record's `changed`."""
+    from playground.overrides import describe_changes
+    from playground.preset import preset_to_dict
+    return describe_changes(preset_to_dict(base), preset_to_dict(preset)) if base is not preset else {}
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
     from playground.preset import PRESETS_DIR, builtin_names, load_preset
+    if args.lesson:
+        from playground.lessons import format_lesson, load_lesson
+        if args.lesson not in builtin_names():
+            return _err(f"no built-in preset named {args.lesson!r} (see `playground presets`)")
+        print(format_lesson(load_lesson(args.lesson)), end="")
+        return 0
     for name in builtin_names():
         p = load_preset(PRESETS_DIR / f"{name}.json")
         first = p.description.split(". ")[0].rstrip(".")
@@ -132,11 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=training_value("epochs"), help="override the preset's number of epochs")
     p.add_argument("--seed", type=training_value("seed"), help="override the preset's seed")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    p.add_argument("--out", help="run folder (default runs/NAME-TIME)")
+    p.add_argument("--out", help="also write metrics.csv, summary.json and model.safetensors here")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a preset field by its path, e.g. training.lr=0.01 (repeatable)")
+    p.add_argument("--runs-dir", help="where the run is recorded (default: PLAYGROUND_RUNS_DIR or "
+                   "the per-user data folder)")
     p.set_defaults(func=cmd_train)
-    p = sub.add_parser("presets", help="list the built-in presets")
+    p = sub.add_parser("presets", help="list the built-in presets, or show one's guided lesson")
+    p.add_argument("--lesson", metavar="NAME", help="print the guided lesson of built-in preset NAME")
     p.set_defaults(func=cmd_presets)
     p = sub.add_parser("validate", help="check a preset: exit 0, or 2 with every problem and its path")
     p.add_argument("preset")
@@ -149,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
         register(sub)
     from playground.data_commands import register as register_data
     register_data(sub)
+    from playground.experiments_cli import register as register_experiments
+    register_experiments(sub)
+    from playground.labs.commands import register as register_labs
+    register_labs(sub)
     return parser
 
 
