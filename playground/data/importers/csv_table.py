@@ -424,3 +424,34 @@ def _one_hot(x: np.ndarray, cols: list[_Column]) -> tuple[np.ndarray, list[str]]
             out[np.arange(len(x)), k + codes] = 1.0
             k += len(col.levels)
     return out, names
+
+
+@dataclass
+class CsvPeek:
+    """The first rows of a CSV as text, for a table a person checks before importing."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    delimiter: str
+    encoding: str
+
+
+def peek_csv(path: Path, n_rows: int = 50) -> CsvPeek:
+    """The header and the first rows (reads at most 64 KiB), or ImportProblem saying why not."""
+    import pandas as pd
+    if not path.is_file():
+        raise ImportProblem(f"{path} is not a file")
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    encoding = _encoding(path, head)
+    sample = head.decode(encoding, errors="ignore")
+    if len(head) == SNIFF_BYTES and "\n" in sample:
+        sample = sample[:sample.rindex("\n") + 1]  # whole rows only
+    delimiter = sniff_delimiter(sample)
+    try:
+        frame = pd.read_csv(io.StringIO(sample), sep=delimiter, dtype=str, keep_default_na=False,
+                            na_filter=False, nrows=n_rows, skipinitialspace=True)
+    except pd.errors.ParserError as e:
+        raise ImportProblem(f"{path.name}: {_ragged(str(e), 0)}") from None
+    columns = [str(c).strip() for c in frame.columns]
+    return CsvPeek(columns, frame.astype(str).values.tolist(), delimiter, encoding)

@@ -1,0 +1,105 @@
+"""The data page: choose a CSV or an image folder, import it off the GUI thread (with progress and
+cancel), see what the network will get, and put it into the preset as one undoable edit."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from widgets.data_page import DataPage
+from widgets.testing import close_window, make_window
+
+
+def write_csv(path: Path, n: int = 60) -> Path:
+    rng = np.random.default_rng(0)
+    rows = ["width;height;shade;kind"]
+    for i in range(n):
+        c = i % 3
+        rows.append(f"{rng.normal(3 * c):.2f};{rng.normal(-c):.2f};{'dark' if i % 2 else 'light'};"
+                    f"{['alpha', 'beta', 'gamma'][c]}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    for var in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    w = make_window(tmp_path)
+    qtbot.addWidget(w)
+    yield w
+    close_window(w)
+
+
+def run_import(qtbot, page: DataPage) -> None:
+    page.start_import()
+    qtbot.waitUntil(lambda: page.thread is None, timeout=20000)
+
+
+def test_csv_columns_table_import_and_use_in_the_preset(qtbot, window, tmp_path):
+    from widgets.data_page import open_data_page
+    csv = write_csv(tmp_path / "shapes.csv")
+    page = open_data_page(window)
+    page.set_path(str(csv))
+    assert page.label_combo.currentText() == "kind"  # the last column by default
+    assert [page.features.item(k).text() for k in range(page.features.count())] == ["width", "height", "shade"]
+    assert page.table.rowCount() == 50 and page.table.horizontalHeaderItem(0).text() == "width"
+    assert "semicolon" in page.format_label.text()
+    assert not page.use_button.isEnabled()
+    page.features.item(2).setCheckState(page.features.item(2).checkState().Unchecked)  # leave out 'shade'
+    run_import(qtbot, page)
+    assert page.report is not None and page.report.n_classes == 3 and page.report.input_shape == (2,)
+    assert "expected initial loss (cross-entropy): <b>1.099</b>" in page.result.text()
+    assert page.preview.currentWidget() is page.plot_holder  # two features: a scatter
+    assert "Input takes (2,)" not in page.fit_hint.text() and "3 values" in page.fit_hint.text()
+    page.use_button.click()
+    data = window.doc.preset.data
+    assert data.name == "csv" and data.params["path"] == str(csv) and data.params["features"] == "width,height"
+    assert len(data.params["sha256"]) == 64
+    window.doc.undo_stack.undo()
+    assert window.doc.preset.data.name != "csv"
+
+
+def test_a_broken_csv_shows_its_problem_and_cannot_be_used(qtbot, window, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,y\nx1,0\n2,1\n3,0\n", encoding="utf-8")
+    page = DataPage(window, (2,))
+    qtbot.addWidget(page)
+    page.set_path(str(bad))
+    run_import(qtbot, page)
+    assert "row 2, column 'a': 'x1' is not a number" in page.result.text()
+    assert page.report is None and not page.use_button.isEnabled()
+
+
+def test_image_folder_grid_and_cancel(qtbot, window, tmp_path):
+    from PIL import Image
+    root = tmp_path / "pets"
+    rng = np.random.default_rng(0)
+    for name in ("cat", "dog"):
+        (root / name).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray((rng.random((9, 9, 3)) * 255).astype(np.uint8)).save(root / name / f"{i}.png")
+    page = DataPage(window, (2,))
+    qtbot.addWidget(page)
+    page.set_path(str(root))
+    assert "2 class subfolders" in page.format_label.text()
+    page.size_spin.setValue(12)
+    run_import(qtbot, page)
+    assert page.report.input_shape == (1, 12, 12) and page.preview.currentWidget() is page.grid_page
+    assert page.grid.count() == len(page.dataset.x_train) == 8  # every training image, with its class
+    assert "Input takes (2,); this data has (1, 12, 12)" in page.fit_hint.text()
+
+    page.start_import()
+    page.cancel_import()  # cancelled before or while it runs: either it ends cancelled or finishes
+    qtbot.waitUntil(lambda: page.thread is None, timeout=20000)
+    assert page.import_button.isEnabled() and not page.cancel_button.isEnabled()
+
+
+def test_a_folder_without_class_subfolders_shows_the_expected_tree(qtbot, window, tmp_path):
+    (tmp_path / "flat").mkdir()
+    page = DataPage(window, None)
+    qtbot.addWidget(page)
+    page.set_path(str(tmp_path / "flat"))
+    assert "has no class subfolders" in page.result.text() and "cat/" in page.result.text()
+    assert not page.import_button.isEnabled()

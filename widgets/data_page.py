@@ -1,0 +1,614 @@
+"""The data page: bring your own CSV file, NumPy archive or image folder into the playground.
+
+A person chooses the file, the label and input columns, the task and what to do with missing
+values, sees a table of the first rows, then imports. The import runs on its own thread with a
+progress bar and a Cancel button; the result shows what the network will see (samples, input
+shape, classes and their counts, the expected initial loss, rows or files left out, warnings) and
+a preview: a scatter of two features, or a grid of sample images. "Use this data" puts the file
+into the preset by reference (path and SHA-256), as one undoable edit.
+"""
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSpinBox,
+    QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from playground.spec import DataSpec
+
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf"]
+MAX_POINTS = 800
+GRID_COLUMNS = 8
+GRID_IMAGES = 32
+THUMB = 56
+
+
+class ImportTask(QObject):
+    """Runs one import on a worker thread; cancelled cooperatively (checked between chunks)."""
+
+    progress = Signal(float)
+    done = Signal(object, object)  # Dataset, ImportReport
+    failed = Signal(str)
+    cancelled_signal = Signal()
+
+    def __init__(self, name: str, params: dict) -> None:
+        super().__init__()
+        self.name, self.params = name, dict(params)
+        self.cancel_flag = threading.Event()
+
+    @Slot()
+    def run(self) -> None:
+        from playground.data.importers import ImportCancelled, ImportProblem, import_dataset
+        try:
+            dataset, report = import_dataset(self.name, self.params, progress=self.progress.emit,
+                                             cancelled=self.cancel_flag.is_set)
+        except ImportCancelled:
+            self.cancelled_signal.emit()
+        except ImportProblem as e:
+            self.failed.emit("\n".join(e.problems))
+        except (ValueError, OSError, MemoryError) as e:
+            self.failed.emit(str(e) or type(e).__name__)
+        else:
+            self.done.emit(dataset, report)
+
+
+class DataPage(QDialog):
+    """Choose, check and import a person's own data; `use_data` is emitted with the DataSpec."""
+
+    use_data = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None, network_input: tuple[int, ...] | None = None,
+                 start_dir: str = "") -> None:
+        super().__init__(parent)
+        self.setObjectName("dataPage")
+        self.setWindowTitle("Your own data")
+        self.network_input = network_input
+        self.start_dir = start_dir
+        self.kind = ""  # "csv" | "npz" | "images"
+        self.thread: QThread | None = None
+        self.task: ImportTask | None = None
+        self.report = None
+        self.dataset = None
+        self._imported_params: dict | None = None
+        self._build()
+        self._show_kind("")
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("dataPath")
+        self.path_edit.setPlaceholderText("a .csv file, an .npz archive, or a folder with one subfolder per class")
+        self.path_edit.editingFinished.connect(lambda: self.set_path(self.path_edit.text()))
+        row.addWidget(QLabel("File"))
+        row.addWidget(self.path_edit, 1)
+        self.file_button = QPushButton("Choose file…")
+        self.file_button.clicked.connect(self._choose_file)
+        self.folder_button = QPushButton("Choose image folder…")
+        self.folder_button.clicked.connect(self._choose_folder)
+        row.addWidget(self.file_button)
+        row.addWidget(self.folder_button)
+        outer.addLayout(row)
+
+        body = QHBoxLayout()
+        left = QVBoxLayout()
+        self.options = QGroupBox("What to import")
+        form = QFormLayout(self.options)
+        self.format_label = QLabel("")
+        self.format_label.setObjectName("hint")
+        self.format_label.setWordWrap(True)
+        form.addRow("format", self.format_label)
+        self.label_combo = QComboBox()
+        self.label_combo.setObjectName("labelColumn")
+        self.label_combo.currentIndexChanged.connect(self._label_changed)
+        form.addRow("label", self.label_combo)
+        self.features = QListWidget()
+        self.features.setObjectName("featureColumns")
+        self.features.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.features.setMaximumHeight(120)
+        self.features.itemChanged.connect(lambda _: self._options_changed())
+        form.addRow("inputs", self.features)
+        self.x_combo = QComboBox()
+        self.x_combo.currentIndexChanged.connect(lambda _: self._options_changed())
+        form.addRow("inputs array", self.x_combo)
+        self.task_combo = QComboBox()
+        self.task_combo.setObjectName("task")
+        for text, value in (("guess from the label", "auto"), ("classification", "classification"),
+                            ("regression", "regression")):
+            self.task_combo.addItem(text, value)
+        self.task_combo.currentIndexChanged.connect(lambda _: self._options_changed())
+        form.addRow("task", self.task_combo)
+        self.missing_combo = QComboBox()
+        self.missing_combo.setObjectName("missing")
+        self.missing_combo.addItem("drop the row", "drop")
+        self.missing_combo.addItem("fill (mean, or commonest value)", "fill")
+        self.missing_combo.currentIndexChanged.connect(lambda _: self._options_changed())
+        form.addRow("missing values", self.missing_combo)
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(4, 128)
+        self.size_spin.setValue(28)
+        self.size_spin.setSuffix(" px")
+        self.size_spin.valueChanged.connect(lambda _: self._options_changed())
+        form.addRow("image size", self.size_spin)
+        self.channels_combo = QComboBox()
+        self.channels_combo.addItem("grayscale", "grayscale")
+        self.channels_combo.addItem("colour (RGB)", "rgb")
+        self.channels_combo.currentIndexChanged.connect(lambda _: self._options_changed())
+        form.addRow("channels", self.channels_combo)
+        self.form = form
+        left.addWidget(self.options)
+
+        run = QHBoxLayout()
+        self.import_button = QPushButton("Import")
+        self.import_button.setObjectName("importButton")
+        self.import_button.clicked.connect(self.start_import)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_import)
+        run.addWidget(self.import_button)
+        run.addWidget(self.progress, 1)
+        run.addWidget(self.cancel_button)
+        left.addLayout(run)
+
+        self.result = QLabel()
+        self.result.setObjectName("importReport")
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.result)
+        left.addWidget(scroll, 1)
+        left_box = QWidget()
+        left_box.setLayout(left)
+        left_box.setFixedWidth(420)
+        body.addWidget(left_box)
+
+        right = QVBoxLayout()
+        self.preview_title = QLabel("Preview")
+        self.preview_title.setObjectName("hint")
+        right.addWidget(self.preview_title)
+        self.preview = QStackedWidget()
+        self.table = QTableWidget()
+        self.table.setObjectName("csvTable")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.plot_holder = QWidget()
+        QVBoxLayout(self.plot_holder).setContentsMargins(0, 0, 0, 0)
+        self.plot = None  # pyqtgraph is imported when the first scatter is drawn
+        self.grid_box = QWidget()
+        self.grid = QGridLayout(self.grid_box)
+        self.grid.setSpacing(4)
+        grid_scroll = QScrollArea()
+        grid_scroll.setWidgetResizable(True)
+        grid_scroll.setWidget(self.grid_box)
+        self.empty = QLabel("Choose a file to see its first rows here.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("hint")
+        for w in (self.empty, self.table, self.plot_holder, grid_scroll):
+            self.preview.addWidget(w)
+        self.grid_page = grid_scroll
+        right.addWidget(self.preview, 1)
+        body.addLayout(right, 1)
+        outer.addLayout(body, 1)
+
+        bottom = QHBoxLayout()
+        self.fit_hint = QLabel()
+        self.fit_hint.setObjectName("hint")
+        self.fit_hint.setWordWrap(True)
+        bottom.addWidget(self.fit_hint, 1)
+        self.use_button = QPushButton("Use this data")
+        self.use_button.setObjectName("useData")
+        self.use_button.setDefault(True)
+        self.use_button.clicked.connect(self._use)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        bottom.addWidget(self.use_button)
+        bottom.addWidget(close)
+        outer.addLayout(bottom)
+        self.resize(1180, 700)
+
+    def _row(self, field: QWidget, visible: bool) -> None:
+        self.form.setRowVisible(field, visible)
+
+    def _show_kind(self, kind: str) -> None:
+        self.kind = kind
+        self._row(self.label_combo, kind in ("csv", "npz"))
+        self._row(self.features, kind == "csv")
+        self._row(self.x_combo, kind == "npz")
+        self._row(self.task_combo, kind in ("csv", "npz"))
+        self._row(self.missing_combo, kind == "csv")
+        self._row(self.size_spin, kind == "images")
+        self._row(self.channels_combo, kind == "images")
+        self._set_running(False)
+
+    # ------------------------------------------------------------------ choosing
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a data file", self.start_dir,
+                                              "Data (*.csv *.tsv *.txt *.npz);;All files (*)")
+        if path:
+            self.set_path(path)
+
+    def _choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose an image folder (one subfolder per class)",
+                                                self.start_dir)
+        if path:
+            self.set_path(path)
+
+    def set_path(self, text: str) -> None:
+        """Show what the file holds (columns, arrays or class folders) before importing it."""
+        from playground.data.importers import ImportProblem, format_for
+        text = text.strip()
+        self.path_edit.setText(text)
+        self._forget_result()
+        if not text:
+            self._show_kind("")
+            return
+        path = Path(text).expanduser()
+        if not path.exists():
+            self._show_kind("")
+            self._show_problem(f"no such file or folder: {path}")
+            return
+        kind = format_for(path)
+        self._show_kind(kind)
+        try:
+            if kind == "csv":
+                self._peek_csv(path)
+            elif kind == "npz":
+                self._peek_npz(path)
+            else:
+                self._peek_folder(path)
+        except ImportProblem as e:
+            self._show_problem("\n".join(e.problems))
+            self.import_button.setEnabled(False)
+
+    def _peek_csv(self, path: Path) -> None:
+        from playground.data.importers.csv_table import peek_csv
+        peek = peek_csv(path)
+        names = {",": "comma", ";": "semicolon", "\t": "tab"}
+        bom = " with a BOM" if peek.encoding == "utf-8-sig" else ""
+        self.format_label.setText(f"CSV, {names.get(peek.delimiter, repr(peek.delimiter))}-separated, "
+                                  f"UTF-8{bom}; {len(peek.columns)} columns")
+        self.label_combo.blockSignals(True)
+        self.label_combo.clear()
+        self.label_combo.addItems(peek.columns)
+        self.label_combo.setCurrentIndex(len(peek.columns) - 1)
+        self.label_combo.blockSignals(False)
+        self._fill_features(peek.columns)
+        self.table.clear()
+        self.table.setColumnCount(len(peek.columns))
+        self.table.setRowCount(len(peek.rows))
+        self.table.setHorizontalHeaderLabels(peek.columns)
+        self.table.setVerticalHeaderLabels([str(k + 2) for k in range(len(peek.rows))])  # spreadsheet rows
+        for r, row in enumerate(peek.rows):
+            for c, value in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+        self.preview.setCurrentWidget(self.table)
+        self.preview_title.setText(f"The first {len(peek.rows)} rows (row 1 is the header)")
+
+    def _fill_features(self, columns: list[str]) -> None:
+        label = self.label_combo.currentText()
+        self.features.blockSignals(True)
+        self.features.clear()
+        for name in columns:
+            if name == label:
+                continue
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.features.addItem(item)
+        self.features.blockSignals(False)
+
+    def _peek_npz(self, path: Path) -> None:
+        from playground.data.importers import ImportProblem
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                names = list(getattr(archive, "files", []))
+        except Exception as e:  # noqa: BLE001  (any unreadable archive is the person's to fix)
+            raise ImportProblem(f"{path.name} is not a readable .npz archive ({e})") from None
+        self.format_label.setText(f"NumPy archive with arrays: {', '.join(names) or 'none'}")
+        for combo, default in ((self.x_combo, "X"), (self.label_combo, "y")):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            if default in names:
+                combo.setCurrentText(default)
+            combo.blockSignals(False)
+        self.preview.setCurrentWidget(self.empty)
+        self.empty.setText("Import to see the data.")
+
+    def _peek_folder(self, path: Path) -> None:
+        from playground.data.importers.image_folder import expected_tree
+        classes = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if not classes:
+            self.format_label.setText("a folder, but with no class subfolders")
+            self._show_problem(f"{path} has no class subfolders; " + expected_tree(path))
+            self.import_button.setEnabled(False)
+            return
+        self.format_label.setText(f"image folder with {len(classes)} class subfolders: "
+                                  + ", ".join(classes[:8]) + (" …" if len(classes) > 8 else ""))
+        self.preview.setCurrentWidget(self.empty)
+        self.empty.setText("Import to see sample images of every class.")
+
+    def _label_changed(self, _: int) -> None:
+        if self.kind == "csv":
+            self._fill_features([self.table.horizontalHeaderItem(c).text() for c in range(self.table.columnCount())])
+        self._options_changed()
+
+    def _options_changed(self) -> None:
+        self._forget_result()
+
+    # ------------------------------------------------------------------ importing
+    def params(self) -> dict:
+        """The data set's parameters as the preset will hold them (without the digest)."""
+        path = self.path_edit.text().strip()
+        if self.kind == "csv":
+            chosen = [self.features.item(k).text() for k in range(self.features.count())
+                      if self.features.item(k).checkState() == Qt.CheckState.Checked]
+            every = len(chosen) == self.features.count()
+            return {"path": path, "label": self.label_combo.currentText(),
+                    "features": "" if every else ",".join(chosen), "task": self.task_combo.currentData(),
+                    "missing": self.missing_combo.currentData()}
+        if self.kind == "npz":
+            return {"path": path, "x_key": self.x_combo.currentText(), "y_key": self.label_combo.currentText(),
+                    "task": self.task_combo.currentData()}
+        return {"path": path, "size": self.size_spin.value(), "channels": self.channels_combo.currentData()}
+
+    def start_import(self) -> None:
+        if self.thread is not None or not self.kind:
+            return
+        self._forget_result()
+        self.result.setText("Importing…")
+        self.task = ImportTask(self.kind, self.params())
+        self.thread = QThread(self)
+        self.task.moveToThread(self.thread)
+        self.thread.started.connect(self.task.run)
+        self.task.progress.connect(self._on_progress)
+        self.task.done.connect(self._on_done)
+        self.task.failed.connect(self._on_failed)
+        self.task.cancelled_signal.connect(self._on_cancelled)
+        self._set_running(True)
+        self.thread.start()
+
+    def cancel_import(self) -> None:
+        if self.task is not None:
+            self.task.cancel_flag.set()
+            self.result.setText("Cancelling…")
+
+    def _end_thread(self) -> None:
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait()
+            self.thread = None
+            self.task = None
+        self._set_running(False)
+
+    def _set_running(self, running: bool) -> None:
+        self.import_button.setEnabled(not running and bool(self.kind))
+        self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
+        self.progress.setValue(0)
+        for w in (self.file_button, self.folder_button, self.path_edit, self.options):
+            w.setEnabled(not running)
+        self.use_button.setEnabled(not running and self.report is not None)
+
+    @Slot(float)
+    def _on_progress(self, share: float) -> None:
+        self.progress.setValue(int(share * 1000))
+
+    @Slot(object, object)
+    def _on_done(self, dataset, report) -> None:
+        self._imported_params = self.task.params if self.task else None
+        self._end_thread()
+        self.dataset, self.report = dataset, report
+        self.result.setText(report_html(report))
+        self._show_fit_hint(report)
+        self._draw(dataset, report)
+        self.use_button.setEnabled(True)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._end_thread()
+        self._show_problem(message)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self._end_thread()
+        self.result.setText("Import cancelled: nothing was changed.")
+
+    def _show_problem(self, message: str) -> None:
+        lines = "<br>".join(html.escape(m, quote=False).replace("  ", "&nbsp;&nbsp;") for m in message.split("\n"))
+        self.result.setText(f"<p style='color:#d1242f'><b>Cannot import</b><br>{lines}</p>")
+
+    def _forget_result(self) -> None:
+        if self.thread is not None:
+            return
+        self.report = self.dataset = None
+        self._imported_params = None
+        self.result.setText("")
+        self.fit_hint.setText("")
+        self.use_button.setEnabled(False)
+        if self.preview.currentWidget() in (self.plot_holder, self.grid_page):
+            self.preview.setCurrentWidget(self.table if self.kind == "csv" else self.empty)
+
+    def _show_fit_hint(self, report) -> None:
+        want = tuple(report.input_shape)
+        parts = []
+        if self.network_input is not None and tuple(self.network_input) != want:
+            parts.append(f"Your network's Input takes {fmt(self.network_input)}; this data has {fmt(want)}: "
+                         f"set the Input shape to {fmt(want)}")
+        if report.n_classes:
+            parts.append(f"the output needs {report.n_classes} values (one per class)")
+        self.fit_hint.setText("; ".join(parts) + ("." if parts else ""))
+
+    def _use(self) -> None:
+        if self.report is None or self._imported_params is None:
+            return
+        params = dict(self._imported_params, sha256=self.report.sha256)
+        params = {k: v for k, v in params.items() if v != ""}
+        self.use_data.emit(DataSpec(self.kind, params))
+        self.accept()
+
+    def closeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        self.cancel_import()
+        self._end_thread()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:  # accept/reject: never leave the thread running
+        self.cancel_import()
+        self._end_thread()
+        super().done(result)
+
+    # ------------------------------------------------------------------ preview
+    def _draw(self, dataset, report) -> None:
+        if dataset.kind == "image":
+            self._draw_images(dataset, report)
+        elif dataset.input_shape[0] >= 2 or report.task == "regression":
+            self._draw_scatter(dataset, report)
+
+    def _draw_scatter(self, dataset, report) -> None:
+        import pyqtgraph as pg
+        if self.plot is None:
+            self.plot = pg.PlotWidget(background="w")
+            self.plot.setMenuEnabled(False)
+            self.plot.hideButtons()
+            self.plot_holder.layout().addWidget(self.plot)
+        item = self.plot.getPlotItem()
+        item.clear()
+        if item.legend is None:
+            item.addLegend(offset=(-10, 10))
+        item.legend.clear()
+        x = dataset.unstandardize(dataset.x_train[:MAX_POINTS])
+        y = np.asarray(dataset.y_train[:MAX_POINTS])
+        names = report.feature_names or [f"x{k + 1}" for k in range(x.shape[1])]
+        if x.shape[1] >= 2:
+            a, b, xlabel, ylabel = x[:, 0], x[:, 1], names[0], names[1]
+        else:
+            a, b, xlabel, ylabel = x[:, 0], y.reshape(len(y), -1)[:, 0], names[0], report.label or "target"
+        if report.n_classes and x.shape[1] >= 2:
+            for c, name in enumerate(report.class_names):
+                pick = y == c
+                item.addItem(pg.ScatterPlotItem(a[pick], b[pick], size=6, pen=None, name=name,
+                                                brush=pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)])))
+        else:
+            values = y.reshape(len(y), -1)[:, 0].astype(float) if x.shape[1] >= 2 else np.zeros(len(a))
+            span = float(np.ptp(values)) or 1.0
+            lut = pg.colormap.get("viridis").getLookupTable(nPts=256)
+            brushes = [pg.mkBrush(*lut[int(v)]) for v in (values - values.min()) / span * 255]
+            item.addItem(pg.ScatterPlotItem(a, b, size=6, pen=None, brush=brushes))
+        item.setLabel("bottom", xlabel)
+        item.setLabel("left", ylabel)
+        self.preview.setCurrentWidget(self.plot_holder)
+        more = f" (of {x.shape[1]} inputs)" if x.shape[1] > 2 else ""
+        self.preview_title.setText(f"The training split: {xlabel} against {ylabel}{more}, "
+                                   f"in the data's own units")
+
+    def _draw_images(self, dataset, report) -> None:
+        while self.grid.count():
+            w = self.grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        x = dataset.unstandardize(dataset.x_train) if dataset.mean is not None else dataset.x_train
+        y = np.asarray(dataset.y_train)
+        per_class = max(1, GRID_IMAGES // max(1, report.n_classes))
+        picks = [k for c in range(report.n_classes) for k in np.flatnonzero(y == c)[:per_class]][:GRID_IMAGES]
+        for n, k in enumerate(picks):
+            cell = QLabel()
+            cell.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            cell.setPixmap(thumbnail(x[k]))
+            cell.setToolTip(report.class_names[int(y[k])])
+            caption = QLabel(report.class_names[int(y[k])])
+            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            caption.setObjectName("hint")
+            box = QWidget()
+            v = QVBoxLayout(box)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(0)
+            v.addWidget(cell)
+            v.addWidget(caption)
+            self.grid.addWidget(box, n // GRID_COLUMNS, n % GRID_COLUMNS)
+        self.preview.setCurrentWidget(self.grid_page)
+        c, h, w = dataset.input_shape
+        self.preview_title.setText(f"Training images by class, resized to {w}×{h} "
+                                   f"({'colour' if c == 3 else 'grayscale'})")
+
+
+def thumbnail(image: np.ndarray) -> QPixmap:
+    """A (C, H, W) image in [0, 1] as a pixmap scaled up without smoothing (pixels stay visible)."""
+    pixels = np.clip(image * 255.0, 0, 255).astype(np.uint8)
+    if pixels.shape[0] == 3:
+        rgb = np.ascontiguousarray(pixels.transpose(1, 2, 0))
+        q = QImage(rgb.data, rgb.shape[1], rgb.shape[0], 3 * rgb.shape[1], QImage.Format.Format_RGB888)
+    else:
+        gray = np.ascontiguousarray(pixels[0])
+        q = QImage(gray.data, gray.shape[1], gray.shape[0], gray.shape[1], QImage.Format.Format_Grayscale8)
+    return QPixmap.fromImage(q.copy()).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.FastTransformation)
+
+
+def fmt(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def report_html(report) -> str:
+    """The import report as the page shows it: facts first, then what was left out and warnings."""
+    def e(text: str) -> str:
+        return html.escape(text, quote=False)
+    lines = [f"<b>{report.n_samples:,} samples</b>, input {fmt(report.input_shape)}, {e(report.task)}"]
+    if report.feature_names:
+        names = ", ".join(report.feature_names[:10]) + (" …" if len(report.feature_names) > 10 else "")
+        lines.append(f"inputs: {e(names)}")
+    if report.n_classes:
+        counts = ", ".join(f"{e(k)}: {v:,}" for k, v in report.class_counts.items())
+        lines.append(f"<b>{report.n_classes} classes</b> ({counts})")
+    if report.expected_initial_loss is not None:
+        what = "cross-entropy" if report.n_classes else "MSE"
+        lines.append(f"expected initial loss ({what}): <b>{report.expected_initial_loss:.3f}</b>; "
+                     f"a constant guess reaches {report.baseline_loss:.3f}")
+    if report.n_skipped:
+        shown = "".join(f"<li>{e(s.path)}: {e(s.reason)}</li>" for s in report.skipped[:12])
+        more = f"<li>… and {report.n_skipped - 12} more</li>" if report.n_skipped > 12 else ""
+        lines.append(f"<b>{report.n_skipped} left out</b><ul style='margin:0'>{shown}{more}</ul>")
+    for w in report.warnings:
+        lines.append(f"<span style='color:#9a6700'>⚠ {e(w)}</span>")
+    lines.append(f"<span style='color:#666'>SHA-256 {report.sha256[:16]}… (stored in the preset: a changed "
+                 f"file is reported)</span>")
+    return "<br>".join(lines)
+
+
+def open_data_page(window) -> DataPage:
+    """Open the data page over the main window; "Use this data" becomes one undoable edit."""
+    from playground.data.importers import IMPORTED
+    from widgets.commands import SetData
+
+    doc = window.doc
+    inputs = [n for n in doc.preset.model.nodes if n.type == "Input"]
+    shape = tuple(inputs[0].params.get("shape", ())) if inputs else None
+    current = doc.preset.data
+    path = current.params.get("path", "") if current.name in IMPORTED else ""
+    page = DataPage(window, shape or None, start_dir=str(Path(path).parent) if path else "")
+    page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if path:
+        page.set_path(path)
+
+    def use(spec: DataSpec) -> None:
+        doc.push(SetData(doc, spec, f"Use data {Path(spec.params['path']).name}"))
+        window.statusBar().showMessage(f"Training now uses {spec.params['path']} (kept in the preset with "
+                                       f"its SHA-256)", 8000)
+
+    page.use_data.connect(use)
+    window.data_page = page
+    page.open()
+    return page
