@@ -102,6 +102,10 @@ class MainWindow(FileActions, QMainWindow):
         self.update_actions()
         self.statusBar().showMessage("Loading PyTorch and the layer catalogue…")
 
+    def import_data_dialog(self) -> None:
+        from widgets.data_page import open_data_page
+        open_data_page(self)
+
     # ================================================================ construction
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -140,6 +144,8 @@ class MainWindow(FileActions, QMainWindow):
           "Export the network and its weights (PyTorch, ONNX, Python, a training script…)")
         A("import_weights", "&Import weights…", self.import_weights_dialog, "Ctrl+I",
           "Open a .safetensors file exported by the playground, with its preset and weights")
+        A("import_data", "Import &data…", self.import_data_dialog, "Ctrl+Shift+D",
+          "Train on your own data: a CSV file, a NumPy .npz archive or a folder of images")
         A("quit", "&Quit", self.close, SK.Quit, "Quit NN Playground")
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(SK.Undo))
@@ -193,6 +199,7 @@ class MainWindow(FileActions, QMainWindow):
         self.export_menu.setToolTipsVisible(True)
         self.export_menu.aboutToShow.connect(self._fill_export)
         file.addAction(a["import_weights"])
+        file.addAction(a["import_data"])
         file.addSeparator()
         file.addAction(a["quit"])
 
