@@ -1,78 +1,25 @@
-"""A training run on disk: DIR/metrics.csv, DIR/summary.json and DIR/model.safetensors.
-
-summary.json holds the final and test metrics; for an autoencoder it puts the network's test
-reconstruction error beside PCA's with the same number of components, fitted on the same
-training split, so a person sees whether the network beat the linear baseline.
+"""Training a preset to the end: `--out DIR` gets DIR/metrics.csv (per epoch), DIR/summary.json
+and DIR/model.safetensors; with a RunRecorder the run is also recorded in the runs folder
+(playground/records.py). summary.json's contents are playground/summary.py's.
 """
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from playground.events import EpochEvent, Event, FinishedEvent
 from playground.files import FileProblem, atomic_write
+from playground.records import RunRecorder, RunSeeds
+from playground.summary import code_size, pca_mse, summarize  # noqa: F401  (imported from here by others)
 from playground.spec import Preset
 from playground.trainer import Trainer
 from playground.weights import save_weights
-
-
-def pca_mse(x_train: np.ndarray, x_test: np.ndarray, k: int) -> float:
-    """Test reconstruction MSE of PCA with k components fitted on the training split."""
-    a = x_train.reshape(len(x_train), -1).astype(np.float64)
-    b = x_test.reshape(len(x_test), -1).astype(np.float64)
-    mean = a.mean(axis=0)
-    _, _, vt = np.linalg.svd(a - mean, full_matrices=False)
-    basis = vt[:k]
-    recon = (b - mean) @ basis.T @ basis + mean
-    return float(np.mean((recon - b) ** 2))
-
-
-def code_size(trainer: Trainer) -> int:
-    """The autoencoder's bottleneck width: the code node's size, or the VAE's latent size."""
-    ts, model = trainer.ts, trainer.model
-    node = ts.code_node or trainer.visual.sampling
-    return math.prod(model.shapes[node]) if node else 0
-
-
-def summarize(trainer: Trainer, finished: FinishedEvent, seconds: float) -> dict[str, Any]:
-    t = trainer
-    summary: dict[str, Any] = {
-        "preset": t.preset.name, "data": t.dataset.name, "device": str(t.device),
-        "epochs": t.epoch, "steps": t.step_count, "seconds": round(seconds, 3),
-        "finish_reason": finished.reason, "message": finished.message,
-    }
-    if t.history:
-        last = t.history[-1]
-        summary.update(train_loss=last.train_loss, val_loss=last.val_loss)
-        if last.val_accuracy is not None:
-            summary.update(train_accuracy=last.train_accuracy, val_accuracy=last.val_accuracy)
-    test = t.evaluate("test")
-    summary["test_loss"] = test["loss"]
-    if "accuracy" in test:
-        summary["test_accuracy"] = test["accuracy"]
-    if "mse" in test:
-        summary["test_mse"] = test["mse"]
-    if t.ts.target == "input":
-        k = code_size(t)
-        if k:
-            summary["code_size"] = k
-            summary["pca_mse"] = pca_mse(t.dataset.x_train, t.dataset.x_test, k)
-    if t.perceptron is not None:
-        p = t.perceptron
-        summary.update(mistakes=p.total_mistakes, separable=p.separable, margin=p.margin,
-                       radius=p.radius, mistake_bound=p.bound)
-    if t.last_problem is not None:
-        summary["problem"] = {"step": t.last_problem.step, "node": t.last_problem.node_id,
-                              "message": t.last_problem.message, "advice": t.last_problem.advice}
-    return summary
 
 
 def metrics_csv(history: list[EpochEvent], classifier: bool) -> str:
@@ -95,28 +42,64 @@ class RunResult:
     out_dir: Path | None
 
 
+def make_trainer(preset: Preset, seeds: RunSeeds | None = None, *, device: str | None = None,
+                 on_event: Callable[[Event], None] | None = None) -> Trainer:
+    """A Trainer started from three given seeds (a twin keeps its parent's), or the preset's seed."""
+    if seeds is None or seeds == RunSeeds.from_seed(preset.training.seed):
+        return Trainer(preset, device=device, on_event=on_event)
+    if "seeds" in inspect.signature(Trainer).parameters:
+        from playground.seeds import Seeds  # type: ignore[import-not-found]
+        return Trainer(preset, device=device, on_event=on_event,  # type: ignore[call-arg]
+                       seeds=Seeds(seeds.init, seeds.data, seeds.noise))
+    if seeds == RunSeeds.from_seed(seeds.init):
+        preset = preset.copy()
+        preset.training.seed = seeds.init
+        return Trainer(preset, device=device, on_event=on_event)
+    raise ValueError(f"this Trainer cannot start from separate seeds {seeds}")
+
+
 def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int | None = None,
               seed: int | None = None, device: str | None = None,
               on_event: Callable[[Event], None] | None = None,
-              on_start: Callable[[Trainer], None] | None = None) -> RunResult:
-    """Train a preset to the end and (with out_dir) write the run's three files."""
+              on_start: Callable[[Trainer], None] | None = None,
+              recorder: RunRecorder | None = None, seeds: RunSeeds | None = None) -> RunResult:
+    """Train a preset to the end and (with out_dir) write the run's three files; with a
+    recorder, also its run record (which says `failed` if training raises)."""
     preset = preset.copy()
     if epochs is not None:
         preset.training.epochs = epochs
     if seed is not None:
         preset.training.seed = seed
+    if recorder is not None:
+        outer = on_event
+
+        def on_event(event: Event) -> None:
+            recorder(event)
+            if outer is not None:
+                outer(event)
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise FileProblem(f"cannot create the run folder {out}: {e.strerror or e}") from None
-    trainer = Trainer(preset, device=device, on_event=on_event)
+    trainer = make_trainer(preset, seeds, device=device, on_event=on_event)
+    if recorder is not None:
+        recorder.start(trainer)
     if on_start is not None:
         on_start(trainer)
     start = time.perf_counter()
-    finished = trainer.run()
-    summary = summarize(trainer, finished, time.perf_counter() - start)
+    try:
+        finished = trainer.run()
+    except BaseException as e:
+        if recorder is not None:
+            recorder.finish(trainer, None, time.perf_counter() - start,
+                            error=f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
+        raise
+    if recorder is not None:
+        summary = recorder.finish(trainer, finished, time.perf_counter() - start)
+    else:
+        summary = summarize(trainer, finished, time.perf_counter() - start)
     if out is not None:
         atomic_write(out / "metrics.csv", metrics_csv(trainer.history, trainer.is_classifier).encode())
         atomic_write(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())

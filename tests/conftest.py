@@ -3,6 +3,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Every training run is recorded: tests record theirs in a throw-away folder, not the user's.
+os.environ.setdefault("PLAYGROUND_RUNS_DIR", __import__("tempfile").mkdtemp(prefix="playground-test-runs-"))
 
 import torch  # noqa: E402
 

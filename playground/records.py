@@ -1,0 +1,500 @@
+"""Run records: every training run as a folder of plain files a person can read.
+
+    RUNS_DIR/<run id>/preset.json        the preset exactly as trained (--set applied)
+                     /run.json           seeds, versions, device, times, status, parent + changes
+                     /metrics.csv        one row per step (`kind=step`) and per epoch (`kind=epoch`)
+                     /probes.csv         per layer at each probe step: update/weight ratio, grad
+                                         norm, activation mean/std, dead fraction
+                     /summary.json       final and test metrics, val_loss_min/final, best_epoch
+                     /model.safetensors  the trained weights (with the preset in its metadata)
+
+run.json and summary.json are replaced atomically; the two CSV files are appended to and flushed
+at every epoch, so a run killed with `kill -9` keeps what it had. A record whose run.json still
+says `running` while the process that wrote it is gone is listed as `incomplete`.
+Comparisons read records, never live objects.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import socket
+import time
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from playground.events import EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent
+from playground.files import FileProblem, atomic_write
+
+RUN_FORMAT = "nn-playground-run"
+STATUSES = ("running", "finished", "stopped", "failed", "incomplete")
+MAX_JSON_BYTES = 4 * 1024 * 1024
+"""run.json / summary.json / preset.json larger than this are not parsed (a record is small)."""
+PROBE_COLUMNS = ("step", "epoch", "node_id", "layer_type", "update_ratio", "grad_norm", "weight_norm",
+                 "act_mean", "act_std", "dead_fraction")
+_PER_STEP_NAMES = {"lrs": "lr", "momenta": "momentum", "penalties": "penalty"}
+_LOSS_FIELDS = tuple(f.name for f in fields(LossEvent) if f.name not in ("steps", "losses", "epoch"))
+_LOSS_EXTRAS = tuple(dict.fromkeys(_PER_STEP_NAMES.get(n, n) for n in _LOSS_FIELDS))
+METRIC_COLUMNS = ("kind", "epoch", "step", "loss", "train_loss", "val_loss", "train_acc", "val_acc",
+                  "seconds") + _LOSS_EXTRAS
+"""`loss` is a step's batch loss; train_/val_ columns are an epoch's. LossEvent's optional extras
+(learning rate, momentum, penalty) become columns of their own."""
+
+
+class RunNotFound(FileProblem):
+    """A run or repeat-group id that names nothing in the runs folder."""
+
+
+# ---------------------------------------------------------------- where records live
+
+def default_runs_dir() -> Path:
+    """PLAYGROUND_RUNS_DIR, else the per-user data folder (platformdirs)."""
+    env = os.environ.get("PLAYGROUND_RUNS_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+    return platformdirs.user_data_path("nn-playground", appauthor=False) / "runs"
+
+
+def runs_dir(given: str | os.PathLike | None = None) -> Path:
+    return Path(given).expanduser() if given else default_runs_dir()
+
+
+def ensure_runs_dir(given: str | os.PathLike | None = None) -> Path:
+    path = runs_dir(given)
+    if path.exists() and not path.is_dir():
+        raise FileProblem(f"the runs folder {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise FileProblem(f"cannot create the runs folder {path}: {e.strerror or e}") from None
+    return path
+
+
+def new_id(preset_name: str, prefix: str = "") -> str:
+    """Sortable by time, readable, unique: `20261128-031522-xor_mlp-3fa9`."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in preset_name)[:40] or "run"
+    return f"{prefix}{stamp}-{safe}-{secrets.token_hex(2)}"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- seeds and hashes
+
+@dataclass(frozen=True)
+class RunSeeds:
+    """The three seeds a run is reproduced from: initial weights, data order, noise (dropout,
+    augmentation, corruption)."""
+
+    init: int
+    data: int
+    noise: int
+
+    @classmethod
+    def from_seed(cls, seed: int) -> "RunSeeds":
+        """The three seeds one `training.seed` stands for (the Trainer's own derivation when it has one)."""
+        try:
+            from playground.seeds import Seeds  # type: ignore[import-not-found]
+        except ImportError:
+            return cls(seed, seed, seed)
+        s = Seeds.from_seed(seed)
+        return cls(int(s.init), int(s.data), int(s.noise))
+
+    @classmethod
+    def of(cls, trainer: Any) -> "RunSeeds":
+        s = getattr(trainer, "seeds", None)
+        if s is not None:
+            return cls(int(s.init), int(s.data), int(s.noise))
+        return cls.from_seed(trainer.ts.seed)
+
+
+def weights_hash(state: dict[str, Any]) -> str:
+    """sha256 over the named tensors' bytes: equal hashes mean identical weights."""
+    h = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        h.update(name.encode())
+        h.update(str(tuple(t.shape)).encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
+
+
+def initial_hash(trainer: Any) -> str:
+    fn = getattr(trainer, "initial_weights_hash", None)
+    return str(fn()) if callable(fn) else weights_hash(trainer.model.state_dict())
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import torch
+    out = {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__}
+    try:
+        from importlib.metadata import version
+        out["nn-playground"] = version("nn-playground")
+    except Exception:  # not installed as a distribution (running from a checkout)
+        pass
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+def _num(x: Any) -> str:
+    """Full precision (repr) so equal runs give byte-equal files; empty for missing values."""
+    if x is None:
+        return ""
+    if isinstance(x, (bool, str)):
+        return str(x)
+    v = float(x)
+    return repr(int(v)) if isinstance(x, int) else repr(v)
+
+
+def _status_of(finished: FinishedEvent | None) -> str:
+    if finished is None:
+        return "failed"
+    return {"finished": "finished", "early_stopping": "finished", "stopped": "stopped",
+            "problem": "failed"}.get(finished.reason, "stopped")
+
+
+class RunRecorder:
+    """Consumes a Trainer's events and writes its record. Call `start(trainer)` before the first
+    step, pass every event to the recorder (it is callable), and `finish(...)` at the end.
+
+    Used by the CLI and by the app's training worker alike; it never holds the GUI thread."""
+
+    def __init__(self, runs_folder: str | os.PathLike | None, *, parent: str | None = None,
+                 changed: dict[str, Any] | None = None, group: str | None = None,
+                 source: str = "cli", name: str = "") -> None:
+        self.root = ensure_runs_dir(runs_folder)
+        self.parent, self.changed, self.group, self.source, self.name = parent, changed or {}, group, source, name
+        self.id = ""
+        self.path: Path | None = None
+        self.info: dict[str, Any] = {}
+        self._metrics: IO[str] | None = None
+        self._probes: IO[str] | None = None
+        self._mw: Any = None
+        self._pw: Any = None
+        self._last_flush = 0.0
+
+    # -- lifecycle
+    def start(self, trainer: Any) -> str:
+        from playground.preset import preset_to_json
+        preset = trainer.preset
+        self.id = new_id(preset.name)
+        self.path = self.root / self.id
+        try:
+            self.path.mkdir()
+        except OSError as e:
+            raise FileProblem(f"cannot create the run folder {self.path}: {e.strerror or e}") from None
+        atomic_write(self.path / "preset.json", preset_to_json(preset).encode("utf-8"))
+        self.info = {
+            "format": RUN_FORMAT, "version": 1, "id": self.id, "name": self.name,
+            "preset": preset.name, "data": preset.data.name,
+            "seeds": asdict(RunSeeds.of(trainer)), "initial_weights_hash": initial_hash(trainer),
+            "versions": versions(), "device": str(trainer.device), "source": self.source,
+            "started": now_iso(), "ended": None, "status": "running",
+            "host": socket.gethostname(), "pid": os.getpid(),
+            "parent": self.parent, "changed": self.changed, "group": self.group,
+            "classifier": bool(trainer.is_classifier), "steps_per_epoch": trainer.steps_per_epoch,
+        }
+        self._write_info()
+        self._metrics = open(self.path / "metrics.csv", "w", newline="", encoding="utf-8")
+        self._mw = csv.writer(self._metrics, lineterminator="\n")
+        self._mw.writerow(METRIC_COLUMNS)
+        self._probes = open(self.path / "probes.csv", "w", newline="", encoding="utf-8")
+        self._pw = csv.writer(self._probes, lineterminator="\n")
+        self._pw.writerow(PROBE_COLUMNS)
+        self._flush()
+        return self.id
+
+    def __call__(self, event: Event) -> None:
+        if self._mw is None:
+            return
+        if isinstance(event, LossEvent):
+            n = len(event.steps)
+            columns: dict[str, list[str]] = {}
+            for name in _LOSS_FIELDS:  # a per-step array wins over a scalar of the same column
+                value = getattr(event, name, None)
+                column = _PER_STEP_NAMES.get(name, name)
+                if value is not None and hasattr(value, "__len__") and len(value) == n:
+                    columns[column] = [_num(float(v)) for v in value]
+                elif column not in columns or value is not None and name not in _PER_STEP_NAMES:
+                    columns.setdefault(column, [_num(value)] * n)
+            extras = [columns[c] for c in _LOSS_EXTRAS]
+            for k in range(n):
+                self._mw.writerow(["step", event.epoch, int(event.steps[k]), _num(float(event.losses[k])),
+                                   "", "", "", "", ""] + [col[k] for col in extras])
+        elif isinstance(event, EpochEvent):
+            extras = [_num(event.lr) if name == "lr" else "" for name in _LOSS_EXTRAS]
+            self._mw.writerow(["epoch", event.epoch, event.step, "", _num(event.train_loss),
+                               _num(event.val_loss), _num(event.train_accuracy), _num(event.val_accuracy),
+                               _num(round(event.seconds, 4))] + extras)
+            self._flush()
+        elif isinstance(event, ProbeEvent):
+            for p in event.layers:
+                self._pw.writerow([event.step, event.epoch, p.node_id, p.layer_type, _num(p.update_ratio),
+                                   _num(p.grad_norm), _num(p.weight_norm), _num(p.act_mean),
+                                   _num(p.act_std), _num(p.dead_fraction)])
+        if time.monotonic() - self._last_flush > 1.0:
+            self._flush()
+
+    def finish(self, trainer: Any, finished: FinishedEvent | None, seconds: float,
+               error: str = "") -> dict[str, Any]:
+        """Write summary.json and the weights, then mark the record finished/stopped/failed."""
+        from playground.summary import summarize
+        from playground.weights import save_weights
+        summary: dict[str, Any] = {}
+        self._close()
+        try:
+            if finished is not None:
+                summary = summarize(trainer, finished, seconds)
+            if error:
+                summary["error"] = error
+            atomic_write(self.path / "summary.json", (json.dumps(summary, indent=2, default=_json_default)
+                                                      + "\n").encode())
+            if trainer is not None and finished is not None:
+                save_weights(self.path / "model.safetensors", trainer.state_dict_copy(), trainer.preset,
+                             trained=True)
+        finally:
+            self.info.update(status="failed" if error else _status_of(finished), ended=now_iso())
+            if finished is not None and finished.message:
+                self.info["message"] = finished.message
+            self._write_info()
+        return summary
+
+    # -- internals
+    def _write_info(self) -> None:
+        try:  # a rename made while the run trains is kept
+            on_disk = read_json(self.path / "run.json")
+            if isinstance(on_disk, dict) and isinstance(on_disk.get("name"), str):
+                self.info["name"] = on_disk["name"]
+        except FileProblem:
+            pass
+        atomic_write(self.path / "run.json", (json.dumps(self.info, indent=2) + "\n").encode())
+
+    def _flush(self) -> None:
+        for f in (self._metrics, self._probes):
+            if f is not None:
+                f.flush()
+        self._last_flush = time.monotonic()
+
+    def _close(self) -> None:
+        for f in (self._metrics, self._probes):
+            if f is not None and not f.closed:
+                f.flush()
+                os.fsync(f.fileno())
+                f.close()
+        self._mw = self._pw = None
+
+
+def _json_default(x: Any) -> Any:
+    if hasattr(x, "item"):
+        return x.item()
+    return str(x)
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class RunInfo:
+    """One record as a listing shows it: what `playground runs --json` prints per run."""
+
+    id: str
+    path: str
+    preset: str
+    status: str
+    seeds: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    parent: str | None = None
+    group: str | None = None
+    started: str | None = None
+    ended: str | None = None
+    device: str = ""
+    problem: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_json(path: Path) -> Any:
+    """A bounded read of a small JSON file; FileProblem for anything unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise FileProblem(f"{path} is too large to be a run file ({size} bytes)")
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileProblem(f"{path} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FileProblem(f"cannot read {path}: {e}") from None
+
+
+def _alive(host: str | None, pid: Any) -> bool:
+    """Is the process that wrote a `running` record still there? Another machine's: assume so."""
+    if host and host != socket.gethostname():
+        return True
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return _not_zombie(pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+FINAL_METRICS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test_mse", "train_loss",
+                 "train_accuracy", "val_loss_min", "best_epoch", "epochs", "steps", "seconds")
+
+
+def load_run(path: str | os.PathLike) -> RunInfo:
+    """The record in folder `path`. Never raises for a damaged record: it is listed as incomplete."""
+    p = Path(path)
+    try:
+        info = read_json(p / "run.json")
+        if not isinstance(info, dict) or info.get("format") != RUN_FORMAT:
+            raise FileProblem(f"{p / 'run.json'} is not an NN Playground run record")
+    except FileProblem as e:
+        return RunInfo(id=p.name, path=str(p), preset="?", status="incomplete", problem=str(e))
+    status = info.get("status") if info.get("status") in STATUSES else "incomplete"
+    if status == "running" and not _alive(info.get("host"), info.get("pid")):
+        status = "incomplete"
+    metrics: dict[str, Any] = {}
+    problem = ""
+    if (p / "summary.json").exists():
+        try:
+            summary = read_json(p / "summary.json")
+            metrics = {k: summary[k] for k in FINAL_METRICS if isinstance(summary, dict) and k in summary}
+        except FileProblem as e:
+            problem = str(e)
+    elif status in ("incomplete", "running"):
+        metrics = last_epoch_metrics(p)
+    seeds = info.get("seeds") if isinstance(info.get("seeds"), dict) else {}
+    return RunInfo(id=str(info.get("id") or p.name), path=str(p), preset=str(info.get("preset", "?")),
+                   status=status, seeds=seeds, changed=info.get("changed") or {}, metrics=metrics,
+                   name=str(info.get("name") or ""), parent=info.get("parent"), group=info.get("group"),
+                   started=info.get("started"), ended=info.get("ended"), device=str(info.get("device", "")),
+                   problem=problem or str(info.get("message", "") if status == "failed" else ""))
+
+
+def iter_metric_rows(path: Path) -> Iterator[dict[str, str]]:
+    """metrics.csv rows; a row cut short by a killed process is skipped, not an error."""
+    try:
+        with open(path / "metrics.csv", newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            for row in reader:
+                if None in row or any(v is None for v in row.values()):
+                    continue
+                yield row
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return
+
+
+def _float(text: str | None) -> float | None:
+    if text is None or text == "":
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else v
+
+
+def last_epoch_metrics(path: Path) -> dict[str, Any]:
+    last: dict[str, str] | None = None
+    for row in iter_metric_rows(path):
+        if row.get("kind") == "epoch":
+            last = row
+    if last is None:
+        return {}
+    out: dict[str, Any] = {"epochs": int(last["epoch"])}
+    for col, key in (("train_loss", "train_loss"), ("val_loss", "val_loss"), ("train_acc", "train_accuracy"),
+                     ("val_acc", "val_accuracy")):
+        v = _float(last.get(col))
+        if v is not None:
+            out[key] = v
+    return out
+
+
+def list_runs(folder: str | os.PathLike | None = None) -> list[RunInfo]:
+    """Every record in the runs folder, oldest first. A missing folder has no runs."""
+    root = runs_dir(folder)
+    if not root.exists():
+        return []
+    if not root.is_dir():
+        raise FileProblem(f"the runs folder {root} is a file, not a folder")
+    try:
+        entries = sorted((e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")),
+                         key=lambda e: e.name)
+    except OSError as e:
+        raise FileProblem(f"cannot read the runs folder {root}: {e.strerror or e}") from None
+    return [load_run(e.path) for e in entries]
+
+
+def find_run(ref: str, folder: str | os.PathLike | None = None) -> RunInfo:
+    """A run by id, by name (if unique), or by the path of its folder; RunNotFound otherwise."""
+    p = Path(ref)
+    if (p / "run.json").is_file():
+        return load_run(p)
+    root = runs_dir(folder)
+    if ref and "/" not in ref and ref not in (".", "..") and (root / ref / "run.json").is_file():
+        return load_run(root / ref)
+    named = [r for r in list_runs(folder) if r.name == ref] if ref else []
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise RunNotFound(f"{len(named)} runs are named {ref!r}; use a run id")
+    raise RunNotFound(f"no run {ref!r} in {root}")
+
+
+def group_runs(group: str, folder: str | os.PathLike | None = None) -> list[RunInfo]:
+    return [r for r in list_runs(folder) if r.group == group]
+
+
+def delete_run(ref: str, folder: str | os.PathLike | None = None) -> RunInfo:
+    """Remove a record's folder (refuses a run that is still training)."""
+    run = find_run(ref, folder)
+    if run.status == "running":
+        raise FileProblem(f"run {run.id} is still training; stop it first")
+    try:
+        shutil.rmtree(run.path)
+    except OSError as e:
+        raise FileProblem(f"cannot delete {run.path}: {e.strerror or e}") from None
+    return run
+
+
+def rename_run(ref: str, name: str, folder: str | os.PathLike | None = None) -> RunInfo:
+    """Give a run a name people read (its id, which twins and groups refer to, stays)."""
+    name = name.strip()
+    if len(name) > 200 or any(c in name for c in "\n\r\t"):
+        raise FileProblem("a run name is one line of at most 200 characters")
+    run = find_run(ref, folder)
+    path = Path(run.path)
+    info = read_json(path / "run.json")
+    info["name"] = name
+    atomic_write(path / "run.json", (json.dumps(info, indent=2) + "\n").encode())
+    return load_run(path)

@@ -1,0 +1,73 @@
+"""Repeats and verdicts: is a difference bigger than seed noise? And `compare` names what differs."""
+import json
+
+import pytest
+
+from playground.cli import main
+from playground.experiments import compare, parse_seeds, repeat, spread, welch_verdict
+from playground.overrides import apply_overrides
+from playground.preset import resolve_preset
+from playground.records import group_runs
+
+
+def test_seed_ranges():
+    assert parse_seeds("3") == [0, 1, 2]
+    assert parse_seeds("5-9") == [5, 6, 7, 8, 9]
+    for bad in ("0", "-2", "9-5", "x", "1-"):
+        with pytest.raises(ValueError):
+            parse_seeds(bad)
+
+
+def test_spread_and_welch_numbers():
+    s = spread([1.0, 2.0, 3.0], "m")
+    assert s.mean == 2.0 and s.std == 1.0 and s.low == pytest.approx(2 - 4.302653 / 3 ** 0.5, rel=1e-5)
+    v = welch_verdict([1.0, 1.1, 0.9, 1.0], [2.0, 2.1, 1.9, 2.0], "m")
+    assert v.verdict == "outside noise" and v.difference == pytest.approx(1.0) and v.p_value < 1e-4
+    assert v.low < 1.0 < v.high
+    same = welch_verdict([0.5, 0.5], [0.5, 0.5], "m")  # no spread at all and no difference
+    assert same.verdict == "within noise"
+
+
+def test_adam_against_plain_sgd_on_digits_is_outside_noise(tmp_path, capsys):
+    base = resolve_preset("digits_mlp")
+    fast = ["training.epochs=2"]
+    adam = apply_overrides(base, fast + ["training.optimizer=adam", "training.lr=0.001"])
+    sgd = apply_overrides(base, fast + ["training.optimizer=sgd", "training.lr=0.001", "training.momentum=0"])
+    ga, ids = repeat(adam, range(5), tmp_path, jobs=1)
+    gs, _ = repeat(sgd, range(5), tmp_path, jobs=1)
+    assert len(ids) == 5 and len(group_runs(ga, tmp_path)) == 5
+    assert sorted(r.seeds["init"] for r in group_runs(ga, tmp_path)) == [0, 1, 2, 3, 4]
+    assert main(["compare", ga, gs, "--runs-dir", str(tmp_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert sorted(result["differences"]) == ["training.momentum", "training.optimizer"]
+    v = result["verdict"]
+    assert v["verdict"] == "outside noise" and v["metric"] == "val_accuracy" and v["p_value"] < 0.05
+    assert v["difference"] < 0 and v["a"]["n"] == v["b"]["n"] == 5
+    assert main(["compare", ga, gs, "--runs-dir", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "training.optimizer" in text and "outside noise" in text
+
+
+def test_xor_seeds_0_4_against_5_9_is_within_noise(tmp_path, capsys):
+    preset = apply_overrides(resolve_preset("xor_mlp"), ["training.epochs=5"])  # not yet at 100%
+    ga, _ = repeat(preset, range(0, 5), tmp_path, jobs=1)
+    gb, _ = repeat(preset, range(5, 10), tmp_path, jobs=1)
+    result = compare([ga, gb], tmp_path)
+    assert result["differences"] == []  # the seed is what repeats vary, not a difference
+    assert result["verdict"]["verdict"] == "within noise", result["verdict"]
+    assert result["verdict"]["p_value"] >= 0.05 and result["verdict"]["a"]["std"] > 0
+    by_loss = compare([ga, gb], tmp_path, metric="val_loss")["verdict"]
+    assert by_loss["verdict"] == "within noise" and by_loss["low"] < 0 < by_loss["high"]
+
+
+def test_repeat_cli_reports_mean_std_interval_and_prints_the_group_last(tmp_path, capsys):
+    rc = main(["repeat", "xor_mlp", "--seeds", "2-3", "--set", "training.epochs=1", "--jobs", "1",
+               "--runs-dir", str(tmp_path)])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert rc == 0
+    group = out[-1]
+    assert group.startswith("g-") and len(group_runs(group, tmp_path)) == 2
+    line = next(line for line in out if line.startswith("val_accuracy"))
+    assert "mean" in line and "std" in line and "95% interval" in line and "(n=2)" in line
+    runs = group_runs(group, tmp_path)
+    assert all(r.changed == {"training.epochs": 1} for r in runs)
