@@ -184,6 +184,9 @@ class RunRecorder:
         self._mw: Any = None
         self._pw: Any = None
         self._last_flush = 0.0
+        self._started = time.perf_counter()
+        self.finished_event: FinishedEvent | None = None
+        """The last FinishedEvent the Trainer sent: how the run ended."""
 
     # -- lifecycle
     def start(self, trainer: Any) -> str:
@@ -214,9 +217,12 @@ class RunRecorder:
         self._pw = csv.writer(self._probes, lineterminator="\n")
         self._pw.writerow(PROBE_COLUMNS)
         self._flush()
+        self._started = time.perf_counter()
         return self.id
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, FinishedEvent):
+            self.finished_event = event
         if self._mw is None:
             return
         if isinstance(event, LossEvent):
@@ -247,11 +253,15 @@ class RunRecorder:
         if time.monotonic() - self._last_flush > 1.0:
             self._flush()
 
-    def finish(self, trainer: Any, finished: FinishedEvent | None, seconds: float,
+    def finish(self, trainer: Any, finished: FinishedEvent | None = None, seconds: float | None = None,
                error: str = "") -> dict[str, Any]:
-        """Write summary.json and the weights, then mark the record finished/stopped/failed."""
+        """Write summary.json and the weights, then mark the record finished/stopped/failed.
+        Without `finished`, the last FinishedEvent the recorder saw says how the run ended."""
         from playground.summary import summarize
         from playground.weights import save_weights
+        finished = finished or self.finished_event
+        if seconds is None:
+            seconds = time.perf_counter() - self._started
         summary: dict[str, Any] = {}
         self._close()
         try:
@@ -294,6 +304,54 @@ class RunRecorder:
                 os.fsync(f.fileno())
                 f.close()
         self._mw = self._pw = None
+
+
+class LiveRecording:
+    """The app's training worker records through this: a failing disk turns recording off (and
+    says why in `problem`) but never stops or breaks the training itself."""
+
+    def __init__(self, trainer: Any, runs_folder: str | os.PathLike | None = None, source: str = "app",
+                 **record: Any) -> None:
+        self.problem = ""
+        self.recorder: RunRecorder | None = None
+        try:
+            self.recorder = RunRecorder(runs_folder, source=source, **record)
+            self.recorder.start(trainer)
+        except (OSError, ValueError) as e:
+            self._give_up(e)
+
+    @property
+    def run_id(self) -> str:
+        return self.recorder.id if self.recorder is not None else ""
+
+    def __call__(self, event: object) -> None:
+        if self.recorder is not None:
+            try:
+                self.recorder(event)  # type: ignore[arg-type]
+            except (OSError, ValueError) as e:
+                self._give_up(e)
+
+    def finish(self, trainer: Any, reason: str = "stopped", error: str = "") -> None:
+        """End the record; `reason` (finished or stopped) stands when the Trainer sent no
+        FinishedEvent (a session reset or closed while paused)."""
+        if self.recorder is None:
+            return
+        finished = self.recorder.finished_event or FinishedEvent(reason, trainer.step_count, trainer.epoch,
+                                                                 f"{reason} in the app")
+        try:
+            self.recorder.finish(trainer, finished, error=error)
+        except Exception as e:  # noqa: BLE001 - a record that cannot be finished stays incomplete
+            self._give_up(e)
+        self.recorder = None
+
+    def _give_up(self, e: BaseException) -> None:
+        self.problem = f"this run is not recorded: {e}"
+        if self.recorder is not None:
+            try:
+                self.recorder._close()
+            except OSError:
+                pass
+        self.recorder = None
 
 
 def _json_default(x: Any) -> Any:
