@@ -314,14 +314,16 @@ def quadratic_steps(condition: float, methods: tuple[str, ...] = METHODS,
     return {m: best_settings(m, condition, max_steps) for m in methods}
 
 
-def race_json(surface_name: str, condition: float, steps: int, lrs: dict[str, float] | None = None) -> dict:
-    """What `playground lab optimizers --json` prints: steps-to-10^-6 on the ravine, or the race."""
+def race_json(surface_name: str, condition: float, steps: int, lrs: dict[str, float] | None = None,
+              raced: tuple[Surface, dict[str, Path]] | None = None) -> dict:
+    """What `playground lab optimizers --json` prints: steps-to-10^-6 on the ravine, or the race
+    (`raced`: a race already run with these settings)."""
     if surface_name == "quadratic":
         best = quadratic_steps(condition)
         return {"surface": "quadratic", "condition": condition, "cut": CUT,
                 "steps": {m: b.steps for m, b in best.items()},
                 "settings": {m: {"lr": b.lr, "momentum": b.momentum} for m, b in best.items()}}
-    s, paths = race(surface_name, lrs, steps)
+    s, paths = raced or race(surface_name, lrs, steps, condition)
     out = {"surface": surface_name, "start": list(s.start), "steps": steps, "paths": {}}
     for m, p in paths.items():
         end = p.points[-1]

@@ -1,0 +1,145 @@
+"""`playground lab activations|optimizers|init|backprop [options] [--json] [--png FILE]`: the
+labs' numbers as text or JSON, and their figure as a PNG for a slide.
+
+The engine computes; only `--png` reaches into the app (widgets.labs.figures) to draw, so the
+numbers work where Qt is not installed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from playground.labs import activations, backprop, init_explorer, optimizers
+
+LABS = ("activations", "optimizers", "init", "backprop")
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _lr_pair(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep or name not in optimizers.METHODS:
+        raise argparse.ArgumentTypeError(f"expected METHOD=LR with METHOD one of {', '.join(optimizers.METHODS)}, "
+                                         f"got {text!r}")
+    return name, _positive(value)
+
+
+def register(subparsers: Any) -> None:
+    """Add `lab` and its four labs to the CLI (called by playground.cli)."""
+    lab = subparsers.add_parser("lab", help="the labs: activation gallery, optimizer race, initialization "
+                                            "explorer, backprop step by step (numbers, JSON or PNG)")
+    labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+        p.add_argument("--png", metavar="FILE", help="also draw the figure to FILE (needs the app's PySide6)")
+        p.set_defaults(func=cmd_lab)
+
+    p = labs.add_parser("activations", help="every activation, its derivative, saturation and formula")
+    p.add_argument("--at", type=float, default=1.0, metavar="X",
+                   help="the unit's typical input, where each gradient f'(x) is read (default 1)")
+    common(p)
+    p = labs.add_parser("optimizers", help="torch.optim classes racing on a 2-D surface; on the quadratic, "
+                                           "steps to cut the error by 10^6 at each method's best settings")
+    p.add_argument("--surface", choices=optimizers.SURFACES, default="quadratic")
+    p.add_argument("--condition", type=_positive, default=100.0, metavar="K",
+                   help="condition number of the quadratic ravine (default 100)")
+    p.add_argument("--steps", type=_count, default=300, help="race length on the other surfaces (default 300)")
+    p.add_argument("--lr", type=_lr_pair, action="append", default=[], metavar="METHOD=LR",
+                   help="a method's learning rate in the race, e.g. --lr adam=0.1 (repeatable)")
+    common(p)
+    p = labs.add_parser("init", help="10-layer, 500-wide tanh/ReLU stack: activation and gradient std per layer")
+    p.add_argument("--activation", choices=init_explorer.ACTIVATIONS, default="tanh")
+    p.add_argument("--init", choices=init_explorer.INITS, default="xavier")
+    p.add_argument("--std", type=_positive, default=0.01, metavar="S", help="σ of --init normal (default 0.01)")
+    p.add_argument("--seeds", type=_count, default=3, metavar="N", help="average over seeds 0..N-1 (default 3)")
+    p.add_argument("--batch", type=_count, default=500, help="standard-normal inputs per seed (default 500)")
+    common(p)
+    p = labs.add_parser("backprop", help="one SGD step of a 2-3-2 network, unit by unit, checked against autograd")
+    p.add_argument("--seed", type=int, default=0, help="seed of the initial weights (default 0)")
+    p.add_argument("--lr", type=_positive, default=0.5, help="learning rate η (default 0.5)")
+    common(p)
+
+
+def compute(args: argparse.Namespace) -> tuple[dict, object]:
+    """The JSON answer and the lab's full result (what the figure draws)."""
+    if args.lab == "activations":
+        curves = activations.gallery()
+        return activations.gallery_json(args.at), (curves, args.at)
+    if args.lab == "optimizers":
+        lrs = dict(args.lr)
+        view = optimizers.race(args.surface, lrs, args.steps, args.condition)
+        return optimizers.race_json(args.surface, args.condition, args.steps, lrs, view), view
+    if args.lab == "init":
+        if args.batch < 2:
+            raise ValueError("--batch must be at least 2")
+        report = init_explorer.explore(args.activation, args.init, args.std, args.seeds, args.batch)
+        return report.as_json(), report
+    step = backprop.step(seed=args.seed, lr=args.lr)
+    return step.as_json(), step
+
+
+def _text(lab: str, data: dict) -> str:
+    if lab == "activations":
+        rows = [f"{a['name']:<10} f'({data['typical_input']:g}) = {a['grad_at_typical_input']:<8.4g} "
+                f"saturated: {', '.join(f'[{lo:.2f}, {hi:.2f}]' for lo, hi in a['saturated']) or 'never'}"
+                f"\n           {a['formula']}" for a in data["activations"]]
+        return "\n".join(rows)
+    if lab == "optimizers" and "settings" in data:
+        rows = [f"steps to cut the error by 1e6 on the quadratic, condition number {data['condition']:g}:"]
+        for m, n in data["steps"].items():
+            s = data["settings"][m]
+            mom = f", momentum {s['momentum']:.3g}" if m in ("momentum", "nesterov") else ""
+            rows.append(f"  {optimizers.LABELS[m]:<9} {n if n is not None else 'not reached':>12}   "
+                        f"(lr {s['lr']:.4g}{mom})")
+        return "\n".join(rows)
+    if lab == "optimizers":
+        rows = [f"{data['surface']} from {data['start']}, {data['steps']} steps:"]
+        for m, p in data["paths"].items():
+            d = p["distance_to_minimum"]
+            rows.append(f"  {optimizers.LABELS[m]:<9} lr {p['lr']:<8.4g} f = {p['final_value']:<10.4g}"
+                        + (f" distance to minimum {d:.4g}" if d is not None else ""))
+        return "\n".join(rows)
+    if lab == "init":
+        rows = [f"{data['activation']} / {data['init']} (weight std {data['weight_std']:.4g}):",
+                "  layer  act std     grad std"]
+        rows += [f"  {k:>5}  {a:<10.3g}  {g:.3g}" for k, (a, g) in
+                 enumerate(zip(data["act_std"], data["grad_std"]), start=1)]
+        return "\n".join(rows)
+    return (f"loss {data['loss']:.6f} -> {data['loss_after']:.6f} after one step (lr {data['lr']:g});\n"
+            f"delta output {[round(v, 6) for v in data['delta2']]}, hidden {[round(v, 6) for v in data['delta1']]};\n"
+            f"max |hand - autograd| = {data['max_abs_diff_vs_autograd']:.3g}")
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    data, result = compute(args)
+    if args.png:
+        try:
+            from widgets.labs.figures import save_png
+        except ImportError as e:
+            raise ValueError(f"--png needs the app's PySide6 and pyqtgraph ({e})") from None
+        out = save_png(args.lab, result, Path(args.png))
+        print(f"wrote {out}", file=sys.stderr)
+    print(json.dumps(data) if args.json else _text(args.lab, data))
+    return 0
