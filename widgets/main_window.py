@@ -20,6 +20,7 @@ from playground.spec import HOT_SETTINGS, ModelSpec
 from widgets.canvas import BuilderScene, BuilderView
 from widgets.document import Document
 from widgets.file_actions import FileActions
+from widgets.lesson_view import LessonView
 from widgets.inspector import Inspector
 from widgets.palette import Palette
 from widgets.recovery import Recovery
@@ -73,6 +74,10 @@ class MainWindow(FileActions, QMainWindow):
         self.training_dock = self._dock("Training settings", "trainingSettingsDock", self.training_panel,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
+        self.lesson_view = LessonView()   # the open example's guided lesson, beside its settings
+        self.lesson_dock = self._dock("Lesson", "lessonDock", self.lesson_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.training_dock, self.lesson_dock)
+        self.lesson_view.open_requested.connect(self.open_example)
         self.data_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -209,7 +214,7 @@ class MainWindow(FileActions, QMainWindow):
 
         view = bar.addMenu("&View")
         self.panels_menu = view.addMenu("&Panels")
-        for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock, self.lesson_dock):
             self.panels_menu.addAction(dock.toggleViewAction())
         self.training_panels_menu = view.addMenu("&Training Panels")
         view.addAction(a["reset_layout"])
@@ -325,7 +330,7 @@ class MainWindow(FileActions, QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock, self.lesson_dock):
             dock.show()
         self._show_relevant_panels()
 
@@ -454,6 +459,8 @@ class MainWindow(FileActions, QMainWindow):
     def _after_open(self, message: str) -> None:
         if self.doc.source.startswith("example"):
             self._tidy_if_overlapping()
+        if self.lesson_view.show_preset(self.doc.preset.name) and self.doc.source.startswith("example"):
+            self.lesson_dock.raise_()
         self.update_title()
         self.update_actions()
         self._show_relevant_panels()

@@ -1,0 +1,44 @@
+"""The Lesson dock: every built-in example shows its lesson, and a compared preset opens from it."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from playground.lessons import load_lesson
+from playground.preset import builtin_names
+from widgets.testing import close_window, make_window
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    for name in ("question", "critical", "warning", "information"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError(a[1:3])))
+    w = make_window(tmp_path)
+    yield w
+    close_window(w)
+
+
+def test_every_example_opens_with_its_lesson_beside_it(window):
+    for name in builtin_names():
+        assert window.open_example(name)
+        view = window.lesson_view
+        lesson = load_lesson(name)
+        assert view.lesson is not None and view.lesson.preset == name
+        text = view.text.toPlainText()
+        assert lesson.title in text and "Look at" in text and "Predict" in text
+        assert [b.text() for b in view.buttons] == [f"Open {c}" for c in lesson.compare]
+
+
+def test_a_compare_button_opens_the_twin_and_its_lesson(window):
+    assert window.open_example("overfit_moons")
+    assert not window.lesson_dock.visibleRegion().isEmpty()  # raised beside the settings
+    [button] = [b for b in window.lesson_view.buttons if b.text() == "Open overfit_moons_l2"]
+    button.click()
+    assert window.doc.preset.name == "overfit_moons_l2" and window.doc.preset.training.l2 == 1e-3
+    assert window.lesson_view.lesson.preset == "overfit_moons_l2"
+
+
+def test_a_network_without_a_lesson_says_where_lessons_are(window):
+    window.new_preset()
+    assert window.lesson_view.lesson is None and not window.lesson_view.buttons
+    assert "File ▸ Examples" in window.lesson_view.text.toPlainText()

@@ -1,0 +1,78 @@
+"""The Lesson dock: the guided lesson of the preset that is open, beside the network.
+
+It shows what idea the preset teaches, what to look at, one thing to change and what to predict
+before running it, and what the notes say; each preset it is compared with gets a button that
+opens it (one after another: the window replaces the open preset, asking to save first).
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+
+def lesson_html(lesson) -> str:
+    """Rich text for a playground.lessons.Lesson: a title, then a heading and a paragraph each."""
+    parts = [f"<h3>{html.escape(lesson.title)}</h3>"]
+    for heading, text in lesson.sections():
+        if heading == "Compare":
+            continue  # shown as buttons
+        paras = "".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in text.split("\n\n"))
+        parts.append(f"<p style='margin-bottom:0'><b>{html.escape(heading)}</b></p>{paras}")
+    return "".join(parts)
+
+
+class LessonView(QWidget):
+    """Shows one preset's lesson; `open_requested(name)` asks the window to open a compared preset."""
+
+    open_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonView")
+        self.preset_name = ""
+        self.lesson = None
+        self.text = QTextBrowser()
+        self.text.setObjectName("lessonText")
+        self.text.setOpenLinks(False)
+        self.compare_label = QLabel("Compare with (differs in one setting):")
+        self.compare_box = QVBoxLayout()
+        self.compare_box.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.compare_label)
+        layout.addLayout(self.compare_box)
+        self.buttons: list[QPushButton] = []
+        self.show_preset("")
+
+    def show_preset(self, name: str) -> bool:
+        """Show the lesson of built-in preset `name`; False (and a hint) when it has none."""
+        from playground.files import FileProblem
+        from playground.lessons import has_lesson, load_lesson
+        from playground.params import ProblemList
+        self.preset_name, self.lesson = name, None
+        message = ("This network has no guided lesson. Every example under File ▸ Examples has one: "
+                   "open one to see what it shows, what to look at and what to try.")
+        if name and has_lesson(name):
+            try:
+                self.lesson = load_lesson(name)
+            except (ProblemList, FileProblem) as e:
+                message = f"The lesson of {name} cannot be shown: {e}"
+        self.text.setHtml(lesson_html(self.lesson) if self.lesson else f"<p>{html.escape(message)}</p>")
+        self._set_buttons(self.lesson.compare if self.lesson else [])
+        return self.lesson is not None
+
+    def _set_buttons(self, names: list[str]) -> None:
+        for b in self.buttons:
+            self.compare_box.removeWidget(b)
+            b.deleteLater()
+        self.buttons = []
+        for name in names:
+            b = QPushButton(f"Open {name}")
+            b.setToolTip(f"Open the built-in preset {name} in place of this one")
+            b.clicked.connect(lambda _=False, n=name: self.open_requested.emit(n))
+            self.compare_box.addWidget(b)
+            self.buttons.append(b)
+        self.compare_label.setVisible(bool(names))
