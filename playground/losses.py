@@ -10,12 +10,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.layers import CATALOGUE
+
 EPS = 1e-7
 
 
 def output_kind(output_type: str) -> str:
-    """What the output node's values are: 'probs' (Softmax), 'prob' (Sigmoid), 'sign' (±1), or 'raw'."""
-    return {"Softmax": "probs", "Sigmoid": "prob", "Sign": "sign"}.get(output_type, "raw")
+    """What the output node's values are: 'probs' (Softmax), 'prob' (Sigmoid), 'sign' (±1), or
+    'raw'; the layer type declares it (`LayerType.output_kind`)."""
+    layer = CATALOGUE.get(output_type)
+    return layer.output_kind if layer is not None else "raw"
 
 
 def task_loss(name: str, out: torch.Tensor, target: torch.Tensor, kind: str = "raw") -> torch.Tensor:

@@ -14,14 +14,11 @@ from torch import nn
 
 from playground.build import GraphModel
 from playground.events import LayerProbe
+from playground.layers import CATALOGUE
 
 HIST_BINS = 30
 HIST_VALUES = 4096
 """A histogram is drawn from at most this many values (an even stride through the layer's outputs)."""
-PASS_THROUGH = frozenset({"Flatten", "Reshape", "Identity", "Dropout"})
-"""Layers whose probe-time outputs are their inputs' values again: no histogram of their own."""
-DEAD_TYPES = frozenset({"ReLU"})
-"""Layer types whose units can die (output exactly 0 for every input)."""
 
 
 def weights_of(module: nn.Module) -> list[torch.Tensor]:
@@ -103,7 +100,8 @@ def layer_probes(model: GraphModel, node_types: dict[str, str], values: dict[str
     """One LayerProbe per node (in DAG order), from a forward_all over the probe batch."""
     probes = []
     for nid, _ in model.plan:
-        if node_types[nid] in PASS_THROUGH:
+        role = CATALOGUE[node_types[nid]].probe_role  # pass_through: its input's values again
+        if role == "pass_through":
             continue
         out = values[nid]
         counts, edges, mean, std = histogram(out)
@@ -111,7 +109,7 @@ def layer_probes(model: GraphModel, node_types: dict[str, str], values: dict[str
         probes.append(LayerProbe(
             node_id=nid, layer_type=node_types[nid], update_ratio=ratio, grad_norm=grad,
             weight_norm=weight, hist_counts=counts, hist_edges=edges, act_mean=mean, act_std=std,
-            dead_fraction=dead_fraction(out) if node_types[nid] in DEAD_TYPES else None))
+            dead_fraction=dead_fraction(out) if role == "can_die" else None))
     return probes
 
 

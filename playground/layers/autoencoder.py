@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from playground.layers.modules import Sampling
-from playground.layers.registry import LayerType, Shape, ShapeError, fmt_shape, register
+from playground.layers.registry import Constructor, LayerType, Shape, ShapeError, fmt_shape, register
 
 
 def _sampling_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
@@ -21,6 +21,6 @@ register(LayerType(
     help="VAE reparameterization: inputs μ then log σ²; z = μ + σ·ε, ε ~ N(0, I), and adds "
          "KL(q(z|x) ‖ N(0, I)) to the loss. Returns μ at test time",
     params=(), infer=_sampling_shape,
-    make=lambda shapes, p: Sampling(), code=lambda shapes, p: "Sampling()",
+    constructor=lambda shapes, p: Constructor(Sampling),
     min_inputs=2, max_inputs=2,
 ))

@@ -1,12 +1,12 @@
 """Convolution layers: Conv2d, ConvTranspose2d, pooling and Upsample, on (C, H, W) samples."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from torch import nn
 
-from playground.layers.registry import (
-    INIT_PARAMS, LayerType, Shape, ShapeError, init_weights, register)
+from playground.layers.registry import INIT_PARAMS, Constructor, Field, LayerType, Shape, ShapeError, register
 from playground.params import Param
 
 
@@ -44,11 +44,16 @@ def _conv_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
             _conv_out(w, p["kernel_size"], p["stride"], p["padding"], p["dilation"]))
 
 
-def _make_conv(shapes: list[Shape], p: dict[str, Any]) -> nn.Module:
-    m = nn.Conv2d(shapes[0][0], p["out_channels"], p["kernel_size"], p["stride"], p["padding"],
-                  dilation=p["dilation"], bias=p["bias"])
-    init_weights(m, p["init"], p["init_std"])
-    return m
+def _conv(shapes: list[Shape], p: dict[str, Any]) -> Constructor:
+    return Constructor(nn.Conv2d, (shapes[0][0], p["out_channels"]),
+                       {"kernel_size": p["kernel_size"], "stride": p["stride"], "padding": p["padding"],
+                        "dilation": p["dilation"], "bias": p["bias"]}, p["init"], p["init_std"])
+
+
+def _conv_field(p: dict[str, Any], f: Field) -> Field:
+    rf, jump = f
+    span = p["dilation"] * (p["kernel_size"] - 1) + 1
+    return rf + (span - 1) * jump, jump * p["stride"]
 
 
 register(LayerType(
@@ -59,10 +64,8 @@ register(LayerType(
             Param("dilation", "int", 1, "Spacing between kernel taps (dilated convolution)", minimum=1, maximum=16),
             Param("bias", "bool", True, "Learn a bias per filter"),
             *INIT_PARAMS),
-    infer=_conv_shape, make=_make_conv,
-    code=lambda shapes, p: (f"nn.Conv2d({shapes[0][0]}, {p['out_channels']}, kernel_size={p['kernel_size']}, "
-                            f"stride={p['stride']}, padding={p['padding']}, dilation={p['dilation']}, "
-                            f"bias={p['bias']})"),
+    infer=_conv_shape, constructor=_conv, receptive_field=_conv_field,
+    mult_adds=lambda shapes, p, out: math.prod(out) * shapes[0][0] * p["kernel_size"] ** 2,
     key_params=("out_channels", "kernel_size", "stride"),
 ))
 
@@ -81,11 +84,16 @@ def _deconv_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
     return (p["out_channels"], oh, ow)
 
 
-def _make_deconv(shapes: list[Shape], p: dict[str, Any]) -> nn.Module:
-    m = nn.ConvTranspose2d(shapes[0][0], p["out_channels"], p["kernel_size"], p["stride"], p["padding"],
-                           output_padding=p["output_padding"], bias=p["bias"])
-    init_weights(m, p["init"], p["init_std"])
-    return m
+def _deconv(shapes: list[Shape], p: dict[str, Any]) -> Constructor:
+    return Constructor(nn.ConvTranspose2d, (shapes[0][0], p["out_channels"]),
+                       {"kernel_size": p["kernel_size"], "stride": p["stride"], "padding": p["padding"],
+                        "output_padding": p["output_padding"], "bias": p["bias"]}, p["init"], p["init_std"])
+
+
+def _deconv_field(p: dict[str, Any], f: Field) -> Field:
+    rf, jump = f
+    s = p["stride"]
+    return rf + (math.ceil(p["kernel_size"] / s) - 1) * jump, jump / s
 
 
 register(LayerType(
@@ -99,10 +107,8 @@ register(LayerType(
                   minimum=0, maximum=63),
             Param("bias", "bool", True, "Learn a bias per filter"),
             *INIT_PARAMS),
-    infer=_deconv_shape, make=_make_deconv,
-    code=lambda shapes, p: (f"nn.ConvTranspose2d({shapes[0][0]}, {p['out_channels']}, "
-                            f"kernel_size={p['kernel_size']}, stride={p['stride']}, padding={p['padding']}, "
-                            f"output_padding={p['output_padding']}, bias={p['bias']})"),
+    infer=_deconv_shape, constructor=_deconv, receptive_field=_deconv_field,
+    mult_adds=lambda shapes, p, out: math.prod(shapes[0]) * p["out_channels"] * p["kernel_size"] ** 2,
     key_params=("out_channels", "kernel_size", "stride"),
 ))
 
@@ -116,6 +122,18 @@ def _pool_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
     return (c, _conv_out(h, k, s, pad), _conv_out(w, k, s, pad))
 
 
+def _pool(cls: type[nn.Module]):
+    def constructor(shapes: list[Shape], p: dict[str, Any]) -> Constructor:
+        return Constructor(cls, (p["kernel_size"],), {"stride": p["stride"] or p["kernel_size"], "padding": p["padding"]})
+    return constructor
+
+
+def _pool_field(p: dict[str, Any], f: Field) -> Field:
+    rf, jump = f
+    k = p["kernel_size"]
+    return rf + (k - 1) * jump, jump * (p["stride"] or k)
+
+
 POOL_PARAMS = (
     Param("kernel_size", "int", 2, "Side of the pooling window", minimum=1, maximum=64),
     Param("stride", "int", 0, "Step between windows (0: same as the window)", minimum=0, maximum=64),
@@ -126,8 +144,7 @@ register(LayerType(
     name="MaxPool2d", group="Convolution",
     help="Keep the largest value of each window: smaller maps, some shift invariance",
     params=POOL_PARAMS, infer=_pool_shape,
-    make=lambda shapes, p: nn.MaxPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"]),
-    code=lambda shapes, p: f"nn.MaxPool2d({p['kernel_size']}, stride={p['stride'] or p['kernel_size']}, padding={p['padding']})",
+    constructor=_pool(nn.MaxPool2d), receptive_field=_pool_field,
     key_params=("kernel_size",),
 ))
 
@@ -135,10 +152,15 @@ register(LayerType(
     name="AvgPool2d", group="Convolution",
     help="Average each window: smaller, smoother maps",
     params=POOL_PARAMS, infer=_pool_shape,
-    make=lambda shapes, p: nn.AvgPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"]),
-    code=lambda shapes, p: f"nn.AvgPool2d({p['kernel_size']}, stride={p['stride'] or p['kernel_size']}, padding={p['padding']})",
+    constructor=_pool(nn.AvgPool2d), receptive_field=_pool_field,
     key_params=("kernel_size",),
 ))
+
+
+def _upsample_field(p: dict[str, Any], f: Field) -> Field:
+    rf, jump = f
+    s = p["scale_factor"]
+    return (rf + jump if p["mode"] == "bilinear" and s > 1 else rf), jump / s
 
 
 def _upsample_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
@@ -152,7 +174,7 @@ register(LayerType(
     params=(Param("scale_factor", "int", 2, "Size multiplier", minimum=1, maximum=16),
             Param("mode", "choice", "nearest", "How new pixels are filled", choices=("nearest", "bilinear"))),
     infer=_upsample_shape,
-    make=lambda shapes, p: nn.Upsample(scale_factor=p["scale_factor"], mode=p["mode"]),
-    code=lambda shapes, p: f"nn.Upsample(scale_factor={p['scale_factor']}, mode={p['mode']!r})",
+    constructor=lambda shapes, p: Constructor(nn.Upsample, (), {"scale_factor": p["scale_factor"], "mode": p["mode"]}),
+    receptive_field=_upsample_field,
     key_params=("scale_factor",),
 ))

@@ -7,8 +7,7 @@ from typing import Any
 from torch import nn
 
 from playground.layers.modules import Reshape
-from playground.layers.registry import (
-    INIT_PARAMS, LayerType, Shape, ShapeError, init_weights, register)
+from playground.layers.registry import INIT_PARAMS, Constructor, LayerType, Shape, ShapeError, register
 from playground.params import Param
 
 
@@ -22,9 +21,8 @@ register(LayerType(
          "(T, F) for sequences",
     params=(Param("shape", "ints", (2,), "Per-sample shape (no batch axis)", minimum=1, maximum=100000),),
     infer=_input_shape,
-    make=lambda shapes, p: nn.Identity(),
-    code=lambda shapes, p: "nn.Identity()",
-    min_inputs=0, max_inputs=0, key_params=("shape",),
+    constructor=lambda shapes, p: Constructor(nn.Identity),
+    min_inputs=0, max_inputs=0, key_params=("shape",), probe_role="pass_through",
 ))
 
 
@@ -35,10 +33,13 @@ def _linear_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
     return s[:-1] + (p["out_features"],)
 
 
-def _make_linear(shapes: list[Shape], p: dict[str, Any]) -> nn.Module:
-    m = nn.Linear(shapes[0][-1], p["out_features"], bias=p["bias"])
-    init_weights(m, p["init"], p["init_std"])
-    return m
+def _linear(shapes: list[Shape], p: dict[str, Any]) -> Constructor:
+    return Constructor(nn.Linear, (shapes[0][-1], p["out_features"]), {"bias": p["bias"]}, p["init"], p["init_std"])
+
+
+def _linear_cost(shapes: list[Shape], p: dict[str, Any], out: Shape) -> int:
+    s = shapes[0]
+    return math.prod(s[:-1]) * s[-1] * p["out_features"]
 
 
 register(LayerType(
@@ -47,8 +48,7 @@ register(LayerType(
     params=(Param("out_features", "int", 16, "Number of output units (neurons)", minimum=1, maximum=100000),
             Param("bias", "bool", True, "Learn a bias b"),
             *INIT_PARAMS),
-    infer=_linear_shape, make=_make_linear,
-    code=lambda shapes, p: f"nn.Linear({shapes[0][-1]}, {p['out_features']}, bias={p['bias']})",
+    infer=_linear_shape, constructor=_linear, mult_adds=_linear_cost,
     key_params=("out_features",),
 ))
 
@@ -58,8 +58,7 @@ register(LayerType(
     help="Unroll each sample into one vector, e.g. (16, 7, 7) → (784), before Linear layers",
     params=(),
     infer=lambda shapes, p: (math.prod(shapes[0]),),
-    make=lambda shapes, p: nn.Flatten(),
-    code=lambda shapes, p: "nn.Flatten()",
+    constructor=lambda shapes, p: Constructor(nn.Flatten), probe_role="pass_through",
 ))
 
 
@@ -76,7 +75,7 @@ register(LayerType(
     help="Give each sample a new shape with the same number of values (Unflatten), e.g. (784) → (1, 28, 28)",
     params=(Param("shape", "ints", (1, 28, 28), "Target per-sample shape", minimum=1, maximum=100000),),
     infer=_reshape_shape,
-    make=lambda shapes, p: Reshape(*p["shape"]),
-    code=lambda shapes, p: f"Reshape({', '.join(str(int(s)) for s in p['shape'])})",
+    constructor=lambda shapes, p: Constructor(Reshape, tuple(int(s) for s in p["shape"])),
+    probe_role="pass_through",
     key_params=("shape",),
 ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from playground.layers.modules import Add, Concat
-from playground.layers.registry import LayerType, Shape, ShapeError, fmt_shape, register
+from playground.layers.registry import Constructor, LayerType, Shape, ShapeError, fmt_shape, keeps_field, register
 
 
 def _add_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
@@ -19,7 +19,7 @@ register(LayerType(
     name="Add", group="Merge",
     help="Sum inputs of the same shape: x + F(x) is a ResNet block's skip connection",
     params=(), infer=_add_shape,
-    make=lambda shapes, p: Add(), code=lambda shapes, p: "Add()",
+    constructor=lambda shapes, p: Constructor(Add), receptive_field=keeps_field,
     min_inputs=2, max_inputs=None,
 ))
 
@@ -45,7 +45,6 @@ register(LayerType(
     name="Concat", group="Merge",
     help="Join inputs along channels (images) or features (vectors, sequences)",
     params=(), infer=_concat_shape,
-    make=lambda shapes, p: Concat(_concat_axis(shapes[0]) + 1),
-    code=lambda shapes, p: f"Concat({_concat_axis(shapes[0]) + 1})",
+    constructor=lambda shapes, p: Constructor(Concat, (_concat_axis(shapes[0]) + 1,)), receptive_field=keeps_field,
     min_inputs=2, max_inputs=None,
 ))

@@ -5,7 +5,7 @@ from typing import Any
 
 from torch import nn
 
-from playground.layers.registry import LayerType, Shape, ShapeError, register, same_shape
+from playground.layers.registry import Constructor, LayerType, Shape, ShapeError, keeps_field, register, same_shape
 from playground.params import Param
 
 
@@ -16,10 +16,10 @@ def _bn_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
     return s
 
 
-def _make_bn(shapes: list[Shape], p: dict[str, Any]) -> nn.Module:
+def _bn(shapes: list[Shape], p: dict[str, Any]) -> Constructor:
     s = shapes[0]
     cls = nn.BatchNorm2d if len(s) == 3 else nn.BatchNorm1d
-    return cls(s[0], eps=p["eps"], momentum=p["momentum"])
+    return Constructor(cls, (s[0],), {"eps": p["eps"], "momentum": p["momentum"]})
 
 
 register(LayerType(
@@ -29,9 +29,7 @@ register(LayerType(
     params=(Param("momentum", "float", 0.1, "How fast the running mean/variance follow the batches",
                   minimum=0.0, maximum=1.0),
             Param("eps", "float", 1e-5, "ε added to the variance", minimum=1e-10, maximum=1.0, log_scale=True)),
-    infer=_bn_shape, make=_make_bn,
-    code=lambda shapes, p: (f"nn.BatchNorm{'2' if len(shapes[0]) == 3 else '1'}d({shapes[0][0]}, "
-                            f"eps={p['eps']}, momentum={p['momentum']})"),
+    infer=_bn_shape, constructor=_bn, receptive_field=keeps_field,
 ))
 
 
@@ -46,8 +44,7 @@ register(LayerType(
                   choices=("last", "all")),
             Param("eps", "float", 1e-5, "ε added to the variance", minimum=1e-10, maximum=1.0, log_scale=True)),
     infer=same_shape,
-    make=lambda shapes, p: nn.LayerNorm(_ln_dims(shapes[0], p["over"]), eps=p["eps"]),
-    code=lambda shapes, p: f"nn.LayerNorm({_ln_dims(shapes[0], p['over'])}, eps={p['eps']})",
+    constructor=lambda shapes, p: Constructor(nn.LayerNorm, (_ln_dims(shapes[0], p["over"]),), {"eps": p["eps"]}),
 ))
 
 register(LayerType(
@@ -58,7 +55,6 @@ register(LayerType(
                   "probability, 1 − this: p = 0.5 is the same either way, p = 0.2 here keeps 80%",
                   minimum=0.0, maximum=0.99),),
     infer=same_shape,
-    make=lambda shapes, p: nn.Dropout(p["p"]),
-    code=lambda shapes, p: f"nn.Dropout({p['p']})",
-    key_params=("p",),
+    constructor=lambda shapes, p: Constructor(nn.Dropout, (p["p"],)),
+    key_params=("p",), probe_role="pass_through", receptive_field=keeps_field,
 ))

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from torch import nn
-
 from playground.layers.modules import Recurrent
-from playground.layers.registry import INIT_PARAMS, LayerType, Shape, ShapeError, init_weights, register
+from playground.layers.registry import INIT_PARAMS, Constructor, LayerType, Shape, ShapeError, register
 from playground.params import Param
 
 HELP = {
@@ -24,21 +22,31 @@ def _seq_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
     return (p["hidden_size"],) if p["output"] == "last" else (s[0], p["hidden_size"])
 
 
-def _maker(cell: str):
-    def make(shapes: list[Shape], p: dict[str, Any]) -> nn.Module:
-        m = Recurrent(cell, shapes[0][1], p["hidden_size"], p["num_layers"],
-                      p.get("nonlinearity", "tanh"), p["output"] == "last")
-        init_weights(m, p["init"], p["init_std"], nonlinearity="tanh")
-        return m
-    return make
+GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+"""Weight matrices per layer of each cell: the multiply-adds of one time step scale with it."""
 
 
-def _coder(cell: str):
-    def code(shapes: list[Shape], p: dict[str, Any]) -> str:
-        extra = f", nonlinearity={p.get('nonlinearity', 'tanh')!r}" if cell == "RNN" else ""
-        return (f"Recurrent({cell!r}, {shapes[0][1]}, {p['hidden_size']}, num_layers={p['num_layers']}"
-                f"{extra}, last_only={p['output'] == 'last'})")
-    return code
+def _constructor(cell: str):
+    def constructor(shapes: list[Shape], p: dict[str, Any]) -> Constructor:
+        kwargs: dict[str, Any] = {"num_layers": p["num_layers"]}
+        if cell == "RNN":
+            kwargs["nonlinearity"] = p.get("nonlinearity", "tanh")
+        kwargs["last_only"] = p["output"] == "last"
+        # Gates squash with tanh/sigmoid: an init scheme is scaled for tanh, not for ReLU.
+        return Constructor(Recurrent, (cell, shapes[0][1], p["hidden_size"]), kwargs, p["init"], p["init_std"],
+                           nonlinearity="tanh")
+    return constructor
+
+
+def _cost(cell: str):
+    def mult_adds(shapes: list[Shape], p: dict[str, Any], out: Shape) -> int:
+        steps, features = shapes[0]
+        h, total = p["hidden_size"], 0
+        for layer in range(p["num_layers"]):
+            width = features if layer == 0 else h
+            total += GATES[cell] * h * (width + h)
+        return steps * total
+    return mult_adds
 
 
 for _cell in ("RNN", "LSTM", "GRU"):
@@ -54,6 +62,6 @@ for _cell in ("RNN", "LSTM", "GRU"):
     register(LayerType(
         name=_cell, group="Recurrent", help=HELP[_cell],
         params=(*_params, *INIT_PARAMS),
-        infer=_seq_shape, make=_maker(_cell), code=_coder(_cell),
+        infer=_seq_shape, constructor=_constructor(_cell), mult_adds=_cost(_cell),
         key_params=("hidden_size", "output"),
     ))

@@ -1,12 +1,15 @@
 """The layer catalogue's machinery: what a layer type declares, and the one registry.
 
-Each layer type declares its parameters, its shape rule, how it makes its torch module and
-how the Python-source export writes it. The palette, the inspector, validation, building and
-export all read `CATALOGUE`; adding a layer type is adding one `register(...)` call.
+Each layer type owns all of its facts: its parameters, its shape rule, one constructor
+description (`Constructor`: which module class with which arguments and initialization) from
+which both building and the Python-source export work, its cost and receptive field, its role
+for the probes and the kind of values it outputs. The palette, the inspector, validation,
+building, the probes and every export read `CATALOGUE`; adding a layer type is one
+`register(...)` call, from this package or from a plugin (see `playground.plugins`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
@@ -27,21 +30,100 @@ GROUPS = ("Core", "Convolution", "Recurrent", "Activation", "Normalization & Reg
 
 
 @dataclass(frozen=True)
+class Constructor:
+    """How to make one layer's module: `module(*args, **kwargs)`, then `init_weights` with
+    (init, init_std, nonlinearity) unless init is "default". Building calls `make()`; the
+    Python-source export writes `code()`, so the two cannot disagree."""
+
+    module: type[nn.Module]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    init: str = "default"
+    init_std: float = 0.01
+    nonlinearity: str = "relu"
+
+    def make(self) -> nn.Module:
+        m = self.module(*self.args, **self.kwargs)
+        if self.init != "default":
+            init_weights(m, self.init, self.init_std, self.nonlinearity)
+        return m
+
+    @property
+    def class_name(self) -> str:
+        """`nn.Linear` for torch's own layers, the bare class name for ours and plugins'."""
+        name = self.module.__name__
+        return f"nn.{name}" if getattr(nn, name, None) is self.module else name
+
+    def code(self) -> str:
+        """The constructor call as source, e.g. `nn.Linear(64, 10, bias=True)`."""
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"{self.class_name}({', '.join(parts)})"
+
+    def init_code(self, target: str) -> str:
+        """The init_weights call the export writes after constructing `target` ("" if none)."""
+        if self.init == "default":
+            return ""
+        extra = f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "relu" else ""
+        return f"init_weights({target}, {self.init!r}, {self.init_std!r}{extra})"
+
+
+Field = tuple[float, float]
+"""(receptive field, jump): the side of the square of input pixels one output value depends on,
+and the input-pixel distance between neighbouring output pixels."""
+
+
+def keeps_field(p: dict[str, Any], field_in: Field) -> Field:
+    """Receptive-field rule of layers whose output at a pixel depends only on that pixel."""
+    return field_in
+
+
+PROBE_ROLES = ("activation", "pass_through", "can_die")
+"""activation: the probes histogram its outputs; pass_through: its outputs are its input's values
+again (no histogram of its own); can_die: like activation, plus the fraction of dead units."""
+OUTPUT_KINDS = ("raw", "probs", "prob", "sign")
+"""What an output node's values are: raw scores, class probabilities (Softmax), one
+probability (Sigmoid) or ±1 (Sign). Losses and accuracy read it."""
+
+
+@dataclass(frozen=True)
 class LayerType:
-    """One entry of the catalogue."""
+    """One entry of the catalogue: everything the playground knows about a layer type."""
 
     name: str
     group: str
     help: str
     params: tuple[Param, ...]
     infer: Callable[[list[Shape], dict[str, Any]], Shape]
-    make: Callable[[list[Shape], dict[str, Any]], nn.Module]
-    code: Callable[[list[Shape], dict[str, Any]], str]
-    """The constructor call the Python-source export writes, e.g. `nn.Linear(64, 10)`."""
+    constructor: Callable[[list[Shape], dict[str, Any]], Constructor]
+    """The module to build for given input shapes and full parameters."""
     min_inputs: int = 1
     max_inputs: int | None = 1  # None: any number
     key_params: tuple[str, ...] = ()
     """Parameters shown on the node's face on the canvas."""
+    mult_adds: Callable[[list[Shape], dict[str, Any], Shape], int] | None = None
+    """Multiply-adds per sample of the layer's weights (None: element-wise, counted as 0)."""
+    receptive_field: Callable[[dict[str, Any], Field], Field] | None = None
+    """Image layers: (field, jump) after the layer from the widest input's; None: the values mix
+    the whole image (Flatten, Linear...), so a receptive field no longer applies."""
+    probe_role: str = "activation"
+    output_kind: str = "raw"
+
+    def __post_init__(self) -> None:
+        if self.probe_role not in PROBE_ROLES:
+            raise ValueError(f"layer {self.name}: probe_role must be one of {', '.join(PROBE_ROLES)}")
+        if self.output_kind not in OUTPUT_KINDS:
+            raise ValueError(f"layer {self.name}: output_kind must be one of {', '.join(OUTPUT_KINDS)}")
+
+    def make(self, shapes: list[Shape], p: dict[str, Any]) -> nn.Module:
+        """The torch module, initialised."""
+        return self.constructor(shapes, p).make()
+
+    def code(self, shapes: list[Shape], p: dict[str, Any]) -> str:
+        """The constructor call the Python-source export writes, e.g. `nn.Linear(64, 10)`."""
+        return self.constructor(shapes, p).code()
+
+    def cost(self, shapes: list[Shape], p: dict[str, Any], out_shape: Shape) -> int:
+        return self.mult_adds(shapes, p, out_shape) if self.mult_adds else 0
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -49,15 +131,12 @@ class LayerType:
                 return p
         raise KeyError(name)
 
-    @property
-    def has_init(self) -> bool:
-        return any(p.name == "init" for p in self.params)
-
 
 CATALOGUE: dict[str, LayerType] = {}
 
 
 def register(layer: LayerType) -> LayerType:
+    """Add a layer type to the catalogue (built-ins at import, plugins when they are loaded)."""
     if layer.group not in GROUPS:
         raise ValueError(f"layer {layer.name}: unknown group {layer.group!r}")
     if layer.name in CATALOGUE:
