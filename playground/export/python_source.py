@@ -3,10 +3,11 @@
 The network becomes one `nn.Module` class: one attribute per node, named by the node's id (so
 its state_dict keys are the playground's, and `load_state_dict` takes the exported weights as
 they are), and a forward pass written line by line in the order of the graph, each value named
-by its node id. The constructors come from the layer catalogue (`LayerType.code`); the few
-layers PyTorch has no class for are copied from `playground/layers/modules.py`, which imports
-only torch for this reason. The file needs nothing but torch, and the training-script export
-reuses the same class.
+by its node id. The constructors come from the layer catalogue (each type's `Constructor`, the
+same description building uses); the layers PyTorch has no class for are copied from
+`playground/layers/modules.py` (or from the plugin that registered them), which import only
+torch for this reason. The file needs nothing but torch, and the training-script export reuses
+the same class.
 """
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ import torch
 from playground.export.common import ExportJob, write_together
 from playground.layers import CATALOGUE, fmt_shape, init_weights
 from playground.layers import modules as custom_modules
-
-RECURRENT = ("RNN", "LSTM", "GRU")
+from playground.layers.registry import Constructor
 TAKEN_NAMES = frozenset({"Model", "Path", "Settings", "CodeTap", "Tensor", "Module"})
 """Module-level names of model.py and train.py that the network's class must not take."""
 
@@ -71,15 +71,13 @@ def _attr(nid: str) -> str:
     return f"getattr(self, {nid!r})" if keyword.iskeyword(nid) else f"self.{nid}"
 
 
-def _used_classes(calls: list[str]) -> list[str]:
-    """The custom classes (from playground.layers.modules) that constructor calls name."""
-    names = []
-    for call in calls:
-        head = call.split("(", 1)[0].strip()
-        obj = getattr(custom_modules, head, None)
-        if inspect.isclass(obj) and issubclass(obj, torch.nn.Module) and head not in names:
-            names.append(head)
-    return names
+def _used_classes(constructors: list[Constructor]) -> list[type]:
+    """The module classes torch.nn lacks (ours, or a plugin's) that the constructors name."""
+    classes: list[type] = []
+    for c in constructors:
+        if not c.class_name.startswith("nn.") and c.module not in classes:
+            classes.append(c.module)
+    return classes
 
 
 def model_code(job: ExportJob) -> ModelCode:
@@ -91,22 +89,22 @@ def model_code(job: ExportJob) -> ModelCode:
     local = _local_names([input_id] + [nid for nid, _ in plan])
     class_name = class_name_for(job.preset.name)
 
-    calls: dict[str, str] = {}
+    ctors: dict[str, Constructor] = {}
     for nid, inputs in plan:
         node = by_id[nid]
-        calls[nid] = CATALOGUE[node.type].code([report.shapes[i] for i in inputs], report.params[nid])
+        ctors[nid] = CATALOGUE[node.type].constructor([report.shapes[i] for i in inputs], report.params[nid])
 
     init_lines = []
     body = ["super().__init__()"]
     for nid, inputs in plan:
-        params = report.params[nid]
+        call = ctors[nid].code()
         if keyword.iskeyword(nid):
-            body.append(f"setattr(self, {nid!r}, {calls[nid]})")
+            body.append(f"setattr(self, {nid!r}, {call})")
         else:
-            body.append(f"self.{nid} = {calls[nid]}")
-        if params.get("init", "default") != "default":
-            extra = ", nonlinearity='tanh'" if by_id[nid].type in RECURRENT else ""
-            body.append(f"init_weights({_attr(nid)}, {params['init']!r}, {params['init_std']!r}{extra})")
+            body.append(f"self.{nid} = {call}")
+        init = ctors[nid].init_code(_attr(nid))
+        if init:
+            body.append(init)
             init_lines.append(nid)
 
     forward = []
@@ -134,8 +132,8 @@ def model_code(job: ExportJob) -> ModelCode:
     class_source = "\n".join(lines) + "\n"
 
     support = []
-    for name in _used_classes(list(calls.values())):
-        support.append(inspect.getsource(getattr(custom_modules, name)))
+    for cls in _used_classes(list(ctors.values())):
+        support.append(inspect.getsource(cls))
     if init_lines:
         support.append(inspect.getsource(init_weights))
     return ModelCode(class_name, "\n\n".join(s.rstrip() + "\n" for s in support), class_source,

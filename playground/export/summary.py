@@ -12,13 +12,7 @@ from pathlib import Path
 
 from playground.export.common import ExportJob, check_folder
 from playground.files import atomic_write
-from playground.layers import fmt_shape
-
-GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
-SAME_FIELD = frozenset({
-    "Identity", "Sign", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU",
-    "Swish", "Softplus", "Maxout", "BatchNorm", "Dropout"})
-"""Layers whose output value at a pixel depends only on the input at that pixel."""
+from playground.layers import CATALOGUE, fmt_shape
 
 
 @dataclass
@@ -54,46 +48,17 @@ class Summary:
 
 def mult_adds(layer_type: str, p: dict, in_shapes: list[tuple[int, ...]], out_shape: tuple[int, ...]) -> int:
     """Multiply-adds per sample: the work of the weights (element-wise layers count as 0)."""
-    if layer_type == "Linear":
-        s = in_shapes[0]
-        return math.prod(s[:-1]) * s[-1] * p["out_features"]
-    if layer_type == "Conv2d":
-        c_in = in_shapes[0][0]
-        return math.prod(out_shape) * c_in * p["kernel_size"] ** 2
-    if layer_type == "ConvTranspose2d":
-        return math.prod(in_shapes[0]) * p["out_channels"] * p["kernel_size"] ** 2
-    if layer_type in GATES:
-        steps, features = in_shapes[0]
-        h, total = p["hidden_size"], 0
-        for layer in range(p["num_layers"]):
-            width = features if layer == 0 else h
-            total += GATES[layer_type] * h * (width + h)
-        return steps * total
-    return 0
+    return CATALOGUE[layer_type].cost(in_shapes, p, out_shape)
 
 
 def _field(layer_type: str, p: dict, inputs: list[tuple[float, float] | None],
            out_shape: tuple[int, ...]) -> tuple[float, float] | None:
     """(receptive field, jump) after this layer; jump is the input-pixel distance between
     neighbouring output pixels. None once the values mix the whole image (Flatten, Linear...)."""
-    if len(out_shape) != 3 or not inputs or any(f is None for f in inputs):
+    rule = CATALOGUE[layer_type].receptive_field
+    if rule is None or len(out_shape) != 3 or not inputs or any(f is None for f in inputs):
         return None
-    rf, jump = max(inputs, key=lambda f: f[0])  # Add/Concat: the widest input decides
-    if layer_type == "Conv2d":
-        span = p["dilation"] * (p["kernel_size"] - 1) + 1
-        return rf + (span - 1) * jump, jump * p["stride"]
-    if layer_type in ("MaxPool2d", "AvgPool2d"):
-        k = p["kernel_size"]
-        return rf + (k - 1) * jump, jump * (p["stride"] or k)
-    if layer_type == "ConvTranspose2d":
-        s = p["stride"]
-        return rf + (math.ceil(p["kernel_size"] / s) - 1) * jump, jump / s
-    if layer_type == "Upsample":
-        f = p["scale_factor"]
-        return (rf + jump if p["mode"] == "bilinear" and f > 1 else rf), jump / f
-    if layer_type in SAME_FIELD or layer_type in ("Add", "Concat"):
-        return rf, jump
-    return None
+    return rule(p, max(inputs, key=lambda f: f[0]))  # Add/Concat: the widest input decides
 
 
 def summarize(job: ExportJob) -> Summary:
