@@ -5,9 +5,9 @@ import pytest
 
 from playground.shapes import analyze
 from playground.spec import ModelSpec, Node
-from widgets import graph_edits as edits
+from playground import graph_edits as edits
 from widgets.canvas_items import NODE_H, NODE_W
-from widgets.layout import auto_layout, layers
+from playground.layout import auto_layout, layers
 
 
 def chain() -> ModelSpec:

@@ -99,7 +99,7 @@ def test_unsaved_changes_ask_save_discard_or_cancel(window, dialogs, tmp_path, m
     target = tmp_path / "mine.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     dialogs.answers = [Save]
-    expected = json.loads(w.doc.snapshot())
+    expected = {**json.loads(w.doc.snapshot()), "name": "mine"}   # the name follows the file's
     assert w.open_example("xor_mlp")
     assert preset_to_dict(load_preset(target)) == expected
 
@@ -212,7 +212,7 @@ def test_export_writes_the_engine_format_and_says_when_weights_are_untrained(win
     assert any("untrained" in text for text in dialog.warnings)
     # and what was exported imports back, with its preset and weights
     assert w.import_weights(dialog.result_paths[0])
-    assert w.doc.preset.name == "xor_mlp" and w.imported_weights is not None
+    assert w.doc.preset.name == "xor_mlp" and w.doc.imported is not None
     assert w.weights_for_export()[0] is not None
     dialog.deleteLater()
 
@@ -259,7 +259,7 @@ def test_imported_weights_are_what_step_trains_from(qtbot, window, tmp_path):
     untrained = step_once()
     assert w.import_weights(tmp_path / "run" / "model.safetensors")
     assert "Imported" in w.statusBar().currentMessage() and "these weights" in w.statusBar().currentMessage()
-    assert w.controller.has_imported_weights
+    assert w.doc.imported is not None
     w.actions_by_name["train_step"].trigger()
     qtbot.waitUntil(lambda: len(loss.steps) == 1 and w.controller.state == "paused", timeout=30_000)
     first = float(loss.losses.view()[0])
@@ -269,9 +269,9 @@ def test_imported_weights_are_what_step_trains_from(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: not w.controller.is_active, timeout=30_000)
 
     w.doc.push(MoveNodes(w.doc, {"out": (40.0, 400.0)}))   # moving a layer changes no weight
-    assert w.controller.has_imported_weights and w.imported_weights is not None
+    assert w.doc.imported is not None and w.doc.weights is not None
     w.doc.push(SetParam(w.doc, "hidden", "out_features", 16))   # a structural edit: they no longer apply
-    assert not w.controller.has_imported_weights and w.imported_weights is None
-    assert "imported weights" in w.statusBar().currentMessage()
+    assert w.doc.imported is None and w.doc.weights is None and w.weights_for_export() == (None, False)
+    assert "weights were made for the old network" in w.statusBar().currentMessage()
     w.doc.undo_stack.undo()
     assert step_once() == pytest.approx(untrained, rel=1e-6)   # the seed's initialization again

@@ -119,12 +119,12 @@ def test_train_actions_call_the_controller(window):
         is_active = False
         state = "idle"
 
-        def start(self, preset): calls.append(("start", preset.name))
-        def step(self, preset): calls.append(("step", preset.name))
+        def start(self, preset, weights=None): calls.append(("start", preset.name))
+        def step(self, preset, weights=None): calls.append(("step", preset.name))
         def stop(self): calls.append(("stop",))
         def reset_weights(self): calls.append(("reset",))
         def shutdown(self): calls.append(("shutdown",))
-        def trained_state(self): return None
+        def discard(self): calls.append(("discard",))
 
     real, w.controller = w.controller, Fake()
     try:

@@ -91,13 +91,23 @@ class Recorder:
         self.progress: list[tuple] = []
         self.problems: list[tuple[str, str]] = []
         self.messages: list[str] = []
+        self.weights: list[tuple[dict, Preset, int]] = []
         c.state_changed.connect(self.states.append)
+        c.weights_ready.connect(self.on_weights)
         c.progress.connect(self.on_progress)
         c.problem.connect(self.on_problem)
         c.status_message.connect(self.messages.append)
 
     def on_progress(self, *args) -> None:
         self.progress.append(args)
+
+    def on_weights(self, state: dict, preset: Preset, step: int) -> None:
+        self.weights.append((state, preset, step))
+
+    @property
+    def state(self) -> dict | None:
+        """The latest weights the controller handed out (the document would keep these)."""
+        return self.weights[-1][0] if self.weights else None
 
     def on_problem(self, title: str, message: str) -> None:
         self.problems.append((title, message))
@@ -137,8 +147,9 @@ def test_xor_trains_and_every_relevant_panel_draws(qtbot, controller):
 
     epoch, step, total, rate, left = rec.progress[-1]
     assert (epoch, step, total) == (4, 32, 32)
-    state = controller.trained_state()
-    assert set(state) >= {"hidden.weight", "out.weight"}
+    state = rec.state   # the end's weights, as numpy arrays, for the document
+    assert set(state) >= {"hidden.weight", "out.weight"} and isinstance(state["out.weight"], np.ndarray)
+    assert rec.weights[-1][2] == 32 and rec.weights[-1][1].name == "xor_mlp"
 
 
 def test_cnn_feature_maps_and_filters(qtbot, controller):
@@ -186,7 +197,7 @@ def test_pause_step_resume_stop(qtbot, controller):
     step = rec.progress[-1][1]
     qtbot.wait(200)
     assert rec.progress[-1][1] == step   # paused means paused
-    assert controller.trained_state() is not None   # a snapshot at the pause
+    qtbot.waitUntil(lambda: rec.state is not None, timeout=TIMEOUT)   # a snapshot at the pause
 
     controller.step(long_xor())
     qtbot.waitUntil(lambda: rec.progress[-1][1] == step + 1, timeout=TIMEOUT)
@@ -200,7 +211,7 @@ def test_pause_step_resume_stop(qtbot, controller):
     controller.stop()
     wait_state(qtbot, controller, "stopped")
     assert not controller.is_active
-    assert controller.trained_state() is not None
+    assert rec.weights[-1][2] > step + 10   # the end's snapshot
     assert controller.last_finished is not None and controller.last_finished.reason == "stopped"
 
 
@@ -245,20 +256,17 @@ def test_reset_weights_clears_the_curves_and_starts_over(qtbot, controller):
     controller.start(long_xor())
     loss = controller.panel("Loss & accuracy")
     qtbot.waitUntil(lambda: len(loss.steps) > 40, timeout=TIMEOUT)
-    before = {k: v.clone() for k, v in controller.trained_state().items()} \
-        if controller.trained_state() else None
     controller.reset_weights()
     qtbot.waitUntil(lambda: any("reset" in m.lower() for m in rec.messages), timeout=TIMEOUT)
     wait_state(qtbot, controller, "paused")
     assert len(loss.steps) == 0 and controller.panel("Activations").heatmaps == {}
-    fresh = controller.trained_state()
-    assert fresh is not None
+    fresh = rec.state   # the pause after the reset sends the fresh weights
+    assert fresh is not None and rec.weights[-1][2] == 0
     controller.resume()
     qtbot.waitUntil(lambda: len(loss.steps) > 0, timeout=TIMEOUT)
     assert loss.steps.view()[0] == 0   # the step count starts again
     controller.stop()
     wait_state(qtbot, controller, "stopped")
-    assert before is None or set(before) == set(fresh)
 
 
 def test_hot_settings_apply_and_structural_ones_are_refused(qtbot, controller):
@@ -331,7 +339,6 @@ def test_close_while_training_stops_and_joins(qtbot):
     assert time.perf_counter() - t0 < 5
     assert not running_threads()
     assert w.training.state == "stopped"
-    assert w.training.trained_state() is not None
     w.training.start(long_xor())   # after shutdown: refused quietly
     assert not running_threads()
 
@@ -366,9 +373,9 @@ def trained_xor(tmp_path_factory):
     return preset, state, result.summary["train_loss"]
 
 
-def first_step_loss(qtbot, c: TrainingController, preset: Preset) -> float:
+def first_step_loss(qtbot, c: TrainingController, preset: Preset, weights: dict | None = None) -> float:
     loss = c.panel("Loss & accuracy")
-    c.step(preset)
+    c.step(preset, weights)
     wait_state(qtbot, c, "paused")
     qtbot.waitUntil(lambda: len(loss.steps) == 1, timeout=TIMEOUT)
     value = float(loss.losses.view()[0])
@@ -377,32 +384,27 @@ def first_step_loss(qtbot, c: TrainingController, preset: Preset) -> float:
     return value
 
 
-def test_imported_weights_are_where_training_starts_until_reset(qtbot, controller, trained_xor):
+def test_a_session_starts_from_the_weights_it_is_given(qtbot, controller, trained_xor):
     preset, state, trained_loss = trained_xor
+    state = {k: v.numpy() for k, v in state.items()}
     rec = Recorder(controller)
     fresh = first_step_loss(qtbot, controller, preset)
-    controller.load_weights(state)
-    assert controller.has_imported_weights
-    imported = first_step_loss(qtbot, controller, preset)
+    imported = first_step_loss(qtbot, controller, preset, state)
     assert imported < 3 * trained_loss + 0.02 and imported < fresh / 5
     assert any("imported weights" in m for m in rec.messages)
-    again = first_step_loss(qtbot, controller, preset)   # every session, until forgotten
+    again = first_step_loss(qtbot, controller, preset, state)
     assert again == pytest.approx(imported, rel=1e-6)
-    controller.reset_weights()
-    assert not controller.has_imported_weights
     assert first_step_loss(qtbot, controller, preset) == pytest.approx(fresh, rel=1e-6)
 
 
 def test_a_reset_in_a_session_from_imported_weights_goes_back_to_the_seed(qtbot, controller, trained_xor):
     preset, state, _ = trained_xor
     fresh = first_step_loss(qtbot, controller, preset)
-    controller.load_weights(state)
     loss = controller.panel("Loss & accuracy")
-    controller.step(preset)
+    controller.step(preset, {k: v.numpy() for k, v in state.items()})
     qtbot.waitUntil(lambda: len(loss.steps) == 1, timeout=TIMEOUT)
     controller.reset_weights()
     qtbot.waitUntil(lambda: len(loss.steps) == 0, timeout=TIMEOUT)
-    assert not controller.has_imported_weights
     controller.step(preset)
     qtbot.waitUntil(lambda: len(loss.steps) == 1, timeout=TIMEOUT)
     assert float(loss.losses.view()[0]) == pytest.approx(fresh, rel=1e-6)
@@ -415,9 +417,8 @@ def test_weights_that_do_not_fit_the_network_are_refused_clearly(qtbot, controll
     rec = Recorder(controller)
     wider = preset.copy()
     wider.model.nodes[1].params["out_features"] = 3
-    controller.load_weights(state)
     with qtbot.waitSignal(controller.problem, timeout=TIMEOUT):
-        controller.step(wider)
+        controller.step(wider, {k: v.numpy() for k, v in state.items()})
     title, message = rec.problems[0]
     assert "imported weights" in title and "do not fit" in message and "Reset" in message
     assert controller.state == "problem" and not controller.is_active

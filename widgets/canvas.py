@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, 
 from widgets import commands as cmd
 from widgets.canvas_items import NODE_H, NODE_W, EdgeItem, NodeItem, PortItem, edge_path
 from widgets.document import Document
-from widgets.graph_edits import EditRefused
-from widgets.layout import ROW, auto_layout
+from playground.graph_edits import EditRefused
+from playground.layout import ROW, auto_layout
 from widgets.theme import LIGHT, Theme
 
 LAYER_MIME = "application/x-nn-playground-layer"
@@ -56,6 +56,9 @@ class BuilderScene(QGraphicsScene):
         """False until the layer catalogue is loaded (after the window is shown)."""
         doc.model_changed.connect(self._on_model_changed)
         doc.replaced.connect(self.rebuild)
+        # the data set and the loss decide whether the output fits: the marks follow them live
+        doc.data_changed.connect(self._on_fit_changed)
+        doc.training_changed.connect(lambda _name: self._on_fit_changed())
         self.selectionChanged.connect(self._on_selection)
 
     # ---------------------------------------------------------------- following the spec
@@ -81,12 +84,17 @@ class BuilderScene(QGraphicsScene):
         else:
             self._on_selection()
 
+    def _on_fit_changed(self) -> None:
+        if self.live:
+            self.sync()
+
     def sync(self) -> None:
         """Make the items show the spec: add, update and remove nodes and edges."""
         from playground.layers import CATALOGUE, fmt_shape
         self._syncing = True
         try:
             spec, report = self.doc.model, self.doc.report
+            marks = self.doc.node_problems()   # shape errors, and where the network does not fit the data
             ids = set(spec.ids())
             for nid in [n for n in self.nodes if n not in ids]:
                 item = self.nodes.pop(nid)
@@ -105,7 +113,7 @@ class BuilderScene(QGraphicsScene):
                     item.setPos(target)
                 shape = report.shapes.get(node.id)
                 item.set_state(node, CATALOGUE.get(node.type), fmt_shape(shape) if shape else "",
-                               report.node_errors.get(node.id, ""), node.id == output)
+                               marks.get(node.id, report.node_errors.get(node.id, "")), node.id == output)
             wanted: dict[tuple[str, str], tuple[int, int]] = {}
             for node in spec.nodes:
                 slots = self.nodes[node.id].in_port.slots

@@ -6,7 +6,7 @@ node centres; data flows top to bottom (input port on top, output port below).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -14,9 +14,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
 from widgets.theme import LIGHT, Theme, group_colour
-
-if TYPE_CHECKING:
-    from widgets.canvas import BuilderScene
 
 NODE_W = 196.0
 NODE_H = 60.0

@@ -1,15 +1,24 @@
-"""The open document: the one current Preset, its file, its undo stack and its analysis.
+"""The open document: the one current Preset, its file, its undo stack, its analysis and its
+weights.
 
 Every view (canvas, inspector, settings) reads the preset from here and changes it only by
 pushing an undo command; the commands call the `set_*` methods, which emit the signals the
 views redraw from. So the canvas is a view of the spec, never a second copy of it.
+
+The document is also the one owner of the weights and where they came from: weights imported
+from a file (what the next training starts from) and the weights of the last training. Both
+belong to the network they were made for: an edit that changes the network's structure, or
+another preset, drops them; the training thread and the export ask here.
 """
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -17,10 +26,43 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from playground.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
 
 
+NEW_TRAINING = {"lr": 0.01, "epochs": 100, "batch_size": 32}
+"""File ▸ New's training settings: Adam at 0.01 for 100 epochs learns every 2-D toy set (xor,
+circles, moons, spirals) with a small hidden layer, where the engine's defaults (1e-3, 20
+epochs) leave the spiral near chance."""
+
+
 def blank_preset(name: str = "untitled") -> Preset:
     """What File ▸ New gives: an Input layer for 2-D points, ready for layers below it."""
     model = ModelSpec(nodes=[Node("input1", "Input", {"shape": [2]}, [], (0.0, 0.0))])
-    return Preset(name=name, description="", model=model, data=DataSpec("xor", {}), training=TrainSpec())
+    training = TrainSpec(**NEW_TRAINING)
+    return Preset(name=name, description="", model=model, data=DataSpec("xor", {}), training=training)
+
+
+def network_structure(spec: ModelSpec) -> str:
+    """What weights depend on: every node but its place on the canvas, and the output."""
+    return json.dumps([[n.id, n.type, n.params, list(n.inputs)] for n in spec.nodes] + [spec.output],
+                      sort_keys=True, default=str)
+
+
+@dataclass
+class Weights:
+    """A network's weights (name → numpy array) and where they came from."""
+
+    state: dict[str, np.ndarray]
+    origin: str
+    """'trained' (a training in this window) or 'imported' (File ▸ Import weights)."""
+    structure: str
+    """`network_structure` of the network they belong to."""
+    trained: bool = True
+    """False for imported weights saved before any training (the export says so)."""
+    step: int = 0
+    kept: bool = False
+    """Exported (or imported from a file): discarding them loses nothing."""
+
+    def tensors(self) -> dict:
+        import torch
+        return {k: torch.from_numpy(np.array(v)) for k, v in self.state.items()}
 
 
 class Document(QObject):
@@ -32,6 +74,8 @@ class Document(QObject):
     meta_changed = Signal()
     replaced = Signal()
     """A different preset was opened: views rebuild everything."""
+    weights_changed = Signal(str)
+    """The weights changed; the argument says why: trained, imported, reset, edited, replaced."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +85,11 @@ class Document(QObject):
         """Where the preset came from when it has no file: 'example xor_mlp', 'recovered', …"""
         self.undo_stack = QUndoStack(self)
         self._report = None
+        self._problems: list | None = None
+        self.imported: Weights | None = None
+        """Weights the next training starts from instead of a fresh initialization."""
+        self.trained: Weights | None = None
+        """The weights of the last training of this network (at its last pause or end)."""
 
     # ---- reading
     @property
@@ -56,6 +105,62 @@ class Document(QObject):
         return self._report
 
     @property
+    def problems(self) -> list:
+        """Every reason this preset cannot train (graph, shapes, data, fit of network, data and
+        loss), each naming its node by id where one is to blame; cached until the next edit."""
+        if self._problems is None:
+            from playground.fit import fit_problems
+            try:
+                self._problems = list(fit_problems(self.preset))
+            except Exception as e:  # noqa: BLE001 - a check that fails must not break editing
+                from playground.params import Problem
+                self._problems = [Problem("", f"the network could not be checked: {type(e).__name__}: {e}")]
+        return self._problems
+
+    def node_problems(self) -> dict[str, str]:
+        """node id → the first problem that node causes (what the canvas marks in red)."""
+        out: dict[str, str] = {}
+        for p in self.problems:
+            nid = getattr(p, "node_id", "")
+            if nid and nid not in out:
+                out[nid] = p.message
+        return out
+
+    @property
+    def weights(self) -> Weights | None:
+        """What an export writes: the last training's weights, else the imported ones."""
+        return self.trained or self.imported
+
+    def structure(self) -> str:
+        return network_structure(self.preset.model)
+
+    def set_trained(self, state: dict[str, np.ndarray], structure: str, step: int = 0) -> bool:
+        """Keep the weights a training reached; False (and nothing kept) when they were trained
+        on another network than the one now open."""
+        if structure != self.structure():
+            return False
+        self.trained = Weights(state, "trained", structure, True, step)
+        self.weights_changed.emit("trained")
+        return True
+
+    def set_imported(self, state: dict[str, np.ndarray], trained: bool) -> None:
+        self.trained = None
+        self.imported = Weights(state, "imported", self.structure(), trained, kept=True)
+        self.weights_changed.emit("imported")
+
+    def forget_weights(self, why: str = "reset") -> bool:
+        """Fresh weights from now on; True if there were any."""
+        had = self.trained is not None or self.imported is not None
+        self.trained = self.imported = None
+        if had:
+            self.weights_changed.emit(why)
+        return had
+
+    def unsaved_weights(self) -> bool:
+        """Trained weights that no export has written yet (closing or replacing loses them)."""
+        return self.trained is not None and not self.trained.kept
+
+    @property
     def dirty(self) -> bool:
         return not self.undo_stack.isClean()
 
@@ -65,7 +170,8 @@ class Document(QObject):
         self.preset = preset.copy()
         self.path = Path(path) if path else None
         self.source = source
-        self._report = None
+        self._report = self._problems = None
+        self.trained = self.imported = None
         if dirty:
             self.undo_stack.resetClean()
         else:
@@ -73,25 +179,35 @@ class Document(QObject):
         self.replaced.emit()
 
     def mark_saved(self, path: Path) -> None:
+        """Saved to `path`: the preset's name follows the file's."""
         self.path = Path(path)
         self.source = ""
+        renamed = self.preset.name != self.path.stem
+        self.preset.name = self.path.stem
         self.undo_stack.setClean()
+        if renamed:
+            self.meta_changed.emit()
 
     def push(self, command: QUndoCommand) -> None:
         self.undo_stack.push(command)
 
     # ---- the commands' way in
     def set_model(self, spec: ModelSpec, select: list[str] | None = None) -> None:
+        before = self.structure()
         self.preset.model = copy.deepcopy(spec)
-        self._report = None
+        self._report = self._problems = None
+        if self.structure() != before:   # not just layers moved: the weights were for another network
+            self.forget_weights("edited")
         self.model_changed.emit(select)
 
     def set_training(self, name: str, value: Any) -> None:
         setattr(self.preset.training, name, copy.deepcopy(value))
+        self._problems = None
         self.training_changed.emit(name)
 
     def set_data(self, data: DataSpec) -> None:
         self.preset.data = copy.deepcopy(data)
+        self._problems = None
         self.data_changed.emit()
 
     def set_meta(self, name: str, description: str) -> None:

@@ -21,6 +21,15 @@ PRESET_FILTER = "NN Playground presets (*.json);;All files (*)"
 DEFAULT_EXAMPLE = "xor_mlp"
 
 
+def ask(box: QMessageBox):
+    """Show a question box and return the standard button pressed, or the text of a custom one
+    (tests replace this to answer without a person)."""
+    box.exec()
+    clicked = box.clickedButton()
+    standard = box.standardButton(clicked) if clicked is not None else QMessageBox.StandardButton.Cancel
+    return standard if standard != QMessageBox.StandardButton.NoButton else clicked.text()
+
+
 class FileActions:
     """Mixed into MainWindow."""
 
@@ -28,7 +37,43 @@ class FileActions:
 
     # ---------------------------------------------------------------- asking
     def maybe_save(self, doing: str = "continuing") -> bool:
-        """True when it is fine to replace the current work (saved, discarded or unchanged)."""
+        """True when it is fine to replace the current work: a running training may be stopped,
+        trained weights may be lost, and unsaved changes are saved, discarded or there are none."""
+        return self.maybe_stop_training(doing) and self.maybe_discard_weights(doing) and self._maybe_save(doing)
+
+    def maybe_stop_training(self, doing: str) -> bool:
+        """A training that runs or is paused: ask before stopping it (the caller then replaces the
+        document, which ends the session)."""
+        c = self.controller
+        if c is None or not c.is_active:
+            return True
+        answer = QMessageBox.question(
+            self, "Training is running",
+            f"“{self.doc.preset.name}” is training. Stop the training before {doing}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        c.stop_now()   # its final weights reach this document (the next question may offer to export them)
+        return True
+
+    def maybe_discard_weights(self, doing: str) -> bool:
+        """Trained weights that no export has written: ask before they are lost (a preset holds no
+        weights)."""
+        if not self.doc.unsaved_weights():
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "Discard the trained weights?",
+                          f"The network “{self.doc.preset.name}” has trained weights that are not exported. "
+                          f"A preset file holds no weights: File ▸ Export writes them.\n\nDiscard the weights "
+                          f"before {doing}?", QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                          self)
+        export = box.addButton("Export…", QMessageBox.ButtonRole.ActionRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        answer = ask(box)
+        if answer == "Export…" or box.clickedButton() is export:
+            return self.export_dialog() and not self.doc.unsaved_weights()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _maybe_save(self, doing: str) -> bool:
         if not self.doc.dirty:
             return True
         answer = QMessageBox.question(
@@ -143,6 +188,7 @@ class FileActions:
         return self.write(path)
 
     def write(self, path: str | Path) -> bool:
+        """Save the preset to `path`; its name follows the file's name."""
         from playground.preset import PRESETS_DIR, save_preset
         path = Path(path).resolve()
         if path.parent == PRESETS_DIR.resolve():
@@ -150,8 +196,10 @@ class FileActions:
                 f"{path.parent} holds the built-in examples, which stay as they are; save your copy "
                 "in another folder"))
             return False
+        preset = self.doc.preset.copy()
+        preset.name = path.stem
         try:
-            save_preset(self.doc.preset, path)
+            save_preset(preset, path)
         except (FileProblem, OSError) as e:
             self.show_file_error("Cannot save preset", e)
             return False
@@ -161,8 +209,9 @@ class FileActions:
         self.recovery.clear()
         self.update_title()
         errors = self.doc.report.errors()
-        self.statusBar().showMessage(f"Saved {path}" + (" (the network still has problems to fix)" if errors else ""),
-                                     6000)
+        weights = " — a preset holds no weights: File ▸ Export writes them" if self.doc.weights is not None else ""
+        self.statusBar().showMessage(f"Saved {path.name}" + (" (the network still has problems to fix)" if errors
+                                                             else "") + weights, 10000)
         return True
 
     # ---------------------------------------------------------------- recent files
@@ -200,11 +249,9 @@ class FileActions:
         if not self.maybe_save(f"importing {path.name}"):
             return False
         self.doc.replace(preset, None, source=f"weights {path.name}")
-        self.imported_weights = (state_dict, meta.get("trained", "true") == "true")
-        then = ""
-        if self.controller is not None:
-            self.controller.load_weights(state_dict)   # Start and Step train on from these weights
-            then = ": training starts from these weights"
+        self.doc.set_imported({k: v.detach().cpu().numpy() for k, v in state_dict.items()},
+                              meta.get("trained", "true") == "true")
+        then = ": training starts from these weights" if self.controller is not None else ""
         self._after_open(f"Imported {preset.name} with {len(state_dict)} weight tensors from {path.name}{then}")
         return True
 
@@ -219,6 +266,8 @@ class FileActions:
         dialog = ExportDialog(self.doc.preset, state, trained, folder, fmt, self)
         if not dialog.exec():
             return False
+        if self.doc.weights is not None and dialog.result_paths:
+            self.doc.weights.kept = True
         self.settings.setValue("export_dir", str(Path(dialog.path_edit.text()).parent))
         shown = ", ".join(str(p) for p in dialog.result_paths[:3])
         more = f" and {len(dialog.result_paths) - 3} more" if len(dialog.result_paths) > 3 else ""
@@ -227,14 +276,12 @@ class FileActions:
         return True
 
     def weights_for_export(self):
-        """(state_dict or None, trained): the last training's weights, else imported ones."""
-        if self.controller is not None:
-            state = self.controller.trained_state()
-            if state is not None:
-                return state, True
-        if self.imported_weights is not None:
-            return self.imported_weights
-        return None, False
+        """(state_dict or None, trained): the weights the document holds for this very network
+        (the last training's, else imported ones), never another network's."""
+        w = self.doc.weights
+        if w is None or w.structure != self.doc.structure():
+            return None, False
+        return w.tensors(), w.trained
 
     # ---------------------------------------------------------------- recovery
     def autosave(self) -> None:

@@ -3,8 +3,6 @@ catalogue, the training settings, the examples' descriptions), so the notes neve
 with what the app does."""
 from __future__ import annotations
 
-import json
-
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 MOUSE_AND_KEYS = """
@@ -31,8 +29,8 @@ def _esc(text: str) -> str:
 
 
 def concept_notes_html() -> str:
+    from playground.examples import builtin_examples
     from playground.layers import CATALOGUE, GROUPS
-    from playground.preset import PRESETS_DIR, builtin_names
     from playground.spec import HOT_SETTINGS, TRAINING_PARAMS
 
     parts = ["<h1>NN Playground: concept notes</h1>", MOUSE_AND_KEYS, "<h2>Layers</h2>"]
@@ -42,29 +40,38 @@ def concept_notes_html() -> str:
             continue
         parts.append(f"<h3>{_esc(group)}</h3><dl>")
         for lt in layers:
-            params = "".join(f"<li><code>{p.name}</code>: {_esc(p.help)}</li>" for p in lt.params)
-            parts.append(f"<dt><b>{lt.name}</b></dt><dd>{_esc(lt.help)}"
+            params = "".join(f"<li><a name='{layer_anchor(lt.name, p.name)}'></a><code>{p.name}</code>: "
+                             f"{_esc(p.help)}</li>" for p in lt.params)
+            parts.append(f"<dt><a name='{layer_anchor(lt.name)}'></a><b>{lt.name}</b></dt><dd>{_esc(lt.help)}"
                          + (f"<ul>{params}</ul>" if params else "") + "</dd>")
         parts.append("</dl>")
     parts.append("<h2>Training settings</h2><dl>")
     for p in TRAINING_PARAMS:
         hot = " ⚡" if p.name in HOT_SETTINGS else ""
-        parts.append(f"<dt><code>{p.name}</code>{hot}</dt><dd>{_esc(p.help)}</dd>")
+        parts.append(f"<dt><a name='{setting_anchor(p.name)}'></a><code>{p.name}</code>{hot}</dt>"
+                     f"<dd>{_esc(p.help)}</dd>")
     parts.append("</dl><h2>Examples (File ▸ Examples)</h2><dl>")
-    for name in builtin_names():
-        try:
-            doc = json.loads((PRESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
-            text = str(doc.get("description", ""))
-        except (OSError, ValueError):
-            text = ""
-        parts.append(f"<dt><b>{name}</b></dt><dd>{_esc(text)}</dd>")
+    for ex in builtin_examples():
+        parts.append(f"<dt><b>{ex.name}</b></dt><dd>{_esc(ex.description)}</dd>")
     parts.append("</dl>")
     return "\n".join(parts)
 
 
+def layer_anchor(type_name: str, param: str = "") -> str:
+    """The notes' anchor of a layer type (or of one of its parameters)."""
+    return f"layer-{type_name}" + (f"-{param}" if param else "")
+
+
+def setting_anchor(name: str) -> str:
+    return f"setting-{name}"
+
+
 class NotesDialog(QDialog):
+    """The concept notes: the reference every "?" in the app opens at its entry."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("conceptNotes")
         self.setWindowTitle("Concept notes")
         self.resize(760, 720)
         layout = QVBoxLayout(self)
@@ -75,6 +82,14 @@ class NotesDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def show_entry(self, anchor: str = "") -> None:
+        """Show the notes (without blocking the window) at `anchor`'s entry."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if anchor:
+            self.browser.scrollToAnchor(anchor)
 
 
 ABOUT_HTML = """<h3>NN Playground</h3>

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QFormLayout, QFrame, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget)
+    QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout,
+    QWidget)
 
+from playground.applies import inapplicable_params
+from playground.graph_edits import EditRefused
 from widgets import commands as cmd
 from widgets.document import Document
-from widgets.graph_edits import EditRefused
-from widgets.param_editors import make_editor, tooltip
+from widgets.help import layer_anchor
+from widgets.param_editors import help_button, labelled, make_editor, tooltip
 from widgets.theme import group_colour
 
 
@@ -37,6 +40,9 @@ class DescriptionEdit(QPlainTextEdit):
 
 
 class Inspector(QScrollArea):
+    help_requested = Signal(str)
+    """A "?" was pressed: open the concept notes at this anchor."""
+
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
@@ -46,9 +52,12 @@ class Inspector(QScrollArea):
         self.ids: list[str] = []
         self.editors: dict[str, QWidget] = {}
         self._shown: tuple | None = None  # (node id, type) the editors were built for
+        self.param_labels: dict[str, QWidget] = {}
         self._body: QWidget | None = None
         self._summary = False
         doc.model_changed.connect(lambda _: self.refresh())
+        doc.data_changed.connect(self.refresh)   # whether the output fits follows the data and loss
+        doc.training_changed.connect(lambda _: self.refresh())
         doc.replaced.connect(lambda: self.show_nodes([]))
         doc.meta_changed.connect(self._on_meta)
         self._placeholder("Loading…")
@@ -93,6 +102,7 @@ class Inspector(QScrollArea):
         layout.setSpacing(6)
         self.setWidget(self._body)
         self.editors = {}
+        self.param_labels = {}
         self._shown = None
         return layout
 
@@ -158,7 +168,12 @@ class Inspector(QScrollArea):
                       f"&nbsp;&nbsp;<span style='color:{group_colour(layer.group if layer else '')}'>"
                       f"{_esc(layer.group) if layer else 'unknown type'}</span>")
         head.setObjectName("inspectorTitle")
-        layout.addWidget(head)
+        title_row = QHBoxLayout()
+        title_row.addWidget(head, 1)
+        if layer:
+            title_row.addWidget(help_button(layer_anchor(node.type), self.help_requested.emit,
+                                            f"the notes on {node.type}"))
+        layout.addLayout(title_row)
         if layer:
             layout.addWidget(self._wrapped(_esc(layer.help), "hint"))
         self.error_label = self._wrapped("", "errorBox")
@@ -196,10 +211,11 @@ class Inspector(QScrollArea):
                 value = node.params.get(p.name, p.default)
                 editor = make_editor(p, value)
                 editor.edited.connect(lambda v, name=p.name: self._set_param(name, v))
-                label = QLabel(p.name)
-                label.setToolTip(tooltip(p))
+                label = labelled(p.name, tooltip(p), help_button(layer_anchor(node.type, p.name),
+                                                                 self.help_requested.emit, f"the notes on {p.name}"))
                 params.addRow(label, editor)
                 self.editors[p.name] = editor
+                self.param_labels[p.name] = label
             layout.addLayout(params)
         layout.addStretch(1)
         self._shown = (node.id, node.type)
@@ -209,7 +225,7 @@ class Inspector(QScrollArea):
         from playground.layers import CATALOGUE, fmt_shape
         report = self.doc.report
         layer = CATALOGUE.get(node.type)
-        error = report.node_errors.get(node.id, "")
+        error = self.doc.node_problems().get(node.id, report.node_errors.get(node.id, ""))
         self.error_label.setText(f"⚠ {_esc(error)}")
         self.error_label.setVisible(bool(error))
         shape = report.shapes.get(node.id)
@@ -223,10 +239,14 @@ class Inspector(QScrollArea):
                                                       or node.id in self.doc.model.sinks()))
         self.output_check.blockSignals(False)
         if layer:
+            unused = inapplicable_params({p.name: node.params.get(p.name, p.default) for p in layer.params})
             for p in layer.params:
                 ed = self.editors.get(p.name)
                 if ed is not None:
                     ed.set_value(node.params.get(p.name, p.default))
+                    why = unused.get(p.name, "")
+                    ed.setEnabled(not why)   # shown, greyed, with the reason
+                    ed.setToolTip(f"Not used: {why}" if why else tooltip(p))
 
     def _wrapped(self, html: str, name: str = "") -> QLabel:
         label = QLabel(html)

@@ -7,16 +7,16 @@ opens the preset.
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle, QTabWidget, QToolBar, QWidget)
+    QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle, QTabWidget, QToolBar,
+    QWidget)
 
-from playground.spec import HOT_SETTINGS, ModelSpec
+from playground.spec import HOT_SETTINGS
 from widgets.canvas import BuilderScene, BuilderView
 from widgets.document import Document
 from widgets.file_actions import FileActions
@@ -51,11 +51,9 @@ class MainWindow(FileActions, QMainWindow):
         self.ready = False
         self.controller = None
         self.controller_error = "the training engine is still loading"
-        self.imported_weights = None
-        self._structure = ""
-        """`network_structure` of the current network: an edit that changes it forgets imported weights."""
         self.panel_docks: dict[str, QDockWidget] = {}
         self.startup_s: float | None = None
+        self.notes_dialog = None
 
         self.doc = Document(self)
         self.scene = BuilderScene(self.doc, self)
@@ -247,11 +245,25 @@ class MainWindow(FileActions, QMainWindow):
             button = bar.widgetForAction(a[key])
             if button is not None:
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("trainingSpeed")
+        from widgets.training.speeds import SPEEDS   # Qt-free, no torch
+        for label, value in SPEEDS:
+            self.speed_combo.addItem(label, value)
+        self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
+        tip = ("Training speed: slow motion to watch each update, up to full speed; every step "
+               "is still taken and drawn")
+        self.speed_combo.setToolTip(tip)
+        self.speed_combo.setStatusTip(tip)
+        self.speed_combo.currentIndexChanged.connect(self._on_speed)
+        bar.addWidget(self.speed_combo)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
 
     def _connect(self) -> None:
         self.palette.activated.connect(self._append_layer)
+        self.inspector.help_requested.connect(self.show_notes)
+        self.training_panel.help_requested.connect(self.show_notes)
         self.scene.selection_ids_changed.connect(self.inspector.show_nodes)
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.doc.undo_stack.cleanChanged.connect(lambda _: self._on_clean_changed())
@@ -260,6 +272,7 @@ class MainWindow(FileActions, QMainWindow):
         self.doc.meta_changed.connect(self.update_title)
         self.doc.training_changed.connect(self._on_training_setting)
         self.doc.data_changed.connect(self._on_data_changed)
+        self.doc.weights_changed.connect(self._on_weights_changed)
 
     # ================================================================ start-up
     def finish_startup(self, preset: str | None = None) -> None:
@@ -290,12 +303,13 @@ class MainWindow(FileActions, QMainWindow):
             self._panel_dock("Training", placeholder)
             return
         self.controller = TrainingController(self)
-        self.controller.state_changed.connect(lambda _: self.update_actions())
+        self.controller.state_changed.connect(lambda _: self._on_training_state())
         self.controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        if hasattr(self.controller, "progress"):
-            self.controller.progress.connect(self._on_progress)
-        if hasattr(self.controller, "problem"):
-            self.controller.problem.connect(lambda title, text: QMessageBox.warning(self, title, text))
+        self.controller.progress.connect(self._on_progress)
+        self.controller.problem.connect(lambda title, text: QMessageBox.warning(self, title, text))
+        self.controller.weights_ready.connect(self._on_weights_ready)
+        self.controller.outcome.connect(self._on_outcome)
+        self.controller.set_speed(self.speed_combo.currentData())
         for title, widget in self.controller.panels():
             self._panel_dock(title, widget)
         first = next(iter(self.panel_docks.values()), None)
@@ -370,13 +384,12 @@ class MainWindow(FileActions, QMainWindow):
         self.setWindowModified(self.doc.dirty)
 
     def train_block_reason(self) -> str:
-        """Why Train is disabled ('' when it is not)."""
+        """Why Train is disabled ('' when it is not): the first real problem, naming its node."""
         if not self.ready:
             return "the app is still loading"
-        errors = self.doc.report.errors()
-        if errors:
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            return errors[0] + more
+        problems = self.doc.problems
+        if problems:
+            return problem_text(problems[0])
         if self.controller is None:
             return self.controller_error
         return ""
@@ -391,7 +404,7 @@ class MainWindow(FileActions, QMainWindow):
         reason = self.train_block_reason()
         running = bool(c and c.is_running)
         active = bool(c and c.is_active)
-        paused = bool(c and getattr(c, "state", "") == "paused")
+        paused = bool(c and c.state == "paused")
         start = a["train_start"]
         if running:
             start.setText("&Pause")
@@ -408,7 +421,7 @@ class MainWindow(FileActions, QMainWindow):
             self.graph_status.setText("")
         elif reason:
             self.graph_status.setText(f"⚠ Cannot train: {reason}")
-            self.graph_status.setToolTip("\n".join(self.doc.report.errors()) or reason)
+            self.graph_status.setToolTip("\n".join(problem_text(p) for p in self.doc.problems) or reason)
             self.graph_status.setProperty("error", True)
         else:
             from playground.layers import fmt_shape
@@ -432,27 +445,35 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_model_changed(self) -> None:
         self.update_actions()
-        structure = network_structure(self.doc.model)
-        forgot = False
-        if structure != self._structure:   # not just layers moved on the canvas
-            self._structure = structure
-            forgot = self.imported_weights is not None
-            self.imported_weights = None
-            if self.controller is not None:
-                forgot = self.controller.forget_weights() or forgot
-        note = " (the imported weights were made for the old network: training starts from a fresh " \
-               "initialization)" if forgot else ""
         if self.controller is not None and self.controller.is_active:
             self.statusBar().showMessage("The network changed: the running training keeps the network it "
-                                         f"started with; Stop and Start to train the new one{note}", 8000)
-        elif forgot:
-            self.statusBar().showMessage(f"The network changed{note}", 8000)
+                                         "started with; Stop and Start to train the new one", 8000)
+
+    def _on_weights_changed(self, why: str) -> None:
+        if why == "edited":
+            self.statusBar().showMessage("The network changed: its weights were made for the old network, so "
+                                         "training starts from a fresh initialization", 8000)
+
+    def _on_weights_ready(self, state: dict, preset, step: int) -> None:
+        """A training reached these weights: the document keeps them if its network is still the one
+        they were trained on."""
+        from widgets.document import network_structure
+        self.doc.set_trained(state, network_structure(preset.model), step)
+
+    def _on_outcome(self, text: str) -> None:
+        """A run ended far from a good result: say so, with what to try, without blocking."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Training finished far from a good result", text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("outcomeBox")
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.statusBar().showMessage(text.split(" What to try")[0], 15000)
 
     def _on_replaced(self) -> None:
-        self.imported_weights = None
-        self._structure = network_structure(self.doc.model)
         if self.controller is not None:
-            self.controller.forget_weights()   # they belong to the previous network
+            self.controller.discard()   # its run, plots and weights belong to the previous preset
+        self.progress_label.setText("")
         self.update_title()
         self.update_actions()
 
@@ -472,8 +493,8 @@ class MainWindow(FileActions, QMainWindow):
         """An example whose layers overlap on this canvas (written for smaller nodes) is laid out
         once as it opens; this is not an edit, so it is not marked unsaved. A person's own files
         open exactly as saved."""
+        from playground.layout import auto_layout
         from widgets.canvas_items import NODE_H, NODE_W
-        from widgets.layout import auto_layout
         nodes = self.doc.model.nodes
         for i, a in enumerate(nodes):
             for b in nodes[i + 1:]:
@@ -488,11 +509,8 @@ class MainWindow(FileActions, QMainWindow):
     def _show_relevant_panels(self) -> None:
         if self.controller is None or not self.panel_docks:
             return
-        try:
-            from widgets.training.controller import relevant_panels
-            relevant = relevant_panels(self.doc.preset)
-        except Exception:  # an older controller without it: show everything
-            return
+        from widgets.training.controller import relevant_panels
+        relevant = relevant_panels(self.doc.preset)
         for title, dock in self.panel_docks.items():
             dock.setVisible(relevant.get(title, True))
         first = next((d for t, d in self.panel_docks.items() if relevant.get(t, True)), None)
@@ -500,25 +518,45 @@ class MainWindow(FileActions, QMainWindow):
             first.raise_()
 
     def _on_training_setting(self, name: str) -> None:
+        self.update_actions()   # the loss decides whether the network fits the data
         c = self.controller
         if c is None or not c.is_active:
             return
         if name in HOT_SETTINGS:
             try:
-                c.set_setting(name, getattr(self.doc.preset.training, name))
+                c.set_setting(name, getattr(self.doc.preset.training, name))   # marks the loss curves
             except ValueError as e:
                 self.statusBar().showMessage(str(e), 6000)
         else:
             self.statusBar().showMessage(f"{name} applies when training starts again (Stop, then Start)", 6000)
 
     def _on_data_changed(self) -> None:
+        self.update_actions()
         if self.controller is not None and self.controller.is_active:
             self.statusBar().showMessage("The data set changed: it applies when training starts again", 6000)
         self._show_relevant_panels()
 
     def _on_progress(self, epoch: int, step: int, total: int, rate: float, left: float) -> None:
-        eta = f" · {left:.0f} s left" if left >= 0 else ""
-        self.progress_label.setText(f"epoch {epoch} · step {step}/{total} · {rate:.0f} steps/s{eta}")
+        where = f"epoch {epoch} · step {step}/{total}"
+        if self.controller is not None and self.controller.is_running:
+            eta = f" · {left:.0f} s left" if left >= 0 else ""
+            self.progress_label.setText(f"{where} · {rate:.0f} steps/s{eta}")
+        else:   # paused or ended: no rate, no time left
+            state = self.controller.state if self.controller is not None else ""
+            self.progress_label.setText(f"{where} · {state}" if state in ("paused", "stopped", "finished")
+                                        else where)
+
+    def _on_training_state(self) -> None:
+        self.update_actions()
+        c = self.controller
+        text = self.progress_label.text()
+        if c is not None and not c.is_running and " steps/s" in text:
+            where = text.split(" · ")[:2]
+            self.progress_label.setText(" · ".join(where + ([c.state] if c.state != "idle" else [])))
+
+    def _on_speed(self, _index: int) -> None:
+        if self.controller is not None:
+            self.controller.set_speed(float(self.speed_combo.currentData()))
 
     # ================================================================ edit actions
     def _append_layer(self, type_name: str) -> None:
@@ -543,25 +581,32 @@ class MainWindow(FileActions, QMainWindow):
             return
         if c.is_running:
             c.pause()
-        elif getattr(c, "state", "") == "paused":
+        elif c.state == "paused":
             c.resume()
         elif not self.train_block_reason():
-            c.start(self.doc.preset.copy())
+            c.start(self.doc.preset.copy(), self._start_weights())
         else:
             self.statusBar().showMessage(f"Cannot train: {self.train_block_reason()}", 8000)
 
     def train_step(self) -> None:
         c = self.controller
         if c is not None and (c.is_active or not self.train_block_reason()):
-            c.step(self.doc.preset.copy())
+            c.step(self.doc.preset.copy(), self._start_weights())
+
+    def _start_weights(self) -> dict | None:
+        """What a new training starts from: imported weights, else a fresh initialization."""
+        return dict(self.doc.imported.state) if self.doc.imported is not None else None
 
     def train_stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
 
     def train_reset(self) -> None:
+        had = self.doc.forget_weights("reset")
         if self.controller is not None:
             self.controller.reset_weights()
+        if had and not (self.controller and self.controller.is_active):
+            self.statusBar().showMessage("Weights reset: the next Start trains from a fresh initialization", 8000)
 
     # ================================================================ menus filled on demand
     def _fill_recent(self) -> None:
@@ -577,21 +622,14 @@ class MainWindow(FileActions, QMainWindow):
             self.recent_menu.addAction("Clear Recent", self.clear_recent)
 
     def _fill_examples(self) -> None:
-        from playground.preset import PRESETS_DIR, builtin_names
+        from playground.examples import builtin_examples
         self.examples_menu.clear()
-        for name in builtin_names():
-            try:
-                doc = json.loads((PRESETS_DIR / f"{name}.json").read_text(encoding="utf-8"))
-                description = str(doc.get("description", ""))
-            except (OSError, ValueError):
-                description = ""
-            short = description.split(". ")[0]
-            short = short if len(short) <= 64 else short[:61] + "…"
-            act = self.examples_menu.addAction(f"{name}  —  {short}" if short else name,
-                                               lambda n=name: self.open_example(n))
-            act.setToolTip(description)
-            act.setStatusTip(description)
-        if not builtin_names():
+        for ex in builtin_examples():
+            act = self.examples_menu.addAction(f"{ex.name}  —  {ex.summary}" if ex.summary else ex.name,
+                                               lambda n=ex.name: self.open_example(n))
+            act.setToolTip(f"<p>{_html(ex.description)}</p>")   # rich text: wraps, never cut
+            act.setStatusTip(ex.summary)
+        if not builtin_examples():
             self.examples_menu.addAction("(no built-in examples found)").setEnabled(False)
 
     def _fill_export(self) -> None:
@@ -608,9 +646,12 @@ class MainWindow(FileActions, QMainWindow):
             act.setEnabled(self.ready)
 
     # ================================================================ help
-    def show_notes(self) -> None:
+    def show_notes(self, anchor: str = "") -> None:
+        """Help ▸ Concept notes, at `anchor`'s entry (a "?" beside a layer or setting)."""
         from widgets.help import NotesDialog
-        NotesDialog(self).exec()
+        if self.notes_dialog is None:
+            self.notes_dialog = NotesDialog(self)
+        self.notes_dialog.show_entry(anchor)
 
     def show_about(self) -> None:
         from widgets.help import ABOUT_HTML
@@ -618,7 +659,7 @@ class MainWindow(FileActions, QMainWindow):
 
     # ================================================================ closing
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.ready and not self.maybe_save("closing"):
+        if self.ready and not self._maybe_save("closing"):   # closing stops any training itself
             event.ignore()
             return
         self.shutdown()
@@ -633,10 +674,16 @@ class MainWindow(FileActions, QMainWindow):
             self.controller.shutdown()
 
 
-def network_structure(spec: ModelSpec) -> str:
-    """What weights depend on: every node but its place on the canvas, and the output."""
-    return json.dumps([[n.id, n.type, n.params, list(n.inputs)] for n in spec.nodes] + [spec.output],
-                      sort_keys=True, default=str)
+def problem_text(problem) -> str:
+    """A problem as a person reads it: the node's own message names it by id; a setting's
+    problem names the setting."""
+    if getattr(problem, "node_id", "") or not problem.path or problem.path.startswith("model"):
+        return problem.message
+    return f"{problem.path.split('.')[-1]}: {problem.message}"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _palette(t: Theme) -> QPalette:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QToolButton, QWidget)
 
 from playground.params import Param
 
@@ -218,3 +219,32 @@ def make_editor(p: Param, value: Any, parent: QWidget | None = None) -> QWidget:
     editor.setToolTip(tooltip(p))
     editor.setObjectName(f"param_{p.name}")
     return editor
+
+
+def help_button(anchor: str, open_entry: Callable[[str], None], what: str) -> QToolButton:
+    """A small "?" that opens Help ▸ Concept notes at `anchor` (the entry for `what`)."""
+    button = QToolButton()
+    button.setObjectName("helpButton")
+    button.setText("?")
+    button.setAutoRaise(True)
+    button.setProperty("anchor", anchor)
+    button.setToolTip(f"Open {what} in Help ▸ Concept notes")
+    button.setCursor(Qt.CursorShape.WhatsThisCursor)
+    button.clicked.connect(lambda: open_entry(anchor))
+    return button
+
+
+def labelled(text: str, tip: str, button: QToolButton | None) -> QWidget:
+    """A form label with its "?" beside it."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(2)
+    row.addStretch(1)
+    label = QLabel(text)
+    label.setToolTip(tip)
+    row.addWidget(label)
+    if button is not None:
+        row.addWidget(button)
+    box.label = label  # type: ignore[attr-defined]
+    return box

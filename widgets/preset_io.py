@@ -43,16 +43,3 @@ def open_preset(path: str | Path) -> tuple[Preset, list[str]]:
         return preset, [str(p) for p in engine.graph_problems(preset.model)]
     except (RecursionError, MemoryError, ValueError, TypeError, KeyError) as e:
         raise _refused(path, e) from None
-
-
-def open_any(name_or_path: str) -> tuple[Preset, Path | None, list[str]]:
-    """A preset file, or a built-in by name; the path is None for built-ins (they open as copies)."""
-    p = Path(name_or_path)
-    if p.suffix == ".json" or p.exists():
-        preset, problems = open_preset(p)
-        return preset, p.resolve(), problems
-    builtin = engine.PRESETS_DIR / f"{name_or_path}.json"
-    if builtin.exists():
-        return engine.load_preset(builtin), None, []
-    raise FileProblem(f"no preset file or built-in preset named {name_or_path!r} "
-                      f"(built-ins: {', '.join(engine.builtin_names()) or 'none yet'})")

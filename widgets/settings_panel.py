@@ -11,11 +11,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
+from playground.applies import inapplicable_settings
 from playground.params import Param
 from playground.spec import HOT_SETTINGS, TRAINING_PARAMS
 from widgets import commands as cmd
 from widgets.document import Document
-from widgets.param_editors import make_editor, tooltip
+from widgets.help import setting_anchor
+from widgets.param_editors import help_button, labelled, make_editor, tooltip
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Objective", ("mode", "loss", "target")),
@@ -188,6 +190,13 @@ class DataSettings(QScrollArea):
 
 
 class TrainingSettings(QScrollArea):
+    """The training settings in sections; a setting that does not apply to this preset (momentum
+    with Adam, autoencoder terms for a classifier) is hidden, and its section's note says which
+    are hidden and why, so the list stays short and nothing is turned in vain."""
+
+    help_requested = Signal(str)
+    """A "?" was pressed: open the concept notes at this anchor."""
+
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
@@ -195,12 +204,16 @@ class TrainingSettings(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.live = False
         self.editors: dict[str, QWidget] = {}
+        self.rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self.sections: list[tuple[QGroupBox, QFormLayout, tuple[str, ...], QLabel]] = []
+        self.hidden: dict[str, str] = {}
+        """Setting name → why it is hidden (it does not apply to this preset)."""
         hint = QLabel("Loading…")
         hint.setObjectName("hint")
         self.setWidget(hint)
         doc.training_changed.connect(self._on_setting)
         doc.replaced.connect(self.refresh)
-        doc.model_changed.connect(lambda _: self._refresh_code_nodes())
+        doc.model_changed.connect(lambda _: self._on_model())
 
     def populate(self) -> None:
         body = QWidget()
@@ -221,13 +234,20 @@ class TrainingSettings(QScrollArea):
                 p = declared[name]
                 editor = self._editor(p, getattr(values, name))
                 editor.edited.connect(lambda v, n=name: self._set(n, v))
-                label = QLabel(name.replace("_", " ") + (" ⚡" if name in HOT_SETTINGS else ""))
-                label.setToolTip(tooltip(p) + ("<p><i>⚡ applies to a running training at its next step</i></p>"
-                                               if name in HOT_SETTINGS else ""))
+                tip = tooltip(p) + ("<p><i>⚡ applies to a running training at its next step</i></p>"
+                                    if name in HOT_SETTINGS else "")
+                label = labelled(name.replace("_", " ") + (" ⚡" if name in HOT_SETTINGS else ""), tip,
+                                 help_button(setting_anchor(name), self.help_requested.emit, f"the notes on {name}"))
                 form.addRow(label, editor)
                 self.editors[name] = editor
+                self.rows[name] = (form, editor)
+            note = QLabel()
+            note.setObjectName("hint")
+            note.setWordWrap(True)
+            form.addRow(note)
             box.setLayout(form)
             layout.addWidget(box)
+            self.sections.append((box, form, names, note))
         layout.addStretch(1)
         self.setWidget(body)
         self.live = True
@@ -255,11 +275,35 @@ class TrainingSettings(QScrollArea):
         self._refresh_code_nodes()
         for name, ed in self.editors.items():
             ed.set_value(getattr(self.doc.preset.training, name))
+        self._show_what_applies()
+
+    def _on_model(self) -> None:
+        self._refresh_code_nodes()
+        self._show_what_applies()   # a Sampling node makes the KL weight apply
 
     def _on_setting(self, name: str) -> None:
         ed = self.editors.get(name)
         if ed is not None:
             ed.set_value(getattr(self.doc.preset.training, name))
+        self._show_what_applies()
+
+    def _show_what_applies(self) -> None:
+        if not self.live:
+            return
+        self.hidden = inapplicable_settings(self.doc.preset)
+        for name, (form, editor) in self.rows.items():
+            form.setRowVisible(editor, name not in self.hidden)
+        for box, _form, names, note in self.sections:
+            hidden = [n for n in names if n in self.hidden]
+            reasons: dict[str, list[str]] = {}
+            for n in hidden:
+                reasons.setdefault(self.hidden[n], []).append(n)
+            if len(hidden) == len(names) and len(reasons) == 1:
+                note.setText(f"Not used here: {next(iter(reasons))}.")
+            else:
+                note.setText("\n".join(f"Hidden: {', '.join(n.replace('_', ' ') for n in ns)} ({why})"
+                                       for why, ns in reasons.items()))
+            note.setVisible(bool(hidden))
 
     def _set(self, name: str, value) -> None:
         if getattr(self.doc.preset.training, name) != value:

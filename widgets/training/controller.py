@@ -1,10 +1,14 @@
 """The TrainingController: the one object that owns the training thread's life.
 
-The window calls its slots (Start/Pause, Step, Stop, Reset weights, hot settings) and shows
-its signals (state, status text, progress, problems); it creates the live panels and feeds
-them the worker's batches on the GUI thread. The thread is started once, reused by every
-session, and stopped and joined by `shutdown()` (window close, application quit): never
+The window calls its slots (Start/Pause, Step, Stop, Reset weights, speed, hot settings) and
+shows its signals (state, status text, progress, problems, weights); it creates the live panels
+and feeds them the worker's batches on the GUI thread. The thread is started once, reused by
+every session, and stopped and joined by `shutdown()` (window close, application quit): never
 terminated.
+
+The worker is the one control loop: `state` is what the worker last reported (plus "starting"
+and "stopping" between a request and its answer), and the weights a session reaches go out
+through `weights_ready` for the document to own; the controller keeps no weights of its own.
 """
 from __future__ import annotations
 
@@ -12,11 +16,15 @@ import time
 import weakref
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+import numpy as np
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from playground.events import FinishedEvent, ProblemEvent
+from playground.events import EpochEvent, FinishedEvent, ProblemEvent
+from playground.outcome import judge
 from playground.spec import HOT_SETTINGS, Preset
+from playground.views import views_for
 from widgets.panels.activations import ActivationsPanel, GradientsPanel
 from widgets.panels.base import Panel
 from widgets.panels.confusion import ConfusionPanel
@@ -54,27 +62,18 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_THREADS) if t.isRunning()]
 
 
-def relevant_panels(preset: Preset) -> dict[str, bool]:
-    """Which panels have something to show for this preset (the window may hide the others)."""
-    from playground.data import DATASETS
+PANEL_VIEWS = {
+    LossPanel.title: "loss", UpdateRatioPanel.title: "update_ratio", ActivationsPanel.title: "activations",
+    GradientsPanel.title: "gradients", FeatureMapsPanel.title: "feature_maps",
+    ReconstructionsPanel.title: "reconstructions", DecisionBoundaryPanel.title: "decision_boundary",
+    ConfusionPanel.title: "confusion", PerceptronPanel.title: "perceptron",
+}
+"""Which of the engine's views (`playground.views`) each panel shows."""
 
-    entry = DATASETS.get(preset.data.name)
-    kind = entry.kind if entry is not None else ""
-    types = {n.type for n in preset.model.nodes}
-    autoencoder = preset.training.target == "input"
-    perceptron = preset.training.mode == "perceptron"
-    classifier = not autoencoder and (perceptron or preset.training.loss in ("cross_entropy", "bce", "hinge"))
-    return {
-        LossPanel.title: True,
-        UpdateRatioPanel.title: not perceptron,
-        ActivationsPanel.title: True,
-        GradientsPanel.title: not perceptron,
-        FeatureMapsPanel.title: kind == "image" and "Conv2d" in types,
-        ReconstructionsPanel.title: autoencoder,
-        DecisionBoundaryPanel.title: kind in ("points", "regression") and not autoencoder,
-        ConfusionPanel.title: classifier,
-        PerceptronPanel.title: perceptron,
-    }
+def relevant_panels(preset: Preset) -> dict[str, bool]:
+    """Panel title → whether it has something to show for this preset (the engine decides)."""
+    views = views_for(preset)
+    return {title: views.get(view, True) for title, view in PANEL_VIEWS.items()}
 
 
 class FrameScheduler(QObject):
@@ -128,9 +127,12 @@ class TrainingController(QObject):
     """epoch, step, total_steps, steps per second, seconds left (-1 while unknown)."""
     problem = Signal(str, str)
     """title, message: training hit a problem and paused (the window shows a dialog)."""
-    _run_requested = Signal(int, object, str)
-
-    hot_settings = HOT_SETTINGS
+    weights_ready = Signal(object, object, int)
+    """state (name → numpy array), the Preset the session trains, step: the weights at a pause
+    or the end of a session, for the document to keep."""
+    outcome = Signal(str)
+    """A finished run that ended far from a good result: what happened and what to try."""
+    _run_requested = Signal(int, object, str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,16 +140,16 @@ class TrainingController(QObject):
         self._session = 0
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
-        self._pending: tuple[Preset, bool, int] | None = None
-        self._final_state: dict | None = None
-        self._imported: dict | None = None
-        """Weights sessions start from instead of the seed's (File ▸ Import weights), until forgotten."""
+        self._pending: tuple[Preset, bool, int, Any] | None = None
+        self._preset: Preset | None = None
+        """The preset the current session trains (its network is what its weights belong to)."""
         self._closed = False
+        self._speed = 0.0
         self.device: str | None = None
         """None: the preset's own device setting (auto: CUDA, then MPS, then CPU)."""
         self.last_problem: ProblemEvent | None = None
         self.last_finished: FinishedEvent | None = None
-        self.session_info: dict[str, Any] = {}
+        self._epochs: list[EpochEvent] = []
         self._panels: list[Panel] = [
             LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
             ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel()]
@@ -175,7 +177,8 @@ class TrainingController(QObject):
     @property
     def is_running(self) -> bool:
         """Training steps are being taken (Start/Pause shows Pause)."""
-        return self._state == "running" or (self._state == "starting" and not self._start_paused)
+        return self._state == "running" or (
+            self._state == "starting" and self._worker is not None and not self._worker.is_paused())
 
     @property
     def is_active(self) -> bool:
@@ -187,47 +190,42 @@ class TrainingController(QObject):
         return self._worker.step_count() if self._worker is not None else 0
 
     @property
-    def has_imported_weights(self) -> bool:
-        """Sessions start from imported weights, not from the seed's initialization."""
-        return self._imported is not None
-
-    def trained_state(self) -> dict | None:
-        """The weights at the last pause or the end of the last session (CPU tensor copies)."""
-        if self._thread is None:
-            return self._final_state
-        return self._worker.latest_state() if self._worker is not None else None
+    def speed(self) -> float:
+        """Steps per second the training runs at (0: full speed)."""
+        return self._speed
 
     # ------------------------------------------------------------------ slots the window calls
-    @Slot(object)
-    def start(self, preset: Preset) -> None:
-        """Train `preset` from fresh weights; resumes instead when a session is paused."""
-        self._begin(preset, paused=False)
+    def start(self, preset: Preset, weights: dict[str, np.ndarray] | None = None) -> None:
+        """Train `preset` from `weights` (name → numpy array, e.g. imported) or from fresh
+        ones; resumes instead when a session is paused."""
+        self._begin(preset, paused=False, weights=weights)
 
     @Slot()
     def pause(self) -> None:
         if self._worker is not None and self._state in ("running", "starting"):
             self._worker.request_pause()
-            if self._state == "starting":
-                self._start_paused = True
 
     @Slot()
     def resume(self) -> None:
         if self._worker is not None and self._state in ("paused", "starting"):
             self._worker.request_resume()
-            if self._state == "starting":
-                self._start_paused = False
 
-    @Slot(object)
-    def step(self, preset: Preset) -> None:
+    def step(self, preset: Preset, weights: dict[str, np.ndarray] | None = None) -> None:
         """One batch, for looking at each update: pauses a running session, steps a paused one,
-        and starts a paused session when there is none."""
+        and starts a paused session (from `weights`, if given) when there is none."""
         if self._state == "running":
             self.pause()
         elif self._state in ("paused", "starting") and self._worker is not None:
             self._worker.request_step()
-            self._start_paused = True
         elif not self.is_active or self._state == "stopping":
-            self._begin(preset, paused=True, steps=1)
+            self._begin(preset, paused=True, steps=1, weights=weights)
+
+    @Slot(float)
+    def set_speed(self, steps_per_s: float) -> None:
+        """Steps per second from now on (0: full speed), also for sessions started later."""
+        self._speed = max(0.0, float(steps_per_s))
+        if self._worker is not None:
+            self._worker.set_speed(self._speed)
 
     @Slot()
     def stop(self) -> None:
@@ -236,32 +234,42 @@ class TrainingController(QObject):
             self._worker.request_stop()
             self._set_state("stopping")
 
-    @Slot(object)
-    def load_weights(self, state_dict: dict) -> None:
-        """Start the next sessions (Start or Step) from these weights (CPU tensors, e.g. File ▸
-        Import weights) instead of the seed's initialization, until Reset Weights or
-        `forget_weights` (another network). A session already running keeps its own weights."""
-        self._imported = dict(state_dict)
-
-    def forget_weights(self) -> bool:
-        """Drop imported weights (the network they were made for changed); True if there were any."""
-        had, self._imported = self._imported is not None, None
-        return had
-
     @Slot()
     def reset_weights(self) -> None:
-        """Fresh weights from the seed (imported weights are forgotten). In a session it pauses
-        there and clears the curves; without one, the next Start trains from scratch."""
-        self._imported = None
+        """Fresh weights from the seed. In a session it pauses there and clears the curves;
+        without one, the panels start clean and the next Start trains from scratch (the window
+        has the document forget its weights)."""
         if self._worker is not None and self._state in ("running", "paused"):
             self._worker.request_reset()
         elif not self.is_active:
-            if self._worker is not None:
-                self._worker.forget_state()
-            self._clear_panels()
+            self.reset_panels()
             self.status_message.emit("Weights reset: the next Start trains from a fresh initialization.")
 
-    @Slot(str, object)
+    def stop_now(self, timeout_s: float = 10.0) -> None:
+        """Stop the session and wait (bounded) until it has ended; what it sent up to its end,
+        its final weights included, is handled before this returns."""
+        self._pending = None
+        if self._worker is None or not self.is_active:
+            return
+        self._worker.request_stop()
+        self._set_state("stopping")
+        self._worker.wait_until_idle(timeout_s)
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall.value)   # its last batches
+
+    def discard(self, timeout_s: float = 10.0) -> None:
+        """End the session now, whatever it is doing, and forget it: its late events and its
+        weights are dropped and every panel starts clean (another preset is being opened).
+        Waits, bounded, for the training thread to let go of its model."""
+        self._pending = None
+        self._session += 1   # anything the old session still sends is from an earlier session
+        if self._worker is not None and self.is_active:
+            self._worker.request_stop()
+            self._worker.wait_until_idle(timeout_s)
+        self._preset = None
+        self.last_problem = self.last_finished = None
+        self.reset_panels()
+        self._set_state("idle")
+
     def set_setting(self, name: str, value: Any) -> None:
         """Change a hot setting of the running session (applied at its next step).
         Raises ValueError for a setting that needs a rebuild or a value out of range."""
@@ -269,6 +277,13 @@ class TrainingController(QObject):
             raise ValueError(f"'{name}' changes the network or data; stop training to change it")
         if self._worker is not None and self.is_active and self._worker.set_setting(name, value):
             self.status_message.emit(f"{name} = {value} from the next step")
+            if self._preset is not None:
+                old = getattr(self._preset.training, name)
+                setattr(self._preset.training, name, value)
+                if old != value:   # a mark on the curves where it changed
+                    getattr(self.panel(LossPanel.title), "mark_setting_change", lambda *a: None)(self.current_step(), f"{name} {old:g} → {value:g}"
+                                                                    if isinstance(value, float) else
+                                                                    f"{name} {old} → {value}")
 
     @Slot(int)
     def set_probe_image(self, index: int) -> None:
@@ -286,14 +301,11 @@ class TrainingController(QObject):
         self._worker.request_stop()
         self._thread.quit()
         self._thread.wait()
-        self._final_state = self._worker.latest_state()
         self._thread, self._worker = None, None
         if self.is_active:
             self._set_state("stopped")
 
     # ------------------------------------------------------------------ sessions
-    _start_paused = False
-
     def _ensure_thread(self) -> None:
         if self._thread is not None:
             return
@@ -301,6 +313,7 @@ class TrainingController(QObject):
         thread.setObjectName("training")
         worker = TrainingWorker()
         worker.moveToThread(thread)
+        worker.set_speed(self._speed)
         self._run_requested.connect(worker.run_session, Qt.ConnectionType.QueuedConnection)
         worker.batch_ready.connect(self._on_batch, Qt.ConnectionType.QueuedConnection)
         thread.finished.connect(worker.deleteLater)
@@ -308,7 +321,7 @@ class TrainingController(QObject):
         _THREADS.add(thread)
         thread.start()
 
-    def _begin(self, preset: Preset, paused: bool, steps: int = 0) -> None:
+    def _begin(self, preset: Preset, paused: bool, steps: int = 0, weights: Any = None) -> None:
         if self._closed:
             return
         if self._state == "paused":
@@ -318,23 +331,26 @@ class TrainingController(QObject):
         if self._state in ("starting", "running"):
             return
         if self._state == "stopping":
-            self._pending = (preset.copy(), paused, steps)
+            self._pending = (preset.copy(), paused, steps, weights)
             return
         self._ensure_thread()
         self._session += 1
+        self._preset = preset.copy()
+        self._epochs = []
         self.last_problem = self.last_finished = None
-        self.session_info = {}
-        self._start_paused = paused
-        self._clear_panels()
+        self.reset_panels()
         self._set_state("starting")
-        origin = " from the imported weights" if self._imported is not None else ""
+        origin = " from the imported weights" if weights is not None else ""
         self.status_message.emit(f"Preparing {preset.name or 'the network'}{origin}: data, model and optimizer…")
-        self._worker.prepare(self._session, paused, steps, self._imported)
-        self._run_requested.emit(self._session, preset.copy(), self.device or "")
+        self._worker.prepare(self._session, paused, steps)
+        self._run_requested.emit(self._session, preset.copy(), self.device or "", weights)
 
-    def _clear_panels(self) -> None:
+    def reset_panels(self) -> None:
+        """Every panel back to empty, axes and captions too (a new run, another preset, a reset)."""
         for p in self._panels:
-            p.clear()
+            getattr(p, "reset", p.clear)()   # reset: the panels' own clean start (axes, captions)
+            p.dirty = False
+        self.frames.timer.stop()
 
     def _set_state(self, state: str) -> None:
         if state != self._state:
@@ -380,14 +396,19 @@ class TrainingController(QObject):
                 if e.reason != "problem":
                     self.last_finished = e
                     self.status_message.emit(_finished_text(e))
+                    if self._preset is not None and e.reason != "stopped":
+                        verdict = judge(self._preset, self._epochs, _classes(self._preset))
+                        if not verdict.good:
+                            self.outcome.emit(verdict.text)
                 draw.append(e)
             else:
+                if isinstance(e, EpochEvent):
+                    self._epochs.append(e)
                 draw.append(e)
         return draw
 
     def _note(self, note: Note, draw: list[object]) -> list[object]:
         if note.kind == "started":
-            self.session_info = dict(note.info)
             if self._state != "stopping":
                 self._set_state(note.state)
             threads = f", {note.info['threads']} thread(s)" if note.info.get("device") == "cpu" else ""
@@ -400,14 +421,18 @@ class TrainingController(QObject):
                 self._set_state(note.state)
             if note.state == "paused" and was != "paused" and self.last_problem is None:
                 self.status_message.emit("Paused")   # (a session started paused keeps its start message)
+        elif note.kind == "weights":
+            if self._preset is not None:
+                self.weights_ready.emit(note.info["state"], self._preset, int(note.info.get("step", 0)))
         elif note.kind == "reset":
-            self._clear_panels()
+            self.reset_panels()
             self.last_problem = None
             self.status_message.emit(note.message)
             return []
         elif note.kind == "notice":
             self.status_message.emit(note.message)
         elif note.kind == "failed":
+            self.reset_panels()   # nothing of an earlier run stays on screen
             self._set_state("problem")
             self.status_message.emit("Training could not start")
             self.problem.emit("Cannot start from the imported weights" if note.info.get("weights")
@@ -428,9 +453,9 @@ class TrainingController(QObject):
 
     def _start_pending(self) -> None:
         if self._pending is not None:
-            preset, paused, steps = self._pending
+            preset, paused, steps, weights = self._pending
             self._pending = None
-            self._begin(preset, paused, steps)
+            self._begin(preset, paused, steps, weights)
 
     def _report_problem(self, e: ProblemEvent) -> None:
         if e.kind == "non_finite":
@@ -444,6 +469,14 @@ class TrainingController(QObject):
         text += "\n\nThe model and the curves so far are kept. Reset the weights to train again, or Stop."
         self.status_message.emit(f"Paused at step {e.step}: {e.message}")
         self.problem.emit(title, text)
+
+
+def _classes(preset: Preset) -> int:
+    from playground.fit import data_facts
+    try:
+        return data_facts(preset.data.name, preset.data.params).n_classes
+    except (ValueError, KeyError):
+        return 0
 
 
 def _finished_text(e: FinishedEvent) -> str:

@@ -5,9 +5,12 @@ as the Trainer emits them and sent to the GUI thread in coalesced batches throug
 signal, at most about 30 times a second and never while the GUI is still drawing the previous
 batch, so a fast model cannot flood the event loop. Batches carry numpy arrays, never tensors.
 
-Control (pause, step, stop, reset, hot settings) comes from the GUI thread through plain
-thread-safe methods guarded by a condition variable: the worker's own event loop is busy
-running the session, so queued slots would only run once it ends.
+Control (pause, step, stop, reset, speed, hot settings) comes from the GUI thread through
+plain thread-safe methods guarded by a condition variable: the worker's own event loop is busy
+running the session, so queued slots would only run once it ends. The worker is the one control
+loop: the Trainer only steps, and the controller shows what the worker reports. The weights go
+to the GUI as numpy copies in a "weights" note (at each pause and at the end), for the document
+to own; the worker keeps none between sessions.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from playground.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, LossEvent, ProblemEvent,
     ReconstructionEvent)
 from playground.params import ProblemList
+from playground.records import LiveRecording
 from playground.spec import Preset
 from playground.trainer import Trainer
 
@@ -51,7 +55,7 @@ class Note:
     """The worker's own messages to the controller, in the same stream as the engine's events
     so that they arrive in order with them.
 
-    kind: started | state | reset | failed | notice | ended."""
+    kind: started | state | reset | failed | notice | weights | ended."""
 
     kind: str
     state: str = ""
@@ -128,12 +132,16 @@ class TrainingWorker(QObject):
         self._step_requests = 0
         self._reset_requested = False
         self._probe_image: int | None = None
-        self._state: dict[str, torch.Tensor] | None = None
-        self._initial: dict[str, torch.Tensor] | None = None
-        """Weights the next session starts from instead of the seed's (File ▸ Import weights)."""
+        self._speed = 0.0
+        """Steps per second to run at (slow motion, to watch each update); 0: as fast as it goes."""
+        self._next_step_at = 0.0
+        self._busy = False
+        """A session is being built or trained (its Trainer holds a model)."""
         self._rate = 0.0
         self._rate_mark: tuple[float, int] | None = None
         self.threads = training_threads()
+        self._recording: LiveRecording | None = None
+        """The run record of the session's Trainer (worker thread only)."""
 
     # ------------------------------------------------------------------ control (GUI thread)
     def request_pause(self) -> None:
@@ -166,6 +174,31 @@ class TrainingWorker(QObject):
             self._paused = True
             self._cond.notify_all()
 
+    def is_paused(self) -> bool:
+        """A pause is asked for (a session starting paused, or paused by Step or Pause)."""
+        with self._cond:
+            return self._paused
+
+    def wait_until_idle(self, timeout_s: float) -> bool:
+        """Block (GUI thread, after request_stop) until the session has let go of its model;
+        False if it did not within `timeout_s`."""
+        deadline = time.perf_counter() + timeout_s
+        with self._cond:
+            while self._busy:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def set_speed(self, steps_per_s: float) -> None:
+        """Run at most this many steps per second (0: full speed); every step is still taken and
+        shown, so the panels' history stays complete."""
+        with self._cond:
+            self._speed = max(0.0, float(steps_per_s))
+            self._next_step_at = 0.0
+            self._cond.notify_all()
+
     def set_setting(self, name: str, value: Any) -> bool:
         """Hand a hot setting to the running Trainer (thread-safe there); False when none runs.
         Raises ValueError for a setting that needs a rebuild or a value out of range."""
@@ -192,17 +225,10 @@ class TrainingWorker(QObject):
             trainer = self._trainer
         return trainer.step_count if trainer is not None else 0
 
-    def latest_state(self) -> dict[str, torch.Tensor] | None:
-        """The weights as of the last pause or the end of the session (CPU copies), or None."""
-        with self._cond:
-            return self._state
-
-    def forget_state(self) -> None:
-        with self._cond:
-            self._state = None
-
     # ------------------------------------------------------------------ the session (worker thread)
     def _on_event(self, event: object) -> None:
+        if self._recording is not None:
+            self._recording(event)
         with self._cond:
             self._buffer.append(event)
             if len(self._buffer) > MAX_BUFFER:
@@ -246,39 +272,47 @@ class TrainingWorker(QObject):
             self._rate = rate if self._rate == 0 else 0.5 * self._rate + 0.5 * rate
             self._rate_mark = (now, steps)
 
-    def _snapshot(self) -> None:
-        state = self._trainer.state_dict_copy()
-        with self._cond:
-            self._state = state
+    def _snapshot(self, trainer: Any) -> None:
+        """Send the weights as they are now (numpy copies) for the document to keep."""
+        state = {k: v.detach().cpu().numpy() for k, v in trainer.state_dict_copy().items()}
+        self._on_event(Note("weights", info={"state": state, "step": trainer.step_count}))
 
-    def prepare(self, session: int, paused: bool, steps: int = 0,
-                weights: dict[str, torch.Tensor] | None = None) -> None:
+    def prepare(self, session: int, paused: bool, steps: int = 0) -> None:
         """Set up the controls of the next session (GUI thread, before asking it to run), so
-        that a pause or step requested while it builds is not lost. With `weights` (CPU
-        tensors the GUI no longer changes), the session starts from them, not the seed's."""
+        that a pause or step requested while it builds is not lost."""
         with self._cond:
             self._session = session
-            self._initial = weights
             self._buffer = []
             self._in_flight = 0
             self._paused, self._stop, self._step_requests = paused, False, steps
             self._reset_requested = False
             self._rate, self._rate_mark = 0.0, None
 
-    @Slot(int, object, str)
-    def run_session(self, session: int, preset: Preset, device: str = "") -> None:
+    @Slot(int, object, str, object)
+    def run_session(self, session: int, preset: Preset, device: str = "", weights: Any = None) -> None:
         """Build a Trainer for `preset` and train it until it finishes or is stopped. A problem
-        (non-finite loss, an error) pauses: the model and curves stay until Reset or Stop."""
+        (non-finite loss, an error) pauses: the model and curves stay until Reset or Stop.
+        With `weights` (name → numpy array, e.g. imported ones) it starts from them, not the seed's."""
         with self._cond:
             if session != self._session:
                 return   # superseded by a newer session
             stopped = self._stop
+            self._busy = not stopped
         if stopped:   # stopped before it began
             self._note(Note("ended", "stopped"))
             return
+        try:
+            self._run(preset, device, weights)
+        finally:
+            with self._cond:
+                self._busy = False
+                self._trainer = None
+                self._cond.notify_all()
+
+    def _run(self, preset: Preset, device: str, weights: Any) -> None:
         torch.set_num_threads(self.threads)
         with self._cond:
-            paused, weights = self._paused, self._initial
+            paused = self._paused
         try:
             trainer = Trainer(preset, device=device or None, on_event=self._on_event)
         except ProblemList as e:
@@ -289,7 +323,7 @@ class TrainingWorker(QObject):
             return
         if weights is not None:
             try:
-                trainer.load_weights(weights)
+                trainer.load_weights({k: torch.from_numpy(np.array(v)) for k, v in weights.items()})
             except ProblemList as e:
                 self._note(Note("failed", message=f"{e}\n\nThe imported weights were made for another "
                                                   "network. Reset Weights to train this one from a fresh "
@@ -299,7 +333,9 @@ class TrainingWorker(QObject):
             self._trainer = trainer
             if self._probe_image is not None:
                 trainer.visual.set_probe_image(self._probe_image)
+        self._recording = LiveRecording(trainer)
         self._note(Note("started", "paused" if paused else "running", info={
+            "run_id": self._recording.run_id, "record_problem": self._recording.problem,
             "device": str(trainer.device), "threads": self.threads, "total_steps": trainer.total_steps,
             "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed"}))
         try:
@@ -309,9 +345,12 @@ class TrainingWorker(QObject):
             self._on_event(ProblemEvent("error", trainer.step_count, trainer.epoch, "",
                                         f"Training failed: {type(e).__name__}: {e}", _short_traceback()))
         try:
-            self._snapshot()
+            self._snapshot(trainer)
         except Exception:  # noqa: BLE001 - a broken model must not keep the session from ending
             pass
+        self._recording.finish(trainer, "stopped" if reason == "error" else reason,
+                               error="training failed" if reason == "error" else "")
+        self._recording = None
         self._note(Note("ended", reason))
         with self._cond:
             self._trainer = None
@@ -344,14 +383,18 @@ class TrainingWorker(QObject):
                 if want == "paused":
                     _send_losses(trainer)   # the curve ends where the pause is
                     trainer.pause()
-                    self._snapshot()
+                    self._snapshot(trainer)
                 else:
                     trainer.resume()
                 self._measure(trainer.step_count, False)
                 self._note(Note("state", state))
             if state == "running":
+                if self._wait_for_speed():
+                    continue
                 more = trainer.step()
                 self._measure(trainer.step_count, True)
+                if self._speed:
+                    trainer.flush()   # slow motion: each step's loss shows as it is taken
                 if not more:
                     if trainer.state != "problem":
                         # stopped: Stop reached the Trainer's own flag first; losses still held go too
@@ -370,7 +413,7 @@ class TrainingWorker(QObject):
             if single:
                 more = trainer.step()   # one batch, for looking at each update
                 _send_losses(trainer)   # ... and its loss, now
-                self._snapshot()
+                self._snapshot(trainer)
                 if not more and trainer.state != "problem":
                     return "finished"
                 self._flush(force=True, progress=True)
@@ -380,10 +423,29 @@ class TrainingWorker(QObject):
                 if not (self._stop or self._reset_requested or self._step_requests or not self._paused):
                     self._cond.wait(0.05)
 
+    def _wait_for_speed(self) -> bool:
+        """In slow motion, wait (for a control request at most) until the next step is due;
+        True when it woke early for a request, which the loop handles first."""
+        with self._cond:
+            if not self._speed:
+                return False
+            now = time.perf_counter()
+            due = max(self._next_step_at, now)
+            while now < due:
+                if self._stop or self._reset_requested or self._step_requests or self._paused:
+                    return True
+                self._cond.wait(due - now)
+                now = time.perf_counter()
+                if not self._speed:
+                    break
+            self._next_step_at = max(due, now - 1.0) + (1.0 / self._speed if self._speed else 0.0)
+            return False
+
     def _reset(self, trainer: Any) -> None:
         trainer.pause()
+        self._recording.finish(trainer, "stopped")   # the run so far is a record of its own
         trainer.reset_weights()
-        self._snapshot()
+        self._recording = LiveRecording(trainer)
         with self._cond:
             self._buffer = []   # anything from before the reset is history
         self._note(Note("reset", message="Weights reset to a fresh initialization; training starts again "
