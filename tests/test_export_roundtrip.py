@@ -3,6 +3,8 @@
 safetensors and state_dict reload to identical outputs here; the .pt2 program, the ONNX file
 (in ONNX Runtime) and the generated model.py are run in a fresh process that cannot import the
 playground, on inputs of a batch size the exporters never saw, and must match within 1e-4.
+They take raw inputs (the data's own units): the data set's standardization is inside them, and
+only the bare network (model.py's class, the weight files) takes standardized ones.
 All exports are made once per module and checked in one fresh process, to keep this fast.
 """
 from __future__ import annotations
@@ -19,6 +21,8 @@ from test_export_support import PRESET_NAMES, all_presets, fresh_json, trained_l
 
 from playground.build import build_model  # noqa: E402
 from playground.export import export  # noqa: E402
+from playground.export.common import prepare  # noqa: E402
+from playground.export.standardize import job_standardization  # noqa: E402
 from playground.weights import load_state_dict_file, load_weights  # noqa: E402
 
 TOL = 1e-4
@@ -36,12 +40,13 @@ results = {}
 for folder in sorted(p for p in Path(".").iterdir() if p.is_dir()):
     ref = np.load(folder / "reference.npz", allow_pickle=False)
     x, y = torch.from_numpy(ref["x"]), ref["y"]
+    raw = torch.from_numpy(ref["raw"])  # the same samples in the data's own units
     r = results[folder.name] = {}
     with torch.no_grad():
         program = torch.export.load(str(folder / "model.pt2"))
-        r["pt2"] = float(np.abs(program.module()(x).numpy() - y).max())
+        r["pt2"] = float(np.abs(program.module()(raw).numpy() - y).max())
     session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
-    got = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
+    got = session.run(None, {session.get_inputs()[0].name: raw.numpy()})[0]
     r["onnx"] = float(np.abs(got - y).max()) if got.shape == y.shape else float("inf")
     r["onnx_names"] = [session.get_inputs()[0].name, session.get_outputs()[0].name]
     r["onnx_exporter"] = session.get_modelmeta().custom_metadata_map.get("exporter", "")
@@ -53,7 +58,8 @@ for folder in sorted(p for p in Path(".").iterdir() if p.is_dir()):
     net.eval()
     with torch.no_grad():
         r["python"] = float(np.abs(net(x).numpy() - y).max())
-        r["python_loader"] = float(np.abs(module.load_model()(x).numpy() - y).max())
+        r["python_loader"] = float(np.abs(module.load_model()(raw).numpy() - y).max())
+        r["python_bare"] = float(np.abs(module.load_model(raw_inputs=False)(x).numpy() - y).max())
 results["__playground_imported__"] = any(m.split(".")[0] == "playground" for m in sys.modules)
 print(json.dumps(results))
 '''
@@ -76,8 +82,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict:
         model.eval()
         x = torch.randn(BATCH, *model.shapes[model.input_id], generator=torch.Generator().manual_seed(5))
         with torch.no_grad():
-            y = model(x)
-        np.savez(folder / "reference.npz", x=x.numpy(), y=y.numpy())
+            y = model(x)  # x: standardized, as the network saw its data in training
+        s = job_standardization(prepare(preset, state))
+        raw = x if s is None else x * torch.from_numpy(s.std) + torch.from_numpy(s.mean)
+        np.savez(folder / "reference.npz", x=x.numpy(), raw=raw.numpy(), y=y.numpy())
     results = fresh_json(CHECK, root)
     return {"root": root, "presets": presets, "weights": weights, "results": results}
 
@@ -103,7 +111,7 @@ def test_onnx_reproduces_outputs_in_onnx_runtime(exported: dict, name: str) -> N
 @pytest.mark.parametrize("name", PRESET_NAMES)
 def test_model_py_reproduces_outputs_with_the_exported_state_dict(exported: dict, name: str) -> None:
     r = exported["results"][name]
-    assert r["python"] <= TOL and r["python_loader"] <= TOL
+    assert r["python"] <= TOL and r["python_loader"] <= TOL and r["python_bare"] <= TOL
 
 
 @pytest.mark.parametrize("name", PRESET_NAMES)

@@ -21,7 +21,8 @@ import torch
 
 from playground.export.common import (
     INSTALL_ONNX, ExportError, ExportJob, UnsupportedLayer, check_folder, find_culprit, first_line,
-    max_abs_diff, require, tolerance_for, traceable)
+    max_abs_diff, require, tolerance_for)
+from playground.export.standardize import raw_input_model
 from playground.files import atomic_write
 
 FORMAT = "ONNX"
@@ -150,14 +151,15 @@ def export_onnx(job: ExportJob) -> bytes:
         if reason:
             raise UnsupportedLayer(FORMAT, job.types[nid], nid, reason)
     x = job.example_input(batch=3)
+    module = raw_input_model(job)  # takes raw inputs: the data set's standardization goes in front
     failures: list[str] = []
     for name, exporter in (("dynamo exporter", _dynamo), ("TorchScript exporter", _legacy)):
         try:
-            data = exporter(traceable(job), (x,), job)
+            data = exporter(module, (x,), job)
         except Exception as e:  # noqa: BLE001  (exporters raise many kinds)
             failures.append(f"{name}: {first_line(e)}")
             continue
-        problem = _check(data, job.model, (job.example_input(batch=5, seed=1),))
+        problem = _check(data, module, (job.example_input(batch=5, seed=1),))
         if problem is None:
             return _with_metadata(data, job, name)
         failures.append(f"{name}: {problem}")

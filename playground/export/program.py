@@ -16,7 +16,8 @@ import torch
 
 from playground.export.common import (
     ExportError, ExportJob, UnsupportedLayer, check_folder, find_culprit, first_line, max_abs_diff,
-    tolerance_for, traceable)
+    tolerance_for)
+from playground.export.standardize import raw_input_model
 from playground.files import atomic_write
 
 FORMAT = "torch.export (.pt2)"
@@ -44,8 +45,9 @@ def export_program(job: ExportJob) -> torch.export.ExportedProgram:
         reason = UNSUPPORTED.get(job.types[nid])
         if reason:
             raise UnsupportedLayer(FORMAT, job.types[nid], nid, reason)
+    module = raw_input_model(job)  # takes raw inputs: the data set's standardization goes in front
     try:
-        program = _export(traceable(job), (job.example_input(batch=3),))
+        program = _export(module, (job.example_input(batch=3),))
     except Exception as e:  # noqa: BLE001  (torch.export raises many kinds; find the layer)
         culprit = find_culprit(job, lambda m, args: _export(m, args, dynamic_batch=False))
         if culprit:
@@ -53,7 +55,7 @@ def export_program(job: ExportJob) -> torch.export.ExportedProgram:
         raise ExportError(f"{FORMAT} could not trace the network: {first_line(e)}") from None
     x = job.example_input(batch=5, seed=1)
     with torch.no_grad():
-        expected = job.model(x)
+        expected = module(x)
         got = program.module()(x)
     diff = max_abs_diff(expected, got)
     if not diff <= tolerance_for(expected):

@@ -22,9 +22,12 @@ from pathlib import Path
 import torch
 
 from playground.export.common import ExportJob, write_together
+from playground.export.standardize import expects_note
+from playground.export.standardize import python_source as standardization_source
 from playground.layers import CATALOGUE, fmt_shape, init_weights
 from playground.layers import modules as custom_modules
 from playground.layers.registry import Constructor
+
 TAKEN_NAMES = frozenset({"Model", "Path", "Settings", "CodeTap", "Tensor", "Module"})
 """Module-level names of model.py and train.py that the network's class must not take."""
 
@@ -187,6 +190,8 @@ pass in the order of the graph. This file needs only torch. The {state} weights 
 
 `{c}()` constructs with no arguments, and `load_state_dict` takes the exported state_dict as
 it is (also the safetensors export, read with safetensors.torch.load_file).
+
+{textwrap.fill(expects_note(job).replace("raw_inputs=False", "load_model(raw_inputs=False)"), 92)}
 """'''.replace("\n\n\n", "\n\n")
     parts = [
         header,
@@ -200,6 +205,7 @@ it is (also the safetensors export, read with safetensors.torch.load_file).
     parts.append(code.class_source.rstrip())
     if c != "Model":
         parts.append(f"Model = {c}")
+    parts.append(standardization_source(job))
     parts.append(f'''def load_weights(path: str | Path = WEIGHTS_FILE) -> dict[str, torch.Tensor]:
     """Exported weights: a .safetensors file (needs the safetensors package) or a .pt state_dict,
     read with weights_only=True so that the file cannot run code."""
@@ -209,11 +215,13 @@ it is (also the safetensors export, read with safetensors.torch.load_file).
     return torch.load(str(path), map_location="cpu", weights_only=True)
 
 
-def load_model(path: str | Path = WEIGHTS_FILE) -> {c}:
-    """{c} with the exported weights, in eval mode (Dropout off, BatchNorm's running statistics)."""
+def load_model(path: str | Path = WEIGHTS_FILE, raw_inputs: bool = True) -> nn.Module:
+    """{c} with the exported weights, in eval mode (Dropout off, BatchNorm's running statistics),
+    taking raw inputs (the data's own units); raw_inputs=False: the bare network."""
     model = {c}()
     model.load_state_dict(load_weights(path))
-    return model.eval()''')
+    model.eval()
+    return with_standardization(model).eval() if raw_inputs else model''')
     parts.append('''if __name__ == "__main__":
     import sys
 

@@ -33,6 +33,8 @@ class Summary:
     name: str
     rows: list[LayerRow]
     trained: bool
+    inputs_note: str = ""
+    """What inputs the exports take (raw, or standardized with which mean and std)."""
 
     @property
     def total_params(self) -> int:
@@ -76,7 +78,8 @@ def summarize(job: ExportJob) -> Summary:
         rf = fields[nid]
         rows.append(LayerRow(nid, t, tuple(inputs), out, params,
                              math.ceil(rf[0] - 1e-9) if rf else None, mult_adds(t, p, in_shapes, out)))
-    return Summary(job.preset.name, rows, job.trained)
+    from playground.export.standardize import expects_note
+    return Summary(job.preset.name, rows, job.trained, expects_note(job))
 
 
 def _n(x: int) -> str:
@@ -111,6 +114,8 @@ def summary_table(s: Summary) -> str:
                f"{_n(s.total_mult_adds)} multiply-adds per sample")
     if conv:
         out.append("receptive field: the side of the square of input pixels one output value depends on")
+    if s.inputs_note:
+        out.append(s.inputs_note)
     return "\n".join(out) + "\n"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from playground.export import standardize
 from playground.export.common import ExportJob, check_folder, require
 from playground.files import atomic_write
 from playground.weights import save_weights
@@ -19,7 +20,7 @@ from playground.weights import save_weights
 def write_safetensors(job: ExportJob, path: Path) -> list[Path]:
     require("safetensors", "safetensors", "pip install safetensors")
     check_folder(path)
-    extra = {"exported_by": "nn-playground export"}
+    extra = {"exported_by": "nn-playground export", **standardize.metadata(job)}
     return [save_weights(path, job.state_dict, job.preset, trained=job.trained, extra=extra)]
 
 
