@@ -168,3 +168,64 @@ class FinishedEvent:
 
 Event = (LossEvent | EpochEvent | ProbeEvent | FeatureMapEvent | ReconstructionEvent | BoundaryEvent
          | CurveEvent | ConfusionEvent | PerceptronEvent | ProblemEvent | FinishedEvent)
+
+
+@dataclass
+class WeightsEvent:
+    """Every layer's weights at a probe step: quantile bands (drawn over time), histograms of
+    the weights and of their last gradients, exact zeros (L1) and the largest row norm (max-norm);
+    the first Linear layer's weight rows as images when its input is an image."""
+
+    step: int
+    nodes: list[str]
+    layer_types: list[str]
+    weight_hists: list[tuple[np.ndarray, np.ndarray]]          # per node (counts, edges)
+    grad_hists: list[tuple[np.ndarray, np.ndarray] | None]     # None: no gradient yet (perceptron)
+    quantiles: np.ndarray        # (nodes, 9) at playground.inside.QUANTILES
+    zero_fraction: list[float]   # share of weights exactly 0
+    max_row_norm: list[float]    # largest ‖w‖ of one unit's incoming weights
+    templates: np.ndarray | None = None   # (units, H, W) first Linear's weights as images
+    templates_node: str = ""
+
+
+@dataclass
+class NeuronMapEvent:
+    """2-D inputs: each unit's output over the input plane, nodes in columns by depth."""
+
+    step: int
+    xs: np.ndarray                  # (W,)
+    ys: np.ndarray                  # (H,)
+    maps: dict[str, np.ndarray]     # node id -> (units, H, W) (the first MAX_UNITS units)
+    columns: list[list[str]]        # node ids by depth, input first
+    node_types: dict[str, str]
+    input_id: str
+    output_id: str
+    widths: dict[str, int]          # every node's true number of units
+
+
+@dataclass
+class HiddenSpaceEvent:
+    """Classifiers: each vector-valued hidden node's representation of probe samples in 2-D."""
+
+    step: int
+    points: dict[str, np.ndarray]   # node id -> (n, 2)
+    method: dict[str, str]          # "units" (its own two units) or "pca"
+    kept: dict[str, float]          # share of the variance the two axes keep
+    labels: np.ndarray              # (n,)
+    n_classes: int
+    node_types: dict[str, str]
+
+
+@dataclass
+class RecurrentEvent:
+    """An RNN/LSTM/GRU's inside over the time steps of probe sequences."""
+
+    step: int
+    node_id: str
+    cell: str                         # "LSTM" | "GRU" | "RNN"
+    gates: dict[str, np.ndarray]      # name -> (sequences, T, H): LSTM input/forget/output/cell
+    saturated: float | None           # share of sigmoid gate values < 0.1 or > 0.9
+    grad_norm: np.ndarray             # (T,) ‖∂L/∂h_t‖ of the first layer, mean over sequences
+
+
+InsideEvent = WeightsEvent | NeuronMapEvent | HiddenSpaceEvent | RecurrentEvent

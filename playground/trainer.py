@@ -26,6 +26,7 @@ from playground.params import Problem, ProblemList
 from playground.seeds import Seeds, weights_hash
 from playground.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
 from playground.tally import EMIT_EVERY, LossTally
+from playground.inside import InsideProbes
 from playground.visual_probes import VisualProbes
 
 EVAL_CHUNK = 128  # measured: conv nets evaluate ~2x faster in chunks of 128 than of 1024 on a CPU
@@ -66,6 +67,7 @@ class Trainer:
         self._shuffle = self.seeds.data_generator()
         self._noise = self.seeds.noise_generator(self.device)
         self.visual = VisualProbes(self)
+        self.inside = InsideProbes(self)
         from playground.perceptron import PerceptronRule
         self.perceptron = PerceptronRule(self) if self.ts.mode == "perceptron" else None
 
@@ -354,6 +356,8 @@ class Trainer:
                 self._emit(ProbeEvent(self.step_count, self.epoch,
                                       probes.layer_probes(self.model, self.node_types, values, stats)))
                 self.visual.emit_step_views(values)
+                for event in self.inside.events(values):
+                    self._emit(event)
         finally:
             self.model.train()
 
