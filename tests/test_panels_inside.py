@@ -1,0 +1,99 @@
+"""The look-inside panels open and draw the engine's real events (offscreen)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from playground.events import HiddenSpaceEvent, NeuronMapEvent, RecurrentEvent, WeightsEvent
+from playground.preset import resolve_preset
+from playground.trainer import Trainer
+from widgets.panels.hidden_space import HiddenSpacePanel
+from widgets.panels.lstm_internals import LstmInternalsPanel
+from widgets.panels.neuron_maps import NeuronMapsPanel, column_image
+from widgets.panels.weights import WeightsPanel
+
+_CACHE: dict[str, list[object]] = {}
+
+
+def events_of(name: str, steps: int, **training) -> list[object]:
+    if name not in _CACHE:
+        preset = resolve_preset(name).copy()
+        for key, value in training.items():
+            setattr(preset.training, key, value)
+        out: list[object] = []
+        trainer = Trainer(preset, device="cpu", on_event=out.append)
+        for _ in range(steps):
+            trainer.step()
+        _CACHE[name] = out
+    return _CACHE[name]
+
+
+@pytest.fixture
+def show(qtbot):
+    def make(cls):
+        panel = cls()
+        qtbot.addWidget(panel)
+        panel.resize(700, 500)
+        panel.show()
+        return panel
+    return make
+
+
+def test_weights_panel_draws_bands_histograms_and_digit_templates(show):
+    panel = show(WeightsPanel)
+    events = events_of("digits_mlp", 5, probe_every=2)
+    panel.show_events(events)
+    n_probes = sum(isinstance(e, WeightsEvent) for e in events)
+    assert n_probes == 3
+    assert len(panel.median.getData()[0]) == n_probes
+    assert panel.templates_image.image is not None
+    h, w = panel.templates_image.image.shape
+    assert h >= 8 and w >= 8   # 8×8 templates tiled
+    assert panel.templates_plot in panel.canvas.ci.items
+    assert panel.layer_box.count() == len(events[-1].nodes if isinstance(events[-1], WeightsEvent)
+                                          else next(e for e in reversed(events) if isinstance(e, WeightsEvent)).nodes)
+    header, rows = panel.csv_table()
+    assert header[0] == "node" and len(rows) >= n_probes
+    panel.clear()
+    assert panel.layer_box.count() == 0
+
+
+def test_neuron_maps_panel_lays_out_columns_and_enlarges_a_click(show):
+    panel = show(NeuronMapsPanel)
+    events = events_of("xor_mlp", 6, probe_every=5)
+    panel.show_events(events)
+    e = next(e for e in reversed(events) if isinstance(e, NeuronMapEvent))
+    assert len(panel.columns) == len(e.columns)
+    first_img = panel.columns[0][1].image
+    assert first_img is not None and first_img.shape[1] == len(e.xs)
+    panel.choose(0, 1)   # the input column's second map: x₂
+    assert panel.chosen == (e.input_id, 1)
+    big = panel.big_image.image
+    assert np.allclose(big, e.maps[e.input_id][1])
+    image, starts = column_image([np.zeros((2, 4, 4)), np.ones((1, 4, 4))])
+    assert image.shape == (3 * 4 + 2 * 3, 4) and starts == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_hidden_space_panel_scatters_the_chosen_layer(show):
+    panel = show(HiddenSpacePanel)
+    events = events_of("xor_mlp", 6, probe_every=5)
+    panel.show_events(events)
+    e = next(e for e in reversed(events) if isinstance(e, HiddenSpaceEvent))
+    assert panel.layer_box.count() == len(e.points)
+    x, y = panel.scatter.getData()
+    assert len(x) == len(e.labels)
+    assert "step" in panel.plot.titleLabel.text
+
+
+def test_lstm_panel_draws_gates_saturation_and_keeps_the_previous_runs_gradient(show):
+    panel = show(LstmInternalsPanel)
+    events = events_of("adding_lstm", 3, probe_every=1)
+    panel.show_events(events)
+    e = next(e for e in reversed(events) if isinstance(e, RecurrentEvent))
+    img = panel.gate_plots["forget"][1].image
+    t, h = e.gates["forget"].shape[1:]
+    assert img.shape == (h, t)
+    assert len(panel.sat_curve.getData()[0]) == 3
+    assert len(panel.grad_curve.getData()[0]) == t
+    panel.clear()
+    assert panel.previous is not None and panel.previous[0] == "LSTM"
