@@ -106,8 +106,9 @@ def _check_nodes(model: Any) -> list[Problem]:
         problems += _type_problem(n.get("id"), str, f"{path}.id", "text")
         t = n.get("type")
         if not isinstance(t, str) or t not in CATALOGUE:
-            problems.append(Problem(f"{path}.type", f"unknown layer type {_short(t)} "
-                                                    f"(known: {', '.join(CATALOGUE)})"))
+            from playground.plugins import unknown_type_message
+            problems.append(Problem(f"{path}.type", unknown_type_message(t if isinstance(t, str) else _short(t),
+                                                                         list(CATALOGUE))))
         params = n.get("params", {})
         if not isinstance(params, dict):
             problems.append(Problem(f"{path}.params", "must be an object"))

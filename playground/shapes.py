@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from playground.layers import CATALOGUE, LayerType, Shape, ShapeError
 from playground.params import check_params, with_defaults
+from playground.plugins import unknown_type_message
 from playground.spec import NODE_ID, ModelSpec, Node
 
 RESERVED_IDS = frozenset({
@@ -118,7 +119,7 @@ def _check_node(n: Node, nodes: dict[str, Node]) -> str | None:
         return f"'{n.id}' is a reserved name; pick another id"
     layer = CATALOGUE.get(n.type)
     if layer is None:
-        return f"unknown layer type (known: {', '.join(CATALOGUE)})"
+        return unknown_type_message(n.type, list(CATALOGUE))
     problems = check_params(layer.params, n.params, "params")
     if problems:
         return "; ".join(f"{path.split('.', 1)[1]} {msg}" for path, msg in problems)

@@ -26,7 +26,8 @@ class ShapeError(ValueError):
 
 
 GROUPS = ("Core", "Convolution", "Recurrent", "Activation", "Normalization & Regularization",
-          "Merge", "Autoencoder")
+          "Merge", "Autoencoder", "Plugins")
+"""Palette groups, in order; a plugin's type joins one of them ("Plugins" unless it fits another)."""
 
 
 @dataclass(frozen=True)
