@@ -245,3 +245,15 @@ def test_inspect_cli_json_and_problems(tmp_path, capsys):
     assert main(["data", "inspect", str(tmp_path / "bad.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("playground: error: bad.csv: row 2, column 'a': 'x1' is not a number")
+
+
+def test_csv_read_in_many_chunks_keeps_rows_types_and_classes(tmp_path, monkeypatch):
+    from playground.data.importers import csv_table
+    monkeypatch.setattr(csv_table, "CHUNK_ROWS", 10)
+    rows = ["a,b,y"] + [f"{i},{i % 5},{i % 2}" for i in range(60)]
+    rows[57 - 1] = "55,oops,1"  # row 57, in the sixth chunk
+    message = problem(write(tmp_path / "late.csv", "\n".join(rows) + "\n"))
+    assert "row 57, column 'b': 'oops' is not a number (1 row: 57)" in message
+    rows[57 - 1] = "55,1,cat"  # a text label after numeric chunks: classes by their text
+    report = inspect_path(str(write(tmp_path / "mixed.csv", "\n".join(rows) + "\n")))
+    assert report.task == "classification" and report.class_counts == {"0": 30, "1": 29, "cat": 1}

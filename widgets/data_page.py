@@ -190,6 +190,7 @@ class DataPage(QDialog):
         self.grid_box = QWidget()
         self.grid = QGridLayout(self.grid_box)
         self.grid.setSpacing(4)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         grid_scroll = QScrollArea()
         grid_scroll.setWidgetResizable(True)
         grid_scroll.setWidget(self.grid_box)

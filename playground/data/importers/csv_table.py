@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from playground.data.importers.report import (
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 """Cells read as missing (compared stripped and lower-cased)."""
+NA_TOKENS = sorted(MISSING | {m.upper() for m in MISSING} | {m.capitalize() for m in MISSING} | {"NaN", "N/a"})
 CHUNK_ROWS = 50_000
 SNIFF_BYTES = 64 * 1024
 MAX_CATEGORIES = 100
@@ -112,6 +114,32 @@ def _missing(values) -> np.ndarray:
     return values.str.lower().isin(MISSING).to_numpy(dtype=bool)
 
 
+def _text(series):
+    """A column as stripped text; a cell pandas read as missing becomes ''."""
+    if pd_is_numeric(series):
+        series = series.astype(object)
+    return series.fillna("").astype(str).str.strip()
+
+
+def pd_is_numeric(series) -> bool:
+    import pandas as pd
+    return pd.api.types.is_numeric_dtype(series.dtype)
+
+
+def _number_codes(numbers: np.ndarray, codes: np.ndarray, levels: dict[str, int]) -> None:
+    """Rows read as numbers (in chunks without text labels) get the code of their text form."""
+    rows = np.isnan(codes) & np.isfinite(numbers)
+    if not rows.any():
+        return
+    values, inverse = np.unique(numbers[rows], return_inverse=True)
+    mapped = np.array([levels.setdefault(_number_text(float(v)), len(levels)) for v in values], dtype=np.float32)
+    codes[rows] = mapped[inverse]
+
+
+def _number_text(v: float) -> str:
+    return str(int(v)) if v.is_integer() else repr(v)
+
+
 def _numbers(values, delimiter: str):
     import pandas as pd
     num = pd.to_numeric(values, errors="coerce")
@@ -146,11 +174,16 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     encoding = _encoding(path, head)
     sample = head.decode(encoding, errors="ignore")
     delimiter = sniff_delimiter(sample)
+    if len(head) == SNIFF_BYTES and "\n" in sample:
+        sample = sample[:sample.rindex("\n") + 1]  # whole rows only
     try:
-        columns = [str(c).strip() for c in pd.read_csv(io.StringIO(sample), sep=delimiter, nrows=0,
-                                                       dtype=str).columns]
+        first = pd.read_csv(io.StringIO(sample), sep=delimiter, dtype=str, keep_default_na=False,
+                            na_filter=False, skipinitialspace=True)
     except pd.errors.ParserError as e:
-        raise ImportProblem(f"{name}: cannot read its header row: {str(e).strip()}") from None
+        raise ImportProblem(f"{name}: {_ragged(str(e), 0)}") from None
+    raw_names = [str(c) for c in first.columns]
+    columns = [c.strip() for c in raw_names]
+    first.columns = columns
     if options.task not in TASKS:
         raise ImportProblem(f"task must be one of {', '.join(TASKS)}; got {options.task!r}")
     if options.missing not in MISSING_POLICIES:
@@ -169,19 +202,25 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         raise ImportProblem(f"{name} has only the label column {label!r}: there is nothing to learn from")
 
     capacity = _count_lines(path)
-    numeric_x = np.empty((capacity, len(features)), dtype=np.float32)  # text columns hold codes
-    label_num = np.empty(capacity, dtype=np.float64)
-    label_code = np.empty(capacity, dtype=np.float64)
+    # One row per feature (text columns hold codes), so that one-hot columns can later be added
+    # in place by growing the block (realloc), never by copying the whole table.
+    store = np.empty((len(features), capacity), dtype=np.float32)
+    label_num = np.empty(capacity, dtype=np.float32)
+    label_code = np.empty(capacity, dtype=np.float32)
     label_levels: dict[str, int] = {}
+    label_values: set[float] = set()  # distinct numeric labels, up to MAX_CLASSES + 1
     label_codes_ok = True
     label_bad: _Column = _Column(label, True)
-    cols: list[_Column] = []
+    # Types are decided on the first rows: numbers are parsed by pandas' C parser (fast); text
+    # columns are read as text. A cell that breaks its column's type is found and named below.
+    cols = [_Column(c, _mostly_numbers(first[c].str.strip(), delimiter)) for c in features]
+    decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
     n = 0
     raw = open(path, "rb")
     try:
-        reader = pd.read_csv(raw, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                             chunksize=CHUNK_ROWS, encoding=encoding, skipinitialspace=True)
-        reader_columns = None
+        reader = pd.read_csv(raw, sep=delimiter, keep_default_na=False, na_values=NA_TOKENS,
+                             dtype={raw_names[columns.index(c.name)]: str for c in cols if not c.numeric},
+                             chunksize=CHUNK_ROWS, encoding=encoding, skipinitialspace=True, decimal=decimal)
         while True:
             try:
                 chunk = next(reader)
@@ -194,16 +233,14 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                                     f"{n + 1} cannot be read; save it as UTF-8 (in Excel: 'CSV UTF-8')") from None
             if cancelled is not None and cancelled():
                 raise ImportCancelled()
-            if reader_columns is None:
-                chunk.columns = [str(c).strip() for c in chunk.columns]
-                reader_columns = list(chunk.columns)
-            else:
-                chunk.columns = reader_columns
+            chunk.columns = columns
             rows = np.arange(n, n + len(chunk)) + 2
-            if not cols:
-                cols = [_Column(c, _mostly_numbers(chunk[c].str.strip(), delimiter)) for c in features]
             for j, col in enumerate(cols):
-                values = chunk[col.name].str.strip()
+                series = chunk[col.name]
+                if col.numeric and pd.api.types.is_numeric_dtype(series.dtype):
+                    store[j, n:n + len(chunk)] = series.to_numpy(dtype=np.float32, na_value=np.nan)
+                    continue
+                values = _text(series)
                 missing = _missing(values)
                 if col.numeric:
                     num = _numbers(values, delimiter)
@@ -211,24 +248,33 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                     if bad.any():
                         _note_bad(col, rows[bad], values[bad])
                     num[missing] = np.nan
-                    numeric_x[n:n + len(chunk), j] = num
+                    store[j, n:n + len(chunk)] = num
                 else:
                     codes = _codes(values, missing, col.levels, MAX_CATEGORIES)
                     if codes is None:
                         raise ImportProblem(
                             f"{name}: column {col.name!r} has more than {MAX_CATEGORIES} different text "
                             f"values (one input each after one-hot encoding); leave it out of the features")
-                    numeric_x[n:n + len(chunk), j] = codes
-            values = chunk[label].str.strip()
-            missing = _missing(values)
-            num = _numbers(values, delimiter)
-            num[missing] = np.nan
-            label_num[n:n + len(chunk)] = num
-            bad = ~missing & np.isnan(num)
-            if bad.any():
-                _note_bad(label_bad, rows[bad], values[bad])
-            if label_codes_ok:
-                codes = _codes(values, missing, label_levels, MAX_CLASSES)
+                    store[j, n:n + len(chunk)] = codes
+            series = chunk[label]
+            if pd.api.types.is_numeric_dtype(series.dtype):  # numbers: codes only if text appears
+                num = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                label_num[n:n + len(chunk)] = num
+                label_code[n:n + len(chunk)] = np.nan
+                if len(label_values) <= MAX_CLASSES:
+                    label_values.update(np.unique(num[np.isfinite(num)]).tolist())
+            else:
+                values = _text(series)
+                missing = _missing(values)
+                num = _numbers(values, delimiter)
+                num[missing] = np.nan
+                label_num[n:n + len(chunk)] = num
+                if len(label_values) <= MAX_CLASSES:
+                    label_values.update(np.unique(num[np.isfinite(num)]).tolist())
+                bad = ~missing & np.isnan(num)
+                if bad.any():
+                    _note_bad(label_bad, rows[bad], values[bad])
+                codes = _codes(values, missing, label_levels, MAX_CLASSES) if label_codes_ok else None
                 if codes is None:
                     label_codes_ok = False
                 else:
@@ -245,31 +291,34 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     report = ImportReport(kind="points", source=str(path), format="csv", n_samples=0, input_shape=(),
                           task="classification", n_classes=0, class_names=[], class_counts={},
                           label=label)
-    task = _task(options.task, label_bad, label_codes_ok, label_levels, label_num[:n])
+    task = _task(options.task, label_bad, label_codes_ok, label_values, label_num[:n])
     if task == "regression" and label_bad.bad_count:
         problems.append(_bad_message(name, label_bad, "is not a number (regression needs numbers)"))
     if problems:
         raise ImportProblem(problems)
 
-    x, y = numeric_x[:n], (label_num[:n] if task == "regression" else label_code[:n])
+    x, y = store[:, :n].T, (label_num[:n] if task == "regression" else label_code[:n])
     if task == "classification" and not label_bad.bad_count:  # numeric classes, in numeric order
         y, class_names = _numeric_classes(label_num[:n])
     elif task == "classification":
+        _number_codes(label_num[:n], label_code[:n], label_levels)
         order = sorted(label_levels, key=str)
-        remap = np.empty(len(label_levels) + 1)
+        remap = np.empty(len(label_levels), dtype=np.float32)
         for new, level in enumerate(order):
             remap[label_levels[level]] = new
         class_names = order
-        y = np.where(np.isnan(y), np.nan, remap[np.nan_to_num(y, nan=len(label_levels)).astype(np.int64)])
+        valid = np.isfinite(y)
+        y[valid] = remap[y[valid].astype(np.int64)]  # in place: codes in alphabetical order
     else:
         class_names = []
     keep = _handle_missing(x, y, cols, options.missing, report, name)
     kept = _compact(x, y, keep)
-    x, y = x[:kept], y[:kept]
+    y = y[:kept]
+    del x  # a view of `store`, which _one_hot may move
     if kept == 0:
         raise ImportProblem(f"{name}: every row has a missing value; choose 'fill' for missing values "
                             f"or leave out the emptiest columns")
-    x, feature_names = _one_hot(x, cols)
+    x, feature_names = _one_hot(store, kept, cols)
     report.feature_names = feature_names
     report.n_samples = len(x)
     report.input_shape = (x.shape[1],)
@@ -315,12 +364,12 @@ def _ragged(message: str, n_columns: int) -> str:
     import re
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if m:
-        return (f"row {m.group(2)} has {m.group(3)} fields but the header has {n_columns} "
+        return (f"row {m.group(2)} has {m.group(3)} fields but the header has {m.group(1)} "
                 f"(a stray delimiter, or a text field that needs quotes)")
     return message.strip().replace("\n", " ")
 
 
-def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: dict, numbers: np.ndarray) -> str:
+def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: set, numbers: np.ndarray) -> str:
     if wanted != "auto":
         if wanted == "classification" and not codes_ok:
             raise ImportProblem(f"the label column {label_bad.name!r} has more than {MAX_CLASSES} "
@@ -331,9 +380,8 @@ def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: dict, numbers
             raise ImportProblem(f"the label column {label_bad.name!r} has more than {MAX_CLASSES} "
                                 f"different text values: too many classes")
         return "classification"
-    finite = numbers[np.isfinite(numbers)]
-    whole = finite.size and np.all(finite == np.round(finite))
-    if whole and codes_ok and len(levels) <= MAX_GUESSED_CLASSES:
+    whole = bool(np.all(np.mod(numbers[np.isfinite(numbers)], 1) == 0))
+    if whole and len(levels) <= MAX_GUESSED_CLASSES:
         return "classification"
     return "regression"
 
@@ -341,7 +389,7 @@ def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: dict, numbers
 def _numeric_classes(numbers: np.ndarray) -> tuple[np.ndarray, list[str]]:
     finite = np.isfinite(numbers)
     values = np.unique(numbers[finite])
-    y = np.full(len(numbers), np.nan)
+    y = np.full(len(numbers), np.nan, dtype=np.float32)
     y[finite] = np.searchsorted(values, numbers[finite])
     names = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
     return y, names
@@ -403,27 +451,30 @@ def _compact(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> int:
     return write
 
 
-def _one_hot(x: np.ndarray, cols: list[_Column]) -> tuple[np.ndarray, list[str]]:
-    """Text columns become one 0/1 input per value (`city=Paris`); numbers stay as they are."""
-    names: list[str] = []
-    for col in cols:
-        if col.numeric:
-            names.append(col.name)
-        else:
-            names += [f"{col.name}={level}" for level in col.levels]
-    if all(c.numeric for c in cols):
-        return x, names
-    out = np.zeros((len(x), len(names)), dtype=np.float32)
-    k = 0
-    for j, col in enumerate(cols):
-        if col.numeric:
-            out[:, k] = x[:, j]
-            k += 1
-        else:
-            codes = x[:, j].astype(np.int64)
-            out[np.arange(len(x)), k + codes] = 1.0
-            k += len(col.levels)
-    return out, names
+def _one_hot(store: np.ndarray, n: int, cols: list[_Column]) -> tuple[np.ndarray, list[str]]:
+    """The (n, features) table: numbers as they are, then one 0/1 input per value of each text
+    column (`city=Paris`). `store` (a row per column) grows in place, so no second table is made."""
+    numeric = [j for j, c in enumerate(cols) if c.numeric]
+    text = [j for j, c in enumerate(cols) if not c.numeric]
+    names = [cols[j].name for j in numeric]
+    if not text:
+        return store[:, :n].T, names
+    codes = {j: store[j, :n].astype(np.int32) for j in text}
+    for k, j in enumerate(numeric):  # numbers first, each row moved up (no overlap within a row)
+        if k != j:
+            store[k, :n] = store[j, :n]
+    width = len(numeric) + sum(len(cols[j].levels) for j in text)
+    if width > store.shape[0]:
+        store.resize((width, store.shape[1]), refcheck=False)  # realloc: existing rows stay in place
+    row = len(numeric)
+    for j in text:
+        levels = len(cols[j].levels)
+        block = store[row:row + levels, :n]
+        block[...] = 0.0
+        block[codes[j], np.arange(n)] = 1.0
+        names += [f"{cols[j].name}={level}" for level in cols[j].levels]
+        row += levels
+    return store[:width, :n].T, names
 
 
 @dataclass

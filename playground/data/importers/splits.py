@@ -89,7 +89,7 @@ def make_split_dataset(name: str, kind: str, x: np.ndarray, y: np.ndarray, repor
     shape[1 if kind == "image" else -1] = -1
 
     def part(idx: np.ndarray) -> np.ndarray:
-        chunk = x[idx]
+        chunk = np.ascontiguousarray(x[idx], dtype=np.float32)
         if mean is not None:
             chunk -= mean.reshape(shape)
             chunk /= std.reshape(shape)
