@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 
 def lesson_html(lesson) -> str:
@@ -36,8 +36,8 @@ class LessonView(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenLinks(False)
-        self.compare_label = QLabel("Compare with (differs in one setting):")
-        self.compare_box = QVBoxLayout()
+        self.compare_label = QLabel("Compare with (differs in one setting), open:")
+        self.compare_box = QGridLayout()   # two columns: a family of six stays compact
         self.compare_box.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -67,12 +67,13 @@ class LessonView(QWidget):
     def _set_buttons(self, names: list[str]) -> None:
         for b in self.buttons:
             self.compare_box.removeWidget(b)
+            b.hide()   # at once: deleteLater waits for the event loop
             b.deleteLater()
         self.buttons = []
-        for name in names:
-            b = QPushButton(f"Open {name}")
+        for k, name in enumerate(names):
+            b = QPushButton(name)
             b.setToolTip(f"Open the built-in preset {name} in place of this one")
             b.clicked.connect(lambda _=False, n=name: self.open_requested.emit(n))
-            self.compare_box.addWidget(b)
+            self.compare_box.addWidget(b, k // 2, k % 2)
             self.buttons.append(b)
         self.compare_label.setVisible(bool(names))
