@@ -83,6 +83,7 @@ class FeatureMapEvent:
     maps: dict[str, np.ndarray]       # node id -> (C, H, W)
     filters: np.ndarray | None        # first conv layer's weights (C_out, C_in, k, k)
     filters_node: str = ""
+    predicted: int | None = None      # the class the network predicts for the probe input (classifiers)
 
 
 @dataclass

@@ -160,7 +160,8 @@ def test_reconstructions_rows_and_latent_scatter(show):
     panel.show_events([recon(denoising=False, codes_dim=2, walk=True)])
     assert panel.row_names == ["input", "reconstruction"]
     assert panel.images.image.shape == (2 * 9 - 1, 8 * 9 - 1)
-    assert panel.walk_plot.isVisible() and panel.walk.image.shape == (8, 10 * 9 - 1)
+    rows, cols = (1, 10) if panel.wide else (2, 5)   # two rows in a narrow column: larger pictures
+    assert panel.walk_plot.isVisible() and panel.walk.image.shape == (rows * 9 - 1, cols * 9 - 1)
 
 
 def boundary(n_classes: int) -> BoundaryEvent:

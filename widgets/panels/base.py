@@ -219,8 +219,7 @@ class RowLegend(pg.LegendItem):
     def __init__(self, columns: int = 4) -> None:
         super().__init__(offset=None, colCount=columns, labelTextColor=FOREGROUND, verSpacing=-8,
                          horSpacing=12)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.setMinimumWidth(0)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
         height = 0.0

@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from playground.events import ConfusionEvent
-from widgets.panels.base import Panel, graphics_layout, image_item, style_plot
+from widgets.panels.base import BACKGROUND, FOREGROUND, Panel, graphics_layout, image_item, style_plot
 
 MAX_LABELLED = 20
 """Above this many classes the cells carry no numbers (they would not fit)."""
@@ -35,7 +35,7 @@ class ConfusionPanel(Panel):
         self.names: list[str] = []
         self._white: list[bool] = []
         self.last: ConfusionEvent | None = None
-        self.set_hint("Classifiers only: which classes the network confuses on the validation set.")
+        self.set_idle_hint("Classifiers only: which classes the network confuses on the validation set.")
 
     def _cells_for(self, names: list[str]) -> None:
         """Make the text items and ticks once per class list."""
@@ -47,7 +47,7 @@ class ConfusionPanel(Panel):
         n = len(names)
         if n <= MAX_LABELLED:
             for k in range(n * n):
-                t = pg.TextItem("", anchor=(0.5, 0.5), color="#000")
+                t = pg.TextItem("", anchor=(0.5, 0.5), color=FOREGROUND)
                 t.setPos(k % n + 0.5, k // n + 0.5)
                 self.plot.addItem(t)
                 self.texts.append(t)
@@ -87,7 +87,7 @@ class ConfusionPanel(Panel):
                 if t.toPlainText() != text:
                     t.setText(text)
                 if self._white[k] != white:
-                    t.setColor("#fff" if white else "#000")
+                    t.setColor(BACKGROUND if white else FOREGROUND)
                     self._white[k] = white
         total = m.sum()
         acc = np.trace(m) / total if total else float("nan")

@@ -11,8 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
-from playground.events import BoundaryEvent, CurveEvent
-from widgets.panels.base import Panel, colour, graphics_layout, image_item, style_plot
+from playground.events import BoundaryEvent, CurveEvent, FinishedEvent, LossEvent
+from widgets.panels.base import FOREGROUND, Panel, colour, graphics_layout, has_finite, image_item, style_plot
 
 ORANGE = np.array([245, 147, 34])
 BLUE = np.array([8, 119, 189])
@@ -48,7 +48,7 @@ class DecisionBoundaryPanel(Panel):
         self.plot.setAspectLocked(True)   # the plane as it is: a circle looks like a circle
         self.regions = image_item()
         self.plot.addItem(self.regions)
-        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#333", width=1.5), axisOrder="row-major")
+        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen(FOREGROUND, width=1.5), axisOrder="row-major")
         self.contour.setParentItem(self.regions)
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=1))
         self.plot.addItem(self.points)
@@ -60,7 +60,10 @@ class DecisionBoundaryPanel(Panel):
         self._n_classes = -1
         self.last: BoundaryEvent | CurveEvent | None = None
         self._pending: BoundaryEvent | CurveEvent | None = None
-        self.set_hint("2-D data sets: the points over the regions the network predicts. "
+        self.current_step: int | None = None
+        """The run's newest step (from its losses): the caption says how far the regions lag it."""
+        self.finished = False
+        self.set_idle_hint("2-D data sets: the points over the regions the network predicts. "
                       "Regression on one input: the fitted curve over the data.")
 
     def ingest(self, events: list[object]) -> bool:
@@ -70,6 +73,12 @@ class DecisionBoundaryPanel(Panel):
                 self._pending = e
                 self.received += 1
                 new = True
+            elif isinstance(e, LossEvent) and len(e.steps):
+                self.current_step = int(e.steps[-1])
+            elif isinstance(e, FinishedEvent):
+                self.current_step = max(self.current_step or 0, int(e.step) - 1)
+                self.finished = True
+                new = self.last is not None or new
         return new
 
     def render(self) -> None:
@@ -78,6 +87,20 @@ class DecisionBoundaryPanel(Panel):
             self._draw_boundary(e)
         elif isinstance(e, CurveEvent):
             self._draw_curve(e)
+        if self.last is not None:
+            self.set_hint(self.caption())
+
+    def caption(self) -> str:
+        """Which step the picture shows; when the run has gone on since (pictures are drawn at
+        probe steps), the newest step too, so the caption never seems stuck behind the run."""
+        e = self.last
+        what = ("the training points over the regions the network predicts" if isinstance(e, BoundaryEvent)
+                else "the fitted curve (orange) over the training data")
+        now = self.current_step
+        if now is None or now <= e.step:
+            return f"Step {e.step}: {what}."
+        ended = "the run ended at" if self.finished else "training is at"
+        return f"Step {e.step} (drawn at the last probe; {ended} step {now}): {what}."
 
     def _set_mode(self, mode: str) -> None:
         if mode == self._mode:
@@ -88,8 +111,8 @@ class DecisionBoundaryPanel(Panel):
             item.setVisible(boundary)
         for item in (self.data_points, self.fit_curve):
             item.setVisible(not boundary)
-        self.plot.setLabel("left", "x₂" if boundary else "y", color="#333")
-        self.plot.setLabel("bottom", "x₁" if boundary else "x", color="#333")
+        self.plot.setLabel("left", "x₂" if boundary else "y", color=FOREGROUND)
+        self.plot.setLabel("bottom", "x₁" if boundary else "x", color=FOREGROUND)
 
     def _draw_boundary(self, e: BoundaryEvent) -> None:
         self._set_mode("boundary")
@@ -99,13 +122,16 @@ class DecisionBoundaryPanel(Panel):
         if e.n_classes != self._n_classes:
             self._n_classes = e.n_classes
             self.regions.setLookupTable(two_class_lut() if e.n_classes <= 2 else class_lut(e.n_classes))
-        if e.n_classes == 0:   # regression over 2-D inputs: the predicted surface
+        if not has_finite(values):   # a diverged network: nothing to draw (and no All-NaN warning)
+            self.regions.clear()
+            self.contour.setVisible(False)
+        elif e.n_classes == 0:   # regression over 2-D inputs: the predicted surface
             lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
             self.regions.setImage(values, levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
             self.contour.setVisible(False)
         elif e.n_classes == 2:
             self.regions.setImage(values, levels=(0.0, 1.0), autoLevels=False)
-            self.contour.setData(values)
+            self.contour.setData(np.nan_to_num(values, nan=0.5))
             self.contour.setVisible(True)
         else:
             self.regions.setImage(values, levels=(0.0, float(e.n_classes)), autoLevels=False)
@@ -116,13 +142,15 @@ class DecisionBoundaryPanel(Panel):
         if e.n_classes == 0:
             lut = two_class_lut(pale=1.0)
             t = np.asarray(e.labels, dtype=float)
+            t = np.where(np.isfinite(t), t, np.nanmean(t) if has_finite(t) else 0.0)
             span = max(float(t.max() - t.min()), 1e-12) if len(t) else 1.0
-            idx = ((t - (t.min() if len(t) else 0)) / span * 255).astype(int)
+            idx = np.clip(((t - (t.min() if len(t) else 0)) / span * 255), 0, 255).astype(int)
             brushes = [pg.mkBrush(*lut[k]) for k in idx]
         else:
             brushes = [self._brush(k, e.n_classes) for k in np.asarray(e.labels).astype(int)]
-        self.points.setData(pos=np.asarray(e.points), brush=brushes)
-        self.set_hint(f"Step {e.step}: the training points over the regions the network predicts.")
+        pos = np.asarray(e.points, dtype=float).reshape(-1, 2)
+        keep = np.isfinite(pos).all(axis=1)   # (NaN positions: not drawn, and no All-NaN warning)
+        self.points.setData(pos=pos[keep], brush=[b for b, k in zip(brushes, keep) if k])
 
     def _brush(self, label: int, n_classes: int) -> pg.QtGui.QBrush:
         key = (label, n_classes)
@@ -133,14 +161,20 @@ class DecisionBoundaryPanel(Panel):
     def _draw_curve(self, e: CurveEvent) -> None:
         self._set_mode("curve")
         self.last = e
-        self.data_points.setData(np.asarray(e.data_x).reshape(-1), np.asarray(e.data_y).reshape(-1))
+        dx, dy = np.asarray(e.data_x, dtype=float).reshape(-1), np.asarray(e.data_y, dtype=float).reshape(-1)
+        keep = np.isfinite(dx) & np.isfinite(dy)
+        self.data_points.setData(dx[keep], dy[keep])
         order = np.argsort(np.asarray(e.xs).reshape(-1))
-        self.fit_curve.setData(np.asarray(e.xs).reshape(-1)[order], np.asarray(e.ys).reshape(-1)[order])
-        self.set_hint(f"Step {e.step}: the fitted curve (orange) over the training data.")
+        ys = np.asarray(e.ys).reshape(-1)[order]
+        if has_finite(ys):
+            self.fit_curve.setData(np.asarray(e.xs).reshape(-1)[order], ys, connect="finite")
+        else:   # a diverged network: no curve (and no All-NaN warning)
+            self.fit_curve.setData([], [])
 
     def clear(self) -> None:
         super().clear()
         self.last = self._pending = None
+        self.current_step, self.finished = None, False
         self.regions.clear()
         self.contour.setData(None)
         self.points.clear()

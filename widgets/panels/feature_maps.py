@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from playground.events import FeatureMapEvent
-from widgets.panels.base import Panel, graphics_layout, grey_lut, image_item, reset_stretch, tile
+from widgets.panels.base import FOREGROUND, Panel, graphics_layout, grey_lut, has_finite, image_item, reset_stretch, tile
 
 MAX_MAPS = 64
 MAX_IN_CHANNELS = 8
@@ -25,6 +25,17 @@ def filter_grid(filters: np.ndarray) -> np.ndarray:
     if c_in == 1:
         return tile(f[:, 0])
     return tile(f.reshape(-1, *f.shape[2:]), cols=c_in)
+
+
+def input_title(e: FeatureMapEvent) -> str:
+    """The probe input's caption: its label and, beside it, what the network predicts."""
+    parts = []
+    if e.label is not None:
+        parts.append(f"label {e.label}")
+    if e.predicted is not None:
+        right = "✓" if e.label is None or e.predicted == e.label else "✗"
+        parts.append(f"predicted {e.predicted} {right}" if e.label is not None else f"predicted {e.predicted}")
+    return "Input" + (f" ({', '.join(parts)})" if parts else "")
 
 
 class FeatureMapsPanel(Panel):
@@ -51,7 +62,7 @@ class FeatureMapsPanel(Panel):
 
         def image_box(title: str) -> tuple[pg.PlotItem, pg.ImageItem]:
             plot = pg.PlotItem()
-            plot.setTitle(title, color="#333", size="8pt")
+            plot.setTitle(title, color=FOREGROUND, size="8pt")
             plot.hideAxis("left")
             plot.hideAxis("bottom")
             plot.setAspectLocked(True)
@@ -66,7 +77,7 @@ class FeatureMapsPanel(Panel):
         self.filters_plot, self.filters_image = image_box("First-layer filters")
         self.last: FeatureMapEvent | None = None
         self.rearrange(False)
-        self.set_hint("Conv networks only: what each filter responds to in one probe image.")
+        self.set_idle_hint("Conv networks only: what each filter responds to in one probe image.")
 
     def arrange(self, wide: bool) -> None:
         """Input, filters and maps in a row in a wide dock; maps beside the other two in a tall one."""
@@ -110,27 +121,39 @@ class FeatureMapsPanel(Panel):
 
     def _draw(self) -> None:
         e = self.last
-        img = np.asarray(e.image)
-        self.input_image.setImage(img[0] if img.ndim == 3 and img.shape[0] == 1 else
-                                  (img.mean(axis=0) if img.ndim == 3 else img), autoLevels=True)
-        self.input_plot.setTitle("Input" + (f" (label {e.label})" if e.label is not None else ""),
-                                 color="#333", size="8pt")
+        img = np.asarray(e.image, dtype=np.float32)
+        img = img[0] if img.ndim == 3 and img.shape[0] == 1 else (img.mean(axis=0) if img.ndim == 3 else img)
+        if has_finite(img):
+            lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
+            self.input_image.setImage(img, levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
+        else:
+            self.input_image.clear()
+        self.input_plot.setTitle(input_title(e), color=FOREGROUND, size="8pt")
         layer = self.layer_box.currentText()
         maps = e.maps.get(layer)
         if maps is not None:
             maps = np.asarray(maps)
             maps = maps[:, None] if maps.ndim == 2 else maps
-            self.maps_image.setImage(tile(maps[:MAX_MAPS]), levels=(0.0, 1.0), autoLevels=False)
+            grid = tile(maps[:MAX_MAPS])
+            if has_finite(grid):
+                self.maps_image.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
+            else:
+                self.maps_image.clear()
             more = f", first {MAX_MAPS}" if len(maps) > MAX_MAPS else ""
             self.maps_plot.setTitle(f"{layer}: {len(maps)} maps of {maps.shape[1]}×{maps.shape[2]}{more} "
-                                    f"(step {e.step})", color="#333", size="8pt")
+                                    f"(step {e.step})", color=FOREGROUND, size="8pt")
         if e.filters is not None:
-            self.filters_image.setImage(filter_grid(np.asarray(e.filters)), levels=(0.0, 1.0), autoLevels=False)
+            grid = filter_grid(np.asarray(e.filters))
+            if has_finite(grid):
+                self.filters_image.setImage(grid, levels=(0.0, 1.0), autoLevels=False)
+            else:
+                self.filters_image.clear()
             f = e.filters
             self.filters_plot.setTitle(f"{e.filters_node or 'first conv'} filters "
                                        f"({f.shape[0]}×{f.shape[1]}, {f.shape[2]}×{f.shape[3]})",
-                                       color="#333", size="8pt")
-        self.set_hint("Each map scaled to its own range: bright = strong response. Pick a layer above.")
+                                       color=FOREGROUND, size="8pt")
+        self.set_hint("Each map scaled to its own range: bright = strong response. Pick the input and the "
+                      "layer at the right of this line.")
 
     def clear(self) -> None:
         super().clear()
@@ -138,6 +161,9 @@ class FeatureMapsPanel(Panel):
         for img in (self.input_image, self.maps_image, self.filters_image):
             img.clear()
         self.layer_box.clear()
+        for plot, title in ((self.input_plot, "Input"), (self.maps_plot, "Feature maps"),
+                            (self.filters_plot, "First-layer filters")):
+            plot.setTitle(title, color=FOREGROUND, size="8pt")
 
     def csv_table(self) -> tuple[list[str], list[list[object]]]:
         e = self.last

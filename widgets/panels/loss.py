@@ -179,6 +179,12 @@ class LossPanel(Panel):
         return new
 
     def _add_steps(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        losses = np.asarray(losses, dtype=np.float64)
+        finite = np.isfinite(losses)
+        if not finite.all():   # a diverging run's last steps: the step curves hold finite values only
+            steps, losses = np.asarray(steps)[finite], losses[finite]
+            if not len(losses):
+                return
         self.steady.widen(losses)
         n0, binned = len(self.history), self.history.compactions
         self.history.extend(steps, losses)
@@ -232,8 +238,12 @@ class LossPanel(Panel):
                 for c, sym in ((self.train_epoch_curve, "o"), (self.val_epoch_curve, "s"),
                                (self.train_acc_curve, "o"), (self.val_acc_curve, "s")):
                     c.setSymbol(sym if symbols else None)
-            self.train_epoch_curve.setData(ex, self.train_epoch.view())
-            self.val_epoch_curve.setData(ex, self.val_epoch.view())
+            for curve, ys in ((self.train_epoch_curve, self.train_epoch.view()),
+                              (self.val_epoch_curve, self.val_epoch.view())):
+                if has_finite(ys):
+                    curve.setData(ex, ys, connect="finite")
+                else:
+                    curve.setData([], [])
             # (an all-NaN series is not drawn: pyqtgraph would warn "All-NaN slice encountered")
             for curve, ys in ((self.train_acc_curve, self.train_acc.view()), (self.val_acc_curve, self.val_acc.view())):
                 if self._has_accuracy and has_finite(ys):

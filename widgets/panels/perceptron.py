@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from playground.events import PerceptronEvent
-from widgets.panels.base import GrowingArray, Panel, axis_items, curves_table, graphics_layout, show_grid, style_plot
+from widgets.panels.base import (
+    GrowingArray, Panel, axis_items, curves_table, graphics_layout, legend_above, show_grid, style_plot)
 
 
 class PerceptronPanel(Panel):
@@ -19,10 +20,11 @@ class PerceptronPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.add_canvas(graphics_layout(self))
-        self.plot = style_plot(self.canvas.addPlot(axisItems=axis_items()), "Mistakes of the perceptron rule",
+        self.plot = style_plot(pg.PlotItem(axisItems=axis_items()), "Mistakes of the perceptron rule",
                                "mistakes", "epoch")
+        legend_above(self.plot, self.canvas.ci, row=0, columns=2)
+        self.canvas.ci.addItem(self.plot, row=1, col=0)
         show_grid(self.plot)
-        self.plot.addLegend(offset=(-8, 8), labelTextColor="#333")
         self.per_epoch = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#1f77b4", name="per epoch")
         self.plot.addItem(self.per_epoch)
         self.total_curve = self.plot.plot(pen=pg.mkPen("#ff7f0e", width=2), symbol="o", symbolSize=5,
@@ -36,7 +38,7 @@ class PerceptronPanel(Panel):
         self.mistakes = GrowingArray(64)
         self.totals = GrowingArray(64)
         self.last: PerceptronEvent | None = None
-        self.set_hint("Perceptron presets only: mistakes per epoch and the theorem's bound.")
+        self.set_idle_hint("Perceptron presets only: mistakes per epoch and the theorem's bound.")
 
     def ingest(self, events: list[object]) -> bool:
         for e in events:

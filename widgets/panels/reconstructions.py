@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from playground.events import ReconstructionEvent
 from playground.probes import pca_project
 from widgets.panels.base import (
-    Panel, as_images, colour, graphics_layout, grey_lut, image_item, reset_stretch, style_plot, tile)
+    FOREGROUND, Panel, RowLegend, as_images, colour, graphics_layout, grey_lut, has_finite, image_item,
+    reset_stretch, style_plot, tile)
 
 
 def comparison_grid(e: ReconstructionEvent) -> tuple[np.ndarray, list[str]]:
@@ -45,7 +46,7 @@ class ReconstructionsPanel(Panel):
         self.add_canvas(graphics_layout(self))
 
         self.images_plot = pg.PlotItem()
-        self.images_plot.setTitle("Inputs / reconstructions", color="#333", size="8pt")
+        self.images_plot.setTitle("Inputs / reconstructions", color=FOREGROUND, size="8pt")
         self.images_plot.hideAxis("bottom")
         self.images_plot.hideAxis("left")
         self.images_plot.setAspectLocked(True)
@@ -55,15 +56,20 @@ class ReconstructionsPanel(Panel):
         self.images_plot.addItem(self.images)
 
         self.latent_plot = style_plot(pg.PlotItem(), "Latent code of validation samples", "z₁", "z₀")
-        self.latent_plot.setTitle("Latent code of validation samples", color="#333", size="8pt")
+        self.latent_plot.setTitle("Latent code of validation samples", color=FOREGROUND, size="8pt")
         self.scatter = pg.ScatterPlotItem(size=5, pen=None)
         self.latent_plot.addItem(self.scatter)
-        self.latent_legend = self.latent_plot.addLegend(offset=(-4, 4), labelTextColor="#333",
-                                                        colCount=5, verSpacing=-6, brush=(255, 255, 255, 190))
+        self.latent_legend = RowLegend(5)   # in its own row above the scatter: it covers no point
+        self.latent_plot.legend = self.latent_legend
+        self.latent_box = pg.GraphicsLayout()
+        self.latent_box.addItem(self.latent_legend, row=0, col=0)
+        self.latent_box.addItem(self.latent_plot, row=1, col=0)
+        self.latent_box.layout.setRowStretchFactor(0, 0)
+        self.latent_box.layout.setRowStretchFactor(1, 1)
         self._legend_classes: list[int] = []
 
         self.walk_plot = pg.PlotItem()
-        self.walk_plot.setTitle("VAE: decoded along a line in latent space", color="#333", size="8pt")
+        self.walk_plot.setTitle("VAE: decoded along a line in latent space", color=FOREGROUND, size="8pt")
         self.walk_plot.hideAxis("bottom")
         self.walk_plot.hideAxis("left")
         self.walk_plot.setAspectLocked(True)
@@ -75,20 +81,21 @@ class ReconstructionsPanel(Panel):
         self.last: ReconstructionEvent | None = None
         self.rearrange(False)
         self.row_names: list[str] = []
-        self.set_hint("Autoencoders only: fixed validation images and what the network makes of them.")
+        self.set_idle_hint("Autoencoders only: fixed validation images and what the network makes of them.")
 
     def arrange(self, wide: bool) -> None:
         """Images, latent code and walk in a row in a wide dock; images above the others in a
-        tall one. The walk is there only for a VAE."""
+        tall one. The walk is there only for a VAE; the latent legend has a row of its own
+        above the scatter (`latent_box`)."""
         ci = self.canvas.ci
-        for plot in (self.images_plot, self.latent_plot, self.walk_plot):
-            if plot in ci.items:
-                ci.removeItem(plot)
+        for item in (self.images_plot, self.latent_box, self.walk_plot):
+            if item in ci.items:
+                ci.removeItem(item)
         reset_stretch(ci)
         self.walk_plot.setVisible(self.has_walk)
         if wide:
             ci.addItem(self.images_plot, row=0, col=0)
-            ci.addItem(self.latent_plot, row=0, col=1)
+            ci.addItem(self.latent_box, row=0, col=1)
             ci.layout.setColumnStretchFactor(0, 3)
             ci.layout.setColumnStretchFactor(1, 2)
             if self.has_walk:
@@ -96,7 +103,7 @@ class ReconstructionsPanel(Panel):
                 ci.layout.setColumnStretchFactor(2, 3)
         else:
             ci.addItem(self.images_plot, row=0, col=0, colspan=2 if self.has_walk else 1)
-            ci.addItem(self.latent_plot, row=1, col=0)
+            ci.addItem(self.latent_box, row=1, col=0)
             if self.has_walk:
                 ci.addItem(self.walk_plot, row=1, col=1)
             ci.layout.setRowStretchFactor(0, 2)
@@ -108,19 +115,21 @@ class ReconstructionsPanel(Panel):
             return
         grid, self.row_names = comparison_grid(e)
         clean = np.asarray(e.targets, dtype=np.float32)
-        lo, hi = float(np.nanmin(clean)), float(np.nanmax(clean))
+        lo, hi = (float(np.nanmin(clean)), float(np.nanmax(clean))) if has_finite(clean) else (0.0, 1.0)
         self.images.setImage(grid, levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
         self.images_plot.setTitle("Rows: " + " / ".join(self.row_names) + f"  (step {e.step})",
-                                  color="#333", size="8pt")
+                                  color=FOREGROUND, size="8pt")
         self._draw_latent()
         if e.latent_walk is not None and len(e.latent_walk):
             walk = as_images(e.latent_walk)
-            self.walk.setImage(tile(walk, cols=len(walk), normalize=False),
+            cols = len(walk) if self.wide else (len(walk) + 1) // 2   # two rows in a narrow column: larger
+            self.walk.setImage(tile(walk, cols=cols, normalize=False),
                                levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
             if not self.has_walk:
                 self.has_walk = True
                 self.rearrange()
-        self.set_hint("Reconstructions sharpen as the network learns; the latent plot shows what the code keeps.")
+        self.set_hint(f"Step {e.step}: reconstructions sharpen as the network learns; the latent plot shows "
+                      "what the code keeps.")
 
     def projected_codes(self) -> np.ndarray | None:
         e = self.last
@@ -135,7 +144,7 @@ class ReconstructionsPanel(Panel):
 
     def _draw_latent(self) -> None:
         xy = self.projected_codes()
-        if xy is None:
+        if xy is None or not has_finite(xy):   # (all-NaN codes of a diverged network: nothing to draw)
             self.scatter.clear()
             return
         labels = self.last.code_labels
@@ -147,8 +156,8 @@ class ReconstructionsPanel(Panel):
         else:
             self.scatter.setData(pos=xy, brush=pg.mkBrush("#1f77b4"))
         pca = self.projection_box.currentIndex() == 1 and self.last.codes.shape[-1] > 2
-        self.latent_plot.setLabel("bottom", "PC 1" if pca else "z₀", color="#333")
-        self.latent_plot.setLabel("left", "PC 2" if pca else "z₁", color="#333")
+        self.latent_plot.setLabel("bottom", "PC 1" if pca else "z₀", color=FOREGROUND)
+        self.latent_plot.setLabel("left", "PC 2" if pca else "z₁", color=FOREGROUND)
 
     def _legend_for(self, classes: list[int]) -> None:
         if classes == self._legend_classes or len(classes) > 20:
