@@ -311,20 +311,43 @@ def compare(refs: Sequence[str], runs_folder: str | os.PathLike | None = None,
     return out
 
 
-def settings_table(runs: Sequence[RunInfo]) -> tuple[list[str], list[dict[str, Any]]]:
-    """Every setting path of the runs' presets and each run's values; `differences` picks the rows
-    that differ. Used by the app's settings table."""
+def settings_table(runs: Sequence[RunInfo]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """Every setting path of the runs' presets (layer and data defaults filled in), each run's
+    values, and the paths that differ between them. Used by the app's settings table."""
+    from playground.overrides import filled_settings
     docs = []
     for r in runs:
         try:
-            docs.append(read_json(Path(r.path) / "preset.json"))
+            doc = read_json(Path(r.path) / "preset.json")
         except FileProblem:
-            docs.append({})
-    flats = [setting_paths(d) if isinstance(d, dict) else {} for d in docs]
+            doc = {}
+        docs.append(doc if isinstance(doc, dict) else {})
+    flats = [filled_settings(d) for d in docs]
     keys = list(dict.fromkeys(k for f in flats for k in f))
-    return keys, flats
+    return keys, flats, differences(docs) if len(docs) > 1 else []
 
 
 __all__ = ["Recorded", "record_run", "twin", "repeat", "parse_seeds", "spread", "welch_verdict",
            "compare", "resolve_item", "final_metric", "group_metrics", "settings_table", "load_run",
            "group_runs"]
+
+
+def varying_numeric_settings(runs: Sequence[RunInfo]) -> dict[str, dict[str, float]]:
+    """For a scatter of a metric against a setting: run id -> {path: value} for the numeric
+    settings (not seeds) that take more than one value across the runs."""
+    from playground.overrides import filled_settings
+    flats: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        try:
+            doc = read_json(Path(r.path) / "preset.json")
+        except FileProblem:
+            continue
+        if isinstance(doc, dict):
+            flats[r.id] = {p: v for p, v in filled_settings(doc).items()
+                           if isinstance(v, (int, float)) and not isinstance(v, bool) and p != "training.seed"}
+    values: dict[str, set[float]] = {}
+    for f in flats.values():
+        for p, v in f.items():
+            values.setdefault(p, set()).add(float(v))
+    varying = {p for p, vs in values.items() if len(vs) > 1}
+    return {rid: {p: float(v) for p, v in f.items() if p in varying} for rid, f in flats.items()}

@@ -177,6 +177,11 @@ def _with_layer_defaults(flat: dict[str, Any], doc: dict[str, Any]) -> dict[str,
     return out
 
 
+def filled_settings(doc: dict[str, Any]) -> dict[str, Any]:
+    """A preset document's settings by path, with layer and data-set defaults written out."""
+    return _with_layer_defaults(setting_paths(doc), doc)
+
+
 def describe_changes(base: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """{path: new value} for every setting `other` changes relative to `base`."""
     flat = _with_layer_defaults(setting_paths(other), other)

@@ -1,0 +1,1 @@
+"""The compare view: recorded runs side by side (browser, overlay, settings, layers, scatter)."""

@@ -1,0 +1,281 @@
+"""The compare view: the runs browser on the left; on the right the selected runs' curves,
+their differing settings, per-layer statistics, and a final metric against a setting over all
+listed runs. Runs a twin or a seed repeat as a background `playground` process.
+
+Records are read on a loader thread (a runs folder may sit on a slow disk); the window only
+draws. It never touches a live Trainer: comparisons read records.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Sequence
+
+from PySide6.QtCore import QObject, QProcess, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
+    QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from playground.records import RunInfo, runs_dir
+from widgets.compare.browser import RunsBrowser
+from widgets.compare.plots import LayerStatsPlot, OverlayPlot, ScatterPlot
+from widgets.compare.settings_table import SettingsTable
+
+
+class _Loader(QObject):
+    """Reads the runs folder on a plain thread; `loaded` arrives queued on the GUI thread."""
+
+    loaded = Signal(object)
+
+    def load(self, folder: Path) -> None:
+        def work() -> None:
+            from playground.experiments import varying_numeric_settings
+            from playground.records import list_runs
+            try:
+                runs = list_runs(folder)
+                result: Any = (runs, varying_numeric_settings(runs), "")
+            except OSError as e:
+                result = ([], {}, str(e))
+            self.loaded.emit(result)
+        threading.Thread(target=work, name="runs-loader", daemon=True).start()
+
+
+class ExperimentDialog(QDialog):
+    """Settings to change (one KEY=VALUE per line) and, for a repeat, the seeds."""
+
+    def __init__(self, parent: QWidget | None, title: str, intro: str, seeds: bool) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.changes = QPlainTextEdit()
+        self.changes.setPlaceholderText("training.optimizer=momentum\ntraining.momentum=0.9")
+        self.changes.setFixedHeight(90)
+        self.seeds = QLineEdit("5")
+        form = QFormLayout()
+        form.addRow(QLabel(intro))
+        form.addRow("Settings to change\n(KEY=VALUE per line):", self.changes)
+        if seeds:
+            form.addRow("Seeds (N or A-B):", self.seeds)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(buttons)
+
+    def assignments(self) -> list[str]:
+        return [line.strip() for line in self.changes.toPlainText().splitlines() if line.strip()]
+
+
+class CompareWindow(QMainWindow):
+    """Opened from Train ▸ Compare Runs…; one per main window."""
+
+    reloaded = Signal()
+    """The runs list was read again (tests and the benchmark wait on it)."""
+
+    def __init__(self, folder: str | Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare runs")
+        self.folder = runs_dir(folder)
+        self.runs: list[RunInfo] = []
+        self.settings_by_run: dict[str, dict[str, float]] = {}
+        self.process: QProcess | None = None
+        self._select_after: list[str] = []
+        self._loader = _Loader(self)
+        self._loader.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
+
+        self.browser = RunsBrowser()
+        self.browser.selection_changed.connect(self._on_selection)
+        self.browser.proxy.layoutChanged.connect(self._on_filter)
+        self.browser.proxy.rowsRemoved.connect(self._on_filter)
+        self.browser.proxy.rowsInserted.connect(self._on_filter)
+        self.overlay = OverlayPlot()
+        self.settings_view = SettingsTable()
+        self.layers = LayerStatsPlot()
+        self.scatter = ScatterPlot()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.overlay, "Curves")
+        self.tabs.addTab(self.settings_view, "Settings")
+        self.tabs.addTab(self.layers, "Layers")
+        self.tabs.addTab(self.scatter, "Metric vs setting")
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_views())
+
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, text, slot in (("reload", "Reload", self.reload), ("twin", "Run a twin…", self.ask_twin),
+                                ("repeat", "Repeat…", self.ask_repeat), ("rename", "Rename…", self.ask_rename),
+                                ("delete", "Delete", self.ask_delete)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            self.buttons[key] = b
+            bar.addWidget(b)
+        bar.addStretch(1)
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #555")
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(4, 4, 4, 4)
+        left_lay.addLayout(bar)
+        left_lay.addWidget(self.browser, 1)
+        left_lay.addWidget(self.status)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 6)
+        self.setCentralWidget(split)
+        self.resize(1366, 768)
+        self._update_buttons([])
+        self.reload()
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        self.status.setText(f"Reading {self.folder} …")
+        self._loader.load(self.folder)
+
+    def _on_loaded(self, result: tuple[list[RunInfo], dict[str, dict[str, float]], str]) -> None:
+        runs, settings, problem = result
+        self.runs, self.settings_by_run = runs, settings
+        self.browser.set_runs(runs)
+        if self._select_after:   # a run id, or a repeat's group id: select its runs
+            wanted = set(self._select_after)
+            self.browser.select_ids({r.id for r in runs if r.id in wanted or r.group in wanted})
+            self._select_after = []
+        self.status.setText(problem or f"{len(runs)} runs in {self.folder}")
+        self._on_filter()
+        self.reloaded.emit()
+
+    # ------------------------------------------------------------------ views
+    def _on_selection(self, runs: list[RunInfo]) -> None:
+        self._update_buttons(runs)
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """Only the visible tab draws (switching tabs draws the new one)."""
+        runs = self.browser.selected()
+        page = self.tabs.currentWidget()
+        if page is self.overlay:
+            self.overlay.set_runs(runs)
+        elif page is self.settings_view:
+            self.settings_view.set_runs(runs)
+        elif page is self.layers:
+            self.layers.set_runs(runs)
+        else:
+            self._on_filter()
+
+    def _on_filter(self, *_: Any) -> None:
+        if self.tabs.currentWidget() is self.scatter:
+            self.scatter.set_runs(self.browser.visible_runs(), self.settings_by_run)
+
+    def _update_buttons(self, runs: Sequence[RunInfo]) -> None:
+        one = len(runs) == 1
+        self.buttons["twin"].setEnabled(one and runs[0].status in ("finished", "stopped"))
+        self.buttons["repeat"].setEnabled(one and self.process is None)
+        self.buttons["rename"].setEnabled(one)
+        self.buttons["delete"].setEnabled(bool(runs) and all(r.status != "running" for r in runs))
+        if self.process is not None:
+            self.buttons["twin"].setEnabled(False)
+
+    # ------------------------------------------------------------------ actions
+    def ask_rename(self) -> None:
+        runs = self.browser.selected()
+        if len(runs) != 1:
+            return
+        name, ok = QInputDialog.getText(self, "Rename run", f"A name for {runs[0].id}:", text=runs[0].name)
+        if ok:
+            self.rename(runs[0].id, name)
+
+    def rename(self, run_id: str, name: str) -> None:
+        from playground.records import rename_run
+        try:
+            rename_run(run_id, name, self.folder)
+        except OSError as e:
+            QMessageBox.warning(self, "Rename run", str(e))
+            return
+        self._select_after = [run_id]
+        self.reload()
+
+    def ask_delete(self) -> None:
+        runs = self.browser.selected()
+        if not runs:
+            return
+        answer = QMessageBox.question(self, "Delete runs", f"Delete {len(runs)} run record"
+                                      f"{'s' if len(runs) != 1 else ''} from {self.folder}? This cannot be undone.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete([r.id for r in runs])
+
+    def delete(self, run_ids: Sequence[str]) -> None:
+        from playground.records import delete_run
+        problems = []
+        for rid in run_ids:
+            try:
+                delete_run(rid, self.folder)
+            except OSError as e:
+                problems.append(str(e))
+        if problems:
+            QMessageBox.warning(self, "Delete runs", "\n".join(problems))
+        self.reload()
+
+    def ask_twin(self) -> None:
+        runs = self.browser.selected()
+        if len(runs) != 1:
+            return
+        d = ExperimentDialog(self, "Run a twin", f"Train {runs[0].label} again with the same three seeds\n"
+                             "and these settings changed:", seeds=False)
+        if d.exec() == QDialog.DialogCode.Accepted and d.assignments():
+            self.run_twin(runs[0].id, d.assignments())
+
+    def ask_repeat(self) -> None:
+        runs = self.browser.selected()
+        if len(runs) != 1:
+            return
+        d = ExperimentDialog(self, "Repeat over seeds", f"Train {runs[0].preset} (as in {runs[0].label})\n"
+                             "once per seed; changes are optional:", seeds=True)
+        if d.exec() == QDialog.DialogCode.Accepted:
+            self.run_repeat(str(Path(runs[0].path) / "preset.json"), d.seeds.text().strip() or "5", d.assignments())
+
+    def run_twin(self, run_id: str, assignments: Sequence[str]) -> None:
+        args = ["twin", run_id] + [x for a in assignments for x in ("--set", a)]
+        self._start(args, f"Training a twin of {run_id} …")
+
+    def run_repeat(self, preset: str, seeds: str, assignments: Sequence[str]) -> None:
+        args = ["repeat", preset, "--seeds", seeds] + [x for a in assignments for x in ("--set", a)]
+        self._start(args, f"Training seeds {seeds} …")
+
+    def _start(self, args: list[str], message: str) -> None:
+        if self.process is not None:
+            QMessageBox.information(self, "Busy", "A twin or repeat is still training; wait for it to finish.")
+            return
+        p = QProcess(self)
+        p.setProgram(sys.executable)
+        p.setArguments(["-m", "playground", *args, "--runs-dir", str(self.folder)])
+        p.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        p.finished.connect(self._on_process_done)
+        self.process = p
+        self.status.setText(message)
+        self._update_buttons(self.browser.selected())
+        p.start()
+
+    def _on_process_done(self, code: int, _status: Any) -> None:
+        p, self.process = self.process, None
+        if p is None:
+            return
+        out = bytes(p.readAllStandardOutput().data()).decode(errors="replace").strip().splitlines()
+        err = bytes(p.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
+        p.deleteLater()
+        if code == 0 and out:
+            new = out[-1].strip()
+            self._select_after = [new]
+            self.reload()
+            self.status.setText(f"Done: {new}")
+        else:
+            QMessageBox.warning(self, "Training failed", err[-1] if err else f"exit status {code}")
+            self.reload()
+        self._update_buttons(self.browser.selected())
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        if self.process is not None:
+            self.process.kill()
+            self.process.waitForFinished(3000)
+            self.process = None
+        super().closeEvent(event)
