@@ -279,3 +279,18 @@ class CompareWindow(QMainWindow):
             self.process.waitForFinished(3000)
             self.process = None
         super().closeEvent(event)
+
+
+def open_compare(owner: QWidget, folder: str | Path | None = None) -> CompareWindow:
+    """Show the owner's compare window (one per main window), reading the runs folder afresh."""
+    window = getattr(owner, "compare_window", None)
+    if window is None:
+        window = CompareWindow(folder, owner)
+        window.setWindowFlag(Qt.WindowType.Window, True)
+        owner.compare_window = window  # type: ignore[attr-defined]
+    else:
+        window.reload()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    return window
