@@ -174,6 +174,8 @@ class MainWindow(FileActions, QMainWindow):
         A("train_stop", "St&op", self.train_stop, "Shift+F5", "Stop training", SP.SP_MediaStop)
         A("train_reset", "&Reset Weights", self.train_reset, "Ctrl+R", "Start again from fresh weights",
           SP.SP_BrowserReload)
+        A("compare_runs", "&Compare Runs…", self.open_compare, "Ctrl+Shift+R",
+          "Every recorded run: overlay curves, see which settings differ, run twins and seed repeats")
         A("notes", "&Concept Notes", self.show_notes, SK.HelpContents, "Layers, settings and examples explained")
         A("about", "&About NN Playground", self.show_about)
         self.theme_group = QActionGroup(self)
@@ -225,7 +227,7 @@ class MainWindow(FileActions, QMainWindow):
             theme_menu.addAction(a[f"theme_{name}"])
 
         train = bar.addMenu("&Train")
-        for key in ("train_start", "train_step", "train_stop", None, "train_reset"):
+        for key in ("train_start", "train_step", "train_stop", None, "train_reset", None, "compare_runs"):
             train.addSeparator() if key is None else train.addAction(a[key])
 
         help_menu = bar.addMenu("&Help")
@@ -607,6 +609,10 @@ class MainWindow(FileActions, QMainWindow):
             self.controller.reset_weights()
         if had and not (self.controller and self.controller.is_active):
             self.statusBar().showMessage("Weights reset: the next Start trains from a fresh initialization", 8000)
+
+    def open_compare(self) -> None:
+        from widgets.compare.window import open_compare
+        open_compare(self)
 
     # ================================================================ menus filled on demand
     def _fill_recent(self) -> None:
