@@ -61,11 +61,12 @@ class InitReport:
                 "weight_std": self.weight_std, "act_std": self.act_std, "grad_std": self.grad_std}
 
 
-def _histogram(v: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    x = v.detach().reshape(-1).numpy()
-    hi = float(np.max(np.abs(x))) or 1.0
-    counts, edges = np.histogram(x, bins=BINS, range=(-hi, hi))
-    return counts, edges
+def _histograms(values: list[torch.Tensor]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One histogram per layer over one range for all (the widest layer's), as the notes draw
+    them: a layer whose signal has collapsed shows as a spike at 0."""
+    xs = [v.detach().reshape(-1).numpy() for v in values]
+    hi = max(float(np.max(np.abs(x))) for x in xs) or 1.0
+    return [np.histogram(x, bins=BINS, range=(-hi, hi)) for x in xs]
 
 
 def explore(activation: str, init: str, std: float = 0.01, seeds: int = 3, batch: int = 500,
@@ -108,8 +109,8 @@ def explore(activation: str, init: str, std: float = 0.01, seeds: int = 3, batch
         act[s] = [float(v.detach().std()) for v in hs]
         grad[s] = [float(v.grad.std()) for v in hs]
         if s == 0:
-            act_hist = [_histogram(v) for v in hs]
-            grad_hist = [_histogram(v.grad) for v in hs]
+            act_hist = _histograms(hs)
+            grad_hist = _histograms([v.grad for v in hs])
     return InitReport(activation, init, std, init_std(init, width, width, activation, std),
                       [float(v) for v in act.mean(axis=0)], [float(v) for v in grad.mean(axis=0)],
                       act_hist, grad_hist)

@@ -36,6 +36,8 @@ class Surface:
     minimum: tuple[float, float] | None
     lrs: dict[str, float]
     """Default learning rate per method: each moves visibly without blowing up."""
+    condition: float | None = None
+    """The quadratic ravine's condition number K (None for the other surfaces)."""
 
 
 def _rosenbrock(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -96,7 +98,7 @@ def surface(name: str, condition: float = 10.0) -> Surface:
         return Surface(name, f"Quadratic ravine ½(x² + {k:g}·y²)", quadratic(k), (1.0, 1.0), (-1.5, 1.5),
                        (-1.5, 1.5), (0.0, 0.0),
                        {"gd": 1.0 / k, "momentum": 0.5 / k, "nesterov": 0.5 / k, "adagrad": 0.5,
-                        "rmsprop": 0.02, "adam": 0.05})
+                        "rmsprop": 0.02, "adam": 0.05}, k)
     if name == "plateau":
         return Surface(name, "Plateau 1 − exp(−(x² + y²)/2)", _plateau, (3.0, 2.5), (-4.0, 4.0), (-4.0, 4.0),
                        (0.0, 0.0), {"gd": 0.5, "momentum": 0.5, "nesterov": 0.5, "adagrad": 0.5,

@@ -50,7 +50,7 @@ class LstmInternalsPanel(Panel):
         self.sat_curve = self.sat_plot.plot(pen=pg.mkPen("#9467bd", width=2), symbol="o", symbolSize=4)
         self.grad_plot = style_plot(log_plot(), "‖∂L/∂h_t‖ back through time", "norm", "t")
         show_grid(self.grad_plot)
-        self.grad_plot.addLegend(offset=(5, 5))
+        self.grad_plot.addLegend(offset=(5, 5), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
         self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(CELL_COLOURS["LSTM"], width=2), name="this run")
         self.previous_curve = self.grad_plot.plot(pen=pg.mkPen("#7f7f7f", width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
                                                   name="previous run")

@@ -1,0 +1,87 @@
+"""Each lab page opens and draws what the engine computed (offscreen), and `lab --png` writes a figure."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from playground.labs import activations, init_explorer
+from widgets.labs.activations import ActivationGalleryPage
+from widgets.labs.backprop import BackpropPage
+from widgets.labs.init_explorer import InitExplorerPage
+from widgets.labs.optimizers import OptimizerRacePage, log_condition
+from widgets.labs.window import LabsWindow
+
+
+def test_activation_gallery_draws_every_activation_and_reads_the_gradient(qtbot):
+    page = ActivationGalleryPage()
+    qtbot.addWidget(page)
+    page.show()
+    assert set(page.plots) == set(activations.names())
+    assert page.shaded("Sigmoid") == 2 and page.shaded("Identity") == 0
+    page.at_box.setValue(2.0)
+    assert page.gradient_label("Tanh") == f"f'(2) = {1 - np.tanh(2.0) ** 2:.3g}"
+    assert "x = 2" in page.note.text()
+
+
+def test_optimizer_race_paths_step_mode_and_learning_rates(qtbot):
+    page = OptimizerRacePage(steps=80)
+    qtbot.addWidget(page)
+    page.show()
+    xs, ys = page.paths["adam"].getData()
+    assert len(xs) == 81
+    page.step_slider.setValue(10)
+    assert page.step_text.text().startswith("Adam step 10:")
+    assert len(page.grad_arrow.getData()[0]) == 2
+    page.set_lr("adam", 0.2)
+    page.run()
+    assert page.result["adam"].lr == pytest.approx(0.2)
+    page.lr_row["gd"][0].setChecked(False)
+    page.run()
+    assert "gd" not in page.result and len(page.paths["gd"].getData()[0] or []) == 0
+    page.surface_box.setCurrentText("quadratic")
+    page.condition_slider.setValue(200)
+    assert log_condition(200) == 100.0 and page.surface.condition == 100.0
+
+
+def test_init_explorer_predict_then_reveal(qtbot):
+    report = init_explorer.explore("tanh", "normal", 0.01, seeds=1, batch=50)
+    page = InitExplorerPage(report=report)
+    qtbot.addWidget(page)
+    page.show()
+    layers, stds = page.std_curve.getData()
+    assert list(layers) == list(range(1, 11)) and 10 ** stds[0] == pytest.approx(report.act_std[0])   # log axis
+    page.predict_check.setChecked(True)
+    assert not page.canvas.isVisible() and page.guess_box.isVisible()
+    page.guess_box.setCurrentText("layer 5")
+    page.reveal()
+    assert page.canvas.isVisible()
+    assert "You said layer 5; right!" in page.note.text()
+
+
+def test_backprop_page_steps_and_checks_against_autograd(qtbot):
+    page = BackpropPage()
+    qtbot.addWidget(page)
+    page.show()
+    first = page.step
+    assert "Max |hand − autograd|" in page.note.text()
+    assert page.table.columnCount() == 6 + 6 + 3 + 2
+    page.next_step()
+    assert page.step.loss == pytest.approx(first.loss_after)
+    assert page.step.loss_after < page.step.loss
+
+
+def test_labs_window_opens_each_lab(qtbot):
+    w = LabsWindow(first="backprop")
+    qtbot.addWidget(w)
+    w.show()
+    assert isinstance(w.show_lab("init"), InitExplorerPage)
+    assert set(w.pages) == {"backprop", "init"}
+
+
+def test_lab_png_from_the_command_line(tmp_path, capsys):
+    from playground.cli import main
+    out = tmp_path / "backprop.png"
+    assert main(["lab", "backprop", "--png", str(out)]) == 0
+    from PySide6.QtGui import QImage
+    img = QImage(str(out))
+    assert img.width() == 1366 and img.height() == 768

@@ -1,0 +1,53 @@
+"""The labs window: one tab per lab, built when first shown (each computes on opening)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+
+from widgets.labs.activations import ActivationGalleryPage
+from widgets.labs.backprop import BackpropPage
+from widgets.labs.init_explorer import InitExplorerPage
+from widgets.labs.optimizers import OptimizerRacePage
+
+PAGES: dict[str, Callable[[], QWidget]] = {
+    "activations": ActivationGalleryPage,
+    "optimizers": OptimizerRacePage,
+    "init": InitExplorerPage,
+    "backprop": BackpropPage,
+}
+TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRacePage.title,
+          "init": InitExplorerPage.title, "backprop": BackpropPage.title}
+
+
+class LabsWindow(QMainWindow):
+    def __init__(self, parent: QWidget | None = None, first: str = "activations") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("NN Playground — Labs")
+        self.tabs = QTabWidget(self)
+        self.setCentralWidget(self.tabs)
+        self.pages: dict[str, QWidget] = {}
+        for name in PAGES:
+            holder = QWidget()
+            holder.setObjectName(name)
+            self.tabs.addTab(holder, TITLES[name])
+        self.tabs.currentChanged.connect(self._build_current)
+        self.resize(1300, 760)
+        self.show_lab(first)
+
+    def show_lab(self, name: str) -> QWidget:
+        index = list(PAGES).index(name)
+        self.tabs.setCurrentIndex(index)
+        return self._build_current(index)
+
+    def _build_current(self, index: int) -> QWidget:
+        name = list(PAGES)[index]
+        if name not in self.pages:
+            page = PAGES[name]()
+            self.tabs.blockSignals(True)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, TITLES[name])
+            self.tabs.setCurrentIndex(index)
+            self.tabs.blockSignals(False)
+            self.pages[name] = page
+        return self.pages[name]
