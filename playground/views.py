@@ -9,7 +9,8 @@ from __future__ import annotations
 from playground.spec import Preset
 
 VIEWS = ("loss", "update_ratio", "activations", "gradients", "feature_maps", "reconstructions",
-         "decision_boundary", "confusion", "perceptron")
+         "decision_boundary", "confusion", "perceptron", "weights", "neuron_maps", "hidden_space",
+         "lstm_internals")
 """Every view the engine's events can feed, by name."""
 
 
@@ -46,4 +47,8 @@ def views_for(preset: Preset) -> dict[str, bool]:
         "decision_boundary": kind in ("points", "regression") and not autoencoder,
         "confusion": is_classifier(preset),
         "perceptron": perceptron,
+        "weights": True,
+        "neuron_maps": kind == "points",
+        "hidden_space": is_classifier(preset) and not perceptron,
+        "lstm_internals": bool(types & {"RNN", "LSTM", "GRU"}),
     }

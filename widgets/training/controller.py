@@ -34,6 +34,10 @@ from widgets.panels.loss import LossPanel
 from widgets.panels.perceptron import PerceptronPanel
 from widgets.panels.reconstructions import ReconstructionsPanel
 from widgets.panels.update_ratio import UpdateRatioPanel
+from widgets.panels.hidden_space import HiddenSpacePanel
+from widgets.panels.lstm_internals import LstmInternalsPanel
+from widgets.panels.neuron_maps import NeuronMapsPanel
+from widgets.panels.weights import WeightsPanel
 from widgets.training.worker import Batch, Note, TrainingWorker
 
 ACTIVE_STATES = frozenset({"starting", "running", "paused", "stopping"})
@@ -67,6 +71,8 @@ PANEL_VIEWS = {
     GradientsPanel.title: "gradients", FeatureMapsPanel.title: "feature_maps",
     ReconstructionsPanel.title: "reconstructions", DecisionBoundaryPanel.title: "decision_boundary",
     ConfusionPanel.title: "confusion", PerceptronPanel.title: "perceptron",
+    WeightsPanel.title: "weights", NeuronMapsPanel.title: "neuron_maps", HiddenSpacePanel.title: "hidden_space",
+    LstmInternalsPanel.title: "lstm_internals",
 }
 """Which of the engine's views (`playground.views`) each panel shows."""
 
@@ -152,7 +158,8 @@ class TrainingController(QObject):
         self._epochs: list[EpochEvent] = []
         self._panels: list[Panel] = [
             LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
-            ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel()]
+            ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel(),
+            WeightsPanel(), NeuronMapsPanel(), HiddenSpacePanel(), LstmInternalsPanel()]
         self.feature_maps.probe_image_changed.connect(self.set_probe_image)
         self.frames = FrameScheduler(self._panels, self)
         app = QCoreApplication.instance()
