@@ -85,3 +85,16 @@ def test_lab_png_from_the_command_line(tmp_path, capsys):
     from PySide6.QtGui import QImage
     img = QImage(str(out))
     assert img.width() == 1366 and img.height() == 768
+
+
+def test_the_main_window_opens_the_labs(qtbot, tmp_path, monkeypatch):
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var))
+    from widgets.main_window import MainWindow
+    w = MainWindow()
+    qtbot.addWidget(w)
+    help_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Help")
+    labs = next(a for a in help_menu.actions() if a.text() == "&Labs…")
+    labs.trigger()
+    assert w._labs.isVisible() and w._labs.pages
+    w._labs.close()

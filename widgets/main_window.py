@@ -232,7 +232,16 @@ class MainWindow(FileActions, QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(a["notes"])
+        help_menu.addAction("&Labs…", self._open_labs)
         help_menu.addAction(a["about"])
+
+    def _open_labs(self) -> None:
+        """The labs window (activation gallery, optimizer race, init explorer, backprop step by step)."""
+        from widgets.labs.window import LabsWindow
+        if getattr(self, "_labs", None) is None:
+            self._labs = LabsWindow(self)   # a window of its own that closes with this one
+        self._labs.show()
+        self._labs.raise_()
 
     def _make_toolbar(self) -> None:
         a = self.actions_by_name
