@@ -87,8 +87,7 @@ def coalesce(events: list[object]) -> list[object]:
 
     def merge_losses() -> None:
         if len(losses) > 1:
-            out[at] = LossEvent(np.concatenate([e.steps for e in losses]),
-                                np.concatenate([e.losses for e in losses]), losses[-1].epoch, losses[-1].lr)
+            out[at] = LossEvent.join(losses)   # keeps each step's lr, momentum and penalty
         losses.clear()
 
     for e in events:
