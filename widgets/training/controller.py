@@ -34,6 +34,7 @@ from widgets.panels.loss import LossPanel
 from widgets.panels.perceptron import PerceptronPanel
 from widgets.panels.reconstructions import ReconstructionsPanel
 from widgets.panels.update_ratio import UpdateRatioPanel
+from widgets.panels.schedule import SchedulePanel
 from widgets.panels.hidden_space import HiddenSpacePanel
 from widgets.panels.lstm_internals import LstmInternalsPanel
 from widgets.panels.neuron_maps import NeuronMapsPanel
@@ -71,6 +72,7 @@ PANEL_VIEWS = {
     GradientsPanel.title: "gradients", FeatureMapsPanel.title: "feature_maps",
     ReconstructionsPanel.title: "reconstructions", DecisionBoundaryPanel.title: "decision_boundary",
     ConfusionPanel.title: "confusion", PerceptronPanel.title: "perceptron",
+    SchedulePanel.title: "schedule",
     WeightsPanel.title: "weights", NeuronMapsPanel.title: "neuron_maps", HiddenSpacePanel.title: "hidden_space",
     LstmInternalsPanel.title: "lstm_internals",
 }
@@ -158,7 +160,7 @@ class TrainingController(QObject):
         self._epochs: list[EpochEvent] = []
         self._panels: list[Panel] = [
             LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
-            ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel(),
+            ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel(), SchedulePanel(),
             WeightsPanel(), NeuronMapsPanel(), HiddenSpacePanel(), LstmInternalsPanel()]
         self.feature_maps.probe_image_changed.connect(self.set_probe_image)
         self.frames = FrameScheduler(self._panels, self)
