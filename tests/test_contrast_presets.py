@@ -147,3 +147,17 @@ def test_decay_settles_where_a_constant_large_learning_rate_bounces():
     for name in DECAYS:
         r, _ = run(name)
         assert r.summary["val_loss"] < 0.2 * constant.summary["val_loss"], name
+
+
+def test_the_schedule_is_written_to_metrics_csv_as_the_notes_write_it(tmp_path, capsys):
+    import csv
+    from playground.cli import main
+    assert main(["train", "lr_decay_inverse_sqrt", "--epochs", "1", "--device", "cpu",
+                 "--runs-dir", str(tmp_path)]) == 0
+    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    with open(run_dir / "metrics.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["kind"] == "step"]
+    assert len(rows) > 5
+    for r in rows:
+        assert float(r["lr"]) == pytest.approx(0.5 / math.sqrt(int(r["step"]) + 1))
+        assert float(r["momentum"]) == pytest.approx(0.9)
