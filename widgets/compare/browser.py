@@ -102,12 +102,20 @@ class RunFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
-        self.words = text.lower().split()
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "words", text.lower().split()))
 
     def set_status(self, status: str) -> None:
-        self.status = status
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "status", status))
+
+    def _refilter(self, change) -> None:
+        """Qt 6.10 replaced invalidateFilter() with begin/endFilterChange around the change."""
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:  # noqa: N802
         model: RunTableModel = self.sourceModel()  # type: ignore[assignment]
@@ -149,10 +157,11 @@ class RunsBrowser(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)   # an id's unique tail stays visible
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in zip(COLUMNS, (190, 110, 170, 74, 64, 64, 64, 120, 120)):
+        for col, width in zip(COLUMNS, (150, 90, 170, 70, 58, 58, 58, 110, 120)):
             self.table.setColumnWidth(COLUMNS.index(col), width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit(self.selected()))
         top = QHBoxLayout()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from playground.records import RunInfo
 from playground.run_data import LAYER_METRICS, Curves, band, last_layer_stats, read_curves
-from widgets.panels.base import BACKGROUND, FOREGROUND, axis_items, colour, show_grid
+from widgets.panels.base import BACKGROUND, FOREGROUND, LogAxis, axis_items, colour, show_grid
 
 MAX_OVERLAID = 40
 """More selected runs than this are drawn as their first 40 (a plot of 200 lines says nothing)."""
@@ -87,11 +87,16 @@ class CurveCache:
         return curves
 
 
-def _plot_widget(grid: bool = True) -> pg.PlotWidget:
-    """A white plot with opaque grid lines (translucent ones repaint ~30x slower: see Axis)."""
-    w = pg.PlotWidget(background=BACKGROUND, axisItems=axis_items())
-    if grid:
-        show_grid(w.getPlotItem())
+def _plot_widget(log_x_axis: bool = False) -> pg.PlotWidget:
+    """A white plot with opaque grid lines (translucent ones repaint ~30x slower: see Axis),
+    numbers as they are (no "x0.001" prefix), and decade labels when an axis is logarithmic."""
+    axes = axis_items()
+    if log_x_axis:
+        axes["bottom"] = LogAxis("bottom")
+    w = pg.PlotWidget(background=BACKGROUND, axisItems=axes)
+    show_grid(w.getPlotItem())
+    for axis in axes.values():
+        axis.enableAutoSIPrefix(False)
     return w
 
 
@@ -335,7 +340,7 @@ class ScatterPlot(QWidget):
             self.metric.addItem(label, key)
         self.setting.currentIndexChanged.connect(lambda _i: self.redraw())
         self.metric.currentIndexChanged.connect(lambda _i: self.redraw())
-        self.plot = _plot_widget()
+        self.plot = _plot_widget(log_x_axis=True)
         item = self.plot.getPlotItem()
         for axis in ("left", "bottom"):
             item.getAxis(axis).setPen(FOREGROUND)

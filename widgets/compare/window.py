@@ -125,6 +125,7 @@ class CompareWindow(QMainWindow):
         split.setStretchFactor(1, 6)
         self.setCentralWidget(split)
         self.resize(1366, 768)
+        split.setSizes([600, 766])
         self._update_buttons([])
         self.reload()
 

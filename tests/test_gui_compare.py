@@ -1,0 +1,116 @@
+"""The compare view: the runs browser sorts, filters, selects, renames and deletes; the overlay
+draws one line per run and a mean ± std band per repeat group; the settings table shows only
+what differs; the scatter reads a learning rate on a log axis."""
+from __future__ import annotations
+
+import pytest
+
+from playground.experiments import record_run, repeat, twin
+from playground.overrides import apply_overrides
+from playground.preset import resolve_preset
+from widgets.compare.browser import COLUMNS
+from widgets.compare.window import CompareWindow
+
+TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def runs_folder(tmp_path_factory):
+    """A plain run, its twin with another optimizer, and a 3-seed repeat with another lr."""
+    folder = tmp_path_factory.mktemp("runs")
+    base = apply_overrides(resolve_preset("xor_mlp"), ["training.epochs=3", "training.probe_every=5"])
+    parent = record_run(base, folder)
+    child = twin(parent.id, ["training.optimizer=sgd", "training.lr=0.5"], folder)
+    group, members = repeat(apply_overrides(base, ["training.lr=0.003"]), range(3), folder, jobs=1)
+    return folder, parent.id, child.id, group, members
+
+
+@pytest.fixture
+def window(qtbot, runs_folder):
+    w = CompareWindow(runs_folder[0])
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.reloaded, timeout=TIMEOUT):
+        pass
+    w.show()
+    return w
+
+
+def reopen(qtbot, w: CompareWindow) -> None:
+    with qtbot.waitSignal(w.reloaded, timeout=TIMEOUT):
+        w.reload()
+
+
+def test_the_browser_lists_sorts_and_filters(window, runs_folder):
+    folder, parent, child, group, members = runs_folder
+    b = window.browser
+    assert b.proxy.rowCount() == 5
+    col = COLUMNS.index("Val acc")
+    b.table.sortByColumn(col, pytest.importorskip("PySide6.QtCore").Qt.SortOrder.DescendingOrder)
+    accs = [r.metrics["val_accuracy"] for r in b.visible_runs()]
+    assert accs == sorted(accs, reverse=True)
+    b.filter_edit.setText("optimizer=sgd")
+    assert [r.id for r in b.visible_runs()] == [child]
+    b.filter_edit.setText(group[-4:])
+    assert sorted(r.id for r in b.visible_runs()) == sorted(members)
+    b.filter_edit.setText("")
+    b.status_box.setCurrentIndex(b.status_box.findData("failed"))
+    assert b.visible_runs() == []
+    b.status_box.setCurrentIndex(b.status_box.findData("finished"))
+    assert len(b.visible_runs()) == 5
+
+
+def test_the_overlay_draws_a_line_per_run_and_a_band_per_group(window, runs_folder):
+    folder, parent, child, group, members = runs_folder
+    window.browser.select_ids([parent, child, *members])
+    drawn = window.overlay.drawn
+    assert len(drawn) == 3 and [e.is_group for e in drawn].count(True) == 1
+    band_entry = next(e for e in drawn if e.is_group)
+    assert sorted(r.id for r in band_entry.runs) == sorted(members) and "×3 seeds" in band_entry.label
+    k = drawn.index(band_entry)
+    slot = window.overlay.slots["loss"][k]
+    assert slot.fills["val"].isVisible() and slot.lines["val"].isVisible()
+    x, y = slot.lines["val"].getData()
+    assert list(x) == [1.0, 2.0, 3.0] and len(y) == 3
+    single = window.overlay.slots["loss"][drawn.index(next(e for e in drawn if not e.is_group))]
+    assert not single.fills["val"].isVisible()
+    # bands off: the group's runs are lines of their own
+    window.overlay.bands.setChecked(False)
+    assert len(window.overlay.drawn) == 5 and not any(e.is_group for e in window.overlay.drawn)
+    window.overlay.bands.setChecked(True)
+    window.browser.select_ids([parent])
+    assert len(window.overlay.drawn) == 1
+    assert not any(s.lines["val"].isVisible() for s in window.overlay.slots["loss"][1:])
+
+
+def test_the_settings_table_shows_only_what_differs(window, runs_folder):
+    folder, parent, child, group, members = runs_folder
+    window.tabs.setCurrentWidget(window.settings_view)
+    window.browser.select_ids([parent, child])
+    t = window.settings_view.table
+    rows = [t.verticalHeaderItem(r).text() for r in range(t.rowCount())]
+    assert rows == ["seeds (init, data, noise)", "training.optimizer", "training.lr"]
+    assert [t.item(1, c).text() for c in range(2)] == ["adam", "sgd"]
+    window.settings_view.show_all.setChecked(True)
+    assert t.rowCount() > 30
+    window.settings_view.show_all.setChecked(False)
+
+
+def test_layers_and_scatter(window, runs_folder):
+    folder, parent, child, group, members = runs_folder
+    window.tabs.setCurrentWidget(window.layers)
+    window.browser.select_ids([parent, child])
+    assert window.layers.layers()[:1] == ["hidden"]
+    window.tabs.setCurrentWidget(window.scatter)
+    s = window.scatter
+    assert s.setting.currentData() == "training.lr" and s.log_x
+    assert len(s.scatter.data) == 5
+
+
+def test_rename_and_delete_from_the_window(qtbot, window, runs_folder):
+    folder, parent, child, group, members = runs_folder
+    with qtbot.waitSignal(window.reloaded, timeout=TIMEOUT):
+        window.rename(child, "plain sgd")
+    assert any(r.label == "plain sgd" for r in window.browser.model.runs)
+    with qtbot.waitSignal(window.reloaded, timeout=TIMEOUT):
+        window.delete([child])
+    assert child not in {r.id for r in window.browser.model.runs} and len(window.browser.model.runs) == 4
