@@ -174,7 +174,7 @@ Event = (LossEvent | EpochEvent | ProbeEvent | FeatureMapEvent | ReconstructionE
 @dataclass
 class WeightsEvent:
     """Every layer's weights at a probe step: quantile bands (drawn over time), histograms of
-    the weights and of their last gradients, exact zeros (L1) and the largest row norm (max-norm);
+    the weights and of their last gradients, weights at zero (L1) and the largest row norm (max-norm);
     the first Linear layer's weight rows as images when its input is an image."""
 
     step: int
@@ -183,7 +183,7 @@ class WeightsEvent:
     weight_hists: list[tuple[np.ndarray, np.ndarray]]          # per node (counts, edges)
     grad_hists: list[tuple[np.ndarray, np.ndarray] | None]     # None: no gradient yet (perceptron)
     quantiles: np.ndarray        # (nodes, 9) at playground.inside.QUANTILES
-    zero_fraction: list[float]   # share of weights exactly 0
+    zero_fraction: list[float]   # share of weights at 0 (|w| < playground.inside.ZERO)
     max_row_norm: list[float]    # largest ‖w‖ of one unit's incoming weights
     templates: np.ndarray | None = None   # (units, H, W) first Linear's weights as images
     templates_node: str = ""

@@ -7,7 +7,7 @@ events of plain numpy arrays. Between probe steps it costs nothing: no hooks, no
 
 The numbers are the course's:
 - weights: per-layer quantile bands over time (TensorBoard's "distributions"), histograms of
-  weights and of their last gradients, the fraction of weights exactly zero (L1 drives weights
+  weights and of their last gradients, the fraction of weights at zero (L1 drives weights
   there), the largest row norm (what max-norm clips), and the first Linear layer's weight rows
   drawn as images when its input is an image (templates, as for a linear classifier);
 - neuron maps: every hidden unit's output over the input plane, for 2-D inputs;
@@ -59,6 +59,9 @@ N_SEQUENCES = 8
 """Recurrent probes: gates of this many probe sequences (the panel picks one)."""
 GRAD_SEQUENCES = 32
 SATURATED = (0.1, 0.9)
+ZERO = 1e-3
+"""A weight this close to 0 counts as zero: an L1 penalty optimised by gradient steps leaves
+weights hovering about 0 (within a step's size) rather than at exactly 0."""
 
 
 # ------------------------------------------------------------------ pure computations
@@ -229,7 +232,7 @@ class InsideProbes:
             w = torch.cat([p.detach().reshape(-1) for p in params])
             w_hist.append(histogram(w))
             quants.append(quantiles(w))
-            zeros.append(float((w == 0).float().mean()))
+            zeros.append(float((w.abs() < ZERO).float().mean()))
             row_norms.append(max_row_norm(params))
             grads = [p.grad for p in params if p.grad is not None]
             g_hist.append(histogram(torch.cat([g.reshape(-1) for g in grads])) if grads else None)

@@ -100,3 +100,12 @@ def test_pca_projection_and_depth_columns():
     assert method2 == "units" and np.allclose(two, h[:, :2].numpy())
     plan = [("a", ("in",)), ("b", ("in",)), ("c", ("a", "b")), ("d", ("c", "a"))]
     assert depth_columns(plan, "in") == [["in"], ["a", "b"], ["c"], ["d"]]
+
+
+def test_l1_drives_weights_to_zero_and_l2_shrinks_them():
+    def last_weights(**training):
+        return of(trained("digits_mlp", 201, probe_every=100, **training), WeightsEvent)[-1]
+    plain, l1, l2 = last_weights(), last_weights(l1=1e-3), last_weights(l2=1e-2)
+    assert l1.zero_fraction[0] > plain.zero_fraction[0] + 0.2
+    spread = lambda w: w.quantiles[0][7] - w.quantiles[0][1]   # 7th to 93rd percentile
+    assert spread(l2) < spread(plain)

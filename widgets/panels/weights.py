@@ -2,7 +2,7 @@
 histogram and that of their last gradients now, and the first Linear layer's weight rows as
 images when its input is an image (a linear classifier's "templates").
 
-L1 shows as a spike at exactly 0 (and its share in the title), L2 as bands that narrow,
+L1 shows as a spike at 0 (and its share in the title), L2 as bands that narrow,
 max-norm as a largest row norm that stops at c.
 """
 from __future__ import annotations
@@ -63,8 +63,8 @@ class WeightsPanel(Panel):
         show_grid(self.bands_plot)
         self.band_curves = []
         for (lo, hi), alpha in zip(BANDS, BAND_ALPHA):
-            a = pg.PlotDataItem(pen=None)
-            b = pg.PlotDataItem(pen=None)
+            a = pg.PlotCurveItem(pen=pg.mkPen(*BLUE, alpha))
+            b = pg.PlotCurveItem(pen=pg.mkPen(*BLUE, alpha))
             fill = pg.FillBetweenItem(a, b, brush=pg.mkBrush(*BLUE, alpha))
             self.bands_plot.addItem(a)
             self.bands_plot.addItem(b)
@@ -176,7 +176,7 @@ class WeightsPanel(Panel):
         centres = (edges[:-1] + edges[1:]) / 2
         self.hist.setOpts(x=centres, height=counts, width=float(edges[1] - edges[0]))
         zero = e.zero_fraction[k]
-        self.hist_plot.setTitle(f"{nid} weights at step {e.step}: {zero:.1%} exactly 0, "
+        self.hist_plot.setTitle(f"{nid} weights at step {e.step}: {zero:.1%} at 0 (|w| < 0.001), "
                                 f"largest row norm {e.max_row_norm[k]:.3g}", color=FOREGROUND, size="8pt")
         g = e.grad_hists[k]
         if g is not None:
