@@ -332,8 +332,10 @@ class Panel(QWidget):
         self._header = QHBoxLayout()
         self._header.setContentsMargins(0, 0, 0, 0)
         self.hint = QLabel(self)
-        # One line, whatever the width (docks are often short): the whole text is the tooltip.
-        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Wrapped at words, never cut mid-word: a narrow dock gives it a second line (the whole
+        # text is the tooltip as well).
+        self.hint.setWordWrap(True)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.hint.setStyleSheet(f"color: {MUTED};")
         self.idle_hint = IDLE_HINT
         """What the header says before a run, and again after `reset`."""
