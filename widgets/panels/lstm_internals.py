@@ -43,7 +43,7 @@ class LstmInternalsPanel(Panel):
             plot.addItem(img)
             plot.invertY(True)
             self.gate_plots[name] = (plot, img)
-        self.sat_plot = style_plot(pg.PlotItem(axisItems=axis_items()), "Saturated gates (< 0.1 or > 0.9)",
+        self.sat_plot = style_plot(pg.PlotItem(axisItems=axis_items()), "Saturated gates (&lt; 0.1 or &gt; 0.9)",
                                    "share", "step")
         show_grid(self.sat_plot)
         self.sat_plot.setYRange(0, 1)

@@ -25,7 +25,7 @@ def column_image(maps: list[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, in
     r = 0
     for node_k, m in enumerate(maps):
         for u in range(len(m)):
-            v = m[u].astype(np.float32)
+            v = m[u][::-1].astype(np.float32)   # top row: the largest x₂, as on the plane
             lo, hi = np.nanmin(v), np.nanmax(v)
             out[r:r + h] = (v - lo) / (hi - lo) if hi - lo > 1e-12 else 0.5
             starts.append((node_k, u))

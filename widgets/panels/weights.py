@@ -176,7 +176,7 @@ class WeightsPanel(Panel):
         centres = (edges[:-1] + edges[1:]) / 2
         self.hist.setOpts(x=centres, height=counts, width=float(edges[1] - edges[0]))
         zero = e.zero_fraction[k]
-        self.hist_plot.setTitle(f"{nid} weights at step {e.step}: {zero:.1%} at 0 (|w| < 0.001), "
+        self.hist_plot.setTitle(f"{nid} weights at step {e.step}: {zero:.1%} at 0 (|w| &lt; 0.001), "
                                 f"largest row norm {e.max_row_norm[k]:.3g}", color=FOREGROUND, size="8pt")
         g = e.grad_hists[k]
         if g is not None:
