@@ -8,32 +8,11 @@ at most (R/γ)² mistakes in total, whatever the order of the examples.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
 import numpy as np
 import torch
 
+from playground.context import TrainingContext
 from playground.events import PerceptronEvent
-from playground.params import Problem
-
-if TYPE_CHECKING:
-    from playground.build import GraphModel
-    from playground.data import Dataset
-    from playground.spec import Preset
-    from playground.trainer import Trainer
-
-
-def perceptron_problems(preset: "Preset", data: "Dataset", model: "GraphModel") -> list[Problem]:
-    """The perceptron rule needs Input → Linear(1) → Sign on two classes."""
-    types = [preset.model.node(nid).type for nid, _ in model.plan]
-    problems = []
-    if types != ["Linear", "Sign"] or model.shapes[model.output_id] != (1,):
-        problems.append(Problem("training.mode", "the perceptron rule trains exactly Input → Linear "
-                                                 "(out_features 1) → Sign; use gradient mode for other networks"))
-    if data.n_classes != 2:
-        problems.append(Problem("data.name", f"the perceptron separates two classes; '{data.name}' has "
-                                             f"{data.n_classes or 'real-valued targets, no'} classes"))
-    return problems
 
 
 def augmented(x: np.ndarray) -> np.ndarray:
@@ -87,9 +66,9 @@ def _sphere(n: int, d: int) -> np.ndarray:
 
 
 class PerceptronRule:
-    """The update and bookkeeping of perceptron mode, inside a Trainer."""
+    """The update and bookkeeping of perceptron mode, for a Trainer (read through its context)."""
 
-    def __init__(self, trainer: "Trainer") -> None:
+    def __init__(self, trainer: TrainingContext) -> None:
         self.t = trainer
         self.linear = getattr(trainer.model, trainer.model.plan[0][0])
         x = augmented(trainer.dataset.x_train)
@@ -130,16 +109,15 @@ class PerceptronRule:
         self.total_mistakes += mistakes
         return torch.tensor(mistakes / max(1, len(x)), dtype=torch.float64)
 
-    def end_epoch(self) -> float:
-        """Report the epoch (PerceptronEvent) and return its training accuracy."""
+    def end_epoch(self) -> tuple[float, PerceptronEvent]:
+        """The epoch's training accuracy, and its PerceptronEvent for the Trainer to emit."""
         t = self.t
-        n = max(1, t.n_train)
-        acc = self.evaluate(t.x_train, t.y_train)["accuracy"]
+        acc = self.evaluate(t.x_train, t.y_train)["accuracy"] if t.n_train else math.nan
         self.converged = self.epoch_mistakes == 0
-        t._emit(PerceptronEvent(t.epoch, self.epoch_mistakes, self.total_mistakes, self.radius, self.margin,
-                                self.bound, self.separable, self.status()))
+        event = PerceptronEvent(t.epoch, self.epoch_mistakes, self.total_mistakes, self.radius, self.margin,
+                                self.bound, self.separable, self.status())
         self.epoch_mistakes = 0
-        return acc if n else math.nan
+        return acc, event
 
     def status(self) -> str:
         if not self.separable:

@@ -27,6 +27,7 @@ from playground.seeds import Seeds, weights_hash
 from playground.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
 from playground.tally import EMIT_EVERY, LossTally
 from playground.inside import InsideProbes
+from playground.perceptron import PerceptronRule
 from playground.visual_probes import VisualProbes
 
 EVAL_CHUNK = 128  # measured: conv nets evaluate ~2x faster in chunks of 128 than of 1024 on a CPU
@@ -68,7 +69,6 @@ class Trainer:
         self._noise = self.seeds.noise_generator(self.device)
         self.visual = VisualProbes(self)
         self.inside = InsideProbes(self)
-        from playground.perceptron import PerceptronRule
         self.perceptron = PerceptronRule(self) if self.ts.mode == "perceptron" else None
 
         self.step_count = 0
@@ -355,7 +355,8 @@ class Trainer:
                 values = self.model.forward_all(self.x_probe)
                 self._emit(ProbeEvent(self.step_count, self.epoch,
                                       probes.layer_probes(self.model, self.node_types, values, stats)))
-                self.visual.emit_step_views(values)
+                for event in self.visual.step_views(values):
+                    self._emit(event)
                 for event in self.inside.events(values):
                     self._emit(event)
         finally:
@@ -370,7 +371,8 @@ class Trainer:
         train_loss = self.tally.epoch_loss()
         train_acc = self.tally.epoch_accuracy()
         if self.perceptron is not None:
-            train_acc = self.perceptron.end_epoch()
+            train_acc, perceptron_event = self.perceptron.end_epoch()
+            self._emit(perceptron_event)
         val, val_pred = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
         if not math.isfinite(train_loss):
             self._non_finite(self.step_count - 1, None)
@@ -381,7 +383,8 @@ class Trainer:
         self.history.append(event)
         self._emit(event)
         if val_pred is not None:
-            self.visual.emit_epoch_views(val_pred)
+            for view in self.visual.epoch_views(val_pred):
+                self._emit(view)
         self._perm, self._cursor = self._new_permutation(), 0
         self.tally.reset_epoch(self.step_count)
         if self.perceptron is not None and self.perceptron.converged:

@@ -1,22 +1,18 @@
 """The probes that draw pictures: feature maps, reconstructions, decision regions, the fitted
 curve and the confusion matrix. Each runs only at probe steps or epoch ends, in no-grad eval
-mode, and sends numpy arrays in an event."""
+mode, and returns numpy arrays in events for the Trainer to emit."""
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from playground import losses
+from playground.context import TrainingContext
 from playground.data import corrupt
 from playground.events import (
-    BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, ReconstructionEvent)
+    BoundaryEvent, ConfusionEvent, CurveEvent, Event, FeatureMapEvent, ReconstructionEvent)
 from playground.layers.modules import Sampling
 from playground.probes import decision_grid
-
-if TYPE_CHECKING:
-    from playground.trainer import Trainer
 
 MAX_MAPS = 32
 N_RECON = 8
@@ -28,7 +24,7 @@ WALK_STEPS = 10
 class VisualProbes:
     """Builds the picture events for one Trainer; knows which ones its network and data allow."""
 
-    def __init__(self, trainer: "Trainer") -> None:
+    def __init__(self, trainer: TrainingContext) -> None:
         self.t = trainer
         model, data = trainer.model, trainer.dataset
         self.conv_nodes = [nid for nid, _ in model.plan if trainer.node_types[nid] == "Conv2d"]
@@ -54,31 +50,33 @@ class VisualProbes:
         self.probe_index = max(0, min(int(index), len(self.t.x_probe) - 1))
 
     @torch.no_grad()
-    def emit_step_views(self, values: dict[str, torch.Tensor]) -> None:
+    def step_views(self, values: dict[str, torch.Tensor]) -> list[Event]:
         """Probe-step pictures; `values` is forward_all over the probe batch. The caller has put
         the model in eval mode."""
         t = self.t
+        out: list[Event] = []
         if self.image_input and self.conv_nodes:
-            self._feature_maps(values)
+            out.append(self._feature_maps(values))
         if self.autoencoder:
-            self._reconstructions()
+            out.append(self._reconstructions())
         if self.points:
-            self._boundary()
+            out.append(self._boundary())
         elif tuple(t.dataset.input_shape) == (2,) and t.dataset.n_classes == 0:
-            self._surface()
+            out.append(self._surface())
         if self.curve:
-            self._curve()
+            out.append(self._curve())
+        return out
 
-    def _feature_maps(self, values: dict[str, torch.Tensor]) -> None:
+    def _feature_maps(self, values: dict[str, torch.Tensor]) -> FeatureMapEvent:
         t, k = self.t, self.probe_index
         maps = {nid: v[k, :MAX_MAPS].float().cpu().numpy() for nid, v in values.items()
                 if nid != t.model.input_id and v.dim() == 4}
         first = self.conv_nodes[0]
         filters = getattr(t.model, first).weight.detach()[:MAX_MAPS].float().cpu().numpy()
         label = int(t.y_val[k]) if len(t.y_val) > k and t.dataset.n_classes > 0 else None
-        t._emit(FeatureMapEvent(t.step_count, t.x_probe[k].float().cpu().numpy(), label, maps, filters, first))
+        return FeatureMapEvent(t.step_count, t.x_probe[k].float().cpu().numpy(), label, maps, filters, first)
 
-    def _reconstructions(self) -> None:
+    def _reconstructions(self) -> ReconstructionEvent:
         t = self.t
         outputs = t.model(self.recon_inputs).reshape(self.recon_targets.shape)
         codes = labels = walk = None
@@ -90,9 +88,9 @@ class VisualProbes:
                 labels = self.code_y.cpu().numpy()
             if self.sampling:
                 walk = self._latent_walk(c)
-        t._emit(ReconstructionEvent(
+        return ReconstructionEvent(
             t.step_count, self.recon_inputs.float().cpu().numpy(), self.recon_targets.float().cpu().numpy(),
-            outputs.float().cpu().numpy(), codes, labels, walk))
+            outputs.float().cpu().numpy(), codes, labels, walk)
 
     def _latent_walk(self, mu: torch.Tensor) -> np.ndarray:
         """Decode points on the line between the codes (μ) of the first two samples of different labels."""
@@ -107,7 +105,7 @@ class VisualProbes:
             values[nid] = z if nid == self.sampling else getattr(t.model, nid)(*[values[i] for i in inputs])
         return values[t.model.output_id].float().cpu().numpy()
 
-    def _boundary(self) -> None:
+    def _boundary(self) -> BoundaryEvent:
         t = self.t
         pts = t.dataset.x_train[:N_POINTS]
         xs, ys, grid = decision_grid(pts)
@@ -116,31 +114,31 @@ class VisualProbes:
             values = losses.class_scores(out, t.kind)
         else:
             values = losses.predicted_classes(out, t.kind).float()
-        t._emit(BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
-                              t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS]))
+        return BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
+                             t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS])
 
-    def _surface(self) -> None:
+    def _surface(self) -> BoundaryEvent:
         t = self.t
         pts = t.dataset.x_train[:N_POINTS]
         xs, ys, grid = decision_grid(pts)
         out = t.model(torch.as_tensor(grid, device=t.device))
-        t._emit(BoundaryEvent(t.step_count, xs, ys, out.reshape(len(ys), len(xs)).float().cpu().numpy(), 0,
-                              pts, t.dataset.y_train[:N_POINTS].reshape(-1)))
+        return BoundaryEvent(t.step_count, xs, ys, out.reshape(len(ys), len(xs)).float().cpu().numpy(), 0,
+                             pts, t.dataset.y_train[:N_POINTS].reshape(-1))
 
-    def _curve(self) -> None:
+    def _curve(self) -> CurveEvent:
         t = self.t
         x = t.dataset.x_train[:, 0]
         xs = np.linspace(x.min(), x.max(), 200, dtype=np.float32)
         out = t.model(torch.as_tensor(xs[:, None], device=t.device))
-        t._emit(CurveEvent(t.step_count, xs, out.reshape(-1).float().cpu().numpy(),
-                           x[:N_POINTS * 2], t.dataset.y_train[:N_POINTS * 2, 0]))
+        return CurveEvent(t.step_count, xs, out.reshape(-1).float().cpu().numpy(),
+                          x[:N_POINTS * 2], t.dataset.y_train[:N_POINTS * 2, 0])
 
     @torch.no_grad()
-    def emit_epoch_views(self, val_pred: torch.Tensor) -> None:
+    def epoch_views(self, val_pred: torch.Tensor) -> list[Event]:
         """Epoch-end pictures from the validation predictions the epoch's metrics already made."""
         t = self.t
         if not t.is_classifier:
-            return
+            return []
         c = t.dataset.n_classes
         matrix = torch.bincount(t.y_val * c + val_pred, minlength=c * c).reshape(c, c).cpu().numpy()
-        t._emit(ConfusionEvent(t.epoch, matrix, list(t.dataset.class_names)))
+        return [ConfusionEvent(t.epoch, matrix, list(t.dataset.class_names))]
