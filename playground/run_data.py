@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from playground.records import PROBE_COLUMNS, iter_metric_rows
+from playground.records import PROBE_COLUMNS
 
 CURVE_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc")
 LAYER_METRICS = ("update_ratio", "grad_norm", "act_mean", "act_std", "dead_fraction")
@@ -37,18 +37,29 @@ def _f(text: str | None) -> float:
 
 
 def read_curves(run_path: str | Path) -> Curves:
-    """The epoch rows of a record's metrics.csv; a torn last line or missing file gives what there is."""
+    """The epoch rows of a record's metrics.csv; a torn last line or missing file gives what there is.
+    Only the epoch rows are parsed (a long run has thousands of step rows for each of them)."""
+    try:
+        with open(Path(run_path) / "metrics.csv", encoding="utf-8", newline="") as f:
+            header = f.readline()
+            lines = [line for line in f if line.startswith("epoch,") and line.endswith("\n")]
+    except (OSError, UnicodeDecodeError):
+        return Curves(np.zeros(0, dtype=np.int64), {k: np.zeros(0) for k in CURVE_KEYS})
+    names = header.strip().split(",")
+    width = len(names)
+    at = {k: names.index(k) for k in ("epoch",) + CURVE_KEYS if k in names}
     epochs: list[int] = []
     cols: dict[str, list[float]] = {k: [] for k in CURVE_KEYS}
-    for row in iter_metric_rows(Path(run_path)):
-        if row.get("kind") != "epoch":
+    for line in lines:
+        cells = line.rstrip("\n").split(",")
+        if len(cells) != width or "epoch" not in at:
             continue
         try:
-            epochs.append(int(row["epoch"]))
-        except (TypeError, ValueError):
+            epochs.append(int(cells[at["epoch"]]))
+        except ValueError:
             continue
         for k in CURVE_KEYS:
-            cols[k].append(_f(row.get(k)))
+            cols[k].append(_f(cells[at[k]]) if k in at else math.nan)
     return Curves(np.asarray(epochs, dtype=np.int64), {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()})
 
 

@@ -72,7 +72,7 @@ def test_the_overlay_draws_a_line_per_run_and_a_band_per_group(window, runs_fold
     x, y = slot.lines["val"].getData()
     assert list(x) == [1.0, 2.0, 3.0] and len(y) == 3
     single = window.overlay.slots["loss"][drawn.index(next(e for e in drawn if not e.is_group))]
-    assert not single.fills["val"].isVisible()
+    assert "val" not in single.fills or not single.fills["val"].isVisible()
     # bands off: the group's runs are lines of their own
     window.overlay.bands.setChecked(False)
     assert len(window.overlay.drawn) == 5 and not any(e.is_group for e in window.overlay.drawn)

@@ -113,24 +113,34 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
 
 
 class _Slot:
-    """The items one entry draws on one plot, made once and reused: a validation line, a
-    training line, and their ± std bands (shown for repeat groups only)."""
+    """The items one entry draws on one plot, made once and reused: a validation line and a
+    training line, and (made the first time a repeat group needs them) their ± std bands."""
 
     def __init__(self, item: pg.PlotItem) -> None:
+        self.item = item
         self.lines = {split: pg.PlotDataItem() for split in ("val", "train")}
-        self.edges = {split: (pg.PlotDataItem(pen=pg.mkPen(None)), pg.PlotDataItem(pen=pg.mkPen(None)))
-                      for split in ("val", "train")}
-        self.fills = {split: pg.FillBetweenItem(*self.edges[split]) for split in ("val", "train")}
-        for split in ("val", "train"):
-            item.addItem(self.fills[split])
-            item.addItem(self.lines[split])
-            for edge in self.edges[split]:
-                edge.setVisible(False)   # the fill reads their curves; they need not be drawn
+        for line in self.lines.values():
+            item.addItem(line)
+        self.edges: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.fills: dict[str, pg.FillBetweenItem] = {}
+
+    def fill(self, split: str) -> pg.FillBetweenItem:
+        if split not in self.fills:
+            top, bottom = pg.PlotDataItem(pen=pg.mkPen(None)), pg.PlotDataItem(pen=pg.mkPen(None))
+            self.edges[split] = (top, bottom)   # not added to the plot: the fill reads their curves
+            self.fills[split] = pg.FillBetweenItem(top, bottom)
+            self.fills[split].setZValue(-1)
+            self.item.addItem(self.fills[split])
+        return self.fills[split]
+
+    def hide_fill(self, split: str) -> None:
+        if split in self.fills:
+            self.fills[split].setVisible(False)
 
     def hide(self) -> None:
         for split in ("val", "train"):
             self.lines[split].setVisible(False)
-            self.fills[split].setVisible(False)
+            self.hide_fill(split)
 
 
 class OverlayPlot(QWidget):
@@ -196,10 +206,10 @@ class OverlayPlot(QWidget):
                 slot = self._slot(which, k)
                 for split in ("val", "train"):
                     b = band(curves, f"{split}_{prefix}")
-                    line, fill = slot.lines[split], slot.fills[split]
+                    line = slot.lines[split]
                     if b is None or (split == "train" and not self.show_train.isChecked()):
                         line.setVisible(False)
-                        fill.setVisible(False)
+                        slot.hide_fill(split)
                         continue
                     any_acc |= which == "acc"
                     x = b.epochs.astype(float)
@@ -212,13 +222,15 @@ class OverlayPlot(QWidget):
                         if which == "loss" and log:
                             lo = np.log10(np.maximum(lo, 1e-12))
                             hi = np.log10(np.maximum(hi, 1e-12))
+                        fill = slot.fill(split)
                         top, bottom = slot.edges[split]
                         top.setData(x, hi)
                         bottom.setData(x, lo)
+                        fill.setCurves(top, bottom)
                         fill.setBrush(pg.mkBrush(rgb.red(), rgb.green(), rgb.blue(), 60 if split == "val" else 25))
                         fill.setVisible(True)
                     else:
-                        fill.setVisible(False)
+                        slot.hide_fill(split)
             legend.append(f'<span style="color:{c}">&#9632;</span>&nbsp;{_html(entry.label)}')
         for which in ("loss", "acc"):
             for slot in self.slots[which][len(self.drawn):]:
