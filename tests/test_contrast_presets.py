@@ -16,6 +16,7 @@ from playground.events import Event, ProbeEvent, ProblemEvent
 from playground.lessons import load_lesson
 from playground.preset import builtin_names, resolve_preset
 from playground.runs import train_run
+from playground.trainer import Trainer
 
 OVERFIT = ("overfit_moons", "overfit_moons_l2", "overfit_moons_dropout", "overfit_moons_early_stop",
            "overfit_moons_more_data")
@@ -23,7 +24,7 @@ OPTIMIZERS = tuple(f"sgd_vs_momentum_{o}" for o in ("sgd", "momentum", "nesterov
 DECAYS = tuple(f"lr_decay_{d}" for d in ("step", "exponential", "inverse_sqrt", "inverse_time"))
 COVERED = frozenset(OVERFIT + OPTIMIZERS + DECAYS + (
     "deep_sigmoid", "deep_relu", "deep_plain", "deep_batchnorm", "rnn_exploding", "rnn_clipped",
-    "selu_lecun", "linear_autoencoder", "logistic_regression", "linear_regression"))
+    "selu_lecun", "linear_autoencoder", "logistic_regression", "linear_regression", "plain_cnn_deep"))
 """Presets whose promises this module checks; test_preset_results leaves them to it."""
 
 
@@ -161,3 +162,18 @@ def test_the_schedule_is_written_to_metrics_csv_as_the_notes_write_it(tmp_path, 
     for r in rows:
         assert float(r["lr"]) == pytest.approx(0.5 / math.sqrt(int(r["step"]) + 1))
         assert float(r["momentum"]) == pytest.approx(0.9)
+
+
+def test_plain_cnn_deep_is_resnet_shapes_without_the_skips_and_trains():
+    """Its full promise (test accuracy >= 0.9 after 14 epochs) takes minutes on a CPU: the CLI
+    run checks it; here, same layers at equal depth, and the first steps learn."""
+    plain, res = resolve_preset("plain_cnn_deep"), resolve_preset("resnet_shapes")
+    kinds = lambda p: sorted(n.type for n in p.model.nodes if n.type != "Add")  # noqa: E731
+    assert kinds(plain) == kinds(res) and not any(n.type == "Add" for n in plain.model.nodes)
+    assert plain.training == res.training and plain.data == res.data
+    plain.data.params["n_samples"] = 400
+    plain.training.epochs = 3
+    trainer = Trainer(plain, device="cpu")
+    before = trainer.evaluate("train")["loss"]
+    assert trainer.run().reason == "finished"
+    assert trainer.evaluate("train")["loss"] < 0.9 * before
