@@ -89,8 +89,12 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
         return activations.gallery_json(args.at), (curves, args.at)
     if args.lab == "optimizers":
         lrs = dict(args.lr)
+        if args.surface == "quadratic":
+            best = optimizers.quadratic_steps(args.condition)
+            data = optimizers.best_json(args.condition, best)
+            return data, optimizers.race(args.surface, lrs, args.steps, args.condition) + (best,)
         view = optimizers.race(args.surface, lrs, args.steps, args.condition)
-        return optimizers.race_json(args.surface, args.condition, args.steps, lrs, view), view
+        return optimizers.race_json(args.surface, args.condition, args.steps, lrs, view), view + (None,)
     if args.lab == "init":
         if args.batch < 2:
             raise ValueError("--batch must be at least 2")

@@ -95,7 +95,7 @@ def surface(name: str, condition: float = 10.0) -> Surface:
         k = float(condition)
         if not (1.0 <= k <= 1e6):
             raise ValueError(f"condition number must be between 1 and 1e6, got {condition}")
-        return Surface(name, f"Quadratic ravine ½(x² + {k:g}·y²)", quadratic(k), (1.0, 1.0), (-1.5, 1.5),
+        return Surface(name, f"Quadratic ravine ½(u² + {k:g}·v²), axes turned 30°, condition number {k:g}", quadratic(k), (1.0, 1.0), (-1.5, 1.5),
                        (-1.5, 1.5), (0.0, 0.0),
                        {"gd": 1.0 / k, "momentum": 0.5 / k, "nesterov": 0.5 / k, "adagrad": 0.5,
                         "rmsprop": 0.02, "adam": 0.05}, k)
@@ -316,15 +316,18 @@ def quadratic_steps(condition: float, methods: tuple[str, ...] = METHODS,
     return {m: best_settings(m, condition, max_steps) for m in methods}
 
 
+def best_json(condition: float, best: dict[str, BestSettings]) -> dict:
+    return {"surface": "quadratic", "condition": condition, "cut": CUT,
+            "steps": {m: b.steps for m, b in best.items()},
+            "settings": {m: {"lr": b.lr, "momentum": b.momentum} for m, b in best.items()}}
+
+
 def race_json(surface_name: str, condition: float, steps: int, lrs: dict[str, float] | None = None,
               raced: tuple[Surface, dict[str, Path]] | None = None) -> dict:
     """What `playground lab optimizers --json` prints: steps-to-10^-6 on the ravine, or the race
     (`raced`: a race already run with these settings)."""
     if surface_name == "quadratic":
-        best = quadratic_steps(condition)
-        return {"surface": "quadratic", "condition": condition, "cut": CUT,
-                "steps": {m: b.steps for m, b in best.items()},
-                "settings": {m: {"lr": b.lr, "momentum": b.momentum} for m, b in best.items()}}
+        return best_json(condition, quadratic_steps(condition))
     s, paths = raced or race(surface_name, lrs, steps, condition)
     out = {"surface": surface_name, "start": list(s.start), "steps": steps, "paths": {}}
     for m, p in paths.items():

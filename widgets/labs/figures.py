@@ -32,10 +32,13 @@ def build_page(lab: str, result: object):
         return ActivationGalleryPage(curves=curves, typical_input=at)
     if lab == "optimizers":
         from widgets.labs.optimizers import OptimizerRacePage
-        surface, paths = result
+        surface, paths, best = result
         lrs = {m: p.lr for m, p in paths.items()}
         steps = max((len(p.grads) for p in paths.values()), default=300)
-        return OptimizerRacePage(surface=surface.name, condition=surface.condition or 10.0, steps=steps, lrs=lrs)
+        page = OptimizerRacePage(surface=surface.name, condition=surface.condition or 10.0, steps=steps, lrs=lrs)
+        if best is not None:
+            page.set_best(best)
+        return page
     if lab == "init":
         from widgets.labs.init_explorer import InitExplorerPage
         return InitExplorerPage(report=result)
