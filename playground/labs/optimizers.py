@@ -95,7 +95,8 @@ def surface(name: str, condition: float = 10.0) -> Surface:
         k = float(condition)
         if not (1.0 <= k <= 1e6):
             raise ValueError(f"condition number must be between 1 and 1e6, got {condition}")
-        return Surface(name, f"Quadratic ravine ½(u² + {k:g}·v²), axes turned 30°, condition number {k:g}", quadratic(k), (1.0, 1.0), (-1.5, 1.5),
+        title = f"Quadratic ravine ½(u² + {k:g}·v²), axes turned 30°, condition number {k:g}"
+        return Surface(name, title, quadratic(k), (1.0, 1.0), (-1.5, 1.5),
                        (-1.5, 1.5), (0.0, 0.0),
                        {"gd": 1.0 / k, "momentum": 0.5 / k, "nesterov": 0.5 / k, "adagrad": 0.5,
                         "rmsprop": 0.02, "adam": 0.05}, k)
