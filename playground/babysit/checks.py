@@ -1,0 +1,375 @@
+"""Pre-flight checks: what the notes ask a person to verify before a long training run.
+
+1. The loss at initialization is what chance predicts (ln C for C classes) with the
+   regularization off: a wrong value points at the output layer's init or the loss.
+2. The network can overfit a tiny subset (20 fixed examples) to zero training error: if it
+   cannot, something in the wiring, the loss or the learning rate is broken.
+3. The same steps with zeroed inputs end clearly worse: otherwise the model ignores its input.
+4. The backward pass agrees with centred finite differences in float64 (a custom layer's
+   gradient is wrong otherwise).
+
+Each check returns a `CheckResult` with the number measured, the number expected and a one-line
+why, so a student sees the reasoning and not only a colour.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground import losses
+from playground.build import GraphModel, build_model
+from playground.optim import make_optimizer
+from playground.spec import Preset, TrainSpec
+from playground.trainer import Trainer
+
+CHECK_NAMES = ("initial_loss", "overfit_tiny", "input_independent", "gradient_check")
+INITIAL_LOSS_BAND = (0.5, 1.5)
+"""Red outside this band around the expected initial loss (a factor of it)."""
+TINY_EXAMPLES = 20
+OVERFIT_MAX_STEPS = 500
+OVERFIT_MIN_STEPS = 100
+"""The input-independence comparison needs both runs to have had time to learn something."""
+REGRESSION_FIT = 0.01
+"""A regression or autoencoder 'fits' its tiny subset when the loss falls below 1% of the initial."""
+INPUT_GAP = 1.10
+"""Zeroed inputs must end at least 10% worse than the real inputs."""
+GRAD_H = 1e-5
+GRAD_RED, GRAD_GREEN = 1e-2, 1e-6
+GRAD_COORDS = 3
+"""Coordinates checked per parameter tensor (each costs two forward passes)."""
+GRAD_BATCH = 8
+
+
+@dataclass
+class CheckResult:
+    """One pre-flight check: its colour, what was measured against what was expected, and why."""
+
+    name: str
+    status: str  # green | amber | red
+    measured: float | None
+    expected: float | None
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------ shared pieces
+
+def _no_regularization(ts: TrainSpec) -> TrainSpec:
+    """The settings with every penalty and weight decay off (the checks measure the data loss)."""
+    ts = copy.deepcopy(ts)
+    ts.l1 = ts.l2 = ts.weight_decay = ts.contractive = 0.0
+    ts.sparsity = "none"
+    ts.max_norm = 0.0
+    ts.schedule = "constant"
+    return ts
+
+
+def _dropout_off(model: nn.Module) -> None:
+    """Dropout behaves as at test time; everything else (BatchNorm) keeps training behaviour."""
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()
+
+
+def _target(trainer: Trainer, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return x if trainer.ts.target == "input" else y
+
+
+def _neutral_output(kind: str) -> float:
+    """What an untrained output sits near: 0.5 for a Sigmoid, 0 for raw values."""
+    return 0.5 if kind == "prob" else 0.0
+
+
+def expected_initial_loss(loss: str, kind: str, n_classes: int, target: np.ndarray | torch.Tensor,
+                          n_outputs: int) -> float | None:
+    """What the loss should be before any training (regularization off), or None if unknown.
+
+    Cross-entropy over C classes: ln C (every class equally likely). BCE: ln 2 for balanced
+    binary targets. MSE: the targets' spread about the untrained output, Var(y) for a zero-mean
+    output and centred targets. L1: the mean absolute target about it. Hinge: 1 (zero margin).
+    """
+    t = torch.as_tensor(target)
+    if loss == "cross_entropy" and n_classes > 0:
+        return math.log(n_outputs if n_outputs > 1 else 2)
+    if loss == "bce":
+        return math.log(2.0)
+    if loss == "hinge":
+        return 1.0
+    if loss in ("mse", "l1"):
+        if t.dtype == torch.int64:  # labels regressed as one-hot vectors
+            t = torch.nn.functional.one_hot(t, max(2, n_outputs)).double()
+        c = _neutral_output(kind)
+        d = t.double() - c
+        return float((d * d).mean()) if loss == "mse" else float(d.abs().mean())
+    return None
+
+
+def _tiny_subset(trainer: Trainer, n: int = TINY_EXAMPLES) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first n training examples (a fixed subset: the same every time the check runs)."""
+    k = min(n, trainer.n_train)
+    return trainer.x_train[:k].cpu(), trainer.y_train[:k].cpu()
+
+
+def _fresh_model(trainer: Trainer) -> GraphModel:
+    return build_model(trainer.preset.model, seed=trainer.ts.seed)
+
+
+# ------------------------------------------------------------------ 1. loss at initialization
+
+def check_initial_loss(trainer: Trainer) -> CheckResult:
+    ts = trainer.ts
+    name = "initial_loss"
+    if ts.mode == "perceptron":
+        return CheckResult(name, "amber", None, None, "does not apply: the perceptron rule starts from θ = 0 "
+                                                       "and has no loss to check")
+    n = min(max(ts.batch_size, 64), trainer.n_train)
+    x, y = trainer.x_train[:n].cpu(), trainer.y_train[:n].cpu()
+    model = _fresh_model(trainer)
+    _dropout_off(model)
+    with torch.no_grad():
+        out = model(x)
+        measured = float(losses.task_loss(ts.loss, out, _target(trainer, x, y), trainer.kind))
+    target = _target(trainer, x, y)
+    expected = expected_initial_loss(ts.loss, trainer.kind, trainer.dataset.n_classes, target,
+                                     int(out.shape[-1]) if out.dim() == 2 else 1)
+    if expected is None or expected <= 0:
+        return CheckResult(name, "amber", measured, expected, "no expected value is known for this loss and output")
+    what = {"cross_entropy": f"ln {int(round(math.exp(expected)))} for equally likely classes",
+            "bce": "ln 2 for balanced binary targets", "hinge": "1: no margin yet",
+            "mse": "the targets' variance about an untrained output",
+            "l1": "the targets' mean distance from an untrained output"}.get(ts.loss, "")
+    lo, hi = INITIAL_LOSS_BAND
+    if not math.isfinite(measured):
+        return CheckResult(name, "red", measured, expected, "the loss is not finite before any training: "
+                                                            "check the output layer and the loss")
+    ratio = measured / expected
+    if lo <= ratio <= hi:
+        return CheckResult(name, "green", measured, expected, f"the loss at initialization is near {what}")
+    side = "higher" if ratio > hi else "lower"
+    hint = ("the output layer's weights might be initialised too large, making confident wrong guesses"
+            if ratio > hi else "the network might already know the answer, or the loss might be wrong for the data")
+    return CheckResult(name, "red", measured, expected, f"{ratio:.1f}x {side} than {what}: {hint}")
+
+
+# ------------------------------------------------------------------ 2. and 3. overfit a tiny subset
+
+@dataclass
+class FitTrace:
+    """What a short training on the tiny subset did."""
+
+    losses: list[float]
+    accuracy: float | None
+    steps_to_fit: int | None  # the step at which it fitted (None: it never did)
+
+
+def _accuracy(out: torch.Tensor, y: torch.Tensor, kind: str) -> float:
+    return float((losses.predicted_classes(out, kind) == y).float().mean())
+
+
+def _train_tiny(trainer: Trainer, x: torch.Tensor, y: torch.Tensor, target: torch.Tensor,
+                steps: int, until_fit: bool) -> FitTrace:
+    """Full-batch steps on the subset with the preset's optimizer and learning rate, no
+    regularization, dropout off. With `until_fit` it stops once fitted (after OVERFIT_MIN_STEPS)."""
+    ts = _no_regularization(trainer.ts)
+    if ts.mode == "perceptron":
+        return _perceptron_tiny(trainer, x, y, steps)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ts.seed)
+        model = _fresh_model(trainer)
+        _dropout_off(model)
+        opt = make_optimizer(model.parameters(), ts)
+        trace: list[float] = []
+        fitted: int | None = None
+        acc = None
+        first = None
+        for step in range(steps):
+            out = model(x)
+            loss = losses.task_loss(ts.loss, out, target, trainer.kind)
+            value = float(loss.detach())
+            trace.append(value)
+            if not math.isfinite(value):
+                break
+            first = value if first is None else first
+            if trainer.is_classifier:
+                acc = _accuracy(out.detach(), y, trainer.kind)
+                done = acc >= 1.0
+            else:
+                done = value < REGRESSION_FIT * first
+            if done and fitted is None:
+                fitted = step
+            if until_fit and fitted is not None and step + 1 >= OVERFIT_MIN_STEPS:
+                break
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return FitTrace(trace, acc, fitted)
+
+
+def _perceptron_tiny(trainer: Trainer, x: torch.Tensor, y: torch.Tensor, steps: int) -> FitTrace:
+    """The perceptron rule over the subset, one pass per step, from θ = 0."""
+    model = _fresh_model(trainer)
+    linear = getattr(model, model.plan[0][0])
+    with torch.no_grad():
+        linear.weight.zero_()
+        if linear.bias is not None:
+            linear.bias.zero_()
+        flat, signs = x.reshape(len(x), -1), y.double() * 2 - 1
+        trace, fitted = [], None
+        for step in range(steps):
+            mistakes = 0
+            for i in range(len(flat)):
+                score = linear.weight[0] @ flat[i] + (linear.bias[0] if linear.bias is not None else 0.0)
+                if float(signs[i] * score) <= 0:
+                    linear.weight[0] += float(signs[i]) * flat[i]
+                    if linear.bias is not None:
+                        linear.bias[0] += float(signs[i])
+                    mistakes += 1
+            trace.append(mistakes / len(flat))
+            if mistakes == 0:
+                fitted = step
+                break
+        acc = float(((model(x).reshape(-1) >= 0).long() == y).float().mean())
+    return FitTrace(trace, acc, fitted)
+
+
+def check_overfit_tiny(trainer: Trainer, trace: FitTrace) -> CheckResult:
+    name = "overfit_tiny"
+    ts = trainer.ts
+    n = len(_tiny_subset(trainer)[0])
+    if ts.mode != "perceptron" and ts.lr == 0:
+        return CheckResult(name, "red", trace.accuracy if trainer.is_classifier else trace.losses[-1],
+                           1.0 if trainer.is_classifier else 0.0,
+                           "the learning rate is 0: no step changes the weights, so nothing can be learned")
+    if trace.losses and not math.isfinite(trace.losses[-1]):
+        return CheckResult(name, "red", trace.losses[-1], None, f"the loss became non-finite on {n} examples: "
+                                                                f"the learning rate {ts.lr:g} might be too high")
+    if trainer.is_classifier:
+        acc = trace.accuracy or 0.0
+        if trace.steps_to_fit is not None:
+            return CheckResult(name, "green", 1.0, 1.0, f"{n} examples memorised in {trace.steps_to_fit + 1} steps")
+        moved = len(trace.losses) > 1 and trace.losses[-1] < 0.999 * trace.losses[0]
+        why = (f"only {acc:.0%} of {n} training examples right after {len(trace.losses)} steps"
+               + ("" if moved else f"; the loss did not move: is the learning rate {ts.lr:g} too small, "
+                                   "or do the gradients vanish?"))
+        still_learning = moved and trace.losses[-1] < 0.5 * trace.losses[0]
+        if still_learning:
+            why += "; the loss is still falling: the learning rate might be low for a quick fit"
+        return CheckResult(name, "amber" if still_learning else "red", acc, 1.0, why)
+    first, last = trace.losses[0], trace.losses[-1]
+    frac = last / first if first > 0 else 0.0
+    if trace.steps_to_fit is not None:
+        return CheckResult(name, "green", frac, REGRESSION_FIT,
+                           f"loss below 1% of its initial value on {n} examples in {trace.steps_to_fit + 1} steps")
+    status = "amber" if frac < 0.1 else "red"
+    return CheckResult(name, status, frac, REGRESSION_FIT,
+                       f"after {len(trace.losses)} steps the loss is still {frac:.1%} of its initial value on {n} examples")
+
+
+def check_input_independent(trainer: Trainer, real: FitTrace, zeroed: FitTrace) -> CheckResult:
+    name = "input_independent"
+    a, b = real.losses[-1], zeroed.losses[-1]
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return CheckResult(name, "amber", b, a, "a loss became non-finite, so the comparison says nothing")
+    ratio = b / a if a > 0 else math.inf
+    if ratio >= INPUT_GAP:
+        return CheckResult(name, "green", b, a, f"with zeroed inputs the loss ends {ratio:.1f}x higher "
+                                                f"({b:.3g} vs {a:.3g}): the model uses its input")
+    return CheckResult(name, "amber", b, a, f"zeroed inputs end nearly as well ({b:.3g} vs {a:.3g}): the model "
+                                            "might not be using its input")
+
+
+# ------------------------------------------------------------------ 4. gradient check
+
+def _relative_error(a: float, n: float) -> float:
+    scale = max(abs(a), abs(n))
+    return abs(a - n) / scale if scale > 1e-10 else 0.0
+
+
+def gradient_check(model: nn.Module, loss_fn: Callable[[nn.Module], torch.Tensor], *,
+                   h: float = GRAD_H, coords: int = GRAD_COORDS, seed: int = 0) -> tuple[float, str]:
+    """The largest relative error between backprop and centred differences (f(w+h)−f(w−h))/2h,
+    over a few coordinates of every parameter tensor, and the tensor where it occurred.
+
+    `model` must already be float64 and deterministic (dropout off); `loss_fn(model)` returns a
+    scalar loss."""
+    params = [(k, p) for k, p in model.named_parameters() if p.requires_grad]
+    model.zero_grad(set_to_none=True)
+    loss_fn(model).backward()
+    grads = {k: (p.grad.detach().clone() if p.grad is not None else torch.zeros_like(p)) for k, p in params}
+    gen = torch.Generator().manual_seed(seed)
+    worst, where = 0.0, ""
+    with torch.no_grad():
+        for k, p in params:
+            flat = p.view(-1)
+            picks = torch.randperm(flat.numel(), generator=gen)[:coords].tolist()
+            for i in picks:
+                old = float(flat[i])
+                flat[i] = old + h
+                up = float(loss_fn(model))
+                flat[i] = old - h
+                down = float(loss_fn(model))
+                flat[i] = old
+                numeric = (up - down) / (2 * h)
+                err = _relative_error(float(grads[k].view(-1)[i]), numeric)
+                if err > worst or not math.isfinite(err):
+                    worst, where = err, k
+    return worst, where
+
+
+def check_gradients(trainer: Trainer) -> CheckResult:
+    name = "gradient_check"
+    ts = trainer.ts
+    if ts.mode == "perceptron":
+        return CheckResult(name, "amber", None, None, "does not apply: the perceptron rule uses no gradients")
+    model = copy.deepcopy(_fresh_model(trainer)).double()
+    model.eval()  # dropout off, BatchNorm on its running statistics: a deterministic function
+    n = min(GRAD_BATCH, trainer.n_train)
+    x = trainer.x_train[:n].cpu()
+    x = x.double() if x.is_floating_point() else x
+    y = trainer.y_train[:n].cpu()
+    y = y.double() if y.is_floating_point() else y
+    target = x if ts.target == "input" else y
+
+    def loss_fn(m: nn.Module) -> torch.Tensor:
+        return losses.task_loss(ts.loss, m(x), target, trainer.kind)
+
+    worst, where = gradient_check(model, loss_fn, seed=ts.seed)
+    expected = GRAD_GREEN
+    if not math.isfinite(worst) or worst > GRAD_RED:
+        return CheckResult(name, "red", worst, expected, f"backprop disagrees with finite differences in "
+                                                         f"'{where}' (relative error {worst:.2g}): its backward pass is wrong")
+    if worst < GRAD_GREEN:
+        return CheckResult(name, "green", worst, expected, "backprop agrees with centred finite differences "
+                                                           "in float64 on every parameter tensor")
+    return CheckResult(name, "amber", worst, expected, f"relative error {worst:.2g} in '{where}': kinks (ReLU, "
+                                                       "max-pooling) near the probed point can do this; worth a look")
+
+
+# ------------------------------------------------------------------ all of them
+
+def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None = None) -> list[CheckResult]:
+    """Every pre-flight check on a preset, in the order the notes give them. Runs on the CPU by
+    default: a few hundred steps on 20 examples need no accelerator."""
+    trainer = trainer or Trainer(preset, device=device)
+    results = [check_initial_loss(trainer)]
+    x, y = _tiny_subset(trainer)
+    target = _target(trainer, x, y)
+    real = _train_tiny(trainer, x, y, target, OVERFIT_MAX_STEPS, until_fit=True)
+    results.append(check_overfit_tiny(trainer, real))
+    zeroed = _train_tiny(trainer, torch.zeros_like(x), y, target, len(real.losses), until_fit=False)
+    results.append(check_input_independent(trainer, real, zeroed))
+    results.append(check_gradients(trainer))
+    return results
+
+
+def worst_status(results: list[CheckResult]) -> str:
+    order = {"green": 0, "amber": 1, "red": 2}
+    return max((r.status for r in results), key=order.__getitem__, default="green")

@@ -1,0 +1,157 @@
+"""Pre-flight checks: each one catches the fault it exists for, and passes a healthy preset."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from playground.babysit import checks
+from playground.layers.registry import CATALOGUE, LayerType, register
+from playground.params import Param
+from playground.preset import resolve_preset
+from playground.trainer import Trainer
+
+
+def _result(results, name):
+    return next(r for r in results if r.name == name)
+
+
+@pytest.fixture(scope="module")
+def digits_results():
+    return checks.run_checks(resolve_preset("digits_mlp"))
+
+
+def test_digits_mlp_passes_every_check(digits_results):
+    assert [r.name for r in digits_results] == list(checks.CHECK_NAMES)
+    assert {r.name: r.status for r in digits_results} == dict.fromkeys(checks.CHECK_NAMES, "green")
+    init = _result(digits_results, "initial_loss")
+    assert init.expected == pytest.approx(math.log(10))
+    assert 0.5 * init.expected <= init.measured <= 1.5 * init.expected
+    zeroed = _result(digits_results, "input_independent")
+    assert zeroed.measured >= 1.1 * zeroed.expected  # zeroed inputs' loss vs the real inputs'
+
+
+def test_output_layer_initialised_at_std_10_is_red():
+    preset = resolve_preset("digits_mlp")
+    out = preset.model.node("out")
+    out.params.update(init="normal", init_std=10.0)
+    result = checks.check_initial_loss(Trainer(preset, device="cpu"))
+    assert result.status == "red"
+    assert result.measured > 1.5 * math.log(10)
+    assert "initialised too large" in result.why
+
+
+def test_expected_initial_losses_follow_the_notes():
+    y = torch.tensor([0, 1, 0, 1])
+    assert checks.expected_initial_loss("cross_entropy", "raw", 10, y, 10) == pytest.approx(math.log(10))
+    assert checks.expected_initial_loss("bce", "raw", 2, y, 1) == pytest.approx(math.log(2))
+    values = torch.tensor([[-1.0], [1.0], [-2.0], [2.0]])
+    assert checks.expected_initial_loss("mse", "raw", 0, values, 1) == pytest.approx(float(values.var(unbiased=False)))
+
+
+def test_learning_rate_zero_cannot_overfit_and_says_so():
+    preset = resolve_preset("xor_mlp")
+    preset.training.lr = 0.0
+    trainer = Trainer(preset, device="cpu")
+    x, y = checks._tiny_subset(trainer)
+    trace = checks._train_tiny(trainer, x, y, y, 50, until_fit=True)
+    result = checks.check_overfit_tiny(trainer, trace)
+    assert result.status == "red"
+    assert "learning rate is 0" in result.why
+
+
+HEALTHY_EXCEPTIONS = {
+    "deep_init_small": "weights at std 0.01 through ten layers: the gradient vanishes, as the lesson shows",
+    "deep_sigmoid": "ten sigmoid layers: the gradient vanishes, as the lesson shows",
+    "sgd_vs_momentum_sgd": "the optimizer race's slow plain SGD (lr 0.02) on the spiral: 500 steps are too few",
+    "sgd_vs_momentum_momentum": "the optimizer race's SGD+momentum (lr 0.02) on the spiral: 500 steps are too few",
+    "sgd_vs_momentum_nesterov": "the optimizer race's Nesterov (lr 0.02) on the spiral: 500 steps are too few",
+}
+
+
+@pytest.mark.slow
+def test_every_builtin_classification_preset_overfits_twenty_examples():
+    from playground.preset import builtin_names
+    failed = {}
+    for name in builtin_names():
+        if name in HEALTHY_EXCEPTIONS:
+            continue
+        trainer = Trainer(resolve_preset(name), device="cpu")
+        if not trainer.is_classifier:
+            continue
+        x, y = checks._tiny_subset(trainer)
+        trace = checks._train_tiny(trainer, x, y, y, checks.OVERFIT_MAX_STEPS, until_fit=True)
+        result = checks.check_overfit_tiny(trainer, trace)
+        if result.status != "green":
+            failed[name] = result.why
+    assert not failed
+
+
+def test_zeroed_inputs_that_do_as_well_are_amber():
+    real = checks.FitTrace([2.3, 1.0], None, None)
+    same = checks.FitTrace([2.3, 1.05], None, None)
+    trainer = Trainer(resolve_preset("xor_mlp"), device="cpu")
+    assert checks.check_input_independent(trainer, real, same).status == "amber"
+    worse = checks.FitTrace([2.3, 1.2], None, None)
+    assert checks.check_input_independent(trainer, real, worse).status == "green"
+
+
+# ---------------------------------------------------------------- gradient check
+
+class _TwiceGrad(torch.autograd.Function):
+    """y = x Wᵀ + b whose backward returns twice the true gradients: a bug to catch."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return x @ w.t() + b
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return 2 * (g @ w), 2 * (g.t() @ x), 2 * g.sum(0)
+
+
+class BrokenLinear(nn.Module):
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        lin = nn.Linear(n_in, n_out)
+        self.weight, self.bias = lin.weight, lin.bias
+
+    def forward(self, x):
+        return _TwiceGrad.apply(x, self.weight, self.bias)
+
+
+@pytest.fixture
+def broken_layer():
+    """Registered for this test only: the catalogue is left as it was."""
+    import playground.layers.registry as registry
+    if hasattr(registry, "Constructor"):  # the catalogue describes each module's constructor
+        how = {"constructor": lambda shapes, p: registry.Constructor(BrokenLinear, (shapes[0][-1], p["out_features"]))}
+    else:
+        how = {"make": lambda shapes, p: BrokenLinear(shapes[0][-1], p["out_features"]),
+               "code": lambda shapes, p: "BrokenLinear()"}
+    register(LayerType(
+        name="BrokenLinearForTest", group="Core", help="test only", params=(
+            Param("out_features", "int", 16, "units", minimum=1, maximum=1000),),
+        infer=lambda shapes, p: (p["out_features"],), **how))
+    yield "BrokenLinearForTest"
+    CATALOGUE.pop("BrokenLinearForTest", None)
+
+
+def test_gradient_check_catches_a_backward_scaled_by_two(broken_layer):
+    preset = resolve_preset("digits_mlp")
+    preset.model.node("fc1").type = broken_layer
+    preset.model.node("fc1").params = {"out_features": 32}
+    result = checks.check_gradients(Trainer(preset, device="cpu"))
+    assert result.status == "red"
+    assert result.measured > 1e-2
+    assert "fc1" in result.why
+
+
+def test_gradient_check_is_green_in_float64_on_a_correct_layer(digits_results):
+    result = _result(digits_results, "gradient_check")
+    assert result.status == "green"
+    assert result.measured < 1e-6
