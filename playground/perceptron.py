@@ -13,6 +13,7 @@ import torch
 
 from playground.context import TrainingContext
 from playground.events import PerceptronEvent
+from playground.step import perceptron_update
 
 
 def augmented(x: np.ndarray) -> np.ndarray:
@@ -94,20 +95,10 @@ class PerceptronRule:
     def update(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
         """Visit the batch's examples in order; on each mistake θ ← θ + y·x. Returns the batch's
         mistake rate as its 'loss'."""
-        w, b = self.linear.weight, self.linear.bias
-        x = xb.reshape(len(xb), -1)
-        y = yb.to(x.dtype) * 2 - 1
-        mistakes = 0
-        for i in range(len(x)):
-            score = (w[0] @ x[i]) + (b[0] if b is not None else 0.0)
-            if float(y[i] * score) <= 0:
-                w[0] += y[i] * x[i]
-                if b is not None:
-                    b[0] += y[i]
-                mistakes += 1
+        mistakes = perceptron_update(self.linear, xb, yb)
         self.epoch_mistakes += mistakes
         self.total_mistakes += mistakes
-        return torch.tensor(mistakes / max(1, len(x)), dtype=torch.float64)
+        return torch.tensor(mistakes / max(1, len(xb)), dtype=torch.float64)
 
     def end_epoch(self) -> tuple[float, PerceptronEvent]:
         """The epoch's training accuracy, and its PerceptronEvent for the Trainer to emit."""

@@ -84,9 +84,10 @@ def test_train_py_imports_only_torch_numpy_and_the_standard_library(scripts: dic
             assert {"x_train", "y_train", "x_val", "y_val", "x_test", "y_test"} <= set(data.files)
 
 
-@pytest.mark.parametrize("name", ["xor_mlp", "vae_digits"])
+@pytest.mark.parametrize("name", ["xor_mlp", "vae_digits", "digits_cnn", "denoising_autoencoder", "resnet_shapes"])
 def test_train_py_computes_what_the_playground_computes(tmp_path: Path, name: str) -> None:
-    """Same seed, same initial weights, same batches, same loss terms: the same epoch losses."""
+    """Same seed, same initial weights, same batches, same step (train.py copies playground/step.py):
+    the same epoch losses."""
     preset = resolve_preset(name)
     preset.training.epochs = 2
     trainer = Trainer(preset, device="cpu")

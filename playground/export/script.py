@@ -4,8 +4,11 @@ The step where a person outgrows one machine: the script rebuilds the network (t
 the model.py export), the optimizer, the schedule and every loss term of the preset with plain
 PyTorch, and trains on one device or, under torchrun, on many with DistributedDataParallel.
 The loss and schedule functions are copied from the playground's own `losses.py` and
-`optim.py` (both import only torch), so the script computes what the playground computes. The
-data travel as arrays in `data.npz`, read with `allow_pickle=False`.
+`optim.py`, and the pieces of a training step (augmentation, corruption, penalty terms,
+evaluation, the perceptron update, the device, early stopping) from `step.py`, the module the
+Trainer runs (all three import only torch), so the script computes what the playground
+computes; the template keeps only the epoch loop and DDP. The data travel as arrays in
+`data.npz`, read with `allow_pickle=False`.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground import losses, optim
+from playground import losses, optim, step
 from playground.export.common import ExportError, ExportJob, write_together
 from playground.export.python_source import doc_safe, model_code
 from playground.export.train_template import HEADER, LOOP
@@ -64,6 +67,8 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
     code = model_code(job)
     output_type = job.types[job.model.output_id]
     classifier = n_classes > 0 and ts.target == "label"
+    penalties = bool(ts.l1 > 0 or ts.l2 > 0 or ts.sparsity != "none" or ts.contractive > 0
+                     or "Sampling" in job.types.values())
     header = HEADER.replace("@@PRESET@@", doc_safe(job.preset.name).replace('"', "'")).replace(
         "@@DESCRIPTION@@", textwrap.fill(doc_safe(" ".join(job.preset.description.split())), 96)
         or "(no description)")
@@ -73,6 +78,9 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
         f"INPUT_SHAPE = {tuple(job.input_shape)!r}",
         f"OUTPUT_KIND = {losses.output_kind(output_type)!r}  # the output node is {output_type}",
         f"CLASSIFIER = {classifier!r}",
+        f"N_CLASSES = {n_classes!r}",
+        f"PENALTIES = {penalties!r}  # any penalty term (L1, L2, sparsity, contractive, a VAE's KL)?",
+        f"EVAL_CHUNK = {step.EVAL_CHUNK!r}",
         f"GRADIENT_STOPS = {'Sign' in job.types.values()!r}  # a Sign layer stops gradients: DDP must know",
         "DATA = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in data_params.items()) + "}",
         "\"\"\"The data set's parameters; training uses its augmentation and corruption settings.\"\"\"",
@@ -92,6 +100,9 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
         "# ---------------------------------------------------------------- optimizer and schedule (the "
         "playground's optim.py)",
         _copied(optim, OPTIM_FUNCTIONS),
+        "# ---------------------------------------------------------------- the step's pieces (the "
+        "playground's step.py)",
+        _copied(step, step.STEP_FUNCTIONS),
         LOOP.replace("@@CLASS@@", code.class_name).strip(),
     ]
     return "\n\n\n".join(parts) + "\n"

@@ -1,9 +1,10 @@
 """The training loop of the exported `train.py`, as text the script export fills in.
 
-Kept apart from `script.py` so the loop reads as the program it becomes. It is plain PyTorch:
-the same steps as the playground's Trainer (augment, corrupt, task loss plus penalty terms,
-clip, step, max-norm, early stopping), on one device or under torchrun with
-DistributedDataParallel and a DistributedSampler. `@@NAME@@` markers are replaced by script.py.
+Kept apart from `script.py` so the loop reads as the program it becomes. It holds only the epoch
+loop and DistributedDataParallel: the step's pieces (augment, corrupt, the penalty terms and
+the VAE's KL, evaluation, the perceptron update, the device, early stopping) are copied above it
+from `playground/step.py`, the module the Trainer itself runs. `@@NAME@@` markers are replaced
+by script.py.
 """
 
 HEADER = '''"""Train "@@PRESET@@" with plain PyTorch: exported from NN Playground.
@@ -25,7 +26,6 @@ torch.load(path, weights_only=True)), metrics.csv and summary.json.
 from __future__ import annotations
 
 import argparse
-import copy
 import csv
 import json
 import math
@@ -49,47 +49,7 @@ def load_data(path: str | Path, device: torch.device) -> dict[str, torch.Tensor]
         return {k: torch.as_tensor(d[k], device=device) for k in d.files}
 
 
-def augment(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
-    """Random shifts, mirror flips and pixel noise for image batches (off for other data)."""
-    shift, flip, noise = DATA["augment_shift"], DATA["augment_flip"], DATA["augment_noise"]
-    if x.dim() != 4 or (shift <= 0 and not flip and noise <= 0):
-        return x
-    n, _, h, w = x.shape
-    if shift > 0:
-        padded = F.pad(x, (shift, shift, shift, shift))
-        dy = torch.randint(0, 2 * shift + 1, (n,), generator=g, device=_gen_device(g, x)).tolist()
-        dx = torch.randint(0, 2 * shift + 1, (n,), generator=g, device=_gen_device(g, x)).tolist()
-        x = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
-    if flip:
-        mirror = torch.rand((n,), generator=g, device=_gen_device(g, x)).to(x.device) < 0.5
-        x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
-    if noise > 0:
-        x = x + noise * torch.randn(x.shape, generator=g, device=_gen_device(g, x)).to(x.device)
-    return x
-
-
-def corrupt(x: torch.Tensor, g: torch.Generator | None) -> torch.Tensor:
-    """Damage the inputs of a denoising autoencoder; the clean x stays the target."""
-    how, amount = DATA["corruption"], DATA["corruption_amount"]
-    if how == "none" or amount <= 0:
-        return x
-    if how == "gaussian":
-        return x + amount * torch.randn(x.shape, generator=g, device=_gen_device(g, x)).to(x.device)
-    keep = torch.rand(x.shape, generator=g, device=_gen_device(g, x)).to(x.device) >= amount
-    return x * keep.to(x.dtype)
-
-
-def _gen_device(g: torch.Generator | None, x: torch.Tensor) -> torch.device:
-    return g.device if g is not None else x.device
-
-
 # ---------------------------------------------------------------- one step's loss
-
-def kl_divergence(net: nn.Module) -> torch.Tensor | None:
-    """The VAE's KL term, kept by each Sampling node during its training forward pass."""
-    terms = [m.kl for m in net.modules() if type(m).__name__ == "Sampling"]
-    return sum(terms[1:], terms[0]) if terms else None
-
 
 class CodeTap:
     """Keeps the output of the code (bottleneck) node, for the sparse and contractive terms."""
@@ -110,20 +70,10 @@ def training_loss(model: nn.Module, net: nn.Module, tap: CodeTap, x: torch.Tenso
         x = x.detach().requires_grad_(True)
     out = model(x)
     code = x if s.code_node == INPUT_ID else tap.value
-    loss = task_loss(s.loss, out, target, OUTPUT_KIND)
-    if s.l1 > 0:
-        loss = loss + s.l1 * l1_penalty(net)
-    if s.l2 > 0:
-        loss = loss + s.l2 * l2_penalty(net)
-    if s.sparsity != "none" and s.sparsity_weight > 0:
-        loss = loss + s.sparsity_weight * sparsity_penalty(code, s.sparsity, s.sparsity_target)
-    if s.contractive > 0:
-        loss = loss + s.contractive * contractive_penalty(x, code)
-    kl = kl_divergence(net)
-    if kl is not None and s.kl_weight > 0:
-        # The reconstruction loss is a mean per input value, so the KL is too: beta = 1 is the ELBO.
-        loss = loss + s.kl_weight * kl / math.prod(INPUT_SHAPE)
-    return loss, out
+    if not PENALTIES:  # as the playground: no penalty terms, nothing added
+        return task_loss(s.loss, out, target, OUTPUT_KIND), out
+    data_loss = task_loss(s.loss, out, target, OUTPUT_KIND)
+    return data_loss + penalty_terms(s, net, x, code, math.prod(INPUT_SHAPE)), out
 
 
 @torch.no_grad()
@@ -133,34 +83,16 @@ def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, s: Settings) -> d
         return {}
     was = net.training
     net.eval()
-    out = torch.cat([net(x[i:i + 1024]) for i in range(0, len(x), 1024)])
+    out = torch.cat([net(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
     net.train(was)
-    if s.mode == "perceptron":
-        err = float(((out.reshape(-1) >= 0).long() != y).float().mean())
-        return {"loss": err, "accuracy": 1.0 - err}
-    target = x if s.target == "input" else y
-    result = {"loss": float(task_loss(s.loss, out, target, OUTPUT_KIND))}
-    if CLASSIFIER:
-        result["accuracy"] = float((predicted_classes(out, OUTPUT_KIND) == y).float().mean())
-    return result
+    result = evaluate_outputs(s, out, x, y, OUTPUT_KIND, CLASSIFIER, N_CLASSES)
+    return {k: v for k, v in result.items() if k != "mse"}
 
 
-@torch.no_grad()
 def perceptron_step(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Rosenblatt's rule on each example in turn: on a mistake, w <- w + y*x and b <- b + y."""
+    """The perceptron rule over one batch; its 'loss' is the batch's mistake rate."""
     linear = next(m for m in net.modules() if isinstance(m, nn.Linear))
-    w, b = linear.weight, linear.bias
-    x = x.reshape(len(x), -1)
-    signs = y.to(x.dtype) * 2 - 1
-    mistakes = 0
-    for i in range(len(x)):
-        score = w[0] @ x[i] + (b[0] if b is not None else 0.0)
-        if float(signs[i] * score) <= 0:
-            w[0] += signs[i] * x[i]
-            if b is not None:
-                b[0] += signs[i]
-            mistakes += 1
-    return torch.tensor(mistakes / max(1, len(x)), device=x.device)
+    return torch.tensor(perceptron_update(linear, x, y) / max(1, len(x)), dtype=torch.float64)
 
 
 # ---------------------------------------------------------------- devices and processes
@@ -170,19 +102,7 @@ def setup(device_name: str) -> tuple[int, int, torch.device]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
-    if device_name in ("", "auto"):
-        if torch.cuda.is_available():
-            device = torch.device("cuda", local if world > 1 else 0)
-        elif world == 1 and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            device = torch.device("mps")
-        else:
-            device = torch.device("cpu")
-    else:
-        device = torch.device(device_name)
-        if device.type == "cuda" and world > 1 and device.index is None:
-            device = torch.device("cuda", local)
-    if device.type == "cuda":
-        torch.cuda.set_device(device)
+    device = choose_device(device_name, world, local)
     if world > 1:
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return rank, world, device
@@ -248,8 +168,8 @@ def main(argv: list[str] | None = None) -> dict:
     before = evaluate(net, x_train[probe], y_train[probe], s)
 
     history: list[dict] = []
-    best: tuple[float, dict, int] | None = None
-    since_best, step, stop, started = 0, 0, "", time.perf_counter()
+    stopper = EarlyStopping(s.early_stopping)
+    step, stop, started = 0, "", time.perf_counter()
     for epoch in range(1, s.epochs + 1):
         net.train()
         if sampler is not None:
@@ -267,10 +187,10 @@ def main(argv: list[str] | None = None) -> dict:
             else:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                xin = augment(xb, noise)
+                xin = augment(xb, DATA, noise)
                 target = xin if s.target == "input" else yb  # an autoencoder restores the clean input
                 if s.target == "input":
-                    xin = corrupt(xin, noise)
+                    xin = corrupt(xin, DATA, noise)
                 loss, out = training_loss(model, net, tap, xin, target, s)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -302,14 +222,8 @@ def main(argv: list[str] | None = None) -> dict:
             stop = f"the loss became NaN or infinite in epoch {epoch}: try a smaller learning rate"
         elif s.mode == "perceptron" and row["train_loss"] == 0.0:
             stop = "converged: an epoch without mistakes"
-        elif s.early_stopping > 0 and val:
-            if best is None or val["loss"] < best[0]:
-                best, since_best = (val["loss"], copy.deepcopy(net.state_dict()), epoch), 0
-            else:
-                since_best += 1
-                if since_best >= s.early_stopping:
-                    net.load_state_dict(best[1])
-                    stop = f"early stopping: restored the weights of epoch {best[2]}"
+        elif s.early_stopping > 0 and val and stopper.update(val["loss"], net, epoch):
+            stop = f"early stopping: restored the weights of epoch {stopper.best_epoch}"
         if stop:
             break
 
