@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 EXIT_BAD_INPUT = 2
-COMMANDS = ("train", "presets", "validate", "export", "load", "data", "runs", "twin", "repeat", "compare", "lab")
+COMMANDS = ("train", "presets", "validate", "export", "load", "data", "runs", "twin", "repeat", "compare", "lab", "check", "lr-find", "search")
 """The engine's subcommands; `playground` with none of these opens the app (widgets.launch)."""
 
 
@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_experiments(sub)
     from playground.labs.commands import register as register_labs
     register_labs(sub)
+    from playground.babysit.commands import register as register_babysit
+    register_babysit(sub)
     return parser
 
 
