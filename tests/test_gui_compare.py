@@ -77,6 +77,7 @@ def test_the_overlay_draws_a_line_per_run_and_a_band_per_group(window, runs_fold
     window.overlay.bands.setChecked(False)
     assert len(window.overlay.drawn) == 5 and not any(e.is_group for e in window.overlay.drawn)
     window.overlay.bands.setChecked(True)
+    assert window.overlay.verdict_text() == ""   # a verdict needs two repeat groups
     window.browser.select_ids([parent])
     assert len(window.overlay.drawn) == 1
     assert not any(s.lines["val"].isVisible() for s in window.overlay.slots["loss"][1:])

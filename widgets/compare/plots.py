@@ -176,6 +176,11 @@ class OverlayPlot(QWidget):
         lay.addLayout(controls)
         lay.addWidget(self.hint)
         lay.addWidget(self.legend)
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextFormat(Qt.TextFormat.RichText)
+        self.verdict.setVisible(False)
+        lay.addWidget(self.verdict)
         lay.addLayout(plots, 1)
         self.runs: list[RunInfo] = []
         self.drawn: list[Entry] = []
@@ -241,6 +246,26 @@ class OverlayPlot(QWidget):
                             "&nbsp;&nbsp; <span style='color:#666'>(solid: validation, dashed: training)</span>"))
         self.legend.setVisible(bool(legend))
         self.acc.setVisible(any_acc or not self.drawn)
+        self.verdict.setText(self.verdict_text())
+        self.verdict.setVisible(bool(self.verdict.text()))
+
+    def verdict_text(self) -> str:
+        """Two repeat groups drawn: is their final metric apart by more than seed noise?"""
+        groups = [e for e in self.drawn if e.is_group]
+        if len(groups) != 2 or len(self.drawn) != 2:
+            return ""
+        from playground.experiments import final_metric, welch_verdict
+        a, b = groups
+        metric = final_metric(a.runs + b.runs)
+        try:
+            v = welch_verdict([r.metrics[metric] for r in a.runs if metric in r.metrics],
+                              [r.metrics[metric] for r in b.runs if metric in r.metrics], metric)
+        except ValueError as e:
+            return str(e)
+        colour_ = "#2ca02c" if v.verdict == "outside noise" else "#7f7f7f"
+        return (f"<b style='color:{colour_}'>{v.verdict}</b> — {_html(b.label)} against {_html(a.label)}: "
+                f"{metric} {v.b.mean:.3f} vs {v.a.mean:.3f}, difference {v.difference:+.3f} "
+                f"(95% interval {v.low:+.3f} to {v.high:+.3f}), Welch p = {v.p_value:.2g}")
 
     def entry_labels(self) -> list[str]:
         return [e.label for e in self.drawn]
@@ -312,18 +337,28 @@ class LayerStatsPlot(QWidget):
             return
         n = max(1, len(self.runs))
         width = 0.8 / n
-        for k, run in enumerate(self.runs):
+        table = []
+        for run in self.runs:
             vals = [self._stats.get(run.id, {}).get(name, {}).get(metric, math.nan) for name in layers]
-            ys = np.array([math.log10(v) if log and v > 0 else (v if not log else math.nan) for v in vals])
+            table.append(np.array([math.log10(v) if log and v > 0 else (v if not log else math.nan) for v in vals]))
+        finite = np.concatenate([t[np.isfinite(t)] for t in table]) if table else np.zeros(0)
+        # one baseline for every bar: zero, or on a log scale half a decade below the smallest
+        base = math.floor(float(finite.min()) - 0.5) if log and len(finite) else 0.0
+        if metric == "update_ratio":
+            base = min(base, -3.5)   # keep the rule-of-thumb line in view
+        for k, (run, ys) in enumerate(zip(self.runs, table)):
             xs = np.arange(len(layers)) - 0.4 + width * (k + 0.5)
             ok = np.isfinite(ys)
             if not ok.any():
                 continue
-            base = min(0.0, float(np.nanmin(ys))) - (1.0 if log else 0.0) if log else 0.0
-            bars = pg.BarGraphItem(x=xs[ok], height=ys[ok] - base, y0=base, width=width * 0.9,
-                                   brush=colour(k), pen=pg.mkPen(colour(k)), name=_run_label(run))
-            item.addItem(bars)
-            item.legend.addItem(bars, _run_label(run))
+            item.addItem(pg.BarGraphItem(x=xs[ok], height=ys[ok] - base, y0=base, width=width * 0.9,
+                                         brush=colour(k), pen=pg.mkPen(colour(k)), name=_run_label(run)))
+        if metric == "update_ratio":   # the rule of thumb from the notes: about 1e-3 per step
+            line = pg.InfiniteLine(pos=-3, angle=0, pen=pg.mkPen("#555", style=Qt.PenStyle.DashLine),
+                                   label="≈0.001, the rule of thumb", labelOpts={"position": 0.75, "color": "#333",
+                                                                                 "fill": (255, 255, 255, 200)})
+            line.setZValue(10)
+            item.addItem(line)
         item.getAxis("bottom").setTicks([[(i, name) for i, name in enumerate(layers)]])
         item.setXRange(-0.6, len(layers) - 0.4, padding=0)
 

@@ -63,11 +63,13 @@ class SettingsTable(QWidget):
                               if len({json.dumps(r.seeds, sort_keys=True) for r in self.runs}) > 1
                               else "These runs have the same settings and seeds.")
         else:
-            self.note.setText(f"{len(differ)} setting{'s' if len(differ) != 1 else ''} differ.")
+            self.note.setText("1 setting differs." if len(differ) == 1 else f"{len(differ)} settings differ.")
         self.table.clear()
         self.table.setColumnCount(len(self.runs))
         self.table.setRowCount(len(rows) + 1)
-        self.table.setHorizontalHeaderLabels([r.label for r in self.runs])
+        self.table.setHorizontalHeaderLabels([r.name or f"{r.preset} ·{r.id[-4:]}" for r in self.runs])
+        for c, r in enumerate(self.runs):
+            self.table.horizontalHeaderItem(c).setToolTip(r.id)
         self.table.setVerticalHeaderLabels(["seeds (init, data, noise)"] + rows)
         for c, r in enumerate(self.runs):
             s = r.seeds
@@ -80,4 +82,4 @@ class SettingsTable(QWidget):
                     item.setBackground(DIFFERS)
                 self.table.setItem(row, c, item)
         for c in range(len(self.runs)):
-            self.table.setColumnWidth(c, 150)
+            self.table.setColumnWidth(c, 170)
