@@ -95,5 +95,9 @@ def test_lstm_panel_draws_gates_saturation_and_keeps_the_previous_runs_gradient(
     assert img.shape == (h, t)
     assert len(panel.sat_curve.getData()[0]) == 3
     assert len(panel.grad_curve.getData()[0]) == t
+    assert panel.grad_plot.legend.getLabel(panel.previous_curve) is None   # nothing to compare yet
     panel.clear()
     assert panel.previous is not None and panel.previous[0] == "LSTM"
+    panel.show_events(events)   # the next run: the last one's curve stays beside it
+    assert len(panel.previous_curve.getData()[0]) == t
+    assert panel.grad_plot.legend.getLabel(panel.previous_curve).text == "previous run (LSTM)"

@@ -52,8 +52,8 @@ class LstmInternalsPanel(Panel):
         show_grid(self.grad_plot)
         self.grad_plot.addLegend(offset=(5, 5), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
         self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(CELL_COLOURS["LSTM"], width=2), name="this run")
-        self.previous_curve = self.grad_plot.plot(pen=pg.mkPen("#7f7f7f", width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
-                                                  name="previous run")
+        self.previous_curve = self.grad_plot.plot(pen=pg.mkPen("#7f7f7f", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
+        """In the legend once there is a previous run to show."""
         self.sat_steps, self.sat_values = GrowingArray(256), GrowingArray(256)
         self.previous: tuple[str, np.ndarray] | None = None
         self.last: RecurrentEvent | None = None
@@ -129,6 +129,8 @@ class LstmInternalsPanel(Panel):
             self.previous_curve.setData(np.arange(1, len(pg_) + 1)[keep], pg_[keep])
             self.previous_curve.setPen(pg.mkPen(CELL_COLOURS.get(cell, "#7f7f7f"), width=2,
                                                 style=pg.QtCore.Qt.PenStyle.DashLine))
+            if self.grad_plot.legend.getLabel(self.previous_curve) is None:
+                self.grad_plot.legend.addItem(self.previous_curve, "previous run")
             self._label(self.previous_curve, f"previous run ({cell})")
         reach = g[0] / g[-1] if len(g) and g[-1] > 0 else float("nan")
         sat = f"{e.saturated:.0%} of gates saturated; " if e.saturated is not None else ""
