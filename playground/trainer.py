@@ -20,6 +20,8 @@ from playground.build import GraphModel, build_model, check_buildable
 from playground.data import Dataset, make_dataset
 from playground.events import (
     EpochEvent, Event, FinishedEvent, ProbeEvent, ProblemEvent)
+from playground import device_choice
+from playground.device_choice import DeviceChoice
 from playground.fit import check_fit, resolve_device
 from playground.optim import apply_hyperparameters, current_momentum, make_optimizer, scheduled_lr
 from playground.params import Problem, ProblemList
@@ -46,22 +48,27 @@ class Trainer:
         self.seeds = seeds or Seeds.from_seed(self.ts.seed)
         """Initialization, data order and noise; `Seeds.from_seed(training.seed)` unless given."""
         check_buildable(self.preset.model)
-        self.device = resolve_device(device if device is not None else self.ts.device)
+        requested = device if device is not None else self.ts.device
+        self.device = resolve_device(requested)
         try:
             self.dataset = dataset or make_dataset(self.preset.data.name, self.preset.data.params)
         except ValueError as e:
             raise ProblemList([Problem("data", str(e))], "cannot make the data set") from None
-        if self.device.type == "cpu":
-            # Cheap on the CPU, where almost every kernel is deterministic anyway: same seeds, same bits.
-            torch.use_deterministic_algorithms(True, warn_only=True)
         torch.manual_seed(self.seeds.noise)  # dropout and sampling draw from torch's global RNG
         self.model: GraphModel = build_model(self.preset.model, seed=self.seeds.init)
         problems = check_fit(self.preset, self.dataset, self.model)
         if problems:
             raise ProblemList(problems, "the network does not fit this data and loss")
-        self.model.to(self.device)
         self.node_types = {n.id: n.type for n in self.preset.model.nodes}
         self.kind = losses.output_kind(self.node_types[self.model.output_id])
+        self.device_choice = self._choose_device(requested)
+        """Where training runs and why (`auto` times the model on the GPU and the CPU): the CLI's
+        device line and the app's status show `device_choice.line()`."""
+        self.device = self.device_choice.device
+        if self.device.type == "cpu":
+            # Cheap on the CPU, where almost every kernel is deterministic anyway: same seeds, same bits.
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        self.model.to(self.device)
         self.is_classifier = self.dataset.n_classes > 0 and self.ts.target == "label"
         self._tensors()
         self.optimizer = make_optimizer(self.model.parameters(), self.ts)
@@ -102,6 +109,20 @@ class Trainer:
         if self._initial_hash is None:
             self._initial_hash = weights_hash(self.model.state_dict())
         return self._initial_hash
+
+    def _choose_device(self, requested: str) -> DeviceChoice:
+        if requested not in ("", "auto"):
+            return device_choice.explicit(self.device, requested)
+        if self.device.type == "cpu":
+            return device_choice.only_cpu(requested)
+        if self.ts.mode == "perceptron":
+            return device_choice.DeviceChoice(torch.device("cpu"), requested, "auto: the perceptron rule visits "
+                                              "examples one at a time, which the CPU does faster")
+        d, n = self.dataset, min(self.ts.batch_size, len(self.dataset.x_train))
+        x = torch.as_tensor(d.x_train[:n])
+        y = torch.as_tensor(d.y_train[:n], dtype=torch.int64 if d.n_classes > 0 else torch.float32)
+        key = device_choice.probe_key(self.preset.model, self.ts, self.preset.data.name, self.preset.data.params)
+        return device_choice.choose_faster(self.model, self.ts, self.kind, x, y, self.device, requested, key)
 
     # ------------------------------------------------------------------ data on the device
     def _tensors(self) -> None:
