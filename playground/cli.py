@@ -86,6 +86,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     def start_bar(trainer: Trainer) -> None:
         bar.total = trainer.total_steps
+        print(trainer.device_choice.line(), file=sys.stderr)  # which device, and why (auto times both)
 
     result = train_run(preset, out, epochs=args.epochs, seed=args.seed, device=args.device,
                        on_event=on_event, on_start=start_bar, recorder=recorder)
