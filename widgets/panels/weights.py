@@ -107,6 +107,8 @@ class WeightsPanel(Panel):
             ci.addItem(self.grad_plot, row=1, col=1)
             if templates:
                 ci.addItem(self.templates_plot, row=0, col=2, rowspan=2)
+                for c in range(3):
+                    ci.layout.setColumnStretchFactor(c, 1)
         else:
             ci.addItem(self.bands_plot, row=0, col=0, colspan=2 if not templates else 1)
             if templates:
@@ -176,8 +178,8 @@ class WeightsPanel(Panel):
         centres = (edges[:-1] + edges[1:]) / 2
         self.hist.setOpts(x=centres, height=counts, width=float(edges[1] - edges[0]))
         zero = e.zero_fraction[k]
-        self.hist_plot.setTitle(f"{nid} weights at step {e.step}: {zero:.1%} at 0 (|w| &lt; 0.001), "
-                                f"largest row norm {e.max_row_norm[k]:.3g}", color=FOREGROUND, size="8pt")
+        self.hist_plot.setTitle(f"{nid} weights: {zero:.1%} at 0, max row norm {e.max_row_norm[k]:.3g}",
+                                color=FOREGROUND, size="8pt")
         g = e.grad_hists[k]
         if g is not None:
             gc, ge = g
@@ -187,9 +189,10 @@ class WeightsPanel(Panel):
             lim = float(np.nanmax(np.abs(t))) if has_finite(t) else 1.0
             grid = tile(t, normalize=False)
             self.templates_image.setImage(grid, levels=(-lim or -1.0, lim or 1.0), autoLevels=False)
-            self.templates_plot.setTitle(f"{e.templates_node}: {len(t)} units' weights as {t.shape[1]}×{t.shape[2]} "
-                                         f"images (red −, blue +)", color=FOREGROUND, size="8pt")
-        self.set_hint(f"Step {e.step}: {len(e.nodes)} layers with weights; bands: min–max, 7–93%, 16–84%, 31–69%, median.")
+            self.templates_plot.setTitle(f"{e.templates_node}: {len(t)} units as {t.shape[1]}×{t.shape[2]} images",
+                                         color=FOREGROUND, size="8pt")
+        self.set_hint(f"Step {e.step}: {nid} has {zero:.1%} of its weights at 0 (|w| < 0.001), largest row norm "
+                      f"{e.max_row_norm[k]:.3g}. Bands: min–max, 7–93%, 16–84%, 31–69%, median. Images: red −, blue +.")
 
     def csv_table(self) -> tuple[list[str], list[list[object]]]:
         rows: list[list[object]] = []
