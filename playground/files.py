@@ -152,6 +152,29 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~_umask()
 
 
+def temporary_beside(target: str | os.PathLike) -> tuple[int, Path, int]:
+    """A new temporary file for writing `target`: (fd, path, mode the target should get).
+
+    Stale temporaries an interrupted save of the same target left are removed first. The fd
+    holds an exclusive lock on the file, which says "being written" to other savers: keep it
+    open until the file is renamed into place (then close it). Give the file `mode` before
+    the rename: mkstemp's 0600 would lock others out of a file that was 0644."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    remove_stale_temporaries(target)
+    mode = _mode_for(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise FileProblem(f"cannot write {target}: {e.strerror or e}") from e
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pass   # (a file system without locks: stale files are then told by their age)
+    return fd, Path(tmp_name), mode
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | Callable[[Path], None]) -> Path:
     """Write `data` (bytes, or a function that writes a given temporary path) to `path` atomically:
     a temporary file in the same directory, flushed and fsynced, then renamed over the target."""
@@ -159,16 +182,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[Path], None]) 
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise FileProblem(f"cannot write {target}: the folder {folder} does not exist")
-    remove_stale_temporaries(target)
-    mode = _mode_for(target)
+    fd, tmp, mode = temporary_beside(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise FileProblem(f"cannot write {target}: {e.strerror or e}") from e
-    tmp = Path(tmp_name)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)   # says "being written" to `remove_stale_temporaries`
         if callable(data):
             data(tmp)
             with open(tmp, "rb+") as f:

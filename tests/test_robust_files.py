@@ -238,3 +238,16 @@ def test_the_preset_document_round_trips_within_the_limits() -> None:
         assert len(path.read_bytes()) < MAX_FILE_BYTES
         assert nesting_depth(path.read_text()) < 12
         assert preset_to_dict(load_preset(path))["format"]
+
+
+def test_an_export_cleans_up_after_a_killed_one_and_keeps_the_mode(tmp_path: Path) -> None:
+    from playground.export.common import write_together
+    target = tmp_path / "model.py"
+    target.write_text("old")
+    target.chmod(0o644)
+    stale = tmp_path / ".model.py.x1y2z3w4.tmp"
+    stale.write_text("half an export")
+    write_together([(target, b"new"), (tmp_path / "train.py", b"script")])
+    assert not stale.exists() and target.read_text() == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py", "train.py"]

@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 import torch
 
 from playground.build import GraphModel, check_buildable
-from playground.files import FileProblem
+from playground.files import FileProblem, temporary_beside
 from playground.shapes import GraphReport
 from playground.spec import Preset
 
@@ -188,16 +188,19 @@ def write_together(items: list[tuple[Path, bytes]]) -> list[Path]:
     for path, _ in items:
         check_folder(path)
     temps: list[Path] = []
+    held: list[int] = []   # (locks that say "being written"; see files.temporary_beside)
     current = items[0][0] if items else Path(".")
     try:
         for path, data in items:
             current = path
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append(Path(tmp))
-            with os.fdopen(fd, "wb") as f:
+            fd, tmp, mode = temporary_beside(path)   # also removes a killed export's leftovers
+            held.append(fd)
+            temps.append(tmp)
+            with os.fdopen(os.dup(fd), "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+            os.chmod(tmp, mode)   # an existing file keeps its mode; a new one follows the umask
         for (path, _), tmp in zip(items, temps):
             current = path
             os.replace(tmp, path)
@@ -209,6 +212,9 @@ def write_together(items: list[tuple[Path, bytes]]) -> list[Path]:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
         raise
+    finally:
+        for fd in held:
+            os.close(fd)
     return [path for path, _ in items]
 
 
