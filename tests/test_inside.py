@@ -94,8 +94,15 @@ def test_pca_projection_and_depth_columns():
     h = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [0.0, 0.1, 0.0], [0.0, -0.1, 0.0]])
     pts, method, kept = project_2d(h)
     assert method == "pca" and pts.shape == (4, 2)
-    assert kept == pytest.approx(1.0)
-    assert abs(pts[0, 0]) == pytest.approx(1.0)
+    assert kept == pytest.approx(1.0, abs=1e-4)
+    assert abs(pts[0, 0]) == pytest.approx(1.0, abs=1e-5)
+    wide = torch.randn(5, 12, generator=torch.Generator().manual_seed(0))   # fewer samples than units
+    pts, _, kept = project_2d(wide)
+    centred = (wide - wide.mean(dim=0)).double()
+    s = torch.linalg.svdvals(centred)
+    np.testing.assert_allclose(np.abs(pts), np.abs((centred @ torch.linalg.svd(centred)[2][:2].T).numpy()),
+                               atol=1e-4)
+    assert kept == pytest.approx(float((s[:2] ** 2).sum() / (s ** 2).sum()), abs=1e-4)
     two, method2, _ = project_2d(h[:, :2])
     assert method2 == "units" and np.allclose(two, h[:, :2].numpy())
     plan = [("a", ("in",)), ("b", ("in",)), ("c", ("a", "b")), ("d", ("c", "a"))]
