@@ -86,7 +86,7 @@ def new_id(preset_name: str, prefix: str = "") -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 # ---------------------------------------------------------------- seeds and hashes
@@ -499,7 +499,7 @@ def last_epoch_metrics(path: Path) -> dict[str, Any]:
 
 
 def list_runs(folder: str | os.PathLike | None = None) -> list[RunInfo]:
-    """Every record in the runs folder, oldest first. A missing folder has no runs."""
+    """Every record in the runs folder, in the order they started. A missing folder has no runs."""
     root = runs_dir(folder)
     if not root.exists():
         return []
@@ -510,7 +510,9 @@ def list_runs(folder: str | os.PathLike | None = None) -> list[RunInfo]:
                          key=lambda e: e.name)
     except OSError as e:
         raise FileProblem(f"cannot read the runs folder {root}: {e.strerror or e}") from None
-    return [load_run(e.path) for e in entries]
+    runs = [load_run(e.path) for e in entries]
+    runs.sort(key=lambda r: (r.started or "", r.id))   # ids share a second; start times do not
+    return runs
 
 
 def find_run(ref: str, folder: str | os.PathLike | None = None) -> RunInfo:

@@ -90,7 +90,8 @@ def test_the_settings_table_shows_only_what_differs(window, runs_folder):
     t = window.settings_view.table
     rows = [t.verticalHeaderItem(r).text() for r in range(t.rowCount())]
     assert rows == ["seeds (init, data, noise)", "training.optimizer", "training.lr"]
-    assert [t.item(1, c).text() for c in range(2)] == ["adam", "sgd"]
+    by_run = {t.horizontalHeaderItem(c).toolTip(): t.item(1, c).text() for c in range(2)}
+    assert by_run == {parent: "adam", child: "sgd"}
     window.settings_view.show_all.setChecked(True)
     assert t.rowCount() > 30
     window.settings_view.show_all.setChecked(False)
@@ -115,3 +116,23 @@ def test_rename_and_delete_from_the_window(qtbot, window, runs_folder):
     with qtbot.waitSignal(window.reloaded, timeout=TIMEOUT):
         window.delete([child])
     assert child not in {r.id for r in window.browser.model.runs} and len(window.browser.model.runs) == 4
+
+
+def test_train_menu_opens_the_compare_view_on_the_runs_folder(qtbot, tmp_path, monkeypatch, runs_folder):
+    from widgets.testing import close_window, make_window
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(runs_folder[0]))
+    w = make_window(tmp_path)
+    try:
+        action = w.actions_by_name["compare_runs"]
+        train_menu = next(m.menu() for m in w.menuBar().actions() if m.text().replace("&", "") == "Train")
+        assert action in train_menu.actions()
+        action.trigger()
+        compare = w.compare_window
+        qtbot.waitUntil(lambda: len(compare.browser.model.runs) == len(runs_folder[4]) + 2 or
+                        len(compare.browser.model.runs) >= 4, timeout=TIMEOUT)
+        assert compare.isVisible() and compare.folder == runs_folder[0]
+        action.trigger()   # a second time: the same window, read again
+        assert w.compare_window is compare
+    finally:
+        w.compare_window.close()
+        close_window(w)

@@ -58,5 +58,6 @@ def test_stop_and_reset_in_the_app_end_their_records(qtbot, controller, runs_dir
     controller.stop()
     qtbot.waitUntil(lambda: controller.state == "stopped", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: [r.status for r in list_runs(runs_dir)] == ["stopped", "stopped"], timeout=TIMEOUT)
-    first, second = list_runs(runs_dir)
+    first, second = list_runs(runs_dir)   # in the order they started
     assert first.metrics["steps"] > 30 and second.metrics["steps"] >= 10
+    assert first.started < second.started
