@@ -186,3 +186,17 @@ def describe_changes(base: dict[str, Any], other: dict[str, Any]) -> dict[str, A
     """{path: new value} for every setting `other` changes relative to `base`."""
     flat = _with_layer_defaults(setting_paths(other), other)
     return {p: flat.get(p) for p in differences([base, other])}
+
+
+def changes_from_builtin(preset: Preset) -> dict[str, Any]:
+    """What a preset edited in the app changes relative to the built-in preset of its name
+    ({} when there is none, or it cannot be read): the `changed` of an app run's record."""
+    from playground.preset import PRESETS_DIR, load_preset
+    path = PRESETS_DIR / f"{preset.name}.json"
+    if not path.is_file():
+        return {}
+    try:
+        base = load_preset(path)
+    except (OSError, PresetError):
+        return {}
+    return describe_changes(preset_to_dict(base), preset_to_dict(preset))

@@ -314,6 +314,12 @@ class LiveRecording:
                  **record: Any) -> None:
         self.problem = ""
         self.recorder: RunRecorder | None = None
+        if "changed" not in record:
+            from playground.overrides import changes_from_builtin
+            try:
+                record["changed"] = changes_from_builtin(trainer.preset)
+            except Exception:  # noqa: BLE001 - a label must never keep a run from being recorded
+                record["changed"] = {}
         try:
             self.recorder = RunRecorder(runs_folder, source=source, **record)
             self.recorder.start(trainer)

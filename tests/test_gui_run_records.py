@@ -37,12 +37,13 @@ def xor(epochs: int):
 
 
 def test_a_finished_app_run_is_recorded(qtbot, controller, runs_dir):
-    controller.start(xor(3))
+    controller.start(xor(3))   # an edit of the built-in xor_mlp: 3 epochs instead of 80
     qtbot.waitUntil(lambda: controller.state in ("finished",), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: bool(list_runs(runs_dir)) and list_runs(runs_dir)[0].status == "finished",
                     timeout=TIMEOUT)
     run = list_runs(runs_dir)[0]
     assert run.preset == "xor_mlp" and run.metrics["epochs"] == 3 and "val_accuracy" in run.metrics
+    assert run.changed == {"training.epochs": 3}
     assert (runs_dir / run.id / "model.safetensors").exists()
     info = (runs_dir / run.id / "run.json").read_text()
     assert '"source": "app"' in info
