@@ -104,7 +104,9 @@ def test_build_a_network_by_drag_and_drop_then_undo_redo_save_and_reopen(window,
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
     w.actions_by_name["save"].trigger()
     assert path.exists() and not w.isWindowModified()
-    assert preset_to_dict(load_preset(path)) == final
+    final["name"] = "my_net"   # a preset's name follows its file's
+    assert preset_to_dict(load_preset(path)) == final and w.doc.preset.name == "my_net"
+    assert "my_net" in w.windowTitle()
     w.actions_by_name["new"].trigger()
     assert w.open_path(path)
     assert json.loads(w.doc.snapshot()) == final

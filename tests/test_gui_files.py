@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+import widgets.file_actions as file_actions
 from playground.preset import PRESETS_DIR, load_preset, preset_to_dict
 from widgets.testing import close_window, drop_layer, make_window
 
@@ -25,6 +26,7 @@ class Dialogs:
         for kind in ("critical", "warning", "information"):
             monkeypatch.setattr(QMessageBox, kind, self._show(kind))
         monkeypatch.setattr(QMessageBox, "question", self._ask)
+        monkeypatch.setattr(file_actions, "ask", lambda box: self._ask(None, box.windowTitle(), box.text()))
 
     def _show(self, kind):
         def show(parent, title, text, *rest, **kw):
@@ -141,7 +143,7 @@ def test_recent_files_last_preset_and_theme_are_remembered(qtbot, tmp_path, dial
     path = tmp_path / "remember.json"
     assert w.write(path)
     w.apply_theme("dark")
-    w.resize(640, 480)  # within the offscreen screen, which restoreGeometry clamps to
+    w.resize(720, 480)  # within the offscreen screen, which restoreGeometry clamps to
     close_window(w)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert settings.value("recent_files") in ([str(path.resolve())], str(path.resolve()))
@@ -149,7 +151,7 @@ def test_recent_files_last_preset_and_theme_are_remembered(qtbot, tmp_path, dial
     try:
         assert w2.doc.path == path.resolve()
         assert w2.actions_by_name["theme_dark"].isChecked() and w2.scene.theme.name == "dark"
-        assert (w2.width(), w2.height()) == (640, 480)
+        assert (w2.width(), w2.height()) == (720, 480)
         w2.recent_menu.aboutToShow.emit()
         assert w2.recent_menu.actions()[0].text() == "remember.json"
         w2.apply_theme("light")
@@ -237,7 +239,7 @@ def test_importing_something_that_is_not_playground_weights_is_refused(window, d
     assert w.doc.snapshot() == before
 
 
-def test_imported_weights_are_what_step_trains_from(qtbot, window, tmp_path):
+def test_imported_weights_are_what_step_trains_from(qtbot, window, dialogs, tmp_path):
     """File ▸ Import weights of a trained run, then Train ▸ Step: the first loss is the trained
     model's, far below an untrained start, and the status bar says where training started."""
     from playground.runs import train_run
@@ -257,7 +259,9 @@ def test_imported_weights_are_what_step_trains_from(qtbot, window, tmp_path):
         return value
 
     untrained = step_once()
+    dialogs.answers = [Discard]   # the weights of that one step
     assert w.import_weights(tmp_path / "run" / "model.safetensors")
+    assert "not exported" in dialogs.shown[-1][2]
     assert "Imported" in w.statusBar().currentMessage() and "these weights" in w.statusBar().currentMessage()
     assert w.doc.imported is not None
     w.actions_by_name["train_step"].trigger()

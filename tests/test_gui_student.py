@@ -259,3 +259,24 @@ def test_weights_belong_to_the_network_they_were_trained_on(qtbot, window, quest
     questions.answers = [Discard]
     assert w.open_example("digits_mlp")
     assert w.weights_for_export() == (None, False)
+
+
+# ---------------------------------------------------------------------------- 4: speed
+
+def test_slow_motion_takes_and_draws_every_step(qtbot, window):
+    w = window
+    set_training(w, epochs=100_000)
+    w.doc.undo_stack.setClean()
+    w.speed_combo.setCurrentIndex(w.speed_combo.findData(20.0))
+    assert w.controller.speed == 20.0
+    loss = w.controller.panel("Loss & accuracy")
+    w.actions_by_name["train_start"].trigger()
+    qtbot.waitUntil(lambda: len(loss.steps) >= 3, timeout=TIMEOUT)   # each step shows as it is taken
+    w.actions_by_name["train_start"].trigger()   # pause
+    qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=TIMEOUT)
+    taken = w.controller.current_step()
+    qtbot.waitUntil(lambda: len(loss.steps) == taken, timeout=TIMEOUT)
+    assert list(loss.steps.view()) == list(range(taken))   # the history is complete
+    assert "steps/s" not in w.progress_label.text()   # paused: no rate, no time left
+    w.speed_combo.setCurrentIndex(w.speed_combo.findData(0.0))
+    assert w.controller.speed == 0.0

@@ -389,7 +389,21 @@ class BuilderScene(QGraphicsScene):
         else:
             command = cmd.AddNode(self.doc, type_name, (round(pos.x(), 1), round(pos.y(), 1)))
             self.doc.push(command)
+        self.show_node(command.node_id)
         return command.node_id
+
+    def show_node(self, node_id: str) -> None:
+        """Scroll every view so that this layer is in it (a layer added below the chain's end may
+        land below the visible part of the canvas)."""
+        item = self.nodes.get(node_id)
+        if item is not None:
+            for view in self.views():
+                view.ensureVisible(item, 30, 30)
+
+    def all_in_view(self) -> bool:
+        """Every layer is inside every view showing the canvas."""
+        bounds = self.itemsBoundingRect()
+        return all(v.mapToScene(v.viewport().rect()).boundingRect().contains(bounds) for v in self.views())
 
     def append_layer(self, type_name: str) -> str | None:
         """Add a layer below the end of the chain (palette double-click or Enter)."""
@@ -444,7 +458,7 @@ class BuilderView(QGraphicsView):
     """The canvas widget: wheel to zoom, middle button or Space+drag to pan, drag on empty
     space to select several layers."""
 
-    MIN_SCALE, MAX_SCALE = 0.2, 3.0
+    MIN_SCALE, MAX_SCALE = 0.1, 3.0
 
     def __init__(self, scene: BuilderScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)

@@ -26,8 +26,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from playground.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
 
 
-NEW_TRAINING = {"lr": 0.01, "epochs": 100, "batch_size": 32}
-"""File ▸ New's training settings: Adam at 0.01 for 100 epochs learns every 2-D toy set (xor,
+NEW_TRAINING = {"lr": 0.03, "epochs": 100, "batch_size": 32}
+"""File ▸ New's training settings: Adam at 0.03 for 100 epochs learns every 2-D toy set (xor,
 circles, moons, spirals) with a small hidden layer, where the engine's defaults (1e-3, 20
 epochs) leave the spiral near chance."""
 

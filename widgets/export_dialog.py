@@ -82,9 +82,7 @@ class ExportDialog(QDialog):
         f = FORMATS.get(self.fmt())
         if f is None:
             return
-        stem = self.preset.name or "model"
-        name = f"{stem}_{f.default_name}" if f.is_folder else f"{stem}{f.extension}" if f.name != "state_dict" \
-            else f"{stem}_state_dict{f.extension}"
+        name = export_file_name(self.preset.name, f)
         current = Path(self.path_edit.text()) if self.path_edit.text() else None
         folder = current.parent if current else self.folder
         self.path_edit.setText(str(folder / name))
@@ -126,3 +124,16 @@ class ExportDialog(QDialog):
     def _fail(self, message: str) -> None:
         self.error_label.setText(f"⚠ {message}")
         self.error_label.show()
+
+
+def export_file_name(preset_name: str, f) -> str:
+    """The file an export suggests: named after the preset (`xor_mlp.onnx`), except the Python
+    module, which keeps the importable name `model.py`."""
+    stem = preset_name or "model"
+    if f.name == "python":
+        return f.default_name
+    if f.is_folder:
+        return f"{stem}_{f.default_name}"
+    if f.name in ("state_dict", "summary"):
+        return f"{stem}_{Path(f.default_name).stem.removeprefix('model_')}{f.extension}"
+    return f"{stem}{f.extension}"

@@ -130,7 +130,9 @@ class FileActions:
             return False
         self.doc.replace(preset, None, source=f"example {name}")
         self.settings.setValue("last_preset", f"builtin:{name}")
-        self._after_open(f"Example {name}: {preset.description}")
+        from playground.examples import builtin_examples
+        summary = next((ex.summary for ex in builtin_examples() if ex.name == name), "")
+        self._after_open(f"Example {name}" + (f": {summary}" if summary else ""))
         return True
 
     def open_initial(self, arg: str | None) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle, QTabWidget, QToolBar,
-    QWidget)
+    QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle, QTabBar, QTabWidget,
+    QToolBar, QWidget)
 
 from playground.spec import HOT_SETTINGS
 from widgets.canvas import BuilderScene, BuilderView
@@ -34,6 +34,16 @@ STATE_VERSION = 3
 AUTOSAVE_S = 60
 
 
+def default_window_size() -> tuple[int, int]:
+    """The first window: the screen's available area up to 1680×1050 (a 1366×768 laptop gets
+    all of it, a 1920×1080 screen a large window)."""
+    screen = QApplication.primaryScreen() if QApplication.instance() is not None else None
+    if screen is None:
+        return 1440, 900
+    area = screen.availableGeometry()
+    return min(1680, area.width()), min(1050, area.height())
+
+
 def default_state_dir() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
     return Path(base or Path.home() / ".local" / "share") / APPLICATION
@@ -45,7 +55,7 @@ class MainWindow(FileActions, QMainWindow):
         self.settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
         self.recovery = Recovery(Path(state_dir or default_state_dir()) / "recovery")
         self.setObjectName("MainWindow")
-        self.resize(1440, 900)
+        self.resize(*default_window_size())
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
         self.ready = False
@@ -80,8 +90,7 @@ class MainWindow(FileActions, QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setTabPosition(Qt.DockWidgetArea.BottomDockWidgetArea, QTabWidget.TabPosition.North)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 380], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.inspector_dock, self.data_dock], [450, 450], Qt.Orientation.Vertical)
+        self.fit_docks()
 
         self.graph_status = QLabel()
         self.graph_status.setObjectName("graphStatus")
@@ -163,7 +172,7 @@ class MainWindow(FileActions, QMainWindow):
         A("delete", "&Delete", self.scene.delete_selection, [QKeySequence.StandardKey.Delete, "Backspace"],
           "Delete the selected layers and connections")
         A("select_all", "Select &All", self.scene.select_all, SK.SelectAll, "Select every layer")
-        A("auto_layout", "Auto-&layout", self.scene.auto_layout, "Ctrl+L", "Tidy the graph into rows, top to bottom")
+        A("auto_layout", "Auto-&layout", self.auto_layout, "Ctrl+L", "Tidy the graph into rows, top to bottom")
         A("zoom_in", "Zoom &In", self.view.zoom_in, SK.ZoomIn, "Zoom in")
         A("zoom_out", "Zoom &Out", self.view.zoom_out, SK.ZoomOut, "Zoom out")
         A("zoom_fit", "&Fit Network", self.view.fit, "Ctrl+0", "Show the whole network")
@@ -176,6 +185,14 @@ class MainWindow(FileActions, QMainWindow):
           SP.SP_BrowserReload)
         A("compare_runs", "&Compare Runs…", self.open_compare, "Ctrl+Shift+R",
           "Every recorded run: overlay curves, see which settings differ, run twins and seed repeats")
+        from widgets.babysit import actions as babysit
+        A("check", "Pre-flight &Check…", lambda: babysit.open_check(self), "Ctrl+Shift+K",
+          "The notes' sanity checks: loss at initialization, overfit 20 examples, zeroed inputs, gradient check",
+          SP.SP_DialogApplyButton)
+        A("lr_find", "Find &Learning Rate…", lambda: babysit.open_lr_find(self), None,
+          "Learning-rate range test: sweep 1e-7 to 10, plot the loss, use a suggestion")
+        A("search", "&Search Hyper-parameters…", lambda: babysit.open_search(self), None,
+          "Random search in log space (Optuna), coarse then fine; each trial is a recorded run")
         A("notes", "&Concept Notes", self.show_notes, SK.HelpContents, "Layers, settings and examples explained")
         A("about", "&About NN Playground", self.show_about)
         self.theme_group = QActionGroup(self)
@@ -227,7 +244,8 @@ class MainWindow(FileActions, QMainWindow):
             theme_menu.addAction(a[f"theme_{name}"])
 
         train = bar.addMenu("&Train")
-        for key in ("train_start", "train_step", "train_stop", None, "train_reset", None, "compare_runs"):
+        for key in ("train_start", "train_step", "train_stop", None, "train_reset", None, "check", "lr_find",
+                    "search", None, "compare_runs"):
             train.addSeparator() if key is None else train.addAction(a[key])
 
         help_menu = bar.addMenu("&Help")
@@ -250,7 +268,7 @@ class MainWindow(FileActions, QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for key in ("new", "open", "save", None, "undo", "redo", None, "auto_layout", "zoom_fit", None,
-                    "train_start", "train_step", "train_stop", "train_reset"):
+                    "train_start", "train_step", "train_stop", "train_reset", None, "check"):
             bar.addSeparator() if key is None else bar.addAction(a[key])
         for key in ("undo", "redo"):  # their text names the edit ("Undo Add Linear"): icon only
             button = bar.widgetForAction(a[key])
@@ -323,6 +341,8 @@ class MainWindow(FileActions, QMainWindow):
         self.controller.set_speed(self.speed_combo.currentData())
         for title, widget in self.controller.panels():
             self._panel_dock(title, widget)
+        from widgets.babysit.actions import connect_diagnoses
+        connect_diagnoses(self)
         first = next(iter(self.panel_docks.values()), None)
         if first is not None:
             first.raise_()
@@ -338,8 +358,7 @@ class MainWindow(FileActions, QMainWindow):
             self.tabifyDockWidget(docks[0], dock)
         self.panel_docks[title] = dock
         self.training_panels_menu.addAction(dock.toggleViewAction())
-        if len(self.panel_docks) == 1:
-            self.resizeDocks([dock], [380], Qt.Orientation.Vertical)  # the plots need the height
+        self.fit_docks()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
 
@@ -357,7 +376,28 @@ class MainWindow(FileActions, QMainWindow):
         self.restoreState(self._default_state, STATE_VERSION)
         for dock in (self.palette_dock, self.inspector_dock, self.data_dock, self.training_dock, self.lesson_dock):
             dock.show()
+        self.fit_docks()
         self._show_relevant_panels()
+
+    def fit_docks(self) -> None:
+        """Share the window between canvas, side docks and plots by its size, so that 1366×768
+        keeps a canvas tall enough for a small network and the plots readable, and 1920×1080
+        gives both more room rather than empty margins."""
+        w, h = max(self.width(), 800), max(self.height(), 600)
+        self.resizeDocks([self.palette_dock, self.inspector_dock],
+                         [int(min(240, max(170, 0.13 * w))), int(min(460, max(300, 0.24 * w)))],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.inspector_dock, self.data_dock], [int(0.45 * h), int(0.55 * h)], Qt.Orientation.Vertical)
+        if self.panel_docks:
+            first = next(iter(self.panel_docks.values()))
+            self.resizeDocks([first], [int(min(560, max(250, 0.44 * h)))], Qt.Orientation.Vertical)
+        self._unelide_tabs()
+
+    def _unelide_tabs(self) -> None:
+        """Dock tabs show their whole title and scroll when there are many (never "Loss & acc…")."""
+        for bar in self.findChildren(QTabBar):
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -527,6 +567,7 @@ class MainWindow(FileActions, QMainWindow):
         first = next((d for t, d in self.panel_docks.items() if relevant.get(t, True)), None)
         if first is not None:
             first.raise_()
+        self._unelide_tabs()
 
     def _on_training_setting(self, name: str) -> None:
         self.update_actions()   # the loss decides whether the network fits the data
@@ -575,6 +616,12 @@ class MainWindow(FileActions, QMainWindow):
             self.scene.append_layer(type_name)
             self.view.ensureVisible(self.scene.nodes[self.scene.selected_ids()[0]], 40, 40) \
                 if self.scene.selected_ids() else None
+
+    def auto_layout(self) -> None:
+        """Tidy the graph, then make sure every layer is in view."""
+        self.scene.auto_layout()
+        if not self.scene.all_in_view():
+            self.view.fit()
 
     def cut(self) -> None:
         if self.scene.copy_selection():

@@ -37,7 +37,8 @@ class LayerTree(QTreeWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setUniformRowHeights(True)
+        self.setWordWrap(True)   # a long group name ("Normalization & Regularization") wraps, never cut
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
 
     def mimeTypes(self) -> list[str]:
         from widgets.canvas import LAYER_MIME

@@ -83,6 +83,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         preset, state_dict, trained = load_source(args.source)
         fmt = FORMATS[args.format]
         out = args.out or fmt.default_name
+        Path(out).parent.mkdir(parents=True, exist_ok=True)   # --out new_folder/model.py makes the folder
         written = export(preset, state_dict, args.format, out, trained=trained)
     except (ExportError, FileProblem, ProblemList, ValueError, OSError) as e:
         return fail("export", str(e))
