@@ -89,6 +89,7 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
         return activations.gallery_json(args.at), (curves, args.at)
     if args.lab == "optimizers":
         lrs = dict(args.lr)
+        optimizers.surface(args.surface, args.condition)   # a bad condition number fails here, at once
         if args.surface == "quadratic":
             best = optimizers.quadratic_steps(args.condition)
             data = optimizers.best_json(args.condition, best)
