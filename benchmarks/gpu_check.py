@@ -129,6 +129,9 @@ def check_exports(name: str, folder: Path) -> None:
     state = {k: v for k, v in trainer.model.state_dict().items()}  # still on the GPU: exports must cope
     for fmt in FORMATS:
         target = folder / f"export_{fmt}"
+        target.mkdir()  # each format writes its default file name inside
+        if FORMATS[fmt].is_folder:
+            target = target / "out"
         try:
             paths = export(preset, state, fmt, target)
             report(True, f"export {fmt}", f"{name} trained on cuda -> {', '.join(p.name for p in paths)}")
