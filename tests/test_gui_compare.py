@@ -136,3 +136,10 @@ def test_train_menu_opens_the_compare_view_on_the_runs_folder(qtbot, tmp_path, m
     finally:
         w.compare_window.close()
         close_window(w)
+
+
+def test_a_new_run_shows_up_without_a_click(qtbot, window, runs_folder):
+    folder = runs_folder[0]
+    before = len(window.browser.model.runs)
+    record_run(apply_overrides(resolve_preset("xor_mlp"), ["training.epochs=1"]), folder)
+    qtbot.waitUntil(lambda: len(window.browser.model.runs) == before + 1, timeout=TIMEOUT)

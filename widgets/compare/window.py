@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
-from PySide6.QtCore import QObject, QProcess, Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QProcess, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
     QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
@@ -127,11 +127,19 @@ class CompareWindow(QMainWindow):
         self.resize(1366, 768)
         split.setSizes([600, 766])
         self._update_buttons([])
+        # New or deleted runs (from the app, a terminal, a repeat) show up without a click:
+        # the folder is watched, and re-read (at most twice a second) when it changes.
+        self._debounce = QTimer(self, singleShot=True, interval=500)
+        self._debounce.timeout.connect(self.reload)
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(lambda _path: self._debounce.start())
         self.reload()
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
         self.status.setText(f"Reading {self.folder} …")
+        if self.folder.is_dir() and str(self.folder) not in self._watcher.directories():
+            self._watcher.addPath(str(self.folder))
         self._loader.load(self.folder)
 
     def _on_loaded(self, result: tuple[list[RunInfo], dict[str, dict[str, float]], str]) -> None:
