@@ -22,10 +22,12 @@ def test_init_json_has_ten_layers_of_act_and_grad_std(capsys):
 
 
 def test_optimizers_json_gives_steps_per_method(capsys):
-    data = run_json(capsys, "optimizers", "--surface", "quadratic", "--condition", "100")
+    # K = 10 keeps the search short; test_labs checks K = 100 (≈ 691 against ≈ 69)
+    data = run_json(capsys, "optimizers", "--surface", "quadratic", "--condition", "10")
     assert set(data["steps"]) == {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
-    assert data["steps"]["gd"] == pytest.approx(691, rel=0.15)
-    assert data["steps"]["momentum"] == pytest.approx(69, rel=0.15)
+    assert data["steps"]["gd"] == pytest.approx(69, rel=0.15)   # ln 10⁶ / ln(11/9)
+    assert data["steps"]["momentum"] < data["steps"]["gd"] / 2
+    assert all(isinstance(n, int) or n is None for n in data["steps"].values())
 
 
 def test_race_on_another_surface_and_per_method_learning_rates(capsys):
