@@ -127,6 +127,10 @@ def test_an_output_that_does_not_fit_the_data_is_marked_before_start(window):
     tip = start.toolTip()
     assert tip.startswith("Cannot train:") and f"'{out}'" in tip and "model.nodes" not in tip
     assert "more)" not in tip and "model.nodes" not in w.graph_status.text()
+    w.inspector.show_nodes([])   # the network's summary lists the problem too, not "✓ complete"
+    from PySide6.QtWidgets import QLabel
+    boxes = [label.text() for label in w.inspector.findChildren(QLabel) if label.objectName() == "errorBox"]
+    assert any(f"'{out}'" in text for text in boxes)
     w.doc.undo_stack.undo()
     assert not w.scene.nodes[out].error and start.isEnabled()
 

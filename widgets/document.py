@@ -45,6 +45,14 @@ def network_structure(spec: ModelSpec) -> str:
                       sort_keys=True, default=str)
 
 
+def problem_text(problem) -> str:
+    """A problem as a person reads it: a node's own message names it by id (`Linear 'out'`);
+    a setting's problem names the setting (`loss: …`), never a path like `model.nodes[3]`."""
+    if getattr(problem, "node_id", "") or not problem.path or problem.path.startswith("model"):
+        return problem.message
+    return f"{problem.path.split('.')[-1]}: {problem.message}"
+
+
 @dataclass
 class Weights:
     """A network's weights (name → numpy array) and where they came from."""

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 from playground.applies import inapplicable_params
 from playground.graph_edits import EditRefused
 from widgets import commands as cmd
-from widgets.document import Document
+from widgets.document import Document, problem_text
 from widgets.help import layer_anchor
 from widgets.param_editors import help_button, labelled, make_editor, tooltip
 from widgets.theme import group_colour
@@ -135,14 +135,14 @@ class Inspector(QScrollArea):
         if report.output_id in report.shapes:
             facts.append(f"output {fmt_shape(report.shapes[report.output_id])} from '{report.output_id}'")
         layout.addWidget(self._wrapped(" · ".join(facts)))
-        errors = report.errors()
+        errors = [problem_text(p) for p in self.doc.problems]   # shapes, data and loss: what Train waits for
         if errors:
             box = self._wrapped("<b>Problems</b><ul style='margin-left:-20px'>"
                                 + "".join(f"<li>{_esc(e)}</li>" for e in errors) + "</ul>")
             box.setObjectName("errorBox")
             layout.addWidget(box)
         else:
-            ok = self._wrapped("✓ The network is complete: every shape fits.")
+            ok = self._wrapped("✓ The network is complete: every shape fits, and it fits the data and loss.")
             ok.setObjectName("okBox")
             layout.addWidget(ok)
         hint = self._wrapped("Select a layer to edit it. Drag layers in from the palette; drag from a "

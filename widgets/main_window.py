@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from playground.spec import HOT_SETTINGS
 from widgets.canvas import BuilderScene, BuilderView
-from widgets.document import Document
+from widgets.document import Document, problem_text
 from widgets.file_actions import FileActions
 from widgets.lesson_view import LessonView
 from widgets.inspector import Inspector
@@ -441,6 +441,8 @@ class MainWindow(FileActions, QMainWindow):
         problems = self.doc.problems
         if problems:
             return problem_text(problems[0])
+        if all(n.type == "Input" for n in self.doc.model.nodes):
+            return "the network has only its Input: add layers below it (e.g. Linear, Tanh, Linear)"
         if self.controller is None:
             return self.controller_error
         return ""
@@ -734,14 +736,6 @@ class MainWindow(FileActions, QMainWindow):
         self.autosave_timer.stop()
         if self.controller is not None:
             self.controller.shutdown()
-
-
-def problem_text(problem) -> str:
-    """A problem as a person reads it: the node's own message names it by id; a setting's
-    problem names the setting."""
-    if getattr(problem, "node_id", "") or not problem.path or problem.path.startswith("model"):
-        return problem.message
-    return f"{problem.path.split('.')[-1]}: {problem.message}"
 
 
 def _html(text: str) -> str:
