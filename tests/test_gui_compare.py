@@ -143,3 +143,13 @@ def test_a_new_run_shows_up_without_a_click(qtbot, window, runs_folder):
     before = len(window.browser.model.runs)
     record_run(apply_overrides(resolve_preset("xor_mlp"), ["training.epochs=1"]), folder)
     qtbot.waitUntil(lambda: len(window.browser.model.runs) == before + 1, timeout=TIMEOUT)
+
+
+def test_run_a_twin_from_the_window_trains_it_and_selects_it(qtbot, window, runs_folder):
+    folder, parent, *_ = runs_folder
+    window.run_twin(parent, ["training.lr=0.2"])
+    assert window.process is not None and not window.buttons["twin"].isEnabled()
+    qtbot.waitUntil(lambda: window.process is None, timeout=120_000)
+    qtbot.waitUntil(lambda: len(window.browser.selected()) == 1, timeout=TIMEOUT)
+    new = window.browser.selected()[0]
+    assert new.parent == parent and new.changed == {"training.lr": 0.2} and new.status == "finished"
