@@ -9,8 +9,9 @@ import numpy as np
 import pyqtgraph as pg
 import torch
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSlider, QSpinBox, QWidget)
+    QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget)
 
 from playground.labs import optimizers as opt
 from widgets.labs.common import LabPage, grid_plot, set_title
@@ -46,7 +47,6 @@ class OptimizerRacePage(LabPage):
         self.best_button.setToolTip("On the quadratic: each method's steps to cut the error by 10^6 at its best "
                                     "settings (a grid search; takes a few seconds)")
         self.end_controls()
-        from PySide6.QtWidgets import QHBoxLayout
         lr_layout = QHBoxLayout()
         lr_layout.addWidget(QLabel("Learning rates:", self))
         self.layout().insertLayout(1, lr_layout)
@@ -120,7 +120,6 @@ class OptimizerRacePage(LabPage):
         self.run()
 
     def _step_bar(self) -> QWidget:
-        from PySide6.QtWidgets import QHBoxLayout
         row = QHBoxLayout(self.step_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Step mode:", self))
@@ -242,7 +241,6 @@ class OptimizerRacePage(LabPage):
             "Red line: −gradient, dotted: −velocity.")
 
     def show_best_steps(self) -> None:
-        from PySide6.QtGui import QGuiApplication
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             best = opt.quadratic_steps(self.condition)
