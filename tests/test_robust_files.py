@@ -24,6 +24,14 @@ from playground.weights import load_state_dict_file, load_weights, read_metadata
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def runs_dir(tmp_path: Path, monkeypatch) -> Path:
+    """Runs the CLI records go to a temporary folder, not the user's data folder."""
+    folder = tmp_path / "recorded_runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(folder))
+    return folder
+
+
 def xor_doc() -> dict:
     return json.loads((PRESETS_DIR / "xor_mlp.json").read_text())
 
@@ -55,14 +63,17 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
-def test_the_cli_does_not_hang_on_a_fifo(tmp_path: Path) -> None:
+def test_the_cli_does_not_hang_on_a_fifo(tmp_path: Path, capsys) -> None:
     fifo = tmp_path / "never_ends.json"
     os.mkfifo(fifo)
-    for command in (["validate", str(fifo)], ["train", str(fifo), "--epochs", "1"]):
-        done = subprocess.run([sys.executable, "-m", "playground", *command], capture_output=True, text=True,
-                              timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        assert done.returncode == 2
-        assert done.stderr.strip().count("\n") == 0 and "not a regular file" in done.stderr
+    for command in (["validate", str(fifo)], ["train", str(fifo), "--epochs", "1", "--out", str(tmp_path / "r")]):
+        codes: list = []
+        runner = threading.Thread(target=lambda: codes.append(cli.main(command)), daemon=True)
+        runner.start()
+        runner.join(timeout=60)
+        assert not runner.is_alive(), f"playground {command[0]} blocked on a FIFO"
+        err = capsys.readouterr().err
+        assert codes == [2] and err.count("\n") == 1 and "not a regular file" in err
 
 
 def _capture(outcome: list, fn, *args) -> None:
