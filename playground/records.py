@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import math
 import os
 import platform
 import secrets
@@ -485,7 +484,7 @@ def _float(text: str | None) -> float | None:
         v = float(text)
     except ValueError:
         return None
-    return v if math.isfinite(v) else v
+    return v
 
 
 def last_epoch_metrics(path: Path) -> dict[str, Any]:

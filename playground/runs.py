@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from playground.events import EpochEvent, Event, FinishedEvent
+from playground.events import EpochEvent, Event
 from playground.files import FileProblem, atomic_write
 from playground.records import RunRecorder, RunSeeds
 from playground.summary import code_size, pca_mse, summarize  # noqa: F401  (imported from here by others)
