@@ -113,6 +113,8 @@ def _refused_object(e: BaseException, p: Path) -> bool:
 def _existing(path: str | Path) -> Path:
     p = Path(path)
     if not p.is_file():
+        if p.exists():   # a folder, FIFO or device: never opened (a FIFO would block the reader)
+            raise FileProblem(f"{p} is not a regular file; give a model file")
         raise FileProblem(f"no such model file: {p}")
     return p
 

@@ -262,3 +262,12 @@ def test_an_export_cleans_up_after_a_killed_one_and_keeps_the_mode(tmp_path: Pat
     assert not stale.exists() and target.read_text() == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py", "train.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_given_as_a_model_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    for read in (read_metadata, load_weights, load_state_dict_file):
+        with pytest.raises(FileProblem, match="not a regular file"):
+            read(fifo)
