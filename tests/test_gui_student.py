@@ -284,3 +284,19 @@ def test_slow_motion_takes_and_draws_every_step(qtbot, window):
     assert "steps/s" not in w.progress_label.text()   # paused: no rate, no time left
     w.speed_combo.setCurrentIndex(w.speed_combo.findData(0.0))
     assert w.controller.speed == 0.0
+
+
+# ---------------------------------------------------------------------------- 10: a mark where lr changed
+
+def test_a_hot_setting_changed_while_training_is_marked_on_the_curves(qtbot, window):
+    w = window
+    set_training(w, epochs=100_000)
+    w.doc.undo_stack.setClean()
+    w.actions_by_name["train_start"].trigger()
+    loss = w.controller.panel("Loss & accuracy")
+    qtbot.waitUntil(lambda: w.controller.is_running and len(loss.steps) > 5, timeout=TIMEOUT)
+    assert loss.marks == []
+    set_training(w, lr=0.5)
+    assert [text for _step, text, _lines in loss.marks] == ["lr 0.03 → 0.5"]
+    w.actions_by_name["train_stop"].trigger()
+    qtbot.waitUntil(lambda: not w.controller.is_active, timeout=TIMEOUT)

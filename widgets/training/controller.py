@@ -290,9 +290,8 @@ class TrainingController(QObject):
                 old = getattr(self._preset.training, name)
                 setattr(self._preset.training, name, value)
                 if old != value:   # a mark on the curves where it changed
-                    getattr(self.panel(LossPanel.title), "mark_setting_change", lambda *a: None)(self.current_step(), f"{name} {old:g} → {value:g}"
-                                                                    if isinstance(value, float) else
-                                                                    f"{name} {old} → {value}")
+                    change = f"{name} {old:g} → {value:g}" if isinstance(value, float) else f"{name} {old} → {value}"
+                    self.panel(LossPanel.title).mark_setting_change(self.current_step(), change)
 
     @Slot(int)
     def set_probe_image(self, index: int) -> None:
@@ -357,7 +356,7 @@ class TrainingController(QObject):
     def reset_panels(self) -> None:
         """Every panel back to empty, axes and captions too (a new run, another preset, a reset)."""
         for p in self._panels:
-            getattr(p, "reset", p.clear)()   # reset: the panels' own clean start (axes, captions)
+            p.reset()   # the panel's own clean start: no curves, captions or axes of an earlier run
             p.dirty = False
         self.frames.timer.stop()
 
