@@ -123,3 +123,12 @@ def test_backprop_by_hand_equals_autograd_and_the_step_lowers_the_loss():
     np.testing.assert_allclose(r.new_w1, r.w1 - r.lr * r.grad_w1)
     w = {k: torch.tensor(v) for k, v in backprop.initial_weights(0).items()}
     assert torch.allclose(w["w1"], torch.tensor(r.w1))
+
+
+def test_model_units_read_each_activation_at_its_typical_input():
+    from playground.preset import resolve_preset
+    nodes = resolve_preset("xor_mlp").model.nodes
+    tanh = next(n for n in nodes if n.type == "Tanh")
+    units = activations.model_units(nodes, {tanh.inputs[0]: 2.0})
+    assert [(u.node_id, u.activation) for u in units] == [(tanh.id, "Tanh")]
+    assert units[0].gradient == pytest.approx(1 - math.tanh(2.0) ** 2)

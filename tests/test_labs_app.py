@@ -21,6 +21,11 @@ def test_activation_gallery_draws_every_activation_and_reads_the_gradient(qtbot)
     page.at_box.setValue(2.0)
     assert page.gradient_label("Tanh") == f"f'(2) = {1 - np.tanh(2.0) ** 2:.3g}"
     assert "x = 2" in page.note.text()
+    assert not page.unit_box.isEnabled()   # no model trained yet
+    from playground.labs.activations import ModelUnit
+    page.set_model_units([ModelUnit("tanh", "Tanh", 0.5, 1 - np.tanh(0.5) ** 2)])
+    assert page.at_box.value() == pytest.approx(0.5)
+    assert page.plots["Tanh"].getViewBox().border is not None
 
 
 def test_optimizer_race_paths_step_mode_and_learning_rates(qtbot):
@@ -87,14 +92,26 @@ def test_lab_png_from_the_command_line(tmp_path, capsys):
     assert img.width() == 1366 and img.height() == 768
 
 
-def test_the_main_window_opens_the_labs(qtbot, tmp_path, monkeypatch):
+def test_the_main_window_opens_the_labs_with_the_models_units(qtbot, tmp_path, monkeypatch):
     for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var))
-    from widgets.main_window import MainWindow
-    w = MainWindow()
+    from playground.preset import resolve_preset
+    from playground.trainer import Trainer
+    from widgets.panels.activations import ActivationsPanel
+    from widgets.testing import close_window, make_window
+    w = make_window(tmp_path, "xor_mlp")
     qtbot.addWidget(w)
-    help_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Help")
-    labs = next(a for a in help_menu.actions() if a.text() == "&Labs…")
-    labs.trigger()
-    assert w._labs.isVisible() and w._labs.pages
-    w._labs.close()
+    try:
+        events: list[object] = []
+        trainer = Trainer(resolve_preset("xor_mlp"), device="cpu", on_event=events.append)
+        trainer.step()
+        w.controller.panel(ActivationsPanel.title).show_events(events)   # as a run's probes would
+        help_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Help")
+        labs = next(a for a in help_menu.actions() if a.text() == "&Labs…")
+        labs.trigger()
+        assert w._labs.isVisible()
+        gallery = w._labs.pages["activations"]
+        assert gallery.unit_box.isEnabled() and gallery.unit_box.currentText().startswith("tanh (Tanh)")
+        w._labs.close()
+    finally:
+        close_window(w)

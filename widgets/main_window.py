@@ -258,8 +258,20 @@ class MainWindow(FileActions, QMainWindow):
         from widgets.labs.window import LabsWindow
         if getattr(self, "_labs", None) is None:
             self._labs = LabsWindow(self)   # a window of its own that closes with this one
+        self._labs.set_model_units(self._model_units())
         self._labs.show()
         self._labs.raise_()
+
+    def _model_units(self) -> list:
+        """The model's activation layers and their units' typical input (the std of the layer
+        feeding each at the last probe step): the activation gallery reads f' there."""
+        from playground.labs.activations import model_units
+        from widgets.panels.activations import ActivationsPanel
+        if self.controller is None:
+            return []
+        panel = self.controller.panel(ActivationsPanel.title)
+        stds = {nid: h.last.act_std for nid, h in getattr(panel, "heatmaps", {}).items() if h.last is not None}
+        return model_units(self.doc.preset.model.nodes, stds)
 
     def _make_toolbar(self) -> None:
         a = self.actions_by_name

@@ -122,3 +122,25 @@ def gallery_json(typical_input: float = 1.0) -> dict:
          "max_grad": float(np.max(np.abs(c.grads))),
          "grad_at_typical_input": gradient_at(c.name, typical_input)}
         for c in gallery()], "typical_input": typical_input}
+
+
+@dataclass
+class ModelUnit:
+    """An activation layer of the running model and the input its units typically see."""
+
+    node_id: str
+    activation: str
+    typical_input: float   # std of its input node's output at the last probe step
+    gradient: float        # f'(typical_input): what a unit there passes back
+
+
+def model_units(nodes: list, output_std: dict[str, float]) -> list[ModelUnit]:
+    """The activation nodes of a spec (`ModelSpec.nodes`) with the std of their input node's
+    output (`output_std`: node id -> std, e.g. from the last ProbeEvent) as their typical input."""
+    known = set(names())
+    out = []
+    for n in nodes:
+        if n.type in known and n.inputs and n.inputs[0] in output_std:
+            x = float(output_std[n.inputs[0]])
+            out.append(ModelUnit(n.id, n.type, x, gradient_at(n.type, x)))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
 
 from playground.labs import activations
 from widgets.labs.common import LabPage, grid_plot, set_title
@@ -27,6 +27,13 @@ class ActivationGalleryPage(LabPage):
         self.at_box.setSingleStep(0.25)
         self.at_box.setValue(typical_input)
         self.at_box.setToolTip("A unit's typical pre-activation: each plot reads f'(x) there")
+        self.unit_box = self.add_control(QComboBox(self), "From the model:")
+        self.unit_box.setToolTip("An activation layer of the network being trained: its units' typical input "
+                                 "(the std of the layer feeding it at the last probe step)")
+        self.unit_box.setMinimumContentsLength(24)
+        self.unit_box.setEnabled(False)
+        self.unit_box.addItem("(train a model to read its units)")
+        self.units: list[activations.ModelUnit] = []
         self.end_controls()
         self.curves = curves if curves is not None else activations.gallery()
         self.plots: dict[str, pg.PlotItem] = {}
@@ -52,7 +59,28 @@ class ActivationGalleryPage(LabPage):
             self.plots[c.name] = plot
             plot.setToolTip(f"{c.formula}\n{c.help}")
         self.at_box.valueChanged.connect(self.set_typical_input)
+        self.unit_box.activated.connect(self._unit_chosen)
         self.set_typical_input(typical_input)
+
+    def set_model_units(self, units: list[activations.ModelUnit]) -> None:
+        """The running model's activation layers; picking one reads its plot at its typical input."""
+        self.units = units
+        self.unit_box.clear()
+        if not units:
+            self.unit_box.addItem("(train a model to read its units)")
+            self.unit_box.setEnabled(False)
+            return
+        for u in units:
+            self.unit_box.addItem(f"{u.node_id} ({u.activation}): x ≈ {u.typical_input:.3g}, f' = {u.gradient:.3g}")
+        self.unit_box.setEnabled(True)
+        self._unit_chosen(0)
+
+    def _unit_chosen(self, index: int) -> None:
+        if 0 <= index < len(self.units):
+            u = self.units[index]
+            self.at_box.setValue(u.typical_input)
+            for name, plot in self.plots.items():
+                plot.getViewBox().setBorder(pg.mkPen("#2ca02c", width=3) if name == u.activation else None)
 
     def set_typical_input(self, x: float) -> None:
         for c in self.curves:

@@ -27,6 +27,7 @@ class LabsWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.setCentralWidget(self.tabs)
         self.pages: dict[str, QWidget] = {}
+        self.model_units: list = []
         for name in PAGES:
             holder = QWidget()
             holder.setObjectName(name)
@@ -34,6 +35,13 @@ class LabsWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._build_current)
         self.resize(1300, 760)
         self.show_lab(first)
+
+    def set_model_units(self, units: list) -> None:
+        """The running model's activation layers and their typical inputs, for the gallery."""
+        self.model_units = units
+        page = self.pages.get("activations")
+        if page is not None:
+            page.set_model_units(units)
 
     def show_lab(self, name: str) -> QWidget:
         index = list(PAGES).index(name)
@@ -50,4 +58,6 @@ class LabsWindow(QMainWindow):
             self.tabs.setCurrentIndex(index)
             self.tabs.blockSignals(False)
             self.pages[name] = page
+            if name == "activations" and self.model_units:
+                page.set_model_units(self.model_units)
         return self.pages[name]
