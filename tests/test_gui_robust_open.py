@@ -189,3 +189,17 @@ def test_opening_any_file_keeps_the_window_usable_and_the_work(qapp, fuzz_window
     assert kind in ("critical", "question") and text and "Traceback" not in text
     assert preset_to_dict(w.doc.preset) == before and w.doc.dirty
     assert_usable(w)
+
+
+@pytest.mark.parametrize("content", ["[" * 200_000, "{", "\x00\xff", '{"format": 1}'])
+def test_a_damaged_recovery_file_is_dropped_and_the_window_starts(qtbot, tmp_path, dialogs, content):
+    folder = tmp_path / "state" / "recovery"
+    folder.mkdir(parents=True)
+    damaged = folder / "autosave-999999.json"   # left by a process that is gone
+    damaged.write_bytes(content.encode("utf-8", "surrogatepass"))
+    w = make_window(tmp_path, "xor_mlp")
+    try:
+        assert_usable(w)
+        assert not damaged.exists()
+    finally:
+        close_window(w)

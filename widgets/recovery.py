@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from playground.files import atomic_write
+from playground.files import atomic_write, read_bounded
+from playground.preset import MAX_FILE_BYTES, PresetError, decode_json
 
 RECOVERY_FORMAT = "nn-playground-recovery"
 
@@ -70,12 +71,13 @@ class Recovery:
             if _alive(pid):
                 continue
             try:
-                doc = json.loads(f.read_text(encoding="utf-8"))
+                # bounded, like any file read at start-up: a FIFO, a huge or deeply nested file is dropped
+                doc = decode_json(read_bounded(f, MAX_FILE_BYTES, "recovery file").decode("utf-8"), f.name)
                 if doc.get("format") != RECOVERY_FORMAT or not isinstance(doc.get("preset"), dict):
                     raise ValueError("not a recovery file")
                 found.append(Recovered(f, float(doc.get("saved_at", 0)), str(doc.get("source_path", "")),
                                        str(doc["preset"].get("name", "untitled")), doc["preset"]))
-            except (OSError, ValueError, TypeError):
+            except (OSError, ValueError, TypeError, PresetError):
                 f.unlink(missing_ok=True)
         return sorted(found, key=lambda r: -r.saved_at)
 
