@@ -44,7 +44,6 @@ def judge(preset: Preset, history: Sequence[EpochMetrics], n_classes: int = 0) -
     if not history:
         return Verdict(True, "")
     last, first = history[-1], history[0]
-    ts = preset.training
     if is_classifier(preset) and last.val_accuracy is not None:
         bar = good_accuracy(n_classes or 2)
         if last.val_accuracy >= bar:
@@ -65,13 +64,14 @@ def suggestions(preset: Preset, history: Sequence[EpochMetrics]) -> list[str]:
     ts = preset.training
     out: list[str] = []
     losses = [h.val_loss for h in history]
-    still_falling = len(losses) >= 3 and losses[-1] < 0.98 * losses[-3]
+    back = max(3, len(losses) // 4)   # the last quarter of the run
+    still_falling = len(losses) >= 3 and losses[-1] < 0.99 * losses[-back]
     rising = len(losses) >= 3 and losses[-1] > 1.5 * min(losses)
     small = SMALL_LR["adaptive" if ts.optimizer in ADAPTIVE else "plain"]
     if rising:
         out.append(f"a smaller learning rate (lr {ts.lr:g} → {ts.lr / 10:g}): the loss went back up")
     elif ts.lr < small:
-        out.append(f"a larger learning rate (lr {ts.lr:g} → {min(ts.lr * 10, small * 3):g})")
+        out.append(f"a larger learning rate (lr {ts.lr:g} → {min(ts.lr * 10, small * 10):g})")
     if still_falling or not out:
         out.append(f"more epochs (epochs {ts.epochs} → {ts.epochs * 3}): the loss was still falling"
                    if still_falling else f"more epochs (epochs {ts.epochs} → {ts.epochs * 3})")
