@@ -104,7 +104,7 @@ def saturated_fraction(layer_type: str, counts: np.ndarray, edges: np.ndarray) -
 class Diagnostician:
     """Feed it every event of one run; it returns the diagnoses that newly fire."""
 
-    def __init__(self, lr: float = 1e-3, optimizer: str = "adam") -> None:
+    def __init__(self, lr: float = 1e-3, optimizer: str = "") -> None:
         self.lr, self.optimizer = lr, optimizer
         self.fired: dict[tuple[str, str], Diagnosis] = {}
         self._ema: float | None = None
@@ -164,7 +164,7 @@ class Diagnostician:
             evidence = f"Loss panel: the training loss became NaN or infinite at step {step}"
         return Diagnosis(
             "divergence", "", step, "The loss is diverging", evidence,
-            [f"the learning rate {self.lr:g} might be too high for {self.optimizer}",
+            [f"the learning rate {self.lr:g} might be too high for {self.optimizer or 'this optimizer'}",
              "gradients might be exploding (deep or recurrent networks)",
              "a log of zero: a Softmax/Sigmoid output with a loss that takes its log"],
             Action(f"Lower the learning rate to {lower:g}", "lr", lower),

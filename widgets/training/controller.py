@@ -37,6 +37,7 @@ from widgets.panels.update_ratio import UpdateRatioPanel
 from widgets.panels.schedule import SchedulePanel
 from widgets.panels.hidden_space import HiddenSpacePanel
 from widgets.panels.lstm_internals import LstmInternalsPanel
+from widgets.babysit.diagnoses_panel import DiagnosesPanel
 from widgets.panels.neuron_maps import NeuronMapsPanel
 from widgets.panels.weights import WeightsPanel
 from widgets.training.worker import Batch, Note, TrainingWorker
@@ -161,7 +162,7 @@ class TrainingController(QObject):
         self._panels: list[Panel] = [
             LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
             ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel(), SchedulePanel(),
-            WeightsPanel(), NeuronMapsPanel(), HiddenSpacePanel(), LstmInternalsPanel()]
+            WeightsPanel(), NeuronMapsPanel(), HiddenSpacePanel(), LstmInternalsPanel(), DiagnosesPanel()]
         self.feature_maps.probe_image_changed.connect(self.set_probe_image)
         self.frames = FrameScheduler(self._panels, self)
         app = QCoreApplication.instance()
