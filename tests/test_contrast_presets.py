@@ -100,7 +100,7 @@ def test_batchnorm_trains_at_a_learning_rate_where_the_plain_network_stalls():
 
 
 def test_rnn_explodes_without_clipping_and_trains_with_it():
-    exploding, events = run("rnn_exploding", check_expect=False)
+    exploding, events = run("rnn_exploding")
     assert exploding.summary["finish_reason"] == "problem"
     problems = [e for e in events if isinstance(e, ProblemEvent)]
     assert problems and problems[0].kind == "non_finite" and problems[0].node_id == "rnn1"
