@@ -53,12 +53,18 @@ def test_csv_columns_table_import_and_use_in_the_preset(qtbot, window, tmp_path)
     assert "expected initial loss (cross-entropy): <b>1.099</b>" in page.result.text()
     assert page.preview.currentWidget() is page.plot_holder  # two features: a scatter
     assert "Input takes (2,)" not in page.fit_hint.text() and "3 values" in page.fit_hint.text()
+    assert page.fit_box.isVisible() and page.fit_box.isChecked()
     page.use_button.click()
     data = window.doc.preset.data
     assert data.name == "csv" and data.params["path"] == str(csv) and data.params["features"] == "width,height"
     assert len(data.params["sha256"]) == 64
-    window.doc.undo_stack.undo()
+    out = next(n for n in window.doc.model.nodes if n.id == window.doc.model.output_id())
+    assert out.params["out_features"] == 3  # the network was fitted to the three classes
+    assert not window.doc.problems  # and the data, loss and network now fit together
+    window.doc.undo_stack.undo()  # one undo takes back the data and the fitting
     assert window.doc.preset.data.name != "csv"
+    out = next(n for n in window.doc.model.nodes if n.id == window.doc.model.output_id())
+    assert out.params["out_features"] == 2
 
 
 def test_a_broken_csv_shows_its_problem_and_cannot_be_used(qtbot, window, tmp_path):

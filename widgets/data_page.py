@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSpinBox,
     QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -28,7 +28,7 @@ CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
 MAX_POINTS = 800
 GRID_COLUMNS = 8
 GRID_IMAGES = 32
-THUMB = 56
+THUMB = 72
 
 
 class ImportTask(QObject):
@@ -63,7 +63,7 @@ class ImportTask(QObject):
 class DataPage(QDialog):
     """Choose, check and import a person's own data; `use_data` is emitted with the DataSpec."""
 
-    use_data = Signal(object)
+    use_data = Signal(object, bool)  # DataSpec, and whether to fit the network's Input and output to it
 
     def __init__(self, parent: QWidget | None = None, network_input: tuple[int, ...] | None = None,
                  start_dir: str = "") -> None:
@@ -209,6 +209,13 @@ class DataPage(QDialog):
         self.fit_hint.setObjectName("hint")
         self.fit_hint.setWordWrap(True)
         bottom.addWidget(self.fit_hint, 1)
+        self.fit_box = QCheckBox("Fit the network to it")
+        self.fit_box.setObjectName("fitNetwork")
+        self.fit_box.setToolTip("Set the Input's shape to the data's, and the output layer's size to the "
+                                "number of classes (or targets)")
+        self.fit_box.setChecked(True)
+        self.fit_box.setVisible(False)
+        bottom.addWidget(self.fit_box)
         self.use_button = QPushButton("Use this data")
         self.use_button.setObjectName("useData")
         self.use_button.setDefault(True)
@@ -440,6 +447,7 @@ class DataPage(QDialog):
         self._imported_params = None
         self.result.setText("")
         self.fit_hint.setText("")
+        self.fit_box.setVisible(False)
         self.use_button.setEnabled(False)
         if self.preview.currentWidget() in (self.plot_holder, self.grid_page):
             self.preview.setCurrentWidget(self.table if self.kind == "csv" else self.empty)
@@ -453,13 +461,15 @@ class DataPage(QDialog):
         if report.n_classes:
             parts.append(f"the output needs {report.n_classes} values (one per class)")
         self.fit_hint.setText("; ".join(parts) + ("." if parts else ""))
+        same_rank = self.network_input is None or len(self.network_input) == len(want)
+        self.fit_box.setVisible(bool(parts) and same_rank)  # sizes only: never an MLP into a CNN
 
     def _use(self) -> None:
         if self.report is None or self._imported_params is None:
             return
         params = dict(self._imported_params, sha256=self.report.sha256)
         params = {k: v for k, v in params.items() if v != ""}
-        self.use_data.emit(DataSpec(self.kind, params))
+        self.use_data.emit(DataSpec(self.kind, params), self.fit_box.isVisible() and self.fit_box.isChecked())
         self.accept()
 
     def closeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
@@ -589,6 +599,23 @@ def report_html(report) -> str:
     return "<br>".join(lines)
 
 
+def fit_network(doc, report) -> None:
+    """Set the Input's shape to the data's and the output layer's size to the classes (or targets),
+    as undoable edits. Only sizes change: a network for points is not turned into a CNN."""
+    from widgets.commands import SetParam
+    model = doc.model
+    inputs = [n for n in model.nodes if n.type == "Input"]
+    if inputs and list(inputs[0].params.get("shape", [])) != list(report.input_shape):
+        doc.push(SetParam(doc, inputs[0].id, "shape", list(report.input_shape)))
+    out_id = doc.model.output_id()
+    out = next((n for n in doc.model.nodes if n.id == out_id), None)
+    want = report.n_classes or 1
+    if report.n_classes == 2 and doc.preset.training.loss in ("bce", "hinge"):
+        want = 1  # one logit for a binary loss
+    if out is not None and out.type == "Linear" and out.params.get("out_features") != want:
+        doc.push(SetParam(doc, out.id, "out_features", want))
+
+
 def open_data_page(window) -> DataPage:
     """Open the data page over the main window; "Use this data" becomes one undoable edit."""
     from playground.data.importers import IMPORTED
@@ -604,8 +631,13 @@ def open_data_page(window) -> DataPage:
     if path:
         page.set_path(path)
 
-    def use(spec: DataSpec) -> None:
-        doc.push(SetData(doc, spec, f"Use data {Path(spec.params['path']).name}"))
+    def use(spec: DataSpec, fit: bool) -> None:
+        name = Path(spec.params["path"]).name
+        doc.undo_stack.beginMacro(f"Use data {name}")
+        doc.push(SetData(doc, spec, f"Use data {name}"))
+        if fit and page.report is not None:
+            fit_network(doc, page.report)
+        doc.undo_stack.endMacro()
         window.statusBar().showMessage(f"Training now uses {spec.params['path']} (kept in the preset with "
                                        f"its SHA-256)", 8000)
 

@@ -325,7 +325,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     report.task = task
     if task == "classification":
         y = y.astype(np.int64)
-        present = np.unique(y)
+        present = np.flatnonzero(np.bincount(y, minlength=len(class_names)))
         if len(present) < 2:
             only = class_names[int(present[0])] if len(present) else "none"
             raise ImportProblem(f"{name}: column {label!r} has a single class ({only!r}) in {len(y)} rows: "
@@ -380,17 +380,23 @@ def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: set, numbers:
             raise ImportProblem(f"the label column {label_bad.name!r} has more than {MAX_CLASSES} "
                                 f"different text values: too many classes")
         return "classification"
-    whole = bool(np.all(np.mod(numbers[np.isfinite(numbers)], 1) == 0))
+    whole = all(bool(np.all(np.mod(block[np.isfinite(block)], 1) == 0))  # in blocks: bounded memory
+                for block in (numbers[k:k + CHUNK_ROWS] for k in range(0, len(numbers), CHUNK_ROWS)))
     if whole and len(levels) <= MAX_GUESSED_CLASSES:
         return "classification"
     return "regression"
 
 
 def _numeric_classes(numbers: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    finite = np.isfinite(numbers)
-    values = np.unique(numbers[finite])
+    values = np.unique(numbers[np.isfinite(numbers)][:0])  # dtype only; filled below, block by block
+    for k in range(0, len(numbers), CHUNK_ROWS):
+        block = numbers[k:k + CHUNK_ROWS]
+        values = np.union1d(values, block[np.isfinite(block)])
     y = np.full(len(numbers), np.nan, dtype=np.float32)
-    y[finite] = np.searchsorted(values, numbers[finite])
+    for k in range(0, len(numbers), CHUNK_ROWS):
+        block = numbers[k:k + CHUNK_ROWS]
+        finite = np.isfinite(block)
+        y[k:k + CHUNK_ROWS][finite] = np.searchsorted(values, block[finite])
     names = [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in values]
     return y, names
 

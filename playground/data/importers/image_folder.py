@@ -60,7 +60,8 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
                 im = im.convert("RGB" if c == 3 else "L").resize((size, size), Image.Resampling.BILINEAR)
                 pixels = np.asarray(im, dtype=np.float32) / 255.0
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-            report.skip(rel, f"cannot be read as an image ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+            why = (str(e).splitlines()[0] if str(e) else type(e).__name__).replace(f"'{path}'", rel)
+            report.skip(rel, f"cannot be read as an image ({why})")
             continue
         x[n] = pixels.transpose(2, 0, 1) if c == 3 else pixels[None]
         labels[n] = index[path.parent.name]

@@ -46,8 +46,26 @@ def folder_sha256(folder: Path) -> str:
     return digest.hexdigest()
 
 
+_digests: dict[tuple, str] = {}
+"""Digests by (path, size, modification time) of every file: an unchanged file is not read again
+(the GUI re-makes a data set for its preview; a large CSV would stall it), as git's index does."""
+
+
+def _stamp(path: Path) -> tuple:
+    files = folder_files(path) if path.is_dir() else [path]
+    return (str(path.resolve()),) + tuple((str(f), st.st_size, st.st_mtime_ns, st.st_ino)
+                                          for f in files for st in (f.stat(),))
+
+
 def sha256_of(path: Path) -> str:
-    return folder_sha256(path) if path.is_dir() else file_sha256(path)
+    stamp = _stamp(path)
+    digest = _digests.get(stamp)
+    if digest is None:
+        digest = folder_sha256(path) if path.is_dir() else file_sha256(path)
+        if len(_digests) > 64:
+            _digests.clear()
+        _digests[stamp] = digest
+    return digest
 
 
 def check_reference(path: Path, expected: str, what: str = "data file") -> str:
