@@ -21,7 +21,7 @@ from playground.data.base import (
 from playground.data.importers.csv_table import MISSING_POLICIES, TASKS, CsvOptions, parse_features, read_csv
 from playground.data.importers.image_folder import CHANNELS, read_image_folder
 from playground.data.importers.npz_arrays import read_npz
-from playground.data.importers.reference import check_reference, resolve, sha256_of
+from playground.data.importers.reference import check_reference, resolve
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, Skipped)
 from playground.data.importers.splits import make_split_dataset, stratified_split

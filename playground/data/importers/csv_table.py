@@ -297,11 +297,16 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     if problems:
         raise ImportProblem(problems)
 
-    x, y = store[:, :n].T, (label_num[:n] if task == "regression" else label_code[:n])
+    x = store[:, :n].T
+    # Each branch keeps only the label array it needs: the other is freed before any work.
     if task == "classification" and not label_bad.bad_count:  # numeric classes, in numeric order
+        label_code = None
         y, class_names = _numeric_classes(label_num[:n])
+        label_num = None
     elif task == "classification":
         _number_codes(label_num[:n], label_code[:n], label_levels)
+        label_num = None
+        y = label_code[:n]
         order = sorted(label_levels, key=str)
         remap = np.empty(len(label_levels), dtype=np.float32)
         for new, level in enumerate(order):
@@ -310,6 +315,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         valid = np.isfinite(y)
         y[valid] = remap[y[valid].astype(np.int64)]  # in place: codes in alphabetical order
     else:
+        label_code = None
+        y = label_num[:n]
         class_names = []
     keep = _handle_missing(x, y, cols, options.missing, report, name)
     kept = _compact(x, y, keep)
@@ -333,7 +340,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         report.n_classes = len(class_names)
         report.class_names = [str(c) for c in class_names]
     else:
-        y = y.astype(np.float32)
+        y = y.astype(np.float32, copy=False)
         report.kind = "regression"
     class_facts(report, y)
     return Table(x, y, report)
@@ -465,7 +472,7 @@ def _one_hot(store: np.ndarray, n: int, cols: list[_Column]) -> tuple[np.ndarray
     names = [cols[j].name for j in numeric]
     if not text:
         return store[:, :n].T, names
-    codes = {j: store[j, :n].astype(np.int32) for j in text}
+    codes = {j: store[j, :n].astype(np.uint8) for j in text}  # at most MAX_CATEGORIES values
     for k, j in enumerate(numeric):  # numbers first, each row moved up (no overlap within a row)
         if k != j:
             store[k, :n] = store[j, :n]

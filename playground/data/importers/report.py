@@ -109,7 +109,7 @@ class ImportReport:
 def class_facts(report: ImportReport, y: np.ndarray) -> None:
     """Fill counts, the imbalance warning and the expected losses from the final labels."""
     if report.n_classes:
-        counts = np.bincount(y.astype(np.int64), minlength=report.n_classes)
+        counts = np.bincount(y.astype(np.int64, copy=False), minlength=report.n_classes)
         report.class_counts = {name: int(c) for name, c in zip(report.class_names, counts)}
         k = report.n_classes
         report.expected_initial_loss = math.log(k)
