@@ -4,6 +4,12 @@ The CLI, the tests, the benchmarks and the GUI's worker all drive this one class
 model while it trains and talks only through events (numpy, never tensors). Control is
 cooperative: `pause`, `resume`, `stop`, `request_step` and `set_setting` only set flags or
 queue values, which the training loop reads at the start of each step.
+
+What it leans on, one module each: `fit` (does the network fit the data and loss?),
+`device_choice` (where `auto` trains), `seeds` (init, data order, noise), `step` (augmentation,
+corruption, penalty terms, evaluation, early stopping: the code train.py copies), `tally` (step
+losses held on the device until the emit interval), and its helpers `visual_probes`, `inside`
+and `perceptron`, which read a narrow `context.TrainingContext` and return events to emit.
 """
 from __future__ import annotations
 
