@@ -249,6 +249,10 @@ class TrainingSettings(QScrollArea):
             layout.addWidget(box)
             self.sections.append((box, form, names, note))
         layout.addStretch(1)
+        for combo in body.findChildren(QComboBox):   # long choices must not widen the dock
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(body)
         self.live = True
         self.refresh()
