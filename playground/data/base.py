@@ -63,6 +63,9 @@ class DataSetType:
     help: str
     params: tuple[Param, ...]
     make: Callable[[dict], Dataset]
+    imported: bool = False
+    """A person's own file (csv, npz, images): made from its `path`, with no generator
+    parameters (n_samples, noise); it cannot be made until a file is chosen."""
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -145,14 +145,14 @@ register(DataSetType(
     "csv", "points", "Your CSV file",
     "A table with a header row: choose the label column and the input columns.",
     (PATH, LABEL, FEATURES, TASK, MISSING, SHA256) + SPLIT + (standardize_param(True),) + CORRUPT,
-    _make("csv")))
+    _make("csv"), imported=True))
 register(DataSetType(
     "npz", "points", "Your NumPy arrays (.npz)",
     "An .npz archive with inputs X (N, features) or images (N, C, H, W) and labels y.",
     (PATH, X_KEY, Y_KEY, TASK, SHA256) + SPLIT + (standardize_param(True),) + AUGMENT + CORRUPT,
-    _make("npz")))
+    _make("npz"), imported=True))
 register(DataSetType(
     "images", "image", "Your image folder",
     "One subfolder per class with its images inside (the ImageFolder layout).",
     (PATH, SIZE, CHANNEL, SHA256) + SPLIT + (standardize_param(False),) + AUGMENT + CORRUPT,
-    _make("images")))
+    _make("images"), imported=True))
