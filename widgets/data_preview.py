@@ -47,6 +47,7 @@ class DataPreview(QWidget):
 
     def show_error(self, message: str) -> None:
         self._reset(False)
+        self.kind = ""   # nothing of the last data set stays as if it were this one
         self.caption.setText(f"<span style='color:#d1242f'>⚠ {message}</span>")
 
     def show_dataset(self, ds) -> None:
