@@ -300,3 +300,21 @@ def test_a_hot_setting_changed_while_training_is_marked_on_the_curves(qtbot, win
     assert [text for _step, text, _lines in loss.marks] == ["lr 0.03 → 0.5"]
     w.actions_by_name["train_stop"].trigger()
     qtbot.waitUntil(lambda: not w.controller.is_active, timeout=TIMEOUT)
+
+
+# ---------------------------------------------------------------------------- 5: layers stay in view
+
+def test_added_layers_auto_layout_and_fit_keep_every_layer_in_view(window):
+    w = window
+    for _ in range(8):   # a long chain, longer than the canvas is tall
+        w.palette.activated.emit("Linear")   # added below the end of the chain
+        added = w.scene.nodes[w.scene.selected_ids()[0]]
+        seen = w.view.mapToScene(w.view.viewport().rect()).boundingRect()
+        assert seen.contains(added.sceneBoundingRect())
+    assert not w.scene.all_in_view()
+    w.actions_by_name["auto_layout"].trigger()
+    assert w.scene.all_in_view()
+    w.view.zoom_reset()
+    w.actions_by_name["zoom_fit"].trigger()
+    assert w.scene.all_in_view()
+    w.doc.undo_stack.setClean()
