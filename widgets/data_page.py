@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+    QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSpinBox,
     QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -80,6 +80,9 @@ class DataPage(QDialog):
         self._imported_params: dict | None = None
         self._build()
         self._show_kind("")
+        app = QApplication.instance()
+        if app is not None:  # quitting while an import runs: stop it and join its thread first
+            app.aboutToQuit.connect(self._stop)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -472,9 +475,12 @@ class DataPage(QDialog):
         self.use_data.emit(DataSpec(self.kind, params), self.fit_box.isVisible() and self.fit_box.isChecked())
         self.accept()
 
-    def closeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+    def _stop(self) -> None:
         self.cancel_import()
         self._end_thread()
+
+    def closeEvent(self, event) -> None:  # noqa: N802  (Qt's name)
+        self._stop()
         super().closeEvent(event)
 
     def done(self, result: int) -> None:  # accept/reject: never leave the thread running
