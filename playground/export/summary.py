@@ -7,6 +7,7 @@ per sample, then the totals. The GUI's Export dialog and `playground load` show 
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def summary_table(s: Summary) -> str:
     if conv:
         out.append("receptive field: the side of the square of input pixels one output value depends on")
     if s.inputs_note:
-        out.append(s.inputs_note)
+        out += textwrap.wrap(s.inputs_note, 100, subsequent_indent="  ")
     return "\n".join(out) + "\n"
 
 
