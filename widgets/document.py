@@ -118,11 +118,14 @@ class Document(QObject):
         loss), each naming its node by id where one is to blame; cached until the next edit."""
         if self._problems is None:
             from playground.fit import fit_problems
+            from playground.params import Problem
             try:
                 self._problems = list(fit_problems(self.preset))
             except Exception as e:  # noqa: BLE001 - a check that fails must not break editing
-                from playground.params import Problem
                 self._problems = [Problem("", f"the network could not be checked: {type(e).__name__}: {e}")]
+            if not self._problems and all(n.type == "Input" for n in self.preset.model.nodes):
+                self._problems = [Problem("model", "the network has only its Input: add layers below it "
+                                                   "(e.g. Linear, Tanh, Linear)")]
         return self._problems
 
     def node_problems(self) -> dict[str, str]:

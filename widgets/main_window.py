@@ -453,8 +453,6 @@ class MainWindow(FileActions, QMainWindow):
         problems = self.doc.problems
         if problems:
             return problem_text(problems[0])
-        if all(n.type == "Input" for n in self.doc.model.nodes):
-            return "the network has only its Input: add layers below it (e.g. Linear, Tanh, Linear)"
         if self.controller is None:
             return self.controller_error
         return ""
