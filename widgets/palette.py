@@ -37,8 +37,7 @@ class LayerTree(QTreeWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setWordWrap(True)   # a long group name ("Normalization & Regularization") wraps, never cut
-        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setUniformRowHeights(False)   # a long group name takes two lines
 
     def mimeTypes(self) -> list[str]:
         from widgets.canvas import LAYER_MIME
@@ -86,7 +85,8 @@ class Palette(QWidget):
         bold = self.tree.font()
         bold.setBold(True)
         for group in GROUPS:
-            g = QTreeWidgetItem([group])
+            g = QTreeWidgetItem([group.replace(" & ", " &\n") if len(group) > 18 else group])   # never "Normaliz…"
+            g.setToolTip(0, group)
             g.setFlags(Qt.ItemFlag.ItemIsEnabled)
             g.setFont(0, bold)
             g.setIcon(0, swatch(group_colour(group)))
