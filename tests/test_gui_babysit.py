@@ -79,3 +79,27 @@ def test_search_dialog_shows_trials_and_refuses_a_bad_range(window, qtbot):
     qtbot.waitUntil(lambda: dialog.result is not None, timeout=120_000)
     assert dialog.table.rowCount() == 2 and len(dialog.trials) == 2
     assert dialog.start_button.isEnabled()
+
+
+def test_loss_panel_marks_expected_initial_loss_and_plots_the_penalty(qtbot):
+    import math
+
+    from playground.preset import resolve_preset
+    from widgets.babysit.loss_marks import mark_expected_initial_loss
+    from widgets.panels.loss import LossPanel
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    mark_expected_initial_loss(panel, resolve_preset("digits_mlp"))
+    line = panel.babysit.expected_line
+    assert line.isVisible() and line.value() == pytest.approx(math.log(10))
+    assert "ln 10" in line.label.format
+    steps = np.arange(4)
+    panel.show_events([LossEvent(steps, np.array([2.5, 2.4, 2.3, 2.2]), 0, 1e-3,
+                                 penalties=np.array([0.2, 0.2, 0.1, 0.1]))])
+    assert panel.losses.view() == pytest.approx([2.3, 2.2, 2.2, 2.1])  # the data loss
+    xs, ys = panel.babysit.penalty_curve.getData()
+    assert list(ys) == pytest.approx([0.2, 0.2, 0.1, 0.1])
+    panel.reset()
+    assert not line.isVisible() and len(panel.babysit.penalty) == 0
+    mark_expected_initial_loss(panel, resolve_preset("regression_sine"))  # MSE: depends on the data
+    assert not line.isVisible()

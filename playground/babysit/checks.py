@@ -373,3 +373,24 @@ def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None =
 def worst_status(results: list[CheckResult]) -> str:
     order = {"green": 0, "amber": 1, "red": 2}
     return max((r.status for r in results), key=order.__getitem__, default="green")
+
+
+def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:
+    """The expected loss at initialization from the spec alone (no data set built): what the loss
+    panel marks on its axis. Known for cross-entropy (ln C), BCE (ln 2) and hinge (1); None for
+    regression losses, whose value depends on the targets, and for the perceptron rule."""
+    ts = preset.training
+    if ts.mode == "perceptron" or ts.target == "input":
+        return None
+    if ts.loss == "bce":
+        return math.log(2.0), "ln 2"
+    if ts.loss == "hinge":
+        return 1.0, "1"
+    if ts.loss != "cross_entropy":
+        return None
+    from playground.shapes import analyze
+    report = analyze(preset.model)
+    shape = report.shapes.get(report.output_id) if report.ok else None
+    if not shape or len(shape) != 1 or shape[0] < 2:
+        return None
+    return math.log(shape[0]), f"ln {shape[0]}"

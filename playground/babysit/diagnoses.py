@@ -176,11 +176,13 @@ class Diagnostician:
         found: list[Diagnosis] = []
         window = int(t("update_ratio_window"))
         weighted = [p for p in event.layers if p.grad_norm is not None]
+        output = event.layers[-1].node_id if event.layers else ""
         for p in event.layers:
             if (p.update_ratio is not None and math.isfinite(p.update_ratio)
                     and event.step >= t("update_ratio_warmup")):
                 self._ratios.setdefault(p.node_id, deque(maxlen=window)).append(p.update_ratio)
-            found += self._activations(event.step, p)
+            if p.node_id != output:  # a saturated output sigmoid is a confident prediction, not a fault
+                found += self._activations(event.step, p)
         for nid, ratios in self._ratios.items():
             if len(ratios) >= t("update_ratio_min_probes"):
                 median = float(np.median(ratios))

@@ -19,6 +19,7 @@ from widgets.panels.base import (
     reset_stretch, show_grid, style_plot)
 from widgets.panels.history import CAPACITY, MinMaxHistory, trailing_mean
 from widgets.panels.ranges import SteadyRange, long_curve
+from widgets.babysit.loss_marks import LossAnnotations
 
 SMOOTHING_STEPS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 """Moving-average windows the slider offers (steps)."""
@@ -108,6 +109,8 @@ class LossPanel(Panel):
         self.marks: list[tuple[float, str, list[pg.InfiniteLine]]] = []
         """(step, text, lines) of every hot-setting change shown."""
         self.steady = SteadyRange(self.loss_plot)   # (the accuracy plot follows its steps)
+        self.babysit = LossAnnotations(self.loss_plot, self.legend)
+        """The expected initial loss on the axis, and the penalty as its own curve."""
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         self.cursor.setVisible(False)
         self.loss_plot.addItem(self.cursor, ignoreBounds=True)
@@ -164,7 +167,7 @@ class LossPanel(Panel):
         new = False
         for e in events:
             if isinstance(e, LossEvent) and len(e.steps):
-                self._add_steps(e.steps, e.losses)
+                self._add_steps(e.steps, self.babysit.take(e))   # data loss; the penalty is its own curve
                 self.received += 1
                 new = True
             elif isinstance(e, EpochEvent):
@@ -251,6 +254,7 @@ class LossPanel(Panel):
                 else:
                     curve.setData([], [])
         self._draw_test_results()
+        self.babysit.render()
         if len(x):
             self.set_hint(self.caption())
 
@@ -341,6 +345,7 @@ class LossPanel(Panel):
             self._test_in_legend = False
         while self.marks:
             self._remove_mark(0)
+        self.babysit.clear()
         self._has_accuracy = None
         self._epochs_drawn = -1
         self.steady.clear()

@@ -348,6 +348,8 @@ class TrainingController(QObject):
         self._epochs = []
         self.last_problem = self.last_finished = None
         self.reset_panels()
+        from widgets.babysit.loss_marks import mark_expected_initial_loss
+        mark_expected_initial_loss(self.panel(LossPanel.title), preset)
         self._set_state("starting")
         origin = " from the imported weights" if weights is not None else ""
         self.status_message.emit(f"Preparing {preset.name or 'the network'}{origin}: data, model and optimizer…")

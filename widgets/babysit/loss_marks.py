@@ -1,0 +1,78 @@
+"""What babysitting adds to the Loss & accuracy panel: the expected loss at initialization as a
+line on its axis, and the regularization penalty as a curve of its own, so the per-step
+training curve is the data loss and compares like with like with the validation loss."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from playground.events import LossEvent
+from playground.spec import Preset
+from widgets.panels.history import MinMaxHistory
+from widgets.panels.ranges import long_curve
+
+PENALTY_COLOUR = "#9467bd"
+EXPECTED_COLOUR = "#8c564b"
+
+
+class LossAnnotations:
+    """Owned by the loss panel: `take` each LossEvent (returns its data losses), `render`, `clear`."""
+
+    def __init__(self, plot: pg.PlotItem, legend: pg.LegendItem | None = None) -> None:
+        self.plot, self.legend = plot, legend
+        self.penalty = MinMaxHistory()
+        self.penalty_curve = long_curve(plot, pen=pg.mkPen(PENALTY_COLOUR, width=2, style=Qt.PenStyle.DotLine))
+        self._in_legend = False
+        self.expected: float | None = None
+        self.expected_line = pg.InfiniteLine(
+            angle=0, movable=False, pen=pg.mkPen(EXPECTED_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+            label="", labelOpts={"position": 0.97, "color": EXPECTED_COLOUR, "anchors": [(1, 1), (1, 1)]})
+        self.expected_line.setVisible(False)
+        plot.addItem(self.expected_line, ignoreBounds=True)
+
+    def set_expected(self, value: float | None, text: str = "") -> None:
+        """Mark the loss a healthy untrained network starts at (ln C for C classes)."""
+        self.expected = value
+        self.expected_line.setVisible(value is not None)
+        if value is not None:
+            self.expected_line.setValue(float(value))
+            self.expected_line.label.setFormat(f"expected at init: {text} = {value:.3g}")
+
+    def take(self, event: LossEvent) -> np.ndarray:
+        """The event's data losses (batch loss minus its penalty part); keeps the penalties."""
+        losses = np.asarray(event.losses, dtype=np.float64)
+        pen = getattr(event, "penalties", None)
+        if pen is None or len(pen) != len(losses):
+            return losses
+        pen = np.asarray(pen, dtype=np.float64)
+        ok = np.isfinite(pen)
+        if ok.any():
+            self.penalty.extend(np.asarray(event.steps)[ok], pen[ok])
+        return losses - np.where(ok, pen, 0.0)
+
+    def render(self) -> None:
+        if len(self.penalty):
+            xs, ys = self.penalty.view()
+            self.penalty_curve.setData(xs, ys)
+            if not self._in_legend and self.legend is not None:
+                self.legend.addItem(self.penalty_curve, "penalty (L1/L2/sparsity/KL, per step)")
+                self._in_legend = True
+
+    def clear(self) -> None:
+        self.penalty.clear()
+        self.penalty_curve.setData([], [])
+        if self._in_legend and self.legend is not None:
+            self.legend.removeItem(self.penalty_curve)
+            self._in_legend = False
+        self.set_expected(None)
+
+
+def mark_expected_initial_loss(panel, preset: Preset) -> None:
+    """Called when a run starts: the loss panel's line at the expected initial loss."""
+    annotations = getattr(panel, "babysit", None)
+    if annotations is None:
+        return
+    from playground.babysit.checks import expected_initial_loss_of
+    expected = expected_initial_loss_of(preset)
+    annotations.set_expected(*(expected if expected else (None, "")))
