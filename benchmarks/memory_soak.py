@@ -10,7 +10,8 @@ history shows as a flat line.
 
 Prints a line per sample and a summary, and last `rss_growth_mb_per_min=G`.
 
-    python benchmarks/memory_soak.py [--minutes 10] [--preset digits_mlp] [--warmup 60] [--every 10]
+    python benchmarks/memory_soak.py [--minutes 10] [--preset digits_mlp] [--warmup 120] [--every 10]
+                                     [--panels "Loss & accuracy" Activations ...]
 """
 from __future__ import annotations
 
@@ -71,8 +72,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to train while measuring")
     parser.add_argument("--preset", default="digits_mlp")
-    parser.add_argument("--warmup", type=float, default=60.0, help="seconds of training before measuring")
+    parser.add_argument("--warmup", type=float, default=120.0,
+                        help="seconds of training before measuring (the panels fill their bounded histories)")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
+    parser.add_argument("--panels", nargs="+", metavar="TITLE",
+                        help="show only these panels (by title; default: every panel), to find which one grows")
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication([])
@@ -81,9 +85,9 @@ def main() -> None:
     window.resize(1600, 1000)
     grid = QGridLayout(window)
     controller = TrainingController(window)
-    panels = controller.panels()
+    panels = [(t, p) for t, p in controller.panels() if not args.panels or t in args.panels]
     for k, (_title, panel) in enumerate(panels):
-        grid.addWidget(panel, k // 3, k % 3)
+        grid.addWidget(panel, k // 4, k % 4)
     window.show()
     controller.start(long_run(args.preset))
     start = time.perf_counter()
