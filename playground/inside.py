@@ -2,8 +2,9 @@
 and LSTM internals panels.
 
 `InsideProbes` is a Trainer helper like `VisualProbes`: built once per Trainer (it decides
-there which views the network and data allow), asked only at probe steps, and it returns
-events of plain numpy arrays. Between probe steps it costs nothing: no hooks, no copies.
+there which views the network and data allow), asked only at probe steps and only for the
+views the Trainer's consumer wants (`INSIDE_VIEWS`; none unless asked), and it returns events of
+plain numpy arrays. Between probe steps it costs nothing: no hooks, no copies.
 
 The numbers are the course's:
 - weights: per-layer quantile bands over time (TensorBoard's "distributions"), histograms of
@@ -54,6 +55,10 @@ MAX_TEMPLATES = 64
 MAP_GRID = 32
 MAX_UNITS = 16
 """Neuron maps per node: a wide layer shows its first units."""
+INSIDE_VIEWS = frozenset({"weights", "neuron_maps", "hidden_space", "lstm_internals"})
+"""The views (names as in `playground.views`) these probes feed. They cost most of a probe step
+(histograms, quantiles, a PCA, a pass over a grid, an unrolled recurrent layer with its own
+backward pass), so a Trainer runs each only when its consumer asks for that view."""
 N_HIDDEN_POINTS = 400
 N_SEQUENCES = 8
 """Recurrent probes: gates of this many probe sequences (the panel picks one)."""
@@ -218,15 +223,17 @@ class InsideProbes:
         self.columns = depth_columns(model.plan, model.input_id)
         self._grid: tuple[np.ndarray, np.ndarray, torch.Tensor] | None = None
 
-    def events(self, values: dict[str, torch.Tensor]) -> Iterator[object]:
-        """The probe step's events; `values` is forward_all over the probe batch (eval mode, no grad)."""
-        if self.weight_nodes:
+    def events(self, values: dict[str, torch.Tensor],
+               wanted: frozenset[str] | set[str] = INSIDE_VIEWS) -> Iterator[object]:
+        """The probe step's events for the `wanted` views; `values` is forward_all over the probe
+        batch (eval mode, no grad)."""
+        if self.weight_nodes and "weights" in wanted:
             yield self._weights()
-        if self.planar:
+        if self.planar and "neuron_maps" in wanted:
             yield self._neuron_maps()
-        if self.hidden_space:
+        if self.hidden_space and "hidden_space" in wanted:
             yield self._hidden_space(values)
-        for nid in self.recurrent[:1]:
+        for nid in self.recurrent[:1] if "lstm_internals" in wanted else ():
             event = self._recurrent(nid, values)
             if event is not None:
                 yield event

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Collection, Iterator
 
 import torch
 
@@ -34,20 +34,30 @@ from playground.params import Problem, ProblemList
 from playground.seeds import Seeds, weights_hash
 from playground.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
 from playground.tally import EMIT_EVERY, LossTally
-from playground.inside import InsideProbes
+from playground.inside import INSIDE_VIEWS, InsideProbes
 from playground.perceptron import PerceptronRule
+from playground.views import VIEWS
 from playground.visual_probes import VisualProbes
 
 EVAL_CHUNK = one_step.EVAL_CHUNK
 PROBE_BATCH = 128
+DEFAULT_VIEWS = frozenset(VIEWS) - INSIDE_VIEWS
+"""The views a Trainer feeds unless told otherwise: all but the look-inside ones, which cost most
+of a probe step and are asked for by whoever shows them (the app's panels, a test)."""
 
 
 class Trainer:
     """Trains one preset. Construct it (builds data, model and optimizer; raises ProblemList for
-    anything invalid), then call `run()` or `step()`; events go to `on_event`."""
+    anything invalid), then call `run()` or `step()`; events go to `on_event`.
+
+    `views` names the views (`playground.views.VIEWS`) whose events the consumer wants; the
+    look-inside probes (`inside.INSIDE_VIEWS`) run only for those named. None: DEFAULT_VIEWS.
+    `wanted_views` can be set again between steps (e.g. when a panel is shown)."""
 
     def __init__(self, preset: Preset, *, device: str | None = None, dataset: Dataset | None = None,
-                 on_event: Callable[[Event], None] | None = None, seeds: Seeds | None = None) -> None:
+                 on_event: Callable[[Event], None] | None = None, seeds: Seeds | None = None,
+                 views: Collection[str] | None = None) -> None:
+        self.wanted_views = DEFAULT_VIEWS if views is None else frozenset(views)
         self.preset = preset.copy()
         self.ts: TrainSpec = self.preset.training
         self.on_event = on_event or (lambda e: None)
@@ -108,6 +118,19 @@ class Trainer:
         self._plain_loss = self._no_penalties()
         self._input_values = math.prod(self.dataset.input_shape)
         self._initial_hash: str | None = None
+
+    @property
+    def wanted_views(self) -> frozenset[str]:
+        """The views whose events this Trainer computes (one frozenset, replaced whole: safe to
+        set from another thread; read at the next probe step)."""
+        return self._wanted_views
+
+    @wanted_views.setter
+    def wanted_views(self, views: Collection[str]) -> None:
+        unknown = sorted(set(views) - set(VIEWS))
+        if unknown:
+            raise ValueError(f"unknown view(s) {', '.join(unknown)}; the views are {', '.join(VIEWS)}")
+        self._wanted_views = frozenset(views)
 
     def initial_weights_hash(self) -> str:
         """sha256 of the weights training started (or will start) from: equal for equal `seeds.init`
@@ -372,8 +395,10 @@ class Trainer:
                                       probes.layer_probes(self.model, self.node_types, values, stats)))
                 for event in self.visual.step_views(values):
                     self._emit(event)
-                for event in self.inside.events(values):
-                    self._emit(event)
+                inside = self._wanted_views & INSIDE_VIEWS
+                if inside:
+                    for event in self.inside.events(values, inside):
+                        self._emit(event)
         finally:
             self.model.train()
 

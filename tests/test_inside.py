@@ -11,6 +11,7 @@ from playground.inside import (
 from playground.layers.modules import Recurrent
 from playground.preset import resolve_preset
 from playground.trainer import Trainer
+from playground.views import VIEWS
 
 
 def trained(name: str, steps: int, **training) -> list[object]:
@@ -18,7 +19,7 @@ def trained(name: str, steps: int, **training) -> list[object]:
     for key, value in training.items():
         setattr(preset.training, key, value)
     events: list[object] = []
-    trainer = Trainer(preset, device="cpu", on_event=events.append)
+    trainer = Trainer(preset, device="cpu", on_event=events.append, views=VIEWS)
     for _ in range(steps):
         trainer.step()
     return events

@@ -7,6 +7,7 @@ import pytest
 from playground.events import HiddenSpaceEvent, NeuronMapEvent, RecurrentEvent, WeightsEvent
 from playground.preset import resolve_preset
 from playground.trainer import Trainer
+from playground.views import VIEWS
 from widgets.panels.hidden_space import HiddenSpacePanel
 from widgets.panels.lstm_internals import LstmInternalsPanel
 from widgets.panels.neuron_maps import NeuronMapsPanel, column_image
@@ -21,7 +22,7 @@ def events_of(name: str, steps: int, **training) -> list[object]:
         for key, value in training.items():
             setattr(preset.training, key, value)
         out: list[object] = []
-        trainer = Trainer(preset, device="cpu", on_event=out.append)
+        trainer = Trainer(preset, device="cpu", on_event=out.append, views=VIEWS)
         for _ in range(steps):
             trainer.step()
         _CACHE[name] = out

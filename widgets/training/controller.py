@@ -321,6 +321,7 @@ class TrainingController(QObject):
         thread = QThread()
         thread.setObjectName("training")
         worker = TrainingWorker()
+        worker.views = frozenset(PANEL_VIEWS[p.title] for p in self._panels if p.title in PANEL_VIEWS)
         worker.moveToThread(thread)
         worker.set_speed(self._speed)
         self._run_requested.connect(worker.run_session, Qt.ConnectionType.QueuedConnection)

@@ -32,6 +32,7 @@ from playground.params import ProblemList
 from playground.records import LiveRecording
 from playground.spec import Preset
 from playground.trainer import Trainer
+from playground.views import VIEWS
 
 EMIT_INTERVAL = 1 / 30
 """Seconds between batches sent to the GUI (about 30 Hz, whatever the step rate)."""
@@ -139,6 +140,10 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._rate_mark: tuple[float, int] | None = None
         self.threads = training_threads()
+        self.views: frozenset[str] = frozenset(VIEWS)
+        """The views the window has panels for (names as in `playground.views`; others are
+        ignored): the Trainer computes the look-inside probes only for these. The controller
+        sets them before the thread starts."""
         self._recording: LiveRecording | None = None
         """The run record of the session's Trainer (worker thread only)."""
 
@@ -313,7 +318,7 @@ class TrainingWorker(QObject):
         with self._cond:
             paused = self._paused
         try:
-            trainer = Trainer(preset, device=device or None, on_event=self._on_event)
+            trainer = Trainer(preset, device=device or None, on_event=self._on_event, views=self.views & frozenset(VIEWS))
         except ProblemList as e:
             self._note(Note("failed", message=str(e)))
             return

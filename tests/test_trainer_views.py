@@ -1,0 +1,56 @@
+"""The Trainer computes the look-inside probes only for the views its consumer asks for."""
+from __future__ import annotations
+
+import pytest
+
+from playground.events import HiddenSpaceEvent, NeuronMapEvent, ProbeEvent, RecurrentEvent, WeightsEvent
+from playground.inside import INSIDE_VIEWS
+from playground.preset import resolve_preset
+from playground.trainer import DEFAULT_VIEWS, Trainer
+
+INSIDE_EVENTS = (WeightsEvent, NeuronMapEvent, HiddenSpaceEvent, RecurrentEvent)
+
+
+def run(name: str, steps: int, views=None) -> list[object]:
+    preset = resolve_preset(name).copy()
+    preset.training.probe_every = 5
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append, views=views)
+    for _ in range(steps):
+        trainer.step()
+    return events
+
+
+def kinds(events: list[object]) -> set[type]:
+    return {type(e) for e in events if isinstance(e, INSIDE_EVENTS)}
+
+
+def test_unasked_the_trainer_emits_no_look_inside_events_but_still_probes():
+    events = run("xor_mlp", 11)
+    assert not INSIDE_VIEWS & DEFAULT_VIEWS
+    assert kinds(events) == set()
+    assert sum(isinstance(e, ProbeEvent) for e in events) == 3  # steps 0, 5, 10
+
+
+def test_asked_it_emits_exactly_the_views_asked_for_at_every_probe_step():
+    events = run("xor_mlp", 11, views=DEFAULT_VIEWS | {"weights", "neuron_maps"})
+    assert kinds(events) == {WeightsEvent, NeuronMapEvent}
+    assert sum(isinstance(e, WeightsEvent) for e in events) == 3
+    assert [e.step for e in events if isinstance(e, NeuronMapEvent)] == \
+        [e.step for e in events if isinstance(e, WeightsEvent)]
+    everything = run("xor_mlp", 6, views=DEFAULT_VIEWS | INSIDE_VIEWS)
+    assert kinds(everything) == {WeightsEvent, NeuronMapEvent, HiddenSpaceEvent}
+
+
+def test_wanted_views_can_change_between_steps_and_reject_unknown_names():
+    preset = resolve_preset("xor_mlp").copy()
+    preset.training.probe_every = 1
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append)
+    trainer.step()
+    assert kinds(events) == set()
+    trainer.wanted_views = trainer.wanted_views | {"hidden_space"}
+    trainer.step()
+    assert kinds(events) == {HiddenSpaceEvent}
+    with pytest.raises(ValueError, match="unknown view"):
+        trainer.wanted_views = {"weights", "no_such_view"}
