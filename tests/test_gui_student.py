@@ -318,3 +318,10 @@ def test_added_layers_auto_layout_and_fit_keep_every_layer_in_view(window):
     w.actions_by_name["zoom_fit"].trigger()
     assert w.scene.all_in_view()
     w.doc.undo_stack.setClean()
+
+
+def test_the_status_says_where_training_runs_and_why(qtbot, window):
+    w = window
+    train_to_the_end(qtbot, w, epochs=1)
+    assert w.controller.device_reason   # e.g. "auto: no CUDA or MPS device on this machine"
+    assert w.progress_label.toolTip() == f"Device: {w.controller.device_reason}"

@@ -602,6 +602,9 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_progress(self, epoch: int, step: int, total: int, rate: float, left: float) -> None:
         where = f"epoch {epoch} · step {step}/{total}"
+        if self.controller is not None:
+            self.progress_label.setToolTip(f"Device: {self.controller.device_reason}"
+                                           if self.controller.device_reason else "")
         if self.controller is not None and self.controller.is_running:
             eta = f" · {left:.0f} s left" if left >= 0 else ""
             self.progress_label.setText(f"{where} · {rate:.0f} steps/s{eta}")

@@ -155,6 +155,8 @@ class TrainingController(QObject):
         self._closed = False
         self._speed = 0.0
         self.device: str | None = None
+        self.device_reason = ""
+        """Why the session trains where it does (auto's timed choice, or as chosen)."""
         """None: the preset's own device setting (auto: CUDA, then MPS, then CPU)."""
         self.last_problem: ProblemEvent | None = None
         self.last_finished: FinishedEvent | None = None
@@ -427,6 +429,7 @@ class TrainingController(QObject):
             origin = ", starting from the imported weights" if note.info.get("weights") == "imported" else ""
             self.status_message.emit(f"Training on {note.info.get('device', '?')}{threads}: "
                                      f"{note.info.get('total_steps', 0)} steps{origin}")
+            self.device_reason = str(note.info.get("device_reason", ""))
         elif note.kind == "state":
             was = self._state
             if self._state != "stopping":

@@ -340,7 +340,8 @@ class TrainingWorker(QObject):
         self._recording = LiveRecording(trainer)
         self._note(Note("started", "paused" if paused else "running", info={
             "run_id": self._recording.run_id, "record_problem": self._recording.problem,
-            "device": str(trainer.device), "threads": self.threads, "total_steps": trainer.total_steps,
+            "device": str(trainer.device), "device_reason": trainer.device_choice.reason,
+            "threads": self.threads, "total_steps": trainer.total_steps,
             "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed"}))
         try:
             reason = self._loop(trainer)
