@@ -52,12 +52,20 @@ def test_deep_init_small_vanishes_and_deep_init_kaiming_does_not():
     assert not {"vanishing", "exploding"} & {d.kind for d in kaiming}
 
 
+def test_the_overfitting_lesson_is_flagged_and_its_gradients_are_not():
+    found, _ = _train(resolve_preset("overfit_moons"), 200)
+    assert "overfitting" in {d.kind for d in found}
+    card = next(d for d in found if d.kind == "overfitting")
+    assert "Loss panel" in card.evidence and card.action.setting == "early_stopping"
+
+
 def _probe(step: int, ratio: float, dead: float | None = None, layer_type: str = "Linear",
            counts=None, edges=None) -> ProbeEvent:
     counts = np.ones(10) if counts is None else counts
     edges = np.linspace(-1, 1, 11) if edges is None else edges
     layer = LayerProbe("fc1", layer_type, ratio, 1.0, 1.0, counts, edges, 0.0, 1.0, dead)
-    return ProbeEvent(step, 0, [layer])
+    output = LayerProbe("out", "Linear", 1e-3, 1.0, 1.0, np.ones(10), np.linspace(-1, 1, 11), 0.0, 1.0, None)
+    return ProbeEvent(step, 0, [layer, output])
 
 
 @pytest.mark.parametrize("ratio, fires", [(1e-3, False), (5e-5, True), (3e-2, True)])
@@ -137,6 +145,8 @@ UNHEALTHY_BY_DESIGN = {
     # a true reading, not a fault of the preset: its first layer (2 inputs, Kaiming std 1) moves
     # ~6e-5 of its norm per step under SGD+momentum at lr 0.01, below the notes' 1e-4 band
     "deep_init_kaiming": "first layer's update ratio ~6e-5 (its gradients do not vanish: tested above)",
+    # likewise: Adam at lr 0.01 on this small tanh net moves ~1.2e-2 of each layer's norm per step
+    "spiral_tanh": "update ratios ~1.2e-2, just above the notes' band: the card suggests lr 0.004",
 }
 STEPS = 300
 

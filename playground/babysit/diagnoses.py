@@ -40,7 +40,10 @@ THRESHOLDS: dict[str, Threshold] = {
     "overfit_gap": Threshold(0.1, "course notes: a big train/validation gap indicates overfitting; "
                                   "(val − train)/train above 10%"),
     "overfit_rising_epochs": Threshold(3, "this project: the validation loss rose three epochs in a row"),
-    "overfit_rise": Threshold(0.1, "this project: and it stands 10% above its best (noise is smaller)"),
+    "overfit_rise": Threshold(0.1, "this project: and it stands 10% above its best (noise is smaller), "
+                                   "while the training loss fell over the same epochs"),
+    "overfit_rise_of_drop": Threshold(0.05, "this project: the rise is at least 5% of the validation loss's "
+                                            "fall so far (small wiggles of a tiny loss are noise)"),
     "dead_relu": Threshold(0.5, "CS231n: units that never activate are dead; more than half of a layer"),
     "saturation": Threshold(0.5, "course notes: sigmoid/tanh saturate and kill gradients; more than half "
                                  "of the activations"),
@@ -276,8 +279,11 @@ class Diagnostician:
             return []
         gap = (event.val_loss - train) / train
         best_val = min(e.val_loss for e in self._epochs)
+        train_then = self._epochs[-rising - 1].train_loss
         if (gap > t("overfit_gap") and all(b > a for a, b in zip(vals, vals[1:]))
-                and event.val_loss > (1 + t("overfit_rise")) * best_val):
+                and event.val_loss > (1 + t("overfit_rise")) * best_val
+                and train < train_then  # the curves part: train still falls while validation rises
+                and event.val_loss - best_val > t("overfit_rise_of_drop") * (self._epochs[0].val_loss - best_val)):
             return [Diagnosis(
                 "overfitting", "", event.step, "The network might be overfitting",
                 f"Loss panel: validation loss {event.val_loss:.3g} is {gap:.0%} above the training loss "
@@ -287,5 +293,5 @@ class Diagnostician:
                  "more regularization (L2, dropout) or more data might help",
                  "early stopping keeps the weights of the best validation epoch"],
                 Action("Turn on early stopping (patience 3 epochs)", "early_stopping", 3),
-                ["overfit_gap", "overfit_rising_epochs", "overfit_rise"])]
+                ["overfit_gap", "overfit_rising_epochs", "overfit_rise", "overfit_rise_of_drop"])]
         return []
