@@ -74,7 +74,11 @@ class VisualProbes:
         first = self.conv_nodes[0]
         filters = getattr(t.model, first).weight.detach()[:MAX_MAPS].float().cpu().numpy()
         label = int(t.y_val[k]) if len(t.y_val) > k and t.dataset.n_classes > 0 else None
-        return FeatureMapEvent(t.step_count, t.x_probe[k].float().cpu().numpy(), label, maps, filters, first)
+        out = values.get(t.model.output_id)
+        predicted = (int(losses.predicted_classes(out[k:k + 1], t.kind)[0])
+                     if out is not None and t.dataset.n_classes > 0 else None)
+        return FeatureMapEvent(t.step_count, t.x_probe[k].float().cpu().numpy(), label, maps, filters, first,
+                               predicted)
 
     def _reconstructions(self) -> ReconstructionEvent:
         t = self.t
