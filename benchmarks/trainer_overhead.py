@@ -1,8 +1,10 @@
 """How much do the Trainer's probes, events and bookkeeping cost against a bare PyTorch loop?
 
 For `digits_mlp` and `digits_cnn`: the same model, data, batches and optimizer are trained by a
-bare loop and by the Trainer with its default probe settings, alternating, a few rounds each;
-the best steps/s of each is compared. The bare loop is the one a person writes by hand to watch
+bare loop and by the Trainer with its default probe settings, alternating (which goes first
+swaps every round, so neither always runs on a cache the other warmed), nine rounds each by
+default; the best steps/s of each is compared, which on a loaded machine is the run least
+disturbed by others. The bare loop is the one a person writes by hand to watch
 a validation curve: per step forward, cross-entropy, backward, update; per epoch one no-grad
 pass over the validation split (in the same chunks the Trainer uses). The ratio against a loop
 with no validation at all is printed too. Time is this process's CPU time (one intra-op thread),
@@ -11,11 +13,12 @@ so that other load on a shared machine skews the ratio less than wall time would
 Prints one line per preset and, last, `ratio=R` with R the lower of the two ratios
 (Trainer / bare loop with validation).
 
-    python benchmarks/trainer_overhead.py [--rounds 5] [--epochs 10] [--threads 1]
+    python benchmarks/trainer_overhead.py [--rounds 9] [--epochs 10] [--threads 1]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +32,11 @@ from playground.build import build_model  # noqa: E402
 from playground.optim import make_optimizer  # noqa: E402
 from playground.preset import resolve_preset  # noqa: E402
 from playground.trainer import EVAL_CHUNK, Trainer  # noqa: E402
+
+
+def _load() -> float:
+    """The 1-minute load average (NaN where the OS has none): how shared the machine was."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def _clock(wall: bool) -> float:
@@ -74,7 +82,7 @@ def trainer_steps_per_s(name: str, epochs: int, device: str = "cpu", wall: bool 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -85,16 +93,20 @@ def main() -> None:
         bare, plain, ours = [], [], []
         bare_steps_per_s(reference, 1, True)  # warm-up
         trainer_steps_per_s(name, 1)
-        for _ in range(args.rounds):
-            bare.append(bare_steps_per_s(reference, args.epochs, True))
-            ours.append(trainer_steps_per_s(name, args.epochs))
+        for k in range(args.rounds):
+            if k % 2 == 0:
+                bare.append(bare_steps_per_s(reference, args.epochs, True))
+                ours.append(trainer_steps_per_s(name, args.epochs))
+            else:
+                ours.append(trainer_steps_per_s(name, args.epochs))
+                bare.append(bare_steps_per_s(reference, args.epochs, True))
             plain.append(bare_steps_per_s(reference, args.epochs, False))
         ratio = max(ours) / max(bare)
         ratios.append(ratio)
         print(f"{name}: bare loop {max(bare):.0f} steps/s (without validation {max(plain):.0f}), "
               f"trainer {max(ours):.0f} steps/s, ratio {ratio:.3f} (without validation "
               f"{max(ours) / max(plain):.3f}; device {reference.device}, {args.threads} thread(s), "
-              f"best of {args.rounds})", flush=True)
+              f"best of {args.rounds}, load average {_load():.1f})", flush=True)
     print(f"ratio={min(ratios):.3f}")
 
 

@@ -41,6 +41,9 @@ from playground.visual_probes import VisualProbes
 
 EVAL_CHUNK = one_step.EVAL_CHUNK
 PROBE_BATCH = 128
+INSIDE_SHARE = 0.1
+"""A share of the training time for the look-inside probes that keeps their panels live (a few
+updates a second) while training runs at least 90% as fast: what the app asks for."""
 DEFAULT_VIEWS = frozenset(VIEWS) - INSIDE_VIEWS
 """The views a Trainer feeds unless told otherwise: all but the look-inside ones, which cost most
 of a probe step and are asked for by whoever shows them (the app's panels, a test)."""
@@ -118,6 +121,12 @@ class Trainer:
         self._plain_loss = self._no_penalties()
         self._input_values = math.prod(self.dataset.input_shape)
         self._initial_hash: str | None = None
+        self.inside_share: float | None = None
+        """At most this share of the time since training began goes to the look-inside probes:
+        at a probe step they are skipped while they have used more (the app sets INSIDE_SHARE,
+        so a small model is not slowed by ~10 ms of histograms and PCA every probe step).
+        None: at every probe step, as tests and scripts expect."""
+        self._inside_seconds = 0.0
 
     @property
     def wanted_views(self) -> frozenset[str]:
@@ -396,11 +405,17 @@ class Trainer:
                 for event in self.visual.step_views(values):
                     self._emit(event)
                 inside = self._wanted_views & INSIDE_VIEWS
-                if inside:
+                if inside and self._inside_due():
+                    began = time.perf_counter()
                     for event in self.inside.events(values, inside):
                         self._emit(event)
+                    self._inside_seconds += time.perf_counter() - began
         finally:
             self.model.train()
+
+    def _inside_due(self) -> bool:
+        share = self.inside_share
+        return share is None or self._inside_seconds <= share * (time.perf_counter() - self._started)
 
     # ------------------------------------------------------------------ epochs
     def _end_epoch(self) -> None:

@@ -54,3 +54,18 @@ def test_wanted_views_can_change_between_steps_and_reject_unknown_names():
     assert kinds(events) == {HiddenSpaceEvent}
     with pytest.raises(ValueError, match="unknown view"):
         trainer.wanted_views = {"weights", "no_such_view"}
+
+
+def test_a_time_share_samples_the_look_inside_probes_and_none_runs_them_every_probe_step():
+    preset = resolve_preset("xor_mlp").copy()
+    preset.training.probe_every = 1
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
+    trainer.inside_share = 1e-12   # nearly no time for them: only the first probe step's
+    for _ in range(4):
+        trainer.step()
+    assert [e.step for e in events if isinstance(e, WeightsEvent)] == [1]   # after the first update
+    assert sum(isinstance(e, ProbeEvent) for e in events) == 4   # the cheap probes keep coming
+    trainer.inside_share = None
+    trainer.step()
+    assert [e.step for e in events if isinstance(e, WeightsEvent)] == [1, 5]

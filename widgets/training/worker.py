@@ -31,7 +31,7 @@ from playground.events import (
 from playground.params import ProblemList
 from playground.records import LiveRecording
 from playground.spec import Preset
-from playground.trainer import Trainer
+from playground.trainer import INSIDE_SHARE, Trainer
 from playground.views import VIEWS
 
 EMIT_INTERVAL = 1 / 30
@@ -333,6 +333,7 @@ class TrainingWorker(QObject):
                                                   "network. Reset Weights to train this one from a fresh "
                                                   "initialization.", info={"weights": "imported"}))
                 return
+        trainer.inside_share = INSIDE_SHARE   # the look-inside panels stay live without slowing training
         with self._cond:
             self._trainer = trainer
             if self._probe_image is not None:
