@@ -16,14 +16,15 @@ import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from playground.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
+
+if TYPE_CHECKING:   # numpy loads with the first weights, after the window is shown
+    import numpy as np
 
 
 NEW_TRAINING = {"lr": 0.03, "epochs": 100, "batch_size": 32}
@@ -69,6 +70,7 @@ class Weights:
     """Exported (or imported from a file): discarding them loses nothing."""
 
     def tensors(self) -> dict:
+        import numpy as np
         import torch
         return {k: torch.from_numpy(np.array(v)) for k, v in self.state.items()}
 
