@@ -50,11 +50,13 @@ def test_schedules_by_hand():
     assert at("step", 45) == pytest.approx(0.025)
     assert at("exponential", 10) == pytest.approx(0.05) and at("exponential", 30) == pytest.approx(0.0125)
     assert at("inverse_time", 10) == pytest.approx(0.1 / 2)
+    assert at("inverse_sqrt", 0) == pytest.approx(0.1) and at("inverse_sqrt", 15) == pytest.approx(0.1 / 4)
     assert at("cosine", 0) == pytest.approx(0.1) and at("cosine", 50) == pytest.approx(0.05)
     assert at("cosine", 100) == pytest.approx(0.0, abs=1e-12)
     assert at("warmup", 0) == pytest.approx(0.01) and at("warmup", 4) == pytest.approx(0.05)
     assert at("warmup", 50) == pytest.approx(0.1)
-    assert set(SCHEDULES) == {"constant", "step", "exponential", "inverse_time", "cosine", "warmup"}
+    assert set(SCHEDULES) == {"constant", "step", "exponential", "inverse_sqrt", "inverse_time", "cosine",
+                             "warmup"}
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES)
