@@ -153,11 +153,16 @@ def test_onnx_falls_back_to_the_torchscript_exporter(tmp_path: Path, monkeypatch
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     assert "TorchScript" in session.get_modelmeta().custom_metadata_map["exporter"]
     from playground.build import build_model
+    from playground.export.common import prepare
+    from playground.export.standardize import job_standardization
     model = build_model(preset.model)
     model.load_state_dict(state)
-    x = torch.randn(5, 2)
-    got = session.run(None, {"input1": x.numpy()})[0]
-    assert abs(got - model.eval()(x).detach().numpy()).max() <= 1e-5
+    s = job_standardization(prepare(preset, state))
+    assert s is not None  # xor is standardized: the fallback must carry that step too
+    raw = torch.randn(5, 2) * 3 + 1  # in the data's own units
+    got = session.run(None, {"input1": raw.numpy()})[0]
+    standardized = (raw - torch.from_numpy(s.mean)) / torch.from_numpy(s.std)
+    assert abs(got - model.eval()(standardized).detach().numpy()).max() <= 1e-5
 
 
 # ---------------------------------------------------------------- optional packages
