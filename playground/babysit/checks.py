@@ -377,7 +377,8 @@ def check_gradients(trainer: Trainer) -> CheckResult:
         return CheckResult(name, "green", worst, expected, "backprop agrees with centred finite differences "
                                                            f"in float64 on every parameter tensor{kinked}")
     return CheckResult(name, "amber", worst, expected, f"relative error {worst:.2g} in '{where}': kinks (ReLU, "
-                                                       "max-pooling) or rounding on small gradients can do this; worth a look{kinked}")
+                                                       f"max-pooling) or rounding on small gradients can do this; "
+                                                       f"worth a look{kinked}")
 
 
 # ------------------------------------------------------------------ all of them
