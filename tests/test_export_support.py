@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -117,6 +118,53 @@ def all_presets() -> dict[str, Preset]:
 
 
 PRESET_NAMES = [*builtin_names(), *zoo_presets()]
+
+
+def export_traits(preset: Preset) -> set[str]:
+    """What a model export depends on, read from the preset: each layer type (and layer
+    parameters that change the traced graph, such as an RNN's output or an Upsample's mode),
+    the input kind, whether a standardization step goes in front, and the output kind
+    (mode, loss, target)."""
+    from playground.data import DATASETS
+    from playground.params import with_defaults
+    traits = {f"layer:{n.type}" for n in preset.model.nodes}
+    traits |= {f"{n.type}:{k}={n.params[k]}" for n in preset.model.nodes
+               for k in ("output", "mode", "over", "nonlinearity") if k in n.params}
+    entry = DATASETS[preset.data.name]
+    standardized = bool(with_defaults(entry.params, preset.data.params).get("standardize", False))
+    if entry.kind == "image":  # per-channel standardization: one channel or several
+        shape = next(n.params["shape"] for n in preset.model.nodes if n.type == "Input")
+        traits.add(f"channels:{shape[0]}")
+    t = preset.training
+    return traits | {f"input:{entry.kind}", f"standardized:{standardized}", f"mode:{t.mode}",
+                     f"loss:{t.loss}", f"target:{t.target}"}
+
+
+def script_traits(preset: Preset) -> set[str]:
+    """What train.py depends on beyond the network: the data set (its augmentation and
+    corruption), the optimizer, the schedule and each training extra that is switched on."""
+    t = preset.training
+    extras = {f"extra:{k}" for k in ("grad_clip", "l1", "l2", "max_norm", "contractive", "early_stopping")
+              if getattr(t, k)}
+    if t.sparsity != "none":
+        extras.add(f"sparsity:{t.sparsity}")
+    if any(e.metric == "steps" and e.op == "<=" for e in preset.expect):
+        extras.add("promise:blows_up")  # train.py must stop and say why
+    return export_traits(preset) | extras | {f"data:{preset.data.name}", f"optimizer:{t.optimizer}",
+                                             f"schedule:{t.schedule}"}
+
+
+def covering(presets: dict[str, Preset], traits: Callable[[Preset], set[str]]) -> dict[str, Preset]:
+    """A small subset of `presets` with every trait any of them has (greedy set cover, ties in
+    the given order): lesson variants that differ only in a number add nothing an export sees."""
+    left = {name: traits(p) for name, p in presets.items()}
+    missing = set().union(*left.values())
+    chosen: list[str] = []
+    while missing:
+        best = max(left, key=lambda name: len(left[name] & missing))
+        chosen.append(best)
+        missing -= left.pop(best)
+    return {name: presets[name] for name in presets if name in chosen}
 
 
 def trained_like(preset: Preset, seed: int = 1) -> dict[str, torch.Tensor]:
