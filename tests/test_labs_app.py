@@ -84,7 +84,7 @@ def test_labs_window_opens_each_lab(qtbot):
 
 
 def test_lab_png_from_the_command_line(tmp_path, capsys):
-    from playground.cli import main
+    from widgets.launch import main
     out = tmp_path / "backprop.png"
     assert main(["lab", "backprop", "--png", str(out)]) == 0
     from PySide6.QtGui import QImage
@@ -115,3 +115,12 @@ def test_the_main_window_opens_the_labs_with_the_models_units(qtbot, tmp_path, m
         w._labs.close()
     finally:
         close_window(w)
+
+
+def test_the_engine_alone_draws_no_png_and_says_why(tmp_path, capsys):
+    from playground.cli import main
+    from playground.labs.commands import set_figure_renderer
+    set_figure_renderer(None)
+    assert main(["lab", "backprop", "--png", str(tmp_path / "b.png")]) == 2
+    assert "--png needs the app" in capsys.readouterr().err
+    assert not (tmp_path / "b.png").exists()

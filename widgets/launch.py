@@ -97,6 +97,12 @@ def launch(preset: str | None = None) -> int:
     return app_main([preset] if preset else [])
 
 
+def _draw_lab_figure(name: str, result, path: Path) -> Path:
+    """`playground lab NAME --png FILE`: the engine computes, the app draws (Qt loads only here)."""
+    from widgets.labs.figures import save_png
+    return save_png(name, result, path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`playground` with no command, `playground gui [PRESET]` or `playground PRESET.json` opens
     the app; anything else is the engine's command line (which never imports Qt)."""
@@ -104,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from playground.cli import COMMANDS
     if args and args[0] in COMMANDS or any(a in ("-h", "--help") for a in args[:1]):
         from playground.cli import main as cli_main
+        if args[0] == "lab":
+            from playground.labs.commands import set_figure_renderer
+            set_figure_renderer(_draw_lab_figure)
         return cli_main(args)
     if args and args[0] == "gui":
         args = args[1:]

@@ -1,8 +1,9 @@
 """`playground lab activations|optimizers|init|backprop [options] [--json] [--png FILE]`: the
 labs' numbers as text or JSON, and their figure as a PNG for a slide.
 
-The engine computes; only `--png` reaches into the app (widgets.labs.figures) to draw, so the
-numbers work where Qt is not installed.
+The engine computes; drawing a `--png` is the app's job. The app's entry point (`playground`,
+widgets.launch) hands its renderer to `set_figure_renderer` before it runs an engine command, so
+the engine never imports Qt and the numbers work where Qt is not installed.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from playground.labs import activations, backprop, init_explorer, optimizers
 
@@ -137,14 +138,24 @@ def _text(lab: str, data: dict) -> str:
             f"max |hand - autograd| = {data['max_abs_diff_vs_autograd']:.3g}")
 
 
+FigureRenderer = Callable[[str, Any, Path], Path]
+"""Draws lab `name`'s result to a PNG file and returns its path."""
+_figure_renderer: FigureRenderer | None = None
+
+
+def set_figure_renderer(renderer: FigureRenderer | None) -> None:
+    """Called by the app's entry point: the engine draws nothing itself."""
+    global _figure_renderer
+    _figure_renderer = renderer
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     data, result = compute(args)
     if args.png:
-        try:
-            from widgets.labs.figures import save_png
-        except ImportError as e:
-            raise ValueError(f"--png needs the app's PySide6 and pyqtgraph ({e})") from None
-        out = save_png(args.lab, result, Path(args.png))
+        if _figure_renderer is None:
+            raise ValueError("--png needs the app: run it as `playground lab ...` with PySide6 and "
+                             "pyqtgraph installed")
+        out = _figure_renderer(args.lab, result, Path(args.png))
         print(f"wrote {out}", file=sys.stderr)
     print(json.dumps(data) if args.json else _text(args.lab, data))
     return 0
