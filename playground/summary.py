@@ -3,7 +3,8 @@
 For an autoencoder it puts the network's test reconstruction error beside PCA's with the same
 number of components, fitted on the same training split, so a person sees whether the network
 beat the linear baseline. `val_loss_min`, `val_loss_final` and `best_epoch` say whether the run
-was still improving or had begun to overfit.
+was still improving or had begun to overfit; `val_loss_final` is the loss of the weights the run
+ends with (the restored best epoch's after early stopping), `val_loss` the last epoch's.
 """
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
         last = t.history[-1]
         summary.update(train_loss=last.train_loss, val_loss=last.val_loss)
         best = min(t.history, key=lambda e: e.val_loss if math.isfinite(e.val_loss) else math.inf)
-        summary.update(val_loss_final=last.val_loss, val_loss_min=best.val_loss, best_epoch=best.epoch)
+        # The final loss is that of the weights the run ends with: early stopping restores its best
+        # epoch's weights, so the last epoch's loss would describe weights that were thrown away.
+        final = t.evaluate("val")["loss"] if finished.reason == "early_stopping" and len(t.x_val) else last.val_loss
+        summary.update(val_loss_final=final, val_loss_min=best.val_loss, best_epoch=best.epoch)
         if last.val_accuracy is not None:
             summary.update(train_accuracy=last.train_accuracy, val_accuracy=last.val_accuracy)
     test = t.evaluate("test")
