@@ -250,8 +250,9 @@ class TrainingController(QObject):
     def reset_weights(self) -> None:
         """Fresh weights from the seed. In a session it pauses there and clears the curves;
         without one, the panels start clean and the next Start trains from scratch (the window
-        has the document forget its weights)."""
-        if self._worker is not None and self._state in ("running", "paused"):
+        has the document forget its weights). A session still "starting" (its first batches not
+        drawn yet) takes the reset too, or a Reset pressed right after Start would be lost."""
+        if self._worker is not None and self._state in ("starting", "running", "paused"):
             self._worker.request_reset()
         elif not self.is_active:
             self.reset_panels()
