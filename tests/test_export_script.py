@@ -4,9 +4,10 @@ A covering subset of the presets (every layer type, data set, output kind, optim
 and training extra among them) has its train.py run a few steps in a fresh process that cannot
 import the playground: the learning rate follows the preset's schedule, and the training loss
 falls (a decay schedule starts from a large rate on purpose, so there it need only stay finite;
-a preset that promises to blow up must be stopped with the reason); for presets without random augmentation it computes exactly the
-playground Trainer's numbers; and `torchrun --nproc_per_node=2` trains with
-DistributedDataParallel (gloo, CPU), each process on its half of the data.
+a preset that promises to blow up must be stopped with the reason); for presets without random
+augmentation it computes exactly the playground Trainer's numbers; and `torchrun
+--nproc_per_node=2` trains with DistributedDataParallel (gloo, CPU), each process on its half of
+the data.
 """
 from __future__ import annotations
 
