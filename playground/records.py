@@ -336,18 +336,29 @@ class LiveRecording:
             except (OSError, ValueError) as e:
                 self._give_up(e)
 
-    def finish(self, trainer: Any, reason: str = "stopped", error: str = "") -> None:
+    def finish(self, trainer: Any, reason: str = "stopped", error: str = "") -> dict[str, float]:
         """End the record; `reason` (finished or stopped) stands when the Trainer sent no
-        FinishedEvent (a session reset or closed while paused)."""
-        if self.recorder is None:
-            return
-        finished = self.recorder.finished_event or FinishedEvent(reason, trainer.step_count, trainer.epoch,
-                                                                 f"{reason} in the app")
-        try:
-            self.recorder.finish(trainer, finished, error=error)
-        except Exception as e:  # noqa: BLE001 - a record that cannot be finished stays incomplete
-            self._give_up(e)
-        self.recorder = None
+        FinishedEvent (a session reset or closed while paused). Returns the run's test figures
+        as summary.json has them (measured here when the run is not recorded; none after an
+        error), for the app to show where the run ended."""
+        from playground.summary import test_metrics
+        summary: dict[str, Any] = {}
+        if self.recorder is not None:
+            finished = self.recorder.finished_event or FinishedEvent(reason, trainer.step_count, trainer.epoch,
+                                                                     f"{reason} in the app")
+            try:
+                summary = self.recorder.finish(trainer, finished, error=error)
+            except Exception as e:  # noqa: BLE001 - a record that cannot be finished stays incomplete
+                self._give_up(e)
+            self.recorder = None
+        elif not error:
+            try:
+                summary = test_metrics(trainer)
+            except Exception:  # noqa: BLE001 - no figures rather than a session that cannot end
+                summary = {}
+        if error:
+            return {}
+        return {k: float(v) for k, v in summary.items() if k.startswith("test_") and isinstance(v, (int, float))}
 
     def _give_up(self, e: BaseException) -> None:
         self.problem = f"this run is not recorded: {e}"

@@ -34,6 +34,18 @@ def code_size(trainer: Any) -> int:
     return math.prod(model.shapes[node]) if node else 0
 
 
+def test_metrics(trainer: Any) -> dict[str, float]:
+    """The held-out test figures of the weights as they are now (test_loss, and test_accuracy
+    or test_mse where the task has them): what summary.json and the app's loss panel report."""
+    test = trainer.evaluate("test")
+    figures = {"test_loss": test["loss"]}
+    if "accuracy" in test:
+        figures["test_accuracy"] = test["accuracy"]
+    if "mse" in test:
+        figures["test_mse"] = test["mse"]
+    return figures
+
+
 def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str, Any]:
     t = trainer
     summary: dict[str, Any] = {
@@ -51,12 +63,7 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
         summary.update(val_loss_final=final, val_loss_min=best.val_loss, best_epoch=best.epoch)
         if last.val_accuracy is not None:
             summary.update(train_accuracy=last.train_accuracy, val_accuracy=last.val_accuracy)
-    test = t.evaluate("test")
-    summary["test_loss"] = test["loss"]
-    if "accuracy" in test:
-        summary["test_accuracy"] = test["accuracy"]
-    if "mse" in test:
-        summary["test_mse"] = test["mse"]
+    summary.update(test_metrics(t))
     if t.ts.target == "input":
         k = code_size(t)
         if k:

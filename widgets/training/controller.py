@@ -463,6 +463,8 @@ class TrainingController(QObject):
                 if p.ingest(draw):
                     p.dirty = True
             self.frames.flush()
+            if note.info.get("test"):   # the held-out test figures summary.json has, where the run ended
+                self.panel(LossPanel.title).show_test_results(note.info["test"])
             self._start_pending()
             return []
         return draw

@@ -354,10 +354,10 @@ class TrainingWorker(QObject):
             self._snapshot(trainer)
         except Exception:  # noqa: BLE001 - a broken model must not keep the session from ending
             pass
-        self._recording.finish(trainer, "stopped" if reason == "error" else reason,
-                               error="training failed" if reason == "error" else "")
+        tests = self._recording.finish(trainer, "stopped" if reason == "error" else reason,
+                                       error="training failed" if reason == "error" else "")
         self._recording = None
-        self._note(Note("ended", reason))
+        self._note(Note("ended", reason, info={"test": tests}))   # the test figures, for the loss panel
         with self._cond:
             self._trainer = None
 
