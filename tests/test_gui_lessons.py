@@ -26,13 +26,14 @@ def test_every_example_opens_with_its_lesson_beside_it(window):
         assert view.lesson is not None and view.lesson.preset == name
         text = view.text.toPlainText()
         assert lesson.title in text and "Look at" in text and "Predict" in text
-        assert [b.text() for b in view.buttons] == lesson.compare
+        assert [b.objectName() for b in view.buttons if b.text() == "Open"] == [f"open:{n}" for n in lesson.compare]
+        assert [b.text() for b in view.buttons if b.text() != "Open"] == [f"Compare with {n}" for n in lesson.compare]
 
 
 def test_a_compare_button_opens_the_twin_and_its_lesson(window):
     assert window.open_example("overfit_moons")
     assert not window.lesson_dock.visibleRegion().isEmpty()  # raised beside the settings
-    [button] = [b for b in window.lesson_view.buttons if b.text() == "overfit_moons_l2"]
+    [button] = [b for b in window.lesson_view.buttons if b.objectName() == "open:overfit_moons_l2"]
     button.click()
     assert window.doc.preset.name == "overfit_moons_l2" and window.doc.preset.training.l2 == 1e-3
     assert window.lesson_view.lesson.preset == "overfit_moons_l2"

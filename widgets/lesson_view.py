@@ -1,8 +1,9 @@
 """The Lesson dock: the guided lesson of the preset that is open, beside the network.
 
 It shows what idea the preset teaches, what to look at, one thing to change and what to predict
-before running it, and what the notes say; each preset it is compared with gets a button that
-opens it (one after another: the window replaces the open preset, asking to save first).
+before running it, and what the notes say. Each preset it is compared with gets two buttons:
+"Compare with …" trains both as twins (same three seeds) and opens the compare view on them, and
+"Open" opens it in place of this one (the window asks to save first).
 """
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ def lesson_html(lesson) -> str:
 
 
 class LessonView(QWidget):
-    """Shows one preset's lesson; `open_requested(name)` asks the window to open a compared preset."""
+    """Shows one preset's lesson; `open_requested(name)` asks the window to open a compared preset,
+    `compare_requested(name)` to train the open preset and that one as twins and compare them."""
 
     open_requested = Signal(str)
+    compare_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,8 +39,8 @@ class LessonView(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenLinks(False)
-        self.compare_label = QLabel("Compare with (differs in one setting), open:")
-        self.compare_box = QGridLayout()   # two columns: a family of six stays compact
+        self.compare_label = QLabel("Its family (each differs in one setting):")
+        self.compare_box = QGridLayout()   # one row per member: train both as twins, or open it
         self.compare_box.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -71,9 +74,16 @@ class LessonView(QWidget):
             b.deleteLater()
         self.buttons = []
         for k, name in enumerate(names):
-            b = QPushButton(name)
-            b.setToolTip(f"Open the built-in preset {name} in place of this one")
-            b.clicked.connect(lambda _=False, n=name: self.open_requested.emit(n))
-            self.compare_box.addWidget(b, k // 2, k % 2)
-            self.buttons.append(b)
+            twins = QPushButton(f"Compare with {name}")
+            twins.setObjectName(f"compare:{name}")
+            twins.setToolTip(f"Train this network and {name} with the same three seeds in the background, "
+                             "then show both in Train ▸ Compare Runs: the setting that differs and both curves")
+            twins.clicked.connect(lambda _=False, n=name: self.compare_requested.emit(n))
+            opener = QPushButton("Open")
+            opener.setObjectName(f"open:{name}")
+            opener.setToolTip(f"Open the built-in preset {name} in place of this one")
+            opener.clicked.connect(lambda _=False, n=name: self.open_requested.emit(n))
+            self.compare_box.addWidget(twins, k, 0)
+            self.compare_box.addWidget(opener, k, 1)
+            self.buttons += [twins, opener]
         self.compare_label.setVisible(bool(names))

@@ -86,6 +86,7 @@ class MainWindow(FileActions, QMainWindow):
         self.lesson_dock = self._dock("Lesson", "lessonDock", self.lesson_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.lesson_dock)
         self.lesson_view.open_requested.connect(self.open_example)
+        self.lesson_view.compare_requested.connect(self.compare_lesson_twins)
         self.data_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -684,6 +685,11 @@ class MainWindow(FileActions, QMainWindow):
     def open_compare(self) -> None:
         from widgets.compare.window import open_compare
         open_compare(self)
+
+    def compare_lesson_twins(self, member: str) -> None:
+        """The Lesson dock's "Compare with …": the open network and `member` trained as twins."""
+        from widgets.lesson_twins import compare_family
+        compare_family(self, member)
 
     # ================================================================ menus filled on demand
     def _fill_recent(self) -> None:

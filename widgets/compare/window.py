@@ -1,6 +1,7 @@
 """The compare view: the runs browser on the left; on the right the selected runs' curves,
 their differing settings, per-layer statistics, and a final metric against a setting over all
-listed runs. Runs a twin or a seed repeat as a background `playground` process.
+listed runs. Runs a twin, a seed repeat or a lesson's family (presets trained with one seed, one
+after another) as background `playground` processes.
 
 Records are read on a loader thread (a runs folder may sit on a slow disk); the window only
 draws. It never touches a live Trainer: comparisons read records.
@@ -81,6 +82,8 @@ class CompareWindow(QMainWindow):
         self.settings_by_run: dict[str, dict[str, float]] = {}
         self.process: QProcess | None = None
         self._select_after: list[str] = []
+        self._queue: list[tuple[list[str], str]] = []   # trainings still to start, one after another
+        self._made: list[str] = []                      # run ids the queue's trainings printed
         self._loader = _Loader(self)
         self._loader.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
 
@@ -247,6 +250,21 @@ class CompareWindow(QMainWindow):
         args = ["twin", run_id] + [x for a in assignments for x in ("--set", a)]
         self._start(args, f"Training a twin of {run_id} …")
 
+    def run_family(self, presets: Sequence[str], seed: int, assignments: Sequence[str] = ()) -> None:
+        """Train each preset (a file or built-in name) with the same seed, so all three seeds agree
+        (the runs are twins in all but their presets' differences), one after another in the
+        background, then select them all: the Settings tab shows what differs, Curves both curves."""
+        sets = [x for a in assignments for x in ("--set", a)]
+        steps = [(["train", str(p), "--seed", str(seed), *sets], f"Training {Path(str(p)).stem} "
+                  f"({k + 1} of {len(presets)}, seed {seed}) …") for k, p in enumerate(presets)]
+        if not steps:
+            return
+        if self.process is not None:
+            self._start(*steps[0])   # busy: it says so and starts nothing
+            return
+        self._made, self._queue = [], steps[1:]
+        self._start(*steps[0])
+
     def run_repeat(self, preset: str, seeds: str, assignments: Sequence[str]) -> None:
         args = ["repeat", preset, "--seeds", seeds] + [x for a in assignments for x in ("--set", a)]
         self._start(args, f"Training seeds {seeds} …")
@@ -272,17 +290,24 @@ class CompareWindow(QMainWindow):
         out = bytes(p.readAllStandardOutput().data()).decode(errors="replace").strip().splitlines()
         err = bytes(p.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
         p.deleteLater()
+        if code == 0 and out and self._queue:   # a family: train its next member
+            self._made.append(out[-1].strip())
+            self._start(*self._queue.pop(0))
+            return
         if code == 0 and out:
             new = out[-1].strip()
-            self._select_after = [new]
+            self._select_after = [*self._made, new]
+            self._made = []
             self.reload()
-            self.status.setText(f"Done: {new}")
+            self.status.setText(f"Done: {', '.join(self._select_after)}")
         else:
+            self._queue, self._made = [], []
             QMessageBox.warning(self, "Training failed", err[-1] if err else f"exit status {code}")
             self.reload()
         self._update_buttons(self.browser.selected())
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self._queue = []
         if self.process is not None:
             self.process.kill()
             self.process.waitForFinished(3000)
