@@ -18,6 +18,7 @@ from widgets.panels.base import (
     GrowingArray, Panel, axis_items, curves_table, graphics_layout, has_finite, legend_above,
     reset_stretch, show_grid, style_plot)
 from widgets.panels.history import CAPACITY, MinMaxHistory, trailing_mean
+from widgets.panels.previous_run import PreviousRunOverlay
 from widgets.panels.ranges import SteadyRange, long_curve
 from widgets.babysit.loss_marks import LossAnnotations
 
@@ -53,6 +54,11 @@ class LossPanel(Panel):
         self.log_box.setToolTip("Loss on a log axis: later, smaller improvements stay visible")
         self.log_box.toggled.connect(self.set_log)
         self.add_control(self.log_box)
+        self.previous_box = QCheckBox("Previous run", self)
+        self.previous_box.setToolTip("Show the run before this one as faint grey curves, to read this run "
+                                     "against it (Train ▸ Compare Runs sets whole runs side by side)")
+        self.previous_box.setEnabled(False)   # until a run has been cleared away
+        self.add_control(self.previous_box)
         self.add_control(QLabel("Smoothing:", self))
         self.smooth_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.smooth_slider.setMinimumWidth(60)
@@ -111,6 +117,9 @@ class LossPanel(Panel):
         self.steady = SteadyRange(self.loss_plot)   # (the accuracy plot follows its steps)
         self.babysit = LossAnnotations(self.loss_plot, self.legend)
         """The expected initial loss on the axis, and the penalty as its own curve."""
+        self.previous = PreviousRunOverlay(self.loss_plot, self.legend)
+        """The last run cleared away, shown faintly when `previous_box` is on (off by default)."""
+        self.previous_box.toggled.connect(self.previous.show)
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         self.cursor.setVisible(False)
         self.loss_plot.addItem(self.cursor, ignoreBounds=True)
@@ -328,6 +337,9 @@ class LossPanel(Panel):
             self.draw_now()
 
     def clear(self) -> None:
+        if self.previous.keep(self.steps.view(), self.smoothed.view(), self.epoch_steps.view(),
+                              self.val_epoch.view()):   # the run cleared away becomes the previous one
+            self.previous_box.setEnabled(True)
         super().clear()
         self.history.clear()
         self._smoothed_size = 0
