@@ -127,9 +127,12 @@ def export_traits(preset: Preset) -> set[str]:
     (mode, loss, target)."""
     from playground.data import DATASETS
     from playground.params import with_defaults
+    from playground.layers import CATALOGUE
     traits = {f"layer:{n.type}" for n in preset.model.nodes}
-    traits |= {f"{n.type}:{k}={n.params[k]}" for n in preset.model.nodes
-               for k in ("output", "mode", "over", "nonlinearity") if k in n.params}
+    for n in preset.model.nodes:
+        params = with_defaults(CATALOGUE[n.type].params, n.params)
+        traits |= {f"{n.type}:{k}={params[k]}" for k in ("output", "mode", "over", "nonlinearity")
+                   if k in params}
     entry = DATASETS[preset.data.name]
     standardized = bool(with_defaults(entry.params, preset.data.params).get("standardize", False))
     if entry.kind == "image":  # per-channel standardization: one channel or several
