@@ -56,6 +56,11 @@ class WeightsPanel(Panel):
         self.layer_box = QComboBox(self)
         self.layer_box.setToolTip("Which layer's weights to show")
         self.layer_box.setMinimumContentsLength(8)
+        # As wide as its longest "id (Type)" once the layers are known (it was sized while still
+        # empty, which cut "hidden (Linear)" to "hidden (Lin"); a very long id is elided instead
+        # of pushing the header's text away.
+        self.layer_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layer_box.setMaximumWidth(260)
         self.layer_box.currentTextChanged.connect(lambda _t: self._draw() if self.last is not None else None)
         self.add_control(self.layer_box)
         self.add_canvas(graphics_layout(self))
