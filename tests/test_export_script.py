@@ -71,17 +71,16 @@ def test_scripts_ran_without_the_playground(scripts: dict) -> None:
     assert scripts["results"]["__playground_imported__"] is False
 
 
-def promised_step_bound(name: str) -> float | None:
-    """The preset's own promise to stop within so many steps (it is meant to blow up)."""
-    bounds = [e.value for e in SCRIPTED[name].expect if e.metric == "steps" and e.op == "<="]
-    return min(bounds) if bounds else None
+def promises_to_blow_up(name: str) -> bool:
+    """The preset promises to stop within a few steps (rnn_exploding: its loss becomes NaN)."""
+    return any(e.metric == "steps" and e.op == "<=" for e in SCRIPTED[name].expect)
 
 
 @pytest.mark.parametrize("name", list(SCRIPTED))
 def test_train_py_loss_falls_in_a_few_steps(scripts: dict, name: str) -> None:
     r, ts = scripts["results"][name], SCRIPTED[name].training
     assert 0 < r["steps"] <= STEPS
-    if promised_step_bound(name) is not None:
+    if promises_to_blow_up(name):  # train.py checks once an epoch, the playground every step
         assert "NaN or infinite" in r["stopped"] and r["epochs"] == 1, r  # stopped with the reason
         return
     if ts.schedule in DECAYS:
