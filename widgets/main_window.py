@@ -348,7 +348,7 @@ class MainWindow(FileActions, QMainWindow):
         self.controller.state_changed.connect(lambda _: self._on_training_state())
         self.controller.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.progress.connect(self._on_progress)
-        self.controller.problem.connect(lambda title, text: QMessageBox.warning(self, title, text))
+        self.controller.problem.connect(self._on_problem)
         self.controller.weights_ready.connect(self._on_weights_ready)
         self.controller.outcome.connect(self._on_outcome)
         self.controller.set_speed(self.speed_combo.currentData())
@@ -533,6 +533,24 @@ class MainWindow(FileActions, QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
         self.statusBar().showMessage(text.split(" What to try")[0], 15000)
+
+    def _on_problem(self, title: str, text: str) -> None:
+        """Training paused on a problem (a non-finite loss): say so without blocking, and bring up
+        the Diagnoses card that explains it with its one action; a modal box would hide the card
+        and the curves until answered. A session that could not start has nothing to show in the
+        panels, so that stays a plain warning."""
+        if self.controller is None or self.controller.last_problem is None:
+            QMessageBox.warning(self, title, text)
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("problemBox")
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        dock = self.panel_docks.get("Diagnoses")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
     def _on_replaced(self) -> None:
         if self.controller is not None:

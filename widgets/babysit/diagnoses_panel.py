@@ -6,6 +6,8 @@ edit (Edit ▸ Undo reverts it), and a running training picks it up at its next 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
@@ -113,3 +115,12 @@ class DiagnosesPanel(Panel):
             card.deleteLater()
         self.cards, self._new = [], []
         self.doctor = Diagnostician()
+
+
+def start_diagnoses(panels: list, preset: Any) -> None:
+    """Give the Diagnoses panel the run's learning rate and optimizer as it starts: a loss that is
+    NaN at the first step (rnn_exploding) is reported before any event that carries them, and its
+    card must name the run's rate (0.05 with SGD), not a default."""
+    for p in panels:
+        if isinstance(p, DiagnosesPanel):
+            p.doctor.lr, p.doctor.optimizer = float(preset.training.lr), str(preset.training.optimizer)

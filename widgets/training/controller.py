@@ -354,6 +354,8 @@ class TrainingController(QObject):
         self.reset_panels()
         from widgets.babysit.loss_marks import mark_expected_initial_loss
         mark_expected_initial_loss(self.panel(LossPanel.title), preset)
+        from widgets.babysit.diagnoses_panel import start_diagnoses
+        start_diagnoses(self._panels, preset)
         self._set_state("starting")
         origin = " from the imported weights" if weights is not None else ""
         self.status_message.emit(f"Preparing {preset.name or 'the network'}{origin}: data, model and optimizer…")
