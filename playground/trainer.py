@@ -483,9 +483,9 @@ class Trainer:
         if self.perceptron is not None:
             return self.perceptron.evaluate(x, y), None
         out = self.predict(x)
-        result = one_step.evaluate_outputs(self.ts, out, x, y, self.kind, self.is_classifier, self.dataset.n_classes)
         pred = losses.predicted_classes(out, self.kind) if self.is_classifier else None
-        return result, pred
+        return one_step.evaluate_outputs(self.ts, out, x, y, self.kind, self.is_classifier, self.dataset.n_classes,
+                                         pred), pred
 
     # ------------------------------------------------------------------ problems and the end
     def _non_finite(self, step: int, x: torch.Tensor | None) -> None:
