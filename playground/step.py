@@ -128,17 +128,19 @@ def penalty_terms(s, net: nn.Module, x: torch.Tensor, code: torch.Tensor | None,
 
 @torch.no_grad()
 def evaluate_outputs(s, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, kind: str,
-                     classifier: bool, n_classes: int, pred: torch.Tensor | None = None) -> dict[str, float]:
+                     classifier: bool, n_classes: int, correct: int | None = None) -> dict[str, float]:
     """Metrics of eval-mode outputs on a split: the task loss (no penalties), a classifier's
-    accuracy, and the mean squared error of a reconstruction or a regression. `pred`: the
-    classifier's predicted classes where the caller has them already (not computed twice)."""
+    accuracy, and the mean squared error of a reconstruction or a regression. `correct`: the
+    classifier's number of correct predictions where the caller has counted them already."""
     if s.mode == "perceptron":
         err = float(((out.reshape(-1) >= 0).long() != y).float().mean())
         return {"loss": err, "accuracy": 1.0 - err}
     target = x if s.target == "input" else y
     result = {"loss": float(task_loss(s.loss, out, target, kind))}
     if classifier:
-        result["accuracy"] = float(((predicted_classes(out, kind) if pred is None else pred) == y).sum()) / len(y)
+        if correct is None:
+            correct = int((predicted_classes(out, kind) == y).sum())
+        result["accuracy"] = correct / len(y)
     if s.target == "input":
         result["mse"] = float(torch.mean((out.reshape(x.shape) - x) ** 2))
     elif n_classes == 0:

@@ -50,14 +50,18 @@ class LossTally:
         self.first_step = step
         self.loss_sum = 0.0
         self.seen = 0
-        self.correct = torch.zeros((), dtype=torch.int64, device=self.device)
+        self.correct: int | torch.Tensor = 0 if self.device.type == "cpu" else \
+            torch.zeros((), dtype=torch.int64, device=self.device)
+        """Correct training predictions so far: an int on the CPU (reading a count back is free there),
+        a tensor on a GPU (read back once, at the epoch's end)."""
 
     def __len__(self) -> int:
         return len(self._losses)
 
     def add(self, step: int, loss: torch.Tensor | float, n: int, lr: float, momentum: float,
-            penalty: torch.Tensor | float | None, out: torch.Tensor | None, y: torch.Tensor) -> None:
-        """Keep one step's figures (tensors stay where they are) until the next flush."""
+            penalty: torch.Tensor | float | None, out: torch.Tensor | None, y: torch.Tensor) -> int:
+        """Keep one step's figures (tensors stay where they are) until the next flush; returns
+        how many steps are pending."""
         if not self._losses:
             self.first_step = step
         self._losses.append(loss)
@@ -72,6 +76,7 @@ class LossTally:
         if out is not None and self.is_classifier:
             self._outs.append(out)
             self._ys.append(y)
+        return len(self._losses)
 
     def flush(self, epoch: int, lr: float, epoch_end: bool) -> Flushed:
         """Read the pending losses back (one transfer on a GPU), add them to the epoch's sums and
@@ -111,7 +116,11 @@ class LossTally:
         """Count correct predictions of the kept training outputs, in one batched comparison."""
         if self._outs:
             pred = losses.predicted_classes(torch.cat(self._outs), self.kind)
-            self.correct.add_((pred == torch.cat(self._ys)).sum())
+            hits = (pred == torch.cat(self._ys)).sum()
+            if isinstance(self.correct, int):
+                self.correct += int(hits)
+            else:
+                self.correct.add_(hits)
             self._outs, self._ys = [], []
 
     def epoch_loss(self) -> float:

@@ -18,6 +18,7 @@ import threading
 import time
 from typing import Any, Callable, Collection, Iterator
 
+import numpy as np
 import torch
 
 from playground import losses, probes
@@ -37,9 +38,11 @@ from playground.tally import EMIT_EVERY, LossTally
 from playground.inside import INSIDE_VIEWS, InsideProbes
 from playground.perceptron import PerceptronRule
 from playground.views import VIEWS
-from playground.visual_probes import VisualProbes
+from playground.visual_probes import VisualProbes, confusion_counts
 
 EVAL_CHUNK = one_step.EVAL_CHUNK
+OVER = frozenset(("finished", "stopped", "problem"))
+"""The states after which a Trainer takes no more steps."""
 PROBE_BATCH = 128
 INSIDE_SHARE = 0.1
 """A share of the training time for the look-inside probes that keeps their panels live (a few
@@ -222,8 +225,6 @@ class Trainer:
             self._settings[name] = value
 
     def _apply_settings(self) -> None:
-        if not self._settings:  # the common case, read without the lock
-            return
         with self._lock:
             pending, self._settings = self._settings, {}
         for name, value in pending.items():
@@ -240,19 +241,20 @@ class Trainer:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("finished", "stopped", "problem")
+        return self.state in OVER
 
     # ------------------------------------------------------------------ the loop
     def run(self, max_steps: int | None = None) -> FinishedEvent:
         """Train until the epochs are done, `stop()` is called, or a problem; honours pause."""
         self.state = "running" if self._running.is_set() else "paused"
         done = 0
-        while not self.finished:
-            if self._stop.is_set():
+        stop, running, step = self._stop, self._running, self.step  # looked up once, not every step
+        while self.state not in OVER:
+            if stop.is_set():
                 return self._finish("stopped", "stopped by the user")
-            if not self._running.is_set():
+            if not running.is_set():
                 self.state = "paused"
-                self._running.wait(0.1)
+                running.wait(0.1)
                 continue
             single = False
             if self._step_requests:
@@ -261,13 +263,13 @@ class Trainer:
                     if single:
                         self._step_requests -= 1
             if self.state == "paused" and not single:
-                self._running.clear()
+                running.clear()
                 continue
-            if not self.step():
+            if not step():
                 break
             done += 1
             if single:
-                self._running.clear()
+                running.clear()
                 self.state = "paused"
             if max_steps is not None and done >= max_steps:
                 break
@@ -277,12 +279,14 @@ class Trainer:
 
     def step(self) -> bool:
         """One batch: forward, loss, backward, update; events; False once training is over."""
-        if self.finished:
+        state = self.state
+        if state in OVER:
             return False
-        if self.state == "ready":
+        if state == "ready":
             self.state = "running"
             self.initial_weights_hash()
-        self._apply_settings()
+        if self._settings:  # the common case, read without the lock: nothing to apply
+            self._apply_settings()
         if self._stop.is_set():
             self._finish("stopped", "stopped by the user")
             return False
@@ -302,16 +306,16 @@ class Trainer:
             return False
         if self._cursor >= self.n_train:
             self._end_epoch()
-        return not self.finished
+        return self.state not in OVER
 
     def _train_step(self) -> bool:
         ts = self.ts
-        start = self._cursor
-        end = min(start + ts.batch_size, self.n_train)
-        if self._batches is None or self._batches_size != ts.batch_size:
+        start, batch_size = self._cursor, ts.batch_size
+        end = min(start + batch_size, self.n_train)
+        if self._batches_size != batch_size or self._batches is None:
             # Split the rest of the epoch's permutation once (cheaper than slicing every step);
             # a batch size changed mid-epoch re-splits from where the epoch stands.
-            self._batches, self._batches_size = iter(self._perm[start:].split(ts.batch_size)), ts.batch_size
+            self._batches, self._batches_size = iter(self._perm[start:].split(batch_size)), batch_size
         idx = next(self._batches)
         self._cursor = end
         xb, yb = self.x_train[idx], self.y_train[idx]
@@ -340,23 +344,24 @@ class Trainer:
             penalty = None
         else:
             loss, out, penalty = self._loss(xin, target)
-        if self._readback_every == 1:  # on the CPU reading the loss costs nothing: check every step
+        read_back = self._readback_every == 1
+        if read_back:  # on the CPU reading the loss costs nothing: check every step
             value = loss.item()
             if not math.isfinite(value):
                 self._non_finite(self.step_count, xin)
                 return False
-        self.optimizer.zero_grad(set_to_none=True)
+        optimizer = self.optimizer
+        optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if ts.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), ts.grad_clip)
-        self.optimizer.step()
+        optimizer.step()
         if ts.max_norm > 0:
             losses.apply_max_norm(self.model, ts.max_norm)
-        self._record(value if self._readback_every == 1 else loss.detach(), end - start, lr, penalty, yb,
-                     out.detach())
+        self._record(value if read_back else loss.detach(), end - start, lr, penalty, yb, out.detach())
         if probing:
             self._probe(before)
-        return not self.finished
+        return self.state not in OVER
 
     def _loss(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Task loss plus every active penalty term, the network's output, and the (detached)
@@ -377,9 +382,9 @@ class Trainer:
     def _record(self, loss: torch.Tensor | float, n: int, lr: float, penalty: torch.Tensor | None,
                 yb: torch.Tensor, out: torch.Tensor | None) -> None:
         """Keep a step's loss (and output, for accuracy) until the next read-back."""
-        self.tally.add(self.step_count, loss, n, lr, self._momentum, penalty, out, yb)
+        pending = self.tally.add(self.step_count, loss, n, lr, self._momentum, penalty, out, yb)
         self.step_count += 1
-        if len(self.tally) >= EMIT_EVERY or self._cursor >= self.n_train:
+        if pending >= EMIT_EVERY or self._cursor >= self.n_train:
             self._flush_losses(lr)
 
     def _flush_losses(self, lr: float) -> None:
@@ -428,7 +433,7 @@ class Trainer:
         if self.perceptron is not None:
             train_acc, perceptron_event = self.perceptron.end_epoch()
             self._emit(perceptron_event)
-        val, val_pred = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
+        val, val_counts = self._evaluate("val") if len(self.x_val) else ({"loss": train_loss, "accuracy": train_acc}, None)
         if not math.isfinite(train_loss):
             self._non_finite(self.step_count - 1, None)
             return
@@ -437,9 +442,8 @@ class Trainer:
                            time.perf_counter() - self._started)
         self.history.append(event)
         self._emit(event)
-        if val_pred is not None:
-            for view in self.visual.epoch_views(val_pred):
-                self._emit(view)
+        for view in self.visual.epoch_views(val_counts):
+            self._emit(view)
         self._perm, self._cursor = self._new_permutation(), 0
         self.tally.reset_epoch(self.step_count)
         if self.perceptron is not None and self.perceptron.converged:
@@ -474,8 +478,8 @@ class Trainer:
         """Loss (task loss only) and, for classifiers, accuracy on a split."""
         return self._evaluate(split)[0]
 
-    def _evaluate(self, split: str) -> tuple[dict[str, float], torch.Tensor | None]:
-        """Metrics on a split, and a classifier's predicted classes (None for other tasks)."""
+    def _evaluate(self, split: str) -> tuple[dict[str, float], np.ndarray | None]:
+        """Metrics on a split, and a classifier's confusion counts (None for other tasks)."""
         x, y = {"train": (self.x_train, self.y_train), "val": (self.x_val, self.y_val),
                 "test": (self.x_test, self.y_test)}[split]
         if len(x) == 0:
@@ -483,9 +487,11 @@ class Trainer:
         if self.perceptron is not None:
             return self.perceptron.evaluate(x, y), None
         out = self.predict(x)
-        pred = losses.predicted_classes(out, self.kind) if self.is_classifier else None
-        return one_step.evaluate_outputs(self.ts, out, x, y, self.kind, self.is_classifier, self.dataset.n_classes,
-                                         pred), pred
+        if not self.is_classifier:
+            return one_step.evaluate_outputs(self.ts, out, x, y, self.kind, False, self.dataset.n_classes), None
+        matrix = confusion_counts(y, losses.predicted_classes(out, self.kind), self.dataset.n_classes)
+        return one_step.evaluate_outputs(self.ts, out, x, y, self.kind, True, self.dataset.n_classes,
+                                         int(matrix.trace())), matrix
 
     # ------------------------------------------------------------------ problems and the end
     def _non_finite(self, step: int, x: torch.Tensor | None) -> None:

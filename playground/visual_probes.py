@@ -137,12 +137,17 @@ class VisualProbes:
         return CurveEvent(t.step_count, xs, out.reshape(-1).float().cpu().numpy(),
                           x[:N_POINTS * 2], t.dataset.y_train[:N_POINTS * 2, 0])
 
-    @torch.no_grad()
-    def epoch_views(self, val_pred: torch.Tensor) -> list[Event]:
-        """Epoch-end pictures from the validation predictions the epoch's metrics already made."""
+    def epoch_views(self, matrix: np.ndarray | None) -> list[Event]:
+        """Epoch-end pictures from the validation confusion counts the epoch's metrics already made."""
         t = self.t
-        if not t.is_classifier:
+        if not t.is_classifier or matrix is None:
             return []
-        c = t.dataset.n_classes
-        matrix = torch.bincount(t.y_val * c + val_pred, minlength=c * c).reshape(c, c).cpu().numpy()
         return [ConfusionEvent(t.epoch, matrix, list(t.dataset.class_names))]
+
+
+@torch.no_grad()
+def confusion_counts(y: torch.Tensor, pred: torch.Tensor, n_classes: int) -> np.ndarray:
+    """(true class, predicted class) counts, read back in one transfer; its trace is the number of
+    correct predictions, so the accuracy and the confusion matrix cost one pass."""
+    c = n_classes
+    return torch.bincount(pred.add(y, alpha=c), minlength=c * c).cpu().numpy().reshape(c, c)
