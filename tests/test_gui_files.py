@@ -144,6 +144,8 @@ def test_recent_files_last_preset_and_theme_are_remembered(qtbot, tmp_path, dial
     assert w.write(path)
     w.apply_theme("dark")
     w.resize(720, 480)  # within the offscreen screen, which restoreGeometry clamps to
+    size = (w.width(), w.height())  # the toolbar's minimum width may widen it a little
+    assert size[1] == 480 and size[0] < 900
     close_window(w)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     assert settings.value("recent_files") in ([str(path.resolve())], str(path.resolve()))
@@ -151,7 +153,7 @@ def test_recent_files_last_preset_and_theme_are_remembered(qtbot, tmp_path, dial
     try:
         assert w2.doc.path == path.resolve()
         assert w2.actions_by_name["theme_dark"].isChecked() and w2.scene.theme.name == "dark"
-        assert (w2.width(), w2.height()) == (720, 480)
+        assert (w2.width(), w2.height()) == size
         w2.recent_menu.aboutToShow.emit()
         assert w2.recent_menu.actions()[0].text() == "remember.json"
         w2.apply_theme("light")
