@@ -22,3 +22,30 @@ def pytest_sessionfinish(session, exitstatus):
     if app is not None:
         app.clipboard().clear()
         app.processEvents()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """This test's own runs folder (every training run is recorded)."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def bare_controller(qtbot, runs_dir):
+    """A TrainingController on an empty main window, shut down and its threads joined after."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from widgets.training.controller import TrainingController, running_threads
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    controller = TrainingController(window)
+    yield controller
+    controller.shutdown()
+    for thread in running_threads():
+        thread.quit()
+        thread.wait(10_000)

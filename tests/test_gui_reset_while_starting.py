@@ -3,26 +3,16 @@ lost: the worker takes it, the run so far becomes a stopped record and the sessi
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMainWindow
 
 from playground.preset import resolve_preset
 from playground.records import list_runs
-from widgets.training.controller import TrainingController, running_threads
 
 TIMEOUT = 60_000
 
 
 @pytest.fixture
-def controller(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    c = TrainingController(window)
-    yield c
-    c.shutdown()
-    for t in running_threads():
-        t.quit()
-        t.wait(10_000)
+def controller(bare_controller):
+    return bare_controller
 
 
 def test_reset_right_after_start_pauses_on_fresh_weights(qtbot, controller, tmp_path):

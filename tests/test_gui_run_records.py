@@ -3,31 +3,16 @@ marks it stopped, and a reset ends one record and starts the next."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMainWindow
 
 from playground.preset import resolve_preset
 from playground.records import list_runs
-from widgets.training.controller import TrainingController, running_threads
 
 TIMEOUT = 60_000
 
 
 @pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
-    return tmp_path / "runs"
-
-
-@pytest.fixture
-def controller(qtbot):
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    c = TrainingController(window)
-    yield c
-    c.shutdown()
-    for t in running_threads():
-        t.quit()
-        t.wait(10_000)
+def controller(bare_controller):
+    return bare_controller
 
 
 def xor(epochs: int):
