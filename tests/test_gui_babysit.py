@@ -43,6 +43,16 @@ def test_divergence_card_action_is_undoable(window, qtbot):
     assert window.doc.preset.training.lr == before
 
 
+def test_a_card_behind_another_tab_is_counted_in_its_tab(window, qtbot):
+    panel = window.controller.panel("Diagnoses")
+    dock = window.panel_docks["Diagnoses"]
+    window.panel_docks["Loss & accuracy"].raise_()
+    panel.ingest([LossEvent(np.arange(3), np.array([0.7, 0.7, np.nan]), 0, 0.03)])
+    assert dock.windowTitle() == "Diagnoses (1)"
+    panel.reset()
+    assert dock.windowTitle() == "Diagnoses"
+
+
 def test_check_dialog_lists_four_results(window, qtbot):
     from widgets.babysit import actions
     actions.open_check(window)

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from playground.babysit.diagnoses import THRESHOLDS, Diagnosis, Diagnostician
-from playground.events import LossEvent
 from widgets.panels.base import Panel
 
 CARD_STYLE = ("QFrame#diagnosisCard { border: 1px solid #d29922; border-left: 5px solid #d29922; "
@@ -87,14 +86,23 @@ class DiagnosesPanel(Panel):
         self.save_button.hide()  # cards, not a plot: nothing to save as an image or CSV
 
     def ingest(self, events: list[object]) -> bool:
-        for e in events:
-            if isinstance(e, LossEvent) and self.doctor._ema is None:
-                self.doctor.lr = float(e.lr)
-            self._new += self.doctor.observe(e)
-        if self._new:
-            self.received += 1
-            return True
-        return False
+        found = [d for e in events for d in self.doctor.observe(e)]
+        if not found:
+            return False
+        self._new += found
+        self.received += 1
+        self._count_in_tab()
+        return True
+
+    def _count_in_tab(self) -> None:
+        """Cards are drawn only where the panel can be seen; its dock tab counts them, so a card
+        behind another tab is still noticed."""
+        n = len(self.cards) + len(self._new)
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if dock is not None:
+            dock.setWindowTitle(f"{self.title} ({n})" if n else self.title)
 
     def render(self) -> None:
         for d in self._new:
@@ -115,6 +123,7 @@ class DiagnosesPanel(Panel):
             card.deleteLater()
         self.cards, self._new = [], []
         self.doctor = Diagnostician()
+        self._count_in_tab()
 
 
 def start_diagnoses(panels: list, preset: Any) -> None:
