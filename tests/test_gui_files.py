@@ -9,36 +9,11 @@ import pytest
 from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import widgets.file_actions as file_actions
 from playground.preset import PRESETS_DIR, load_preset, preset_to_dict
-from widgets.testing import close_window, drop_layer, make_window
+from widgets.testing import Dialogs, close_window, drop_layer, make_window
 
 Save, Discard, Cancel = (QMessageBox.StandardButton.Save, QMessageBox.StandardButton.Discard,
                          QMessageBox.StandardButton.Cancel)
-
-
-class Dialogs:
-    """Stands in for QMessageBox: records what was shown and answers questions as told."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.shown: list[tuple[str, str, str]] = []
-        self.answers: list = []
-        for kind in ("critical", "warning", "information"):
-            monkeypatch.setattr(QMessageBox, kind, self._show(kind))
-        monkeypatch.setattr(QMessageBox, "question", self._ask)
-        monkeypatch.setattr(file_actions, "ask", lambda box: self._ask(None, box.windowTitle(), box.text()))
-
-    def _show(self, kind):
-        def show(parent, title, text, *rest, **kw):
-            self.shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return show
-
-    def _ask(self, parent, title, text, *rest, **kw):
-        self.shown.append(("question", title, text))
-        if not self.answers:
-            raise AssertionError(f"unexpected question: {title}: {text}")
-        return self.answers.pop(0)
 
 
 @pytest.fixture

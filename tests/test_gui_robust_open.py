@@ -14,34 +14,14 @@ from hypothesis import strategies as st
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from playground.preset import MAX_DESCRIPTION_CHARS, PRESETS_DIR, preset_to_dict
-from widgets.testing import close_window, make_window
+from widgets.testing import Dialogs, close_window, make_window
 
 BUILTINS = ["xor_mlp", "spiral_tanh", "digits_cnn", "vae_digits"]
 
 
-class Dialogs:
-    """Stands in for QMessageBox: records what was shown; questions are answered Cancel."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.shown: list[tuple[str, str, str]] = []
-        for kind in ("critical", "warning", "information"):
-            monkeypatch.setattr(QMessageBox, kind, self._show(kind))
-        monkeypatch.setattr(QMessageBox, "question", self._ask)
-
-    def _show(self, kind):
-        def show(parent, title, text, *rest, **kw):
-            self.shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return show
-
-    def _ask(self, parent, title, text, *rest, **kw):
-        self.shown.append(("question", title, text))
-        return QMessageBox.StandardButton.Cancel
-
-
 @pytest.fixture
 def dialogs(monkeypatch):
-    return Dialogs(monkeypatch)
+    return Dialogs(monkeypatch, unanswered=QMessageBox.StandardButton.Cancel)
 
 
 @pytest.fixture(autouse=True)
@@ -164,7 +144,7 @@ def fuzz_window(tmp_path_factory):
     from pytestqt.qt_compat import qt_api  # noqa: F401  (the QApplication pytest-qt makes)
     tmp = tmp_path_factory.mktemp("fuzz")
     mp = pytest.MonkeyPatch()
-    dialogs = Dialogs(mp)
+    dialogs = Dialogs(mp, unanswered=QMessageBox.StandardButton.Cancel)
     w = make_window(tmp, "xor_mlp")
     w.palette.activated.emit("ReLU")   # the current work: an unsaved edit
     yield w, dialogs, tmp

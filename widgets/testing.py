@@ -11,10 +11,40 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from widgets import file_actions
 from widgets.canvas import BuilderView
 from widgets.main_window import MainWindow
+
+
+class Dialogs:
+    """Stands in for the window's message boxes: records what was shown, as (kind, title, text),
+    and answers questions from `answers` in order. With none left it answers `unanswered`, or
+    fails the test when that is None (a question nobody expected)."""
+
+    def __init__(self, monkeypatch, unanswered: QMessageBox.StandardButton | None = None) -> None:
+        self.shown: list[tuple[str, str, str]] = []
+        self.answers: list = []
+        self.unanswered = unanswered
+        for kind in ("critical", "warning", "information"):
+            monkeypatch.setattr(QMessageBox, kind, self._show(kind))
+        monkeypatch.setattr(QMessageBox, "question", self._ask)
+        monkeypatch.setattr(file_actions, "ask", lambda box: self._ask(None, box.windowTitle(), box.text()))
+
+    def _show(self, kind: str):
+        def show(parent, title, text, *rest, **kw):
+            self.shown.append((kind, title, text))
+            return QMessageBox.StandardButton.Ok
+        return show
+
+    def _ask(self, parent, title, text, *rest, **kw):
+        self.shown.append(("question", title, text))
+        if self.answers:
+            return self.answers.pop(0)
+        if self.unanswered is None:
+            raise AssertionError(f"unexpected question: {title}: {text}")
+        return self.unanswered
 
 
 def make_window(tmp_path: Path, preset: str | None = None, settings_file: str = "settings.ini") -> MainWindow:
