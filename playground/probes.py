@@ -36,31 +36,38 @@ def snapshot(model: GraphModel) -> dict[str, list[torch.Tensor]]:
     return out
 
 
-def _norm(ts: list[torch.Tensor]) -> torch.Tensor:
-    if len(ts) == 1:
-        return torch.linalg.vector_norm(ts[0])
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in ts]))
-
-
 @torch.no_grad()
 def layer_stats(model: GraphModel, before: dict[str, list[torch.Tensor]]) -> dict[str, tuple[float, float, float]]:
     """Per weighted layer: (update_ratio, grad_norm, weight_norm) for the step just taken.
 
-    All norms are computed on the device and read back together, in one transfer.
-    """
-    ids, rows = [], []
+    Three norms a layer (||W||, ||ΔW|| as the distance to the snapshot, ||∇W||; a layer with
+    several weight tensors, an LSTM's say, squares and sums them), computed on the device and
+    read back together in one transfer. The ratio is divided on the host: a probe step in the
+    middle of training runs with cold caches, where each torch op costs ~15 µs."""
+    ids, norms = [], []
     for nid, old in before.items():
         ws = weights_of(getattr(model, nid))
-        w_norm = _norm(ws)
-        d_norm = _norm([w - o for w, o in zip(ws, old)])
         grads = [w.grad for w in ws if w.grad is not None]
-        g_norm = _norm(grads) if grads else torch.zeros((), device=w_norm.device)
         ids.append(nid)
-        rows.append(torch.stack([d_norm / w_norm.clamp_min(1e-12), g_norm, w_norm]))
-    if not rows:
+        if len(ws) == 1:
+            norms += [torch.linalg.vector_norm(ws[0]), torch.dist(ws[0], old[0]),
+                      torch.linalg.vector_norm(grads[0]) if grads else ws[0].new_zeros(())]
+        else:
+            norms += [_joint_norm(ws), _joint_norm([w - o for w, o in zip(ws, old)]),
+                      _joint_norm(grads) if grads else ws[0].new_zeros(())]
+    if not ids:
         return {}
-    values = torch.stack(rows).double().cpu().tolist()
-    return {nid: (r[0], r[1], r[2]) for nid, r in zip(ids, values)}
+    values = torch.stack(norms).double().cpu().tolist()
+    out = {}
+    for k, nid in enumerate(ids):
+        w_norm, d_norm, g_norm = values[3 * k:3 * k + 3]
+        out[nid] = (d_norm / max(w_norm, 1e-12), g_norm, w_norm)
+    return out
+
+
+def _joint_norm(ts: list[torch.Tensor]) -> torch.Tensor:
+    """The norm of several tensors taken as one vector."""
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t) for t in ts]))
 
 
 _EDGE_STEPS = np.arange(HIST_BINS + 1, dtype=np.float64)
@@ -74,10 +81,12 @@ def histogram(values: torch.Tensor, bins: int = HIST_BINS) -> tuple[np.ndarray, 
     Bin k holds lo + k·w <= v < lo + (k+1)·w (w = (hi − lo) / bins), the last bin also hi, as
     torch.histc counts them (a value within rounding of an inner edge may land in the bin
     next to histc's choice)."""
-    v = values.detach().reshape(-1)
-    if v.numel() > HIST_VALUES:
-        v = v[:: v.numel() // HIST_VALUES]
-    d = v.float().cpu().numpy().astype(np.float64)
+    v = values.detach()
+    stride = max(1, v.numel() // HIST_VALUES)
+    if v.device.type == "cpu" and v.dtype == torch.float32:  # numpy views it as it is: no torch ops
+        d = v.numpy().reshape(-1)[::stride].astype(np.float64)
+    else:  # sample on the device, move only the sample
+        d = v.reshape(-1)[::stride].float().cpu().numpy().astype(np.float64)
     if d.size:
         lo, hi = float(d.min()), float(d.max())
         if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -104,9 +113,10 @@ def histogram(values: torch.Tensor, bins: int = HIST_BINS) -> tuple[np.ndarray, 
 
 
 def dead_fraction(out: torch.Tensor) -> float:
-    """Fraction of units that output 0 for every probe input (dead ReLUs)."""
-    flat = out.detach().reshape(out.shape[0], -1)
-    return float((flat <= 0).all(dim=0).float().mean())
+    """Fraction of units that output 0 for every probe input (dead ReLUs): those whose largest
+    output is ≤ 0 (a unit with a NaN output is not counted dead)."""
+    peak = out.detach().reshape(out.shape[0], -1).amax(dim=0).float().cpu().numpy()
+    return float(np.count_nonzero(peak <= 0)) / max(1, peak.size)
 
 
 def layer_probes(model: GraphModel, node_types: dict[str, str], values: dict[str, torch.Tensor],

@@ -7,7 +7,8 @@ costs nothing, and the Trainer hands in plain floats.
 """
 from __future__ import annotations
 
-import operator
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +17,12 @@ import torch
 from playground import losses
 from playground.events import LossEvent
 
-EMIT_EVERY = 25
-"""Steps per LossEvent (fewer at an epoch's end)."""
+EMIT_SECONDS = 0.05
+"""The emit interval: step losses are read back and sent at most this often (and at each epoch's
+end). Twenty curve updates a second is as live as a plot can show; a fixed step count would
+flood a fast model's consumer with events (and syncs) and leave a slow model's curve empty."""
+EMIT_MAX_STEPS = 512
+"""... and never more steps than this at once, however fast the steps."""
 ACCURACY_EVERY = 200
 """Kept batches of outputs before they are compared with their labels (on the device)."""
 
@@ -36,6 +41,7 @@ class LossTally:
     def __init__(self, device: torch.device, kind: str, is_classifier: bool) -> None:
         self.device, self.kind, self.is_classifier = device, kind, is_classifier
         self.first_step = 0
+        self.last_flush = time.perf_counter()
         self.reset_epoch(0)
 
     def reset_epoch(self, step: int) -> None:
@@ -59,9 +65,9 @@ class LossTally:
         return len(self._losses)
 
     def add(self, step: int, loss: torch.Tensor | float, n: int, lr: float, momentum: float,
-            penalty: torch.Tensor | float | None, out: torch.Tensor | None, y: torch.Tensor) -> int:
-        """Keep one step's figures (tensors stay where they are) until the next flush; returns
-        how many steps are pending."""
+            penalty: torch.Tensor | float | None, out: torch.Tensor | None, y: torch.Tensor) -> bool:
+        """Keep one step's figures (tensors stay where they are) until the next flush; True once
+        the emit interval has passed (or EMIT_MAX_STEPS are pending): time to flush."""
         if not self._losses:
             self.first_step = step
         self._losses.append(loss)
@@ -76,20 +82,20 @@ class LossTally:
         if out is not None and self.is_classifier:
             self._outs.append(out)
             self._ys.append(y)
-        return len(self._losses)
+        return len(self._losses) >= EMIT_MAX_STEPS or time.perf_counter() - self.last_flush >= EMIT_SECONDS
 
     def flush(self, epoch: int, lr: float, epoch_end: bool) -> Flushed:
         """Read the pending losses back (one transfer on a GPU), add them to the epoch's sums and
         make their LossEvent; stop at the first non-finite step."""
+        self.last_flush = time.perf_counter()
         if not self._losses:
             return Flushed(None)
         raw, sizes = self._losses, self._sizes
         if isinstance(raw[0], torch.Tensor):
             values = torch.stack(raw).double().cpu().numpy()
-            total = float(values @ np.asarray(sizes, dtype=np.float64))
         else:
             values = np.array(raw, dtype=np.float64)
-            total = sum(map(operator.mul, raw, sizes))
+        total = float(values @ np.array(sizes, dtype=np.float64))
         penalties = None
         if self._any_penalty:
             penalties = np.array([0.0 if isinstance(p, torch.Tensor) else float(p) for p in self._penalties])
@@ -97,16 +103,16 @@ class LossTally:
             if at:  # one transfer for all of them
                 penalties[at] = torch.stack([self._penalties[k] for k in at]).double().cpu().numpy()
         steps = np.arange(self.first_step, self.first_step + len(raw), dtype=np.int64)
-        lrs, momenta = np.asarray(self._lrs, dtype=np.float64), np.asarray(self._momenta, dtype=np.float64)
+        lrs, momenta = np.array(self._lrs, dtype=np.float64), np.array(self._momenta, dtype=np.float64)
         n_seen = sum(sizes)
         self._losses, self._sizes, self._lrs, self._momenta, self._penalties = [], [], [], [], []
         self._any_penalty = False
-        self.first_step = int(steps[-1]) + 1
+        self.first_step += len(raw)
         if len(self._outs) >= ACCURACY_EVERY or epoch_end:
             self.tally_accuracy()
         self.loss_sum += total
         self.seen += n_seen
-        if not np.isfinite(total):
+        if not math.isfinite(total):
             k = int(np.argmax(~np.isfinite(values)))
             return Flushed(LossEvent(steps[:k], values[:k], epoch, lr, lrs[:k], momenta[:k],
                                      None if penalties is None else penalties[:k]), int(steps[k]))

@@ -222,7 +222,7 @@ def test_step_without_a_session_starts_one_paused(qtbot, controller):
     qtbot.waitUntil(lambda: rec.progress and rec.progress[-1][1] == 1, timeout=TIMEOUT)
     loss = controller.panel("Loss & accuracy")
     assert "running" not in rec.states
-    # the step's loss is on the curve at once, not with the Trainer's next read-back of 25 steps
+    # the step's loss is on the curve at once, not with the Trainer's next read-back (its emit interval)
     assert list(loss.steps.view()) == [0] and np.isfinite(loss.losses.view()[0])
     assert "step 0: loss" in loss.hint.text()   # drawn, not only taken in
     for k in (2, 3):
