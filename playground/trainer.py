@@ -125,6 +125,7 @@ class Trainer:
         self._step_requests = 0
         self._settings_changed = False
         self._plain_loss = self._no_penalties()
+        self._plain_step = self._is_plain_step()
         self._input_values = math.prod(self.dataset.input_shape)
         self._initial_hash: str | None = None
         self.inside_share: float | None = None
@@ -194,9 +195,10 @@ class Trainer:
         return self.ts.epochs * self.steps_per_epoch
 
     def _new_permutation(self) -> torch.Tensor:
-        self._batches: Iterator[torch.Tensor] | None = None
-        self._batches_size = 0
-        return torch.randperm(self.n_train, generator=self._shuffle).to(self.device)
+        """A fresh order of the training examples, split into the epoch's batches."""
+        perm = torch.randperm(self.n_train, generator=self._shuffle).to(self.device)
+        self._batches: Iterator[torch.Tensor] = iter(perm.split(self.ts.batch_size))
+        return perm
 
     # ------------------------------------------------------------------ control (thread-safe)
     def pause(self) -> None:
@@ -233,12 +235,24 @@ class Trainer:
     def _apply_settings(self) -> None:
         with self._lock:
             pending, self._settings = self._settings, {}
+        resplit = pending.get("batch_size", self.ts.batch_size) != self.ts.batch_size
         for name, value in pending.items():
             setattr(self.ts, name, value)
         if pending:
             self._settings_changed = True
             self._plain_loss = self._no_penalties()
+            self._plain_step = self._is_plain_step()
             self._momentum = current_momentum(self.ts)
+        if resplit:  # the rest of the epoch in batches of the new size
+            self._batches = iter(self._perm[self._cursor:].split(self.ts.batch_size))
+
+    def _is_plain_step(self) -> bool:
+        """Whether a step is the loop a person writes by hand (forward, task loss, backward,
+        update): no augmentation or corruption, no penalty terms, no clipping or max-norm. Most
+        presets' steps are; they skip the checks for the rest (a few µs a step in Python)."""
+        ts = self.ts
+        return (self._no_penalties() and not self._augments and ts.target != "input"
+                and ts.grad_clip <= 0 and ts.max_norm <= 0)
 
     def _no_penalties(self) -> bool:
         ts = self.ts
@@ -316,21 +330,17 @@ class Trainer:
 
     def _train_step(self) -> bool:
         ts = self.ts
-        start, batch_size = self._cursor, ts.batch_size
-        end = min(start + batch_size, self.n_train)
-        if self._batches_size != batch_size or self._batches is None:
-            # Split the rest of the epoch's permutation once (cheaper than slicing every step);
-            # a batch size changed mid-epoch re-splits from where the epoch stands.
-            self._batches, self._batches_size = iter(self._perm[start:].split(batch_size)), batch_size
         idx = next(self._batches)
-        self._cursor = end
+        start = self._cursor
+        n = len(idx)
+        self._cursor = start + n
         xb, yb = self.x_train[idx], self.y_train[idx]
         lr = ts.lr if ts.schedule == "constant" else \
             scheduled_lr(ts, self.step_count, self.steps_per_epoch, self.total_steps)
         if self.perceptron is not None:
             probing = self.step_count % ts.probe_every == 0
             loss = self.perceptron.update(xb, yb)
-            self._record(loss, end - start, lr, None, yb, None)
+            self._record(loss, n, lr, None, yb, None)
             if probing:
                 self._probe({})  # no optimizer step to compare against: activations and the boundary
             return not self.finished
@@ -340,11 +350,15 @@ class Trainer:
         probing = self.step_count % ts.probe_every == 0
         before = probes.snapshot(self.model) if probing else None
 
-        xin = one_step.augment(xb, self.preset.data.params, self._noise) if self._augments else xb
-        target = xin if ts.target == "input" else yb  # an autoencoder restores the clean input
-        if ts.target == "input":
-            xin = one_step.corrupt(xin, self.preset.data.params, self._noise)
-        if self._plain_loss:  # the common case: no penalty terms, no bookkeeping
+        plain = self._plain_step
+        if plain:  # the common case: the batch as it is, its labels as the target
+            xin, target = xb, yb
+        else:
+            xin = one_step.augment(xb, self.preset.data.params, self._noise) if self._augments else xb
+            target = xin if ts.target == "input" else yb  # an autoencoder restores the clean input
+            if ts.target == "input":
+                xin = one_step.corrupt(xin, self.preset.data.params, self._noise)
+        if self._plain_loss:  # no penalty terms, no bookkeeping
             out = self.model(xin)
             loss = losses.task_loss(ts.loss, out, target, self.kind)
             penalty = None
@@ -359,12 +373,12 @@ class Trainer:
         for p in self._params:  # optimizer.zero_grad(set_to_none=True) without its ~8 µs of wrapping
             p.grad = None
         loss.backward()
-        if ts.grad_clip > 0:
+        if not plain and ts.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), ts.grad_clip)
         self.optimizer.step()
-        if ts.max_norm > 0:
+        if not plain and ts.max_norm > 0:
             losses.apply_max_norm(self.model, ts.max_norm)
-        self._record(value if read_back else loss.detach(), end - start, lr, penalty, yb, out.detach())
+        self._record(value if read_back else loss.detach(), n, lr, penalty, yb, out.detach())
         if probing:
             self._probe(before)
         return self.state not in OVER
