@@ -17,10 +17,10 @@ import torch
 from playground import losses
 from playground.events import LossEvent
 
-EMIT_SECONDS = 0.05
+EMIT_SECONDS = 0.1
 """The emit interval: step losses are read back and sent at most this often (and at each epoch's
-end). Twenty curve updates a second is as live as a plot can show; a fixed step count would
-flood a fast model's consumer with events (and syncs) and leave a slow model's curve empty."""
+end). Ten curve updates a second keep a plot live; a fixed step count would flood a fast
+model's consumer with events (and a GPU with syncs) and leave a slow model's curve empty."""
 EMIT_MAX_STEPS = 512
 """... and never more steps than this at once, however fast the steps."""
 ACCURACY_EVERY = 200

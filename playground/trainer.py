@@ -266,12 +266,21 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def run(self, max_steps: int | None = None) -> FinishedEvent:
         """Train until the epochs are done, `stop()` is called, or a problem; honours pause."""
+        if self.state == "ready":
+            self.initial_weights_hash()  # what training starts from, before the first update
         self.state = "running" if self._running.is_set() else "paused"
         done = 0
-        stop, running, step = self._stop, self._running, self.step  # looked up once, not every step
-        while self.state not in OVER:
+        limit = math.inf if max_steps is None else max_steps
+        stop, running, advance = self._stop, self._running, self._advance  # looked up once
+        while self.state not in OVER and done < limit:
             if stop.is_set():
                 return self._finish("stopped", "stopped by the user")
+            if self.state == "running" and not (self._step_requests or self._settings) and running.is_set():
+                # nothing asked of the Trainer since the last step: straight on to the next
+                if not advance():
+                    break
+                done += 1
+                continue
             if not running.is_set():
                 self.state = "paused"
                 running.wait(0.1)
@@ -285,14 +294,12 @@ class Trainer:
             if self.state == "paused" and not single:
                 running.clear()
                 continue
-            if not step():
+            if not self.step():
                 break
             done += 1
             if single:
                 running.clear()
                 self.state = "paused"
-            if max_steps is not None and done >= max_steps:
-                break
         return self._finished_event or FinishedEvent("paused", self.step_count, self.epoch)
 
     _finished_event: FinishedEvent | None = None
@@ -310,6 +317,10 @@ class Trainer:
         if self._stop.is_set():
             self._finish("stopped", "stopped by the user")
             return False
+        return self._advance()
+
+    def _advance(self) -> bool:
+        """The step itself, control already seen to; ends the epoch after its last batch."""
         if self.epoch >= self.ts.epochs:
             self._finish("finished", f"trained {self.epoch} epochs")
             return False

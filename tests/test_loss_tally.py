@@ -71,9 +71,9 @@ def test_steps_are_sent_once_the_emit_interval_has_passed(monkeypatch):
     t = LossTally(torch.device("cpu"), "logits", False)
     y = torch.zeros(4, dtype=torch.int64)
     assert not t.add(0, 0.5, 4, 0.1, 0.0, None, None, y)
-    clock.now += EMIT_SECONDS / 2
+    clock.now += EMIT_SECONDS * 0.6
     assert not t.add(1, 0.4, 4, 0.1, 0.0, None, None, y)
-    clock.now += EMIT_SECONDS / 2
+    clock.now += EMIT_SECONDS * 0.6
     assert t.add(2, 0.3, 4, 0.1, 0.0, None, None, y)
     event = t.flush(0, 0.1, False).event
     assert event.steps.tolist() == [0, 1, 2] and event.losses.tolist() == [0.5, 0.4, 0.3]
