@@ -186,6 +186,30 @@ def test_pause_single_step_resume_and_stop_from_another_thread():
     assert len(finished) == 1 and finished[0].reason == "stopped" and trainer.state == "stopped"
 
 
+def test_clipping_and_max_norm_turned_on_while_training_apply_at_the_next_step():
+    trainer, _ = collect(mlp_preset(epochs=3, lr=0.5, batch_size=20))
+    trainer.step()  # a plain step: no clipping, no max-norm
+    trainer.set_setting("grad_clip", 1e-4)
+    trainer.set_setting("max_norm", 0.05)
+    trainer.step()
+    grads = [p.grad for p in trainer.model.parameters() if p.grad is not None]
+    assert float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))) <= 1e-4 * (1 + 1e-4)
+    weight = next(p for p in trainer.model.parameters() if p.dim() == 2)
+    assert float(weight.detach().norm(dim=1).max()) <= 0.05 + 1e-6
+
+
+def test_the_initial_weights_hash_names_the_weights_before_training_whichever_way_it_runs():
+    untrained, _ = collect(mlp_preset(epochs=2))
+    expected = untrained.initial_weights_hash()
+    by_run, _ = collect(mlp_preset(epochs=2))
+    by_run.run()
+    by_steps, _ = collect(mlp_preset(epochs=2))
+    while by_steps.step():
+        pass
+    assert by_run.step_count > 0 and by_run.initial_weights_hash() == expected
+    assert by_steps.initial_weights_hash() == expected
+
+
 def test_hot_settings_apply_at_the_next_step():
     trainer, events = collect(mlp_preset(epochs=3, lr=0.01, batch_size=20))
     trainer.step()
