@@ -24,7 +24,8 @@ model's consumer with events (and a GPU with syncs) and leave a slow model's cur
 EMIT_MAX_STEPS = 512
 """... and never more steps than this at once, however fast the steps."""
 ACCURACY_EVERY = 200
-"""Kept batches of outputs before they are compared with their labels (on the device)."""
+"""Kept batches of outputs before they are compared with their labels (at the latest at the
+epoch's end; on a GPU the count stays on the device until then)."""
 
 
 @dataclass
