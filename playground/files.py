@@ -26,6 +26,26 @@ STALE_AGE_S = 3600.0
 """Where a writer's liveness cannot be asked (no file locks), a temporary file this old is stale."""
 
 
+def process_alive(pid: object) -> bool:
+    """Whether process `pid` on this machine still runs (a zombie does not): whoever wrote an
+    autosave or a run record that says "running" may still be writing it."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    except (OSError, OverflowError):
+        return False
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc to ask: it answered the signal
+    return status != "Z"
+
+
 class FileProblem(OSError):
     """A file could not be read or written; the message says which and why in plain words."""
 

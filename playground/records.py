@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from playground.events import EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent
-from playground.files import FileProblem, atomic_write
+from playground.files import FileProblem, atomic_write, process_alive
 
 RUN_FORMAT = "nn-playground-run"
 STATUSES = ("running", "finished", "stopped", "failed", "incomplete")
@@ -422,23 +422,7 @@ def _alive(host: str | None, pid: Any) -> bool:
     """Is the process that wrote a `running` record still there? Another machine's: assume so."""
     if host and host != socket.gethostname():
         return True
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _not_zombie(pid)
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+    return process_alive(pid)
 
 
 FINAL_METRICS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test_mse", "train_loss",

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from playground import cli
-from playground.files import FileProblem, atomic_write, read_bounded, remove_stale_temporaries
+from playground.files import FileProblem, atomic_write, process_alive, read_bounded, remove_stale_temporaries
 from playground.preset import (
     MAX_DESCRIPTION_CHARS, MAX_FILE_BYTES, MAX_NODES, PRESETS_DIR, PresetError, load_preset, nesting_depth,
     preset_to_dict, save_preset)
@@ -271,3 +271,20 @@ def test_a_fifo_given_as_a_model_file_is_refused_without_blocking(tmp_path: Path
     for read in (read_metadata, load_weights, load_state_dict_file):
         with pytest.raises(FileProblem, match="not a regular file"):
             read(fifo)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to tell a zombie")
+def test_a_writer_counts_as_alive_only_while_it_runs():
+    """Autosave recovery and run records ask this of the process that wrote a file."""
+    assert process_alive(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        for _ in range(200):  # exited but not reaped: a zombie, which writes nothing any more
+            if Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+                break
+            threading.Event().wait(0.02)
+        assert not process_alive(child.pid)
+    finally:
+        child.wait()
+    assert not process_alive(child.pid)
+    assert not any(process_alive(v) for v in (0, -1, 2 ** 40, True, "123", None))

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from playground.files import atomic_write, read_bounded
+from playground.files import atomic_write, process_alive, read_bounded
 from playground.preset import MAX_FILE_BYTES, PresetError, decode_json
 
 RECOVERY_FORMAT = "nn-playground-recovery"
@@ -28,20 +28,6 @@ class Recovered:
 
     def when(self) -> str:
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 class Recovery:
@@ -68,7 +54,7 @@ class Recovery:
                 pid = int(f.stem.split("-", 1)[1])
             except ValueError:
                 continue
-            if _alive(pid):
+            if process_alive(pid):
                 continue
             try:
                 # bounded, like any file read at start-up: a FIFO, a huge or deeply nested file is dropped

@@ -3,13 +3,13 @@ green / amber / red results with the number measured, the number expected and wh
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QColor
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.babysit.checks import CheckResult
 from playground.spec import Preset
-from widgets.babysit.task import BackgroundTask
+from widgets.babysit.task import BackgroundTask, TaskDialog
 
 STATUS_COLOURS = {"green": "#1a7f37", "amber": "#bf8700", "red": "#d1242f"}
 TITLES = {"initial_loss": "Loss at initialization", "overfit_tiny": "Overfit 20 examples",
@@ -20,7 +20,7 @@ def _num(x: float | None) -> str:
     return "—" if x is None else f"{x:.4g}"
 
 
-class CheckDialog(QDialog):
+class CheckDialog(TaskDialog):
     """Runs `run_checks` off the GUI thread and lists the results."""
 
     def __init__(self, preset: Preset, parent: QWidget | None = None) -> None:
@@ -71,13 +71,6 @@ class CheckDialog(QDialog):
         self.status.setText("All clear: nothing red." if not red and not amber else
                             f"{red} red, {amber} amber: read the why of each before a long training.")
 
-    def done(self, code: int) -> None:  # noqa: D401 (QDialog.done)
-        self.task.join()
-        super().done(code)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.task.join()
-        super().closeEvent(event)
 
 
 def _run(preset: Preset) -> list[CheckResult]:

@@ -7,18 +7,17 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from playground.babysit.lr_find import RangeTest
 from playground.spec import Preset
-from widgets.babysit.task import BackgroundTask
+from widgets.babysit.task import BackgroundTask, TaskDialog
 
 MARKS = {"steepest": ("#2f6fdf", "steepest descent"), "valley": ("#1a7f37", "valley"),
          "min_over_10": ("#bf8700", "minimum / 10")}
 
 
-class LrFindDialog(QDialog):
+class LrFindDialog(TaskDialog):
     """Runs the sweep on a fresh build of the preset (its own weights are untouched either way)."""
 
     def __init__(self, preset: Preset, use_lr: Callable[[float], None], parent: QWidget | None = None) -> None:
@@ -93,13 +92,6 @@ class LrFindDialog(QDialog):
             self.use_lr(lr)
             self.status.setText(f"Learning rate set to {lr:g} (Edit ▸ Undo reverts it).")
 
-    def done(self, code: int) -> None:  # noqa: D401 (QDialog.done)
-        self.task.join()
-        super().done(code)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.task.join()
-        super().closeEvent(event)
 
 
 def _sweep(preset: Preset, task: BackgroundTask) -> RangeTest:

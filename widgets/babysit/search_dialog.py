@@ -11,20 +11,21 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
+    QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.babysit.search import ParamRange, SearchResult, Trial, edge_warnings, parse_param
 from playground.params import ProblemList
 from playground.spec import Preset
-from widgets.babysit.task import BackgroundTask
+from widgets.babysit.task import BackgroundTask, TaskDialog
 
 DEFAULT_PARAMS = "training.lr=1e-4:1e-1:log"
 
 
-class SearchDialog(QDialog):
+class SearchDialog(TaskDialog):
+    join_timeout_s = 120.0  # a stopped trial is still recorded before the work returns
+
     def __init__(self, preset: Preset, open_compare: Callable[[], None] | None = None,
                  parent: QWidget | None = None, runs_folder: str | None = None) -> None:
         super().__init__(parent)
@@ -222,15 +223,6 @@ class SearchDialog(QDialog):
             self.best_marks[r.key].setData([best.params[r.key]], [best.value])
 
     # ---------------------------------------------------------------- closing
-    def done(self, code: int) -> None:  # noqa: D401 (QDialog.done)
-        if self.task is not None:
-            self.task.join(120.0)
-        super().done(code)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.task is not None:
-            self.task.join(120.0)
-        super().closeEvent(event)
 
 
 def _spin(lo: int, hi: int, value: int) -> QSpinBox:

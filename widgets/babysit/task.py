@@ -9,6 +9,8 @@ import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDialog
 
 
 class BackgroundTask(QObject):
@@ -54,3 +56,24 @@ class BackgroundTask(QObject):
         self.cancel()
         if self._thread is not None:
             self._thread.join(timeout_s)
+
+
+class TaskDialog(QDialog):
+    """A dialog that runs its engine work as a BackgroundTask (`self.task`) and, however it
+    closes (a button, Escape, the window's close box), cancels and joins it first."""
+
+    task: BackgroundTask | None = None
+    join_timeout_s = 30.0
+    """How long closing waits for the work to notice the cancel flag."""
+
+    def done(self, code: int) -> None:  # noqa: D401 (QDialog.done)
+        self._join()
+        super().done(code)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._join()
+        super().closeEvent(event)
+
+    def _join(self) -> None:
+        if self.task is not None:
+            self.task.join(self.join_timeout_s)
