@@ -6,18 +6,29 @@ with the reason as its tooltip, so a student never turns a knob that is not conn
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from playground.spec import Preset
+from playground.params import Problem
+from playground.spec import OPTIMIZER_HYPERPARAMETERS, OPTIMIZER_SETTINGS, Preset, TrainSpec
 
-MOMENTUM_OPTIMIZERS = ("momentum", "nesterov", "rmsprop")
-BETA1_OPTIMIZERS = ("adam", "adamw")
-BETA2_OPTIMIZERS = ("adam", "adamw", "rmsprop")
+
+def optimizers_using(setting: str) -> tuple[str, ...]:
+    """The optimizers that read `setting` (from the one table, OPTIMIZER_HYPERPARAMETERS)."""
+    return tuple(o for o, own in OPTIMIZER_HYPERPARAMETERS.items() if setting in own)
+
+
+MOMENTUM_OPTIMIZERS = optimizers_using("momentum")
+BETA1_OPTIMIZERS = optimizers_using("beta1")
+BETA2_OPTIMIZERS = optimizers_using("beta2")
+ALPHA_OPTIMIZERS = optimizers_using("alpha")
+WEIGHT_DECAY_OPTIMIZERS = optimizers_using("weight_decay")
 SCHEDULE_SETTINGS = {"step_size": ("step",), "gamma": ("step", "exponential"), "decay": ("inverse_time",),
                      "warmup_steps": ("warmup",), "min_lr": ("cosine",)}
 AUTOENCODER_SETTINGS = ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive", "kl_weight")
-GRADIENT_ONLY = ("loss", "optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay", "grad_clip", "schedule",
-                 "step_size", "gamma", "decay", "warmup_steps", "min_lr", "l1", "l2", "max_norm", "early_stopping")
+GRADIENT_ONLY = ("loss", "optimizer", "lr", "momentum", "beta1", "beta2", "alpha", "weight_decay", "grad_clip",
+                 "schedule", "step_size", "gamma", "decay", "warmup_steps", "min_lr", "l1", "l2", "max_norm",
+                 "early_stopping")
 
 
 def inapplicable_settings(preset: Preset) -> dict[str, str]:
@@ -34,9 +45,13 @@ def inapplicable_settings(preset: Preset) -> dict[str, str]:
     if ts.optimizer not in BETA1_OPTIMIZERS:
         out.setdefault("beta1", f"only Adam and AdamW use β1, not {ts.optimizer}")
     if ts.optimizer not in BETA2_OPTIMIZERS:
-        out.setdefault("beta2", f"only Adam, AdamW and RMSProp use β2, not {ts.optimizer}")
-    if ts.optimizer != "adamw":
-        out.setdefault("weight_decay", "decoupled weight decay is AdamW's; with other optimizers use l2")
+        out.setdefault("beta2", f"only Adam and AdamW use β2, not {ts.optimizer}"
+                       + (" (RMSProp's decay rate is α)" if ts.optimizer in ALPHA_OPTIMIZERS else ""))
+    if ts.optimizer not in ALPHA_OPTIMIZERS:
+        out.setdefault("alpha", f"only RMSProp uses α, not {ts.optimizer}")
+    if ts.optimizer not in WEIGHT_DECAY_OPTIMIZERS:
+        out.setdefault("weight_decay", f"decoupled weight decay is AdamW's; {ts.optimizer} ignores it. "
+                                       "The notes' weight decay is the L2 term: set l2")
     for name, schedules in SCHEDULE_SETTINGS.items():
         if ts.schedule not in schedules:
             out.setdefault(name, f"the {ts.schedule} schedule does not use it (only {', '.join(schedules)})")
@@ -59,3 +74,37 @@ def inapplicable_params(params: dict[str, Any]) -> dict[str, str]:
     if "init_std" in params and params.get("init", "default") != "normal":
         out["init_std"] = f"σ is used only by the normal init (init is {params.get('init', 'default')})"
     return out
+
+
+def optimizer_change(ts: TrainSpec, optimizer: str) -> dict[str, Any]:
+    """The settings to set when a person chooses `optimizer`: the optimizer itself and each of its
+    hyper-parameters at the new optimizer's own default, as PyTorch's (RMSProp: ρ 0, α 0.99;
+    Adam: β 0.9/0.999), so nothing of the last optimizer carries over. A value the old optimizer
+    read in the same role (the same default: ρ from SGD+Momentum to Nesterov, β from Adam to AdamW)
+    is kept; a hyper-parameter the new one ignores goes back to its declared default, so no ignored
+    weight decay is left behind. Only settings that change are returned."""
+    if optimizer not in OPTIMIZER_HYPERPARAMETERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_HYPERPARAMETERS)}")
+    before = OPTIMIZER_HYPERPARAMETERS.get(ts.optimizer, {})
+    own = OPTIMIZER_HYPERPARAMETERS[optimizer]
+    declared = {f.name: f.default for f in fields(TrainSpec)}
+    target: dict[str, Any] = {"optimizer": optimizer}
+    for name in OPTIMIZER_SETTINGS:
+        if name in own:
+            same_role = name in before and before[name] == own[name]
+            target[name] = getattr(ts, name) if same_role else own[name]
+        else:
+            target[name] = declared[name]
+    return {name: value for name, value in target.items() if getattr(ts, name) != value}
+
+
+def optimizer_problems(ts: TrainSpec, path: str = "training") -> list[Problem]:
+    """Settings given a value the chosen optimizer would silently ignore (a weight decay with an
+    optimizer other than AdamW), each with what to do instead."""
+    if ts.weight_decay > 0 and ts.optimizer not in WEIGHT_DECAY_OPTIMIZERS:
+        return [Problem(f"{path}.weight_decay",
+                        f"{ts.weight_decay:g} would be ignored: weight_decay is decoupled weight decay, which only "
+                        f"{' and '.join(WEIGHT_DECAY_OPTIMIZERS)} applies, and the optimizer is {ts.optimizer}. "
+                        "For the notes' weight decay (the L2 term in the loss, any optimizer) set l2 instead; "
+                        "or choose adamw; or set weight_decay to 0")]
+    return []

@@ -10,14 +10,12 @@ from typing import Iterable
 
 import torch
 
-from playground.spec import TrainSpec
-
-
-MOMENTUM_OPTIMIZERS = ("momentum", "nesterov", "rmsprop")
-"""The optimizers the momentum setting ρ applies to; the others ignore it."""
+from playground.spec import OPTIMIZER_HYPERPARAMETERS, TrainSpec
 
 
 def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch.optim.Optimizer:
+    """The torch optimizer `ts` names, reading only that optimizer's own hyper-parameters (the
+    rows of spec.OPTIMIZER_HYPERPARAMETERS); the training script copies this function as it is."""
     params = list(params)
     o = ts.optimizer
     if o == "sgd":
@@ -29,9 +27,9 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch
     if o == "adagrad":
         return torch.optim.Adagrad(params, lr=ts.lr)
     if o == "rmsprop":
-        # The momentum setting applies, as its help says: RMSProp scales the step by the running
-        # RMS of the gradients, then momentum ρ accumulates the scaled steps (0: the notes' plain form).
-        return torch.optim.RMSprop(params, lr=ts.lr, alpha=ts.beta2, momentum=ts.momentum)
+        # The notes' RMSProp with decay α: the step is scaled by the running RMS of the gradients;
+        # momentum ρ (0 by default, the notes' plain form) accumulates the scaled steps.
+        return torch.optim.RMSprop(params, lr=ts.lr, alpha=ts.alpha, momentum=ts.momentum)
     if o == "adam":
         return torch.optim.Adam(params, lr=ts.lr, betas=(ts.beta1, ts.beta2))
     if o == "adamw":
@@ -40,23 +38,24 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch
 
 
 def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) -> None:
-    """Push the current settings into the optimizer (momentum, betas, decay) and set η."""
+    """Push the current settings into the optimizer (its own hyper-parameters only) and set η."""
+    own = OPTIMIZER_HYPERPARAMETERS.get(ts.optimizer, {})
     for g in opt.param_groups:
         g["lr"] = lr
-        if "momentum" in g and ts.optimizer in MOMENTUM_OPTIMIZERS:
+        if "momentum" in g and "momentum" in own:
             g["momentum"] = ts.momentum
         if "betas" in g:
             g["betas"] = (ts.beta1, ts.beta2)
-        if "alpha" in g:
-            g["alpha"] = ts.beta2
-        if ts.optimizer == "adamw":
+        if "alpha" in g and "alpha" in own:
+            g["alpha"] = ts.alpha
+        if "weight_decay" in own:
             g["weight_decay"] = ts.weight_decay
 
 
 def current_momentum(ts: TrainSpec) -> float:
     """The momentum the optimizer applies: ρ for SGD+momentum, Nesterov and RMSProp, β1 for
     Adam(W), 0 for plain SGD and Adagrad."""
-    if ts.optimizer in MOMENTUM_OPTIMIZERS:
+    if "momentum" in OPTIMIZER_HYPERPARAMETERS.get(ts.optimizer, {}):
         return float(ts.momentum)
     if ts.optimizer in ("adam", "adamw"):
         return float(ts.beta1)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
+from playground.applies import optimizer_problems
 from playground.files import FileProblem, atomic_write, read_bounded
 from playground.params import Problem, ProblemList, check_params
 from playground.spec import (
@@ -211,7 +212,8 @@ def preset_from_dict(doc: Any, check_graph: bool = True) -> Preset:
     if not isinstance(training, dict):
         problems.append(Problem("training", "must be an object of settings"))
     else:
-        problems += [Problem(p, m) for p, m in check_params(TRAINING_PARAMS, training, "training")]
+        found = [Problem(p, m) for p, m in check_params(TRAINING_PARAMS, training, "training")]
+        problems += found or optimizer_problems(TrainSpec.from_dict(training))
     problems += _check_expect(doc.get("expect", []))
     if problems:
         raise PresetError(problems, "bad preset")

@@ -135,6 +135,29 @@ def setting(default: Any, kind: str, help: str, **kw: Any) -> Any:
 
 LOSSES = ("cross_entropy", "bce", "mse", "l1", "hinge")
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+
+OPTIMIZER_HYPERPARAMETERS: dict[str, dict[str, float]] = {
+    "sgd": {},
+    "momentum": {"momentum": 0.9},
+    "nesterov": {"momentum": 0.9},
+    "adagrad": {},
+    "rmsprop": {"momentum": 0.0, "alpha": 0.99},
+    "adam": {"beta1": 0.9, "beta2": 0.999},
+    "adamw": {"beta1": 0.9, "beta2": 0.999, "weight_decay": 0.01},
+}
+"""The one table of which hyper-parameters each optimizer reads, with its own default: PyTorch's
+(and the notes' typical ρ = 0.9 for SGD+Momentum, which PyTorch leaves at 0). An optimizer ignores
+every hyper-parameter its row does not name."""
+
+OPTIMIZER_SETTINGS = ("momentum", "alpha", "beta1", "beta2", "weight_decay")
+"""Every optimizer hyper-parameter among the training settings."""
+
+SETTING_LABELS = {
+    "momentum": "momentum ρ", "alpha": "RMSProp α (decay rate)",
+    "beta1": "Adam β1", "beta2": "Adam β2", "weight_decay": "decoupled weight decay (AdamW)",
+}
+"""How the settings editors name a training setting, in the notes' symbols (others: their name)."""
+
 SCHEDULES = ("constant", "step", "exponential", "inverse_sqrt", "inverse_time", "cosine", "warmup")
 
 
@@ -153,15 +176,21 @@ class TrainSpec:
     optimizer: str = setting("adam", "choice", "How gradients become updates", choices=OPTIMIZERS)
     lr: float = setting(1e-3, "float", "Learning rate η: the step size (Adam ~1e-3, SGD ~0.01-0.1)",
                         minimum=1e-7, maximum=100.0, log_scale=True)
-    momentum: float = setting(0.9, "float", "Momentum ρ: how much of the last update carries on "
-                              "(SGD+Momentum, Nesterov, RMSProp; typical 0.5-0.99). RMSProp with ρ = 0 "
-                              "is the notes' plain form", minimum=0.0, maximum=0.999)
-    beta1: float = setting(0.9, "float", "Adam β1: decay of the running mean of gradients",
-                           minimum=0.0, maximum=0.9999)
-    beta2: float = setting(0.999, "float", "Adam β2 / RMSProp α: decay of the running mean of "
-                           "squared gradients", minimum=0.0, maximum=0.99999)
-    weight_decay: float = setting(0.0, "float", "Decoupled weight decay (AdamW); for a loss-side "
-                                  "penalty use L2", minimum=0.0, maximum=1.0)
+    momentum: float = setting(0.9, "float", "Momentum ρ: how much of the last update carries on. "
+                              "SGD+Momentum and Nesterov: the notes' typical ρ is 0.9 (0.5-0.99). RMSProp: "
+                              "momentum on its scaled steps, 0 by default (the notes' plain RMSProp)",
+                              minimum=0.0, maximum=0.999)
+    beta1: float = setting(0.9, "float", "Adam β1: decay of the running mean of gradients (m); "
+                           "PyTorch's and the notes' 0.9", minimum=0.0, maximum=0.9999)
+    beta2: float = setting(0.999, "float", "Adam β2: decay of the running mean of squared gradients "
+                           "(v); PyTorch's and the notes' 0.999", minimum=0.0, maximum=0.99999)
+    alpha: float = setting(0.99, "float", "RMSProp α (the notes' decay_rate): decay of the running "
+                           "mean of squared gradients, σᵗ = √(α(σᵗ⁻¹)² + (1 − α)gᵗ²); PyTorch's 0.99",
+                           minimum=0.0, maximum=0.99999)
+    weight_decay: float = setting(0.0, "float", "Decoupled weight decay λ (AdamW only): each step also "
+                                  "shrinks every weight, biases too, by η·λ outside the gradient (PyTorch's "
+                                  "AdamW: 0.01). The notes' weight decay is the L2 term added to the loss: "
+                                  "set l2, which every optimizer uses", minimum=0.0, maximum=1.0)
     schedule: str = setting("constant", "choice", "Learning-rate decay over training: step "
                             "η·γ^⌊epoch/step_size⌋; exponential η·γ^epoch; the notes' 1/t decay as "
                             "inverse_sqrt η/√(t+1) or inverse_time η/(1+k·t), k = decay, t in steps; "
@@ -214,6 +243,17 @@ class TrainSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainSpec":
+        """Settings from a document; an optimizer hyper-parameter it leaves out takes that
+        optimizer's own default (a hand-written `"optimizer": "rmsprop"` trains the notes' RMSProp,
+        not one with SGD's momentum 0.9). Documents written before α had its own setting kept
+        RMSProp's α in beta2, and keep meaning what they trained."""
+        d = dict(d)
+        optimizer = d.get("optimizer", cls.optimizer)
+        own = OPTIMIZER_HYPERPARAMETERS.get(optimizer, {}) if isinstance(optimizer, str) else {}
+        if "alpha" in own and "alpha" not in d and "beta2" in d:
+            d["alpha"] = d["beta2"]
+        for name, value in own.items():
+            d.setdefault(name, value)
         return cls(**d)
 
 
@@ -229,7 +269,7 @@ TRAINING_PARAMS: tuple[Param, ...] = _training_params()
 """The declared training settings: the GUI's editors and preset validation read these."""
 
 HOT_SETTINGS = frozenset({
-    "lr", "momentum", "beta1", "beta2", "weight_decay", "batch_size", "grad_clip", "l1", "l2",
+    "lr", "momentum", "beta1", "beta2", "alpha", "weight_decay", "batch_size", "grad_clip", "l1", "l2",
     "max_norm", "sparsity_weight", "sparsity_target", "contractive", "kl_weight", "probe_every",
     "epochs", "early_stopping",
 })

@@ -1,4 +1,6 @@
 """Data and training settings: editors built from the declared Params, every change undoable.
+Choosing another optimizer sets its own hyper-parameters to their defaults (the engine's
+`optimizer_change`) in the same undoable edit.
 
 The data panel lists the data-set registry and that set's own parameters, with a preview
 (scatter, image grid or sequence plot). The training panel shows `TRAINING_PARAMS` in sections
@@ -11,9 +13,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
-from playground.applies import inapplicable_settings
+from playground.applies import inapplicable_settings, optimizer_change
 from playground.params import Param
-from playground.spec import HOT_SETTINGS, TRAINING_PARAMS
+from playground.spec import HOT_SETTINGS, SETTING_LABELS, TRAINING_PARAMS
 from widgets import commands as cmd
 from widgets.document import Document
 from widgets.help import setting_anchor
@@ -21,7 +23,7 @@ from widgets.param_editors import help_button, labelled, make_editor, tooltip
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Objective", ("mode", "loss", "target")),
-    ("Optimizer", ("optimizer", "lr", "momentum", "beta1", "beta2", "weight_decay", "grad_clip")),
+    ("Optimizer", ("optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "weight_decay", "grad_clip")),
     ("Learning-rate schedule", ("schedule", "step_size", "gamma", "decay", "warmup_steps", "min_lr")),
     ("Loss extra terms", ("l1", "l2", "max_norm")),
     ("Autoencoder terms", ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive",
@@ -88,6 +90,11 @@ def _form() -> QFormLayout:
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
     form.setVerticalSpacing(5)
     return form
+
+
+def setting_label(name: str) -> str:
+    """A training setting's label: the notes' symbol where it has one (momentum ρ, RMSProp α)."""
+    return SETTING_LABELS.get(name, name.replace("_", " "))
 
 
 class DataSettings(QScrollArea):
@@ -236,7 +243,7 @@ class TrainingSettings(QScrollArea):
                 editor.edited.connect(lambda v, n=name: self._set(n, v))
                 tip = tooltip(p) + ("<p><i>⚡ applies to a running training at its next step</i></p>"
                                     if name in HOT_SETTINGS else "")
-                label = labelled(name.replace("_", " ") + (" ⚡" if name in HOT_SETTINGS else ""), tip,
+                label = labelled(setting_label(name) + (" ⚡" if name in HOT_SETTINGS else ""), tip,
                                  help_button(setting_anchor(name), self.help_requested.emit, f"the notes on {name}"))
                 form.addRow(label, editor)
                 self.editors[name] = editor
@@ -305,10 +312,23 @@ class TrainingSettings(QScrollArea):
             if len(hidden) == len(names) and len(reasons) == 1:
                 note.setText(f"Not used here: {next(iter(reasons))}.")
             else:
-                note.setText("\n".join(f"Hidden: {', '.join(n.replace('_', ' ') for n in ns)} ({why})"
+                note.setText("\n".join(f"Hidden: {', '.join(setting_label(n) for n in ns)} ({why})"
                                        for why, ns in reasons.items()))
             note.setVisible(bool(hidden))
 
     def _set(self, name: str, value) -> None:
-        if getattr(self.doc.preset.training, name) != value:
+        if getattr(self.doc.preset.training, name) == value:
+            return
+        if name != "optimizer":
             self.doc.push(cmd.SetTraining(self.doc, name, value))
+            return
+        # Another optimizer brings its own hyper-parameters at their defaults (the engine's table):
+        # one undoable edit, so Undo gives back the old optimizer with its own values.
+        changes = optimizer_change(self.doc.preset.training, value)
+        stack = self.doc.undo_stack
+        stack.beginMacro(f"Use optimizer {value}")
+        try:
+            for setting, new in changes.items():
+                self.doc.push(cmd.SetTraining(self.doc, setting, new))
+        finally:
+            stack.endMacro()

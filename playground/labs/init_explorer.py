@@ -4,7 +4,9 @@ to layer under each initialization (the course notes' experiment).
 
 With σ too small the signal shrinks by √n·σ per layer (tanh N(0, 0.01): 0.21 at layer 1,
 ~3e-7 at layer 10); Xavier keeps Var(w)·n = 1 for tanh; ReLU zeroes half of its inputs, so
-Kaiming doubles that: Var(w) = 2/n.
+Kaiming doubles that: Var(w) = 2/n. The notes' Kaiming code, randn(Din, Dout)/np.sqrt(2/Din),
+divides where it should multiply (σ = √(n/2) ≈ 15.8 for n = 500: a ReLU layer's activations
+reach a std of ~206 at layer 1); the explorer draws W = randn·√(2/n).
 """
 from __future__ import annotations
 
@@ -38,9 +40,12 @@ def init_std(init: str, fan_in: int, fan_out: int, activation: str, std: float =
 
 FORMULAS = {
     "normal": "W ~ N(0, σ²): a fixed σ, blind to the layer's width",
-    "xavier": "W ~ N(0, 2/(n_in + n_out)): keeps Var(s) = Var(x) for tanh (500→500: σ = 0.0447)",
-    "kaiming": "W ~ N(0, 2/n_in): ReLU zeroes half the inputs, so twice Xavier's variance (500→500: σ = 0.0632)",
-    "lecun": "W ~ N(0, 1/n_in): Var(s) = n_in·Var(w)·Var(x) = Var(x)",
+    "xavier": "Glorot's Xavier, W ~ N(0, 2/(n_in + n_out)): keeps Var(s) = Var(x) for tanh; on these "
+              "square 500→500 layers it equals the notes' Xavier, randn/√n_in (σ = 0.0447)",
+    "kaiming": "W ~ N(0, 2/n_in), W = randn·√(2/n_in): ReLU zeroes half the inputs, so twice Xavier's "
+               "variance (500→500: σ = 0.0632). The notes' code randn/np.sqrt(2/Din) is a typo: it divides "
+               "by √(2/n_in), σ = 15.8, and a ReLU layer's activations reach a std of ~206",
+    "lecun": "W ~ N(0, 1/n_in), the notes' Xavier randn/√n_in: Var(s) = n_in·Var(w)·Var(x) = Var(x)",
     "default": "PyTorch's nn.Linear: W, b ~ U(−1/√n_in, 1/√n_in), σ = 1/√(3 n_in) (500: 0.0258)",
 }
 

@@ -17,7 +17,9 @@ def _add_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
 
 register(LayerType(
     name="Add", group="Merge",
-    help="Sum inputs of the same shape: x + F(x) is a ResNet block's skip connection",
+    help="Sum inputs of the same shape: x + F(x) is a ResNet block's skip connection. With a ReLU after "
+         "the Add the block is ReLU(x + F(x)), the original ResNet's form (resnet_shapes); one of the "
+         "notes writes a block's output as ReLU(x) + x, the skip added after the activation",
     params=(), infer=_add_shape,
     constructor=lambda shapes, p: Constructor(Add), receptive_field=keeps_field,
     min_inputs=2, max_inputs=None,

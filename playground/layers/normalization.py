@@ -51,8 +51,11 @@ register(LayerType(
     name="Dropout", group="Normalization & Regularization",
     help="While training, zero each unit with probability p and scale the survivors by 1/(1−p) "
          "(inverted dropout), so nothing changes at test time, when dropout is off",
-    params=(Param("p", "float", 0.5, "Drop probability p (torch's meaning). The notes' p is the keep "
-                  "probability, 1 − this: p = 0.5 is the same either way, p = 0.2 here keeps 80%",
+    params=(Param("p", "float", 0.5, "Drop probability p (torch's meaning): p = 0.2 zeroes 20% of the units. "
+                  "The notes differ: one keeps a unit with probability p (1 − this) and scales by p at "
+                  "test time, or by 1/p while training (inverted dropout); another drops a unit with "
+                  "probability p, as here, turns dropout off at test time and multiplies the weights by p "
+                  "(keeping the expected output needs 1 − p). p = 0.5 reads the same in all three",
                   minimum=0.0, maximum=0.99),),
     infer=same_shape,
     constructor=lambda shapes, p: Constructor(nn.Dropout, (p["p"],)),

@@ -146,13 +146,19 @@ def register(layer: LayerType) -> LayerType:
     return layer
 
 
-INIT_SCHEMES = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-                "lecun_normal", "normal", "zeros", "orthogonal")
+INIT_SCHEMES = ("default", "xavier_uniform", "xavier_normal", "xavier_notes", "kaiming_uniform",
+                "kaiming_normal", "lecun_normal", "normal", "zeros", "orthogonal")
+"""xavier_uniform and xavier_normal are Glorot's (what presets saying "xavier" have always trained);
+xavier_notes is the course notes' Xavier, N(0, 1/fan_in)."""
 
 INIT_PARAMS = (
     Param("init", "choice", "default",
-          "Weight init: default is PyTorch's; Xavier keeps variance for tanh/sigmoid, Kaiming "
-          "(He) for ReLU, LeCun-normal N(0, 1/fan_in) for SELU; Normal(σ) lets you see what too small or too large does",
+          "Weight init: default is PyTorch's. Two Xaviers keep the variance for tanh/sigmoid: "
+          "xavier_notes is the notes' Xavier, randn/√D_in, Var(w) = 1/fan_in; xavier_uniform and "
+          "xavier_normal are Glorot's (PyTorch's), Var(w) = 2/(fan_in + fan_out), which equals the "
+          "notes' only when fan_in = fan_out. Kaiming (He) for ReLU, Var(w) = 2/fan_in; LeCun-normal "
+          "N(0, 1/fan_in) for SELU (the same draw as xavier_notes); Normal(σ) lets you see what too "
+          "small or too large does",
           choices=INIT_SCHEMES),
     Param("init_std", "float", 0.01, "σ of the Normal(σ) init", minimum=0.0, maximum=10.0,
           log_scale=True),
@@ -177,7 +183,7 @@ def init_weights(module: nn.Module, scheme: str, std: float, nonlinearity: str =
                 nn.init.kaiming_uniform_(p, nonlinearity=nonlinearity)
             elif scheme == "kaiming_normal":
                 nn.init.kaiming_normal_(p, nonlinearity=nonlinearity)
-            elif scheme == "lecun_normal":  # N(0, 1/fan_in): what SELU's self-normalization assumes
+            elif scheme in ("xavier_notes", "lecun_normal"):  # N(0, 1/fan_in): randn/√D_in
                 nn.init.kaiming_normal_(p, nonlinearity="linear")
             elif scheme == "normal":
                 nn.init.normal_(p, 0.0, std)
