@@ -33,8 +33,10 @@ def test_check_exits_2_on_bad_input(capsys):
 def test_lr_find_json(capsys):
     assert main(["lr-find", "xor_mlp", "--json", "--steps", "40"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert set(doc) == {"suggestions", "lr_at_min", "lrs", "losses"}
-    assert set(doc["suggestions"]) == {"steepest", "min_over_10", "valley"}
+    assert set(doc) == {"suggestions", "lr_at_min", "note", "lrs", "losses"}
+    # all three suggestions and no note, or fewer and a note that says why
+    assert set(doc["suggestions"]) <= {"steepest", "min_over_10", "valley"}
+    assert (doc["note"] is None) == (len(doc["suggestions"]) == 3)
     assert len(doc["lrs"]) == len(doc["losses"]) <= 40
 
 

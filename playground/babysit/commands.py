@@ -53,12 +53,15 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
     if args.json:
         d = result.to_dict()
         d["losses"] = [_finite(v) for v in d["losses"]]
+        d["lr_at_min"] = _finite(d["lr_at_min"])
         print(json.dumps(d, indent=2))
         return 0
-    print(f"swept {len(result.lrs)} learning rates from {result.lrs[0]:.1e} to {result.lrs[-1]:.1e}; "
-          f"lowest smoothed loss {min(result.losses):.4g} at lr {result.lr_at_min:.3g}")
+    print(f"swept {len(result.lrs)} learning rates from {result.lrs[0]:.1e} to {result.lrs[-1]:.1e}", end="")
+    print(f"; lowest smoothed loss at lr {result.lr_at_min:.3g}" if math.isfinite(result.lr_at_min) else "")
     for name, lr in result.suggestions.items():
         print(f"  {name:<12} {lr:.3g}")
+    if result.note:
+        print(f"note: {result.note}")
     return 0
 
 
@@ -109,7 +112,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("lr-find", help="learning-rate range test: 1e-7 to 10 in at most 100 steps, with suggestions")
     p.add_argument("preset")
-    p.add_argument("--json", action="store_true", help="print the suggestions and the sweep as JSON")
+    p.add_argument("--json", action="store_true", help='print {"suggestions", "lr_at_min", "note", "lrs", "losses"}; '
+                   'suggestions holds only those the sweep stands behind, note says why any was withheld')
     p.add_argument("--steps", type=int, default=100, help="steps of the sweep (at most 100)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a preset field")
     p.add_argument("--device", help="cpu (default), cuda, cuda:N or mps")

@@ -2,7 +2,9 @@
 
 Train a few dozen steps while the learning rate grows exponentially from 1e-7 to 10, smooth
 the loss, stop once it passes 4x the best, and read good learning rates off the curve: where
-it falls fastest, a tenth of where it bottoms out, and fast.ai's "valley". The model, the
+it falls fastest, a tenth of where it bottoms out, and fast.ai's "valley". They are read from the
+middle of the sweep only, and withheld, with a note that says why, when the curve shows no clear
+descent. The model, the
 optimizer and the random generators are put back exactly as they were, so the test can run
 before (or in the middle of) a training without changing it.
 """
@@ -24,19 +26,60 @@ BETA = 0.98
 STOP_FACTOR = 4.0
 
 
+# Which points of the sweep a suggestion may come from. fast.ai v1 (fastai/basic_train.py,
+# `Recorder.plot(skip_start=10, skip_end=5)`) leaves out the same points when it plots the sweep and
+# reads its steepest slope, for the reasons that hold here too: over the first steps the
+# bias-corrected average has seen fewer than ten batches, so its ups and downs are batch noise
+# (overfit_moons' steepest "descent" was its first step, 1e-7); the last steps are where the loss
+# takes off and the sweep stops, and the average lags behind the raw loss there.
+EDGE_START = 10
+EDGE_END = 5
+MIN_WINDOW = 3  # np.gradient and fast.ai's valley need at least three points
+
+# A clear descent: the smoothed loss falls below its starting level by more than the spread of one
+# batch's loss at the start (a flat curve's average wanders by less: the bias-corrected mean of 10+
+# batches has under a third of that spread) and by at least 5% of the starting loss (a full-batch
+# sweep has no spread at all, and a fall of a few percent before the loss takes off is not one to
+# read a learning rate from).
+MIN_FALL_FRACTION = 0.05
+
+# The steepest descent is read from the slope over SLOPE_SPAN steps either side (about 0.65 of a
+# decade) rather than from one step to the next: one step is 0.08 of a decade, so a step-to-step
+# slope is the batch noise magnified twelve-fold (this project, measured on regression_sine, seeds
+# 0-2: step-to-step the "steepest descent" fell on the flat part, 1e-6..2e-6, for 3 seeds of 3; over
+# the span, for 1 of 3; the curve's own descent there is gentle, 0.03 per decade).
+SLOPE_SPAN = 4
+
+SUGGESTION_NAMES = {"steepest": "steepest descent", "min_over_10": "minimum / 10", "valley": "valley"}
+
+
 @dataclass
 class RangeTest:
-    """The sweep and what it suggests."""
+    """The sweep and what it suggests.
+
+    `suggestions` holds only the learning rates the sweep can stand behind; `note` says, in a
+    sentence, why any were withheld ("" when none was)."""
 
     lrs: list[float]
     losses: list[float]          # smoothed (bias-corrected EMA)
     raw_losses: list[float]
     suggestions: dict[str, float] = field(default_factory=dict)  # steepest, min_over_10, valley
-    lr_at_min: float = math.nan
+    lr_at_min: float = math.nan  # where the smoothed loss is lowest, among the points suggestions come from
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"suggestions": dict(self.suggestions), "lr_at_min": self.lr_at_min,
-                "lrs": list(self.lrs), "losses": list(self.losses)}
+                "note": self.note or None, "lrs": list(self.lrs), "losses": list(self.losses)}
+
+
+@dataclass
+class Suggestions:
+    """What `suggest` reads off a sweep: the learning rates it stands behind, the learning rate
+    where the smoothed loss is lowest, and why any suggestion was withheld."""
+
+    lrs: dict[str, float]
+    lr_at_min: float
+    note: str = ""
 
 
 def _valley(losses: np.ndarray) -> int:
@@ -55,20 +98,56 @@ def _valley(losses: np.ndarray) -> int:
     return int(max_start + int(sections) + int(sections / 2))
 
 
-def suggest(lrs: list[float], losses: list[float]) -> tuple[dict[str, float], float]:
-    """Suggestions from a smoothed sweep, each below the learning rate of the minimum loss."""
+def _steepest(log_lr: np.ndarray, loss: np.ndarray, lo: int, k_min: int) -> int:
+    """The point in [lo, k_min) where the loss falls fastest per decade, over SLOPE_SPAN steps
+    either side that stay within [lo, k_min] (the full span wherever the stretch is long enough)."""
+    i = np.arange(lo + SLOPE_SPAN, k_min - SLOPE_SPAN + 1) if k_min - lo >= 2 * SLOPE_SPAN else np.arange(lo, k_min)
+    a, b = np.maximum(i - SLOPE_SPAN, lo), np.minimum(i + SLOPE_SPAN, k_min)
+    slope = (loss[b] - loss[a]) / (log_lr[b] - log_lr[a])
+    return int(i[np.argmin(slope)])
+
+
+def suggest(lrs: list[float], losses: list[float], raw_losses: list[float]) -> Suggestions:
+    """Suggestions from a smoothed sweep, each read from its middle (never its first EDGE_START
+    or last EDGE_END points) and below the learning rate of its lowest loss; none at all when the
+    curve shows no clear descent. The starting level and its batch-to-batch spread come from the
+    first EDGE_START raw losses, taken at learning rates too small to move the weights."""
     lr = np.asarray(lrs, dtype=np.float64)
     loss = np.asarray(losses, dtype=np.float64)
-    k_min = int(np.argmin(loss))
-    lr_min = float(lr[k_min])
-    head = loss[: k_min + 1]
-    if len(head) >= 3:
-        slope = np.gradient(head, np.log10(lr[: k_min + 1]))
-        steepest = float(lr[int(np.argmin(slope[:-1]))])
-        valley = float(lr[min(_valley(head), k_min - 1)])
-    else:
-        steepest = valley = float(lr[0])
-    return {"steepest": steepest, "min_over_10": lr_min / 10, "valley": valley}, lr_min
+    raw = np.asarray(raw_losses, dtype=np.float64)
+    n = len(loss)
+    lo, hi = EDGE_START, n - EDGE_END  # the window [lo, hi) suggestions may come from
+    if hi - lo < MIN_WINDOW:
+        return Suggestions({}, math.nan, f"The sweep has {n} steps, too few to read a learning rate from (its first "
+                           f"{EDGE_START} and last {EDGE_END} are never used): no learning rate to suggest. Sweep "
+                           "with more steps; if the loss takes off within the first few, check the data and the "
+                           "network first.")
+    start = raw[:EDGE_START]
+    level, spread = float(np.mean(start)), float(np.std(start, ddof=1))
+    k_min = lo + int(np.argmin(loss[lo:hi]))
+    lr_at_min = float(lr[k_min])
+    fall = level - float(loss[k_min])
+    if k_min - lo + 1 < MIN_WINDOW:
+        return Suggestions({}, lr_at_min, "No clear descent: the smoothed loss is lowest at the start of the part "
+                           f"of the sweep that can be read (lr {lr[lo]:.2g}) and only rises after it: "
+                           "no learning rate to suggest.")
+    if fall <= max(spread, MIN_FALL_FRACTION * abs(level)):
+        short_of = (f"less than one batch's spread of the loss ({spread:.2g})" if spread >= MIN_FALL_FRACTION * abs(level)
+                    else f"less than {MIN_FALL_FRACTION:.0%} of it")
+        return Suggestions({}, lr_at_min, f"No clear descent: the smoothed loss falls at most {max(fall, 0.0):.2g} below "
+                           f"its starting level of {level:.3g}, {short_of}: no learning rate to suggest. "
+                           "A tiny data set, a network that barely learns at any rate, or a loss that takes off "
+                           "before it falls all look like this; train at the preset's rate and watch the loss.")
+    steepest = _steepest(np.log10(lr), loss, lo, k_min)
+    valley = lo + min(_valley(loss[lo:k_min + 1]), k_min - lo - 1)
+    found = {"steepest": float(lr[steepest]), "min_over_10": float(lr[k_min]) / 10, "valley": float(lr[valley])}
+    kept = {name: value for name, value in found.items() if value >= lr[lo]}
+    dropped = [f"{SUGGESTION_NAMES[name]} ({found[name]:.2g})" for name in found if name not in kept]
+    note = ""
+    if dropped:
+        note = (f"Withheld: {', '.join(dropped)}, below the learning rates the sweep can read "
+                f"(its first {EDGE_START} steps, up to {lr[lo]:.2g}, are batch noise).")
+    return Suggestions(kept, lr_at_min, note)
 
 
 def lr_range_test(trainer: Trainer, *, start: float = START_LR, end: float = END_LR, steps: int = MAX_STEPS,
@@ -130,7 +209,5 @@ def lr_range_test(trainer: Trainer, *, start: float = START_LR, end: float = END
             g["lr"] = lr0
         opt.zero_grad(set_to_none=True)
         model.train(was_training)
-    result = RangeTest(lrs, smooth, raw)
-    if len(lrs) >= 2:
-        result.suggestions, result.lr_at_min = suggest(lrs, smooth)
-    return result
+    found = suggest(lrs, smooth, raw)
+    return RangeTest(lrs, smooth, raw, found.lrs, found.lr_at_min, found.note)

@@ -1,5 +1,6 @@
-"""Train ▸ Find Learning Rate: the range test's loss against the learning rate (log axis), its
-three suggestions marked, and a button that uses one (an undoable edit of the settings)."""
+"""Train ▸ Find Learning Rate: the range test's loss against the learning rate (log axis), the
+suggestions the sweep stands behind marked, a button that uses one (an undoable edit of the
+settings), and the engine's note when it withholds one."""
 from __future__ import annotations
 
 import math
@@ -67,6 +68,7 @@ class LrFindDialog(TaskDialog):
         self.result = result
         if len(result.lrs) < 2:
             self.status.setText("The loss was not finite even at the smallest learning rate: nothing to suggest.")
+            self._offer_only({})
             return
         self.raw.setData(np.array(result.lrs), np.array(result.raw_losses))
         self.curve.setData(np.array(result.lrs), np.array(result.losses))
@@ -74,17 +76,30 @@ class LrFindDialog(TaskDialog):
         self.plot.setYRange(0.9 * min(result.losses), top)
         for k, (key, (colour, label)) in enumerate(MARKS.items()):
             lr = result.suggestions.get(key)
-            if lr is None or not math.isfinite(lr) or lr <= 0:
+            if lr is None:
                 continue
             line = pg.InfiniteLine(pos=math.log10(lr), angle=90, pen=pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle.DashLine),
                                    label=f"{label}\n{lr:.2g}", labelOpts={"position": 0.92 - 0.12 * k, "color": colour})
             self.plot.addItem(line)
             self.lines[key] = line
-            self.buttons[key].setText(f"Use {label}: {lr:.2g}")
-            self.buttons[key].setEnabled(True)
-        self.status.setText(f"{len(result.lrs)} steps; the smoothed loss is lowest at lr {result.lr_at_min:.2g}. "
-                            "A good learning rate lies below that, where the loss falls fastest. "
-                            "The model and optimizer were restored exactly after the sweep.")
+        self._offer_only(result.suggestions)
+        lines = [f"{len(result.lrs)} steps. The model and optimizer were restored exactly after the sweep."]
+        if result.suggestions:
+            lines.insert(0, f"The smoothed loss is lowest at lr {result.lr_at_min:.2g}. A good learning rate lies "
+                            "below that, where the loss falls fastest.")
+        if result.note:
+            lines.append(result.note)
+        self.status.setText(" ".join(lines))
+
+    def _offer_only(self, suggestions: dict[str, float]) -> None:
+        """A "Use" button for each suggestion the sweep stands behind, and none for one it withheld."""
+        for key, (_, label) in MARKS.items():
+            button = self.buttons[key]
+            lr = suggestions.get(key)
+            button.setVisible(lr is not None)
+            button.setEnabled(lr is not None)
+            if lr is not None:
+                button.setText(f"Use {label}: {lr:.2g}")
 
     def _use(self, key: str) -> None:
         if self.result is not None and key in self.result.suggestions:
