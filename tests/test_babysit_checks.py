@@ -68,6 +68,7 @@ HEALTHY_EXCEPTIONS = {
     "sgd_vs_momentum_sgd": "the optimizer race's slow plain SGD (lr 0.02) on the spiral: 500 steps are too few",
     "sgd_vs_momentum_momentum": "the optimizer race's SGD+momentum (lr 0.02) on the spiral: 500 steps are too few",
     "sgd_vs_momentum_nesterov": "the optimizer race's Nesterov (lr 0.02) on the spiral: 500 steps are too few",
+    "xor_linear": "a linear model cannot separate XOR, whatever the steps: the point of its lesson",
 }
 
 
@@ -155,3 +156,18 @@ def test_gradient_check_is_green_in_float64_on_a_correct_layer(digits_results):
     result = _result(digits_results, "gradient_check")
     assert result.status == "green"
     assert result.measured < 1e-6
+
+
+def test_expected_initial_loss_of_a_spec_is_ln2_for_bce_and_ln_c_for_c_classes():
+    """By hand: an untrained sigmoid says 0.5, so BCE is -ln 0.5 whatever the label; softmax over C
+    classes says 1/C each, so cross-entropy is -ln(1/C)."""
+    bce = checks.expected_initial_loss_of(resolve_preset("logistic_regression"))
+    assert bce is not None and bce[0] == pytest.approx(-math.log(0.5)) and bce[1] == "ln 2"
+    ce = checks.expected_initial_loss_of(resolve_preset("digits_mlp"))
+    assert ce is not None and ce[0] == pytest.approx(-math.log(1 / 10)) and ce[1] == "ln 10"
+
+
+def test_initial_loss_check_expects_ln2_on_a_bce_preset():
+    result = checks.check_initial_loss(Trainer(resolve_preset("logistic_regression"), device="cpu"))
+    assert result.expected == pytest.approx(-math.log(0.5))
+    assert result.status == "green" and "ln 2" in result.why

@@ -257,3 +257,19 @@ def test_csv_read_in_many_chunks_keeps_rows_types_and_classes(tmp_path, monkeypa
     rows[57 - 1] = "55,1,cat"  # a text label after numeric chunks: classes by their text
     report = inspect_path(str(write(tmp_path / "mixed.csv", "\n".join(rows) + "\n")))
     assert report.task == "classification" and report.class_counts == {"0": 30, "1": 29, "cat": 1}
+
+
+def test_csv_semicolon_file_the_sniffer_rejects_is_split_on_the_headers_delimiter(tmp_path):
+    """An optional last column left off where it is empty: the rows hold 2 or 3 semicolons, so
+    Python's csv.Sniffer gives up, and the header's delimiter must decide."""
+    import csv
+    text = ("height;weight;kind;comment\n1,5;60;a;tall for a\n1,7;70;b\n1,6;65;a\n1,8;80;b;checked twice\n"
+            "1,55;58;a\n1,75;77;b\n")
+    with pytest.raises(csv.Error):
+        csv.Sniffer().sniff(text, delimiters=",;\t")
+    path = write(tmp_path / "notes.csv", text)
+    ds, _ = import_dataset("csv", {"path": str(path), "label": "kind", "features": "height,weight",
+                                   "standardize": False, "val_fraction": 0.0, "test_fraction": 0.0})
+    assert ds.x_train.shape == (6, 2)
+    assert sorted(ds.x_train[:, 0].tolist()) == pytest.approx([1.5, 1.55, 1.6, 1.7, 1.75, 1.8])
+    assert sorted(ds.x_train[:, 1].tolist()) == pytest.approx([58, 60, 65, 70, 77, 80])

@@ -57,8 +57,7 @@ def test_pt2_and_onnx_take_raw_inputs(trained):
     program = torch.export.load(str(root / "model.pt2")).module()
     with torch.no_grad():
         assert np.abs(program(torch.from_numpy(raw)).numpy() - expected).max() < 1e-4
-    pytest.importorskip("onnxruntime")
-    import onnxruntime as ort
+    import onnxruntime as ort  # a test dependency: missing, this test fails
     export(preset, state, "onnx", root / "model.onnx")
     session = ort.InferenceSession(str(root / "model.onnx"), providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: raw})[0]
@@ -86,3 +85,40 @@ def test_bare_network_files_say_which_mean_and_std_they_expect(trained):
     export(preset, state, "safetensors", root / "model.safetensors")
     meta = read_metadata(root / "model.safetensors")
     assert np.allclose(json.loads(meta["input_mean"]), ds.mean) and np.allclose(json.loads(meta["input_std"]), ds.std)
+
+
+def test_a_three_channel_image_export_keeps_its_per_channel_standardization(tmp_path):
+    """Colour images standardize per channel: mean and std over images, rows and columns (numpy
+    by hand here), one per channel, and the exports carry them (never "inputs: raw")."""
+    rng = np.random.default_rng(0)
+    images = np.stack([10.0 * c + 1 + (c + 1) * rng.standard_normal((8, 4, 4)) for c in range(3)], axis=1)
+    images = images.astype(np.float32)  # (8, 3, 4, 4): channel c near 10c + 1, spread c + 1
+    np.savez(tmp_path / "colour.npz", X=images, y=np.arange(8) % 2)
+    preset = preset_from_dict({
+        "format": "nn-playground-preset", "version": 1, "name": "colour", "description": "Colour images.",
+        "model": {"nodes": [
+            {"id": "x", "type": "Input", "params": {"shape": [3, 4, 4]}, "inputs": [], "pos": [0, 0]},
+            {"id": "flat", "type": "Flatten", "params": {}, "inputs": ["x"], "pos": [0, 100]},
+            {"id": "out", "type": "Linear", "params": {"out_features": 2}, "inputs": ["flat"], "pos": [0, 200]},
+        ], "output": ""},
+        "data": {"name": "npz", "params": {"path": str(tmp_path / "colour.npz"), "standardize": True,
+                                           "val_fraction": 0.0, "test_fraction": 0.0}},
+        "training": {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.01, "epochs": 1, "batch_size": 4},
+    })
+    mean = images.mean(axis=(0, 2, 3), dtype=np.float64)
+    std = images.std(axis=(0, 2, 3), dtype=np.float64)
+    model = Trainer(preset, device="cpu").model.eval()
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    text = " ".join(summary_text(preset, state).split())
+    assert "inputs: raw" not in text and "take raw inputs" in text
+    export(preset, state, "safetensors", tmp_path / "model.safetensors")
+    meta = read_metadata(tmp_path / "model.safetensors")
+    assert np.allclose(json.loads(meta["input_mean"]), mean, rtol=1e-5)
+    assert np.allclose(json.loads(meta["input_std"]), std, rtol=1e-5)
+    standardized = (images - mean[None, :, None, None]) / std[None, :, None, None]
+    with torch.no_grad():
+        expected = model(torch.from_numpy(standardized.astype(np.float32))).numpy()
+    export(preset, state, "pt2", tmp_path / "model.pt2")
+    program = torch.export.load(str(tmp_path / "model.pt2")).module()
+    with torch.no_grad():
+        assert np.abs(program(torch.from_numpy(images)).numpy() - expected).max() < 1e-4

@@ -23,8 +23,7 @@ from test_export_support import all_presets, covering, export_traits, fresh_json
 
 from playground.build import build_model  # noqa: E402
 from playground.export import export  # noqa: E402
-from playground.export.common import prepare  # noqa: E402
-from playground.export.standardize import job_standardization  # noqa: E402
+from playground.data import make_dataset  # noqa: E402
 from playground.weights import load_state_dict_file, load_weights  # noqa: E402
 
 TOL = 1e-4
@@ -69,6 +68,18 @@ print(json.dumps(results))
 '''
 
 
+def _raw_by_hand(preset, x: torch.Tensor) -> torch.Tensor:
+    """The samples in the data's own units, from the data set's training-split mean and std and
+    numpy broadcasting written out here (not the export's code): one statistic per channel of an
+    image (N, C, H, W), one per feature of a point (N, F)."""
+    ds = make_dataset(preset.data.name, preset.data.params)
+    if ds.mean is None or ds.std is None or tuple(x.shape[1:]) != tuple(ds.input_shape):
+        return x
+    mean, std = np.asarray(ds.mean, np.float32).ravel(), np.asarray(ds.std, np.float32).ravel()
+    shape = (1, -1, *([1] * (x.ndim - 2))) if ds.kind == "image" else (1,) * (x.ndim - 1) + (-1,)
+    return torch.from_numpy(x.numpy() * std.reshape(shape) + mean.reshape(shape))
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Export every preset (with trained-looking weights) and check the files in a fresh process."""
@@ -87,8 +98,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict:
         x = torch.randn(BATCH, *model.shapes[model.input_id], generator=torch.Generator().manual_seed(5))
         with torch.no_grad():
             y = model(x)  # x: standardized, as the network saw its data in training
-        s = job_standardization(prepare(preset, state))
-        raw = x if s is None else x * torch.from_numpy(s.std) + torch.from_numpy(s.mean)
+        raw = _raw_by_hand(preset, x)
         np.savez(folder / "reference.npz", x=x.numpy(), raw=raw.numpy(), y=y.numpy())
     results = fresh_json(CHECK, root)
     return {"root": root, "presets": presets, "weights": weights, "results": results}
