@@ -97,6 +97,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if s.get(key) is not None:
             parts.append(f"{key} {s[key]:.4g}" if isinstance(s[key], float) else f"{key} {s[key]}")
     print("; ".join(parts) + (f" -> {out}" if out is not None else ""))
+    for finding in recorder.findings.ranked if recorder.findings is not None else []:
+        print(finding.line())  # the app's Diagnoses and outcome, in rank order (findings.json)
     print(recorder.id)  # the last line: the new run's id, for scripts
     return 0 if s["finish_reason"] != "problem" else 1
 
@@ -110,6 +112,8 @@ def _changed_settings(base, preset) -> dict:
 
 def cmd_presets(args: argparse.Namespace) -> int:
     from playground.preset import PRESETS_DIR, builtin_names, load_preset
+    if args.verify is not None:
+        return cmd_verify(args)
     if args.lesson:
         from playground.lessons import format_lesson, load_lesson
         if args.lesson not in builtin_names():
@@ -121,6 +125,33 @@ def cmd_presets(args: argparse.Namespace) -> int:
         first = p.description.split(". ")[0].rstrip(".")
         print(f"{name:<26} {first}")
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """`presets --verify [NAME ...]`: each lesson claim over seeds; exit 1 when one does not hold."""
+    import json
+
+    from playground.experiments import parse_seeds
+    from playground.lesson_claims import lesson_claims, verify
+    seeds = parse_seeds(args.seeds)
+    if args.jobs is not None and args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    claims = lesson_claims(args.verify)
+    if not claims:
+        print("no lesson claims to verify", file=sys.stderr)
+        return 0
+    names = len({n for c in claims for n in (c.lesson, c.claim.other)})
+    print(f"verifying {len(claims)} claims: {names} presets x {len(seeds)} seeds", file=sys.stderr, flush=True)
+    checks = verify(claims, seeds, jobs=args.jobs,
+                    on_done=lambda name, seed: print(f"  trained {name} seed {seed}", file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps([c.to_json() for c in checks], indent=2))
+    else:
+        for c in checks:
+            print(c.line())
+    failed = [c for c in checks if not c.holds]
+    print(f"{len(checks) - len(failed)} of {len(checks)} claims hold", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -156,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("presets", help="list the built-in presets, or show one's guided lesson")
     p.add_argument("--lesson", metavar="NAME", help="print the guided lesson of built-in preset NAME")
+    p.add_argument("--verify", nargs="*", metavar="NAME", help="train each named lesson's compared pairs "
+                   "(all lessons without a name) over seeds and check its claims; exit 1 if one fails")
+    p.add_argument("--seeds", default="5", help="with --verify: N (seeds 0..N-1) or A-B (default 5)")
+    p.add_argument("--jobs", type=int, help="with --verify: parallel training processes (default: cores - 1)")
+    p.add_argument("--json", action="store_true", help="with --verify: a JSON list of the checked claims")
     p.set_defaults(func=cmd_presets)
     p = sub.add_parser("validate", help="check a preset: exit 0, or 2 with every problem and its path")
     p.add_argument("preset")

@@ -2,23 +2,54 @@
 
 A student who presses Train on a network that ends at 60% on the spiral should hear that 60%
 is far from what the network can do, and which knob to turn first. The judgement reads only the
-per-epoch metrics a run reports, so the app, the CLI and a run record can all ask it.
+per-epoch metrics a run reports, so the app, the CLI and a run record can all ask it. It speaks
+through a `Finding` (`far_from_good`), ranked with the live diagnoses in
+`playground.babysit.findings`, and it respects the lesson at hand: a lesson that fails on
+purpose is told that this is what it shows, not how to make it pass.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, Sequence
 
-from playground.spec import Preset
-from playground.views import is_classifier
+import numpy as np
 
-ADAPTIVE = ("adam", "adamw", "rmsprop", "adagrad")
+from playground.babysit.diagnoses import ADAPTIVE
+from playground.babysit.findings import OUTCOME, Action, Finding
+from playground.spec import Preset
+from playground.views import data_kind, is_classifier
+
+NEIGHBOURS = 15
+"""k of the nearest-neighbour baseline: fifteen neighbours vote away most label noise (one
+neighbour's error can reach twice the Bayes error, Cover & Hart 1967)."""
+BASELINE_MARGIN = 0.05
+"""A run is far from what its data allows when it ends more than 5 points of accuracy below the
+nearest-neighbour baseline: beyond the noise of a few hundred validation points (binomial sd
+about 2 points at 80% on 400) and of the seeds."""
 SMALL_LR = {"adaptive": 3e-3, "plain": 0.03}
 """Learning rates below these are slow for the small networks and toy data of a first course."""
+STILL_FALLING = 0.99
+"""The validation loss at the end is below 99% of its value a quarter of the run earlier."""
+WENT_BACK_UP = 1.5
+"""The validation loss at the end stands 1.5 times above its best."""
+LESSON_SHOWS = {
+    "divergence": "a loss that diverges",
+    "exploding": "gradients that explode",
+    "vanishing": "gradients that vanish on their way to the first layers",
+    "dead_relu": "ReLU units that die",
+    "saturated": "units that saturate",
+    "overfitting": "a network that overfits",
+    "update_ratio": "updates of the wrong size for the weights",
+    OUTCOME: "a training that is still far from a good result at its end",
+}
+"""How the outcome names the finding a lesson shows on purpose."""
 
 
 class EpochMetrics(Protocol):
     epoch: int
+    step: int
     train_loss: float
     val_loss: float
     val_accuracy: float | None
@@ -26,10 +57,20 @@ class EpochMetrics(Protocol):
 
 @dataclass
 class Verdict:
-    """`good` is False when the run ended far from a good result; `text` says so and what to try."""
+    """`good` is False when the run ended far from a good result; `text` says so and what to try,
+    and `finding` is the same claim for the ranked list (None for a good run)."""
 
     good: bool
     text: str
+    finding: Finding | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One knob to turn, in words, with the setting it changes when it is one."""
+
+    text: str
+    action: Action | None = None
 
 
 def good_accuracy(n_classes: int) -> float:
@@ -39,43 +80,149 @@ def good_accuracy(n_classes: int) -> float:
     return chance + 0.75 * (1.0 - chance)
 
 
-def judge(preset: Preset, history: Sequence[EpochMetrics], n_classes: int = 0) -> Verdict:
-    """Judge a run that ran to its end from its per-epoch metrics (oldest first)."""
+def neighbours_accuracy(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+                        k: int = NEIGHBOURS) -> float:
+    """Validation accuracy of a k-nearest-neighbour vote (Euclidean, on the inputs as the network
+    sees them) fitted on the training split: a model-free reading of how separable the data is."""
+    a = x_train.reshape(len(x_train), -1).astype(np.float64)
+    b = x_val.reshape(len(x_val), -1).astype(np.float64)
+    k = max(1, min(k, len(a)))
+    n_classes = int(max(y_train.max(), y_val.max())) + 1
+    right = 0
+    for lo in range(0, len(b), 512):
+        chunk = b[lo:lo + 512]
+        d2 = (chunk ** 2).sum(1)[:, None] + (a ** 2).sum(1)[None, :] - 2.0 * chunk @ a.T
+        near = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        votes = np.stack([np.bincount(row, minlength=n_classes) for row in y_train[near]])
+        right += int((votes.argmax(1) == y_val[lo:lo + len(chunk)]).sum())
+    return right / len(b)
+
+
+@lru_cache(maxsize=64)
+def _data_allows(name: str, params: str) -> float | None:
+    from playground.data import make_dataset
+    d = make_dataset(name, json.loads(params))
+    if d.n_classes <= 0 or not len(d.x_val) or not len(d.x_train):
+        return None
+    return neighbours_accuracy(d.x_train, d.y_train, d.x_val, d.y_val)
+
+
+def data_allows(preset: Preset) -> float | None:
+    """The nearest-neighbour baseline's validation accuracy on the preset's data: only for points
+    in the plane, where a neighbour vote comes close to the best any classifier can do; on images
+    distances between pixels say little about the class (CS231n, image classification notes), so
+    there it is None, as for data that is not a classification with a validation split."""
+    if not is_classifier(preset) or data_kind(preset) != "points":
+        return None
+    try:
+        return _data_allows(preset.data.name, json.dumps(preset.data.params, sort_keys=True))
+    except ValueError:  # bad data parameters: the Trainer reports them
+        return None
+
+
+def accuracy_bar(preset: Preset, n_classes: int) -> float:
+    """The validation accuracy below which a classifier's run is far from good: the generic bar
+    (`good_accuracy`), lowered to `BASELINE_MARGIN` below what the nearest-neighbour baseline
+    reaches where noisy data allows no more (moons at noise 0.35 tops out near 0.8)."""
+    bar = good_accuracy(n_classes or 2)
+    allows = data_allows(preset)
+    return bar if allows is None else min(bar, allows - BASELINE_MARGIN)
+
+
+def ending(history: Sequence[EpochMetrics]) -> str:
+    """How the validation loss ended, one of three that exclude each other: `went_back_up` (it
+    stands well above its best), `still_falling` (it fell over the last quarter of the run) or
+    `flat`. A loss that rose far and then fell a little went back up; it is not "still falling"."""
+    losses = [h.val_loss for h in history]
+    if len(losses) < 3:
+        return "flat"
+    back = max(3, len(losses) // 4)
+    if losses[-1] > WENT_BACK_UP * min(losses):
+        return "went_back_up"
+    if losses[-1] < STILL_FALLING * losses[-min(back, len(losses))]:
+        return "still_falling"
+    return "flat"
+
+
+def judge(preset: Preset, history: Sequence[EpochMetrics], n_classes: int = 0, *,
+          lesson_finding: str = "", findings: Sequence[Finding] = ()) -> Verdict:
+    """Judge a run that ran to its end from its per-epoch metrics (oldest first).
+
+    `lesson_finding` is the finding the lesson at hand shows on purpose; `findings` are the
+    run's live findings, whose advice the outcome's must not contradict."""
     if not history:
         return Verdict(True, "")
     last, first = history[-1], history[0]
     if is_classifier(preset) and last.val_accuracy is not None:
-        bar = good_accuracy(n_classes or 2)
+        bar = accuracy_bar(preset, n_classes)
         if last.val_accuracy >= bar:
             return Verdict(True, "")
+        allows = data_allows(preset)
+        reach = (f"; a {NEIGHBOURS}-nearest-neighbour vote reaches {allows:.0%} on this data"
+                 if allows is not None else "")
         what = (f"The run ended at {last.val_accuracy:.0%} validation accuracy, far from what this "
-                f"network can reach (below {bar:.0%}).")
+                f"network can reach (below {bar:.0%}{reach}).")
     else:
-        if not (last.val_loss < 0.5 * first.val_loss):
-            what = (f"The validation loss only went from {first.val_loss:.4g} to {last.val_loss:.4g} "
-                    "in this run: far from a good fit.")
-        else:
+        if last.val_loss < 0.5 * first.val_loss:
             return Verdict(True, "")
-    return Verdict(False, f"{what} What to try: {'; '.join(suggestions(preset, history))}.")
+        what = (f"The validation loss only went from {first.val_loss:.4g} to {last.val_loss:.4g} "
+                "in this run: far from a good fit.")
+    step = int(getattr(last, "step", -1))
+    if lesson_finding:
+        shown = LESSON_SHOWS.get(lesson_finding, lesson_finding.replace("_", " "))
+        text = f"{what} This is what the lesson shows: {shown}. Its Change section says what to try next."
+        return Verdict(False, text, Finding(OUTCOME, "info", step, text))
+    tips = suggestions(preset, history, findings)
+    text = f"{what} What to try: {'; '.join(s.text for s in tips)}."
+    action = next((s.action for s in tips if s.action is not None), None)
+    return Verdict(False, text, Finding(OUTCOME, "info", step, text, action))
 
 
-def suggestions(preset: Preset, history: Sequence[EpochMetrics]) -> list[str]:
-    """The knobs to turn first, most likely first."""
+def _blocked(findings: Sequence[Finding]) -> set[tuple[str, int]]:
+    """(setting, direction) pairs the live findings speak against: a finding that lowers the
+    learning rate forbids advice that raises it, and a diverging loss forbids any raise."""
+    out: set[tuple[str, int]] = set()
+    for f in findings:
+        if f.action is not None and f.action.direction:
+            out.add((f.action.setting, -f.action.direction))
+        if f.name == "divergence":
+            out.add(("lr", 1))
+    return out
+
+
+def suggestions(preset: Preset, history: Sequence[EpochMetrics],
+                findings: Sequence[Finding] = ()) -> list[Suggestion]:
+    """The knobs to turn first, most likely first; none contradicts another or a live finding."""
     ts = preset.training
-    out: list[str] = []
-    losses = [h.val_loss for h in history]
-    back = max(3, len(losses) // 4)   # the last quarter of the run
-    still_falling = len(losses) >= 3 and losses[-1] < 0.99 * losses[-back]
-    rising = len(losses) >= 3 and losses[-1] > 1.5 * min(losses)
+    blocked = _blocked(findings)
+    out: list[Suggestion] = []
+    how = ending(history)
     small = SMALL_LR["adaptive" if ts.optimizer in ADAPTIVE else "plain"]
-    if rising:
-        out.append(f"a smaller learning rate (lr {ts.lr:g} → {ts.lr / 10:g}): the loss went back up")
-    elif ts.lr < small:
-        out.append(f"a larger learning rate (lr {ts.lr:g} → {min(ts.lr * 10, small * 10):g})")
-    if still_falling or not out:
-        out.append(f"more epochs (epochs {ts.epochs} → {ts.epochs * 3}): the loss was still falling"
-                   if still_falling else f"more epochs (epochs {ts.epochs} → {ts.epochs * 3})")
+    overfit = any(f.name == "overfitting" for f in findings)
+    if how == "went_back_up":
+        trains = [h.train_loss for h in history]
+        if trains[-1] > WENT_BACK_UP * min(trains) and ("lr", -1) not in blocked:
+            out.append(Suggestion(f"a smaller learning rate (lr {ts.lr:g} → {ts.lr / 10:g}): the training "
+                                  "loss went back up", Action("Lower the learning rate to {value}", "lr",
+                                                              ts.lr / 10, -1)))
+        else:
+            overfit = True
+    elif ts.lr < small and ("lr", 1) not in blocked:
+        raised = min(ts.lr * 10, small * 10)
+        out.append(Suggestion(f"a larger learning rate (lr {ts.lr:g} → {raised:g})",
+                              Action("Raise the learning rate to {value}", "lr", raised, 1)))
+    if overfit:
+        out.append(Suggestion("more training data, L2 or dropout, or early stopping: the validation loss went "
+                              "back up while the training loss fell (overfitting)"))
+        return out
+    if how == "still_falling":
+        out.append(Suggestion(f"more epochs (epochs {ts.epochs} → {ts.epochs * 3}): the loss was still falling",
+                              Action("Train for {value} epochs", "epochs", ts.epochs * 3, 1)))
+    elif not out:
+        out.append(Suggestion(f"more epochs (epochs {ts.epochs} → {ts.epochs * 3})",
+                              Action("Train for {value} epochs", "epochs", ts.epochs * 3, 1)))
     if ts.optimizer == "sgd":
-        out.append("Adam or momentum instead of plain SGD")
-    out.append("a wider or deeper network, with a non-linearity (ReLU or tanh) between Linear layers")
+        out.append(Suggestion("Adam or momentum instead of plain SGD"))
+    if how != "still_falling":
+        out.append(Suggestion("a wider or deeper network, with a non-linearity (ReLU or tanh) between Linear layers"))
     return out

@@ -6,6 +6,7 @@
                      /probes.csv         per layer at each probe step: update/weight ratio, grad
                                          norm, activation mean/std, dead fraction
                      /summary.json       final and test metrics, val_loss_min/final, best_epoch
+                     /findings.json      the run's findings in rank order (playground/babysit/findings.py)
                      /model.safetensors  the trained weights (with the preset in its metadata)
 
 run.json and summary.json are replaced atomically; the two CSV files are appended to and flushed
@@ -186,6 +187,8 @@ class RunRecorder:
         self._started = time.perf_counter()
         self.finished_event: FinishedEvent | None = None
         """The last FinishedEvent the Trainer sent: how the run ended."""
+        self.findings: Any = None
+        """The run's RunFindings (the app's and the CLI's one voice), written as findings.json."""
 
     # -- lifecycle
     def start(self, trainer: Any) -> str:
@@ -217,11 +220,15 @@ class RunRecorder:
         self._pw.writerow(PROBE_COLUMNS)
         self._flush()
         self._started = time.perf_counter()
+        from playground.babysit.run_findings import RunFindings, lesson_finding_of
+        self.findings = RunFindings(preset, lesson_finding_of(preset.name))
         return self.id
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, FinishedEvent):
             self.finished_event = event
+        if self.findings is not None:
+            self.findings.observe(event)
         if self._mw is None:
             return
         if isinstance(event, LossEvent):
@@ -256,7 +263,7 @@ class RunRecorder:
                error: str = "") -> dict[str, Any]:
         """Write summary.json and the weights, then mark the record finished/stopped/failed.
         Without `finished`, the last FinishedEvent the recorder saw says how the run ended."""
-        from playground.summary import summarize
+        from playground.summary import probe_metrics, summarize
         from playground.weights import save_weights
         finished = finished or self.finished_event
         if seconds is None:
@@ -266,10 +273,12 @@ class RunRecorder:
         try:
             if finished is not None:
                 summary = summarize(trainer, finished, seconds)
+                summary.update(probe_metrics(self.path / "probes.csv"))  # grad_ratio, dead_fraction
             if error:
                 summary["error"] = error
             atomic_write(self.path / "summary.json", (json.dumps(summary, indent=2, default=_json_default)
                                                       + "\n").encode())
+            self._write_findings(trainer, finished)
             if trainer is not None and finished is not None:
                 save_weights(self.path / "model.safetensors", trainer.state_dict_copy(), trainer.preset,
                              trained=True)
@@ -281,6 +290,18 @@ class RunRecorder:
         return summary
 
     # -- internals
+    def _write_findings(self, trainer: Any, finished: FinishedEvent | None) -> None:
+        """findings.json: the ranked findings; a run that ran to its end is also judged (the outcome)."""
+        if self.findings is None or self.path is None:
+            return
+        if trainer is not None and finished is not None and finished.reason in ("finished", "early_stopping"):
+            n_classes = int(getattr(getattr(trainer, "dataset", None), "n_classes", 0) or 0)
+            ranked = self.findings.finish(trainer.history, n_classes)
+        else:
+            ranked = self.findings.ranked
+        atomic_write(self.path / "findings.json",
+                     (json.dumps([f.to_json() for f in ranked], indent=2) + "\n").encode())
+
     def _write_info(self) -> None:
         try:  # a rename made while the run trains is kept
             on_disk = read_json(self.path / "run.json")
@@ -426,7 +447,8 @@ def _alive(host: str | None, pid: Any) -> bool:
 
 
 FINAL_METRICS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test_mse", "train_loss",
-                 "train_accuracy", "val_loss_min", "best_epoch", "epochs", "steps", "seconds")
+                 "train_accuracy", "val_loss_min", "best_epoch", "epochs", "steps", "seconds",
+                 "val_loss_final", "finite_steps", "grad_ratio", "dead_fraction", "pca_mse", "mistakes")
 
 
 def load_run(path: str | os.PathLike) -> RunInfo:

@@ -525,14 +525,13 @@ class MainWindow(FileActions, QMainWindow):
         self.doc.set_trained(state, network_structure(preset.model), step)
 
     def _on_outcome(self, text: str) -> None:
-        """A run ended far from a good result: say so, with what to try, without blocking."""
-        box = QMessageBox(QMessageBox.Icon.Information, "Training finished far from a good result", text,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("outcomeBox")
-        box.setModal(False)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.show()
-        self.statusBar().showMessage(text.split(" What to try")[0], 15000)
+        """A run ended far from a good result: its outcome is a card in the Diagnoses panel, ranked
+        with the run's findings; the status bar points there. No box: a box would interrupt a
+        lesson (and hide the curves) every time a lesson shows a run that fails on purpose."""
+        dock = self.panel_docks.get("Diagnoses")
+        where = "; its outcome is in Diagnoses" if dock is not None else ""
+        headline = text.split(" What to try")[0].split(" This is what")[0].rstrip(". ")
+        self.statusBar().showMessage(headline + where, 15000)
 
     def _on_problem(self, title: str, text: str) -> None:
         """Training paused on a problem (a non-finite loss): say so without blocking, and bring up

@@ -22,7 +22,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTime
 from PySide6.QtWidgets import QWidget
 
 from playground.events import EpochEvent, FinishedEvent, ProblemEvent
-from playground.outcome import judge
 from playground.spec import HOT_SETTINGS, Preset
 from playground.views import views_for
 from widgets.panels.activations import ActivationsPanel, GradientsPanel
@@ -140,13 +139,15 @@ class TrainingController(QObject):
     """state (name → numpy array), the Preset the session trains, step: the weights at a pause
     or the end of a session, for the document to keep."""
     outcome = Signal(str)
-    """A finished run that ended far from a good result: what happened and what to try."""
+    """A finished run that ended far from a good result: what happened and what to try (the
+    Diagnoses panel shows it as a card, ranked with the run's other findings)."""
     _run_requested = Signal(int, object, str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = "idle"
         self._session = 0
+        self._outcome_due = False
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._pending: tuple[Preset, bool, int, Any] | None = None
@@ -386,6 +387,9 @@ class TrainingController(QObject):
                 for p in self._panels:
                     if p.ingest(events):
                         p.dirty = True
+            if self._outcome_due:   # judged after the panels took in the run's last events
+                self._outcome_due = False
+                self._judge_outcome()
             if self._state == "running":
                 self.frames.tick()
             else:
@@ -413,16 +417,23 @@ class TrainingController(QObject):
                 if e.reason != "problem":
                     self.last_finished = e
                     self.status_message.emit(_finished_text(e))
-                    if self._preset is not None and e.reason != "stopped":
-                        verdict = judge(self._preset, self._epochs, _classes(self._preset))
-                        if not verdict.good:
-                            self.outcome.emit(verdict.text)
+                    self._outcome_due = self._preset is not None and e.reason != "stopped"
                 draw.append(e)
             else:
                 if isinstance(e, EpochEvent):
                     self._epochs.append(e)
                 draw.append(e)
         return draw
+
+    def _judge_outcome(self) -> None:
+        """The run ran to its end: the Diagnoses panel judges it with the run's other findings (one
+        voice), and a run far from a good result is announced."""
+        panel = next((p for p in self._panels if isinstance(p, DiagnosesPanel)), None)
+        if panel is None or self._preset is None:
+            return
+        outcome = panel.finish(self._epochs, _classes(self._preset))
+        if outcome is not None:
+            self.outcome.emit(outcome.message)
 
     def _note(self, note: Note, draw: list[object]) -> list[object]:
         if note.kind == "started":

@@ -1,0 +1,75 @@
+"""One run's findings in one place: the Diagnostician's live findings and, at the end, the
+outcome judged by `playground.outcome`, ranked by `findings.rank`. The app's Diagnoses panel, the
+run record's `findings.json` and `playground train` all read a `RunFindings`.
+
+It lives apart from `findings` (the vocabulary and the ranking) because it wires the detectors,
+the outcome and the lessons together, all of which speak that vocabulary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from playground.babysit.diagnoses import Diagnostician
+from playground.babysit.findings import Finding, rank
+from playground.fit import data_facts
+from playground.lessons import has_lesson, load_lesson
+from playground.outcome import accuracy_bar, judge
+from playground.params import ProblemList
+from playground.views import is_classifier
+
+
+@dataclass
+class RunFindings:
+    """Every finding of one run, ranked: feed it the run's events as they come, then `finish`
+    it with the run's per-epoch history for the outcome.
+
+    `lesson_finding` is the finding the lesson at hand shows on purpose (its `## Finding`):
+    the outcome then says so instead of giving advice the lesson is not about."""
+
+    preset: Any
+    lesson_finding: str = ""
+    live: list[Finding] = field(default_factory=list)
+    outcome: Finding | None = None
+
+    def __post_init__(self) -> None:
+        ts = self.preset.training
+        bar = accuracy_bar(self.preset, self._n_classes()) if is_classifier(self.preset) else None
+        self.doctor = Diagnostician(float(ts.lr), str(ts.optimizer), bar)
+
+    def _n_classes(self) -> int:
+        try:
+            return data_facts(self.preset.data.name, self.preset.data.params).n_classes
+        except ValueError:
+            return 0
+
+    def observe(self, event: object) -> list[Finding]:
+        """The findings this event newly fires (unranked)."""
+        new = self.doctor.observe(event)
+        self.live += new
+        return new
+
+    def finish(self, history: Sequence[Any], n_classes: int = 0) -> list[Finding]:
+        """Judge the finished run (its per-epoch metrics, oldest first) and return the ranked list."""
+        self.outcome = judge(self.preset, history, n_classes, lesson_finding=self.lesson_finding,
+                             findings=self.live).finding
+        return self.ranked
+
+    @property
+    def ranked(self) -> list[Finding]:
+        found = self.live + ([self.outcome] if self.outcome is not None else [])
+        return rank(found, self.settings)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The run's settings now: the learning rate the run last reported (a schedule decays it,
+        and the actions are computed from it), the rest as the preset says."""
+        return {**self.preset.training.to_dict(), "lr": self.doctor.lr}
+
+
+def lesson_finding_of(preset_name: str) -> str:
+    """The finding a built-in preset's lesson shows on purpose ('' when none or no lesson)."""
+    try:
+        return load_lesson(preset_name).finding if preset_name and has_lesson(preset_name) else ""
+    except (OSError, ProblemList):  # a bad lesson names no finding; the lesson view reports it
+        return ""
