@@ -3,13 +3,13 @@
 A twin changes one or more settings of a recorded run and keeps all three of its seeds, so any
 difference comes from the change. A repeat trains one preset over many seeds; its spread is the
 noise a single run hides. A verdict compares two repeat groups' final validation metric with
-Welch's t-test (unequal variances): "outside noise" when p < 0.05, with the numbers behind it.
+Welch's t-test (unequal variances): "outside noise" when p < 0.05, with the numbers behind it;
+"identical results" when both groups gave the very same numbers (nothing to test).
+`compare` gives the verdict on a lesson pair's metric first, then on validation loss and accuracy.
 """
 from __future__ import annotations
 
-import math
 import os
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -18,33 +18,19 @@ from typing import Any, Callable, Sequence
 
 from playground.events import Event
 from playground.files import FileProblem
+from playground.lesson_claims import claim_between, claim_holds
 from playground.overrides import apply_overrides, describe_changes, differences, setting_paths
 from playground.preset import load_preset, preset_from_json, preset_to_dict, preset_to_json
 from playground.records import (
-    RunInfo, RunNotFound, RunRecorder, RunSeeds, find_run, group_runs, list_runs, load_run, new_id,
+    RunInfo, RunNotFound, RunSeeds, find_run, group_runs, list_runs, load_run, new_id,
     read_json)
-from playground.runs import train_run
+from playground.runs import Recorded, record_run  # noqa: F401  (Recorded re-exported)
 from playground.spec import Preset
+from playground.verdicts import (  # noqa: F401  (re-exported: callers import them from here)
+    ALPHA, IDENTICAL, Spread, Verdict, default_jobs, spread, welch_verdict)
 
-ALPHA = 0.05
-"""A difference is called outside seed noise when Welch's test gives p below this."""
-
-
-@dataclass
-class Recorded:
-    """A finished training that has a record: its id and its summary."""
-
-    id: str
-    summary: dict[str, Any]
-
-
-def record_run(preset: Preset, runs_folder: str | os.PathLike | None, *, seeds: RunSeeds | None = None,
-               parent: str | None = None, changed: dict[str, Any] | None = None, group: str | None = None,
-               source: str = "cli", device: str | None = None,
-               on_event: Callable[[Event], None] | None = None) -> Recorded:
-    recorder = RunRecorder(runs_folder, parent=parent, changed=changed, group=group, source=source)
-    result = train_run(preset, None, device=device, on_event=on_event, recorder=recorder, seeds=seeds)
-    return Recorded(recorder.id, result.summary)
+VERDICT_METRICS = ("val_loss", "val_accuracy")
+"""Two groups always get a verdict on these (where their runs have them), after the chosen metric."""
 
 
 def run_preset(run: RunInfo) -> Preset:
@@ -106,11 +92,6 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def default_jobs(n_runs: int) -> int:
-    """Parallel training processes: one per core, leaving a core free, never more than runs."""
-    return max(1, min(n_runs, (os.cpu_count() or 1) - 1))
-
-
 def _repeat_one(preset_json: str, seed: int, runs_folder: str, group: str, changed: dict[str, Any],
                 device: str | None) -> str:
     """One repeat in a worker process (one torch thread: the processes share the cores)."""
@@ -147,84 +128,6 @@ def repeat(preset: Preset, seeds: Sequence[int], runs_folder: str | os.PathLike 
                 if on_done:
                     on_done(s, ids[s])
     return group, [ids[s] for s in seeds]
-
-
-# ---------------------------------------------------------------- statistics
-
-@dataclass
-class Spread:
-    """A metric over a group's runs: mean, sample standard deviation and the 95% interval of the mean."""
-
-    metric: str
-    n: int
-    mean: float
-    std: float
-    low: float
-    high: float
-    values: list[float]
-
-
-def spread(values: Sequence[float], metric: str) -> Spread:
-    from scipy import stats
-    v = [float(x) for x in values if x is not None and math.isfinite(float(x))]
-    n = len(v)
-    if n == 0:
-        nan = float("nan")
-        return Spread(metric, 0, nan, nan, nan, nan, [])
-    mean = sum(v) / n
-    std = math.sqrt(sum((x - mean) ** 2 for x in v) / (n - 1)) if n > 1 else 0.0
-    half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n) if n > 1 else float("nan")
-    return Spread(metric, n, mean, std, mean - half, mean + half, v)
-
-
-@dataclass
-class Verdict:
-    """Is group B's final metric different from group A's by more than seed noise?"""
-
-    metric: str
-    verdict: str          # "within noise" | "outside noise"
-    difference: float     # mean(B) - mean(A)
-    low: float            # 95% interval of the difference (Welch)
-    high: float
-    t: float
-    p_value: float
-    dof: float
-    alpha: float
-    a: Spread
-    b: Spread
-
-    def sentence(self) -> str:
-        return (f"{self.verdict}: {self.metric} {self.b.mean:.4g} vs {self.a.mean:.4g}, difference "
-                f"{self.difference:+.4g} (95% interval {self.low:+.4g} to {self.high:+.4g}), "
-                f"Welch t = {self.t:.3g}, p = {self.p_value:.3g} with {self.a.n} and {self.b.n} seeds")
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def welch_verdict(a_values: Sequence[float], b_values: Sequence[float], metric: str,
-                  alpha: float = ALPHA) -> Verdict:
-    """Welch's t-test on two groups of final metrics (at least two runs each)."""
-    from scipy import stats
-    a, b = spread(a_values, metric), spread(b_values, metric)
-    if a.n < 2 or b.n < 2:
-        raise ValueError(f"a verdict needs at least 2 finished runs in each group (have {a.n} and {b.n})")
-    diff = b.mean - a.mean
-    va, vb = a.std ** 2 / a.n, b.std ** 2 / b.n
-    se = math.sqrt(va + vb)
-    if se == 0.0:  # every seed gave the same number in both groups: any gap is no noise at all
-        p = 1.0 if diff == 0 else 0.0
-        return Verdict(metric, "outside noise" if p < alpha else "within noise", diff, diff, diff,
-                       0.0 if diff == 0 else math.copysign(math.inf, diff), p, float(a.n + b.n - 2),
-                       alpha, a, b)
-    with warnings.catch_warnings():  # nearly equal values: scipy warns, the numbers stand
-        warnings.simplefilter("ignore", RuntimeWarning)
-        result = stats.ttest_ind(b.values, a.values, equal_var=False)
-    dof = (va + vb) ** 2 / ((va ** 2 / (a.n - 1) if va else 0.0) + (vb ** 2 / (b.n - 1) if vb else 0.0))
-    half = float(stats.t.ppf(0.975, dof)) * se
-    p = float(result.pvalue)
-    return Verdict(metric, "outside noise" if p < alpha else "within noise", diff, diff - half,
-                   diff + half, float(result.statistic), p, float(dof), alpha, a, b)
 
 
 # ---------------------------------------------------------------- comparing records
@@ -282,9 +185,54 @@ def final_metric(runs: Sequence[RunInfo]) -> str:
     return "val_loss"
 
 
+def group_verdicts(a: Sequence[RunInfo], b: Sequence[RunInfo], first: str) -> list[Verdict]:
+    """B against A on `first`, then on validation loss and accuracy: each metric both groups
+    recorded in at least two runs (a verdict on one run per group would measure no noise)."""
+    out = []
+    for metric in dict.fromkeys((first,) + VERDICT_METRICS):
+        va = [r.metrics[metric] for r in a if isinstance(r.metrics.get(metric), (int, float))]
+        vb = [r.metrics[metric] for r in b if isinstance(r.metrics.get(metric), (int, float))]
+        try:
+            out.append(welch_verdict(va, vb, metric))
+        except ValueError:
+            continue
+    return out
+
+
+def lesson_claim_json(a_preset: str, b_preset: str, verdict: Verdict | None) -> dict[str, Any] | None:
+    """The lesson claim between two groups' presets (B's direction against A) and, given the
+    verdict on its metric, whether it holds."""
+    found = claim_between(b_preset, a_preset)
+    if found is None:
+        return None
+    pair, claimed = found
+    out: dict[str, Any] = {"lesson": pair.lesson, "other": pair.claim.other, "metric": pair.claim.metric,
+                           "claimed": claimed, "line": pair.claim.text()}
+    if verdict is not None and verdict.metric == pair.claim.metric:
+        out["holds"] = claim_holds(claimed, verdict)
+    return out
+
+
+def pair_metric(a_preset: str, b_preset: str) -> str | None:
+    """The metric a lesson claims about these two presets, if they are a lesson pair."""
+    found = claim_between(b_preset, a_preset)
+    return found[0].claim.metric if found else None
+
+
+def groups_verdicts(a: Sequence[RunInfo], b: Sequence[RunInfo],
+                    metric: str | None = None) -> tuple[list[Verdict], dict[str, Any] | None]:
+    """Group B against group A: the verdicts (the given metric, else the lesson pair's, else the
+    final metric, first; then validation loss and accuracy) and the lesson claim, if any."""
+    first = metric or pair_metric(a[0].preset, b[0].preset) or final_metric(list(a) + list(b))
+    verdicts = group_verdicts(a, b, first)
+    return verdicts, lesson_claim_json(a[0].preset, b[0].preset, verdicts[0] if verdicts else None)
+
+
 def compare(refs: Sequence[str], runs_folder: str | os.PathLike | None = None,
             metric: str | None = None) -> dict[str, Any]:
-    """Differences as preset paths, final metrics side by side, and for two groups the verdict."""
+    """Differences as preset paths, final metrics side by side, and for two groups the verdicts:
+    on the given metric, else on the lesson's metric when the groups are a lesson pair, else on
+    the final metric; then on validation loss and accuracy."""
     if len(refs) < 2:
         raise ValueError("compare needs at least two runs or repeat groups")
     all_runs = list_runs(runs_folder)
@@ -292,7 +240,8 @@ def compare(refs: Sequence[str], runs_folder: str | os.PathLike | None = None,
     docs = [item_settings(i) for i in items]
     diff = differences(docs)
     flats = [setting_paths(d) for d in docs]
-    metric = metric or final_metric([r for i in items for r in i.runs])
+    lesson_metric = pair_metric(items[0].preset, items[1].preset) if len(items) == 2 else None
+    metric = metric or lesson_metric or final_metric([r for i in items for r in i.runs])
     out: dict[str, Any] = {"metric": metric, "differences": diff, "items": []}
     for item, flat in zip(items, flats):
         entry: dict[str, Any] = {"ref": item.ref, "kind": item.kind, "preset": item.preset,
@@ -308,6 +257,10 @@ def compare(refs: Sequence[str], runs_folder: str | os.PathLike | None = None,
     if len(items) == 2 and all(i.kind == "group" for i in items):
         a, b = ([r.metrics.get(metric) for r in i.runs if r.metrics.get(metric) is not None] for i in items)
         out["verdict"] = welch_verdict(a, b, metric).to_json()
+        verdicts, claim = groups_verdicts(items[0].runs, items[1].runs, metric)
+        out["verdicts"] = [v.to_json() for v in verdicts]
+        if claim is not None:
+            out["lesson_claim"] = claim
     return out
 
 

@@ -148,9 +148,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"  {k:<{width}} " + "  ".join(cells))
     if "verdict" in result:
         from playground.experiments import Verdict, Spread
-        v = result["verdict"]
-        verdict = Verdict(**{**v, "a": Spread(**v["a"]), "b": Spread(**v["b"])})
-        print(f"verdict ({names[1]} against {names[0]}): {verdict.sentence()}")
+        claim = result.get("lesson_claim")
+        if claim is not None:
+            held = {True: "holds", False: "does not hold"}.get(claim.get("holds"), "not measured")
+            print(f"lesson claim ({claim['lesson']}): {items[1]['preset']} has {claim['claimed']} "
+                  f"{claim['metric']} than {items[0]['preset']}: {held}")
+        for v in result.get("verdicts") or [result["verdict"]]:
+            verdict = Verdict(**{**v, "a": Spread(**v["a"]), "b": Spread(**v["b"])})
+            print(f"verdict on {verdict.metric} ({names[1]} against {names[0]}): {verdict.sentence()}")
     elif len(items) == 2:
         print("verdict: needs two repeat groups (playground repeat ... --seeds N) to measure seed noise")
     return 0
@@ -186,7 +191,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("compare", help="what differs between runs or repeat groups, and is it noise")
     p.add_argument("refs", nargs="+", metavar="RUN_OR_GROUP")
     p.add_argument("--runs-dir", help=RUNS_DIR_HELP)
-    p.add_argument("--metric", help="the final metric the verdict compares (default: val_accuracy "
-                   "for classifiers, else val_loss)")
+    p.add_argument("--metric", help="the final metric the first verdict compares (default: the "
+                   "lesson's metric for a lesson pair, else val_accuracy for classifiers, else val_loss); "
+                   "verdicts on val_loss and val_accuracy follow")
     p.add_argument("--json", action="store_true", help="differences, metrics and verdict as JSON")
     p.set_defaults(func=cmd_compare)

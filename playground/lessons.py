@@ -9,7 +9,9 @@ edits prose in prose and the preset JSON stays a spec. Its sections are fixed, i
     ## Change     one setting to change ...
     ## Predict    ... and what to expect before running it
     ## Notes      what the course notes say (and which section)
-    ## Compare    optional: the presets it differs from in one setting, comma-separated
+    ## Compare    optional: one claim per line against a preset it differs from in named settings,
+                  `- OTHER: lower|higher|similar METRIC; differs in PATH[, PATH ...]`
+    ## Finding    optional: the finding the preset fails with on purpose (e.g. `vanishing`)
 
 Loading checks every section and names the bad one; nothing in a lesson can run code.
 """
@@ -24,10 +26,56 @@ from playground.params import Problem, ProblemList
 from playground.preset import PRESETS_DIR, builtin_names
 
 LESSONS_DIR = PRESETS_DIR / "lessons"
+DIRECTIONS = ("lower", "higher", "similar")
+CLAIM_FORMAT = "- OTHER: lower|higher|similar METRIC; differs in PATH[, PATH ...]"
+_CLAIM = re.compile(r"^[-*]\s+(?P<other>[^\s:]+)\s*:\s*(?P<direction>\S+)\s+(?P<metric>[^\s;]+)\s*;"
+                    r"\s*differs in\s+(?P<paths>.+?)\s*\.?$")
 MAX_LESSON_BYTES = 32_000
 SECTIONS = ("Idea", "Look at", "Change", "Predict", "Notes")
-OPTIONAL = ("Compare",)
+OPTIONAL = ("Compare", "Finding")
 _HEADING = re.compile(r"^(#{1,2})\s+(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One `## Compare` line: this lesson's preset against `other`, on `metric`, in `direction`
+    ("lower": this preset's metric is lower), the two presets differing only in `differs_in`
+    (setting paths; a path names everything under it, `*` stands for one list index or name)."""
+
+    other: str
+    metric: str
+    direction: str
+    differs_in: tuple[str, ...]
+    line: int = 0
+
+    def text(self) -> str:
+        return f"{self.other}: {self.direction} {self.metric}; differs in {', '.join(self.differs_in)}"
+
+
+def parse_claims(text: str, first_line: int = 1) -> tuple[list[Claim], list[Problem]]:
+    """The claims of a `## Compare` section, and a Problem naming each line that is not one."""
+    from playground.summary import METRICS
+    claims: list[Claim] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), first_line):
+        if not line.strip():
+            continue
+        where = f"Compare line {number}"
+        m = _CLAIM.match(line.strip())
+        if m is None:
+            problems.append(Problem(where, f"expected {CLAIM_FORMAT!r}, got {line.strip()!r}"))
+            continue
+        direction, metric = m.group("direction"), m.group("metric")
+        paths = tuple(p.strip() for p in m.group("paths").split(",") if p.strip())
+        if direction not in DIRECTIONS:
+            problems.append(Problem(where, f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}"))
+        elif metric not in METRICS:
+            problems.append(Problem(where, f"unknown metric {metric!r} (known: {', '.join(METRICS)})"))
+        elif not paths:
+            problems.append(Problem(where, "name the settings the two presets differ in"))
+        else:
+            claims.append(Claim(m.group("other"), metric, direction, paths, number))
+    return claims, problems
 
 
 class LessonError(ProblemList):
@@ -46,13 +94,16 @@ class Lesson:
     predict: str
     notes: str
     compare: list[str] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    finding: str = ""
+    """The finding (playground.babysit.findings.NAMES) the preset shows on purpose, from `## Finding`."""
 
     def sections(self) -> list[tuple[str, str]]:
         """(heading, text) in reading order, for the CLI and the app."""
         out = [("Idea", self.idea), ("Look at", self.look_at), ("Change", self.change),
                ("Predict", self.predict), ("Notes", self.notes)]
         if self.compare:
-            out.append(("Compare", ", ".join(self.compare)))
+            out.append(("Compare", "\n\n".join(c.text() for c in self.claims) or ", ".join(self.compare)))
         return out
 
 
@@ -60,6 +111,7 @@ def parse_lesson(text: str, preset: str, known_presets: list[str] | None = None)
     """A Lesson from Markdown text, or LessonError listing every missing, empty or unknown part."""
     title = ""
     found: dict[str, list[str]] = {}
+    starts: dict[str, int] = {}
     current: str | None = None
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -80,6 +132,7 @@ def parse_lesson(text: str, preset: str, known_presets: list[str] | None = None)
             else:
                 current = name
                 found[name] = []
+                starts[name] = number + 1
         elif current is not None:
             found[current].append(line)
         elif line.strip() and not title:
@@ -93,17 +146,31 @@ def parse_lesson(text: str, preset: str, known_presets: list[str] | None = None)
     order = [s for s in found if s in SECTIONS]
     if not problems and order != list(SECTIONS):
         problems.append(Problem("sections", f"must come in the order {', '.join(SECTIONS)}"))
-    compare = [c.strip() for c in body.get("Compare", "").replace("\n", ",").split(",") if c.strip()]
-    if known_presets is not None:
-        for c in compare:
-            if c not in known_presets:
-                problems.append(Problem("Compare", f"no built-in preset named {c!r}"))
-            elif c == preset:
-                problems.append(Problem("Compare", "a lesson cannot compare a preset with itself"))
+    claims, claim_problems = parse_claims("\n".join(found.get("Compare", [])), starts.get("Compare", 1))
+    problems += claim_problems
+    compare = [c.other for c in claims]
+    for c in claims:
+        where = f"Compare line {c.line}"
+        if known_presets is not None and c.other not in known_presets:
+            problems.append(Problem(where, f"no built-in preset named {c.other!r}"))
+        elif c.other == preset:
+            problems.append(Problem(where, "a lesson cannot compare a preset with itself"))
+        elif compare.count(c.other) > 1:
+            problems.append(Problem(where, f"{c.other!r} is compared twice"))
+    finding = body.get("Finding", "")
+    problems += _finding_problems(finding) if "Finding" in body else []
     if problems:
         raise LessonError(problems, f"lesson {preset!r}")
     return Lesson(preset, title, body["Idea"], body["Look at"], body["Change"], body["Predict"],
-                  body["Notes"], compare)
+                  body["Notes"], compare, claims, finding)
+
+
+def _finding_problems(finding: str) -> list[Problem]:
+    """`## Finding` names one finding the preset fails with on purpose (the outcome then says so)."""
+    from playground.babysit.findings import NAMES
+    if finding not in NAMES:
+        return [Problem("Finding", f"unknown finding {finding!r} (known: {', '.join(NAMES)})")]
+    return []
 
 
 def lesson_path(name: str) -> Path:

@@ -106,3 +106,20 @@ def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int 
         save_weights(out / "model.safetensors", trainer.state_dict_copy(), trainer.preset, trained=True)
     return RunResult(summary, trainer, out)
 
+
+@dataclass
+class Recorded:
+    """A finished training that has a record: its id and its summary."""
+
+    id: str
+    summary: dict[str, Any]
+
+
+def record_run(preset: Preset, runs_folder: str | Path | None, *, seeds: RunSeeds | None = None,
+               parent: str | None = None, changed: dict[str, Any] | None = None, group: str | None = None,
+               source: str = "cli", device: str | None = None,
+               on_event: Callable[[Event], None] | None = None) -> Recorded:
+    """Train `preset` with a run record in `runs_folder`: twins, repeats and verification all do."""
+    recorder = RunRecorder(runs_folder, parent=parent, changed=changed, group=group, source=source)
+    result = train_run(preset, None, device=device, on_event=on_event, recorder=recorder, seeds=seeds)
+    return Recorded(recorder.id, result.summary)

@@ -5,15 +5,86 @@ number of components, fitted on the same training split, so a person sees whethe
 beat the linear baseline. `val_loss_min`, `val_loss_final` and `best_epoch` say whether the run
 was still improving or had begun to overfit; `val_loss_final` is the loss of the weights the run
 ends with (the restored best epoch's after early stopping), `val_loss` the last epoch's.
+
+A run whose loss turned non-finite is `diverged`; `finite_steps` counts the steps it took before
+(all its steps when it never did), so an exploding run is measured instead of dropped. From the
+record's probes, `grad_ratio` is the first weighted layer's gradient norm over the last one's
+(the median over probe steps: how much of the gradient reaches the input end) and
+`dead_fraction` the largest share of dead units in any layer at the last probe.
 """
 from __future__ import annotations
 
+import csv
 import math
+import statistics
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from playground.events import FinishedEvent
+
+
+METRICS: dict[str, str] = {
+    "train_loss": "the last epoch's training loss",
+    "val_loss": "the last epoch's validation loss",
+    "val_loss_final": "the validation loss of the weights the run ends with",
+    "val_loss_min": "the lowest validation loss of any epoch",
+    "best_epoch": "the epoch of the lowest validation loss",
+    "train_accuracy": "the last epoch's training accuracy",
+    "val_accuracy": "the last epoch's validation accuracy",
+    "test_loss": "the test loss of the final weights",
+    "test_accuracy": "the test accuracy of the final weights",
+    "test_mse": "the test mean squared error (regression, reconstruction)",
+    "pca_mse": "PCA's test reconstruction error with as many components as the code",
+    "epochs": "epochs trained",
+    "steps": "optimizer steps taken",
+    "finite_steps": "steps taken before the loss became NaN or infinite (all steps when it never did)",
+    "grad_ratio": "first weighted layer's gradient norm over the last one's (median over probe steps)",
+    "dead_fraction": "the largest share of dead units in any layer at the last probe",
+    "mistakes": "the perceptron rule's mistakes",
+}
+"""The summary's numbers a lesson may make a claim about, each with what it measures."""
+
+MAX_PROBES_BYTES = 64 * 1024 * 1024
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text else math.nan
+    except ValueError:
+        return math.nan
+
+
+def probe_metrics(probes_csv: str | Path) -> dict[str, float]:
+    """`grad_ratio` and `dead_fraction` from a record's probes.csv ({} when it has no probes)."""
+    path = Path(probes_csv)
+    try:
+        if path.stat().st_size > MAX_PROBES_BYTES:
+            return {}
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return {}
+    by_step: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        if r.get("step") is not None:
+            by_step.setdefault(r["step"], []).append(r)
+    if not by_step:
+        return {}
+    out: dict[str, float] = {}
+    ratios = []
+    for layers in by_step.values():
+        norms = [g for g in (_number(r.get("grad_norm")) for r in layers) if math.isfinite(g)]
+        if len(norms) >= 2 and norms[-1] > 0:
+            ratios.append(norms[0] / norms[-1])
+    if ratios:
+        out["grad_ratio"] = statistics.median(ratios)
+    last = list(by_step.values())[-1]
+    dead = [d for d in (_number(r.get("dead_fraction")) for r in last) if math.isfinite(d)]
+    if dead:
+        out["dead_fraction"] = max(dead)
+    return out
 
 
 def pca_mse(x_train: np.ndarray, x_test: np.ndarray, k: int) -> float:
@@ -73,6 +144,9 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
         p = t.perceptron
         summary.update(mistakes=p.total_mistakes, separable=p.separable, margin=p.margin,
                        radius=p.radius, mistake_bound=p.bound)
+    diverged = t.last_problem is not None and t.last_problem.kind == "non_finite"
+    summary["diverged"] = diverged
+    summary["finite_steps"] = max(0, t.last_problem.step - 1) if diverged else t.step_count
     if t.last_problem is not None:
         summary["problem"] = {"step": t.last_problem.step, "node": t.last_problem.node_id,
                               "message": t.last_problem.message, "advice": t.last_problem.advice}

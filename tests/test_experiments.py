@@ -1,7 +1,10 @@
 """Repeats and verdicts: is a difference bigger than seed noise? And `compare` names what differs."""
 import json
+import math
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from playground.cli import main
 from playground.experiments import compare, parse_seeds, repeat, spread, welch_verdict
@@ -25,7 +28,7 @@ def test_spread_and_welch_numbers():
     assert v.verdict == "outside noise" and v.difference == pytest.approx(1.0) and v.p_value < 1e-4
     assert v.low < 1.0 < v.high
     same = welch_verdict([0.5, 0.5], [0.5, 0.5], "m")  # no spread at all and no difference
-    assert same.verdict == "within noise"
+    assert same.verdict == "identical results"   # no noise to test, not "p = 1"
 
 
 def test_adam_against_plain_sgd_on_digits_is_outside_noise(tmp_path, capsys):
@@ -71,3 +74,44 @@ def test_repeat_cli_reports_mean_std_interval_and_prints_the_group_last(tmp_path
     assert "mean" in line and "std" in line and "95% interval" in line and "(n=2)" in line
     runs = group_runs(group, tmp_path)
     assert all(r.changed == {"training.epochs": 1} for r in runs)
+
+
+# Groups with unequal spreads and sizes, where Welch's and Student's tests part ways.
+STEADY = [0.80, 0.82, 0.79, 0.81, 0.80, 0.83, 0.81]   # 7 seeds, sd ~0.014
+SCATTERED = [0.80, 1.10, 0.75, 1.15]                  # 4 seeds, sd ~0.2: Welch p 0.26, Student p 0.09
+
+
+def _welch_by_hand(a: list[float], b: list[float]) -> tuple[float, float, float]:
+    """t, Welch–Satterthwaite degrees of freedom and standard error of mean(b) - mean(a), by hand."""
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return (np.mean(b) - np.mean(a)) / se, dof, se
+
+
+def test_the_verdict_is_welchs_test_not_students():
+    t, dof, _ = _welch_by_hand(STEADY, SCATTERED)
+    welch_p = float(stats.ttest_ind(SCATTERED, STEADY, equal_var=False).pvalue)
+    student_p = float(stats.ttest_ind(SCATTERED, STEADY, equal_var=True).pvalue)
+    assert abs(welch_p - student_p) > 0.1 * welch_p  # the data tell the two tests apart
+    assert welch_p == pytest.approx(2 * stats.t.sf(abs(t), dof), rel=1e-9)  # scipy agrees with the hand formula
+    v = welch_verdict(STEADY, SCATTERED, "m")
+    assert v.p_value == pytest.approx(welch_p, rel=1e-6)
+    assert v.dof == pytest.approx(dof, rel=1e-9) and v.t == pytest.approx(t, rel=1e-9)
+
+
+def test_the_interval_of_the_difference_is_95_percent():
+    _, dof, se = _welch_by_hand(STEADY, SCATTERED)
+    half = stats.t.ppf(0.975, dof) * se
+    v = welch_verdict(STEADY, SCATTERED, "m")
+    diff = np.mean(SCATTERED) - np.mean(STEADY)
+    assert v.low == pytest.approx(diff - half, rel=1e-9) and v.high == pytest.approx(diff + half, rel=1e-9)
+
+
+@pytest.mark.parametrize("values", [STEADY, SCATTERED, [0.1, 0.4]])
+def test_a_groups_interval_of_the_mean_is_95_percent(values):
+    n = len(values)
+    half = stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n)
+    s = spread(values, "m")
+    assert s.low == pytest.approx(np.mean(values) - half, rel=1e-9)
+    assert s.high == pytest.approx(np.mean(values) + half, rel=1e-9)

@@ -153,3 +153,27 @@ def test_run_a_twin_from_the_window_trains_it_and_selects_it(qtbot, window, runs
     qtbot.waitUntil(lambda: len(window.browser.selected()) == 1, timeout=TIMEOUT)
     new = window.browser.selected()[0]
     assert new.parent == parent and new.changed == {"training.lr": 0.2} and new.status == "finished"
+
+
+def test_the_verdict_on_a_lesson_pair_comes_on_the_lessons_metric_first(qtbot, tmp_path):
+    """overfit_moons_l2's lesson is about validation loss: its verdict comes first, before the
+    accuracy a classifier's verdict would otherwise lead with; the same runs twice are identical."""
+    short = ["training.epochs=3", "training.probe_every=100"]
+    base = apply_overrides(resolve_preset("overfit_moons"), short)
+    g_base, base_ids = repeat(base, range(2), tmp_path, jobs=1)
+    g_l2, l2_ids = repeat(apply_overrides(resolve_preset("overfit_moons_l2"), short), range(2), tmp_path, jobs=1)
+    g_again, again_ids = repeat(base, range(2), tmp_path, jobs=1)
+    w = CompareWindow(tmp_path)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.reloaded, timeout=TIMEOUT):
+        pass
+    w.show()
+    w.browser.select_ids([*base_ids, *l2_ids])
+    text = w.overlay.verdict.text()
+    assert w.overlay.verdict.isVisible()
+    assert "overfit_moons_l2" in text and "lesson of overfit_moons_l2" in text
+    assert -1 < text.index("val_loss:") < text.index("val_accuracy:")
+    w.browser.select_ids([*base_ids, *again_ids])
+    text = w.overlay.verdict.text()
+    assert "lesson" not in text and text.index("val_accuracy:") < text.index("val_loss:")
+    assert text.count("identical results") == 2 and "p = 1" not in text

@@ -16,7 +16,7 @@ a lower validation loss
 ## Notes
 Regularization
 ## Compare
-overfit_moons
+- overfit_moons: lower val_loss; differs in training.l2
 """
 
 
@@ -24,12 +24,20 @@ def test_a_lesson_reads_back_section_by_section():
     lesson = parse_lesson(GOOD, "overfit_moons_l2", ["overfit_moons", "overfit_moons_l2"])
     assert lesson.title == "Title" and lesson.look_at == "the loss panel"
     assert lesson.compare == ["overfit_moons"]
+    claim = lesson.claims[0]
+    assert (claim.other, claim.direction, claim.metric, claim.differs_in) == (
+        "overfit_moons", "lower", "val_loss", ("training.l2",))
+    assert claim.line == 13   # the line of the file, for a teacher to find
 
 
 @pytest.mark.parametrize("broken, where", [
     (GOOD.replace("## Predict\na lower validation loss\n", ""), "Predict: missing"),
     (GOOD.replace("## Notes", "## Remarks"), "unknown section 'Remarks'"),
-    (GOOD.replace("overfit_moons\n", "no_such_preset\n"), "no built-in preset named 'no_such_preset'"),
+    (GOOD.replace("- overfit_moons:", "- no_such_preset:"), "Compare line 13: no built-in preset named 'no_such_preset'"),
+    (GOOD.replace("lower val_loss", "smaller val_loss"), "Compare line 13: direction 'smaller' is not one of"),
+    (GOOD.replace("lower val_loss", "lower val_los"), "Compare line 13: unknown metric 'val_los'"),
+    (GOOD.replace("; differs in training.l2", ""), "Compare line 13: expected '- OTHER: lower|higher"),
+    (GOOD.replace("- overfit_moons:", "- overfit_moons_l2:"), "Compare line 13: a lesson cannot compare a preset with itself"),
     (GOOD.replace("# Title\n", ""), "title: missing"),
 ])
 def test_a_bad_lesson_names_its_bad_section(broken, where):

@@ -12,6 +12,8 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from playground.lessons import Claim
+
 
 def lesson_html(lesson) -> str:
     """Rich text for a playground.lessons.Lesson: a title, then a heading and a paragraph each."""
@@ -39,7 +41,8 @@ class LessonView(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenLinks(False)
-        self.compare_label = QLabel("Its family (each differs in one setting):")
+        self.compare_label = QLabel("Its family (each differs only in the settings its claim names):")
+        self.compare_label.setWordWrap(True)   # never widens the dock at 1366x768
         self.compare_box = QGridLayout()   # one row per member: train both as twins, or open it
         self.compare_box.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
@@ -64,20 +67,26 @@ class LessonView(QWidget):
             except (ProblemList, FileProblem) as e:
                 message = f"The lesson of {name} cannot be shown: {e}"
         self.text.setHtml(lesson_html(self.lesson) if self.lesson else f"<p>{html.escape(message)}</p>")
-        self._set_buttons(self.lesson.compare if self.lesson else [])
+        self._set_buttons(self.lesson.claims if self.lesson else [])
         return self.lesson is not None
 
-    def _set_buttons(self, names: list[str]) -> None:
+    def _set_buttons(self, claims: list[Claim]) -> None:
+        """A row per claim (playground.lessons.Claim): train both as twins, or open the other."""
+        names = [c.other for c in claims]
         for b in self.buttons:
             self.compare_box.removeWidget(b)
             b.hide()   # at once: deleteLater waits for the event loop
             b.deleteLater()
         self.buttons = []
-        for k, name in enumerate(names):
+        for k, (name, claim) in enumerate(zip(names, claims)):
             twins = QPushButton(f"Compare with {name}")
             twins.setObjectName(f"compare:{name}")
-            twins.setToolTip(f"Train this network and {name} with the same three seeds in the background, "
-                             "then show both in Train ▸ Compare Runs: the setting that differs and both curves")
+            relation = (f"about the same {claim.metric} as" if claim.direction == "similar"
+                        else f"{claim.direction} {claim.metric} than")
+            twins.setToolTip(f"The lesson claims: this network has {relation} {name} "
+                             f"(they differ in {', '.join(claim.differs_in)}; checked over 5 seeds by "
+                             f"`playground presets --verify`). Train both with the same three seeds in the "
+                             "background, then show both in Train ▸ Compare Runs")
             twins.clicked.connect(lambda _=False, n=name: self.compare_requested.emit(n))
             opener = QPushButton("Open")
             opener.setObjectName(f"open:{name}")

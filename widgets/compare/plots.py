@@ -250,22 +250,30 @@ class OverlayPlot(QWidget):
         self.verdict.setVisible(bool(self.verdict.text()))
 
     def verdict_text(self) -> str:
-        """Two repeat groups drawn: is their final metric apart by more than seed noise?"""
+        """Two repeat groups drawn: is each metric apart by more than seed noise? The lesson's
+        metric first when the two are a lesson pair, then validation loss and accuracy."""
         groups = [e for e in self.drawn if e.is_group]
         if len(groups) != 2 or len(self.drawn) != 2:
             return ""
-        from playground.experiments import final_metric, welch_verdict
+        from playground.experiments import groups_verdicts
         a, b = groups
-        metric = final_metric(a.runs + b.runs)
-        try:
-            v = welch_verdict([r.metrics[metric] for r in a.runs if metric in r.metrics],
-                              [r.metrics[metric] for r in b.runs if metric in r.metrics], metric)
-        except ValueError as e:
-            return str(e)
-        colour_ = "#2ca02c" if v.verdict == "outside noise" else "#7f7f7f"
-        return (f"<b style='color:{colour_}'>{v.verdict}</b> — {_html(b.label)} against {_html(a.label)}: "
-                f"{metric} {v.b.mean:.3f} vs {v.a.mean:.3f}, difference {v.difference:+.3f} "
-                f"(95% interval {v.low:+.3f} to {v.high:+.3f}), Welch p = {v.p_value:.2g}")
+        verdicts, claim = groups_verdicts(a.runs, b.runs)
+        if not verdicts:
+            return "A verdict needs at least 2 finished runs in each group."
+        lines = [f"{_html(b.label)} against {_html(a.label)}:"]
+        if claim is not None:
+            held = {True: "holds", False: "does not hold"}.get(claim.get("holds"), "not measured")
+            lines.append(f"The lesson of {_html(claim['lesson'])} claims {_html(b.runs[0].preset)} has "
+                         f"{claim['claimed']} {claim['metric']}: <b>{held}</b>")
+        for v in verdicts:
+            colour_ = "#2ca02c" if v.verdict == "outside noise" else "#7f7f7f"
+            if v.verdict == "identical results":
+                numbers = f"both groups gave the same numbers on every seed (mean {v.a.mean:.3f})"
+            else:
+                numbers = (f"{v.b.mean:.3f} ± {v.b.std:.2g} vs {v.a.mean:.3f} ± {v.a.std:.2g}, difference "
+                           f"{v.difference:+.3f} (95% interval {v.low:+.3f} to {v.high:+.3f}), Welch p = {v.p_value:.2g}")
+            lines.append(f"{v.metric}: <b style='color:{colour_}'>{v.verdict}</b> — {numbers}")
+        return "<br>".join(lines)
 
     def entry_labels(self) -> list[str]:
         return [e.label for e in self.drawn]
