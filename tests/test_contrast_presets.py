@@ -4,10 +4,16 @@ Each family differs in one setting; here every member trains (at its own setting
 cheap, shorter where the effect already shows), its `expect` holds, and the contrast between the
 members holds: the remedy beats the overfitting network, ReLU's gradient reaches the first layer
 and sigmoid's does not, clipping rescues the exploding RNN, and so on.
+
+Every figure here is asserted with a margin well outside seed noise. One seed's rounding differs
+between CPUs (AVX-512, AVX2 or no vector kernels at all), and a chaotic training run turns that
+into a different result, as another seed would: a contrast that one seed can cross is measured
+over SEEDS and asserted on the mean (`.ci/run` runs these tests with ATEN_CPU_CAPABILITY=default).
 """
 from __future__ import annotations
 
 import math
+from statistics import mean
 
 import numpy as np
 import pytest
@@ -15,8 +21,10 @@ import pytest
 from playground.events import Event, ProbeEvent, ProblemEvent
 from playground.lessons import load_lesson
 from playground.preset import builtin_names, resolve_preset
-from playground.runs import train_run
+from playground.runs import RunResult, train_run
 from playground.trainer import Trainer
+
+pytestmark = pytest.mark.figure
 
 OVERFIT = ("overfit_moons", "overfit_moons_l2", "overfit_moons_dropout", "overfit_moons_early_stop",
            "overfit_moons_more_data")
@@ -27,21 +35,40 @@ COVERED = frozenset(OVERFIT + OPTIMIZERS + DECAYS + (
     "selu_lecun", "linear_autoencoder", "logistic_regression", "linear_regression", "plain_cnn_deep"))
 """Presets whose promises this module checks; test_preset_results leaves them to it."""
 
+SEEDS = (0, 1, 2)
+"""The seeds a contrast that one seed's rounding can cross is measured over (asserted on the mean)."""
 
-def run(name: str, epochs: int | None = None, check_expect: bool = True, **changes):
-    """Train a built-in preset (optionally shortened or changed) and collect its events."""
+NOT_ROBUST_EXPECT: dict[str, str] = {}
+"""Presets whose `expect` does not hold over seeds as they stand: their contrast is still checked."""
+
+
+def run(name: str, epochs: int | None = None, check_expect: bool = True, seed: int | None = None,
+        **changes) -> tuple[RunResult, list[Event]]:
+    """Train a built-in preset (optionally shortened, reseeded or changed) and collect its events;
+    at the preset's own seed its `expect` must hold."""
     preset = resolve_preset(name)
     for key, value in changes.items():
         setattr(preset.training, key, value)
     events: list[Event] = []
-    result = train_run(preset, device="cpu", epochs=epochs, on_event=events.append)
-    if check_expect:
+    result = train_run(preset, device="cpu", epochs=epochs, seed=seed, on_event=events.append)
+    if check_expect and name not in NOT_ROBUST_EXPECT:
         for e in preset.expect:
             assert e.holds(result.summary), f"{name}: expected {e}, got {result.summary}"
     return result, events
 
 
-def final_val_loss(result) -> float:
+def runs(name: str, seeds: tuple[int, ...] = SEEDS, **changes) -> list[RunResult]:
+    """The preset trained once per seed; its `expect` must hold on the mean over the seeds."""
+    results = [run(name, seed=s, check_expect=False, **changes)[0] for s in seeds]
+    if not changes and name not in NOT_ROBUST_EXPECT:
+        for e in resolve_preset(name).expect:
+            averaged = {k: mean(float(r.summary[k]) for r in results)
+                        for k in {e.metric} | ({e.value} if isinstance(e.value, str) else set())}
+            assert e.holds(averaged), f"{name}: expected {e} on the mean over seeds {seeds}, got {averaged}"
+    return results
+
+
+def final_val_loss(result: RunResult) -> float:
     """The validation loss of the weights the run ends with (early stopping's restored ones)."""
     return result.trainer.evaluate("val")["loss"]
 
@@ -56,15 +83,29 @@ def test_every_lesson_preset_exists_and_every_preset_has_a_lesson():
 
 
 def test_overfitting_and_every_remedy():
-    base, _ = run("overfit_moons")
-    s = base.summary
-    assert s["train_accuracy"] >= 0.99 and final_val_loss(base) > 3 * s["train_loss"] + 1.0
-    for remedy in OVERFIT[1:]:
+    """The lessons' claims are about validation LOSS (overfit_moons ends near 2.3, each remedy
+    lower) and, for dropout, early stopping and more data, test accuracy. L2, early stopping and
+    more data cut the loss to a third or less on every seed (ratio 0.12-0.31 over 5 seeds and 3
+    CPU capabilities), so one seed shows it; dropout's effect is smaller (0.58-0.81), and its
+    test accuracy gain is a few test points, so both are asserted on the mean over SEEDS."""
+    base = runs("overfit_moons")
+    for r in base:
+        assert r.summary["train_accuracy"] >= 0.99, r.summary               # it memorises...
+        assert final_val_loss(r) > 3 * r.summary["train_loss"] + 1.0, r.summary   # ...and generalises badly
+    own = base[0]                                                           # seed 0, the presets' own
+    for remedy in ("overfit_moons_l2", "overfit_moons_early_stop", "overfit_moons_more_data"):
         r, _ = run(remedy)
-        assert final_val_loss(r) < 0.8 * final_val_loss(base), remedy
-        assert r.summary["test_accuracy"] >= s["test_accuracy"], remedy
+        assert final_val_loss(r) < 0.5 * final_val_loss(own), (remedy, final_val_loss(r), final_val_loss(own))
+        if remedy != "overfit_moons_l2":   # the L2 lesson promises nothing about accuracy (within noise)
+            # measured: at least 9 test points (0.075) above overfit_moons on each of 5 seeds
+            assert r.summary["test_accuracy"] >= own.summary["test_accuracy"] + 0.03, remedy
         if remedy == "overfit_moons_early_stop":
             assert r.summary["finish_reason"] == "early_stopping"
+    dropout = runs("overfit_moons_dropout")
+    # measured over 5 seeds: 0.48-1.19 lower per seed, 0.50 on the mean over SEEDS
+    assert mean(map(final_val_loss, dropout)) < mean(map(final_val_loss, base)) - 0.2
+    # measured: 0.025-0.06 higher per seed
+    assert mean(r.summary["test_accuracy"] for r in dropout) >= mean(r.summary["test_accuracy"] for r in base)
 
 
 def _grad_norms(events: list[Event]) -> dict[str, float]:
@@ -85,7 +126,8 @@ def test_deep_sigmoid_gradients_vanish_where_relu_gradients_do_not():
     first, last = "linear1", "linear9"
     assert gs[first] < 1e-2 * gs[last], gs          # orders of magnitude apart
     assert gr[first] > 1e-1 * gr[last], gr          # ReLU: within an order of magnitude
-    assert sig.summary["val_accuracy"] <= 0.8 < 0.95 <= relu.summary["val_accuracy"]
+    # seed 0 on every CPU capability: 0.425 against 0.988 (other seeds: sigmoid <= 0.575, ReLU >= 0.825)
+    assert sig.summary["val_accuracy"] <= 0.7 < 0.9 <= relu.summary["val_accuracy"]
 
 
 def _first_epoch_reaching(result, accuracy: float) -> float:
@@ -95,8 +137,11 @@ def _first_epoch_reaching(result, accuracy: float) -> float:
 def test_batchnorm_trains_at_a_learning_rate_where_the_plain_network_stalls():
     plain, _ = run("deep_plain", epochs=20, check_expect=False)
     bn, _ = run("deep_batchnorm", epochs=20, check_expect=False)
-    assert _first_epoch_reaching(bn, 0.9) < _first_epoch_reaching(plain, 0.9)
-    assert plain.summary["val_accuracy"] <= 0.8 and bn.summary["val_accuracy"] >= 0.9
+    # The lesson: batch norm passes 0.9 within the first epochs (epoch 3-6 over 5 seeds and 3 CPU
+    # capabilities) and the plain network never does; batch norm's LAST epoch may bounce below 0.9
+    # at this large η (0.78 once), so the final accuracy is not what is asserted.
+    assert _first_epoch_reaching(bn, 0.9) <= 10 and _first_epoch_reaching(plain, 0.9) == math.inf
+    assert plain.summary["val_accuracy"] <= 0.7   # measured 0.47-0.62
 
 
 def test_rnn_explodes_without_clipping_and_trains_with_it():
@@ -129,7 +174,8 @@ def test_selu_with_lecun_normal_keeps_activations_normalized_and_kaiming_does_no
 
 def test_linear_autoencoder_matches_pca():
     s = run("linear_autoencoder")[0].summary
-    assert s["code_size"] == 8 and s["test_mse"] <= 1.02 * s["pca_mse"]
+    # measured 1.015-1.019 × PCA's error over 5 seeds and 3 CPU capabilities
+    assert s["code_size"] == 8 and s["test_mse"] <= 1.03 * s["pca_mse"]
 
 
 def test_logistic_and_linear_regression():
@@ -138,16 +184,39 @@ def test_logistic_and_linear_regression():
 
 
 def test_momentum_beats_sgd_and_adaptive_methods_beat_both_in_the_same_steps():
-    acc = {name.rsplit("_", 1)[1]: run(name)[0].summary["val_accuracy"] for name in OPTIMIZERS}
-    assert acc["sgd"] < acc["momentum"] <= acc["nesterov"] + 0.05
-    assert acc["adagrad"] < acc["rmsprop"] and min(acc["rmsprop"], acc["adam"]) > acc["momentum"], acc
+    """The optimizer race's claims, each by a margin many times the seed noise. Over seeds 0-4
+    (`playground presets --verify`): validation accuracy SGD 0.57 ± 0.02, momentum 0.98 ± 0.01,
+    Nesterov 0.99 ± 0.01, Adagrad 0.66 ± 0.03, RMSProp and Adam 1.00; momentum and the adaptive
+    methods both end near 1.0, so they are told apart by the final training loss (momentum
+    0.09 ± 0.04, Adam 0.002 ± 0.002)."""
+    summary = {name.rsplit("_", 1)[1]: run(name)[0].summary for name in OPTIMIZERS}
+    acc = {k: s["val_accuracy"] for k, s in summary.items()}
+    assert acc["sgd"] + 0.2 < min(acc["momentum"], acc["nesterov"]), acc
+    assert acc["adagrad"] + 0.2 < min(acc["rmsprop"], acc["adam"]), acc
+    assert max(summary["rmsprop"]["train_loss"], summary["adam"]["train_loss"]) < 0.3 * summary["momentum"]["train_loss"]
+
+
+def _last_epochs(result: RunResult, n: int = 10) -> tuple[float, float]:
+    """The validation loss over the last n epochs: its level (mean) and how much it bounces (sd)."""
+    losses = [e.val_loss for e in result.trainer.history[-n:]]
+    return float(np.mean(losses)), float(np.std(losses))
 
 
 def test_decay_settles_where_a_constant_large_learning_rate_bounces():
-    constant, _ = run("lr_decay_step", check_expect=False, schedule="constant")
+    """The decay lessons' claim, on the final loss: at η = 0.5 a constant rate keeps bouncing out
+    of the minimum, a decaying one settles lower and steadier. The constant run is chaotic (its
+    last epoch's validation loss is 0.9-7.9 over 5 seeds, and another CPU's rounding moves it as
+    much as another seed), so the last 10 epochs' level and bounce are averaged over SEEDS.
+    Measured on seeds 0-2 (unset / ATEN_CPU_CAPABILITY=default): constant level 3.9 / 6.3 and
+    bounce 2.4 / 4.2; step 0.47 / 0.40 and 0.03 / 0.03, exponential 0.10 / 0.11 and 0.00,
+    η/√(t+1) 0.59 and 0.01. η/(1+kt) now decays with k = 0.005 (with k = 0.001 it was still at η/2.2
+    when it ended and bounced as high as the constant rate on some seeds)."""
+    constant = [_last_epochs(r) for r in runs("lr_decay_step", schedule="constant")]
+    level, bounce = mean(c[0] for c in constant), mean(c[1] for c in constant)
     for name in DECAYS:
-        r, _ = run(name)
-        assert r.summary["val_loss"] < 0.2 * constant.summary["val_loss"], name
+        settled = [_last_epochs(r) for r in runs(name)]
+        assert mean(d[0] for d in settled) < 0.5 * level, (name, settled, constant)
+        assert mean(d[1] for d in settled) < 0.25 * bounce, (name, settled, constant)
 
 
 def test_the_schedule_is_written_to_metrics_csv_as_the_notes_write_it(tmp_path, capsys):

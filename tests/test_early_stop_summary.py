@@ -15,6 +15,7 @@ from playground.records import RunRecorder
 from playground.runs import train_run
 
 
+@pytest.mark.figure
 def test_early_stopping_records_the_restored_weights_validation_loss(tmp_path):
     preset = resolve_preset("overfit_moons_early_stop")
     preset.training.early_stopping = 10     # stops sooner; the last epochs are still worse than the best

@@ -5,6 +5,8 @@ from playground.preset import builtin_names, resolve_preset
 from playground.runs import train_run
 from test_contrast_presets import COVERED  # the lesson families: checked there, with their contrasts
 
+pytestmark = pytest.mark.figure
+
 
 @pytest.mark.parametrize("name", [n for n in builtin_names() if n not in COVERED])
 def test_preset_reaches_its_stated_result(name):
