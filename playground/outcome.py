@@ -160,8 +160,8 @@ def judge(preset: Preset, history: Sequence[EpochMetrics], n_classes: int = 0, *
         allows = data_allows(preset)
         reach = (f"; a {NEIGHBOURS}-nearest-neighbour vote reaches {allows:.0%} on this data"
                  if allows is not None else "")
-        what = (f"The run ended at {last.val_accuracy:.0%} validation accuracy, far from what this "
-                f"network can reach (below {bar:.0%}{reach}).")
+        what = (f"The run ended at {last.val_accuracy:.0%} validation accuracy, far from a good result "
+                f"on this data (below {bar:.0%}{reach}).")
     else:
         if last.val_loss < 0.5 * first.val_loss:
             return Verdict(True, "")
