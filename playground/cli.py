@@ -169,7 +169,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from playground.cli_args import OneLineParser, training_value
+    from playground.cli_args import MAX_JOBS, OneLineParser, bounded, training_value
     parser = OneLineParser(prog="playground", description="NN Playground: build, train and "
                                      "look inside neural networks. `playground` with no command, or "
                                      "`playground gui [PRESET]`, opens the desktop app.")
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", nargs="*", metavar="NAME", help="train each named lesson's compared pairs "
                    "(all lessons without a name) over seeds and check its claims; exit 1 if one fails")
     p.add_argument("--seeds", default="5", help="with --verify: N (seeds 0..N-1) or A-B (default 5)")
-    p.add_argument("--jobs", type=int, help="with --verify: parallel training processes (default: cores - 1)")
+    p.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), help="with --verify: parallel training processes (default: cores - 1)")
     p.add_argument("--json", action="store_true", help="with --verify: a JSON list of the checked claims")
     p.set_defaults(func=cmd_presets)
     p = sub.add_parser("validate", help="check a preset: exit 0, or 2 with every problem and its path")

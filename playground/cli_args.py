@@ -15,6 +15,14 @@ from typing import Callable, NoReturn
 from playground.spec import TRAINING_PARAMS
 
 EXIT_BAD_INPUT = 2
+MAX_JOBS = 256
+"""More training processes than any desktop has cores; each one holds a copy of the data."""
+MAX_SEED = 2**31 - 1
+"""The largest seed a preset or data set accepts (numpy and torch take it alike)."""
+MAX_TRIALS = 10_000
+"""Search trials: days of training at the default budget, far past where more trials help."""
+MAX_TRIAL_STEPS = 1_000_000
+"""Training steps per search trial: a budget is a short run, not a full one."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -63,3 +71,32 @@ def _integer(text: str) -> int:
     if not math.isfinite(value) or value != int(value):
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}")
     return int(value)
+
+
+def bounded(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[str], object]:
+    """An argparse `type` for a numeric option with its range: `--steps 0` once swept three
+    learning rates without a word. A value outside [low, high] is refused with the range."""
+    def shown(x: float) -> str:
+        return f"{x:,}" if kind is int else f"{x:g}"
+
+    span = f"from {shown(low)} to {shown(high)}" if high is not None else f"at least {shown(low)}"
+
+    def parse(text: str) -> object:
+        if kind is int:
+            try:
+                value: float = _integer(text)
+            except argparse.ArgumentTypeError as e:
+                raise argparse.ArgumentTypeError(f"{e}; it must be {span}") from None
+        else:
+            try:
+                value = float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"must be a number {span}, got {text!r}") from None
+            if not math.isfinite(value):
+                raise argparse.ArgumentTypeError(f"must be a finite number {span}, got {text!r}")
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {span}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__   # argparse names the type in some messages
+    return parse

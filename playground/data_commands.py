@@ -34,6 +34,7 @@ def cmd_data_inspect(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `data inspect` to the CLI's subcommands."""
+    from playground.cli_args import bounded   # --size: the importers' SIZE range
     data = sub.add_parser("data", help="look at your own data (CSV, .npz, image folder) before importing it")
     actions = data.add_subparsers(dest="data_command", required=True)
     p = actions.add_parser("inspect", help="print what would be imported, or every problem (exit 2)")
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--features", help="CSV: input columns, separated by commas (default: all but the label)")
     p.add_argument("--task", choices=("auto", "classification", "regression"))
     p.add_argument("--missing", choices=("drop", "fill"), help="CSV: rows with missing values")
-    p.add_argument("--size", type=int, help="images: resize to SIZE x SIZE pixels (default 28)")
+    p.add_argument("--size", type=bounded(int, 4, 128), help="images: resize to SIZE x SIZE pixels (default 28)")
     p.add_argument("--channels", choices=("grayscale", "rgb"), help="images: colour channels")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_data_inspect)

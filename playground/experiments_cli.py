@@ -66,6 +66,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             extra.append(f"group {r.group}")
         if r.parent:
             extra.append(f"twin of {r.parent}")
+        if r.problem:   # why a record is damaged or incomplete, or how a failed run ended
+            extra.append(" ".join(r.problem.split()))
         parts = [r.id, r.preset, r.status, changed or "-", _headline_metrics(r.metrics) or "-"] + extra
         print("  ".join(parts))
     return 0
@@ -163,6 +165,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the subcommands to `playground`'s parser (called from playground/cli.py)."""
+    from playground.cli_args import MAX_JOBS, bounded
     p = sub.add_parser("runs", help="list recorded runs; delete or rename one")
     p.add_argument("--runs-dir", help=RUNS_DIR_HELP)
     p.add_argument("--json", action="store_true", help="a JSON list of runs")
@@ -184,7 +187,7 @@ def register(sub: Any) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a preset field by its path (repeatable)")
     p.add_argument("--runs-dir", help=RUNS_DIR_HELP)
-    p.add_argument("--jobs", type=int, help="parallel training processes (default: cores - 1)")
+    p.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), help="parallel training processes (default: cores - 1)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.set_defaults(func=cmd_repeat)
 

@@ -8,12 +8,13 @@ loaded preset, so a bad path or value is refused with the path in the message.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from typing import Any, Iterable, Sequence
 
 from playground.params import Problem
-from playground.preset import PresetError, preset_from_dict, preset_to_dict
+from playground.preset import MAX_DEPTH, PresetError, nesting_depth, preset_from_dict, preset_to_dict
 from playground.spec import Preset
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[([^\[\]]*)\]")
@@ -49,7 +50,12 @@ def parse_path(path: str) -> list[str | int]:
 
 
 def parse_value(text: str) -> Any:
-    """JSON when it reads as JSON (numbers, true/false, lists), else the text itself (`sgd`)."""
+    """JSON when it reads as JSON (numbers, true/false, lists), else the text itself (`sgd`).
+
+    Nesting is bounded before parsing, as in a preset file: Python's parser recurses per level."""
+    if nesting_depth(text) > MAX_DEPTH:
+        raise _bad(text[:20] + "…", f"the value nests more than {MAX_DEPTH} levels deep; "
+                                    "a preset field nests a few levels at most")
     try:
         return json.loads(text)
     except (json.JSONDecodeError, ValueError):
@@ -61,11 +67,48 @@ def split_assignment(assignment: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key:
         raise _bad(assignment, "expected KEY=VALUE, e.g. training.lr=0.01")
-    return key, parse_value(value.strip())
+    value = value.strip()
+    try:
+        return key, parse_value(value)
+    except PresetError as e:
+        e.problems = [Problem(key, p.message) for p in e.problems]
+        raise
+
+
+def _holds_settings(walked: str) -> bool:
+    """Whether the object at `walked` is a settings object (training, data or layer params),
+    whose names validation checks against the declared parameters. Every other object of a
+    preset (the document, model, data, a node, an expectation) has fixed fields, all written
+    out by `preset_to_dict`, and validation would ignore a name it does not know."""
+    return walked == "training" or walked.endswith(".params")
+
+
+def _unknown_field(path: str, walked: str, doc: dict[str, Any]) -> PresetError:
+    """`path` names no field of the preset: say so, with the setting paths it may have meant."""
+    guesses = _did_you_mean(path, list(filled_settings(doc)))
+    hint = f"; did you mean {' or '.join(guesses)}?" if guesses else \
+        " (paths look like training.epochs, data.params.noise or model.nodes[1].params.out_features)"
+    return _bad(path, f"the preset has no field {walked}{hint}")
+
+
+def _did_you_mean(path: str, known: list[str]) -> list[str]:
+    """Known paths ending in the same name (`epochs` -> `training.epochs`), else the closest."""
+    def last(p: str) -> str:
+        return re.split(r"[.\[]", p.rstrip("]"))[-1]
+
+    same_name = [k for k in known if last(k) == last(path)]
+    if same_name:
+        return same_name[:3]
+    close = difflib.get_close_matches(path, known, n=3, cutoff=0.6)
+    if close:
+        return close
+    by_name = {last(k): k for k in reversed(known)}
+    return [by_name[n] for n in difflib.get_close_matches(last(path), list(by_name), n=3, cutoff=0.75)]
 
 
 def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     parts = parse_path(path)
+    root = doc
     node: Any = doc
     walked = ""
     for k, part in enumerate(parts):
@@ -87,16 +130,17 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
         elif isinstance(node, dict):
             if isinstance(part, int):
                 raise _bad(path, f"{walked or 'the preset'} is an object, not a list")
+            in_settings = _holds_settings(walked)
             walked += f".{part}" if walked else part
+            if part not in node and not in_settings:
+                raise _unknown_field(path, walked, root)
             if last:
-                node[part] = value  # an unknown name is caught by validation, with its path
+                node[part] = value  # an unknown setting name is caught by validation, with its path
             elif part in node:
                 node = node[part]
-            elif walked.endswith(".params") or walked == "training":
+            else:
                 node[part] = {}
                 node = node[part]
-            else:
-                raise _bad(path, f"no field {walked}")
         else:
             raise _bad(path, f"{walked} is a value, not an object or list")
 

@@ -101,6 +101,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add check, lr-find and search to `playground`'s parser (called from playground/cli.py)."""
+    from playground.cli_args import MAX_SEED, MAX_TRIAL_STEPS, MAX_TRIALS, bounded
     runs_help = "the runs folder (default: PLAYGROUND_RUNS_DIR or the per-user data folder)"
     p = sub.add_parser("check", help="pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, "
                                      "gradient check (exit 1 when one is red)")
@@ -114,23 +115,24 @@ def register(sub: Any) -> None:
     p.add_argument("preset")
     p.add_argument("--json", action="store_true", help='print {"suggestions", "lr_at_min", "note", "lrs", "losses"}; '
                    'suggestions holds only those the sweep stands behind, note says why any was withheld')
-    p.add_argument("--steps", type=int, default=100, help="steps of the sweep (at most 100)")
+    p.add_argument("--steps", type=bounded(int, 3, 100), default=100,   # lr_find's 3..MAX_STEPS (no torch here)
+                   help="steps of the sweep, 3 to 100 (under 18 leave too few to suggest from)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a preset field")
     p.add_argument("--device", help="cpu (default), cuda, cuda:N or mps")
     p.set_defaults(func=cmd_lr_find)
 
     p = sub.add_parser("search", help="random search in log space with Optuna, coarse then fine")
     p.add_argument("preset")
-    p.add_argument("--trials", type=int, default=20, help="coarse trials (default 20)")
+    p.add_argument("--trials", type=bounded(int, 1, MAX_TRIALS), default=20, help="coarse trials (default 20)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=LO:HI[:log]",
                    help="a setting to search, e.g. training.lr=1e-4:1e-1:log (repeatable)")
-    p.add_argument("--budget-steps", type=int, default=200, help="training steps per coarse trial (default 200)")
-    p.add_argument("--fine-trials", type=int, default=0, help="trials of the fine stage in the narrowed ranges")
-    p.add_argument("--fine-steps", type=int, help="steps per fine trial (default twice --budget-steps)")
+    p.add_argument("--budget-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), default=200, help="training steps per coarse trial (default 200)")
+    p.add_argument("--fine-trials", type=bounded(int, 0, MAX_TRIALS), default=0, help="trials of the fine stage in the narrowed ranges")
+    p.add_argument("--fine-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), help="steps per fine trial (default twice --budget-steps)")
     p.add_argument("--sampler", default="random", choices=("random", "tpe"), help="random (default) or tpe")
     p.add_argument("--storage", help="an Optuna storage URL (default: SQLite in the runs folder)")
     p.add_argument("--study", help="study name (default PRESET-search); an existing study is resumed")
-    p.add_argument("--seed", type=int, help="the sampler's seed")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), help="the sampler's seed")
     p.add_argument("--runs-dir", help=runs_help)
     p.add_argument("--json", action="store_true", help='print {"trials": [...], "best": {...}, "warnings": [...]}')
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a preset field")

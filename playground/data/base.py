@@ -6,6 +6,7 @@ statistics never see validation or test data.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -161,13 +162,40 @@ def make_dataset(name: str, params: dict | None = None) -> Dataset:
 
 
 def split_sizes(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
-    """(train, val, test) counts; rounding never leaves the training split empty."""
+    """(train, val, test) counts. Refused when a split would be empty: no training data, or no
+    validation or test data although its fraction asks for some (a 2-row CSV once trained and
+    reported `test_loss nan` without a word)."""
+    sizes = _rounded_split(n, val_fraction, test_fraction)
+    if sizes is None:
+        wanted = ["training"] + [name for name, f in (("validation", val_fraction), ("test", test_fraction)) if f > 0]
+        parts = " and ".join(wanted) if len(wanted) < 3 else "training, validation and test"
+        least = minimum_samples(val_fraction, test_fraction)
+        need = (f"at least {least} are needed" if least is not None and n < least else
+                "val_fraction + test_fraction leave no sample to train on; lower them")
+        raise ValueError(f"{n} sample{'' if n == 1 else 's'} are too few to split into {parts} data "
+                         f"(val_fraction {val_fraction:g}, test_fraction {test_fraction:g}): {need}")
+    return sizes
+
+
+def _rounded_split(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int] | None:
+    """The (train, val, test) counts, or None when one that should hold samples is empty."""
     n_val = int(round(n * val_fraction))
     n_test = int(round(n * test_fraction))
     n_train = n - n_val - n_test
-    if n_train < 1:
-        raise ValueError(f"{n} samples leave nothing to train on after the split")
+    if n_train < 1 or (val_fraction > 0 and n_val < 1) or (test_fraction > 0 and n_test < 1):
+        return None
     return n_train, n_val, n_test
+
+
+def minimum_samples(val_fraction: float, test_fraction: float) -> int | None:
+    """The fewest samples whose split leaves every asked-for part non-empty, or None when
+    the fractions leave too little to train on at any size. A fraction f rounds to one
+    sample from n > 0.5 / f on, so the search starts there and takes a few steps."""
+    start = max([1] + [math.floor(0.5 / f) for f in (val_fraction, test_fraction) if f > 0])
+    for n in range(start, start + 1000):
+        if _rounded_split(n, val_fraction, test_fraction) is not None:
+            return n
+    return None
 
 
 def standardization_axes(kind: str, ndim: int) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from playground.cli_args import MAX_SEED, bounded
 from playground.labs import activations, backprop, init_explorer, optimizers
 
 LABS = ("activations", "optimizers", "init", "backprop")
@@ -25,16 +26,6 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0 or value != value or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
     return value
 
 
@@ -58,7 +49,7 @@ def register(subparsers: Any) -> None:
         p.set_defaults(func=cmd_lab)
 
     p = labs.add_parser("activations", help="every activation, its derivative, saturation and formula")
-    p.add_argument("--at", type=float, default=1.0, metavar="X",
+    p.add_argument("--at", type=bounded(float, -100, 100), default=1.0, metavar="X",
                    help="the unit's typical input, where each gradient f'(x) is read (default 1)")
     common(p)
     p = labs.add_parser("optimizers", help="torch.optim classes racing on a 2-D surface; on the quadratic, "
@@ -66,7 +57,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--surface", choices=optimizers.SURFACES, default="quadratic")
     p.add_argument("--condition", type=_positive, default=100.0, metavar="K",
                    help="condition number of the quadratic ravine (default 100)")
-    p.add_argument("--steps", type=_count, default=300, help="race length on the other surfaces (default 300)")
+    p.add_argument("--steps", type=bounded(int, 1, 100_000), default=300, help="race length on the other surfaces (default 300)")
     p.add_argument("--lr", type=_lr_pair, action="append", default=[], metavar="METHOD=LR",
                    help="a method's learning rate in the race, e.g. --lr adam=0.1 (repeatable)")
     common(p)
@@ -74,11 +65,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--activation", choices=init_explorer.ACTIVATIONS, default="tanh")
     p.add_argument("--init", choices=init_explorer.INITS, default="xavier")
     p.add_argument("--std", type=_positive, default=0.01, metavar="S", help="σ of --init normal (default 0.01)")
-    p.add_argument("--seeds", type=_count, default=3, metavar="N", help="average over seeds 0..N-1 (default 3)")
-    p.add_argument("--batch", type=_count, default=500, help="standard-normal inputs per seed (default 500)")
+    p.add_argument("--seeds", type=bounded(int, 1, 100), default=3, metavar="N", help="average over seeds 0..N-1 (default 3)")
+    p.add_argument("--batch", type=bounded(int, 1, 10_000), default=500, help="standard-normal inputs per seed (default 500)")
     common(p)
     p = labs.add_parser("backprop", help="one SGD step of a 2-3-2 network, unit by unit, checked against autograd")
-    p.add_argument("--seed", type=int, default=0, help="seed of the initial weights (default 0)")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="seed of the initial weights (default 0)")
     p.add_argument("--lr", type=_positive, default=0.5, help="learning rate η (default 0.5)")
     common(p)
 
