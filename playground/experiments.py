@@ -23,7 +23,7 @@ from playground.overrides import apply_overrides, describe_changes, differences,
 from playground.preset import load_preset, preset_from_json, preset_to_dict, preset_to_json
 from playground.records import (
     RunInfo, RunNotFound, RunSeeds, find_run, group_runs, list_runs, load_run, new_id,
-    read_json)
+    read_json, require_intact)
 from playground.runs import Recorded, record_run  # noqa: F401  (Recorded re-exported)
 from playground.spec import Preset
 from playground.verdicts import (  # noqa: F401  (re-exported: callers import them from here)
@@ -61,7 +61,7 @@ def twin(ref: str, assignments: Sequence[str], runs_folder: str | os.PathLike | 
          device: str | None = None, on_event: Callable[[Event], None] | None = None,
          source: str = "cli") -> Recorded:
     """Train a twin of a recorded run: same three seeds, the given settings changed."""
-    run = find_run(ref, runs_folder)
+    run = require_intact(find_run(ref, runs_folder))
     preset, changed = twin_preset(run, assignments)
     return record_run(preset, runs_folder, seeds=run_seeds(run), parent=run.id, changed=changed,
                       source=source, device=device, on_event=on_event)
@@ -153,7 +153,7 @@ def resolve_item(ref: str, runs_folder: str | os.PathLike | None = None,
     if members:
         return Item(ref, "group", members)
     try:
-        return Item(ref, "run", [find_run(ref, runs_folder)])
+        return Item(ref, "run", [require_intact(find_run(ref, runs_folder))])
     except RunNotFound:
         raise RunNotFound(f"no run or repeat group {ref!r} in "
                           f"{runs_folder if runs_folder else 'the runs folder'}") from None

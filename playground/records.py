@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from playground.events import EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent
-from playground.files import FileProblem, atomic_write, process_alive
+from playground.files import FileProblem, atomic_write, lock_held, process_alive, process_start
 
 RUN_FORMAT = "nn-playground-run"
-STATUSES = ("running", "finished", "stopped", "failed", "incomplete")
+STATUSES = ("running", "finished", "stopped", "failed", "incomplete", "damaged")
+"""`incomplete`: the run ended without saying so (killed); `damaged`: its run.json cannot be read
+or holds values of the wrong kind, so the record is listed with the reason but never trained from."""
 MAX_JSON_BYTES = 4 * 1024 * 1024
 """run.json / summary.json / preset.json larger than this are not parsed (a record is small)."""
 PROBE_COLUMNS = ("step", "epoch", "node_id", "layer_type", "update_ratio", "grad_norm", "weight_norm",
@@ -50,6 +52,10 @@ METRIC_COLUMNS = ("kind", "epoch", "step", "loss", "train_loss", "val_loss", "tr
 
 class RunNotFound(FileProblem):
     """A run or repeat-group id that names nothing in the runs folder."""
+
+
+class DamagedRun(FileProblem):
+    """A record whose run.json cannot be trusted: it is listed, but nothing is compared or trained from it."""
 
 
 # ---------------------------------------------------------------- where records live
@@ -207,12 +213,13 @@ class RunRecorder:
             "seeds": asdict(RunSeeds.of(trainer)), "initial_weights_hash": initial_hash(trainer),
             "versions": versions(), "device": str(trainer.device), "source": self.source,
             "started": now_iso(), "ended": None, "status": "running",
-            "host": socket.gethostname(), "pid": os.getpid(),
+            "host": socket.gethostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
             "parent": self.parent, "changed": self.changed, "group": self.group,
             "classifier": bool(trainer.is_classifier), "steps_per_epoch": trainer.steps_per_epoch,
         }
         self._write_info()
         self._metrics = open(self.path / "metrics.csv", "w", newline="", encoding="utf-8")
+        _hold_writer_lock(self._metrics)
         self._mw = csv.writer(self._metrics, lineterminator="\n")
         self._mw.writerow(METRIC_COLUMNS)
         self._probes = open(self.path / "probes.csv", "w", newline="", encoding="utf-8")
@@ -432,18 +439,55 @@ def read_json(path: Path) -> Any:
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
             raise FileProblem(f"{path} is too large to be a run file ({size} bytes)")
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileProblem(f"{path} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, UnicodeDecodeError) as e:
         raise FileProblem(f"cannot read {path}: {e}") from None
+    from playground.preset import MAX_DEPTH, nesting_depth
+    if nesting_depth(text) > MAX_DEPTH:   # the parser recurses per level: 10^5 `[` is a RecursionError
+        raise FileProblem(f"cannot read {path}: its JSON nests more than {MAX_DEPTH} levels deep "
+                          f"(a run file nests a few)")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FileProblem(f"cannot read {path}: {e}") from None
+    except RecursionError:
+        raise FileProblem(f"cannot read {path}: its JSON nests too deeply") from None
 
 
-def _alive(host: str | None, pid: Any) -> bool:
-    """Is the process that wrote a `running` record still there? Another machine's: assume so."""
+def _hold_writer_lock(f: IO[str]) -> None:
+    """Lock metrics.csv for as long as this recorder writes it: the record's own evidence that its
+    writer lives (the system drops the lock when the writer dies, however it dies)."""
+    try:
+        import fcntl
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        pass   # no file locks here: the recorded pid and its start time are the evidence
+
+
+def writer_alive(path: Path, info: dict[str, Any]) -> bool:
+    """Is the process that wrote the `running` record in `path` still writing it?
+
+    A live pid alone is no evidence: after a crash or a reboot the pid may belong to another
+    process (pid 1, a browser). The record's own evidence decides: the lock its writer holds on
+    metrics.csv, else the writer's start time recorded beside its pid. Another machine's
+    writer cannot be asked: assume it runs."""
+    host = info.get("host")
     if host and host != socket.gethostname():
         return True
-    return process_alive(pid)
+    pid = info.get("pid")
+    if not process_alive(pid):
+        return False
+    recorded_start = info.get("pid_start")
+    current_start = process_start(pid)
+    if isinstance(recorded_start, str) and current_start is not None and current_start != recorded_start:
+        return False   # the pid was given to another process
+    held = lock_held(path / "metrics.csv")
+    if held is not None:
+        return held
+    # no lock to ask (no metrics.csv yet, or no file locks): only a matching start time says "ours"
+    return isinstance(recorded_start, str) and (current_start is None or current_start == recorded_start)
 
 
 FINAL_METRICS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test_mse", "train_loss",
@@ -451,28 +495,77 @@ FINAL_METRICS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test
                  "val_loss_final", "finite_steps", "grad_ratio", "dead_fraction", "pca_mse", "mistakes")
 
 
+_RUN_FIELDS: dict[str, tuple[type, ...]] = {
+    "id": (str,), "preset": (str,), "name": (str,), "device": (str,), "message": (str,),
+    "parent": (str, type(None)), "group": (str, type(None)), "started": (str, type(None)),
+    "ended": (str, type(None)), "seeds": (dict,), "changed": (dict,)}
+"""The run.json fields a listing uses and the kinds of value each may hold (absent is fine)."""
+
+
+def run_json_problem(info: Any) -> str:
+    """Why a parsed run.json cannot be listed as it is ("" when it can): not a record, or a field
+    of the wrong kind (`"started": 5` would break sorting, `"changed": [1, 2]` every listing)."""
+    if not isinstance(info, dict) or info.get("format") != RUN_FORMAT:
+        return "run.json is not an NN Playground run record"
+    for key, kinds in _RUN_FIELDS.items():
+        if key in info and not isinstance(info[key], kinds):
+            wanted = " or ".join("null" if k is type(None) else {"str": "text", "dict": "an object"}[k.__name__]
+                                 for k in kinds)
+            return f"run.json field {key!r} is {_short_json(info[key])}, expected {wanted}"
+    if any(not isinstance(k, str) for k in info.get("changed", {})):
+        return "run.json field 'changed' has keys that are not setting paths"
+    return ""
+
+
+def _short_json(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _damaged(p: Path, reason: str, info: Any = None) -> RunInfo:
+    known = info if isinstance(info, dict) else {}
+    text = {k: known[k] for k in ("preset", "name") if isinstance(known.get(k), str)}
+    return RunInfo(id=p.name, path=str(p), preset=text.get("preset", "?"), status="damaged",
+                   name=text.get("name", ""), problem=f"damaged record: {reason}")
+
+
+def require_intact(run: RunInfo) -> RunInfo:
+    """The run itself, or DamagedRun: compare and twin never read a damaged record's settings."""
+    if run.status == "damaged":
+        raise DamagedRun(f"run {run.id} cannot be used: {run.problem}")
+    return run
+
+
 def load_run(path: str | os.PathLike) -> RunInfo:
-    """The record in folder `path`. Never raises for a damaged record: it is listed as incomplete."""
+    """The record in folder `path`. Never raises for a damaged record: a record without run.json
+    is listed as incomplete, one whose run.json cannot be read or holds wrong values as damaged."""
     p = Path(path)
+    if not (p / "run.json").exists():
+        return RunInfo(id=p.name, path=str(p), preset="?", status="incomplete",
+                       problem=f"{p / 'run.json'} is missing")
     try:
         info = read_json(p / "run.json")
-        if not isinstance(info, dict) or info.get("format") != RUN_FORMAT:
-            raise FileProblem(f"{p / 'run.json'} is not an NN Playground run record")
     except FileProblem as e:
-        return RunInfo(id=p.name, path=str(p), preset="?", status="incomplete", problem=str(e))
-    status = info.get("status") if info.get("status") in STATUSES else "incomplete"
-    if status == "running" and not _alive(info.get("host"), info.get("pid")):
+        return _damaged(p, str(e))
+    reason = run_json_problem(info)
+    if reason:
+        return _damaged(p, reason, info)
+    status = info.get("status")
+    if status not in STATUSES or status == "damaged":   # "damaged" is the reader's word, never the writer's
+        status = "incomplete"
+    if status == "running" and not writer_alive(p, info):
         status = "incomplete"
     metrics: dict[str, Any] = {}
     problem = ""
     if (p / "summary.json").exists():
         try:
             summary = read_json(p / "summary.json")
-            metrics = {k: summary[k] for k in FINAL_METRICS if isinstance(summary, dict) and k in summary}
+            metrics = {k: summary[k] for k in FINAL_METRICS if isinstance(summary, dict) and k in summary
+                       and isinstance(summary[k], (int, float)) and not isinstance(summary[k], bool)}
         except FileProblem as e:
             problem = str(e)
     elif status in ("incomplete", "running"):
-        metrics = last_epoch_metrics(p)
+        metrics, problem = _last_epoch(p)
     seeds = info.get("seeds") if isinstance(info.get("seeds"), dict) else {}
     return RunInfo(id=str(info.get("id") or p.name), path=str(p), preset=str(info.get("preset", "?")),
                    status=status, seeds=seeds, changed=info.get("changed") or {}, metrics=metrics,
@@ -504,20 +597,30 @@ def _float(text: str | None) -> float | None:
     return v
 
 
-def last_epoch_metrics(path: Path) -> dict[str, Any]:
+def _last_epoch(path: Path) -> tuple[dict[str, Any], str]:
+    """What a killed run had: its last epoch row whose epoch is a whole number, as final-metric
+    names, and what was wrong with any row that was not (it is skipped, never a crash)."""
     last: dict[str, str] | None = None
+    problem = ""
     for row in iter_metric_rows(path):
-        if row.get("kind") == "epoch":
-            last = row
+        if row.get("kind") != "epoch":
+            continue
+        try:
+            int(row.get("epoch") or "")
+        except ValueError:
+            problem = problem or (f"damaged {path / 'metrics.csv'}: an epoch row has epoch "
+                                  f"{(row.get('epoch') or '')[:20]!r}, not a whole number")
+            continue
+        last = row
     if last is None:
-        return {}
+        return {}, problem
     out: dict[str, Any] = {"epochs": int(last["epoch"])}
     for col, key in (("train_loss", "train_loss"), ("val_loss", "val_loss"), ("train_acc", "train_accuracy"),
                      ("val_acc", "val_accuracy")):
         v = _float(last.get(col))
         if v is not None:
             out[key] = v
-    return out
+    return out, problem
 
 
 def list_runs(folder: str | os.PathLike | None = None) -> list[RunInfo]:
@@ -557,13 +660,34 @@ def group_runs(group: str, folder: str | os.PathLike | None = None) -> list[RunI
     return [r for r in list_runs(folder) if r.group == group]
 
 
+def record_inside(run: RunInfo, folder: str | os.PathLike | None = None) -> Path:
+    """The record's folder, if it is a real folder directly inside the runs folder (both
+    resolved, so `../` and symbolic links cannot lead out of it); FileProblem otherwise."""
+    root = runs_dir(folder)
+    path = Path(run.path)
+    try:
+        real_root = root.resolve(strict=True)
+        real = path.resolve(strict=True)
+        is_link = path.is_symlink()
+    except (OSError, RuntimeError) as e:
+        raise FileProblem(f"cannot delete {path}: {getattr(e, 'strerror', None) or e}") from None
+    if is_link:
+        raise FileProblem(f"refusing to delete {path}: it is a link to {real}, not a record folder")
+    if real.parent != real_root:
+        raise FileProblem(f"refusing to delete {path}: it is not a run record inside the runs "
+                          f"folder {root}")
+    return real
+
+
 def delete_run(ref: str, folder: str | os.PathLike | None = None) -> RunInfo:
-    """Remove a record's folder (refuses a run that is still training)."""
+    """Remove a record's folder: only a record inside the runs folder, and never one whose
+    writer is still training (a stale pid, reused by another process, does not count)."""
     run = find_run(ref, folder)
+    path = record_inside(run, folder)
     if run.status == "running":
         raise FileProblem(f"run {run.id} is still training; stop it first")
     try:
-        shutil.rmtree(run.path)
+        shutil.rmtree(path)
     except OSError as e:
         raise FileProblem(f"cannot delete {run.path}: {e.strerror or e}") from None
     return run

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from playground.export import FORMATS, export
-from playground.files import FileProblem
+from playground.files import FileProblem, check_write_target
 from playground.params import ProblemList
 from playground.spec import Preset
 
@@ -83,6 +83,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         preset, state_dict, trained = load_source(args.source)
         fmt = FORMATS[args.format]
         out = args.out or fmt.default_name
+        if not Path(out).is_dir():   # a device or FIFO is refused before the model is traced
+            check_write_target(out)
         Path(out).parent.mkdir(parents=True, exist_ok=True)   # --out new_folder/model.py makes the folder
         written = export(preset, state_dict, args.format, out, trained=trained)
     except (ExportError, FileProblem, ProblemList, ValueError, OSError) as e:

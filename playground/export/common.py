@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 import torch
 
 from playground.build import GraphModel, check_buildable
-from playground.files import FileProblem, temporary_beside
+from playground.files import FileProblem, check_write_target, temporary_beside
 from playground.shapes import GraphReport
 from playground.spec import Preset
 
@@ -173,6 +173,7 @@ def check_folder(path: Path) -> None:
     if not folder.is_dir():
         what = "is a file, not a folder" if folder.exists() else "does not exist"
         raise FileProblem(f"cannot write {path}: the folder {folder} {what}")
+    check_write_target(path)
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
     except OSError as e:
@@ -203,7 +204,14 @@ def write_together(items: list[tuple[Path, bytes]]) -> list[Path]:
             os.chmod(tmp, mode)   # an existing file keeps its mode; a new one follows the umask
         for (path, _), tmp in zip(items, temps):
             current = path
+            check_write_target(path)   # (a FIFO may have taken its place while we wrote)
+        for (path, _), tmp in zip(items, temps):
+            current = path
             os.replace(tmp, path)
+    except FileProblem:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
     except OSError as e:
         for tmp in temps:
             tmp.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ import numpy as np
 
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows)
+from playground.files import open_regular
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 """Cells read as missing (compared stripped and lower-cased)."""
@@ -25,6 +26,8 @@ NA_TOKENS = sorted(MISSING | {m.upper() for m in MISSING} | {m.capitalize() for 
 CHUNK_ROWS = 50_000
 SNIFF_BYTES = 64 * 1024
 MAX_CATEGORIES = 100
+NOT_FINITE = f"is not a finite number in float32 (Inf, or beyond ±{float(np.finfo(np.float32).max):.3g})"
+"""Training computes in float32: such a cell would become Inf and end in a NaN loss."""
 """A text feature with more different values than this is refused (one input per value)."""
 MAX_CLASSES = 1000
 MAX_GUESSED_CLASSES = 20
@@ -92,7 +95,7 @@ def sniff_delimiter(sample: str) -> str:
 
 def _count_lines(path: Path) -> int:
     n = 0
-    with open(path, "rb") as f:
+    with open_regular(path, "data file") as f:
         while block := f.read(1 << 22):
             n += block.count(b"\n")
     return n + 1
@@ -169,7 +172,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     if path.is_dir():
         raise ImportProblem(f"{path} is a folder; choose a .csv file (or use the 'images' data set)")
     size = path.stat().st_size
-    with open(path, "rb") as f:
+    with open_regular(path, "data file") as f:
         head = f.read(SNIFF_BYTES)
     encoding = _encoding(path, head)
     sample = head.decode(encoding, errors="ignore")
@@ -211,12 +214,13 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     label_values: set[float] = set()  # distinct numeric labels, up to MAX_CLASSES + 1
     label_codes_ok = True
     label_bad: _Column = _Column(label, True)
+    beyond: dict[str, _Column] = {}  # numbers that are not finite in float32 (inf, 1e999, 1e39), by column
     # Types are decided on the first rows: numbers are parsed by pandas' C parser (fast); text
     # columns are read as text. A cell that breaks its column's type is found and named below.
     cols = [_Column(c, _mostly_numbers(first[c].str.strip(), delimiter)) for c in features]
     decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
     n = 0
-    raw = open(path, "rb")
+    raw = open_regular(path, "data file")
     try:
         reader = pd.read_csv(raw, sep=delimiter, keep_default_na=False, na_values=NA_TOKENS,
                              dtype={raw_names[columns.index(c.name)]: str for c in cols if not c.numeric},
@@ -238,7 +242,9 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
             for j, col in enumerate(cols):
                 series = chunk[col.name]
                 if col.numeric and pd.api.types.is_numeric_dtype(series.dtype):
-                    store[j, n:n + len(chunk)] = series.to_numpy(dtype=np.float32, na_value=np.nan)
+                    num = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                    _note_beyond_float32(beyond, col.name, rows, num, series)
+                    store[j, n:n + len(chunk)] = _float32(num)
                     continue
                 values = _text(series)
                 missing = _missing(values)
@@ -248,7 +254,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                     if bad.any():
                         _note_bad(col, rows[bad], values[bad])
                     num[missing] = np.nan
-                    store[j, n:n + len(chunk)] = num
+                    _note_beyond_float32(beyond, col.name, rows, num, values)
+                    store[j, n:n + len(chunk)] = _float32(num)
                 else:
                     codes = _codes(values, missing, col.levels, MAX_CATEGORIES)
                     if codes is None:
@@ -259,7 +266,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
             series = chunk[label]
             if pd.api.types.is_numeric_dtype(series.dtype):  # numbers: codes only if text appears
                 num = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                label_num[n:n + len(chunk)] = num
+                _note_beyond_float32(beyond, label, rows, num, series)
+                label_num[n:n + len(chunk)] = _float32(num)
                 label_code[n:n + len(chunk)] = np.nan
                 if len(label_values) <= MAX_CLASSES:
                     label_values.update(np.unique(num[np.isfinite(num)]).tolist())
@@ -268,7 +276,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                 missing = _missing(values)
                 num = _numbers(values, delimiter)
                 num[missing] = np.nan
-                label_num[n:n + len(chunk)] = num
+                _note_beyond_float32(beyond, label, rows, num, values)
+                label_num[n:n + len(chunk)] = _float32(num)
                 if len(label_values) <= MAX_CLASSES:
                     label_values.update(np.unique(num[np.isfinite(num)]).tolist())
                 bad = ~missing & np.isnan(num)
@@ -288,12 +297,15 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     if n == 0:
         raise ImportProblem(f"{name} has a header ({', '.join(columns)}) but no data rows")
     problems = [_bad_message(name, c, "is not a number") for c in cols if c.bad_count]
+    problems += [_bad_message(name, beyond[c.name], NOT_FINITE) for c in cols if c.name in beyond]
     report = ImportReport(kind="points", source=str(path), format="csv", n_samples=0, input_shape=(),
                           task="classification", n_classes=0, class_names=[], class_counts={},
                           label=label)
     task = _task(options.task, label_bad, label_codes_ok, label_values, label_num[:n])
     if task == "regression" and label_bad.bad_count:
         problems.append(_bad_message(name, label_bad, "is not a number (regression needs numbers)"))
+    if label in beyond and (task == "regression" or not label_bad.bad_count):  # (a text class may read "inf")
+        problems.append(_bad_message(name, beyond[label], NOT_FINITE))
     if problems:
         raise ImportProblem(problems)
 
@@ -352,6 +364,22 @@ def _mostly_numbers(values, delimiter: str) -> bool:
         return True
     num = _numbers(values[~missing], delimiter)
     return int(np.isfinite(num).sum()) * 2 > len(num)
+
+
+def _note_beyond_float32(beyond: dict[str, _Column], column: str, rows: np.ndarray, num: np.ndarray,
+                         values) -> None:
+    """Note the cells that are numbers but not finite in float32, the precision training uses:
+    `inf`, `1e999` and `1e39` would all become Inf there and end in a NaN loss with no word of why."""
+    with np.errstate(over="ignore"):
+        over = ~np.isnan(num) & np.isinf(num.astype(np.float32))
+    if over.any():
+        _note_bad(beyond.setdefault(column, _Column(column, True)), rows[over], values[over])
+
+
+def _float32(num: np.ndarray) -> np.ndarray:
+    """float64 cells as float32; an overflow becomes Inf quietly (it is reported as a problem)."""
+    with np.errstate(over="ignore"):
+        return num.astype(np.float32)
 
 
 def _note_bad(col: _Column, rows: np.ndarray, values) -> None:
@@ -505,7 +533,7 @@ def peek_csv(path: Path, n_rows: int = 50) -> CsvPeek:
     import pandas as pd
     if not path.is_file():
         raise ImportProblem(f"{path} is not a file")
-    with open(path, "rb") as f:
+    with open_regular(path, "data file") as f:
         head = f.read(SNIFF_BYTES)
     encoding = _encoding(path, head)
     sample = head.decode(encoding, errors="ignore")

@@ -13,6 +13,7 @@ import numpy as np
 from playground.data.importers.reference import folder_files
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts)
+from playground.files import open_regular
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 CHANNELS = ("grayscale", "rgb")
@@ -56,7 +57,7 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
             report.skip(rel, f"not an image file ({path.suffix or 'no extension'})")
             continue
         try:
-            with Image.open(path) as im:
+            with open_regular(path, "image") as f, Image.open(f) as im:
                 im = im.convert("RGB" if c == 3 else "L").resize((size, size), Image.Resampling.BILINEAR)
                 pixels = np.asarray(im, dtype=np.float32) / 255.0
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:

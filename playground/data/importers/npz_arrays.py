@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.data.importers.report import ImportProblem, ImportReport, class_facts
+from playground.files import open_regular
 
 MAX_GUESSED_CLASSES = 20
 MAX_POSITIONS = 5
@@ -20,12 +21,20 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
     name = path.name
     if path.is_dir():
         raise ImportProblem(f"{path} is a folder; choose a .npz file")
+    source = open_regular(path, "data file")   # a FIFO or device is refused, not waited on
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError) as e:
-        raise ImportProblem(f"{name} is not a readable .npz archive ({e})") from None
-    except ValueError as e:
-        raise ImportProblem(f"{name} cannot be read safely: {e}") from None
+        archive = np.load(source, allow_pickle=False)
+    except BaseException as e:
+        source.close()
+        if isinstance(e, (zipfile.BadZipFile, EOFError)):
+            raise ImportProblem(f"{name} is not a readable .npz archive ({e})") from None
+        if isinstance(e, ValueError):
+            raise ImportProblem(f"{name} cannot be read safely: {e}") from None
+        raise
+    if isinstance(archive, np.lib.npyio.NpzFile):
+        archive.fid = source   # (closed with the archive)
+    else:
+        source.close()
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ImportProblem(f"{name} holds a single array, not an .npz archive with {x_key!r} and {y_key!r} "
                             f"(save it with np.savez(path, {x_key}=..., {y_key}=...))")
@@ -90,13 +99,25 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
 
 
 def _non_finite(name: str, key: str, a: np.ndarray) -> str | None:
+    """Where `a` holds NaN, Inf or numbers beyond float32's range (training computes in float32,
+    where a float64 1e300 becomes Inf and the loss NaN), by index; None when every value is finite."""
     if not np.issubdtype(a.dtype, np.floating):
         return None
-    nan, inf = np.isnan(a), np.isinf(a)
+    nan = np.isnan(a)
+    with np.errstate(over="ignore"):
+        inf = np.isinf(a.astype(np.float32, copy=False)) & ~nan
     if not (nan.any() or inf.any()):
         return None
+    huge = inf & np.isfinite(a)
+    n_nan, n_inf, n_huge = int(nan.sum()), int((inf & ~huge).sum()), int(huge.sum())
+    parts = [f"{n_nan} NaN and {n_inf} Inf values"] if n_nan or n_inf else []
+    if n_huge:
+        first = float(a[tuple(np.argwhere(huge)[0])])
+        parts.append(f"{n_huge} value{'s' if n_huge != 1 else ''} beyond float32's range "
+                     f"(±{float(np.finfo(np.float32).max):.3g}, e.g. {first!r}), which training, "
+                     f"computing in float32, would see as Inf")
     where = np.argwhere(nan | inf)[:MAX_POSITIONS]
     spots = ", ".join("[" + ", ".join(str(int(i)) for i in w) + "]" for w in where)
-    more = ", ..." if int(nan.sum() + inf.sum()) > MAX_POSITIONS else ""
-    return (f"{name}: {key} has {int(nan.sum())} NaN and {int(inf.sum())} Inf values, at {spots}{more}; "
+    more = ", ..." if n_nan + n_inf + n_huge > MAX_POSITIONS else ""
+    return (f"{name}: {key} has {' and '.join(parts)}, at {spots}{more}; "
             f"remove or replace them before importing")

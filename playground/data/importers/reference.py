@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 from playground.data.importers.report import ImportProblem
+from playground.files import FileProblem, open_regular
 
 BLOCK = 1 << 20
 
@@ -22,7 +23,7 @@ def resolve(path: str) -> Path:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path, "data file") as f:
         while block := f.read(BLOCK):
             digest.update(block)
     return digest.hexdigest()
@@ -38,11 +39,15 @@ def folder_files(folder: Path) -> list[Path]:
 
 def folder_sha256(folder: Path) -> str:
     """One digest over the relative path and bytes of every file: a renamed, added, removed or
-    edited image changes it."""
+    edited image changes it. A file that is not data (a link to /proc) is counted by its name
+    alone, never read: the import skips it and says why."""
     digest = hashlib.sha256()
     for f in folder_files(folder):
         digest.update(f.relative_to(folder).as_posix().encode("utf-8") + b"\0")
-        digest.update(file_sha256(f).encode("ascii"))
+        try:
+            digest.update(file_sha256(f).encode("ascii"))
+        except FileProblem:
+            digest.update(b"not data")
     return digest.hexdigest()
 
 
