@@ -82,6 +82,15 @@ def _not_utf8(name: str, data: bytes, offset: int) -> str:
             f"(the file is probably Latin-1 or Windows-1252); save it as UTF-8 (in Excel: 'CSV UTF-8')")
 
 
+def _check_header_length(name: str, head: bytes) -> None:
+    """The header row must end within the first SNIFF_BYTES: the columns are read from there, and a
+    longer one (tens of thousands of columns) would stall the parser for half a minute."""
+    if len(head) == SNIFF_BYTES and b"\n" not in head and b"\r" not in head:
+        raise ImportProblem(f"{name}: the header row is longer than {SNIFF_BYTES // 1024} KiB (no line break "
+                            f"in its first {SNIFF_BYTES:,} bytes), over the limit for a header; is it "
+                            f"really a CSV with one row per line?")
+
+
 def sniff_delimiter(sample: str) -> str:
     """Comma, semicolon or tab: the csv module's guess, else the one the header has most of."""
     try:
@@ -175,6 +184,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     with open_regular(path, "data file") as f:
         head = f.read(SNIFF_BYTES)
     encoding = _encoding(path, head)
+    _check_header_length(name, head)
     sample = head.decode(encoding, errors="ignore")
     delimiter = sniff_delimiter(sample)
     if len(head) == SNIFF_BYTES and "\n" in sample:
@@ -409,6 +419,10 @@ def _task(wanted: str, label_bad: _Column, codes_ok: bool, levels: set, numbers:
         if wanted == "classification" and not codes_ok:
             raise ImportProblem(f"the label column {label_bad.name!r} has more than {MAX_CLASSES} "
                                 f"different values: too many classes (is it a regression target?)")
+        if wanted == "classification" and not label_bad.bad_count and len(levels) > MAX_CLASSES:
+            count = len(np.unique(numbers[np.isfinite(numbers)]))   # `levels` stops growing past the limit
+            raise ImportProblem(f"the label column {label_bad.name!r} has {count:,} different numbers, more "
+                                f"than the limit of {MAX_CLASSES:,} classes (is it a regression target?)")
         return wanted
     if label_bad.bad_count:  # text labels
         if not codes_ok:
@@ -536,6 +550,7 @@ def peek_csv(path: Path, n_rows: int = 50) -> CsvPeek:
     with open_regular(path, "data file") as f:
         head = f.read(SNIFF_BYTES)
     encoding = _encoding(path, head)
+    _check_header_length(path.name, head)
     sample = head.decode(encoding, errors="ignore")
     if len(head) == SNIFF_BYTES and "\n" in sample:
         sample = sample[:sample.rindex("\n") + 1]  # whole rows only

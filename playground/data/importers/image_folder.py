@@ -6,6 +6,8 @@ path and skipped; only a folder with no usable classes stops the import.
 """
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,10 @@ from playground.files import open_regular
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 CHANNELS = ("grayscale", "rgb")
+MAX_IMAGE_PIXELS = 50_000_000
+"""Pillow's `Image.MAX_IMAGE_PIXELS`, set explicitly: a larger image (as its header declares, read
+before any pixel is decoded) is skipped. A 12000x12000 PNG of one colour is a few kB on disk and
+decodes to 432 MB of RGB; 50 MP is still above any phone camera's photos."""
 
 
 def expected_tree(folder: Path) -> str:
@@ -29,6 +35,7 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
                       ) -> tuple[np.ndarray, np.ndarray, ImportReport]:
     from PIL import Image, UnidentifiedImageError
 
+    _guard_decompression_bombs(Image)
     if not folder.is_dir():
         raise ImportProblem(f"{folder} is not a folder; " + expected_tree(folder))
     if channels not in CHANNELS:
@@ -60,7 +67,10 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
             with open_regular(path, "image") as f, Image.open(f) as im:
                 im = im.convert("RGB" if c == 3 else "L").resize((size, size), Image.Resampling.BILINEAR)
                 pixels = np.asarray(im, dtype=np.float32) / 255.0
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+            report.skip(rel, _too_large(str(e)))
+            continue
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
             why = (str(e).splitlines()[0] if str(e) else type(e).__name__).replace(f"'{path}'", rel)
             report.skip(rel, f"cannot be read as an image ({why})")
             continue
@@ -91,3 +101,17 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
     if progress is not None:
         progress(1.0)
     return x, labels, report
+
+
+def _guard_decompression_bombs(image_module) -> None:
+    """Pillow's pixel limit, and its between-limit-and-twice warning made an error (so the image is
+    skipped, not decoded with a warning on stderr); both are process-wide Pillow settings."""
+    image_module.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    warnings.filterwarnings("error", category=image_module.DecompressionBombWarning)
+
+
+def _too_large(pillow_message: str) -> str:
+    found = re.search(r"\((\d+) pixels\)", pillow_message)
+    declares = f"its header declares {int(found.group(1)):,} pixels, " if found else ""
+    return (f"too large: {declares}over the limit of {MAX_IMAGE_PIXELS:,} pixels "
+            f"(a guard against decompression bombs); scale it down first")

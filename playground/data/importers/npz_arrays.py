@@ -5,16 +5,23 @@ y of integers (or whole numbers, few of them) gives classes; real numbers, or a 
 """
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
+from numpy.lib import format as npy_format
 
+from playground.data.importers.csv_table import MAX_CLASSES
 from playground.data.importers.report import ImportProblem, ImportReport, class_facts
 from playground.files import open_regular
 
 MAX_GUESSED_CLASSES = 20
 MAX_POSITIONS = 5
+MAX_ARRAY_BYTES = 1 << 30
+"""One array's size as its .npy header declares it. A deflated member of zeros is ~1000 times
+smaller than the array it holds (2.4 MB on disk for 2.4 GB), and numpy allocates the whole
+array before reading a byte of it, so the header is checked first."""
 
 
 def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto") -> tuple[np.ndarray, np.ndarray, ImportReport]:
@@ -45,6 +52,8 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
             raise ImportProblem(f"{name} has no array named {', '.join(map(repr, absent))} (arrays: "
                                 f"{', '.join(map(repr, names)) or 'none'}); name the input and label arrays "
                                 f"with the x_key and y_key parameters")
+        for key in (x_key, y_key):
+            _check_declared_size(name, archive.zip, key)
         try:
             x, y = archive[x_key], archive[y_key]
         except ValueError as e:  # object arrays need pickle, which is never allowed
@@ -84,6 +93,9 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
     if task == "classification":
         if y.ndim != 1:
             raise ImportProblem(f"{name}: {y_key} has shape {y.shape}; class labels need shape (N,)")
+        if len(values) > MAX_CLASSES:
+            raise ImportProblem(f"{name}: {y_key} has {len(values):,} different values, more than the limit of "
+                                f"{MAX_CLASSES:,} classes (is it a regression target?)")
         if len(values) < 2:
             raise ImportProblem(f"{name}: {y_key} has a single class ({values[0]!r}): a classifier "
                                 f"needs at least two classes")
@@ -96,6 +108,31 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
         report.kind = "image" if image else "regression"
     class_facts(report, y)
     return x, y, report
+
+
+def _check_declared_size(name: str, archive: zipfile.ZipFile, key: str) -> None:
+    """Refuse member `key` when its .npy header is missing or declares more than MAX_ARRAY_BYTES,
+    reading only the header (never the body) from the zip member."""
+    member = key if key in archive.namelist() else f"{key}.npy"
+    with archive.open(member) as fp:
+        try:
+            version = npy_format.read_magic(fp)
+            if version not in ((1, 0), (2, 0), (3, 0)):
+                raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
+            read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
+            shape, _, dtype = read_header(fp)
+        except (ValueError, EOFError) as e:
+            raise ImportProblem(f"{name}: {member} is not a NumPy array (its .npy header is missing or "
+                                f"damaged: {e}); save the arrays with np.savez") from None
+    declared = math.prod(shape) * dtype.itemsize   # Python ints: no overflow
+    if declared > MAX_ARRAY_BYTES:
+        raise ImportProblem(f"{name}: {key} declares shape {tuple(shape)} of {dtype} = {_size(declared)}, "
+                            f"over the limit of {_size(MAX_ARRAY_BYTES)} for one array; use fewer samples"
+                            + (f" or float32 instead of {dtype}" if dtype.kind == "f" and dtype.itemsize > 4 else ""))
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 30):.3g} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.3g} MiB"
 
 
 def _non_finite(name: str, key: str, a: np.ndarray) -> str | None:
