@@ -36,6 +36,17 @@ def runs_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def private_home(tmp_path, monkeypatch):
+    """A home, XDG folders and runs folder of this test's own: nothing read from or left in the
+    user's, and no autosave-recovery prompt from another session."""
+    for var, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_CACHE_HOME", "cache"), ("PLAYGROUND_RUNS_DIR", "runs")):
+        (tmp_path / sub).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    return tmp_path
+
+
+@pytest.fixture
 def bare_controller(qtbot, runs_dir):
     """A TrainingController on an empty main window, shut down and its threads joined after."""
     from PySide6.QtWidgets import QMainWindow

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from playground.cli import main
 from playground.data.importers import inspect_path
@@ -33,15 +32,6 @@ def csv_preset(csv: Path, digest: str) -> dict:
         "data": {"name": "csv", "params": {"path": str(csv), "label": "species", "sha256": digest}},
         "training": {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.05, "epochs": 3, "batch_size": 16},
     }
-
-
-@pytest.fixture
-def private_home(tmp_path, monkeypatch):
-    for var, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_CACHE_HOME", "cache"), ("PLAYGROUND_RUNS_DIR", "runs")):
-        (tmp_path / sub).mkdir()
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    return tmp_path
 
 
 def test_preset_with_imported_csv_round_trips_and_trains_from_cli(tmp_path, private_home, capsys):

@@ -4,21 +4,11 @@ exit status 2 and one line that says what would be right."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from playground.cli import main
 from playground.data.base import minimum_samples, split_sizes
-
-
-@pytest.fixture
-def private_home(tmp_path, monkeypatch):
-    for var, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_CACHE_HOME", "cache"), ("PLAYGROUND_RUNS_DIR", "runs")):
-        (tmp_path / sub).mkdir()
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    return tmp_path
 
 
 def run(argv: list[str], capsys) -> tuple[int, str]:

@@ -32,12 +32,9 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on t
 
 
 @pytest.fixture(autouse=True)
-def private_home(tmp_path: Path, monkeypatch) -> Path:
-    for var, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_CACHE_HOME", "cache"), ("PLAYGROUND_RUNS_DIR", "runs")):
-        (tmp_path / sub).mkdir()
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    return tmp_path
+def own_home(private_home: Path) -> Path:
+    """Every test here runs in a home and runs folder of its own (conftest's private_home)."""
+    return private_home
 
 
 def playground(*args: str, cwd: Path) -> subprocess.CompletedProcess:
