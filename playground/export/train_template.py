@@ -246,6 +246,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{summary['stopped']}; train loss {before.get('loss', float('nan')):.4g} -> "
               f"{after.get('loss', float('nan')):.4g}; test {test} -> {out}", flush=True)
     if world > 1:
+        # Every rank waits for rank 0's files, then all let go of the group together: a rank
+        # tearing gloo down while another still talks to it can abort ("terminate called ...").
+        torch.distributed.barrier()
+        del model
         torch.distributed.destroy_process_group()
     return summary
 
