@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
-# Both create .venv if it is missing and (re)install only when pyproject.toml changed.
+# Both create .venv if it is missing and (re)install only when pyproject.toml or setup.py changed.
+# Without make (Windows, macOS), README.md gives the same set-up as plain commands.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,11 +11,11 @@ STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 PRESET ?= xor_mlp
 
-.PHONY: run test train bench clean setup
+.PHONY: run test train bench clean setup wheel-smoke
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
@@ -29,6 +30,10 @@ train: $(STAMP)
 
 test: $(STAMP)
 	@$(PY) -m pytest
+
+# The built wheel, installed into a fresh venv outside the checkout, used from another folder.
+wheel-smoke:
+	@TORCH="$(TORCH)" PYTHON="$(PYTHON)" .ci/wheel_smoke
 
 bench: $(STAMP)
 	@$(PY) benchmarks/trainer_overhead.py

@@ -1,18 +1,66 @@
-"""The command line: `playground train|presets|validate|export|load|gui`.
+"""The command line: `playground train|presets|validate|export|load|data|runs|...|gui`.
 
 Every bad input (missing file, bad JSON, invalid spec, impossible shapes) ends in one clear
 line on stderr and exit status 2, never a traceback.
+
+It answers quickly: each command's options are registered by its own module, imported only when
+that command runs, so `playground --help`, `presets`, `runs`, `data inspect` and a mistyped
+command never import torch, pandas, scipy or optuna (benchmarks/cli_startup.py measures it).
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterable, Sequence
 
 EXIT_BAD_INPUT = 2
-COMMANDS = ("train", "presets", "validate", "export", "load", "data", "runs", "twin", "repeat", "compare", "lab", "check", "lr-find", "search")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand as `playground --help` lists it, and the module whose `register(subparsers)`
+    adds its options (imported only when the command runs)."""
+    name: str
+    summary: str
+    module: str = __name__
+
+
+COMMAND_LIST: tuple[Command, ...] = (
+    Command("train", "train a preset (file or built-in name) with a progress bar"),
+    Command("presets", "list the built-in presets, or show one's guided lesson"),
+    Command("validate", "check a preset: exit 0, or 2 with every problem and its path"),
+    Command("export", "export a trained run (or a preset's untrained weights) to a file",
+            "playground.export.commands"),
+    Command("load", "show the preset and summary inside a model file", "playground.export.commands"),
+    Command("data", "look at your own data (CSV, .npz, image folder) before importing it",
+            "playground.data_commands"),
+    Command("runs", "list recorded runs; delete or rename one", "playground.experiments_cli"),
+    Command("twin", "train a recorded run again with settings changed, same three seeds",
+            "playground.experiments_cli"),
+    Command("repeat", "train a preset over several seeds; mean, std and 95%% interval",
+            "playground.experiments_cli"),
+    Command("compare", "what differs between runs or repeat groups, and is it noise",
+            "playground.experiments_cli"),
+    Command("lab", "the labs: activation gallery, optimizer race, initialization explorer, clustering, "
+                   "backprop step by step (numbers, JSON or PNG)", "playground.labs.commands"),
+    Command("check", "pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, gradient "
+                     "check (exit 1 when one is red)", "playground.babysit.commands"),
+    Command("lr-find", "learning-rate range test: 1e-7 to 10 in at most 100 steps, with suggestions",
+            "playground.babysit.commands"),
+    Command("search", "random search in log space with Optuna, coarse then fine", "playground.babysit.commands"),
+    Command("cv", "k-fold cross-validation: one recorded run per fold, mean and sd, against the single "
+                  "split", "playground.selection.commands"),
+    Command("curve", "learning curve (metric against training-set size) or complexity curve (against "
+                     "a setting), mean and sd over seeds", "playground.selection.commands"),
+    Command("bias-variance", "squared bias and variance of a regression model over many training sets, "
+                             "against a setting", "playground.selection.commands"),
+    Command("install-desktop", "add NN Playground to a Linux desktop's applications menu (entry and icon)",
+            "playground.desktop_entry"),
+)
+COMMANDS = tuple(c.name for c in COMMAND_LIST)
 """The engine's subcommands; `playground` with none of these opens the app (widgets.launch)."""
 
 
@@ -79,7 +127,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from playground.records import RunRecorder
     recorder = RunRecorder(args.runs_dir, changed=_changed_settings(base, preset), source="cli")
     epochs = args.epochs or preset.training.epochs
-    bar = ProgressBar(0, epochs)  # its step count is known once the Trainer has built the data
+    bar = ProgressBar(0, epochs, stream=sys.stderr)  # steps known once the Trainer has built the data;
+    # the stream is today's sys.stderr, not the one the class was defined with
 
     def on_event(event) -> None:
         bar(event)
@@ -111,7 +160,7 @@ def _changed_settings(base, preset) -> dict:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from playground.preset import PRESETS_DIR, builtin_names, load_preset
+    from playground.preset import builtin_names
     if args.verify is not None:
         return cmd_verify(args)
     if args.lesson:
@@ -120,10 +169,10 @@ def cmd_presets(args: argparse.Namespace) -> int:
             return _err(f"no built-in preset named {args.lesson!r} (see `playground presets`)")
         print(format_lesson(load_lesson(args.lesson)), end="")
         return 0
-    for name in builtin_names():
-        p = load_preset(PRESETS_DIR / f"{name}.json")
-        first = p.description.split(". ")[0].rstrip(".")
-        print(f"{name:<26} {first}")
+    from playground.examples import builtin_examples  # their descriptions, read without building anything
+    for example in builtin_examples():
+        first = example.description.split(". ")[0].rstrip(".")
+        print(f"{example.name:<26} {first}")
     return 0
 
 
@@ -157,8 +206,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from playground.params import ProblemList
     from playground.preset import resolve_preset
-    from playground.trainer import Trainer
-    preset = resolve_preset(args.preset)
+    preset = resolve_preset(args.preset)  # a missing, unreadable or invalid file is refused before torch loads
+    from playground.trainer import Trainer  # the shape rules live in the layer catalogue, with torch
     try:
         Trainer(preset, device="cpu")  # builds the data and the model: every check a run makes
     except ProblemList as e:
@@ -168,13 +217,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from playground.cli_args import MAX_JOBS, OneLineParser, bounded, training_value
-    parser = OneLineParser(prog="playground", description="NN Playground: build, train and "
-                                     "look inside neural networks. `playground` with no command, or "
-                                     "`playground gui [PRESET]`, opens the desktop app.")
-    sub = parser.add_subparsers(dest="command")
-    p = sub.add_parser("train", help="train a preset (file or built-in name) with a progress bar")
+def register(sub: Any) -> None:
+    """Add this module's commands (train, presets, validate) to the CLI's subcommands."""
+    from playground.cli_args import MAX_JOBS, bounded, training_value
+    p = sub.add_parser("train")
     p.add_argument("preset")
     p.add_argument("--epochs", type=training_value("epochs"), help="override the preset's number of epochs")
     p.add_argument("--seed", type=training_value("seed"), help="override the preset's seed")
@@ -185,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", help="where the run is recorded (default: PLAYGROUND_RUNS_DIR or "
                    "the per-user data folder)")
     p.set_defaults(func=cmd_train)
-    p = sub.add_parser("presets", help="list the built-in presets, or show one's guided lesson")
+    p = sub.add_parser("presets")
     p.add_argument("--lesson", metavar="NAME", help="print the guided lesson of built-in preset NAME")
     p.add_argument("--verify", nargs="*", metavar="NAME", help="train each named lesson's compared pairs "
                    "(all lessons without a name) over seeds and check its claims; exit 1 if one fails")
@@ -193,30 +239,89 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), help="with --verify: parallel training processes (default: cores - 1)")
     p.add_argument("--json", action="store_true", help="with --verify: a JSON list of the checked claims")
     p.set_defaults(func=cmd_presets)
-    p = sub.add_parser("validate", help="check a preset: exit 0, or 2 with every problem and its path")
+    p = sub.add_parser("validate")
     p.add_argument("preset")
     p.set_defaults(func=cmd_validate)
-    try:
-        from playground.export.commands import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
-    from playground.data_commands import register as register_data
-    register_data(sub)
-    from playground.experiments_cli import register as register_experiments
-    register_experiments(sub)
-    from playground.labs.commands import register as register_labs
-    register_labs(sub)
-    from playground.babysit.commands import register as register_babysit
-    register_babysit(sub)
+
+
+class _Subcommands:
+    """The subparsers as a command's module sees them: each top-level command's one line (and
+    the description of its own --help) comes from COMMAND_LIST, the one list of commands."""
+
+    def __init__(self, action: Any) -> None:
+        self.action = action
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        summary = next((c.summary for c in COMMAND_LIST if c.name == name), None)
+        if summary is None:
+            raise LookupError(f"command {name!r} is registered but not in playground.cli.COMMAND_LIST")
+        kwargs.setdefault("help", summary)
+        kwargs.setdefault("description", summary[:1].upper() + summary[1:].replace("%%", "%") + ".")
+        return self.action.add_parser(name, **kwargs)
+
+
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser with the options of `commands` (of every command when None). The others are
+    listed by name and summary only, so their modules (and torch) are not imported."""
+    import importlib
+
+    from playground.cli_args import OneLineParser
+    wanted = set(COMMANDS if commands is None else commands)
+    parser = OneLineParser(prog="playground", description="NN Playground: build, train and "
+                                     "look inside neural networks. `playground` with no command, or "
+                                     "`playground gui [PRESET]`, opens the desktop app.")
+    action = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = _Subcommands(action)
+    for module in dict.fromkeys(c.module for c in COMMAND_LIST if c.name in wanted):
+        importlib.import_module(module).register(sub)
+    for command in COMMAND_LIST:
+        if command.name not in action.choices:  # listed, not registered: its module stays unimported
+            action.add_parser(command.name, help=command.summary, add_help=False)
     return parser
+
+
+def split_command(argv: Sequence[str]) -> str | None:
+    """The command word of a command line: its first argument that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def is_preset_word(word: str) -> bool:
+    """Whether `playground WORD` names a preset for the app to open: a .json file (even a
+    missing one, which the app explains) or a built-in preset's name."""
+    from playground.preset import builtin_names
+    path = Path(word)
+    return path.suffix == ".json" or path.is_file() or word in builtin_names()
+
+
+def unknown_word_message(word: str) -> str:
+    """One line for a word that is no command (and, for the app, no preset): the nearest command
+    or built-in preset, and the list of commands."""
+    import difflib
+
+    from playground.preset import builtin_names
+    listing = f"commands: {', '.join(COMMANDS)}"
+    near = difflib.get_close_matches(word, COMMANDS, n=1)
+    if near:
+        return f"unknown command {word!r} — did you mean {near[0]!r}? ({listing})"
+    if word in builtin_names():
+        return (f"{word!r} is a built-in preset, not a command: `playground gui {word}` opens it, "
+                f"`playground train {word}` trains it")
+    near = difflib.get_close_matches(word, builtin_names(), n=1)
+    if near:
+        return (f"no command, preset file or built-in preset named {word!r} — did you mean the preset "
+                f"{near[0]!r}? (`playground presets` lists them; {listing})")
+    return (f"unknown command {word!r}, and no preset file or built-in preset has that name "
+            f"({listing}; `playground presets` lists the presets)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from playground.files import FileProblem
     from playground.params import ProblemList
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = split_command(argv)
+    if command is not None and command not in COMMANDS:
+        return _err(unknown_word_message(command))
+    parser = build_parser([command] if command else [])
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -234,9 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _err(str(e))
     except (RuntimeError, MemoryError) as e:  # torch's own failures, e.g. out of memory
         return _err(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM (workers.StopSignal): what was trained is kept
+        print(f"\n{e}" if str(e) else "\ninterrupted", file=sys.stderr)
+        return getattr(e, "exit_status", 130)  # 128 + the signal: 130 for Ctrl-C, 143 for SIGTERM
 
 
 if __name__ == "__main__":

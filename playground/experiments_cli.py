@@ -166,14 +166,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the subcommands to `playground`'s parser (called from playground/cli.py)."""
     from playground.cli_args import MAX_JOBS, bounded
-    p = sub.add_parser("runs", help="list recorded runs; delete or rename one")
+    p = sub.add_parser("runs")  # the summaries: playground.cli.COMMAND_LIST
     p.add_argument("--runs-dir", help=RUNS_DIR_HELP)
     p.add_argument("--json", action="store_true", help="a JSON list of runs")
     p.add_argument("--delete", nargs="+", metavar="RUN", help="delete these runs' records")
     p.add_argument("--rename", nargs=2, metavar=("RUN", "NAME"), help="give a run a readable name")
     p.set_defaults(func=cmd_runs)
 
-    p = sub.add_parser("twin", help="train a recorded run again with settings changed, same three seeds")
+    p = sub.add_parser("twin")
     p.add_argument("run", help="run id, name or folder")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", required=True,
                    help="the setting to change, by preset path (repeatable)")
@@ -181,7 +181,7 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.set_defaults(func=cmd_twin)
 
-    p = sub.add_parser("repeat", help="train a preset over several seeds; mean, std and 95%% interval")
+    p = sub.add_parser("repeat")
     p.add_argument("preset")
     p.add_argument("--seeds", required=True, help="N (seeds 0..N-1) or A-B (seeds A..B)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -191,7 +191,7 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     p.set_defaults(func=cmd_repeat)
 
-    p = sub.add_parser("compare", help="what differs between runs or repeat groups, and is it noise")
+    p = sub.add_parser("compare")
     p.add_argument("refs", nargs="+", metavar="RUN_OR_GROUP")
     p.add_argument("--runs-dir", help=RUNS_DIR_HELP)
     p.add_argument("--metric", help="the final metric the first verdict compares (default: the "

@@ -1,7 +1,8 @@
 """Guided lessons: what a built-in preset shows, where to look, what to change and predict.
 
-A lesson is a short Markdown file beside the presets, `presets/lessons/NAME.md`, so a teacher
-edits prose in prose and the preset JSON stays a spec. Its sections are fixed, in this order:
+A lesson is a short Markdown file beside the presets, `presets/lessons/NAME.md` (installed with
+them as package data: playground/builtin_data.py), so a teacher edits prose in prose and the
+preset JSON stays a spec. Its sections are fixed, in this order:
 
     # Title
     ## Idea       the one idea the preset shows
@@ -23,9 +24,10 @@ from pathlib import Path
 
 from playground.files import read_bounded
 from playground.params import Problem, ProblemList
-from playground.preset import PRESETS_DIR, builtin_names
+from playground.builtin_data import lessons_dir
+from playground.preset import builtin_names
 
-LESSONS_DIR = PRESETS_DIR / "lessons"
+LESSONS_DIR = lessons_dir()
 DIRECTIONS = ("lower", "higher", "similar")
 CLAIM_FORMAT = "- OTHER: lower|higher|similar METRIC; differs in PATH[, PATH ...]"
 _CLAIM = re.compile(r"^[-*]\s+(?P<other>[^\s:]+)\s*:\s*(?P<direction>\S+)\s+(?P<metric>[^\s;]+)\s*;"

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from playground.data import DATASETS, DIGITS_PATH, augment, corrupt, load_digits_arrays, \
+from playground.builtin_data import resource_path
+from playground.data import DATASETS, DIGITS_RESOURCE, augment, corrupt, load_digits_arrays, \
     make_dataset
 from playground.data.base import KINDS
 
@@ -221,7 +222,7 @@ def test_digits_is_the_full_bundled_set():
 
 
 def test_digits_file_loads_without_pickle():
-    with np.load(DIGITS_PATH, allow_pickle=False) as archive:
+    with resource_path(DIGITS_RESOURCE) as path, np.load(path, allow_pickle=False) as archive:
         assert sorted(archive.files) == ["images", "labels"]
         assert archive["images"].dtype == np.uint8 and archive["images"].shape == (1797, 8, 8)
         assert archive["labels"].dtype == np.uint8 and archive["labels"].shape == (1797,)

@@ -104,8 +104,9 @@ def _draw_lab_figure(name: str, result, path: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`playground` with no command, `playground gui [PRESET]` or `playground PRESET.json` opens
-    the app; anything else is the engine's command line (which never imports Qt)."""
+    """`playground` with no command, `playground gui [PRESET]`, `playground PRESET.json` or
+    `playground BUILTIN_NAME` opens the app; a command is the engine's command line (which never
+    imports Qt); any other word is a mistyped command or preset, answered in one line (exit 2)."""
     args = list(sys.argv[1:] if argv is None else argv)
     from playground.cli import COMMANDS
     if args and args[0] in COMMANDS or any(a in ("-h", "--help") for a in args[:1]):
@@ -116,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_main(args)
     if args and args[0] == "gui":
         args = args[1:]
+    elif args and not args[0].startswith("-"):
+        from playground.cli import EXIT_BAD_INPUT, is_preset_word, unknown_word_message
+        if not is_preset_word(args[0]):  # `playground chekc`: a mistyped command, not a preset to open
+            print(f"playground: error: {unknown_word_message(args[0])}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     parser = argparse.ArgumentParser(prog="playground gui", description="Open NN Playground.")
     parser.add_argument("preset", nargs="?", help="a preset file or a built-in name such as xor_mlp")
     return launch(parser.parse_args(args).preset)

@@ -6,9 +6,8 @@ them in. The canvas reads its colours from the same `Theme`, so one switch resty
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+from playground.builtin_data import read_resource_text
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def theme(name: str) -> Theme:
 
 def style_sheet(t: Theme) -> str:
     """The application style sheet with the theme's colours filled in."""
-    text = (RESOURCES / "style.qss").read_text(encoding="utf-8")
+    text = read_resource_text("style.qss")
     # Longest names first, so `@alt_base` is not read as `@alt` + `_base`.
     for f in sorted(fields(Theme), key=lambda f: -len(f.name)):
         text = text.replace("@" + f.name, getattr(t, f.name))

@@ -1,0 +1,2 @@
+"""Bundled resources (digits, style sheet, icon): package data installed as
+`playground._resources`; see playground/builtin_data.py. Nothing here is code."""
