@@ -1,7 +1,9 @@
 """`playground data inspect PATH [--label COL] [--json]`: what importing a file would give.
 
 Prints the import report (samples, input shape, classes and their counts, rows or files left
-out, warnings, the SHA-256 a preset stores), or every problem found and exit status 2.
+out, warnings, the SHA-256 a preset stores), or every problem found and exit status 2. Names
+read from the data (labels, columns, file names) can hold terminal escape codes: every line is
+printed through `playground.terminal_text`, never raw.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ EXIT_BAD_INPUT = 2
 
 def cmd_data_inspect(args: argparse.Namespace) -> int:
     from playground.data.importers import ImportProblem, inspect_path
+    from playground.files import FileProblem
+    from playground.terminal_text import printable, printable_json
     params = {}
     for key in ("features", "task", "missing", "size", "channels"):
         value = getattr(args, key, None)
@@ -22,11 +26,15 @@ def cmd_data_inspect(args: argparse.Namespace) -> int:
     try:
         report = inspect_path(args.path, label=args.label or "", **params)
     except ImportProblem as e:
-        for problem in e.problems:
-            print(f"playground: error: {problem}", file=sys.stderr)
+        for problem in e.problems:   # (some end in an example laid out over lines: kept so)
+            text = "\n".join(printable(line) for line in problem.split("\n"))
+            print(f"playground: error: {text}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FileProblem as e:   # a path that is a FIFO, a device, unreadable: its name is data too
+        print(f"playground: error: {printable(str(e))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.json:
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        print(printable_json(json.dumps(report.to_json(), indent=2, ensure_ascii=False)))
     else:
         print(report.text())
     return 0
@@ -35,7 +43,7 @@ def cmd_data_inspect(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `data inspect` to the CLI's subcommands."""
     from playground.cli_args import bounded   # --size: the importers' SIZE range
-    data = sub.add_parser("data", help="look at your own data (CSV, .npz, image folder) before importing it")
+    data = sub.add_parser("data")  # its summary: playground.cli.COMMAND_LIST
     actions = data.add_subparsers(dest="data_command", required=True)
     p = actions.add_parser("inspect", help="print what would be imported, or every problem (exit 2)")
     p.add_argument("path", help="a .csv file, an .npz archive, or a folder with one subfolder per class")

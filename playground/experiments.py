@@ -10,9 +10,7 @@ Welch's t-test (unequal variances): "outside noise" when p < 0.05, with the numb
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -22,12 +20,14 @@ from playground.lesson_claims import claim_between, claim_holds
 from playground.overrides import apply_overrides, describe_changes, differences, setting_paths
 from playground.preset import load_preset, preset_from_json, preset_to_dict, preset_to_json
 from playground.records import (
-    RunInfo, RunNotFound, RunSeeds, find_run, group_runs, list_runs, load_run, new_id,
-    read_json, require_intact)
+    RunInfo, RunNotFound, find_run, group_runs, list_runs, load_run, new_id,
+    read_json, require_intact, stop_unfinished)
 from playground.runs import Recorded, record_run  # noqa: F401  (Recorded re-exported)
+from playground.seeds import Seeds
 from playground.spec import Preset
 from playground.verdicts import (  # noqa: F401  (re-exported: callers import them from here)
     ALPHA, IDENTICAL, Spread, Verdict, default_jobs, spread, welch_verdict)
+from playground.workers import StopSignal, run_task, who_stopped, worker_pool
 
 VERDICT_METRICS = ("val_loss", "val_accuracy")
 """Two groups always get a verdict on these (where their runs have them), after the chosen metric."""
@@ -38,9 +38,9 @@ def run_preset(run: RunInfo) -> Preset:
     return load_preset(Path(run.path) / "preset.json")
 
 
-def run_seeds(run: RunInfo) -> RunSeeds:
+def run_seeds(run: RunInfo) -> Seeds:
     try:
-        return RunSeeds(int(run.seeds["init"]), int(run.seeds["data"]), int(run.seeds["noise"]))
+        return Seeds.from_dict(run.seeds)
     except (KeyError, TypeError, ValueError):
         raise FileProblem(f"run {run.id} has no readable seeds in its run.json") from None
 
@@ -99,7 +99,7 @@ def _repeat_one(preset_json: str, seed: int, runs_folder: str, group: str, chang
     torch.set_num_threads(1)
     preset = preset_from_json(preset_json)
     preset.training.seed = seed
-    return record_run(preset, runs_folder, seeds=RunSeeds.from_seed(seed), group=group,
+    return record_run(preset, runs_folder, seeds=Seeds.from_seed(seed), group=group,
                       changed=changed, device=device).id
 
 
@@ -107,6 +107,8 @@ def repeat(preset: Preset, seeds: Sequence[int], runs_folder: str | os.PathLike 
            changed: dict[str, Any] | None = None, jobs: int | None = None, device: str | None = None,
            on_done: Callable[[int, str], None] | None = None) -> tuple[str, list[str]]:
     """Train the preset once per seed (each run's three seeds derived from it) as one group.
+    Ctrl-C or SIGTERM stops every run of the group (each keeps its weights and says `stopped`)
+    and raises StopSignal; with jobs > 1 the workers also die with this process (workers.py).
 
     Returns the group id and the run ids in seed order."""
     from playground.records import ensure_runs_dir
@@ -115,19 +117,34 @@ def repeat(preset: Preset, seeds: Sequence[int], runs_folder: str | os.PathLike 
     text = preset_to_json(preset)
     jobs = default_jobs(len(seeds)) if jobs is None else max(1, jobs)
     ids: dict[int, str] = {}
+    try:
+        _train_group(text, seeds, folder, group, changed or {}, jobs, device, ids, on_done)
+    except StopSignal as e:
+        raise StopSignal(e.signum, f"repeat group {group} stopped by {who_stopped(e.signum)} after "
+                                   f"{len(ids)} of {len(seeds)} runs; the runs it was training kept their "
+                                   f"weights and say stopped") from None
+    return group, [ids[s] for s in seeds]
+
+
+def _train_group(text: str, seeds: Sequence[int], folder: str, group: str, changed: dict[str, Any], jobs: int,
+                 device: str | None, ids: dict[int, str], on_done: Callable[[int, str], None] | None) -> None:
+    """Train the group's runs, in this process or in `jobs` workers, filling `ids` as they end."""
     if jobs == 1:
         for s in seeds:
-            ids[s] = _repeat_one(text, s, folder, group, changed or {}, device)
+            ids[s] = _repeat_one(text, s, folder, group, changed, device)
             if on_done:
                 on_done(s, ids[s])
     else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = {s: pool.submit(_repeat_one, text, s, folder, group, changed or {}, device) for s in seeds}
+        def mark_stopped(pids: list[int]) -> None:
+            stop_unfinished(group, pids, f"stopped with its repeat group {group}", folder)
+
+        with worker_pool(jobs, on_stopped=mark_stopped) as pool:
+            futures = {s: pool.submit(run_task, _repeat_one, text, s, folder, group, changed, device)
+                       for s in seeds}
             for s, f in futures.items():
                 ids[s] = f.result()
                 if on_done:
                     on_done(s, ids[s])
-    return group, [ids[s] for s in seeds]
 
 
 # ---------------------------------------------------------------- comparing records

@@ -11,7 +11,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import torch
 
@@ -130,10 +130,12 @@ def data_facts(name: str, params: dict) -> DataFacts:
     return hit
 
 
-def fit_problems(preset: "Preset") -> list[Problem]:
+def fit_problems(preset: "Preset", read_data: "Callable[[str, dict], DataFacts]" = data_facts) -> list[Problem]:
     """Every reason this preset cannot train, found without building a model or training: graph
     and shape errors first (only those, while there are any), then the data set, then the fit of
-    network, data and loss. Fast enough to call after every edit (the data set is made once)."""
+    network, data and loss. Fast enough to call after every edit (the data set is made once).
+    `read_data` gives the data set's facts or raises ValueError saying why there are none (the
+    app passes one that never reads a person's file on its GUI thread)."""
     report = analyze(preset.model)
     index = {n.id: k for k, n in enumerate(preset.model.nodes)}
     if not report.ok:
@@ -141,7 +143,7 @@ def fit_problems(preset: "Preset") -> list[Problem]:
                 for nid, msg in report.node_errors.items()] + \
                [FitProblem("model", msg) for msg in report.graph_errors]
     try:
-        facts = data_facts(preset.data.name, preset.data.params)
+        facts = read_data(preset.data.name, preset.data.params)
     except (ValueError, KeyError) as e:
         return [FitProblem("data", str(e))]
     return check_fit(preset, facts, report)

@@ -12,22 +12,17 @@ a side with fewer than two finite values gets no verdict (so its claim does not 
 from __future__ import annotations
 
 import math
-import re
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any, Callable, Sequence
 
 from playground.verdicts import IDENTICAL, Verdict, default_jobs, welch_verdict
 from playground.lessons import Claim, has_lesson, load_lesson
-from playground.overrides import differences
 from playground.params import ProblemList
-from playground.preset import builtin_names, preset_from_json, preset_to_dict, preset_to_json, resolve_preset
+from playground.preset import builtin_names, preset_from_json, preset_to_json, resolve_preset
 from playground.spec import Preset
+from playground.workers import run_task, worker_pool
 
-DEFAULT_SEEDS = 5
-IGNORED = ("name", "description", "expect")
 """Preset fields that say nothing about what a run does: never a difference between a pair."""
 OPPOSITE = {"lower": "higher", "higher": "lower", "similar": "similar"}
 
@@ -69,27 +64,6 @@ def claim_between(preset: str, other: str) -> tuple[LessonClaim, str] | None:
 
 
 # ---------------------------------------------------------------- one pair, one difference
-
-def setting_pattern(name: str) -> re.Pattern[str]:
-    """A `differs in` name as a pattern: the path itself or anything under it; `*` is one name
-    or list index (`model.nodes[*].params.init`)."""
-    body = re.escape(name).replace(r"\*", r"[^.\[\]]*")
-    return re.compile(rf"{body}(?:$|[.\[])")
-
-
-def pair_differences(a: Preset, b: Preset) -> list[str]:
-    """The setting paths two presets differ in, as `compare --json` lists them (no name)."""
-    docs = [{k: v for k, v in preset_to_dict(p).items() if k not in IGNORED} for p in (a, b)]
-    return differences(docs)
-
-
-def unexplained(claim: Claim, diffs: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Differences the claim does not name, and names of the claim that match no difference."""
-    patterns = {n: setting_pattern(n) for n in claim.differs_in}
-    extra = [d for d in diffs if not any(p.match(d) for p in patterns.values())]
-    unused = [n for n, p in patterns.items() if not any(p.match(d) for d in diffs)]
-    return extra, unused
-
 
 # ---------------------------------------------------------------- checking over seeds
 
@@ -179,12 +153,12 @@ def _train_one(preset_json: str, seed: int, folder: str) -> dict[str, Any]:
     """One run in a worker process (one torch thread: the processes share the cores)."""
     import torch
 
-    from playground.records import RunSeeds
+    from playground.seeds import Seeds
     from playground.runs import record_run
     torch.set_num_threads(1)
     preset = preset_from_json(preset_json)
     preset.training.seed = seed
-    return record_run(preset, folder, seeds=RunSeeds.from_seed(seed), source="verify").summary
+    return record_run(preset, folder, seeds=Seeds.from_seed(seed), source="verify").summary
 
 
 def train_summaries(presets: dict[str, Preset], seeds: Sequence[int], jobs: int | None = None,
@@ -201,8 +175,8 @@ def train_summaries(presets: dict[str, Preset], seeds: Sequence[int], jobs: int 
                 if on_done:
                     on_done(name, seed)
         else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-                futures = {key: pool.submit(_train_one, texts[key[0]], key[1], folder) for key in work}
+            with worker_pool(jobs) as pool:   # its workers die with this process
+                futures = {key: pool.submit(run_task, _train_one, texts[key[0]], key[1], folder) for key in work}
                 for key, f in futures.items():
                     out[key] = f.result()
                     if on_done:

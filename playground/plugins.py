@@ -9,14 +9,18 @@ places only, both chosen by whoever runs the playground, never by a file it open
   point names the module; if it names an object, that object is loaded, which imports its module).
 
 `playground.layers` loads them once, at import, after the built-ins. A plugin that fails to
-import is reported on stderr and skipped; the rest of the catalogue still works. A preset that
-uses a type nobody registered fails validation naming the type and saying a plugin may be missing.
+import (raises, or calls `sys.exit`) is reported on stderr in one line and skipped, and it is
+all-or-nothing: the catalogue is put back as it was before its import, so no half of a plugin
+(a first type registered before its second clashed) stays behind; the rest still works. A
+preset that uses a type nobody registered fails validation naming the type and saying a plugin
+may be missing.
 """
 from __future__ import annotations
 
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -60,16 +64,12 @@ def load_plugins(environ: dict[str, str] | None = None, report=None) -> PluginLo
     from playground.layers.registry import CATALOGUE
     result = PluginLoad()
     for label, target in plugin_sources(environ):
-        module_name, _, attr = target.partition(":")
-        before = set(CATALOGUE)
-        try:
-            module = importlib.import_module(module_name.strip())
-            if attr:
-                obj = module
-                for part in attr.strip().split("."):
-                    obj = getattr(obj, part)
-        except Exception as e:  # noqa: BLE001 — whatever a plugin raises, say so and go on
-            result.failed[label] = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+        before = dict(CATALOGUE)
+        why = _import_plugin(target) or _replaced(before, CATALOGUE)
+        if why:
+            CATALOGUE.clear()          # all or nothing: whatever it registered goes with it
+            CATALOGUE.update(before)   # (in the same order: the palette lists them so)
+            result.failed[label] = why
             continue
         result.loaded[label] = [name for name in CATALOGUE if name not in before]
     for label, why in result.failed.items():
@@ -77,3 +77,30 @@ def load_plugins(environ: dict[str, str] | None = None, report=None) -> PluginLo
     LOADED.loaded.update(result.loaded)
     LOADED.failed.update(result.failed)
     return result
+
+
+def _import_plugin(target: str) -> str:
+    """Import `module` or `module:object`; '' when it loaded, else why not, in one line. A
+    plugin's `sys.exit()` is a failure like any other: it must not end the command."""
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name.strip())
+        if attr:
+            obj = module
+            for part in attr.strip().split("."):
+                obj = getattr(obj, part)
+    except SystemExit as e:
+        return f"it called sys.exit({e.code!r}) while being imported"
+    except Exception as e:  # noqa: BLE001 — whatever a plugin raises, say so and go on
+        text = str(e).strip().splitlines()
+        return f"{type(e).__name__}: {text[0][:200] if text else ''}"
+    return ""
+
+
+def _replaced(before: Mapping[str, object], catalogue: Mapping[str, object]) -> str:
+    """Why a plugin that imported cleanly is still refused: it removed or replaced a type that
+    was registered before it (by writing to the catalogue instead of calling `register`)."""
+    changed = [name for name, layer in before.items() if catalogue.get(name) is not layer]
+    if changed:
+        return f"it replaced or removed the layer type{'s' if len(changed) > 1 else ''} {', '.join(changed)}"
+    return ""

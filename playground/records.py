@@ -17,7 +17,7 @@ Comparisons read records, never live objects.
 from __future__ import annotations
 
 import csv
-import hashlib
+import errno
 import json
 import os
 import platform
@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Collection, Iterator
 
 from playground.events import EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent
 from playground.files import FileProblem, atomic_write, lock_held, process_alive, process_start
@@ -97,49 +97,6 @@ def now_iso() -> str:
 
 # ---------------------------------------------------------------- seeds and hashes
 
-@dataclass(frozen=True)
-class RunSeeds:
-    """The three seeds a run is reproduced from: initial weights, data order, noise (dropout,
-    augmentation, corruption)."""
-
-    init: int
-    data: int
-    noise: int
-
-    @classmethod
-    def from_seed(cls, seed: int) -> "RunSeeds":
-        """The three seeds one `training.seed` stands for (the Trainer's own derivation when it has one)."""
-        try:
-            from playground.seeds import Seeds  # type: ignore[import-not-found]
-        except ImportError:
-            return cls(seed, seed, seed)
-        s = Seeds.from_seed(seed)
-        return cls(int(s.init), int(s.data), int(s.noise))
-
-    @classmethod
-    def of(cls, trainer: Any) -> "RunSeeds":
-        s = getattr(trainer, "seeds", None)
-        if s is not None:
-            return cls(int(s.init), int(s.data), int(s.noise))
-        return cls.from_seed(trainer.ts.seed)
-
-
-def weights_hash(state: dict[str, Any]) -> str:
-    """sha256 over the named tensors' bytes: equal hashes mean identical weights."""
-    h = hashlib.sha256()
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        h.update(name.encode())
-        h.update(str(tuple(t.shape)).encode())
-        h.update(t.numpy().tobytes())
-    return h.hexdigest()
-
-
-def initial_hash(trainer: Any) -> str:
-    fn = getattr(trainer, "initial_weights_hash", None)
-    return str(fn()) if callable(fn) else weights_hash(trainer.model.state_dict())
-
-
 def versions() -> dict[str, str]:
     import numpy
     import torch
@@ -169,6 +126,31 @@ def _status_of(finished: FinishedEvent | None) -> str:
         return "failed"
     return {"finished": "finished", "early_stopping": "finished", "stopped": "stopped",
             "problem": "failed"}.get(finished.reason, "stopped")
+
+
+def save_model(path: Path, trainer: Any, label: str | None = None) -> None:
+    """Write the trainer's weights to `path` (safetensors, atomically). Any failure (a full disk
+    reported by the OS or by safetensors) is FileProblem "could not write LABEL: REASON"."""
+    from safetensors import SafetensorError
+
+    from playground.weights import save_weights
+    try:
+        save_weights(path, trainer.state_dict_copy(), trainer.preset, trained=True)
+    except (OSError, SafetensorError) as e:
+        if isinstance(e, FileProblem) and not isinstance(e.__cause__, OSError):
+            raise   # already one line naming the file and why (a FIFO in its place)
+        raise FileProblem(f"could not write {label or path}: {_write_failure(e)}") from e
+
+
+def _write_failure(e: BaseException) -> str:
+    """The reason a write failed, as the OS words it ("No space left on device")."""
+    cause = e.__cause__ if isinstance(e, FileProblem) else e
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror
+    text = str(cause)
+    if "StorageFull" in text or "No space left" in text:   # safetensors' words for ENOSPC
+        return os.strerror(errno.ENOSPC)
+    return text.strip().splitlines()[0] if text.strip() else type(cause).__name__
 
 
 class RunRecorder:
@@ -210,7 +192,7 @@ class RunRecorder:
         self.info = {
             "format": RUN_FORMAT, "version": 1, "id": self.id, "name": self.name,
             "preset": preset.name, "data": preset.data.name,
-            "seeds": asdict(RunSeeds.of(trainer)), "initial_weights_hash": initial_hash(trainer),
+            "seeds": trainer.seeds.to_dict(), "initial_weights_hash": trainer.initial_weights_hash(),
             "versions": versions(), "device": str(trainer.device), "source": self.source,
             "started": now_iso(), "ended": None, "status": "running",
             "host": socket.gethostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
@@ -269,13 +251,15 @@ class RunRecorder:
     def finish(self, trainer: Any, finished: FinishedEvent | None = None, seconds: float | None = None,
                error: str = "") -> dict[str, Any]:
         """Write summary.json and the weights, then mark the record finished/stopped/failed.
-        Without `finished`, the last FinishedEvent the recorder saw says how the run ended."""
+        Without `finished`, the last FinishedEvent the recorder saw says how the run ended.
+        A file that cannot be written (a full disk) marks the record failed with the reason, and
+        FileProblem says so: a record never says finished without its model."""
         from playground.summary import probe_metrics, summarize
-        from playground.weights import save_weights
         finished = finished or self.finished_event
         if seconds is None:
             seconds = time.perf_counter() - self._started
         summary: dict[str, Any] = {}
+        unwritten = ""
         self._close()
         try:
             if finished is not None:
@@ -287,11 +271,15 @@ class RunRecorder:
                                                       + "\n").encode())
             self._write_findings(trainer, finished)
             if trainer is not None and finished is not None:
-                save_weights(self.path / "model.safetensors", trainer.state_dict_copy(), trainer.preset,
-                             trained=True)
+                save_model(self.path / "model.safetensors", trainer, label="model.safetensors")
+        except OSError as e:   # FileProblem included
+            unwritten = str(e)
+            raise FileProblem(f"{unwritten}; run {self.id} is marked failed") from e
         finally:
-            self.info.update(status="failed" if error else _status_of(finished), ended=now_iso())
-            if finished is not None and finished.message:
+            self.info.update(status="failed" if error or unwritten else _status_of(finished), ended=now_iso())
+            if unwritten:
+                self.info["message"] = unwritten
+            elif finished is not None and finished.message:
                 self.info["message"] = finished.message
             self._write_info()
         return summary
@@ -691,6 +679,34 @@ def delete_run(ref: str, folder: str | os.PathLike | None = None) -> RunInfo:
     except OSError as e:
         raise FileProblem(f"cannot delete {run.path}: {e.strerror or e}") from None
     return run
+
+
+def stop_unfinished(group: str, pids: Collection[int], message: str,
+                    folder: str | os.PathLike | None = None) -> list[str]:
+    """Mark `stopped` (with `message`) the records of a repeat group that its workers `pids`, now
+    ended, left `running`: they were stopped with their pool, not lost. Returns their ids."""
+    root = runs_dir(folder)
+    stopped = []
+    try:
+        entries = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        return []
+    for entry in entries:
+        path = Path(entry.path) / "run.json"
+        try:
+            info = read_json(path)
+        except FileProblem:
+            continue
+        if (not isinstance(info, dict) or info.get("group") != group or info.get("status") != "running"
+                or info.get("pid") not in pids):
+            continue
+        info.update(status="stopped", ended=now_iso(), message=message)
+        try:
+            atomic_write(path, (json.dumps(info, indent=2) + "\n").encode())
+        except OSError:
+            continue   # listed as incomplete instead: its writer is gone
+        stopped.append(entry.name)
+    return stopped
 
 
 def rename_run(ref: str, name: str, folder: str | os.PathLike | None = None) -> RunInfo:

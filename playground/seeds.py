@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:   # torch is imported where a generator or a hash is made: run listings stay light
+    import torch
 
 NOISE_OFFSET = 1
 """Augmentation/corruption draw from a generator seeded `noise + 1` (dropout uses `noise` itself):
@@ -46,6 +48,7 @@ class Seeds:
 
     def data_generator(self) -> torch.Generator:
         """Shuffles the training split: on the CPU, so the order is the same on every device."""
+        import torch
         return torch.Generator().manual_seed(self.data)
 
     def noise_generator(self, device: torch.device) -> torch.Generator | None:
@@ -53,12 +56,14 @@ class Seeds:
         has no seedable generators: there torch's global RNG is used)."""
         if device.type == "mps":
             return None
+        import torch
         return torch.Generator(device=device).manual_seed(self.noise + NOISE_OFFSET)
 
 
 def weights_hash(state: dict[str, torch.Tensor]) -> str:
     """sha256 over the tensors' names, dtypes, shapes and bytes, in name order: equal hashes
     mean bit-identical weights."""
+    import torch
     h = hashlib.sha256()
     for name in sorted(state):
         t = state[name].detach().to("cpu").contiguous()

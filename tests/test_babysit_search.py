@@ -78,3 +78,21 @@ def test_a_search_records_its_trials_and_resumes(tmp_path):
     assert len(study.trials) == 3  # resumed: the stored study grew
     assert [t.stage for t in again.trials] == ["coarse", "fine"]
     assert math.isfinite(again.best.value)
+
+
+def test_nine_grid_trials_try_three_values_of_each_setting_where_random_tries_nine(tmp_path):
+    """Bergstra & Bengio (2012): a 3 x 3 grid spends 9 trials on 3 values of the setting that
+    matters; 9 random trials try 9. The grid's values are log-spaced by hand: 1e-3, 1e-2, 1e-1."""
+    preset = resolve_preset("xor_mlp")
+    preset.training.device = "cpu"
+    ranges = [parse_param("training.lr=1e-3:1e-1:log", preset), parse_param("training.momentum=0:0.9", preset)]
+    grid = run_search(preset, ranges, 10, budget_steps=1, runs_folder=tmp_path, seed=0, sampler="grid",
+                      record=False, study_name="grid")
+    assert len(grid.trials) == 9   # the 3 x 3 grid, not 10 trials repeating a cell
+    lrs = sorted({t.params["training.lr"] for t in grid.trials})
+    assert lrs == pytest.approx([1e-3, 1e-2, 1e-1])
+    assert sorted({t.params["training.momentum"] for t in grid.trials}) == pytest.approx([0.0, 0.45, 0.9])
+    assert len({(t.params["training.lr"], t.params["training.momentum"]) for t in grid.trials}) == 9
+    random = run_search(preset, ranges, 9, budget_steps=1, runs_folder=tmp_path, seed=0, sampler="random",
+                        record=False, study_name="random")
+    assert len({t.params["training.lr"] for t in random.trials}) == 9

@@ -178,6 +178,12 @@ def test_training_settings_are_built_from_the_declared_params_and_undo(window):
     assert devices[:2] == ["auto", "cpu"]
 
 
+def previewed(panel, qtbot) -> None:
+    """Ask for the Data dock's preview and wait for it: the data set is made off the GUI thread."""
+    panel.update_preview()
+    qtbot.waitUntil(lambda: not panel.reading, timeout=10_000)
+
+
 def test_data_settings_change_the_data_set_with_a_preview_and_undo(window, qtbot):
     w = window
     w.open_example("xor_mlp")
@@ -187,32 +193,32 @@ def test_data_settings_change_the_data_set_with_a_preview_and_undo(window, qtbot
     combo.setCurrentIndex(combo.findData("digits"))
     combo.activated.emit(combo.currentIndex())
     assert w.doc.preset.data.name == "digits" and w.doc.preset.data.params == {}
-    panel.update_preview()
+    previewed(panel, qtbot)
     assert panel.preview.kind == "image"
     noise = panel.editors["noise"]
     noise.setValue(0.25)
     assert w.doc.preset.data.params["noise"] == pytest.approx(0.25)
     combo.setCurrentIndex(combo.findData("sine_next"))
     combo.activated.emit(combo.currentIndex())
-    panel.update_preview()
+    previewed(panel, qtbot)
     assert panel.preview.kind == "sequence"
     w.doc.undo_stack.undo()
     w.doc.undo_stack.undo()
     w.doc.undo_stack.undo()
     assert w.doc.preset.data.to_dict() == before
-    panel.update_preview()
+    previewed(panel, qtbot)
     assert panel.preview.kind == "points"
     assert combo.currentData() == "xor"
 
 
-def test_every_data_set_previews(window):
+def test_every_data_set_previews(window, qtbot):
     from playground.data import DATASETS
     w = window
     panel = w.data_panel
     for name, entry in DATASETS.items():
         panel.combo.setCurrentIndex(panel.combo.findData(name))
         panel.combo.activated.emit(panel.combo.currentIndex())
-        panel.update_preview()
+        previewed(panel, qtbot)
         assert set(panel.editors) == {p.name for p in entry.params}
         if entry.imported:  # a person's own file: the preview asks for one until it is chosen
             assert "no data file chosen" in panel.preview.caption.text(), name
@@ -221,7 +227,7 @@ def test_every_data_set_previews(window):
         assert "training samples" in panel.preview.caption.text(), name
     panel.editors["val_fraction"].setValue(0.5)
     panel.editors["test_fraction"].setValue(0.5)  # nothing left to train on: the engine says why
-    panel.update_preview()
+    previewed(panel, qtbot)
     assert "0.9" in panel.preview.caption.text()
 
 

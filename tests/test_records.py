@@ -15,7 +15,8 @@ from playground.experiments import record_run, twin
 from playground.files import FileProblem
 from playground.overrides import apply_overrides
 from playground.preset import resolve_preset
-from playground.records import RunSeeds, find_run, list_runs, load_run, rename_run
+from playground.records import find_run, list_runs, load_run, rename_run
+from playground.seeds import Seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,9 +101,9 @@ def test_a_run_killed_with_kill_9_lists_as_incomplete_with_what_it_had(tmp_path)
 
 def test_same_preset_and_seeds_give_bit_identical_loss_columns(tmp_path):
     preset = fast("xor_mlp")
-    a = record_run(preset, tmp_path, seeds=RunSeeds.from_seed(3))
-    b = record_run(preset, tmp_path, seeds=RunSeeds.from_seed(3))
-    c = record_run(preset, tmp_path, seeds=RunSeeds.from_seed(4))
+    a = record_run(preset, tmp_path, seeds=Seeds.from_seed(3))
+    b = record_run(preset, tmp_path, seeds=Seeds.from_seed(3))
+    c = record_run(preset, tmp_path, seeds=Seeds.from_seed(4))
     pa, pb, pc = (find_run(r.id, tmp_path).path for r in (a, b, c))
     assert loss_columns(pa) == loss_columns(pb)
     assert loss_columns(pa) != loss_columns(pc)

@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
 
 from playground.spec import DataSpec
 
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22", "#17becf"]
 MAX_POINTS = 800
 GRID_COLUMNS = 8
 GRID_IMAGES = 32
@@ -54,8 +52,10 @@ class ImportTask(QObject):
             self.cancelled_signal.emit()
         except ImportProblem as e:
             self.failed.emit("\n".join(e.problems))
-        except (ValueError, OSError, MemoryError) as e:
-            self.failed.emit(str(e) or type(e).__name__)
+        except MemoryError:
+            self.failed.emit("the data is too large to hold in memory")
+        except Exception as e:  # noqa: BLE001  (a reader's bug must end the page with a message, not leave it "Importing…")
+            self.failed.emit(str(e).strip() or type(e).__name__)
         else:
             self.done.emit(dataset, report)
 
@@ -182,6 +182,7 @@ class DataPage(QDialog):
         right = QVBoxLayout()
         self.preview_title = QLabel("Preview")
         self.preview_title.setObjectName("hint")
+        self.preview_title.setWordWrap(True)   # the CSV layout notes can be long
         right.addWidget(self.preview_title)
         self.preview = QStackedWidget()
         self.table = QTableWidget()
@@ -301,13 +302,16 @@ class DataPage(QDialog):
         self.table.setColumnCount(len(peek.columns))
         self.table.setRowCount(len(peek.rows))
         self.table.setHorizontalHeaderLabels(peek.columns)
-        self.table.setVerticalHeaderLabels([str(k + 2) for k in range(len(peek.rows))])  # spreadsheet rows
+        self.table.setVerticalHeaderLabels([str(k + peek.first_row) for k in range(len(peek.rows))])  # spreadsheet rows
         for r, row in enumerate(peek.rows):
             for c, value in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         self.preview.setCurrentWidget(self.table)
-        self.preview_title.setText(f"The first {len(peek.rows)} rows (row 1 is the header)")
+        above = {1: "row 1 is the header", 2: "rows 1-2 hold counts and names"}.get(peek.first_row - 1,
+                                                                             "the file has no header")
+        self.preview_title.setText(f"The first {len(peek.rows)} rows ({above})"
+                                   + "".join(f"; {note}" for note in peek.notes))
 
     def _fill_features(self, columns: list[str]) -> None:
         label = self.label_combo.currentText()
@@ -418,6 +422,8 @@ class DataPage(QDialog):
     @Slot(float)
     def _on_progress(self, share: float) -> None:
         self.progress.setValue(int(share * 1000))
+        if self.task is not None and not self.task.cancel_flag.is_set():
+            self.result.setText(f"Importing… {share:.0%} read")
 
     @Slot(object, object)
     def _on_done(self, dataset, report) -> None:
@@ -497,6 +503,8 @@ class DataPage(QDialog):
 
     def _draw_scatter(self, dataset, report) -> None:
         import pyqtgraph as pg
+
+        from widgets.data_preview import MAX_NAMED, class_scatter, sample_rows
         if self.plot is None:
             self.plot = pg.PlotWidget(background="w")
             self.plot.setMenuEnabled(False)
@@ -507,18 +515,16 @@ class DataPage(QDialog):
         if item.legend is None:
             item.addLegend(offset=(-10, 10))
         item.legend.clear()
-        x = dataset.unstandardize(dataset.x_train[:MAX_POINTS])
-        y = np.asarray(dataset.y_train[:MAX_POINTS])
+        rows = sample_rows(len(dataset.x_train), MAX_POINTS)
+        x = dataset.unstandardize(dataset.x_train[rows])
+        y = np.asarray(dataset.y_train)[rows]
         names = report.feature_names or [f"x{k + 1}" for k in range(x.shape[1])]
         if x.shape[1] >= 2:
             a, b, xlabel, ylabel = x[:, 0], x[:, 1], names[0], names[1]
         else:
             a, b, xlabel, ylabel = x[:, 0], y.reshape(len(y), -1)[:, 0], names[0], report.label or "target"
         if report.n_classes and x.shape[1] >= 2:
-            for c, name in enumerate(report.class_names):
-                pick = y == c
-                item.addItem(pg.ScatterPlotItem(a[pick], b[pick], size=6, pen=None, name=name,
-                                                brush=pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)])))
+            class_scatter(item, a, b, y, list(report.class_names), size=6)
         else:
             values = y.reshape(len(y), -1)[:, 0].astype(float) if x.shape[1] >= 2 else np.zeros(len(a))
             span = float(np.ptp(values)) or 1.0
@@ -529,18 +535,23 @@ class DataPage(QDialog):
         item.setLabel("left", ylabel)
         self.preview.setCurrentWidget(self.plot_holder)
         more = f" (of {x.shape[1]} inputs)" if x.shape[1] > 2 else ""
+        sampled = f"; {len(rows):,} of its {len(dataset.x_train):,} samples, sampled" \
+            if len(rows) < len(dataset.x_train) else ""
+        many = f"; colours repeat over the {report.n_classes:,} classes" if report.n_classes > MAX_NAMED else ""
         self.preview_title.setText(f"The training split: {xlabel} against {ylabel}{more}, "
-                                   f"in the data's own units")
+                                   f"in the data's own units{sampled}{many}")
 
     def _draw_images(self, dataset, report) -> None:
         while self.grid.count():
             w = self.grid.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
-        x = dataset.unstandardize(dataset.x_train) if dataset.mean is not None else dataset.x_train
         y = np.asarray(dataset.y_train)
         per_class = max(1, GRID_IMAGES // max(1, report.n_classes))
-        picks = [k for c in range(report.n_classes) for k in np.flatnonzero(y == c)[:per_class]][:GRID_IMAGES]
+        picks = [int(k) for c in range(min(report.n_classes, GRID_IMAGES))
+                 for k in np.flatnonzero(y == c)[:per_class]][:GRID_IMAGES]
+        shown = dataset.x_train[picks]   # only the images drawn, not the whole training split
+        x = dict(zip(picks, dataset.unstandardize(shown) if dataset.mean is not None else shown))
         for n, k in enumerate(picks):
             cell = QLabel()
             cell.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -639,6 +650,8 @@ def open_data_page(window) -> DataPage:
 
     def use(spec: DataSpec, fit: bool) -> None:
         name = Path(spec.params["path"]).name
+        if page.dataset is not None:   # read once, off the GUI thread: the fit check and preview reuse it
+            doc.data_reader.remember(spec, page.dataset)
         doc.undo_stack.beginMacro(f"Use data {name}")
         doc.push(SetData(doc, spec, f"Use data {name}"))
         if fit and page.report is not None:

@@ -2,6 +2,8 @@
 sequences. Drawn with pyqtgraph, which is imported only when the first preview is made."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -9,7 +11,43 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"]
 MAX_POINTS = 600
+"""Points a scatter draws at most: a sample of the training split (the caption says so)."""
+MAX_NAMED = len(CLASS_COLOURS)
+"""Classes drawn as their own coloured series and named in the caption; beyond this many
+(a CSV may hold up to the engine's class limit) the colours repeat and the rest are counted."""
 MAX_IMAGES = 32
+
+
+def sample_rows(n: int, limit: int = MAX_POINTS) -> np.ndarray:
+    """At most `limit` row indices spread over all `n` rows (the same ones each time), so a
+    large set draws as fast as a small one and a sorted file still shows every class."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size=limit, replace=False))
+
+
+def class_scatter(item, a: np.ndarray, b: np.ndarray, y: np.ndarray, class_names: list[str],
+                  size: int = 5) -> None:
+    """Points coloured by class: one series per class while there are few, else one series with
+    a colour per point (hundreds of series, one per class, froze the window)."""
+    import pyqtgraph as pg
+    y = np.asarray(y).reshape(len(y), -1)[:, 0].astype(int)
+    if len(class_names) <= MAX_NAMED:
+        for c, name in enumerate(class_names):
+            pick = y == c
+            item.addItem(pg.ScatterPlotItem(a[pick], b[pick], size=size, pen=None, name=name,
+                                            brush=pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)])))
+        return
+    brushes = [pg.mkBrush(c) for c in CLASS_COLOURS]
+    item.addItem(pg.ScatterPlotItem(a, b, size=size, pen=None, brush=[brushes[c % len(brushes)] for c in y]))
+
+
+def class_legend(class_names: list[str]) -> str:
+    """The caption's class names with their colours, the first `MAX_NAMED` of them."""
+    shown = "  ".join(f"<span style='color:{CLASS_COLOURS[c % len(CLASS_COLOURS)]}'>●</span> {html.escape(name)}"
+                      for c, name in enumerate(class_names[:MAX_NAMED]))
+    more = len(class_names) - MAX_NAMED
+    return shown + (f"  … and {more:,} more classes (colours repeat)" if more > 0 else "")
 
 
 class DataPreview(QWidget):
@@ -50,6 +88,12 @@ class DataPreview(QWidget):
         self.kind = ""   # nothing of the last data set stays as if it were this one
         self.caption.setText(f"<span style='color:#d1242f'>⚠ {message}</span>")
 
+    def show_reading(self) -> None:
+        """The data set is being read off the GUI thread (a large file takes a while)."""
+        self._reset(False)
+        self.kind = ""
+        self.caption.setText("Reading the data set…")
+
     def show_dataset(self, ds) -> None:
         """Draw a `playground.data.Dataset`."""
         self.kind = ds.kind
@@ -58,7 +102,10 @@ class DataPreview(QWidget):
         if ds.n_classes:
             facts.append(f"{ds.n_classes} classes")
         if ds.kind == "points" or (ds.kind == "regression" and x.shape[1] == 2):
-            self._scatter(ds, x[:MAX_POINTS], y[:MAX_POINTS])
+            rows = sample_rows(len(x))
+            self._scatter(ds, x[rows], np.asarray(y)[rows])
+            if len(rows) < len(x):
+                facts.append(f"showing {len(rows)} of them, sampled")
         elif ds.kind == "regression":
             item = self._reset(False)
             item.plot(x[:MAX_POINTS, 0], np.asarray(y[:MAX_POINTS]).reshape(len(x[:MAX_POINTS]), -1)[:, 0],
@@ -68,20 +115,16 @@ class DataPreview(QWidget):
         else:
             self._sequences(x[:4])
         if ds.kind == "points" and ds.n_classes:
-            names = "  ".join(f"<span style='color:{CLASS_COLOURS[c % len(CLASS_COLOURS)]}'>●</span> {name}"
-                              for c, name in enumerate(ds.class_names))
+            names = class_legend(list(ds.class_names))
         else:
-            names = ", ".join(ds.class_names[:10]) + ("…" if len(ds.class_names) > 10 else "")
+            names = html.escape(", ".join(ds.class_names[:10]) + ("…" if len(ds.class_names) > 10 else ""))
         self.caption.setText(" · ".join(facts) + (f"<br>{names}" if names else ""))
 
     def _scatter(self, ds, x: np.ndarray, y: np.ndarray) -> None:
         item = self._reset(True)
         if ds.n_classes:
-            for c in range(ds.n_classes):
-                pts = x[y == c]
-                name = ds.class_names[c] if c < len(ds.class_names) else str(c)
-                item.addItem(pg.ScatterPlotItem(pts[:, 0], pts[:, 1], size=5, pen=None,
-                                                brush=pg.mkBrush(CLASS_COLOURS[c % len(CLASS_COLOURS)]), name=name))
+            names = [ds.class_names[c] if c < len(ds.class_names) else str(c) for c in range(ds.n_classes)]
+            class_scatter(item, x[:, 0], x[:, 1], y, names)
         else:
             values = np.asarray(y).reshape(len(y), -1)[:, 0]
             span = float(values.max() - values.min()) or 1.0

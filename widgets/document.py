@@ -86,6 +86,8 @@ class Document(QObject):
     """A different preset was opened: views rebuild everything."""
     weights_changed = Signal(str)
     """The weights changed; the argument says why: trained, imported, reset, edited, replaced."""
+    data_read = Signal()
+    """A data set finished reading off the GUI thread: the fit check may have changed."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +102,10 @@ class Document(QObject):
         """Weights the next training starts from instead of a fresh initialization."""
         self.trained: Weights | None = None
         """The weights of the last training of this network (at its last pause or end)."""
+        from widgets.data_reading import DataReader
+        self.data_reader = DataReader(self)
+        """Reads a person's data file off the GUI thread (the fit check and the preview ask it)."""
+        self.data_reader.read.connect(self._on_data_read)
 
     # ---- reading
     @property
@@ -122,13 +128,19 @@ class Document(QObject):
             from playground.fit import fit_problems
             from playground.params import Problem
             try:
-                self._problems = list(fit_problems(self.preset))
+                self._problems = list(fit_problems(self.preset, self.data_reader.facts))
             except Exception as e:  # noqa: BLE001 - a check that fails must not break editing
                 self._problems = [Problem("", f"the network could not be checked: {type(e).__name__}: {e}")]
             if not self._problems and all(n.type == "Input" for n in self.preset.model.nodes):
                 self._problems = [Problem("model", "the network has only its Input: add layers below it "
                                                    "(e.g. Linear, Tanh, Linear)")]
         return self._problems
+
+    def _on_data_read(self, read) -> None:
+        from widgets.data_reading import spec_key
+        if read.key == spec_key(self.preset.data.name, self.preset.data.params):
+            self._problems = None
+            self.data_read.emit()
 
     def node_problems(self) -> dict[str, str]:
         """node id → the first problem that node causes (what the canvas marks in red)."""

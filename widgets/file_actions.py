@@ -241,12 +241,18 @@ class FileActions:
         return self.import_weights(path) if path else False
 
     def import_weights(self, path: str | Path) -> bool:
+        from playground.export.common import ExportError, prepare
         from playground.weights import load_weights
         path = Path(path)
         try:
             preset, state_dict, meta = load_weights(path)
         except (ProblemList, FileProblem, OSError, ValueError) as e:
             self.show_file_error("Cannot import weights", e)
+            return False
+        try:   # the engine's own fit check (names, then shapes): refused now, not at Start
+            prepare(preset, state_dict)
+        except (ExportError, ProblemList) as e:
+            self.show_file_error("Cannot import weights", FileProblem(f"{path.name}: {e}"))
             return False
         if not self.maybe_save(f"importing {path.name}"):
             return False

@@ -314,6 +314,7 @@ class MainWindow(FileActions, QMainWindow):
         self.doc.meta_changed.connect(self.update_title)
         self.doc.training_changed.connect(self._on_training_setting)
         self.doc.data_changed.connect(self._on_data_changed)
+        self.doc.data_read.connect(self.update_actions)   # a person's file read off the GUI thread
         self.doc.weights_changed.connect(self._on_weights_changed)
 
     # ================================================================ start-up
@@ -561,7 +562,8 @@ class MainWindow(FileActions, QMainWindow):
     def _after_open(self, message: str) -> None:
         if self.doc.source.startswith("example"):
             self._tidy_if_overlapping()
-        if self.lesson_view.show_preset(self.doc.preset.name) and self.doc.source.startswith("example"):
+        if self.lesson_view.show_preset(self.doc.preset.name, self.doc.preset.data) and \
+                self.doc.source.startswith("example"):
             self.lesson_dock.raise_()
         self.update_title()
         self.update_actions()
@@ -614,6 +616,7 @@ class MainWindow(FileActions, QMainWindow):
 
     def _on_data_changed(self) -> None:
         self.update_actions()
+        self.lesson_view.show_preset(self.doc.preset.name, self.doc.preset.data)   # still its data?
         if self.controller is not None and self.controller.is_active:
             self.statusBar().showMessage("The data set changed: it applies when training starts again", 6000)
         self._show_relevant_panels()
@@ -772,6 +775,7 @@ class MainWindow(FileActions, QMainWindow):
         self.autosave_timer.stop()
         if self.controller is not None:
             self.controller.shutdown()
+        self.doc.data_reader.shutdown()
 
 
 def _html(text: str) -> str:

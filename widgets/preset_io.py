@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from playground import preset as engine
-from playground.files import FileProblem
 from playground.params import Problem
 from playground.spec import Preset
 

@@ -9,7 +9,7 @@ a setting the engine declares but no section names still appears, under "Other".
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
@@ -76,14 +76,6 @@ class ValueCombo(QComboBox):
         self.blockSignals(False)
 
 
-def _scroll(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(widget)
-    return area
-
-
 def _form() -> QFormLayout:
     form = QFormLayout()
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -107,6 +99,8 @@ class DataSettings(QScrollArea):
         self.editors: dict[str, QWidget] = {}
         self._form_for = ""
         self.preview = None
+        self.reading = False
+        """The preview waits for its data set, being read off the GUI thread."""
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(200)
@@ -116,6 +110,7 @@ class DataSettings(QScrollArea):
         self.setWidget(hint)
         doc.data_changed.connect(self.refresh)
         doc.replaced.connect(self.refresh)
+        doc.data_reader.read.connect(self._on_read)
 
     def populate(self) -> None:
         from playground.data import DATASETS
@@ -175,16 +170,31 @@ class DataSettings(QScrollArea):
         self._preview_timer.start()
 
     def update_preview(self) -> None:
+        """Draw the data set, which is made on a worker thread (a person's file may be large,
+        slow or hostile); until it arrives the preview says it is being read."""
         if self.preview is None:
             return
-        from playground.data import make_dataset
         data = self.doc.preset.data
-        try:
-            ds = make_dataset(data.name, data.params)
-        except Exception as e:  # the engine's message says which parameter is wrong
-            self.preview.show_error(str(e))
-            return
-        self.preview.show_dataset(ds)
+        read = self.doc.data_reader.latest(data.name, data.params)   # starts a read when needed
+        self.reading = read is None
+        if read is None:
+            self.preview.show_reading()
+        else:
+            self._show(read)
+
+    @Slot(object)
+    def _on_read(self, read) -> None:
+        from widgets.data_reading import spec_key
+        data = self.doc.preset.data
+        if self.preview is not None and self.reading and read.key == spec_key(data.name, data.params):
+            self.reading = False
+            self._show(read)
+
+    def _show(self, read) -> None:
+        if read.error:   # the engine's message says which parameter or file is wrong
+            self.preview.show_error(read.error)
+        else:
+            self.preview.show_dataset(read.dataset)
 
     def _choose(self, k: int) -> None:
         name = self.combo.itemData(k)

@@ -66,7 +66,7 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from playground.babysit.search import parse_param, run_search
+    from playground.babysit.search import parse_param, run_search, shown_storage
     preset = _preset(args)
     if not args.param:
         raise ValueError("give at least one --param KEY=LO:HI[:log]")
@@ -89,7 +89,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(d, indent=2))
         return 0
     keys = [r.key for r in ranges]
-    print(f"study '{result.study}' in {result.storage}")
+    print(f"study '{result.study}' in {shown_storage(result.storage)}")
     print("  ".join([f"{'stage':<6}", *[f"{k:>18}" for k in keys], f"{'val_loss':>10}", "run"]))
     for t in sorted(result.trials, key=lambda t: t.value):
         cells = [f"{t.params.get(k, float('nan')):>18.4g}" for k in keys]
@@ -101,17 +101,17 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add check, lr-find and search to `playground`'s parser (called from playground/cli.py)."""
+    from playground.babysit.search import SAMPLERS
     from playground.cli_args import MAX_SEED, MAX_TRIAL_STEPS, MAX_TRIALS, bounded
     runs_help = "the runs folder (default: PLAYGROUND_RUNS_DIR or the per-user data folder)"
-    p = sub.add_parser("check", help="pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, "
-                                     "gradient check (exit 1 when one is red)")
+    p = sub.add_parser("check")  # the summaries: playground.cli.COMMAND_LIST
     p.add_argument("preset")
     p.add_argument("--json", action="store_true", help='print {"checks": [...]}')
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a preset field")
     p.add_argument("--device", help="cpu (default), cuda, cuda:N or mps")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("lr-find", help="learning-rate range test: 1e-7 to 10 in at most 100 steps, with suggestions")
+    p = sub.add_parser("lr-find")
     p.add_argument("preset")
     p.add_argument("--json", action="store_true", help='print {"suggestions", "lr_at_min", "note", "lrs", "losses"}; '
                    'suggestions holds only those the sweep stands behind, note says why any was withheld')
@@ -121,7 +121,7 @@ def register(sub: Any) -> None:
     p.add_argument("--device", help="cpu (default), cuda, cuda:N or mps")
     p.set_defaults(func=cmd_lr_find)
 
-    p = sub.add_parser("search", help="random search in log space with Optuna, coarse then fine")
+    p = sub.add_parser("search")
     p.add_argument("preset")
     p.add_argument("--trials", type=bounded(int, 1, MAX_TRIALS), default=20, help="coarse trials (default 20)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=LO:HI[:log]",
@@ -129,7 +129,9 @@ def register(sub: Any) -> None:
     p.add_argument("--budget-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), default=200, help="training steps per coarse trial (default 200)")
     p.add_argument("--fine-trials", type=bounded(int, 0, MAX_TRIALS), default=0, help="trials of the fine stage in the narrowed ranges")
     p.add_argument("--fine-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), help="steps per fine trial (default twice --budget-steps)")
-    p.add_argument("--sampler", default="random", choices=("random", "tpe"), help="random (default) or tpe")
+    p.add_argument("--sampler", default="random", choices=SAMPLERS,
+                   help="random (default), tpe, or grid (an even grid of at most --trials cells, "
+                        "log-spaced on log ranges)")
     p.add_argument("--storage", help="an Optuna storage URL (default: SQLite in the runs folder)")
     p.add_argument("--study", help="study name (default PRESET-search); an existing study is resumed")
     p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), help="the sampler's seed")

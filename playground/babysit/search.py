@@ -3,7 +3,9 @@
 A search is an Optuna study. Its default storage is a SQLite file in the runs folder, so a
 search that was stopped resumes where it was, and several processes (or machines sharing a
 database server, through Optuna's RDB storages) can add trials to one study. The sampler is
-Optuna's RandomSampler (the lectures' random search), or TPE on request.
+Optuna's RandomSampler (the lectures' random search), TPE, or a grid (GridSampler) to set
+beside it: with one setting that matters and one that does not, 9 random trials try 9 values of
+the one that matters where a 3 x 3 grid tries 3.
 
 Each trial trains the preset with the sampled settings for a short budget of steps and is
 scored by its validation loss; each trial is also a run record tagged with the study (group).
@@ -13,10 +15,15 @@ span of the best quarter of the coarse trials and runs longer trials there.
 from __future__ import annotations
 
 import math
+import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+import numpy as np
 
 from playground.params import Problem, ProblemList
 from playground.spec import TRAINING_PARAMS, Preset
@@ -109,19 +116,155 @@ def suggest(trial: Any, rng: ParamRange) -> float:
     return trial.suggest_float(rng.key, rng.low, rng.high, log=rng.log)
 
 
-def make_sampler(name: str, seed: int | None = None) -> Any:
+SAMPLERS = ("random", "tpe", "grid")
+
+
+def grid_points(n_params: int, trials: int) -> int:
+    """Values per setting of a grid of at most `trials` cells (at least 2): 9 trials over two
+    settings is a 3 x 3 grid, which tries only 3 values of each (Bergstra & Bengio 2012)."""
+    return max(2, int(math.floor(trials ** (1.0 / max(1, n_params)) + 1e-9)))
+
+
+def grid_values(rng: ParamRange, points: int) -> list[float]:
+    """`points` values spread over the range: evenly in log space for a log range; whole numbers
+    (without repeats) for an integer setting."""
+    values = np.geomspace(rng.low, rng.high, points) if rng.log else np.linspace(rng.low, rng.high, points)
+    if rng.integer:
+        return sorted({int(round(v)) for v in values})
+    return [float(v) for v in values]
+
+
+def grid_trials(ranges: Sequence[ParamRange], trials: int) -> int:
+    """The grid's number of cells: a grid search stops there (further trials would repeat it)."""
+    return math.prod(len(grid_values(r, grid_points(len(ranges), trials))) for r in ranges)
+
+
+def make_sampler(name: str, seed: int | None = None, ranges: Sequence[ParamRange] = (), trials: int = 0) -> Any:
     import optuna
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
-    raise SearchError([Problem("--sampler", f"unknown sampler {name!r} (random or tpe)")], "bad search")
+    if name == "grid":
+        points = grid_points(len(ranges), trials)
+
+        class AskAndTellGrid(optuna.samplers.GridSampler):
+            """Optuna's grid, asked and told one trial at a time: its `after_trial` stops
+            `study.optimize` once every cell is done, which means nothing (and raises) outside
+            `optimize`; the search asks exactly as many trials as the grid has cells."""
+
+            def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+                pass
+
+        return AskAndTellGrid({r.key: grid_values(r, points) for r in ranges}, seed=seed)
+    raise SearchError([Problem("--sampler", f"unknown sampler {name!r} ({', '.join(SAMPLERS)})")], "bad search")
 
 
 def default_storage(runs_folder: str | Path | None = None) -> str:
-    """A SQLite file in the runs folder: resumable, and shareable between processes."""
+    """A SQLite file in the runs folder: resumable, and shareable between processes. SearchError
+    when the runs folder is read-only: every trial is a run record there, beside the study."""
     from playground.records import ensure_runs_dir
-    return f"sqlite:///{ensure_runs_dir(runs_folder) / 'searches.sqlite3'}"
+    folder = ensure_runs_dir(runs_folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise SearchError([Problem("", f"the runs folder {folder} is read-only: a search keeps its study "
+                                       "and a run record of every trial there; give --runs-dir a folder "
+                                       "you can write")], "cannot search")
+    return f"sqlite:///{folder / 'searches.sqlite3'}"
+
+
+def shown_storage(storage: str) -> str:
+    """The storage URL as it may be printed: a database password written as ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        url = make_url(storage)
+    except (ArgumentError, ValueError):
+        return storage
+    return url.render_as_string(hide_password=True) if url.password else storage
+
+
+def _storage_error(storage: str, reason: str) -> SearchError:
+    return SearchError([Problem("", f"{shown_storage(storage)}: {reason}")], "cannot use the search storage")
+
+
+def _sqlite_file(storage: str) -> Path | None:
+    """The database file a `sqlite:///PATH` URL names; None for any other storage (a server, an
+    in-memory database, an SQLite `file:` URI), whose checks are the driver's."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        url = make_url(storage)
+    except (ArgumentError, ValueError):
+        return None   # (said by storage_errors, when Optuna parses it)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:") or url.query.get("uri"):
+        return None
+    return Path(url.database)
+
+
+def check_sqlite_storage(storage: str) -> None:
+    """Before SQLite opens a `sqlite:///PATH` storage: the file, if there, is a regular file (a FIFO
+    would block, a device never ends), and its folder exists and takes writes (a search writes
+    every trial; SQLite also writes a journal beside the file). SearchError naming it, if not."""
+    from playground.files import FileProblem, check_regular
+    path = _sqlite_file(storage)
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.is_dir():
+        raise _storage_error(storage, f"the folder {folder} does not exist" if not folder.exists()
+                             else f"{folder} is not a folder")
+    if path.exists() or path.is_symlink():
+        try:
+            check_regular(path, "search database")
+        except FileProblem as e:
+            raise _storage_error(storage, str(e)) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _storage_error(storage, f"the folder {folder} is read-only: a search writes its trials "
+                             "there; give --storage sqlite:///PATH in a folder you can write")
+
+
+@contextmanager
+def storage_errors(storage: str) -> Iterator[None]:
+    """Turn what the database layer raises (a URL nobody can open, a missing driver, a file that
+    is no database, a read-only or locked database) into one SearchError naming the storage."""
+    import optuna
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+    try:
+        yield
+    except NoSuchModuleError:
+        kind = storage.partition(":")[0]
+        raise _storage_error(storage, f"no database kind {kind!r} is known; give sqlite:///PATH, or a "
+                             "postgresql:// or mysql:// URL") from None
+    except ArgumentError:
+        raise _storage_error(storage, "not a database URL; give sqlite:///PATH, or a postgresql:// or "
+                             "mysql:// URL") from None
+    except ImportError as e:   # Optuna's "install the DB access module", chained to the missing module
+        missing = e.__cause__ if e.__cause__ is not None else e
+        raise _storage_error(storage, f"its database driver is not installed ({_first_line(missing)})") from None
+    except (SQLAlchemyError, optuna.exceptions.StorageInternalError) as e:
+        cause = e.__cause__ if isinstance(e, optuna.exceptions.StorageInternalError) and e.__cause__ else e
+        reason = _first_line(getattr(cause, "orig", None) or cause)
+        if reason == "file is not a database":
+            reason = "the file is not an SQLite database (nor an Optuna storage); give another path"
+        raise _storage_error(storage, reason) from None
+    except optuna.exceptions.OptunaError as e:   # e.g. a database of another Optuna schema version
+        raise _storage_error(storage, _first_line(e)) from None
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:300] if lines else type(e).__name__
+
+
+def open_study(storage: str, name: str, sampler: Any) -> Any:
+    """Study `name` in `storage` (created if absent, resumed if there); SearchError if the
+    storage cannot be opened or written."""
+    import optuna
+    check_sqlite_storage(storage)
+    with storage_errors(storage):
+        return optuna.create_study(study_name=name, storage=storage, direction="minimize", sampler=sampler,
+                                   load_if_exists=True)
 
 
 @dataclass
@@ -243,20 +386,24 @@ def run_search(preset: Preset, ranges: list[ParamRange], trials: int, *, budget_
     total = trials + fine_trials
     stages = [("coarse", name, list(ranges), trials, budget_steps)]
     for stage, study_id, stage_ranges, n, steps in stages:
-        study = optuna.create_study(study_name=study_id, storage=storage, direction="minimize",
-                                    sampler=make_sampler(sampler, seed), load_if_exists=True)
-        study.set_user_attr("preset", preset.name)
-        study.set_user_attr("stage", stage)
+        if sampler == "grid":
+            n = min(n, grid_trials(stage_ranges, n))
+        study = open_study(storage, study_id, make_sampler(sampler, seed, stage_ranges, n))
+        with storage_errors(storage):
+            study.set_user_attr("preset", preset.name)
+            study.set_user_attr("stage", stage)
         for _ in range(n):
             if should_stop is not None and should_stop():
                 break
-            trial = study.ask()
-            values = {r.key: suggest(trial, r) for r in stage_ranges}
+            with storage_errors(storage):
+                trial = study.ask()
+                values = {r.key: suggest(trial, r) for r in stage_ranges}
             value, run = train_trial(preset, values, steps, runs_folder=runs_folder, study=study_id,
                                      record=record, should_stop=should_stop)
-            if run:
-                trial.set_user_attr("run", run)
-            study.tell(trial, value if math.isfinite(value) else float("inf"))
+            with storage_errors(storage):
+                if run:
+                    trial.set_user_attr("run", run)
+                study.tell(trial, value if math.isfinite(value) else float("inf"))
             t = Trial(values, value, run, stage, trial.number)
             result.trials.append(t)
             if on_trial is not None:

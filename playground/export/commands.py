@@ -31,9 +31,8 @@ def register(subparsers: Any) -> None:
     """Add `export` and `load` to the CLI's subparsers (called by playground.cli)."""
     formats = "\n".join(f"  {f.name:<12} {f.description} (default: {f.default_name})"
                         for f in FORMATS.values())
-    p = subparsers.add_parser(
-        "export", help="export a trained run (or a preset's untrained weights) to a file",
-        description="Export a model to files that PyTorch, ONNX Runtime and other tools load.\n\n"
+    p = subparsers.add_parser(  # its one line in `playground --help`: playground.cli.COMMAND_LIST
+        "export", description="Export a model to files that PyTorch, ONNX Runtime and other tools load.\n\n"
                     f"formats:\n{formats}", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", metavar="RUN_OR_PRESET",
                    help="a run folder from `playground train --out`, a .safetensors export, or a preset "
@@ -43,7 +42,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", "-o", help="file or folder to write (default: the format's file name here)")
     p.set_defaults(func=cmd_export)
 
-    p = subparsers.add_parser("load", help="show the preset and summary inside a model file")
+    p = subparsers.add_parser("load")
     p.add_argument("model_file", metavar="MODEL_FILE", help="a .safetensors export or run weights, or a "
                                                             "state_dict .pt file")
     p.add_argument("--json", action="store_true", help="print the whole embedded preset as JSON")
@@ -108,6 +107,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         except FileProblem:
             is_safetensors = False
         if not is_safetensors:
+            from playground.export.weights_formats import foreign_model_format
+            other = foreign_model_format(path)
+            if other is not None:
+                raise FileProblem(other.refusal(path))
             with warnings.catch_warnings():  # torch warns about pickle protocols; the verdict is enough
                 warnings.simplefilter("ignore")
                 state_dict = load_state_dict_file(path)  # weights_only: pickled objects are refused

@@ -152,6 +152,8 @@ class TrainingController(QObject):
         self._worker: TrainingWorker | None = None
         self._pending: tuple[Preset, bool, int, Any] | None = None
         self._preset: Preset | None = None
+        self._n_classes = 0
+        """Classes of the running session's data set, as its worker read them (never re-read here)."""
         """The preset the current session trains (its network is what its weights belong to)."""
         self._closed = False
         self._speed = 0.0
@@ -431,7 +433,7 @@ class TrainingController(QObject):
         panel = next((p for p in self._panels if isinstance(p, DiagnosesPanel)), None)
         if panel is None or self._preset is None:
             return
-        outcome = panel.finish(self._epochs, _classes(self._preset))
+        outcome = panel.finish(self._epochs, self._n_classes)
         if outcome is not None:
             self.outcome.emit(outcome.message)
 
@@ -444,6 +446,7 @@ class TrainingController(QObject):
             self.status_message.emit(f"Training on {note.info.get('device', '?')}{threads}: "
                                      f"{note.info.get('total_steps', 0)} steps{origin}")
             self.device_reason = str(note.info.get("device_reason", ""))
+            self._n_classes = int(note.info.get("n_classes", 0))
         elif note.kind == "state":
             was = self._state
             if self._state != "stopping":
@@ -500,14 +503,6 @@ class TrainingController(QObject):
         text += "\n\nThe model and the curves so far are kept. Reset the weights to train again, or Stop."
         self.status_message.emit(f"Paused at step {e.step}: {e.message}")
         self.problem.emit(title, text)
-
-
-def _classes(preset: Preset) -> int:
-    from playground.fit import data_facts
-    try:
-        return data_facts(preset.data.name, preset.data.params).n_classes
-    except (ValueError, KeyError):
-        return 0
 
 
 def _finished_text(e: FinishedEvent) -> str:

@@ -343,7 +343,8 @@ class TrainingWorker(QObject):
             "run_id": self._recording.run_id, "record_problem": self._recording.problem,
             "device": str(trainer.device), "device_reason": trainer.device_choice.reason,
             "threads": self.threads, "total_steps": trainer.total_steps,
-            "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed"}))
+            "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed",
+            "n_classes": int(trainer.dataset.n_classes)}))   # the run's own fact: nothing re-reads the data
         try:
             reason = self._loop(trainer)
         except Exception as e:  # noqa: BLE001

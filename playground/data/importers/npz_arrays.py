@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -52,13 +53,7 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
             raise ImportProblem(f"{name} has no array named {', '.join(map(repr, absent))} (arrays: "
                                 f"{', '.join(map(repr, names)) or 'none'}); name the input and label arrays "
                                 f"with the x_key and y_key parameters")
-        for key in (x_key, y_key):
-            _check_declared_size(name, archive.zip, key)
-        try:
-            x, y = archive[x_key], archive[y_key]
-        except ValueError as e:  # object arrays need pickle, which is never allowed
-            raise ImportProblem(f"{name} holds Python objects, which are never loaded (allow_pickle=False): "
-                                f"save plain numeric arrays ({e})") from None
+        x, y = (_read_member(name, archive, key) for key in (x_key, y_key))
     for key, a in ((x_key, x), (y_key, y)):
         if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
             raise ImportProblem(f"{name}: {key} has dtype {a.dtype}, expected numbers")
@@ -110,25 +105,46 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
     return x, y, report
 
 
-def _check_declared_size(name: str, archive: zipfile.ZipFile, key: str) -> None:
-    """Refuse member `key` when its .npy header is missing or declares more than MAX_ARRAY_BYTES,
-    reading only the header (never the body) from the zip member."""
+def _read_member(name: str, archive: np.lib.npyio.NpzFile, key: str) -> np.ndarray:
+    """Array `key`, once its header says it is plain data of a size allowed; a body shorter than
+    its header declares (a cut-off copy) or failing its checksum is called damaged, not pickled."""
+    shape, dtype = _check_declared_size(name, archive.zip, key)
+    if dtype.hasobject:   # object arrays need pickle, which is never allowed
+        raise ImportProblem(f"{name}: {key} holds Python objects (dtype {dtype}), which are never loaded "
+                            f"(allow_pickle=False): save plain numeric arrays")
+    try:
+        return archive[key]
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise ImportProblem(f"{name}: {key} is damaged: its header declares shape {tuple(shape)} of {dtype}, "
+                            f"but the data cannot be read ({e}); an interrupted copy or save? Save it "
+                            f"again with np.savez") from None
+
+
+def _check_declared_size(name: str, archive: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype member `key`'s .npy header declares; refused when the header is missing
+    or declares more than MAX_ARRAY_BYTES. Only the header is read (never the body)."""
     member = key if key in archive.namelist() else f"{key}.npy"
-    with archive.open(member) as fp:
-        try:
-            version = npy_format.read_magic(fp)
-            if version not in ((1, 0), (2, 0), (3, 0)):
-                raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
-            read_header = npy_format.read_array_header_1_0 if version == (1, 0) else npy_format.read_array_header_2_0
-            shape, _, dtype = read_header(fp)
-        except (ValueError, EOFError) as e:
-            raise ImportProblem(f"{name}: {member} is not a NumPy array (its .npy header is missing or "
-                                f"damaged: {e}); save the arrays with np.savez") from None
+    try:
+        with archive.open(member) as fp:
+            try:
+                version = npy_format.read_magic(fp)
+                if version not in ((1, 0), (2, 0), (3, 0)):
+                    raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
+                read_header = (npy_format.read_array_header_1_0 if version == (1, 0)
+                               else npy_format.read_array_header_2_0)
+                shape, _, dtype = read_header(fp)
+            except (ValueError, EOFError) as e:
+                raise ImportProblem(f"{name}: {member} is not a NumPy array (its .npy header is missing or "
+                                    f"damaged: {e}); save the arrays with np.savez") from None
+    except (zipfile.BadZipFile, zlib.error) as e:   # the archive's directory and the member disagree
+        raise ImportProblem(f"{name} is a damaged .npz archive: member {member!r} cannot be opened "
+                            f"({str(e)[:80]}); save the arrays again with np.savez") from None
     declared = math.prod(shape) * dtype.itemsize   # Python ints: no overflow
     if declared > MAX_ARRAY_BYTES:
         raise ImportProblem(f"{name}: {key} declares shape {tuple(shape)} of {dtype} = {_size(declared)}, "
                             f"over the limit of {_size(MAX_ARRAY_BYTES)} for one array; use fewer samples"
                             + (f" or float32 instead of {dtype}" if dtype.kind == "f" and dtype.itemsize > 4 else ""))
+    return tuple(shape), dtype
 
 
 def _size(n: int) -> str:
