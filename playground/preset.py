@@ -2,13 +2,16 @@
 forward, saving is atomic, and nothing in a preset can run code."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any, Callable
 
 from playground.applies import optimizer_problems
+from playground.builtin_data import presets_dir
 from playground.files import FileProblem, atomic_write, read_bounded
 from playground.params import Problem, ProblemList, check_params
 from playground.spec import (
@@ -16,7 +19,8 @@ from playground.spec import (
 
 FORMAT = "nn-playground-preset"
 VERSION = 1
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+PRESETS_DIR = presets_dir()
+"""The built-in presets, installed as package data (playground/builtin_data.py)."""
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """A preset file is at most this big (the largest built-in is a few kB): checked before reading."""
@@ -303,7 +307,7 @@ def load_preset(path: str | Path, check_graph: bool = True) -> Preset:
     except UnicodeDecodeError:
         raise PresetError([Problem("", "not a text file")], f"cannot read {p}") from None
     try:
-        return preset_from_json(text, str(p), check_graph)
+        return anchor_data_path(preset_from_json(text, str(p), check_graph), p.parent)
     except PresetError as e:
         e.what = f"{p.name}: {e.what}"
         raise
@@ -311,7 +315,42 @@ def load_preset(path: str | Path, check_graph: bool = True) -> Preset:
 
 def save_preset(preset: Preset, path: str | Path) -> Path:
     """Write atomically (temp file, fsync, rename): a crash or full disk never truncates the old file."""
-    return atomic_write(path, preset_to_json(preset).encode("utf-8"))
+    return atomic_write(path, preset_to_json(relative_data_path(preset, Path(path).parent)).encode("utf-8"))
+
+
+def _data_path(preset: Preset) -> str | None:
+    """The file path of an imported data set (csv, npz, images), or None for a generated one."""
+    from playground.data import DATASETS
+    entry = DATASETS.get(preset.data.name)
+    path = preset.data.params.get("path") if entry is not None and entry.imported else None
+    return path if isinstance(path, str) and path.strip() else None
+
+
+def anchor_data_path(preset: Preset, folder: Path) -> Preset:
+    """A relative data path is the preset file's neighbour: resolved from the preset's folder, so a
+    preset moved together with its data keeps working from any working folder. (A path that only
+    exists from the working folder, as older presets meant it, is kept as it is.)"""
+    path = _data_path(preset)
+    if path is None or path.startswith("~") or Path(path).is_absolute():
+        return preset
+    beside = os.path.normpath(os.path.join(os.path.abspath(folder), path))
+    if os.path.exists(beside) or not os.path.exists(path):
+        preset.data.params["path"] = beside
+    return preset
+
+
+def relative_data_path(preset: Preset, folder: Path) -> Preset:
+    """The preset as saved into `folder`: data inside that folder (or below it) is named relative
+    to it, so the folder can be moved or sent as a whole. The preset itself is left unchanged."""
+    path = _data_path(preset)
+    if path is None or not Path(path).expanduser().is_absolute():
+        return preset
+    try:
+        relative = Path(os.path.abspath(Path(path).expanduser())).relative_to(os.path.abspath(folder))
+    except ValueError:
+        return preset
+    data = DataSpec(preset.data.name, {**preset.data.params, "path": relative.as_posix()})
+    return dataclasses.replace(preset, data=data)
 
 
 def builtin_names() -> list[str]:

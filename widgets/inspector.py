@@ -126,6 +126,13 @@ class Inspector(QScrollArea):
         self.description_edit = DescriptionEdit(self.doc.preset.description)
         self.description_edit.committed.connect(self._set_meta)
         meta.addRow("about", self.description_edit)
+        from playground.data_text import data_note
+        note = data_note(self.doc.preset.name, self.doc.preset.data)   # the text describes other data?
+        if note:
+            stale = QLabel(note)
+            stale.setObjectName("description_data_note")
+            stale.setWordWrap(True)
+            meta.addRow("", stale)
         layout.addLayout(meta)
         self._summary = True
         from playground.layers import fmt_shape

@@ -53,8 +53,9 @@ class LessonView(QWidget):
         self.buttons: list[QPushButton] = []
         self.show_preset("")
 
-    def show_preset(self, name: str) -> bool:
-        """Show the lesson of built-in preset `name`; False (and a hint) when it has none."""
+    def show_preset(self, name: str, data=None) -> bool:
+        """Show the lesson of built-in preset `name`; False (and a hint) when it has none. With the
+        data in use (a playground.spec.DataSpec), a lesson written for other data says so first."""
         from playground.files import FileProblem
         from playground.lessons import has_lesson, load_lesson
         from playground.params import ProblemList
@@ -66,7 +67,10 @@ class LessonView(QWidget):
                 self.lesson = load_lesson(name)
             except (ProblemList, FileProblem) as e:
                 message = f"The lesson of {name} cannot be shown: {e}"
-        self.text.setHtml(lesson_html(self.lesson) if self.lesson else f"<p>{html.escape(message)}</p>")
+        from playground.data_text import data_note
+        note = data_note(name, data, "lesson") if self.lesson and data is not None else ""
+        self.text.setHtml((f"<p><i>{html.escape(note)}</i></p>" if note else "")
+                          + (lesson_html(self.lesson) if self.lesson else f"<p>{html.escape(message)}</p>"))
         self._set_buttons(self.lesson.claims if self.lesson else [])
         return self.lesson is not None
 

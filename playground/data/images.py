@@ -6,20 +6,34 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.builtin_data import resource_path
 from playground.data.base import DataSetType, Dataset, common_params, finish, n_samples_param, \
     noise_param, register
 
-DIGITS_PATH = Path(__file__).resolve().parents[2] / "resources" / "digits.npz"
+DIGITS_RESOURCE = "digits.npz"
+"""The bundled digits: a resource of the installed package (playground/builtin_data.py)."""
 DIGITS_COUNT = 1797
 PIXEL_NOISE_HELP = "Gaussian noise (sigma) added to every pixel, then clipped to [0, 1]."
+DIGITS_INPUTS = ("each pixel is its gray level divided by 16, in [0, 1] (the UCI file and scikit-learn's "
+                 "load_digits hold 0-16: divide such values by 16 first)")
+"""What a raw digits input is: the most common copies of this data set count 0-16, not 0-1."""
+SHAPES_INPUTS = "each pixel is its brightness in [0, 1] (0 black background, up to 1 for the brightest shape)"
 
 
 @lru_cache(maxsize=1)
-def load_digits_arrays(path: Path = DIGITS_PATH) -> tuple[np.ndarray, np.ndarray]:
-    """The bundled 8x8 digits as (images uint8 (N, 8, 8) in 0..16, labels uint8 (N,)).
+def load_digits_arrays(path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The bundled 8x8 digits (or those of the npz at `path`) as (images uint8 (N, 8, 8) in 0..16,
+    labels uint8 (N,)).
 
     Read with allow_pickle=False: a bundled file must never be able to run code.
     """
+    if path is None:
+        with resource_path(DIGITS_RESOURCE) as bundled:  # a real file even from a zipped install
+            return _read_digits(bundled)
+    return _read_digits(path)
+
+
+def _read_digits(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(
             f"the digits data file is missing: {path}. It ships with the playground in "
@@ -48,7 +62,7 @@ def make_digits(params: dict) -> Dataset:
     x = _pixel_noise(rng, x, params["noise"])
     return finish("digits", "image", x, labels[pick].astype(np.int64), params, n_classes=10,
                   class_names=[str(d) for d in range(10)],
-                  description="8x8 handwritten digits 0-9 (UCI, 1,797 images).")
+                  description="8x8 handwritten digits 0-9 (UCI, 1,797 images).", inputs=DIGITS_INPUTS)
 
 
 # ---- shapes ------------------------------------------------------------------------------
@@ -113,7 +127,7 @@ def make_shapes(params: dict) -> Dataset:
     return finish("shapes", "image", x, labels, params, n_classes=len(SHAPE_NAMES),
                   class_names=list(SHAPE_NAMES),
                   description="28x28 drawn shapes (circle, square, triangle, cross) at random "
-                              "place, size and rotation.")
+                              "place, size and rotation.", inputs=SHAPES_INPUTS)
 
 
 register(DataSetType(

@@ -6,6 +6,7 @@ job. Anything wrong is raised before a file is touched, with a message a person 
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import keyword
 import math
@@ -84,6 +85,85 @@ class ExportJob:
         """Random inputs of the network's shape: what tracing exporters run the model on."""
         g = torch.Generator().manual_seed(seed)
         return torch.randn((batch, *self.input_shape), generator=g)
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the exported files say about the data the network learned from."""
+
+    name: str
+    title: str
+    description: str
+    class_names: tuple[str, ...] = ()
+    input_names: tuple[str, ...] = ()
+    inputs: str = ""
+    """What a raw input value is: its scale (digits: pixel / 16) or the ranges the data spans."""
+    note: str = ""
+    """Set when the preset's description was written for another data set (data_text.data_note)."""
+
+    def lines(self) -> list[str]:
+        """The facts as short lines for a summary or a docstring."""
+        def listing(names: tuple[str, ...], most: int = 24) -> str:
+            return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
+        out = [f"data: {self.title}: {self.description}".rstrip()]
+        if self.class_names:
+            out.append(f"classes (output index order): {listing(self.class_names)}")
+        if self.input_names:
+            out.append(f"input names (in order): {listing(self.input_names)}")
+        if self.inputs:
+            out.append(f"raw inputs: {self.inputs}")
+        if self.note:
+            out.append(self.note)
+        return out
+
+    def metadata(self) -> dict[str, str]:
+        """For safetensors and ONNX metadata: text only."""
+        import json
+        meta = {"data_set": self.name, "classes": json.dumps(list(self.class_names)),
+                "input_names": json.dumps(list(self.input_names))}
+        if self.inputs:
+            meta["raw_inputs"] = self.inputs
+        return meta
+
+
+def data_facts(preset: Preset) -> DataFacts:
+    """The data set's description, class names, input names and raw scale; when the data cannot
+    be made (an imported file that moved), what the preset alone tells, and why."""
+    import json
+    return _data_facts(json.dumps(preset.data.to_dict(), sort_keys=True), preset.name)
+
+
+@functools.lru_cache(maxsize=8)
+def _data_facts(data_json: str, preset_name: str) -> DataFacts:
+    import json
+    from playground.data import make_dataset
+    from playground.data_text import data_note, data_set_title
+    from playground.spec import DataSpec
+    data = DataSpec.from_dict(json.loads(data_json))
+    note = data_note(preset_name, data, "description")
+    try:
+        ds = make_dataset(data.name, data.params)
+    except ValueError as e:
+        return DataFacts(data.name, data_set_title(data.name), f"(cannot be read now: {e})", note=note)
+    return DataFacts(data.name, data_set_title(data.name), ds.description, tuple(ds.class_names),
+                     tuple(ds.input_names), ds.inputs or raw_ranges(ds), note)
+
+
+def raw_ranges(ds) -> str:
+    """The span of the raw (unstandardized) training inputs: per input for a few named inputs,
+    else over all values; what "raw" means for a generated set."""
+    import numpy as np
+    raw = ds.unstandardize(ds.x_train) if len(ds.x_train) else ds.x_train
+    if not raw.size:
+        return ""
+    flat = raw.reshape(len(raw), -1)
+    if ds.kind in ("points", "regression") and flat.shape[1] <= 6:
+        names = list(ds.input_names) or [f"input {k + 1}" for k in range(flat.shape[1])]
+        spans = ", ".join(f"{n} {float(lo):.3g} .. {float(hi):.3g}"
+                          for n, lo, hi in zip(names, flat.min(axis=0), flat.max(axis=0)))
+        return f"the data's own units; the training split spans {spans}"
+    return (f"the data's own units; the training split's values span {float(np.min(flat)):.3g} .. "
+            f"{float(np.max(flat)):.3g}")
 
 
 def prepare(preset: Preset, state_dict: Mapping[str, torch.Tensor] | None,

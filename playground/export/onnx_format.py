@@ -20,7 +20,7 @@ from typing import Iterator
 import torch
 
 from playground.export.common import (
-    INSTALL_ONNX, ExportError, ExportJob, UnsupportedLayer, check_folder, find_culprit, first_line,
+    INSTALL_ONNX, ExportError, ExportJob, UnsupportedLayer, check_folder, data_facts, find_culprit, first_line,
     max_abs_diff, require, tolerance_for)
 from playground.export.standardize import expects_note, raw_input_model
 from playground.files import atomic_write
@@ -176,7 +176,8 @@ def _with_metadata(data: bytes, job: ExportJob, exporter: str) -> bytes:
     props = {"nn_playground_preset": job.preset.name, "trained": "true" if job.trained else "false",
              "input_shape": json.dumps(list(job.input_shape)),
              "output_shape": json.dumps(list(job.output_shape)),
-             "exporter": f"torch {torch.__version__} {exporter}", "inputs": expects_note(job)}
+             "exporter": f"torch {torch.__version__} {exporter}", "inputs": expects_note(job),
+             **data_facts(job.preset).metadata()}
     onnx.helper.set_model_props(model, props)
     model.doc_string = job.preset.description[:2000]
     return model.SerializeToString()

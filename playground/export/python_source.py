@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from playground.export.common import ExportJob, write_together
+from playground.export.common import DataFacts, ExportJob, data_facts, write_together
 from playground.export.standardize import expects_note
 from playground.export.standardize import python_source as standardization_source
 from playground.layers import CATALOGUE, fmt_shape, init_weights
@@ -124,6 +124,9 @@ def model_code(job: ExportJob) -> ModelCode:
            "One attribute per node of the diagram, named by its id; forward follows the graph."]
     if left_out:
         doc.append(f"Not connected to the output, so left out: {', '.join(left_out)}.")
+    note = data_facts(job.preset).note
+    if note:
+        doc.append(doc_safe(note))
     doc.append('"""')
 
     lines = [f"class {class_name}(nn.Module):"]
@@ -153,7 +156,9 @@ def _first_sentence(text: str) -> str:
 
 
 def doc_safe(text: str) -> str:
-    """Text that can neither end a docstring early nor start an escape sequence."""
+    """Text that can neither end a docstring early, start an escape sequence, nor hold a control
+    character a Python file may not (a class name read from a CSV can hold anything)."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
     return text.replace("\\", "\\\\").replace('"""', "'''")
 
 
@@ -174,11 +179,16 @@ def model_py_source(job: ExportJob, weights_file: str = "model_state_dict.pt", m
     code = model_code(job)
     c = code.class_name
     desc = textwrap.fill(doc_safe(" ".join(job.preset.description.split())), 92)
+    facts = data_facts(job.preset)
+    data_text = "\n".join(textwrap.fill(doc_safe(line), 92, subsequent_indent="  ", break_on_hyphens=False)
+                          for line in facts.lines())
     sample = ", ".join(str(s) for s in code.input_shape)
     state = "trained" if job.trained else "untrained (initial)"
     header = f'''"""{doc_safe(job.preset.name)}: the network, exported from NN Playground as plain PyTorch.
 
 {desc}
+
+{data_text}
 
 `{c}` is the diagram written out: one attribute per node, named by the node's id, and a forward
 pass in the order of the graph. This file needs only torch. The {state} weights are in
@@ -199,6 +209,7 @@ it is (also the safetensors export, read with safetensors.torch.load_file).
         "import torch\nfrom torch import nn",
         f"INPUT_SHAPE = {tuple(code.input_shape)!r}\nOUTPUT_SHAPE = {tuple(code.output_shape)!r}\n"
         f"WEIGHTS_FILE = Path(__file__).with_name({weights_file!r})",
+        names_source(facts),
     ]
     if code.support:
         parts.append(code.support.rstrip())
@@ -231,6 +242,17 @@ def load_model(path: str | Path = WEIGHTS_FILE, raw_inputs: bool = True) -> nn.M
         out = net(torch.randn(4, *INPUT_SHAPE))
     print(f"a random batch of 4 inputs {INPUT_SHAPE} gives outputs {tuple(out.shape)}")''')
     return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+def names_source(facts: DataFacts) -> str:
+    """CLASSES and INPUT_NAMES: what output index i and input value j are, from the data set."""
+    classes = ("# Output index i of a prediction is the class CLASSES[i].\n"
+               f"CLASSES = {list(facts.class_names)!r}" if facts.class_names else
+               "CLASSES: list[str] = []  # the data set has no classes (a real-valued target)")
+    inputs = ("# Input value j of a sample is INPUT_NAMES[j].\n"
+              f"INPUT_NAMES = {list(facts.input_names)!r}" if facts.input_names else
+              "INPUT_NAMES: list[str] = []  # the inputs are not named one by one (an image or a sequence)")
+    return f"{classes}\n{inputs}"
 
 
 def write_python(job: ExportJob, path: Path) -> list[Path]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from playground import losses, optim, step
-from playground.export.common import ExportError, ExportJob, write_together
+from playground.export.common import ExportError, ExportJob, data_facts, write_together
 from playground.export.python_source import doc_safe, model_code
 from playground.export.train_template import HEADER, LOOP
 from playground.files import FileProblem
@@ -69,9 +69,11 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
     classifier = n_classes > 0 and ts.target == "label"
     penalties = bool(ts.l1 > 0 or ts.l2 > 0 or ts.sparsity != "none" or ts.contractive > 0
                      or "Sampling" in job.types.values())
+    description = textwrap.fill(doc_safe(" ".join(job.preset.description.split())), 96) or "(no description)"
+    data_text = "\n".join(textwrap.fill(doc_safe(line), 96, subsequent_indent="  ", break_on_hyphens=False)
+                          for line in data_facts(job.preset).lines())
     header = HEADER.replace("@@PRESET@@", doc_safe(job.preset.name).replace('"', "'")).replace(
-        "@@DESCRIPTION@@", textwrap.fill(doc_safe(" ".join(job.preset.description.split())), 96)
-        or "(no description)")
+        "@@DESCRIPTION@@", f"{description}\n\n{data_text}")
     constants = "\n".join([
         f"PRESET_NAME = {job.preset.name!r}",
         f"INPUT_ID = {job.model.input_id!r}",
@@ -79,6 +81,8 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
         f"OUTPUT_KIND = {losses.output_kind(output_type)!r}  # the output node is {output_type}",
         f"CLASSIFIER = {classifier!r}",
         f"N_CLASSES = {n_classes!r}",
+        f"CLASSES = {list(data_facts(job.preset).class_names)!r}  # output index i is the class CLASSES[i]",
+        f"INPUT_NAMES = {list(data_facts(job.preset).input_names)!r}",
         f"PENALTIES = {penalties!r}  # any penalty term (L1, L2, sparsity, contractive, a VAE's KL)?",
         f"EVAL_CHUNK = {step.EVAL_CHUNK!r}",
         f"GRADIENT_STOPS = {'Sign' in job.types.values()!r}  # a Sign layer stops gradients: DDP must know",

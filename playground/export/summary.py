@@ -2,16 +2,18 @@
 
 One row per node in the order of the graph: id, type, output shape, parameter count, receptive
 field (for conv stacks: how many input pixels one output value depends on) and multiply-adds
-per sample, then the totals. The GUI's Export dialog and `playground load` show the same table.
+per sample, then the totals, what inputs the exports take, and the data the network learned from
+(its classes in output order, its input names, what a raw input is). The GUI's Export dialog and
+`playground load` show the same table.
 """
 from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from playground.export.common import ExportJob, check_folder
+from playground.export.common import ExportJob, check_folder, data_facts
 from playground.files import atomic_write
 from playground.layers import CATALOGUE, fmt_shape
 
@@ -36,6 +38,8 @@ class Summary:
     trained: bool
     inputs_note: str = ""
     """What inputs the exports take (raw, or standardized with which mean and std)."""
+    data_lines: list[str] = field(default_factory=list)
+    """The data the network learned from: description, class names, input names, raw scale."""
 
     @property
     def total_params(self) -> int:
@@ -80,7 +84,7 @@ def summarize(job: ExportJob) -> Summary:
         rows.append(LayerRow(nid, t, tuple(inputs), out, params,
                              math.ceil(rf[0] - 1e-9) if rf else None, mult_adds(t, p, in_shapes, out)))
     from playground.export.standardize import expects_note
-    return Summary(job.preset.name, rows, job.trained, expects_note(job))
+    return Summary(job.preset.name, rows, job.trained, expects_note(job), data_facts(job.preset).lines())
 
 
 def _n(x: int) -> str:
@@ -117,6 +121,8 @@ def summary_table(s: Summary) -> str:
         out.append("receptive field: the side of the square of input pixels one output value depends on")
     if s.inputs_note:
         out += textwrap.wrap(s.inputs_note, 100, subsequent_indent="  ")
+    for line in s.data_lines:
+        out += textwrap.wrap(line, 100, subsequent_indent="  ")
     return "\n".join(out) + "\n"
 
 

@@ -8,7 +8,6 @@ spreadsheet shows them: the header is row 1, the first data row is row 2.
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.data.importers.csv_layout import (
+    CsvLayout, count_fields, count_text_fields, detect_layout, field_count_findings, read_head)
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows)
 from playground.files import open_regular
@@ -24,7 +25,6 @@ MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 """Cells read as missing (compared stripped and lower-cased)."""
 NA_TOKENS = sorted(MISSING | {m.upper() for m in MISSING} | {m.capitalize() for m in MISSING} | {"NaN", "N/a"})
 CHUNK_ROWS = 50_000
-SNIFF_BYTES = 64 * 1024
 MAX_CATEGORIES = 100
 NOT_FINITE = f"is not a finite number in float32 (Inf, or beyond ±{float(np.finfo(np.float32).max):.3g})"
 """Training computes in float32: such a cell would become Inf and end in a NaN loss."""
@@ -55,59 +55,6 @@ class Table:
 
 def parse_features(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()] if text else []
-
-
-# ---- the file's text: encoding, delimiter, header --------------------------------------------
-
-def _encoding(path: Path, head: bytes) -> str:
-    name = path.name
-    if not head.strip():
-        raise ImportProblem(f"{name} is empty: a CSV file needs a header row and at least one data row")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportProblem(f"{name} is UTF-16 text; save it as UTF-8 (in Excel: 'CSV UTF-8')")
-    if b"\0" in head:
-        raise ImportProblem(f"{name} is not a text file (it holds NUL bytes): is it really a CSV?")
-    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        head.decode(encoding)
-    except UnicodeDecodeError as e:
-        if len(head) < SNIFF_BYTES or e.start < len(head) - 3:  # not a character cut by the sample's end
-            raise ImportProblem(_not_utf8(name, head, e.start)) from None
-    return encoding
-
-
-def _not_utf8(name: str, data: bytes, offset: int) -> str:
-    line = data[:offset].count(b"\n") + 1
-    return (f"{name} is not UTF-8 text: byte 0x{data[offset]:02x} in row {line} cannot be read "
-            f"(the file is probably Latin-1 or Windows-1252); save it as UTF-8 (in Excel: 'CSV UTF-8')")
-
-
-def _check_header_length(name: str, head: bytes) -> None:
-    """The header row must end within the first SNIFF_BYTES: the columns are read from there, and a
-    longer one (tens of thousands of columns) would stall the parser for half a minute."""
-    if len(head) == SNIFF_BYTES and b"\n" not in head and b"\r" not in head:
-        raise ImportProblem(f"{name}: the header row is longer than {SNIFF_BYTES // 1024} KiB (no line break "
-                            f"in its first {SNIFF_BYTES:,} bytes), over the limit for a header; is it "
-                            f"really a CSV with one row per line?")
-
-
-def sniff_delimiter(sample: str) -> str:
-    """Comma, semicolon or tab: the csv module's guess, else the one the header has most of."""
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
-        counts = {d: first.count(d) for d in ",;\t"}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else ","
-
-
-def _count_lines(path: Path) -> int:
-    n = 0
-    with open_regular(path, "data file") as f:
-        while block := f.read(1 << 22):
-            n += block.count(b"\n")
-    return n + 1
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -181,22 +128,10 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     if path.is_dir():
         raise ImportProblem(f"{path} is a folder; choose a .csv file (or use the 'images' data set)")
     size = path.stat().st_size
-    with open_regular(path, "data file") as f:
-        head = f.read(SNIFF_BYTES)
-    encoding = _encoding(path, head)
-    _check_header_length(name, head)
-    sample = head.decode(encoding, errors="ignore")
-    delimiter = sniff_delimiter(sample)
-    if len(head) == SNIFF_BYTES and "\n" in sample:
-        sample = sample[:sample.rindex("\n") + 1]  # whole rows only
-    try:
-        first = pd.read_csv(io.StringIO(sample), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_filter=False, skipinitialspace=True)
-    except pd.errors.ParserError as e:
-        raise ImportProblem(f"{name}: {_ragged(str(e), 0)}") from None
-    raw_names = [str(c) for c in first.columns]
-    columns = [c.strip() for c in raw_names]
-    first.columns = columns
+    _, encoding, sample = read_head(path)
+    layout = detect_layout(name, encoding, sample)
+    delimiter = layout.delimiter
+    columns = layout.names
     if options.task not in TASKS:
         raise ImportProblem(f"task must be one of {', '.join(TASKS)}; got {options.task!r}")
     if options.missing not in MISSING_POLICIES:
@@ -213,8 +148,11 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         raise ImportProblem(f"column {label!r} cannot be both the label and an input feature")
     if not features:
         raise ImportProblem(f"{name} has only the label column {label!r}: there is nothing to learn from")
+    counts = count_fields(path, layout)
+    layout_warnings = layout.notes + field_count_findings(name, counts, layout)
+    first = _sample_frame(name, sample, layout)
 
-    capacity = _count_lines(path)
+    capacity = counts.lines + 1
     # One row per feature (text columns hold codes), so that one-hot columns can later be added
     # in place by growing the block (realloc), never by copying the whole table.
     store = np.empty((len(features), capacity), dtype=np.float32)
@@ -233,8 +171,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     raw = open_regular(path, "data file")
     try:
         reader = pd.read_csv(raw, sep=delimiter, keep_default_na=False, na_values=NA_TOKENS,
-                             dtype={raw_names[columns.index(c.name)]: str for c in cols if not c.numeric},
-                             chunksize=CHUNK_ROWS, encoding=encoding, skipinitialspace=True, decimal=decimal)
+                             dtype={c.name: str for c in cols if not c.numeric}, chunksize=CHUNK_ROWS,
+                             encoding=encoding, skipinitialspace=True, decimal=decimal, **_columns(layout))
         while True:
             try:
                 chunk = next(reader)
@@ -247,8 +185,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                                     f"{n + 1} cannot be read; save it as UTF-8 (in Excel: 'CSV UTF-8')") from None
             if cancelled is not None and cancelled():
                 raise ImportCancelled()
-            chunk.columns = columns
-            rows = np.arange(n, n + len(chunk)) + 2
+            rows = np.arange(n, n + len(chunk)) + layout.first_row
             for j, col in enumerate(cols):
                 series = chunk[col.name]
                 if col.numeric and pd.api.types.is_numeric_dtype(series.dtype):
@@ -310,7 +247,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     problems += [_bad_message(name, beyond[c.name], NOT_FINITE) for c in cols if c.name in beyond]
     report = ImportReport(kind="points", source=str(path), format="csv", n_samples=0, input_shape=(),
                           task="classification", n_classes=0, class_names=[], class_counts={},
-                          label=label)
+                          label=label, warnings=list(layout_warnings))
     task = _task(options.task, label_bad, label_codes_ok, label_values, label_num[:n])
     if task == "regression" and label_bad.bad_count:
         problems.append(_bad_message(name, label_bad, "is not a number (regression needs numbers)"))
@@ -325,6 +262,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         label_code = None
         y, class_names = _numeric_classes(label_num[:n])
         label_num = None
+        if layout.class_names and label == columns[-1]:
+            class_names = _named_classes(class_names, layout.class_names, report)
     elif task == "classification":
         _number_codes(label_num[:n], label_code[:n], label_levels)
         label_num = None
@@ -340,7 +279,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         label_code = None
         y = label_num[:n]
         class_names = []
-    keep = _handle_missing(x, y, cols, options.missing, report, name)
+    keep = _handle_missing(x, y, cols, options.missing, report, name, layout.first_row)
     kept = _compact(x, y, keep)
     y = y[:kept]
     del x  # a view of `store`, which _one_hot may move
@@ -349,6 +288,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                             f"or leave out the emptiest columns")
     x, feature_names = _one_hot(store, kept, cols)
     report.feature_names = feature_names
+    report.columns = column_account(layout, label, cols)
     report.n_samples = len(x)
     report.input_shape = (x.shape[1],)
     report.task = task
@@ -366,6 +306,50 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         report.kind = "regression"
     class_facts(report, y)
     return Table(x, y, report)
+
+
+def _columns(layout: CsvLayout) -> dict:
+    """pandas' arguments for the layout: every field named (so none becomes an index and a row
+    with fewer fields is padded, never shifted), the header lines skipped, only data columns kept."""
+    return {"header": None, "skiprows": layout.header_lines, "names": layout.all_names,
+            "usecols": layout.names, "index_col": False}
+
+
+def _sample_frame(name: str, sample: str, layout: CsvLayout):
+    """The sample's rows as text, to decide each column's type."""
+    import pandas as pd
+    try:
+        return pd.read_csv(io.StringIO(sample), sep=layout.delimiter, dtype=str, keep_default_na=False,
+                           na_filter=False, skipinitialspace=True, **_columns(layout))
+    except pd.errors.ParserError as e:
+        raise ImportProblem(f"{name}: {_ragged(str(e), layout.width)}") from None
+
+
+def _named_classes(numbers: list[str], given: list[str], report: ImportReport) -> list[str]:
+    """The class names a counts-and-names first line gives, for labels 0 .. K-1; the label's own
+    values (and a warning) when they are not such codes."""
+    if all(n.isdigit() and int(n) < len(given) for n in numbers):
+        return [given[int(n)] for n in numbers]
+    report.warnings.append(f"the first line names the classes {', '.join(given)}, but the label holds "
+                           f"{', '.join(numbers[:6])}{' ...' if len(numbers) > 6 else ''} rather than "
+                           f"0 .. {len(given) - 1}: the label's own values name the classes")
+    return numbers
+
+
+def column_account(layout: CsvLayout, label: str, cols: list["_Column"]) -> list[dict]:
+    """Every column of the file and what became of it: input, one-hot, label, or dropped and why."""
+    chosen = {c.name: c for c in cols}
+    out: list[dict] = [{"name": n, "role": "dropped", "reason": why} for n, why in layout.dropped.items()]
+    for n in layout.names:
+        if n == label:
+            out.append({"name": n, "role": "label"})
+        elif n not in chosen:
+            out.append({"name": n, "role": "dropped", "reason": "not chosen as an input"})
+        elif chosen[n].numeric:
+            out.append({"name": n, "role": "input"})
+        else:
+            out.append({"name": n, "role": "one-hot", "inputs": [f"{n}={v}" for v in chosen[n].levels]})
+    return out
 
 
 def _mostly_numbers(values, delimiter: str) -> bool:
@@ -451,7 +435,7 @@ def _numeric_classes(numbers: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def _handle_missing(x: np.ndarray, y: np.ndarray, cols: list[_Column], policy: str,
-                    report: ImportReport, name: str) -> np.ndarray:
+                    report: ImportReport, name: str, first_row: int) -> np.ndarray:
     """Rows to keep; with 'fill', numeric gaps get the column mean, text gaps its commonest value."""
     keep = np.isfinite(y)
     counts: dict[str, int] = {}
@@ -488,7 +472,7 @@ def _handle_missing(x: np.ndarray, y: np.ndarray, cols: list[_Column], policy: s
         gaps = [c.name for j, c in enumerate(cols) if np.isnan(x[r, j])]
         if not np.isfinite(y[r]):
             gaps.insert(0, report.label)
-        report.skip(f"{name} row {r + 2}", "missing value in " + ", ".join(repr(g) for g in gaps))
+        report.skip(f"{name} row {r + first_row}", "missing value in " + ", ".join(repr(g) for g in gaps))
     report.n_skipped = dropped
     return keep
 
@@ -540,25 +524,32 @@ class CsvPeek:
     rows: list[list[str]]
     delimiter: str
     encoding: str
+    first_row: int = 2
+    """The spreadsheet row number of the first row shown (1 when the file has no header)."""
+    notes: list[str] = field(default_factory=list)
+    """What the layout check found (counts on the first line, no header, an index column...)."""
 
 
 def peek_csv(path: Path, n_rows: int = 50) -> CsvPeek:
-    """The header and the first rows (reads at most 64 KiB), or ImportProblem saying why not."""
+    """The columns and first rows as the import reads them (the same layout, the same delimiter),
+    from at most 64 KiB, or ImportProblem saying why not."""
     import pandas as pd
     if not path.is_file():
         raise ImportProblem(f"{path} is not a file")
-    with open_regular(path, "data file") as f:
-        head = f.read(SNIFF_BYTES)
-    encoding = _encoding(path, head)
-    _check_header_length(path.name, head)
-    sample = head.decode(encoding, errors="ignore")
-    if len(head) == SNIFF_BYTES and "\n" in sample:
-        sample = sample[:sample.rindex("\n") + 1]  # whole rows only
-    delimiter = sniff_delimiter(sample)
+    _, encoding, sample = read_head(path)
+    layout = detect_layout(path.name, encoding, sample)
+    notes = layout.notes + field_count_findings(path.name, count_text_fields(io.StringIO(sample), layout),
+                                                _sampled(layout))
     try:
-        frame = pd.read_csv(io.StringIO(sample), sep=delimiter, dtype=str, keep_default_na=False,
-                            na_filter=False, nrows=n_rows, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(sample), sep=layout.delimiter, dtype=str, keep_default_na=False,
+                            na_filter=False, nrows=n_rows, skipinitialspace=True, **_columns(layout))
     except pd.errors.ParserError as e:
-        raise ImportProblem(f"{path.name}: {_ragged(str(e), 0)}") from None
-    columns = [str(c).strip() for c in frame.columns]
-    return CsvPeek(columns, frame.astype(str).values.tolist(), delimiter, encoding)
+        raise ImportProblem(f"{path.name}: {_ragged(str(e), layout.width)}") from None
+    return CsvPeek(list(layout.names), frame.astype(str).values.tolist(), layout.delimiter, encoding,
+                   layout.first_row, notes)
+
+
+def _sampled(layout: CsvLayout) -> CsvLayout:
+    """The layout without its declared row count: a sample holds only some of the rows."""
+    import dataclasses
+    return dataclasses.replace(layout, declared_rows=None)

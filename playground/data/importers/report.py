@@ -6,11 +6,13 @@ expected. `ImportCancelled` is raised when the person cancels a long import.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+
+from playground.chance_loss import chance_loss
+from playground.terminal_text import printable
 
 MAX_LISTED = 100
 """Skipped rows or files listed one by one; past this only their count is kept."""
@@ -68,6 +70,9 @@ class ImportReport:
     """Cross-entropy of a network that has not learned yet (ln K), or the MSE of predicting 0."""
     baseline_loss: float | None = None
     """The best a constant guess can do: the label entropy, or the target variance."""
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    """Every column of a table and what became of it: {name, role: input | one-hot | label |
+    dropped, reason (dropped), inputs (one-hot)}: no field is left out without a word."""
 
     def skip(self, path: str, reason: str) -> None:
         self.n_skipped += 1
@@ -88,6 +93,10 @@ class ImportReport:
         if self.feature_names:
             names = ", ".join(self.feature_names[:12]) + (" ..." if len(self.feature_names) > 12 else "")
             lines.append(f"  {len(self.feature_names)} input features: {names}")
+        dropped = [f"{c['name']} ({c['reason']})" for c in self.columns if c.get("role") == "dropped"]
+        if dropped:
+            lines.append(f"  {len(dropped)} column{'s' if len(dropped) != 1 else ''} left out: {'; '.join(dropped[:12])}"
+                         + (" ..." if len(dropped) > 12 else ""))
         if self.n_classes:
             counts = ", ".join(f"{k}: {v}" for k, v in self.class_counts.items())
             lines.append(f"  {self.n_classes} classes ({counts})")
@@ -103,7 +112,7 @@ class ImportReport:
         lines += [f"  warning: {w}" for w in self.warnings]
         if self.sha256:
             lines.append(f"  sha256: {self.sha256}")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)   # names from the data never reach a terminal raw
 
 
 def class_facts(report: ImportReport, y: np.ndarray) -> None:
@@ -112,7 +121,7 @@ def class_facts(report: ImportReport, y: np.ndarray) -> None:
         counts = np.bincount(y.astype(np.int64, copy=False), minlength=report.n_classes)
         report.class_counts = {name: int(c) for name, c in zip(report.class_names, counts)}
         k = report.n_classes
-        report.expected_initial_loss = math.log(k)
+        report.expected_initial_loss = chance_loss("cross_entropy", k)[0]   # a softmax over the classes
         p = counts[counts > 0] / max(1, counts.sum())
         report.baseline_loss = float(-(p * np.log(p)).sum())
         present = counts[counts > 0]
