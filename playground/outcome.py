@@ -9,21 +9,16 @@ purpose is told that this is what it shows, not how to make it pass.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol, Sequence
 
-import numpy as np
 
 from playground.babysit.diagnoses import ADAPTIVE
 from playground.babysit.findings import OUTCOME, Action, Finding
+from playground.baselines import NEIGHBOURS
 from playground.spec import Preset
 from playground.views import data_kind, is_classifier
 
-NEIGHBOURS = 15
-"""k of the nearest-neighbour baseline: fifteen neighbours vote away most label noise (one
-neighbour's error can reach twice the Bayes error, Cover & Hart 1967)."""
 BASELINE_MARGIN = 0.05
 """A run is far from what its data allows when it ends more than 5 points of accuracy below the
 nearest-neighbour baseline: beyond the noise of a few hundred validation points (binomial sd
@@ -80,31 +75,10 @@ def good_accuracy(n_classes: int) -> float:
     return chance + 0.75 * (1.0 - chance)
 
 
-def neighbours_accuracy(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-                        k: int = NEIGHBOURS) -> float:
-    """Validation accuracy of a k-nearest-neighbour vote (Euclidean, on the inputs as the network
-    sees them) fitted on the training split: a model-free reading of how separable the data is."""
-    a = x_train.reshape(len(x_train), -1).astype(np.float64)
-    b = x_val.reshape(len(x_val), -1).astype(np.float64)
-    k = max(1, min(k, len(a)))
-    n_classes = int(max(y_train.max(), y_val.max())) + 1
-    right = 0
-    for lo in range(0, len(b), 512):
-        chunk = b[lo:lo + 512]
-        d2 = (chunk ** 2).sum(1)[:, None] + (a ** 2).sum(1)[None, :] - 2.0 * chunk @ a.T
-        near = np.argpartition(d2, k - 1, axis=1)[:, :k]
-        votes = np.stack([np.bincount(row, minlength=n_classes) for row in y_train[near]])
-        right += int((votes.argmax(1) == y_val[lo:lo + len(chunk)]).sum())
-    return right / len(b)
-
-
-@lru_cache(maxsize=64)
-def _data_allows(name: str, params: str) -> float | None:
-    from playground.data import make_dataset
-    d = make_dataset(name, json.loads(params))
-    if d.n_classes <= 0 or not len(d.x_val) or not len(d.x_train):
-        return None
-    return neighbours_accuracy(d.x_train, d.y_train, d.x_val, d.y_val)
+def _data_allows(name: str, params: dict) -> float | None:
+    from playground.baselines import baselines_for
+    vote = next((b for b in baselines_for(name, params) if b.name.startswith("knn_")), None)
+    return None if vote is None or vote.metric != "accuracy" else vote.val
 
 
 def data_allows(preset: Preset) -> float | None:
@@ -115,7 +89,7 @@ def data_allows(preset: Preset) -> float | None:
     if not is_classifier(preset) or data_kind(preset) != "points":
         return None
     try:
-        return _data_allows(preset.data.name, json.dumps(preset.data.params, sort_keys=True))
+        return _data_allows(preset.data.name, preset.data.params)
     except ValueError:  # bad data parameters: the Trainer reports them
         return None
 

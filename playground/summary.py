@@ -2,7 +2,8 @@
 
 For an autoencoder it puts the network's test reconstruction error beside PCA's with the same
 number of components, fitted on the same training split, so a person sees whether the network
-beat the linear baseline. `val_loss_min`, `val_loss_final` and `best_epoch` say whether the run
+beat the linear baseline; every other run carries `baselines`, the scikit-learn models of
+`playground.baselines` on the same split. `val_loss_min`, `val_loss_final` and `best_epoch` say whether the run
 was still improving or had begun to overfit; `val_loss_final` is the loss of the weights the run
 ends with (the restored best epoch's after early stopping), `val_loss` the last epoch's.
 
@@ -117,6 +118,19 @@ def test_metrics(trainer: Any) -> dict[str, float]:
     return figures
 
 
+def baseline_figures(trainer: Any) -> dict[str, dict[str, Any]]:
+    """The classical models' figures on the run's split, by name ({} for an autoencoder, whose
+    baseline is PCA, and where they cannot be fitted)."""
+    if trainer.ts.target == "input":
+        return {}
+    from playground.baselines import baselines_for
+    data = trainer.preset.data
+    try:
+        return {b.name: b.to_json() for b in baselines_for(data.name, data.params, trainer.dataset)}
+    except ValueError:   # e.g. a class missing from a tiny training split: the run's own figures stand
+        return {}
+
+
 def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str, Any]:
     t = trainer
     summary: dict[str, Any] = {
@@ -140,6 +154,7 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
         if k:
             summary["code_size"] = k
             summary["pca_mse"] = pca_mse(t.dataset.x_train, t.dataset.x_test, k)
+    summary["baselines"] = baseline_figures(t)
     if t.perceptron is not None:
         p = t.perceptron
         summary.update(mistakes=p.total_mistakes, separable=p.separable, margin=p.margin,

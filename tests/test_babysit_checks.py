@@ -33,6 +33,24 @@ def test_digits_mlp_passes_every_check(digits_results):
     assert zeroed.measured >= 1.1 * zeroed.expected  # zeroed inputs' loss vs the real inputs'
 
 
+def test_more_l2_raises_the_initial_loss_by_lambda_times_the_squared_weights(digits_results):
+    """By hand: the fresh network's weight matrices (not biases), squared and summed, times 0.01."""
+    result = _result(digits_results, "regularization_raises_loss")
+    preset = resolve_preset("digits_mlp")
+    from playground.build import build_model
+    net = build_model(preset.model, seed=preset.training.seed)
+    by_hand = 0.01 * sum(float((m.weight.double() ** 2).sum()) for m in net.modules() if isinstance(m, nn.Linear))
+    assert result.status == "green" and result.measured == pytest.approx(by_hand, rel=1e-4)
+
+
+def test_a_loss_that_drops_its_penalty_is_red(monkeypatch):
+    from playground import step
+    real = step.penalty_terms
+    monkeypatch.setattr(step, "penalty_terms", lambda s, *a: real(checks._no_regularization(s), *a))
+    result = checks.check_regularization_raises_loss(Trainer(resolve_preset("xor_mlp"), device="cpu"))
+    assert result.status == "red" and "does not regularize" in result.why
+
+
 def test_output_layer_initialised_at_std_10_is_red():
     preset = resolve_preset("digits_mlp")
     out = preset.model.node("out")

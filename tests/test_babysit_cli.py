@@ -11,7 +11,8 @@ from playground.cli import main
 def test_check_json_on_digits_mlp_exits_0(capsys):
     assert main(["check", "digits_mlp", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert [c["name"] for c in doc["checks"]] == ["initial_loss", "overfit_tiny", "input_independent", "gradient_check"]
+    assert [c["name"] for c in doc["checks"]] == ["initial_loss", "regularization_raises_loss", "overfit_tiny",
+                                                  "input_independent", "gradient_check"]
     for c in doc["checks"]:
         assert set(c) == {"name", "status", "measured", "expected", "why"}
         assert c["status"] == "green"

@@ -52,13 +52,15 @@ def test_a_card_behind_another_tab_is_counted_in_its_tab(window, qtbot):
     assert dock.windowTitle() == "Diagnoses"
 
 
-def test_check_dialog_lists_four_results(window, qtbot):
+def test_check_dialog_lists_every_check_with_its_engine_title(window, qtbot):
+    from playground.babysit.checks import CHECK_TITLES
     from widgets.babysit import actions
     actions.open_check(window)
     dialog = window._babysit_dialogs[-1]
     assert not dialog.isModal()
-    qtbot.waitUntil(lambda: len(dialog.results) == 4, timeout=120_000)
-    assert dialog.table.rowCount() == 4
+    qtbot.waitUntil(lambda: len(dialog.results) == len(CHECK_TITLES), timeout=120_000)
+    assert dialog.table.rowCount() == 5
+    assert [dialog.table.item(k, 1).text() for k in range(5)] == list(CHECK_TITLES.values())
     assert dialog.table.item(0, 0).text().endswith("green")
 
 

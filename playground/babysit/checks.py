@@ -23,15 +23,23 @@ import torch
 from torch import nn
 
 from playground import losses
+from playground import step as one_step
 from playground.build import GraphModel, build_model
+from playground.chance_loss import chance_loss
 from playground.optim import make_optimizer
 from playground.spec import Preset, TrainSpec
 from playground.trainer import Trainer
 
-CHECK_NAMES = ("initial_loss", "overfit_tiny", "input_independent", "gradient_check")
 INITIAL_LOSS_BAND = (0.5, 1.5)
 """Red outside this band around the expected initial loss (a factor of it)."""
 TINY_EXAMPLES = 20
+CHECK_TITLES = {"initial_loss": "Loss at initialization", "regularization_raises_loss": "More L2 raises the loss",
+                "overfit_tiny": f"Overfit {TINY_EXAMPLES} examples", "input_independent": "Zeroed inputs do worse",
+                "gradient_check": "Gradient check (float64)"}
+"""Every pre-flight check by name, in the order they run, with the title the app shows."""
+CHECK_NAMES = tuple(CHECK_TITLES)
+L2_CHECK = 1e-2
+"""The L2 strength the regularization check adds (ten times the preset's when that is larger)."""
 OVERFIT_MAX_STEPS = 500
 OVERFIT_MIN_STEPS = 100
 """The input-independence comparison needs both runs to have had time to learn something."""
@@ -97,12 +105,9 @@ def expected_initial_loss(loss: str, kind: str, n_classes: int, target: np.ndarr
     output and centred targets. L1: the mean absolute target about it. Hinge: 1 (zero margin).
     """
     t = torch.as_tensor(target)
-    if loss == "cross_entropy" and n_classes > 0:
-        return math.log(n_outputs if n_outputs > 1 else 2)
-    if loss == "bce":
-        return math.log(2.0)
-    if loss == "hinge":
-        return 1.0
+    by_rule = chance_loss(loss, n_outputs) if loss != "cross_entropy" or n_classes > 0 else None
+    if by_rule is not None:
+        return by_rule[0]
     if loss in ("mse", "l1"):
         if t.dtype == torch.int64:  # labels regressed as one-hot vectors
             t = torch.nn.functional.one_hot(t, max(2, n_outputs)).double()
@@ -142,7 +147,8 @@ def check_initial_loss(trainer: Trainer) -> CheckResult:
                                      int(out.shape[-1]) if out.dim() == 2 else 1)
     if expected is None or expected <= 0:
         return CheckResult(name, "amber", measured, expected, "no expected value is known for this loss and output")
-    what = {"cross_entropy": f"ln {int(round(math.exp(expected)))} for equally likely classes",
+    formula = (chance_loss(ts.loss, int(out.shape[-1]) if out.dim() == 2 else 1) or (expected, ""))[1]
+    what = {"cross_entropy": f"{formula} for equally likely classes",
             "bce": "ln 2 for balanced binary targets", "hinge": "1: no margin yet",
             "mse": "the targets' variance about an untrained output",
             "l1": "the targets' mean distance from an untrained output"}.get(ts.loss, "")
@@ -273,6 +279,36 @@ def check_overfit_tiny(trainer: Trainer, trace: FitTrace) -> CheckResult:
                        f"after {len(trace.losses)} steps the loss is still {frac:.1%} of its initial value on {n} examples")
 
 
+def check_regularization_raises_loss(trainer: Trainer) -> CheckResult:
+    """The notes' second sanity check: with more regularization the loss at initialization must
+    rise, by the penalty itself (λ·Σw² for L2): a loss that ignores its penalty term trains
+    without the regularization the settings promise."""
+    name = "regularization_raises_loss"
+    ts = trainer.ts
+    if ts.mode == "perceptron":
+        return CheckResult(name, "amber", None, None, "does not apply: the perceptron rule has no loss to regularize")
+    strength = max(L2_CHECK, 10 * ts.l2)
+    without, more = _no_regularization(ts), _no_regularization(ts)
+    more.l2 = strength
+    n = min(max(ts.batch_size, 64), trainer.n_train)
+    x, y = trainer.x_train[:n].cpu(), trainer.y_train[:n].cpu()
+    model = _fresh_model(trainer)
+    _dropout_off(model)
+    with torch.no_grad():
+        data_loss = float(losses.task_loss(ts.loss, model(x), _target(trainer, x, y), trainer.kind))
+        values = math.prod(trainer.dataset.input_shape)
+        penalties = [float(one_step.penalty_terms(s, model, x, None, values)) for s in (without, more)]
+        expected = strength * float(losses.l2_penalty(model))
+    rise = penalties[1] - penalties[0]
+    what = f"the loss at initialization {data_loss + penalties[0]:.4g} -> {data_loss + penalties[1]:.4g} with L2 {strength:g}"
+    if expected <= 0:
+        return CheckResult(name, "amber", rise, expected, "the network has no weights an L2 penalty acts on")
+    if not math.isfinite(rise) or abs(rise - expected) > 1e-6 * max(1.0, expected):
+        return CheckResult(name, "red", rise, expected, f"{what}: the rise is not the penalty λ·Σw²; the loss "
+                                                        f"does not regularize as the settings say")
+    return CheckResult(name, "green", rise, expected, f"{what}: it rises by exactly λ·Σw², as it should")
+
+
 def check_input_independent(trainer: Trainer, real: FitTrace, zeroed: FitTrace) -> CheckResult:
     name = "input_independent"
     a, b = real.losses[-1], zeroed.losses[-1]
@@ -387,7 +423,7 @@ def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None =
     """Every pre-flight check on a preset, in the order the notes give them. Runs on the CPU by
     default: a few hundred steps on 20 examples need no accelerator."""
     trainer = trainer or Trainer(preset, device=device)
-    results = [check_initial_loss(trainer)]
+    results = [check_initial_loss(trainer), check_regularization_raises_loss(trainer)]
     x, y = _tiny_subset(trainer)
     target = _target(trainer, x, y)
     real = _train_tiny(trainer, x, y, target, OVERFIT_MAX_STEPS, until_fit=True)
@@ -398,11 +434,6 @@ def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None =
     return results
 
 
-def worst_status(results: list[CheckResult]) -> str:
-    order = {"green": 0, "amber": 1, "red": 2}
-    return max((r.status for r in results), key=order.__getitem__, default="green")
-
-
 def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:
     """The expected loss at initialization from the spec alone (no data set built): what the loss
     panel marks on its axis. Known for cross-entropy (ln C), BCE (ln 2) and hinge (1); None for
@@ -410,15 +441,11 @@ def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:
     ts = preset.training
     if ts.mode == "perceptron" or ts.target == "input":
         return None
-    if ts.loss == "bce":
-        return math.log(2.0), "ln 2"
-    if ts.loss == "hinge":
-        return 1.0, "1"
     if ts.loss != "cross_entropy":
-        return None
+        return chance_loss(ts.loss, 1)
     from playground.shapes import analyze
     report = analyze(preset.model)
     shape = report.shapes.get(report.output_id) if report.ok else None
     if not shape or len(shape) != 1 or shape[0] < 2:
         return None
-    return math.log(shape[0]), f"ln {shape[0]}"
+    return chance_loss(ts.loss, shape[0])

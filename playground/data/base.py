@@ -7,7 +7,7 @@ statistics never see validation or test data.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -40,18 +40,31 @@ class Dataset:
     mean: np.ndarray | None
     std: np.ndarray | None
     description: str
-
-    @property
-    def is_classification(self) -> bool:
-        return self.n_classes > 0
+    input_names: list[str] = field(default_factory=list)
+    """One name per input value of a table (a CSV's columns, `city=Paris` for one-hot); empty for
+    images and sequences. Travels into run records and exports with the class names."""
+    inputs: str = ""
+    """What one raw input value is (units, scale), when the numbers alone do not say: the digits'
+    pixels are gray levels / 16. Exports state it so a person feeds the same scale."""
 
     def unstandardize(self, x: np.ndarray) -> np.ndarray:
         """Map standardized inputs back to the original units (for plots a person reads)."""
         if self.mean is None or self.std is None:
             return x
-        shape = [1] * x.ndim
-        shape[-(len(self.input_shape)) if self.kind == "image" else -1] = -1
+        shape = self._statistics_shape(x.ndim)
         return x * self.std.reshape(shape) + self.mean.reshape(shape)
+
+    def standardize(self, x: np.ndarray) -> np.ndarray:
+        """Map inputs in the original units onto the network's scale, with the training split's
+        statistics (new points fed to a trained network: curves, bias and variance)."""
+        x = np.asarray(x, dtype=np.float32)
+        if self.mean is None or self.std is None:
+            return x
+        shape = self._statistics_shape(x.ndim)
+        return ((x - self.mean.reshape(shape)) / self.std.reshape(shape)).astype(np.float32)
+
+    def _statistics_shape(self, ndim: int) -> list[int]:
+        return statistics_shape(self.kind, ndim)
 
 
 @dataclass(frozen=True)
@@ -103,6 +116,13 @@ VAL_FRACTION = Param("val_fraction", "float", 0.2,
 TEST_FRACTION = Param("test_fraction", "float", 0.2,
                       "Share of samples kept aside for the final, untouched score.",
                       minimum=0.0, maximum=0.5)
+FOLDS = Param("folds", "int", 0,
+              "k-fold cross-validation: 0 keeps one validation split; K (2 to 20) cuts the training and "
+              "validation samples into K folds, stratified by class, and trains on all but `fold`. "
+              "`playground cv` trains every fold. The test split stays the same.",
+              minimum=0, maximum=20)
+FOLD = Param("fold", "int", 0, "With folds K: the fold (0 to K-1) held out for validation.",
+             minimum=0, maximum=19)
 AUGMENT_SHIFT = Param("augment_shift", "int", 0,
                       "Images only: shift each training image by up to this many pixels.",
                       minimum=0, maximum=6)
@@ -136,7 +156,7 @@ def standardize_param(default: bool) -> Param:
 
 def common_params(*, n_samples: Param, noise: Param, standardize: bool) -> tuple[Param, ...]:
     """The parameters every data set has, in the order the inspector shows them."""
-    return (SEED, n_samples, noise, VAL_FRACTION, TEST_FRACTION, standardize_param(standardize),
+    return (SEED, n_samples, noise, VAL_FRACTION, TEST_FRACTION, FOLDS, FOLD, standardize_param(standardize),
             AUGMENT_SHIFT, AUGMENT_FLIP, AUGMENT_NOISE, CORRUPTION, CORRUPTION_AMOUNT)
 
 
@@ -205,8 +225,49 @@ def standardization_axes(kind: str, ndim: int) -> tuple[int, ...]:
     return tuple(range(ndim - 1))
 
 
+def fold_split(pool: np.ndarray, labels: np.ndarray | None, folds: int, fold: int,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices taken from `pool` for fold `fold` of `folds`: scikit-learn's
+    StratifiedKFold (KFold for real-valued targets), shuffled by `seed`. The folds are disjoint and
+    together cover the pool, so every sample is validated on exactly once across the K runs."""
+    if not 0 <= fold < folds:
+        raise ValueError(f"fold {fold} is not one of the {folds} folds (0 to {folds - 1})")
+    if len(pool) < folds:
+        raise ValueError(f"{len(pool)} training and validation samples cannot be cut into {folds} folds")
+    from sklearn.model_selection import KFold, StratifiedKFold  # only when cross-validating
+    if labels is not None:
+        counts = np.bincount(labels)
+        smallest = int(counts[counts > 0].min())
+        if smallest < folds:
+            raise ValueError(f"a class has only {smallest} training and validation samples, fewer than the "
+                             f"{folds} folds: use at most {max(2, smallest)} folds")
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        train, val = list(splitter.split(np.zeros(len(pool)), labels))[fold]
+    else:
+        train, val = list(KFold(folds, shuffle=True, random_state=seed).split(pool))[fold]
+    return pool[np.sort(train)], pool[np.sort(val)]
+
+
+def statistics_shape(kind: str, ndim: int) -> list[int]:
+    """How the per-feature (per-channel for images) statistics broadcast over a batch of `ndim`
+    dimensions: the one owner of the axis, for the data sets, the importers and the exports."""
+    shape = [1] * ndim
+    shape[1 if kind == "image" else -1] = -1
+    return shape
+
+
+def training_statistics(x_train: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of the training split (float32, per feature or channel); a
+    constant feature gets std 1, so standardizing leaves it at 0 instead of dividing by 0."""
+    axes = standardization_axes(kind, x_train.ndim)
+    mean = x_train.mean(axis=axes, dtype=np.float64).astype(np.float32)
+    std = x_train.std(axis=axes, dtype=np.float64).astype(np.float32)
+    return mean, np.where(std < 1e-6, np.float32(1.0), std).astype(np.float32)
+
+
 def finish(name: str, kind: str, x: np.ndarray, y: np.ndarray, params: dict, *,
-           n_classes: int, class_names: list[str], description: str) -> Dataset:
+           n_classes: int, class_names: list[str], description: str, inputs: str = "",
+           input_names: list[str] | None = None) -> Dataset:
     """Shuffle, split and (optionally) standardize the full arrays into a `Dataset`."""
     x = np.ascontiguousarray(x, dtype=np.float32)
     if n_classes > 0:
@@ -226,17 +287,17 @@ def finish(name: str, kind: str, x: np.ndarray, y: np.ndarray, params: dict, *,
     order = np.random.default_rng([params["seed"], 0x5B11]).permutation(len(x))
     x, y = x[order], y[order]
     parts = np.split(np.arange(len(x)), [n_train, n_train + n_val])
+    if params.get("folds", 0) >= 2:   # the same test split; the rest cut into folds
+        pool = np.arange(n_train + n_val)
+        parts[:2] = fold_split(pool, y[pool] if n_classes > 0 else None, params["folds"], params["fold"],
+                               params["seed"])
     xs = [x[p] for p in parts]
     ys = [y[p] for p in parts]
 
     mean = std = None
     if params["standardize"]:
-        axes = standardization_axes(kind, x.ndim)
-        mean = xs[0].mean(axis=axes, dtype=np.float64).astype(np.float32)
-        std = xs[0].std(axis=axes, dtype=np.float64).astype(np.float32)
-        std = np.where(std < 1e-6, np.float32(1.0), std).astype(np.float32)  # constant features
-        shape = [1] * x.ndim
-        shape[1 if kind == "image" else -1] = -1
+        mean, std = training_statistics(xs[0], kind)
+        shape = statistics_shape(kind, x.ndim)
         m, s = mean.reshape(shape), std.reshape(shape)
         xs = [((part - m) / s).astype(np.float32) for part in xs]
 
@@ -244,5 +305,5 @@ def finish(name: str, kind: str, x: np.ndarray, y: np.ndarray, params: dict, *,
         name=name, kind=kind, input_shape=tuple(x.shape[1:]), n_classes=n_classes,
         class_names=list(class_names), target_shape=target_shape,
         x_train=xs[0], y_train=ys[0], x_val=xs[1], y_val=ys[1], x_test=xs[2], y_test=ys[2],
-        mean=mean, std=std, description=description,
+        mean=mean, std=std, description=description, input_names=list(input_names or []), inputs=inputs,
     )

@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from playground.data.base import statistics_shape
 from playground.export.common import ExportError, ExportJob, traceable
 from playground.spec import Preset
 
@@ -83,8 +84,7 @@ def _fitted(data_json: str) -> InputStandardization | None:
                           f"the exported model needs to take raw inputs: {e}") from None
     if ds.mean is None or ds.std is None:
         return None
-    shape = [1] * (1 + len(ds.input_shape))
-    shape[1 if ds.kind == "image" else -1] = -1
+    shape = statistics_shape(ds.kind, 1 + len(ds.input_shape))
     return InputStandardization(ds.mean.reshape(shape).astype(np.float32),
                                 ds.std.reshape(shape).astype(np.float32),
                                 "channel" if ds.kind == "image" else "feature")

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from playground.data.base import (
-    AUGMENT_FLIP, AUGMENT_NOISE, AUGMENT_SHIFT, CORRUPTION, CORRUPTION_AMOUNT, DATASETS, SEED, TEST_FRACTION,
-    VAL_FRACTION, DataSetType, Dataset, register, standardize_param)
+    AUGMENT_FLIP, AUGMENT_NOISE, AUGMENT_SHIFT, CORRUPTION, CORRUPTION_AMOUNT, DATASETS, FOLD, FOLDS, SEED,
+    TEST_FRACTION, VAL_FRACTION, DataSetType, Dataset, register, standardize_param)
 from playground.data.importers.csv_table import MISSING_POLICIES, TASKS, CsvOptions, parse_features, read_csv
 from playground.data.importers.image_folder import CHANNELS, read_image_folder
 from playground.data.importers.npz_arrays import read_npz
@@ -51,7 +51,7 @@ Y_KEY = Param("y_key", "str", "y", "Name of the label (or target) array in the .
 SIZE = Param("size", "int", 28, "Every image is resized to size x size pixels.", minimum=4, maximum=128)
 CHANNEL = Param("channels", "choice", "grayscale", "Grayscale (1 channel) or colour (3 channels).",
                 choices=CHANNELS)
-SPLIT = (SEED, VAL_FRACTION, TEST_FRACTION)
+SPLIT = (SEED, VAL_FRACTION, TEST_FRACTION, FOLDS, FOLD)
 AUGMENT = (AUGMENT_SHIFT, AUGMENT_FLIP, AUGMENT_NOISE)
 CORRUPT = (CORRUPTION, CORRUPTION_AMOUNT)
 

@@ -7,10 +7,12 @@ data (common in hand-made CSVs) is reported, since it makes test scores look bet
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from playground.data.base import Dataset, split_sizes, standardization_axes
-from playground.data.importers.report import ImportReport
+from playground.data.base import Dataset, fold_split, split_sizes, statistics_shape, training_statistics
+from playground.data.importers.report import ImportProblem, ImportReport
 
 HASH_CHUNK = 65536
 
@@ -26,20 +28,50 @@ def stratified_split(y: np.ndarray | None, n: int, val_fraction: float, test_fra
         n_train, n_val, _ = split_sizes(n, val_fraction, test_fraction)
         return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
     split_sizes(n, val_fraction, test_fraction)  # raises when nothing is left to train on
+    classes = np.unique(y)
+    members = [rng.permutation(np.flatnonzero(y == c)) for c in classes]
+    held = np.array([_held_out(len(m), val_fraction, test_fraction) for m in members], dtype=np.int64)
+    for column, fraction in ((0, val_fraction), (1, test_fraction)):
+        if fraction > 0 and held[:, column].sum() == 0:
+            _give_one(held, column, [len(m) for m in members])
     parts: list[list[np.ndarray]] = [[], [], []]
-    for c in np.unique(y):
-        members = rng.permutation(np.flatnonzero(y == c))
-        k = len(members)
-        n_val = int(round(k * val_fraction))
-        n_test = int(round(k * test_fraction))
-        if k - n_val - n_test < 1:  # a tiny class keeps at least one training sample
-            n_test = max(0, k - 1 - n_val)
-            n_val = min(n_val, k - 1)
-        bounds = [k - n_val - n_test, k - n_test]
-        for part, idx in zip(parts, np.split(members, bounds)):
+    for m, (n_val, n_test) in zip(members, held):
+        bounds = [len(m) - n_val - n_test, len(m) - n_test]
+        for part, idx in zip(parts, np.split(m, bounds)):
             part.append(idx)
     return tuple(rng.permutation(np.concatenate(p)) if p else np.empty(0, np.int64)  # type: ignore
                  for p in parts)
+
+
+def _held_out(k: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """(validation, test) counts of a class of k samples in the asked proportions; a tiny class
+    keeps at least one training sample."""
+    n_val = int(round(k * val_fraction))
+    n_test = int(round(k * test_fraction))
+    if k - n_val - n_test < 1:
+        n_test = max(0, k - 1 - n_val)
+        n_val = min(n_val, k - 1)
+    return n_val, n_test
+
+
+def _give_one(held: np.ndarray, column: int, sizes: list[int]) -> None:
+    """Many tiny classes each round their share to 0, leaving a split empty (its loss would read
+    NaN): move one sample there from the class with the most training samples. When every class
+    is down to one, that class loses its training sample, and `make_split_dataset` says so."""
+    train = np.array(sizes) - held.sum(axis=1)
+    held[int(np.argmax(train)), column] += 1
+
+
+def untrained_classes_warning(y: np.ndarray, train: np.ndarray, class_names: list[str]) -> str | None:
+    """Classes with samples but none in the training split: the network can never learn them."""
+    absent = sorted(set(np.unique(y).tolist()) - set(np.unique(y[train]).tolist()))
+    if not absent:
+        return None
+    names = ", ".join(repr(class_names[int(c)]) if int(c) < len(class_names) else str(c) for c in absent[:5])
+    return (f"{len(absent)} class{'es have' if len(absent) > 1 else ' has'} no training sample ({names}"
+            f"{', ...' if len(absent) > 5 else ''}): too few samples to give every class a share of the "
+            f"training, validation and test splits; the network cannot learn "
+            f"{'them' if len(absent) > 1 else 'it'}")
 
 
 def row_hashes(x: np.ndarray) -> np.ndarray:
@@ -72,21 +104,23 @@ def make_split_dataset(name: str, kind: str, x: np.ndarray, y: np.ndarray, repor
                        params: dict) -> Dataset:
     """Split, check and standardize imported arrays (x float32 (N, ...), y codes or targets)."""
     classification = report.n_classes > 0
-    train, val, test = stratified_split(y if classification else None, len(x), params["val_fraction"],
-                                        params["test_fraction"], params["seed"])
-    warning = duplicate_warning(x, train, np.concatenate([val, test]))
-    if warning and warning not in report.warnings:
-        report.warnings.append(warning)
+    try:
+        train, val, test = stratified_split(y if classification else None, len(x), params["val_fraction"],
+                                            params["test_fraction"], params["seed"])
+        if params.get("folds", 0) >= 2:   # the same test split; the rest cut into folds
+            pool = np.concatenate([train, val])
+            train, val = fold_split(pool, y[pool] if classification else None, params["folds"], params["fold"],
+                                    params["seed"])
+    except ValueError as e:   # too few rows for the fractions or the folds: a fact about the person's file
+        raise ImportProblem(f"{report.source and Path(report.source).name}: {e}") from None
+    warnings = [duplicate_warning(x, train, np.concatenate([val, test]))]
+    if classification:
+        warnings.append(untrained_classes_warning(y, train, report.class_names))
+    report.warnings += [w for w in warnings if w and w not in report.warnings]
     mean = std = None
     if params.get("standardize", True):
-        axes = standardization_axes(kind, x.ndim)
-        xt = x[train]
-        mean = xt.mean(axis=axes, dtype=np.float64).astype(np.float32)
-        std = xt.std(axis=axes, dtype=np.float64).astype(np.float32)
-        std = np.where(std < 1e-6, np.float32(1.0), std).astype(np.float32)
-        del xt
-    shape = [1] * x.ndim
-    shape[1 if kind == "image" else -1] = -1
+        mean, std = training_statistics(x[train], kind)
+    shape = statistics_shape(kind, x.ndim)
 
     def part(idx: np.ndarray) -> np.ndarray:
         chunk = np.ascontiguousarray(x[idx], dtype=np.float32)
@@ -102,9 +136,25 @@ def make_split_dataset(name: str, kind: str, x: np.ndarray, y: np.ndarray, repor
         y = np.asarray(y, dtype=np.float32)
         y = y[:, None] if y.ndim == 1 else y
         target_shape = tuple(y.shape[1:])
-    description = f"Imported from {report.source}: {report.n_samples} samples, {report.task}."
     return Dataset(
         name=name, kind=kind, input_shape=tuple(x.shape[1:]), n_classes=report.n_classes,
         class_names=list(report.class_names), target_shape=target_shape,
         x_train=part(train), y_train=y[train], x_val=part(val), y_val=y[val],
-        x_test=part(test), y_test=y[test], mean=mean, std=std, description=description)
+        x_test=part(test), y_test=y[test], mean=mean, std=std, description=imported_description(report),
+        input_names=list(report.feature_names))
+
+
+def imported_description(report: ImportReport) -> str:
+    """What the imported data is, in one or two sentences: file, size, inputs and classes."""
+    from pathlib import Path
+    shape = "x".join(str(d) for d in report.input_shape)
+    text = f"Imported from {Path(report.source).name}: {report.n_samples:,} samples of {shape} inputs"
+    if report.feature_names:
+        names = ", ".join(report.feature_names[:8]) + (", ..." if len(report.feature_names) > 8 else "")
+        text += f" ({names})"
+    if report.n_classes:
+        classes = ", ".join(report.class_names[:10]) + (", ..." if report.n_classes > 10 else "")
+        text += f"; {report.n_classes} classes: {classes}."
+    else:
+        text += f"; a real-valued target ({report.label or 'y'})."
+    return text

@@ -1,0 +1,71 @@
+"""k-fold cross-validation of a preset: one recorded run per fold, grouped like a repeat.
+
+Each fold's run is the preset with `data.params.folds = K` and `data.params.fold = k`, so its
+record reproduces it (twin, export, compare all work on it) and the split is part of the spec,
+not of the command. The single split's estimate (the preset as it is) is trained beside it, so a
+person sees how far one validation split can be from the mean over folds.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from playground.overrides import apply_overrides
+from playground.records import new_id
+from playground.seeds import Seeds
+from playground.runs import record_run
+from playground.spec import Preset
+from playground.verdicts import Spread, spread
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    preset: str
+    folds: int
+    group: str
+    metric: str
+    """val_accuracy for classifiers, val_loss otherwise."""
+    runs: list[str]
+    per_fold: list[float]
+    spread: Spread
+    single_split_run: str
+    single_split: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"preset": self.preset, "folds": self.folds, "group": self.group, "metric": self.metric,
+                "runs": self.runs, "per_fold": self.per_fold,
+                "mean": self.spread.mean, "std": self.spread.std, "low": self.spread.low, "high": self.spread.high,
+                "single_split_run": self.single_split_run, "single_split": self.single_split}
+
+
+def _metric(summary: dict[str, Any]) -> str:
+    return "val_accuracy" if summary.get("val_accuracy") is not None else "val_loss"
+
+
+def cross_validate(preset: Preset, folds: int, runs_folder: str | os.PathLike | None = None, *,
+                   device: str | None = None,
+                   on_done: Callable[[str, str], None] | None = None) -> CrossValidation:
+    """Train fold 0..K-1 of `preset` (same seeds for all: the folds differ only in their data),
+    then the preset's own single split; every run is recorded, the folds as one group."""
+    if not 2 <= folds <= 20:
+        raise ValueError(f"--folds must be 2 to 20, got {folds}")
+    group = new_id(preset.name, prefix="cv-")
+    seeds = Seeds.from_seed(preset.training.seed)
+    runs, summaries = [], []
+    for k in range(folds):
+        changes = [f"data.params.folds={folds}", f"data.params.fold={k}"]
+        fold_preset = apply_overrides(preset, changes)
+        done = record_run(fold_preset, runs_folder, seeds=seeds, group=group, device=device,
+                          changed={"data.params.folds": folds, "data.params.fold": k})
+        runs.append(done.id)
+        summaries.append(done.summary)
+        if on_done is not None:
+            on_done(f"fold {k}", done.id)
+    single = record_run(preset, runs_folder, seeds=seeds, device=device)
+    if on_done is not None:
+        on_done("single split", single.id)
+    metric = _metric(single.summary)
+    per_fold = [float(s.get(metric, float("nan"))) for s in summaries]
+    return CrossValidation(preset.name, folds, group, metric, runs, per_fold, spread(per_fold, metric),
+                           single.id, float(single.summary.get(metric, float("nan"))))
