@@ -1,4 +1,4 @@
-"""`playground lab activations|optimizers|init|backprop [options] [--json] [--png FILE]`: the
+"""`playground lab activations|optimizers|init|cluster|backprop [options] [--json] [--png FILE]`: the
 labs' numbers as text or JSON, and their figure as a PNG for a slide.
 
 The engine computes; drawing a `--png` is the app's job. The app's entry point (`playground`,
@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.cli_args import MAX_SEED, bounded
-from playground.labs import activations, backprop, init_explorer, optimizers
-
-LABS = ("activations", "optimizers", "init", "backprop")
+from playground.labs import activations, backprop, clustering, init_explorer, optimizers
 
 
 def _positive(text: str) -> float:
@@ -38,9 +36,8 @@ def _lr_pair(text: str) -> tuple[str, float]:
 
 
 def register(subparsers: Any) -> None:
-    """Add `lab` and its four labs to the CLI (called by playground.cli)."""
-    lab = subparsers.add_parser("lab", help="the labs: activation gallery, optimizer race, initialization "
-                                            "explorer, backprop step by step (numbers, JSON or PNG)")
+    """Add `lab` and its five labs to the CLI (called by playground.cli)."""
+    lab = subparsers.add_parser("lab")  # its summary: playground.cli.COMMAND_LIST
     labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -68,6 +65,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seeds", type=bounded(int, 1, 100), default=3, metavar="N", help="average over seeds 0..N-1 (default 3)")
     p.add_argument("--batch", type=bounded(int, 1, 10_000), default=500, help="standard-normal inputs per seed (default 500)")
     common(p)
+    p = labs.add_parser("cluster", help="k-means step by step, k-means++ against random starts, and single-linkage "
+                                        "clustering where k-means fails (adjusted Rand index)")
+    p.add_argument("--data", choices=clustering.SETS, default="blobs", help="the 2-D set (default blobs)")
+    p.add_argument("--k", type=bounded(int, 1, 20), help="clusters (default: the set's number of classes)")
+    p.add_argument("--init", choices=clustering.INITS, default="k-means++", help="the start of the steps shown")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="data and start seed (default 0)")
+    p.add_argument("--starts", type=bounded(int, 2, 200), default=clustering.STARTS,
+                   help=f"starts per method for the objective comparison (default {clustering.STARTS})")
+    common(p)
     p = labs.add_parser("backprop", help="one SGD step of a 2-3-2 network, unit by unit, checked against autograd")
     p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="seed of the initial weights (default 0)")
     p.add_argument("--lr", type=_positive, default=0.5, help="learning rate η (default 0.5)")
@@ -93,6 +99,9 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
             raise ValueError("--batch must be at least 2")
         report = init_explorer.explore(args.activation, args.init, args.std, args.seeds, args.batch)
         return report.as_json(), report
+    if args.lab == "cluster":
+        lab = clustering.explore(args.data, args.k, args.init, args.seed, args.starts)
+        return lab.as_json(), lab
     step = backprop.step(seed=args.seed, lr=args.lr)
     return step.as_json(), step
 
@@ -123,6 +132,16 @@ def _text(lab: str, data: dict) -> str:
                 "  layer  act std     grad std"]
         rows += [f"  {k:>5}  {a:<10.3g}  {g:.3g}" for k, (a, g) in
                  enumerate(zip(data["act_std"], data["grad_std"]), start=1)]
+        return "\n".join(rows)
+    if lab == "cluster":
+        rows = [f"k-means on {data['data']} (k = {data['k']}, {data['init']} start, seed {data['seed']}): objective per "
+                f"iteration {', '.join(f'{v:.4g}' for v in data['objective_per_iteration'])}"]
+        for m, st in data["starts"].items():
+            rows.append(f"  {m:<10} over {len(st['objectives'])} starts: objective {st['mean']:.4g} ± {st['std']:.2g} "
+                        f"(best {st['best']:.4g})")
+        ari = data["adjusted_rand_index"]
+        rows.append(f"  adjusted Rand index against the classes: k-means {ari['kmeans']:.3f}, "
+                    f"single linkage {ari['single_linkage']:.3f}")
         return "\n".join(rows)
     return (f"loss {data['loss']:.6f} -> {data['loss_after']:.6f} after one step (lr {data['lr']:g});\n"
             f"delta output {[round(v, 6) for v in data['delta2']]}, hidden {[round(v, 6) for v in data['delta1']]};\n"

@@ -45,5 +45,8 @@ def build_page(lab: str, result: object):
     if lab == "backprop":
         from widgets.labs.backprop import BackpropPage
         return BackpropPage(step=result)
+    if lab == "cluster":
+        from widgets.labs.clustering import ClusteringLabPage
+        return ClusteringLabPage(lab=result)
     raise ValueError(f"unknown lab {lab!r}")
 

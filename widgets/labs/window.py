@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from widgets.labs.activations import ActivationGalleryPage
 from widgets.labs.backprop import BackpropPage
+from widgets.labs.clustering import ClusteringLabPage
 from widgets.labs.init_explorer import InitExplorerPage
 from widgets.labs.optimizers import OptimizerRacePage
 
@@ -15,9 +17,10 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "optimizers": OptimizerRacePage,
     "init": InitExplorerPage,
     "backprop": BackpropPage,
+    "cluster": ClusteringLabPage,
 }
 TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRacePage.title,
-          "init": InitExplorerPage.title, "backprop": BackpropPage.title}
+          "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title}
 
 
 class LabsWindow(QMainWindow):
@@ -42,6 +45,14 @@ class LabsWindow(QMainWindow):
         page = self.pages.get("activations")
         if page is not None:
             page.set_model_units(units)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Pages that compute off the GUI thread wait for it first."""
+        for page in self.pages.values():
+            shutdown = getattr(page, "shutdown", None)
+            if shutdown is not None:
+                shutdown()
+        super().closeEvent(event)
 
     def show_lab(self, name: str) -> QWidget:
         index = list(PAGES).index(name)
