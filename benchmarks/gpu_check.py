@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from playground.events import Event, LossEvent  # noqa: E402
+from playground.events import Event  # noqa: E402
 from playground.preset import builtin_names, resolve_preset  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
 

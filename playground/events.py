@@ -228,5 +228,3 @@ class RecurrentEvent:
     saturated: float | None           # share of sigmoid gate values < 0.1 or > 0.9
     grad_norm: np.ndarray             # (T,) ‖∂L/∂h_t‖ of the first layer, mean over sequences
 
-
-InsideEvent = WeightsEvent | NeuronMapEvent | HiddenSpaceEvent | RecurrentEvent

@@ -29,10 +29,6 @@ def _layer(type_name: str):
     return CATALOGUE[type_name]
 
 
-def accepts_inputs(type_name: str) -> bool:
-    return _layer(type_name).max_inputs != 0
-
-
 def add_node(spec: ModelSpec, type_name: str, pos: Pos, inputs: Iterable[str] = (),
              params: dict[str, Any] | None = None) -> tuple[ModelSpec, str]:
     """The spec with a new node (id from the type, e.g. `linear2`) and that id."""

@@ -10,7 +10,7 @@ import pytest
 
 from playground.babysit.diagnoses import THRESHOLDS, Diagnostician
 from playground.babysit.findings import NAMES, Action, Finding, rank, setting_range
-from playground.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
+from playground.events import LayerProbe, LossEvent, ProbeEvent
 from playground.lessons import LessonError, load_lesson, parse_lesson
 from playground.outcome import judge
 from playground.preset import resolve_preset

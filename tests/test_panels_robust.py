@@ -12,7 +12,6 @@ from playground.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, EpochEvent, FeatureMapEvent, FinishedEvent, LayerProbe, LossEvent,
     PerceptronEvent, ProbeEvent, ReconstructionEvent)
 from widgets.panels.activations import MAX_COLUMNS, ActivationsPanel
-from widgets.panels.base import IDLE_HINT
 from widgets.panels.confusion import ConfusionPanel
 from widgets.panels.decision_boundary import DecisionBoundaryPanel
 from widgets.panels.feature_maps import FeatureMapsPanel

@@ -29,9 +29,6 @@ NAMES = ("divergence", "exploding", "vanishing", "overfitting", "dead_relu", "sa
          "far_from_good")
 """Every finding's name, in rank order within one severity."""
 
-LIVE = NAMES[:7]
-"""Findings the Diagnostician reads off a running training."""
-
 OUTCOME = "far_from_good"
 """The finding of a finished run that ended far from a good result (`playground.outcome`)."""
 

@@ -18,12 +18,14 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from playground.babysit.diagnoses import THRESHOLDS
 from playground.trainer import Trainer
 
 START_LR, END_LR = 1e-7, 10.0
 MAX_STEPS = 100
-BETA = 0.98
-STOP_FACTOR = 4.0
+# The sweep stops where the Diagnostician calls a run diverging: one owner for both numbers.
+BETA = THRESHOLDS["divergence_ema"].value
+STOP_FACTOR = THRESHOLDS["divergence_factor"].value
 
 
 # Which points of the sweep a suggestion may come from. fast.ai v1 (fastai/basic_train.py,

@@ -2,7 +2,6 @@
 it saturates shaded, its formula, and the gradient it passes back at a unit's typical input."""
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
@@ -104,6 +103,3 @@ class ActivationGalleryPage(LabPage):
     def shaded(self, name: str) -> int:
         return sum(isinstance(i, pg.LinearRegionItem) for i in self.plots[name].items)
 
-    def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        c = next(c for c in self.curves if c.name == name)
-        return c.xs, c.grads

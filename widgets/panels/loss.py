@@ -215,10 +215,6 @@ class LossPanel(Panel):
         self._smoothed[start:n] = values
         self._smoothed_size = n
 
-    def _smooth(self, start: int, stop: int) -> np.ndarray:
-        """The smoothed values of points start..stop-1 (as drawn)."""
-        return self.smoothed.view()[start:stop]
-
     def _add_epoch(self, e: EpochEvent) -> None:
         self.steady.take(e.train_loss)
         self.steady.take(e.val_loss)
