@@ -1,4 +1,4 @@
-"""`playground lab activations|optimizers|init|cluster|backprop [options] [--json] [--png FILE]`: the
+"""`playground lab activations|optimizers|init|cluster|generative|backprop [options] [--json] [--png FILE]`: the
 labs' numbers as text or JSON, and their figure as a PNG for a slide.
 
 The engine computes; drawing a `--png` is the app's job. The app's entry point (`playground`,
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.cli_args import MAX_SEED, bounded
-from playground.labs import activations, backprop, clustering, init_explorer, optimizers
+from playground.labs import activations, backprop, clustering, generative, init_explorer, optimizers
 
 
 def _positive(text: str) -> float:
@@ -36,7 +36,7 @@ def _lr_pair(text: str) -> tuple[str, float]:
 
 
 def register(subparsers: Any) -> None:
-    """Add `lab` and its five labs to the CLI (called by playground.cli)."""
+    """Add `lab` and its six labs to the CLI (called by playground.cli)."""
     lab = subparsers.add_parser("lab")  # its summary: playground.cli.COMMAND_LIST
     labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
 
@@ -74,6 +74,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--starts", type=bounded(int, 2, 200), default=clustering.STARTS,
                    help=f"starts per method for the objective comparison (default {clustering.STARTS})")
     common(p)
+    p = labs.add_parser("generative", help="Gaussian class-conditionals (LDA: shared covariance, QDA: one per "
+                                           "class) against logistic regression: boundaries, test errors and the "
+                                           "learning curve")
+    p.add_argument("--data", choices=generative.SETS, default="moons", help="the 2-D set (default moons)")
+    p.add_argument("--seeds", type=bounded(int, 1, 50), default=generative.SEEDS, metavar="N",
+                   help=f"learning-curve seeds 0..N-1 per training-set size (default {generative.SEEDS})")
+    common(p)
     p = labs.add_parser("backprop", help="one SGD step of a 2-3-2 network, unit by unit, checked against autograd")
     p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="seed of the initial weights (default 0)")
     p.add_argument("--lr", type=_positive, default=0.5, help="learning rate η (default 0.5)")
@@ -101,6 +108,9 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
         return report.as_json(), report
     if args.lab == "cluster":
         lab = clustering.explore(args.data, args.k, args.init, args.seed, args.starts)
+        return lab.as_json(), lab
+    if args.lab == "generative":
+        lab = generative.explore(args.data, args.seeds)
         return lab.as_json(), lab
     step = backprop.step(seed=args.seed, lr=args.lr)
     return step.as_json(), step
@@ -142,6 +152,22 @@ def _text(lab: str, data: dict) -> str:
         ari = data["adjusted_rand_index"]
         rows.append(f"  adjusted Rand index against the classes: k-means {ari['kmeans']:.3f}, "
                     f"single linkage {ari['single_linkage']:.3f}")
+        return "\n".join(rows)
+    if lab == "generative":
+        rows = [f"on {data['data']} (seed {data['seed']}: {data['train_points']} training, {data['test_points']} test "
+                f"points), test error:"]
+        rows += [f"  {generative.MODELS[m]:<29} {e:.3f}" for m, e in data["test_error"].items()]
+        for m, line in data["linear_boundary"].items():
+            w = line["weights"]
+            rows.append(f"  {generative.MODELS[m]} boundary: {w[0]:.4g}·x₁ {w[1]:+.4g}·x₂ {line['bias']:+.4g} = 0")
+        curve = data["learning_curve"]
+        rows.append(f"learning curve, test error (mean ± sd over {curve['seeds']} seeds; logistic regression "
+                    f"C = {data['logistic_C']:g}):")
+        rows.append("  per class  " + "  ".join(f"{generative.MODELS[m]:<22}" for m in curve["test_error"]))
+        for i, size in enumerate(curve["points_per_class"]):
+            rows.append(f"  {size:>9}  " + "  ".join(f"{e['mean'][i]:.3f} ± {e['sd'][i]:.3f}".ljust(22)
+                                                    for e in curve["test_error"].values()))
+        rows.append(curve["verdict"])
         return "\n".join(rows)
     return (f"loss {data['loss']:.6f} -> {data['loss_after']:.6f} after one step (lr {data['lr']:g});\n"
             f"delta output {[round(v, 6) for v in data['delta2']]}, hidden {[round(v, 6) for v in data['delta1']]};\n"

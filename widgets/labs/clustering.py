@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 
 from playground.cli_args import MAX_SEED
 from playground.labs import clustering as cl
-from widgets.babysit.task import BackgroundTask
-from widgets.labs.common import LabPage, grid_plot, set_title
+from widgets.labs.common import ComputingLabPage, grid_plot, set_title
 from widgets.panels.base import PALETTE
 
 CLUSTER_COLOURS = [c for c in PALETTE if c != "#7f7f7f"] + [
@@ -80,7 +79,7 @@ def points_plot(title: str) -> pg.PlotItem:
     return plot
 
 
-class ClusteringLabPage(LabPage):
+class ClusteringLabPage(ComputingLabPage):
     title = "Clustering"
     starts = cl.STARTS
     """Starts per method for the objective comparison (tests ask for fewer)."""
@@ -155,10 +154,7 @@ class ClusteringLabPage(LabPage):
         ci.layout.setRowStretchFactor(1, 2)
 
         self.lab: cl.ClusterLab | None = None
-        self.task: BackgroundTask | None = None
-        self._running: tuple | None = None
-        self._wanted: tuple | None = None
-        self.error = ""
+        self.start_computing(self.busy_label)
         for box in (self.data_box, self.init_box):
             box.currentTextChanged.connect(self.recompute)
         for box in (self.k_box, self.seed_box):
@@ -207,53 +203,9 @@ class ClusteringLabPage(LabPage):
         return (self.data_box.currentText(), self.k_box.value() or None, self.init_box.currentText(),
                 self.seed_box.value(), self.starts)
 
-    def recompute(self) -> None:
-        """Compute the lab for the controls' settings off the GUI thread; settings changed while a
-        computation runs are computed when it ends (only the newest)."""
-        self._wanted = self.settings()
-        self.busy_label.setText("computing…")
-        if self.task is None:
-            self._start(self._wanted)
-
-    @property
-    def computing(self) -> bool:
-        return self.task is not None
-
-    def _start(self, settings: tuple) -> None:
-        self._running = settings
+    def compute(self, settings: tuple[str, int | None, str, int, int]) -> cl.ClusterLab:
         data, k, init, seed, starts = settings
-        self.task = BackgroundTask(lambda _task: cl.explore(data, k, init, seed, starts))
-        self.task.done.connect(self._on_done)
-        self.task.failed.connect(self._on_failed)
-        self.task.start()
-
-    def _finish_task(self) -> bool:
-        """The task ended; True when newer settings are waiting (their computation has started)."""
-        self.task.deleteLater()
-        self.task = None
-        if self._wanted != self._running:
-            self._start(self._wanted)
-            return True
-        self.busy_label.setText("")
-        return False
-
-    @Slot(object)
-    def _on_done(self, lab: cl.ClusterLab) -> None:
-        if not self._finish_task():
-            self.error = ""
-            self.show_lab(lab)
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        if not self._finish_task():
-            self.error = message
-            self.note.setText(f"Could not compute the lab: {message}")
-
-    def shutdown(self, timeout_s: float = 10.0) -> None:
-        """The window closes: wait for a computation in flight (it cannot be interrupted; its
-        thread is a daemon and its result goes nowhere)."""
-        if self.task is not None:
-            self.task.join(timeout_s)
+        return cl.explore(data, k, init, seed, starts)
 
     # ------------------------------------------------------------ drawing
     def show_lab(self, lab: cl.ClusterLab) -> None:

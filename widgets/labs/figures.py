@@ -48,5 +48,8 @@ def build_page(lab: str, result: object):
     if lab == "cluster":
         from widgets.labs.clustering import ClusteringLabPage
         return ClusteringLabPage(lab=result)
+    if lab == "generative":
+        from widgets.labs.generative import GenerativeLabPage
+        return GenerativeLabPage(lab=result)
     raise ValueError(f"unknown lab {lab!r}")
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from widgets.labs.activations import ActivationGalleryPage
 from widgets.labs.backprop import BackpropPage
 from widgets.labs.clustering import ClusteringLabPage
+from widgets.labs.generative import GenerativeLabPage
 from widgets.labs.init_explorer import InitExplorerPage
 from widgets.labs.optimizers import OptimizerRacePage
 
@@ -18,9 +19,11 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "init": InitExplorerPage,
     "backprop": BackpropPage,
     "cluster": ClusteringLabPage,
+    "generative": GenerativeLabPage,
 }
 TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRacePage.title,
-          "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title}
+          "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title,
+          "generative": GenerativeLabPage.title}
 
 
 class LabsWindow(QMainWindow):
