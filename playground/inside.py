@@ -28,6 +28,7 @@ from torch import nn
 from playground import losses
 from playground.events import HiddenSpaceEvent, NeuronMapEvent, RecurrentEvent, WeightsEvent
 from playground.layers.modules import Recurrent
+from playground.summary import ZERO_WEIGHT_SCALE
 
 
 class ProbeContext(Protocol):
@@ -64,9 +65,6 @@ N_SEQUENCES = 8
 """Recurrent probes: gates of this many probe sequences (the panel picks one)."""
 GRAD_SEQUENCES = 32
 SATURATED = (0.1, 0.9)
-ZERO = 1e-3
-"""A weight this close to 0 counts as zero: an L1 penalty optimised by gradient steps leaves
-weights hovering about 0 (within a step's size) rather than at exactly 0."""
 
 
 # ------------------------------------------------------------------ pure computations
@@ -89,6 +87,16 @@ def quantiles(values: torch.Tensor) -> np.ndarray:
     if v.numel() > MAX_SAMPLE:
         v = v[:: math.ceil(v.numel() / MAX_SAMPLE)]
     return torch.quantile(v, torch.tensor(QUANTILES, device=v.device)).cpu().numpy()
+
+
+def zero_share(w: torch.Tensor) -> float:
+    """The share of a layer's weights at zero: |w| at most `summary.ZERO_WEIGHT_SCALE` of its largest
+    |w|, the rule run summaries use (`zero_weights`). Relative, because an L1 penalty optimised by
+    Adam leaves unused weights hovering near 0 within a step's size, not at exactly 0 (and an absolute
+    0.001 once showed L1 fewer zeros than L2)."""
+    magnitudes = w.abs()
+    top = float(magnitudes.max()) if magnitudes.numel() else 0.0
+    return float((magnitudes <= ZERO_WEIGHT_SCALE * top).float().mean()) if top > 0 else 1.0
 
 
 def max_row_norm(params: list[torch.Tensor]) -> float:
@@ -246,7 +254,7 @@ class InsideProbes:
             w = torch.cat([p.detach().reshape(-1) for p in params])
             w_hist.append(histogram(w))
             quants.append(quantiles(w))
-            zeros.append(float((w.abs() < ZERO).float().mean()))
+            zeros.append(zero_share(w))
             row_norms.append(max_row_norm(params))
             grads = [p.grad for p in params if p.grad is not None]
             g_hist.append(histogram(torch.cat([g.reshape(-1) for g in grads])) if grads else None)

@@ -11,7 +11,8 @@ A run whose loss turned non-finite is `diverged`; `finite_steps` counts the step
 (all its steps when it never did), so an exploding run is measured instead of dropped. From the
 record's probes, `grad_ratio` is the first weighted layer's gradient norm over the last one's
 (the median over probe steps: how much of the gradient reaches the input end) and
-`dead_fraction` the largest share of dead units in any layer at the last probe.
+`dead_fraction` the largest share of dead units in any layer at the last probe. `zero_weights` is
+the share of the final weight-matrix entries that are (near) zero: what L1 makes sparse.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import csv
 import math
 import statistics
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -44,10 +45,15 @@ METRICS: dict[str, str] = {
     "grad_ratio": "first weighted layer's gradient norm over the last one's (median over probe steps)",
     "dead_fraction": "the largest share of dead units in any layer at the last probe",
     "mistakes": "the perceptron rule's mistakes",
+    "zero_weights": "the share of the final weight-matrix entries with |w| at most 1e-3 of the largest |w|",
 }
 """The summary's numbers a lesson may make a claim about, each with what it measures."""
 
 MAX_PROBES_BYTES = 64 * 1024 * 1024
+ZERO_WEIGHT_SCALE = 1e-3
+"""A weight counts as zero at or below this fraction of the largest |w|. L1 optimised by gradient
+steps (Adam above all) leaves weights hovering about 0, within a step's size, never at exactly 0,
+so "zero" is judged against the weights that carry the function."""
 
 
 def _number(text: str | None) -> float:
@@ -86,6 +92,17 @@ def probe_metrics(probes_csv: str | Path) -> dict[str, float]:
     if dead:
         out["dead_fraction"] = max(dead)
     return out
+
+
+def zero_weights(weights: Sequence[np.ndarray]) -> float:
+    """The share of all entries of the weight matrices and kernels with |w| ≤ ZERO_WEIGHT_SCALE ·
+    the largest |w| among them (1.0 when every weight is 0; NaN without any entry, or with a
+    non-finite one, as a diverged run's weights: no share of them means anything)."""
+    parts = [np.abs(np.asarray(w, dtype=np.float64)).ravel() for w in weights]
+    magnitudes = np.concatenate(parts) if parts else np.empty(0)
+    if magnitudes.size == 0 or not np.isfinite(magnitudes).all():
+        return math.nan
+    return float(np.mean(magnitudes <= ZERO_WEIGHT_SCALE * magnitudes.max()))
 
 
 def pca_mse(x_train: np.ndarray, x_test: np.ndarray, k: int) -> float:
@@ -149,6 +166,10 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
         if last.val_accuracy is not None:
             summary.update(train_accuracy=last.train_accuracy, val_accuracy=last.val_accuracy)
     summary.update(test_metrics(t))
+    from playground.losses import weight_tensors   # the weights L1, L2 and max-norm act on
+    weights = [w.detach().cpu().numpy() for w in weight_tensors(t.model)]
+    if weights:
+        summary["zero_weights"] = zero_weights(weights)
     if t.ts.target == "input":
         k = code_size(t)
         if k:

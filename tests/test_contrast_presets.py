@@ -32,7 +32,8 @@ OPTIMIZERS = tuple(f"sgd_vs_momentum_{o}" for o in ("sgd", "momentum", "nesterov
 DECAYS = tuple(f"lr_decay_{d}" for d in ("step", "exponential", "inverse_sqrt", "inverse_time"))
 COVERED = frozenset(OVERFIT + OPTIMIZERS + DECAYS + (
     "deep_sigmoid", "deep_relu", "deep_plain", "deep_batchnorm", "rnn_exploding", "rnn_clipped",
-    "selu_lecun", "linear_autoencoder", "logistic_regression", "linear_regression", "plain_cnn_deep"))
+    "selu_lecun", "linear_autoencoder", "logistic_regression", "linear_regression", "plain_cnn_deep",
+    "overfit_moons_l1", "overfit_moons_elastic"))   # these two: tests/test_regularizer_presets.py
 """Presets whose promises this module checks; test_preset_results leaves them to it."""
 
 SEEDS = (0, 1, 2)

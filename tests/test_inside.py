@@ -117,3 +117,11 @@ def test_l1_drives_weights_to_zero_and_l2_shrinks_them():
     assert l1.zero_fraction[0] > plain.zero_fraction[0] + 0.2
     spread = lambda w: w.quantiles[0][7] - w.quantiles[0][1]   # 7th to 93rd percentile
     assert spread(l2) < spread(plain)
+
+
+def test_a_layers_zero_share_is_relative_to_its_largest_weight():
+    """By hand: |w| at most 0.001 of the largest counts as zero, the rule of summary's zero_weights."""
+    from playground.inside import zero_share
+    w = torch.tensor([2.0, 0.002, -0.0021, 0.0, 1.0])   # 0.002 = 0.001 x 2 counts; 0.0021 does not
+    assert zero_share(w) == pytest.approx(2 / 5)
+    assert zero_share(torch.zeros(3)) == 1.0

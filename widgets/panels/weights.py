@@ -196,7 +196,7 @@ class WeightsPanel(Panel):
             self.templates_image.setImage(grid, levels=(-lim or -1.0, lim or 1.0), autoLevels=False)
             self.templates_plot.setTitle(f"{e.templates_node}: {len(t)} units as {t.shape[1]}×{t.shape[2]} images",
                                          color=FOREGROUND, size="8pt")
-        self.set_hint(f"Step {e.step}: {nid} has {zero:.1%} of its weights at 0 (|w| < 0.001), largest row norm "
+        self.set_hint(f"Step {e.step}: {nid} has {zero:.1%} of its weights at 0 (|w| at most 0.001 of its largest), largest row norm "
                       f"{e.max_row_norm[k]:.3g}. Bands: min–max, 7–93%, 16–84%, 31–69%, median. Images: red −, blue +.")
 
     def csv_table(self) -> tuple[list[str], list[list[object]]]:
