@@ -45,7 +45,8 @@ COMMAND_LIST: tuple[Command, ...] = (
     Command("compare", "what differs between runs or repeat groups, and is it noise",
             "playground.experiments_cli"),
     Command("lab", "the labs: activation gallery, optimizer race, initialization explorer, clustering, "
-                   "backprop step by step (numbers, JSON or PNG)", "playground.labs.commands"),
+                   "generative against discriminative, backprop step by step (numbers, JSON or PNG)",
+            "playground.labs.commands"),
     Command("check", "pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, gradient "
                      "check (exit 1 when one is red)", "playground.babysit.commands"),
     Command("lr-find", "learning-rate range test: 1e-7 to 10 in at most 100 steps, with suggestions",

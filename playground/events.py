@@ -110,6 +110,10 @@ class BoundaryEvent:
     n_classes: int
     points: np.ndarray  # (n, 2) training points shown over it
     labels: np.ndarray  # (n,)
+    axis_names: tuple[str, str] = ("x₁", "x₂")
+    """What the axes are: the two inputs, or (more inputs) their first two principal components."""
+    note: str = ""
+    """What else a person must know to read the picture (a slice through more inputs), or ""."""
 
 
 @dataclass
@@ -183,7 +187,7 @@ class WeightsEvent:
     weight_hists: list[tuple[np.ndarray, np.ndarray]]          # per node (counts, edges)
     grad_hists: list[tuple[np.ndarray, np.ndarray] | None]     # None: no gradient yet (perceptron)
     quantiles: np.ndarray        # (nodes, 9) at playground.inside.QUANTILES
-    zero_fraction: list[float]   # share of weights at 0 (|w| < playground.inside.ZERO)
+    zero_fraction: list[float]   # share of weights at 0 (playground.inside.zero_share)
     max_row_norm: list[float]    # largest ‖w‖ of one unit's incoming weights
     templates: np.ndarray | None = None   # (units, H, W) first Linear's weights as images
     templates_node: str = ""

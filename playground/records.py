@@ -1,7 +1,8 @@
 """Run records: every training run as a folder of plain files a person can read.
 
     RUNS_DIR/<run id>/preset.json        the preset exactly as trained (--set applied)
-                     /run.json           seeds, versions, device, times, status, parent + changes
+                     /run.json           seeds, versions, device, times, status, parent + changes,
+                                         the data's class names and input names
                      /metrics.csv        one row per step (`kind=step`) and per epoch (`kind=epoch`)
                      /probes.csv         per layer at each probe step: update/weight ratio, grad
                                          norm, activation mean/std, dead fraction
@@ -198,6 +199,7 @@ class RunRecorder:
             "host": socket.gethostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
             "parent": self.parent, "changed": self.changed, "group": self.group,
             "classifier": bool(trainer.is_classifier), "steps_per_epoch": trainer.steps_per_epoch,
+            "classes": list(trainer.dataset.class_names), "input_names": list(trainer.dataset.input_names),
         }
         self._write_info()
         self._metrics = open(self.path / "metrics.csv", "w", newline="", encoding="utf-8")

@@ -13,12 +13,15 @@ from playground.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, Event, FeatureMapEvent, ReconstructionEvent)
 from playground.layers.modules import Sampling
 from playground.probes import decision_grid
+from playground.projection import PrincipalPlane, principal_plane
 
 MAX_MAPS = 32
 N_RECON = 8
 N_CODES = 400
 N_POINTS = 400
 WALK_STEPS = 10
+PLANE_ROWS = 20_000
+"""The principal plane of a larger training split is found from this many of its rows."""
 
 
 class VisualProbes:
@@ -31,6 +34,10 @@ class VisualProbes:
         self.image_input = data.kind == "image"
         self.autoencoder = trainer.ts.target == "input"
         self.points = tuple(data.input_shape) == (2,) and trainer.ts.target == "label"
+        self.on_plane = (data.kind == "points" and len(data.input_shape) == 1 and data.input_shape[0] > 2
+                         and data.n_classes > 0 and trainer.ts.target == "label" and len(data.x_train) > 2)
+        """More than two inputs: the boundary is drawn on their first two principal components."""
+        self._plane: PrincipalPlane | None = None
         self.curve = tuple(data.input_shape) == (1,) and data.n_classes == 0
         self.sampling = next((nid for nid, _ in model.plan if isinstance(getattr(model, nid), Sampling)), "")
         self.mu_node = dict(model.plan)[self.sampling][0] if self.sampling else ""
@@ -61,6 +68,8 @@ class VisualProbes:
             out.append(self._reconstructions())
         if self.points:
             out.append(self._boundary())
+        elif self.on_plane:
+            out.append(self._boundary_on_plane(self.plane()))
         elif tuple(t.dataset.input_shape) == (2,) and t.dataset.n_classes == 0:
             out.append(self._surface())
         if self.curve:
@@ -113,13 +122,44 @@ class VisualProbes:
         t = self.t
         pts = t.dataset.x_train[:N_POINTS]
         xs, ys, grid = decision_grid(pts)
-        out = t.model(torch.as_tensor(grid, device=t.device))
-        if t.dataset.n_classes == 2:
-            values = losses.class_scores(out, t.kind)
-        else:
-            values = losses.predicted_classes(out, t.kind).float()
+        values = self._class_values(grid)
         return BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
                              t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS])
+
+    def plane(self) -> PrincipalPlane:
+        """The training split's principal plane, found at the first probe that needs it (not when
+        the Trainer is made) from at most PLANE_ROWS evenly spaced rows (the split is shuffled)."""
+        if self._plane is None:
+            x = self.t.dataset.x_train
+            self._plane = principal_plane(x[::max(1, -(-len(x) // PLANE_ROWS))])
+        return self._plane
+
+    def _class_values(self, x: np.ndarray) -> torch.Tensor:
+        """What the regions show at inputs `x`: P(class 1) for two classes, else the predicted class."""
+        t = self.t
+        out = t.model(torch.as_tensor(x, device=t.device))
+        return losses.class_scores(out, t.kind) if t.dataset.n_classes == 2 \
+            else losses.predicted_classes(out, t.kind).float()
+
+    def _boundary_on_plane(self, plane: PrincipalPlane) -> BoundaryEvent:
+        """The regions on the plane of PC1 and PC2 (the other components at their mean) under the
+        training points projected onto it, with how often that slice predicts what the network
+        predicts for the points themselves: the caption's measure of how far to trust it."""
+        t = self.t
+        x = t.dataset.x_train[:N_POINTS]
+        pts = plane.project(x)
+        xs, ys, grid = decision_grid(pts)
+        values = self._class_values(plane.lift(grid))
+        on_slice = losses.predicted_classes(t.model(torch.as_tensor(plane.lift(pts), device=t.device)), t.kind)
+        own = losses.predicted_classes(t.model(torch.as_tensor(x, device=t.device)), t.kind)
+        agree = float((on_slice == own).float().mean()) if len(x) else float("nan")
+        others = plane.n_inputs - 2
+        note = (f"{plane.n_inputs} inputs, drawn on their first two principal components "
+                f"({sum(plane.variance_share):.0%} of the variance). The regions are a slice through the "
+                f"mean of the other {others} component{'s' if others != 1 else ''}; the points lie off it: "
+                f"at {agree:.0%} of them the slice predicts the class the network gives the point itself.")
+        return BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
+                             t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS], plane.axis_names(), note)
 
     def _surface(self) -> BoundaryEvent:
         t = self.t

@@ -15,6 +15,8 @@ from widgets.panels.base import BACKGROUND, FOREGROUND, Panel, graphics_layout, 
 
 MAX_LABELLED = 20
 """Above this many classes the cells carry no numbers (they would not fit)."""
+CHAR_PX = 7
+"""About how wide a character of a tick label is, in pixels: whether class names fit under columns."""
 
 
 class ConfusionPanel(Panel):
@@ -33,6 +35,9 @@ class ConfusionPanel(Panel):
         self.plot.addItem(self.image)
         self.texts: list[pg.TextItem] = []
         self.names: list[str] = []
+        self.tick_names: list[str] = []
+        """The rows' labels as shown: the class names (numbered when the columns show only numbers)."""
+        self._named_columns: bool | None = None
         self._white: list[bool] = []
         self.last: ConfusionEvent | None = None
         self.set_idle_hint("Classifiers only: which classes the network confuses on the validation set.")
@@ -52,14 +57,25 @@ class ConfusionPanel(Panel):
                 self.plot.addItem(t)
                 self.texts.append(t)
         self._white = [False] * len(self.texts)
-        long_names = any(len(str(name)) > 4 for name in names)
-        left = [[(k + 0.5, f"{k}: {name}" if long_names else str(name)) for k, name in enumerate(names)]]
-        bottom = [[(k + 0.5, str(k) if long_names else str(name)) for k, name in enumerate(names)]]
-        self.plot.getAxis("bottom").setTicks(bottom)   # long names would overlap: numbers, named on the left
-        self.plot.getAxis("left").setTicks(left)
-        self.tick_names = [label for _, label in left[0]]
-        self.plot.enableAutoRange()   # fits the matrix whatever the panel's shape
         self.names = list(names)
+        self._named_columns = None
+        self._ticks()
+        self.plot.enableAutoRange()   # fits the matrix whatever the panel's shape
+
+    def _ticks(self) -> None:
+        """Class names under the columns where they fit; where they would overlap, numbers there
+        and the rows named `k: name` (so each number is named once)."""
+        names = self.names
+        width = max(len(str(name)) for name in names) if names else 0
+        named = width <= 4 or self.plot.vb.width() / max(len(names), 1) >= CHAR_PX * width + 12
+        if named == self._named_columns:
+            return
+        self._named_columns = named
+        left = [(k + 0.5, str(name) if named else f"{k}: {name}") for k, name in enumerate(names)]
+        bottom = [(k + 0.5, str(name) if named else str(k)) for k, name in enumerate(names)]
+        self.plot.getAxis("bottom").setTicks([bottom])
+        self.plot.getAxis("left").setTicks([left])
+        self.tick_names = [label for _, label in left]
 
     def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -74,6 +90,7 @@ class ConfusionPanel(Panel):
         m = np.asarray(e.matrix, dtype=np.float64)
         names = list(e.class_names) if len(e.class_names) == len(m) else [str(k) for k in range(len(m))]
         self._cells_for(names)
+        self._ticks()   # the panel may have been resized: names under the columns may fit now, or not
         rows = m.sum(axis=1, keepdims=True)
         share = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
         self.image.setImage(share.astype(np.float32), levels=(0.0, 1.0), autoLevels=False)

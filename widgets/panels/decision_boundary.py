@@ -57,14 +57,16 @@ class DecisionBoundaryPanel(Panel):
         self.fit_curve = self.plot.plot(pen=pg.mkPen("#f59322", width=3))
         self._brush_cache: dict[tuple[int, int], pg.QtGui.QBrush] = {}
         self._mode = ""
+        self._axes: tuple[str, str] = ("x₁", "x₂")
         self._n_classes = -1
         self.last: BoundaryEvent | CurveEvent | None = None
         self._pending: BoundaryEvent | CurveEvent | None = None
         self.current_step: int | None = None
         """The run's newest step (from its losses): the caption says how far the regions lag it."""
         self.finished = False
-        self.set_idle_hint("2-D data sets: the points over the regions the network predicts. "
-                      "Regression on one input: the fitted curve over the data.")
+        self.set_idle_hint("Classifiers: the points over the regions the network predicts (more than two "
+                           "inputs: on their first two principal components). Regression on one input: "
+                           "the fitted curve over the data.")
 
     def ingest(self, events: list[object]) -> bool:
         new = False
@@ -96,11 +98,12 @@ class DecisionBoundaryPanel(Panel):
         e = self.last
         what = ("the training points over the regions the network predicts" if isinstance(e, BoundaryEvent)
                 else "the fitted curve (orange) over the training data")
+        note = f" {e.note}" if isinstance(e, BoundaryEvent) and e.note else ""
         now = self.current_step
         if now is None or now <= e.step:
-            return f"Step {e.step}: {what}."
+            return f"Step {e.step}: {what}.{note}"
         ended = "the run ended at" if self.finished else "training is at"
-        return f"Step {e.step} (drawn at the last probe; {ended} step {now}): {what}."
+        return f"Step {e.step} (drawn at the last probe; {ended} step {now}): {what}.{note}"
 
     def _set_mode(self, mode: str) -> None:
         if mode == self._mode:
@@ -111,11 +114,20 @@ class DecisionBoundaryPanel(Panel):
             item.setVisible(boundary)
         for item in (self.data_points, self.fit_curve):
             item.setVisible(not boundary)
-        self.plot.setLabel("left", "x₂" if boundary else "y", color=FOREGROUND)
-        self.plot.setLabel("bottom", "x₁" if boundary else "x", color=FOREGROUND)
+        self.plot.setLabel("left", self._axes[1] if boundary else "y", color=FOREGROUND)
+        self.plot.setLabel("bottom", self._axes[0] if boundary else "x", color=FOREGROUND)
+
+    def _set_axes(self, names: tuple[str, str]) -> None:
+        """The inputs' names on the axes, or the principal components they are drawn on."""
+        names = (str(names[0]), str(names[1]))
+        if names != self._axes:
+            self._axes = names
+            self.plot.setLabel("bottom", names[0], color=FOREGROUND)
+            self.plot.setLabel("left", names[1], color=FOREGROUND)
 
     def _draw_boundary(self, e: BoundaryEvent) -> None:
         self._set_mode("boundary")
+        self._set_axes(e.axis_names)
         self.last = e
         xs, ys = np.asarray(e.xs, dtype=float), np.asarray(e.ys, dtype=float)
         values = np.asarray(e.values, dtype=np.float32)
@@ -187,7 +199,8 @@ class DecisionBoundaryPanel(Panel):
             rows = [["grid", float(x), float(y), float(e.values[i, j])]
                     for i, y in enumerate(e.ys) for j, x in enumerate(e.xs)]
             rows += [["point", float(p[0]), float(p[1]), int(lab)] for p, lab in zip(e.points, e.labels)]
-            return ["kind", "x1", "x2", "value_or_label"], rows
+            axes = ["x1", "x2"] if tuple(e.axis_names) == ("x₁", "x₂") else list(e.axis_names)
+            return ["kind", *axes, "value_or_label"], rows
         if isinstance(e, CurveEvent):
             rows = [["fit", float(x), float(y)] for x, y in zip(np.ravel(e.xs), np.ravel(e.ys))]
             rows += [["data", float(x), float(y)] for x, y in zip(np.ravel(e.data_x), np.ravel(e.data_y))]
