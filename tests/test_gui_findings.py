@@ -82,3 +82,32 @@ def test_the_outcome_card_ranks_below_a_live_finding(window):
     assert names == ["overfitting", "far_from_good"]
     outcome = panel.cards[1].finding.message
     assert "overfitting" in outcome and "wider or deeper" not in outcome
+
+
+def test_the_stall_advice_learns_what_the_data_allows_from_the_training_thread(qtbot, tmp_path, monkeypatch):
+    """What noisy moons allow (the nearest-neighbour baseline) can take seconds to fit: the
+    training thread works it out and the Diagnoses panel is told, the window never fits it."""
+    import threading
+
+    import playground.baselines as baselines
+    from playground.outcome import accuracy_bar
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    threads = []
+    original = baselines.fit_baselines
+    monkeypatch.setattr(baselines, "_fitted", {})
+    monkeypatch.setattr(baselines, "fit_baselines",
+                        lambda ds: threads.append(threading.current_thread()) or original(ds))
+    w = make_window(tmp_path, "overfit_moons_more_data")
+    try:
+        panel = w.controller.panel("Diagnoses")
+        assert panel.voice.doctor.accuracy_bar is None and not threads   # nothing fitted by opening it
+        w.doc.preset.training.epochs = 100_000
+        w.actions_by_name["train_start"].trigger()
+        qtbot.waitUntil(lambda: panel.voice.doctor.accuracy_bar is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: w.controller.is_running, timeout=30_000)
+        w.controller.stop()
+        qtbot.waitUntil(lambda: not w.controller.is_active, timeout=60_000)
+        assert panel.voice.doctor.accuracy_bar == pytest.approx(accuracy_bar(w.doc.preset, 2))
+        assert threads and threading.main_thread() not in threads
+    finally:
+        close_window(w)

@@ -31,11 +31,23 @@ class RunFindings:
     lesson_finding: str = ""
     live: list[Finding] = field(default_factory=list)
     outcome: Finding | None = None
+    find_accuracy_bar: bool = True
+    """Work out what the data allows now (it may fit the classical baselines: seconds on a first
+    call). The app's panel says False and is told the bar by the training thread, which has it."""
 
     def __post_init__(self) -> None:
         ts = self.preset.training
-        bar = accuracy_bar(self.preset, self._n_classes()) if is_classifier(self.preset) else None
+        bar = self.data_accuracy_bar() if self.find_accuracy_bar else None
         self.doctor = Diagnostician(float(ts.lr), str(ts.optimizer), bar)
+
+    def data_accuracy_bar(self) -> float | None:
+        """The validation accuracy below which this classifier's run is far from good (None for
+        other tasks): `outcome.accuracy_bar`."""
+        return accuracy_bar(self.preset, self._n_classes()) if is_classifier(self.preset) else None
+
+    def know_accuracy_bar(self, bar: float | None) -> None:
+        """The bar, worked out elsewhere (the training thread): the stall check uses it from now on."""
+        self.doctor.accuracy_bar = bar
 
     def _n_classes(self) -> int:
         try:

@@ -95,7 +95,7 @@ class DiagnosesPanel(Panel):
         super().__init__(parent)
         self.set_idle_hint("While training, what the curves and probes might indicate appears here, "
                            "with one action to try; when a run ends far from a good result, so does its outcome.")
-        self.voice = RunFindings(_blank_preset())
+        self.voice = RunFindings(_blank_preset(), find_accuracy_bar=False)
         self._changed = False
         self.cards: list[DiagnosisCard] = []
         self.scroll = QScrollArea(self)
@@ -115,7 +115,12 @@ class DiagnosesPanel(Panel):
 
     def start(self, preset: Preset) -> None:
         """A run starts: its settings (the learning rate its cards name) and its lesson."""
-        self.voice = RunFindings(preset, lesson_finding_of(preset.name))
+        self.voice = RunFindings(preset, lesson_finding_of(preset.name), find_accuracy_bar=False)
+
+    def know_accuracy_bar(self, bar: float | None) -> None:
+        """What the run's data allows, from the training thread (fitting it here would stall the
+        window for seconds): the stall advice uses it from now on."""
+        self.voice.know_accuracy_bar(bar)
 
     def ingest(self, events: list[object]) -> bool:
         found = [f for e in events for f in self.voice.observe(e)]
@@ -174,7 +179,9 @@ class DiagnosesPanel(Panel):
             card.setParent(None)
             card.deleteLater()
         self.cards, self._changed = [], False
-        self.voice = RunFindings(self.voice.preset, self.voice.lesson_finding)
+        bar = self.voice.doctor.accuracy_bar
+        self.voice = RunFindings(self.voice.preset, self.voice.lesson_finding, find_accuracy_bar=False)
+        self.voice.know_accuracy_bar(bar)
         self._count_in_tab()
 
 

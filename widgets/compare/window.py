@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QProcess, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.records import RunInfo, runs_dir
+from playground.spec import Preset
 from widgets.compare.browser import RunsBrowser
+from widgets.compare.curves import CurveDialog
 from widgets.compare.plots import LayerStatsPlot, OverlayPlot, ScatterPlot
 from widgets.compare.settings_table import SettingsTable
 
@@ -81,6 +83,9 @@ class CompareWindow(QMainWindow):
         self.runs: list[RunInfo] = []
         self.settings_by_run: dict[str, dict[str, float]] = {}
         self.process: QProcess | None = None
+        self.current_preset: Callable[[], Preset | None] = lambda: None
+        """The main window's preset now (set by `open_compare`): what a learning curve trains."""
+        self.curve_dialog: CurveDialog | None = None
         self._select_after: list[str] = []
         self._queue: list[tuple[list[str], str]] = []   # trainings still to start, one after another
         self._made: list[str] = []                      # run ids the queue's trainings printed
@@ -107,7 +112,7 @@ class CompareWindow(QMainWindow):
         bar = QHBoxLayout()
         for key, text, slot in (("reload", "Reload", self.reload), ("twin", "Run a twin…", self.ask_twin),
                                 ("repeat", "Repeat…", self.ask_repeat), ("rename", "Rename…", self.ask_rename),
-                                ("delete", "Delete", self.ask_delete)):
+                                ("delete", "Delete", self.ask_delete), ("curve", "Learning curve…", self.ask_curve)):
             b = QPushButton(text)
             b.clicked.connect(slot)
             self.buttons[key] = b
@@ -246,6 +251,38 @@ class CompareWindow(QMainWindow):
         if d.exec() == QDialog.DialogCode.Accepted:
             self.run_repeat(str(Path(runs[0].path) / "preset.json"), d.seeds.text().strip() or "5", d.assignments())
 
+    def curve_preset(self) -> Preset | None:
+        """The main window's preset, or else the one selected run's (its preset.json)."""
+        preset = self.current_preset()
+        if preset is not None:
+            return preset
+        runs = self.browser.selected()
+        if len(runs) != 1:
+            return None
+        from playground.params import ProblemList
+        from playground.preset import load_preset
+        try:
+            return load_preset(Path(runs[0].path) / "preset.json")
+        except (OSError, ValueError, ProblemList) as e:
+            QMessageBox.warning(self, "Learning curve", str(e).splitlines()[0])
+            return None
+
+    def ask_curve(self) -> CurveDialog | None:
+        """Open the learning/complexity curve dialog for the current preset (one at a time)."""
+        if self.curve_dialog is not None and self.curve_dialog.isVisible():
+            self.curve_dialog.raise_()
+            return self.curve_dialog
+        preset = self.curve_preset()
+        if preset is None:
+            QMessageBox.information(self, "Learning curve", "Open a preset in the main window, or select one run, "
+                                    "to draw its learning curve.")
+            return None
+        if self.curve_dialog is not None:
+            self.curve_dialog.deleteLater()
+        self.curve_dialog = CurveDialog(preset, self)
+        self.curve_dialog.show()
+        return self.curve_dialog
+
     def run_twin(self, run_id: str, assignments: Sequence[str]) -> None:
         args = ["twin", run_id] + [x for a in assignments for x in ("--set", a)]
         self._start(args, f"Training a twin of {run_id} …")
@@ -307,6 +344,8 @@ class CompareWindow(QMainWindow):
         self._update_buttons(self.browser.selected())
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
+        if self.curve_dialog is not None:
+            self.curve_dialog.close()   # stops and joins its trainings
         self._queue = []
         if self.process is not None:
             self.process.kill()
@@ -321,6 +360,9 @@ def open_compare(owner: QWidget, folder: str | Path | None = None) -> CompareWin
     if window is None:
         window = CompareWindow(folder, owner)
         window.setWindowFlag(Qt.WindowType.Window, True)
+        doc = getattr(owner, "doc", None)
+        if doc is not None:
+            window.current_preset = lambda: doc.preset.copy()
         owner.compare_window = window  # type: ignore[attr-defined]
     else:
         window.reload()

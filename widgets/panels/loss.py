@@ -1,5 +1,6 @@
 """Loss & accuracy: training loss per step (raw and smoothed), train/validation loss and
-accuracy per epoch, the test figures when a run ends, and a mark where a hot setting changed.
+accuracy per epoch, the test figures when a run ends, a mark where a hot setting changed, and
+the classical baselines' validation figures as dashed lines (`baselines`).
 
 Stays fast and small over an hour's run: the step curve keeps a bounded history (old steps
 min/max binned, see `history`), the smoothed curve is computed only for new points (running
@@ -17,6 +18,7 @@ from playground.events import EpochEvent, FinishedEvent, LossEvent
 from widgets.panels.base import (
     GrowingArray, Panel, axis_items, curves_table, graphics_layout, has_finite, legend_above,
     reset_stretch, show_grid, style_plot)
+from widgets.panels.baselines import BaselineLines
 from widgets.panels.history import CAPACITY, MinMaxHistory, trailing_mean
 from widgets.panels.previous_run import PreviousRunOverlay
 from widgets.panels.ranges import SteadyRange, long_curve
@@ -117,6 +119,8 @@ class LossPanel(Panel):
         self.steady = SteadyRange(self.loss_plot)   # (the accuracy plot follows its steps)
         self.babysit = LossAnnotations(self.loss_plot, self.legend)
         """The expected initial loss on the axis, and the penalty as its own curve."""
+        self.baselines = BaselineLines(self.loss_plot, self.acc_plot, self.legend, self)
+        """scikit-learn's models on the same split, as dashed lines (see `baselines`)."""
         self.previous = PreviousRunOverlay(self.loss_plot, self.legend)
         """The last run cleared away, shown faintly when `previous_box` is on (off by default)."""
         self.previous_box.toggled.connect(self.previous.show)
@@ -354,6 +358,7 @@ class LossPanel(Panel):
         while self.marks:
             self._remove_mark(0)
         self.babysit.clear()
+        self.baselines.forget_run()
         self._has_accuracy = None
         self._epochs_drawn = -1
         self.steady.clear()

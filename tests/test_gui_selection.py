@@ -1,0 +1,167 @@
+"""Model selection in the app: the classical baselines as lines on the accuracy panel (fitted off
+the GUI thread, with the engine's figures), and learning/complexity curves in the compare view
+drawn from the engine's curve."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import pytestqt  # noqa: F401  (a test dependency: missing, this file fails instead of skipping)
+
+import playground.baselines as baselines_module
+from playground.preset import resolve_preset
+
+
+@pytest.fixture(scope="module")
+def shared_window(qapp, tmp_path_factory):
+    """One window for the file's panel tests (a window takes seconds to open)."""
+    tmp = tmp_path_factory.mktemp("selection")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLAYGROUND_RUNS_DIR", str(tmp / "runs"))
+        from widgets.testing import close_window, make_window
+        w = make_window(tmp, "xor_mlp")
+        yield w
+        close_window(w)
+    from widgets.training.controller import running_threads
+    assert not running_threads()
+
+
+@pytest.fixture
+def window(shared_window, qtbot):
+    shared_window.controller.panel("Loss & accuracy").reset()
+    return shared_window
+
+
+def test_the_accuracy_panel_draws_each_baseline_fitted_off_the_gui_thread(window, qtbot, monkeypatch):
+    fitted_on: list[threading.Thread] = []
+    original = baselines_module.fit_baselines
+
+    def recording_fit(dataset):
+        fitted_on.append(threading.current_thread())
+        return original(dataset)
+
+    monkeypatch.setattr(baselines_module, "_fitted", {})   # nothing cached: this run fits them
+    # (the Diagnoses panel's accuracy bar, which reads the nearest-neighbour baseline, comes from the
+    # training thread too: no fit on the GUI thread at all)
+    monkeypatch.setattr(baselines_module, "fit_baselines", recording_fit)
+    panel = window.controller.panel("Loss & accuracy")
+    window.doc.preset.training.epochs = 100_000   # still running while the test reads the panel
+    window.actions_by_name["train_start"].trigger()
+    qtbot.waitUntil(lambda: len(panel.baselines.lines) == 3, timeout=30_000)
+    qtbot.waitUntil(lambda: window.controller.is_running, timeout=30_000)   # (Stop is off while starting)
+    window.actions_by_name["train_stop"].trigger()
+    qtbot.waitUntil(lambda: not window.controller.is_active, timeout=60_000)
+
+    assert fitted_on and all(t is not threading.main_thread() for t in fitted_on)
+    from playground.data import make_dataset
+    data = window.doc.preset.data
+    expected = original(make_dataset(data.name, data.params))   # scikit-learn on the same split
+    assert [b.name for b in expected] == ["logistic_regression", "knn_15", "rbf_svm"]
+    drawn = {b.name: (line, plot) for b, line, plot in panel.baselines.lines}
+    for b in expected:
+        line, plot = drawn[b.name]
+        assert plot is panel.acc_plot and line.angle == 0
+        assert line.value() == pytest.approx(b.val)
+    labels = sorted(line.label.format for line, _plot in drawn.values())
+    want = {"logistic_regression": "logistic regression", "knn_15": "15-NN", "rbf_svm": "RBF SVM"}
+    assert labels == sorted(f"{want[b.name]} {b.val:.2f}" for b in expected)
+    legend_texts = [label.text for _item, label in panel.legend.items]
+    assert "baselines (scikit-learn, validation)" in legend_texts
+
+
+def test_the_lines_follow_the_data_set_and_leave_with_a_reset(window, qtbot):
+    panel = window.controller.panel("Loss & accuracy")
+    lines = panel.baselines
+    preset = window.doc.preset.copy()
+    lines.request(preset)
+    qtbot.waitUntil(lambda: len(lines.lines) == 3, timeout=30_000)
+    before = {b.name: b.val for b, _l, _p in lines.lines}
+    preset.data.params = {**preset.data.params, "noise": 0.5}
+    lines.request(preset)
+    assert not lines.lines   # the old data set's figures are gone at once
+    qtbot.waitUntil(lambda: len(lines.lines) == 3, timeout=30_000)
+    from playground.data import make_dataset
+    noisy = baselines_module.fit_baselines(make_dataset(preset.data.name, preset.data.params))
+    assert {b.name: b.val for b, _l, _p in lines.lines} == pytest.approx({b.name: b.val for b in noisy})
+    assert {b.name: b.val for b, _l, _p in lines.lines} != before
+    panel.reset()
+    assert not lines.lines
+
+
+def test_a_regression_on_mse_gets_the_baselines_mse_on_the_loss_plot(window, qtbot):
+    panel = window.controller.panel("Loss & accuracy")
+    preset = resolve_preset("regression_sine")
+    assert preset.training.loss == "mse"
+    panel.baselines.request(preset)
+    qtbot.waitUntil(lambda: len(panel.baselines.lines) == 2, timeout=30_000)
+    from playground.data import make_dataset
+    expected = baselines_module.fit_baselines(make_dataset(preset.data.name, preset.data.params))
+    drawn = {b.name: (line.value(), plot) for b, line, plot in panel.baselines.lines}
+    assert {name: plot for name, (_v, plot) in drawn.items()} == {b.name: panel.loss_plot for b in expected}
+    assert {name: v for name, (v, _p) in drawn.items()} == pytest.approx({b.name: b.val for b in expected})
+
+
+def test_an_autoencoder_gets_no_baseline_lines(window):
+    lines = window.controller.panel("Loss & accuracy").baselines
+    preset = resolve_preset("digits_autoencoder")
+    lines.request(preset)
+    assert not lines.lines and not lines._tasks
+
+
+# ---------------------------------------------------------------------- curves
+@pytest.fixture
+def compare(qtbot, tmp_path):
+    from widgets.compare.window import CompareWindow
+    w = CompareWindow(tmp_path / "runs")
+    qtbot.addWidget(w)
+    preset = resolve_preset("xor_mlp")
+    preset.training.epochs = 3
+    w.current_preset = lambda: preset.copy()
+    yield w
+    w.close()
+
+
+def test_a_learning_curve_draws_the_engines_points(compare, qtbot):
+    from playground.selection.curves import learning_curve
+    compare.buttons["curve"].click()
+    dialog = compare.curve_dialog
+    dialog.fractions.setText("0.5,1")
+    dialog.seeds.setText("1")
+    assert dialog.epochs.value() == 3   # the preset's own epochs
+    dialog.draw_button.click()
+    qtbot.waitUntil(lambda: dialog.curve is not None, timeout=60_000)
+
+    preset = resolve_preset("xor_mlp")
+    preset.training.epochs = 3
+    oracle = learning_curve(preset, [0.5, 1.0], [0])
+    for split in ("train", "val"):
+        x, y = dialog.plot.series(split)
+        assert len(x) == 2
+        assert list(x) == [p.n_train for p in oracle.points]
+        assert y == pytest.approx([p.metrics[f"{split}_accuracy"].mean for p in oracle.points])
+    assert not dialog.progress.isVisible() and dialog.draw_button.isEnabled()
+
+
+def test_a_complexity_curve_marks_its_best_validation_point(compare, qtbot):
+    dialog = compare.ask_curve()
+    dialog.kind.setCurrentIndex(1)
+    dialog.setting.setText("model.nodes[1].params.out_features")
+    dialog.values.setText("1,16")
+    dialog.seeds.setText("1")
+    dialog.draw_button.click()
+    qtbot.waitUntil(lambda: dialog.curve is not None, timeout=60_000)
+    x, y = dialog.plot.series("val")
+    assert len(x) == 2
+    best_x, best_y = dialog.plot.best.getData()
+    assert best_x[0] == x[int(np.argmax(y))] and best_y[0] == pytest.approx(max(y))
+
+
+def test_a_bad_setting_is_one_line_in_the_dialog_and_trains_nothing(compare):
+    dialog = compare.ask_curve()
+    dialog.kind.setCurrentIndex(1)
+    dialog.setting.setText("training.l3")
+    dialog.values.setText("0,0.1")
+    dialog.draw_button.click()
+    assert dialog.task is None
+    assert "training.l3" in dialog.message.text() and "\n" not in dialog.message.text()

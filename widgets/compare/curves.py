@@ -1,0 +1,326 @@
+"""Learning and complexity curves in the compare view: the current preset trained over a range of
+training-set sizes, or of one setting's values, and over a few seeds; the final training and
+validation metric drawn as mean ± sd bands against what was varied.
+
+The notes read them the same way: a large gap between the two curves is variance (regularize,
+or get more data), both poor and close is bias (add capacity). The numbers are the engine's
+(`playground.selection.curves`); the trainings run on a `BackgroundTask`, one after another,
+with progress, and stop between trainings when the dialog closes or Stop is pressed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QSpinBox, QVBoxLayout, QWidget)
+
+from playground.spec import Preset
+from widgets.babysit.task import BackgroundTask, TaskDialog
+from widgets.compare.plots import _plot, is_log_setting
+
+SPLIT_COLOURS = {"train": "#1f4e79", "val": "#ff7f0e"}
+"""The loss panel's colours for the two splits: the same reading everywhere in the app."""
+BEST_COLOUR = "#2ca02c"
+LEARNING, COMPLEXITY = "learning", "complexity"
+STOPPED = "stopped"
+
+
+class Cancelled(Exception):
+    """Stop pressed (or the dialog closed) between two trainings."""
+
+
+@dataclass(frozen=True)
+class CurveRequest:
+    """What the dialog asks the engine for: the preset (epochs set), what varies, the seeds."""
+
+    kind: str                  # LEARNING | COMPLEXITY
+    preset: Preset
+    values: list[Any]          # fractions, or the setting's values
+    seeds: list[int]
+    setting: str = ""
+
+    @property
+    def trainings(self) -> int:
+        return len(self.values) * len(self.seeds)
+
+
+def compute(request: CurveRequest, task: BackgroundTask):
+    """The engine's curve (on the task's thread); `task.progress` after each training."""
+    from playground.selection.curves import complexity_curve, learning_curve
+    done = [0]
+
+    def tick(value: Any, seed: int) -> None:
+        done[0] += 1
+        task.progress.emit((done[0], request.trainings, value, seed))
+        if task.cancelled:
+            raise Cancelled(STOPPED)
+
+    if request.kind == LEARNING:
+        return learning_curve(request.preset, request.values, request.seeds, on_done=tick)
+    return complexity_curve(request.preset, request.setting, request.values, request.seeds, on_done=tick)
+
+
+def positions(kind: str, setting: str, curve_points: Sequence[Any]) -> tuple[np.ndarray, bool, list | None]:
+    """Where each point sits on the x axis, whether that axis is logarithmic, and tick labels for
+    values that are not numbers (or a penalty's 0 beside its powers of ten): one slot each."""
+    if kind == LEARNING:
+        return np.array([p.n_train for p in curve_points], dtype=float), False, None
+    values = [p.value for p in curve_points]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if numeric and is_log_setting(setting, [float(v) for v in values]):
+        return np.log10(np.array(values, dtype=float)), True, None
+    floats = [float(v) for v in values] if numeric else []
+    positive = [v for v in floats if v > 0]
+    if numeric and not (len(positive) > 1 and max(positive) / min(positive) > 20):
+        return np.array(floats), False, None
+    return np.arange(len(values), dtype=float), False, [(k, str(v)) for k, v in enumerate(values)]
+
+
+class CurvePlot(QWidget):
+    """One curve: mean lines of the training and validation metric with ± sd bands, and (for a
+    complexity curve) the best validation point marked. Items are made once and reused."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.widget = _plot("", "metric")
+        self.item = self.widget.getPlotItem()
+        self.item.setLabel("bottom", "")
+        self.legend = QLabel("")
+        """What the marks are, above the plot (a legend inside it would cover the first points)."""
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.means: dict[str, pg.PlotDataItem] = {}
+        self.edges: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
+        self.bands: dict[str, pg.FillBetweenItem] = {}
+        for split in ("train", "val"):
+            c = SPLIT_COLOURS[split]
+            style = Qt.PenStyle.DashLine if split == "train" else Qt.PenStyle.SolidLine
+            self.means[split] = self.item.plot([], [], pen=pg.mkPen(c, width=2, style=style), symbol="o",
+                                               symbolSize=7, symbolBrush=c, symbolPen=None)
+            top, bottom = pg.PlotDataItem(pen=pg.mkPen(None)), pg.PlotDataItem(pen=pg.mkPen(None))
+            self.edges[split] = (top, bottom)   # not on the plot: the band reads their curves
+            rgb = pg.mkColor(c)
+            band = pg.FillBetweenItem(top, bottom, brush=pg.mkBrush(rgb.red(), rgb.green(), rgb.blue(), 50))
+            band.setZValue(-1)
+            self.item.addItem(band)
+            self.bands[split] = band
+        self.best = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("#1a6e1a"), brush=BEST_COLOUR)
+        self.item.addItem(self.best)
+        self.best_label = pg.TextItem("", color=BEST_COLOUR, anchor=(0.5, 1.6))
+        self.item.addItem(self.best_label)
+        self.curve = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.legend)
+        lay.addWidget(self.widget, 1)
+
+    def show_curve(self, curve: Any, kind: str, n_seeds: int) -> None:
+        self.curve = curve
+        x, log_x, ticks = positions(kind, curve.varied, curve.points)
+        m = curve.metric
+        axis = self.item.getAxis("bottom")
+        axis.setTicks(None if ticks is None else [ticks])
+        if kind == LEARNING:
+            axis.setTicks([[(float(p.n_train), f"{p.n_train} ({p.value:g})") for p in curve.points]])
+            self.item.setLabel("bottom", "training examples (fraction of the training split)")
+        else:
+            self.item.setLabel("bottom", curve.varied + (" (log10)" if log_x else ""))
+        self.item.setLabel("left", f"final {m}")
+        self.item.setTitle(f"{curve.preset}: final {m}, mean ± sd over {n_seeds} seed"
+                           f"{'s' if n_seeds != 1 else ''}", size="10pt")
+        for split in ("train", "val"):
+            mean = np.array([p.metrics[f"{split}_{m}"].mean for p in curve.points], dtype=float)
+            std = np.array([p.metrics[f"{split}_{m}"].std for p in curve.points], dtype=float)
+            std = np.where(np.isfinite(std), std, 0.0)
+            self.means[split].setData(x, mean)
+            top, bottom = self.edges[split]
+            top.setData(x, mean + std)
+            bottom.setData(x, mean - std)
+            self.bands[split].setCurves(top, bottom)
+            self.bands[split].setVisible(n_seeds > 1)
+        marks = [f'<span style="color:{SPLIT_COLOURS["train"]}">&#9473; &#9679;</span> training (dashed)',
+                 f'<span style="color:{SPLIT_COLOURS["val"]}">&#9473; &#9679;</span> validation']
+        if n_seeds > 1:
+            marks.append('<span style="color:#666">bands: ± 1 sd over the seeds</span>')
+        if kind == COMPLEXITY:
+            marks.append(f'<span style="color:{BEST_COLOUR}">&#9733;</span> best validation')
+        self.legend.setText("&nbsp;&nbsp;&nbsp;".join(marks))
+        if kind == COMPLEXITY:
+            best = curve.best
+            k = curve.points.index(best)
+            y = best.metrics[f"val_{m}"].mean
+            self.best.setData([x[k]], [y])
+            self.best_label.setText(f"best: {best.value}")
+            self.best_label.setPos(x[k], y)
+            self.best_label.setVisible(math.isfinite(y))
+        else:
+            self.best.clear()
+            self.best_label.setVisible(False)
+        self.item.enableAutoRange()
+
+    def series(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """The drawn mean line of `split` ("train" or "val"): x and y."""
+        x, y = self.means[split].getData()
+        return (np.array([]), np.array([])) if x is None else (x, y)
+
+
+class CurveDialog(TaskDialog):
+    """Compare ▸ Learning curve…: what to vary and over which seeds, a Draw button, progress,
+    and the curve."""
+
+    def __init__(self, preset: Preset, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preset = preset.copy()
+        self.setWindowTitle(f"Learning and complexity curves: {preset.name or 'this network'}")
+        self.kind = QComboBox()
+        self.kind.addItem("Learning curve: against the training-set size", LEARNING)
+        self.kind.addItem("Complexity curve: against one setting", COMPLEXITY)
+        self.fractions = QLineEdit("0.1,0.25,0.5,1")
+        self.fractions.setToolTip("Fractions of the training split, each in (0, 1]; validation stays whole")
+        self.setting = QLineEdit()
+        self.setting.setPlaceholderText("training.l2  or  model.nodes[linear1].params.out_features")
+        self.values = QLineEdit()
+        self.values.setPlaceholderText("0,1e-4,1e-3,1e-2")
+        self.seeds = QLineEdit("3")
+        self.seeds.setToolTip("N (seeds 0..N-1) or A-B: each point is trained once per seed")
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 100_000)
+        self.epochs.setValue(int(self.preset.training.epochs))
+        self.epochs.setToolTip("Epochs of each training (the preset's by default)")
+        self.form = QFormLayout()
+        self.form.addRow("Curve:", self.kind)
+        self.form.addRow("Training-set fractions:", self.fractions)
+        self.form.addRow("Setting:", self.setting)
+        self.form.addRow("Values:", self.values)
+        self.form.addRow("Seeds (N or A-B):", self.seeds)
+        self.form.addRow("Epochs per training:", self.epochs)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.draw_button = QPushButton("Draw")
+        self.draw_button.setDefault(True)
+        self.draw_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.plot = CurvePlot()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.draw_button)
+        row.addWidget(self.stop_button)
+        row.addWidget(self.progress, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(self.form)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(close)
+        self.request: CurveRequest | None = None
+        self.curve = None
+        """The engine's curve last drawn (tests compare the plot with it)."""
+        self.resize(760, 620)
+        self._kind_changed()
+
+    def _kind_changed(self, *_: Any) -> None:
+        learning = self.kind.currentData() == LEARNING
+        for field, shown in ((self.fractions, learning), (self.setting, not learning), (self.values, not learning)):
+            field.setVisible(shown)
+            self.form.labelForField(field).setVisible(shown)
+
+    def make_request(self) -> CurveRequest:
+        """The request the fields describe; ValueError or PresetError (one line) for a bad field."""
+        from playground.experiments import parse_seeds
+        from playground.overrides import apply_overrides
+        from playground.selection.curves import parse_fractions, parse_values
+        preset = self.preset.copy()
+        preset.training.epochs = int(self.epochs.value())
+        seeds = parse_seeds(self.seeds.text().strip() or "3")
+        if self.kind.currentData() == LEARNING:
+            text = self.fractions.text()
+            try:
+                fractions = parse_fractions(text)
+            except ValueError:
+                raise ValueError(f"training-set fractions are numbers in (0, 1] separated by commas, "
+                                 f"e.g. 0.1,0.5,1; got {text!r}") from None
+            return CurveRequest(LEARNING, preset, fractions, seeds)
+        setting = self.setting.text().strip()
+        if not setting:
+            raise ValueError("name the setting to vary, e.g. training.l2")
+        values = parse_values(self.values.text())
+        for value in values:   # a bad path or value is refused before any training
+            apply_overrides(preset, [f"{setting}={value}"])
+        return CurveRequest(COMPLEXITY, preset, values, seeds, setting)
+
+    def start(self) -> None:
+        if self.task is not None and self.task.running:
+            return
+        from playground.params import ProblemList
+        try:
+            request = self.make_request()
+        except (ValueError, ProblemList) as e:   # a bad number, or a path the preset does not have
+            self._say(str(e).strip().splitlines()[0].removeprefix("bad --set: "), error=True)
+            return
+        self.request = request
+        self.task = BackgroundTask(lambda task: compute(request, task))
+        self.task.progress.connect(self._on_progress)
+        self.task.done.connect(self._on_done)
+        self.task.failed.connect(self._on_failed)
+        self.progress.setRange(0, request.trainings)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.draw_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self._say(f"Training {request.trainings} networks ({len(request.values)} points × "
+                  f"{len(request.seeds)} seeds) …")
+        self.task.start()
+
+    def stop(self) -> None:
+        if self.task is not None and self.task.running:
+            self.task.cancel()
+            self.stop_button.setEnabled(False)
+            self._say("Stopping after the training under way …")
+
+    def _on_progress(self, info: tuple[int, int, Any, int]) -> None:
+        done, total, value, seed = info
+        self.progress.setValue(done)
+        self._say(f"Trained {done} of {total} (value {value}, seed {seed}) …")
+
+    def _on_done(self, curve: Any) -> None:
+        self._finish()
+        self.curve = curve
+        assert self.request is not None
+        self.plot.show_curve(curve, self.request.kind, len(self.request.seeds))
+        m = curve.metric
+        text = f"Final {m} against {'the training-set size' if self.request.kind == LEARNING else curve.varied}."
+        if self.request.kind == COMPLEXITY:
+            best = curve.best.metrics[f"val_{m}"]
+            text += f" Best validation {m}: {best.mean:.4g} at {curve.varied} = {curve.best.value}."
+        last = curve.points[-1]
+        train, val = last.metrics[f"train_{m}"].mean, last.metrics[f"val_{m}"].mean
+        if math.isfinite(train) and math.isfinite(val):
+            text += (f" At {f'{last.n_train} training examples' if self.request.kind == LEARNING else f'{curve.varied} = {last.value}'}:"
+                     f" training {train:.3g}, validation {val:.3g} (gap {abs(train - val):.3g}).")
+        text += " A wide gap between training and validation is variance; both poor and close is bias."
+        self._say(text)
+
+    def _on_failed(self, message: str) -> None:
+        self._finish()
+        self._say("Stopped: no curve drawn." if message == STOPPED else f"The curve could not be drawn: {message}",
+                  error=message != STOPPED)
+
+    def _finish(self) -> None:
+        self.progress.setVisible(False)
+        self.draw_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #333;")
+        self.message.setText(text)
