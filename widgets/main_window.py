@@ -23,13 +23,14 @@ from widgets.file_actions import FileActions
 from widgets.lesson_view import LessonView
 from widgets.inspector import Inspector
 from widgets.palette import Palette
+from widgets.panel_groups import DIAGNOSES, PANEL_GROUPS, TRAINING, PanelGroupBar, panel_group_of
 from widgets.recovery import Recovery
 from widgets.settings_panel import DataSettings, TrainingSettings
 from widgets.theme import THEMES, Theme, style_sheet, theme as theme_named
 
 ORGANIZATION = "NN Playground"
 APPLICATION = "nn-playground"
-STATE_VERSION = 3
+STATE_VERSION = 4
 """Bump when the dock layout changes, so an old saved layout is not applied to new docks."""
 AUTOSAVE_S = 60
 
@@ -62,6 +63,9 @@ class MainWindow(FileActions, QMainWindow):
         self.controller = None
         self.controller_error = "the training engine is still loading"
         self.panel_docks: dict[str, QDockWidget] = {}
+        group = str(self.settings.value("panels/group", TRAINING))
+        self.panel_group = group if group in PANEL_GROUPS else TRAINING
+        """The group of plot panels whose tabs show (the student's choice, remembered)."""
         self.startup_s: float | None = None
         self.notes_dialog = None
 
@@ -357,21 +361,31 @@ class MainWindow(FileActions, QMainWindow):
             self._panel_dock(title, widget)
         from widgets.babysit.actions import connect_diagnoses
         connect_diagnoses(self)
-        first = next(iter(self.panel_docks.values()), None)
-        if first is not None:
-            first.raise_()
+        self._show_relevant_panels()
 
     def _panel_dock(self, title: str, widget: QWidget) -> None:
+        """Plots go to the bottom, tabbed, one group shown at a time (so every tab fits); the
+        Diagnoses cards go beside the Inspector, where their count is always in sight."""
         slug = "".join(c for c in title.title() if c.isalnum())
         dock = QDockWidget(title.replace("&", "&&"), self)  # "Loss & accuracy": not a mnemonic
         dock.setObjectName(f"panel{slug}Dock")
         dock.setWidget(widget)
-        docks = list(self.panel_docks.values())
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        if docks:
-            self.tabifyDockWidget(docks[0], dock)
+        if title == DIAGNOSES:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.inspector_dock, dock)
+            self.inspector_dock.raise_()
+            self.panels_menu.addAction(dock.toggleViewAction())
+        else:
+            plots = [d for t, d in self.panel_docks.items() if t != DIAGNOSES]
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            if plots:
+                self.tabifyDockWidget(plots[0], dock)
+            bar = PanelGroupBar(self.show_panel_group)
+            bar.set_group(self.panel_group)
+            dock.setTitleBarWidget(bar)
+            show = self.training_panels_menu.addAction(title.replace("&", "&&"), lambda t=title: self.show_panel(t))
+            show.setStatusTip(f"Show the {title} panel ({panel_group_of(title)})")
         self.panel_docks[title] = dock
-        self.training_panels_menu.addAction(dock.toggleViewAction())
         self.fit_docks()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()
@@ -402,9 +416,9 @@ class MainWindow(FileActions, QMainWindow):
                          [int(min(240, max(170, 0.13 * w))), int(min(460, max(300, 0.24 * w)))],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.inspector_dock, self.data_dock], [int(0.45 * h), int(0.55 * h)], Qt.Orientation.Vertical)
-        if self.panel_docks:
-            first = next(iter(self.panel_docks.values()))
-            self.resizeDocks([first], [int(min(560, max(250, 0.44 * h)))], Qt.Orientation.Vertical)
+        plots = [d for t, d in self.panel_docks.items() if t != DIAGNOSES]
+        if plots:
+            self.resizeDocks([plots[0]], [int(min(560, max(250, 0.44 * h)))], Qt.Orientation.Vertical)
         self._unelide_tabs()
 
     def _unelide_tabs(self) -> None:
@@ -529,7 +543,7 @@ class MainWindow(FileActions, QMainWindow):
         """A run ended far from a good result: its outcome is a card in the Diagnoses panel, ranked
         with the run's findings; the status bar points there. No box: a box would interrupt a
         lesson (and hide the curves) every time a lesson shows a run that fails on purpose."""
-        dock = self.panel_docks.get("Diagnoses")
+        dock = self.panel_docks.get(DIAGNOSES)
         where = "; its outcome is in Diagnoses" if dock is not None else ""
         headline = text.split(" What to try")[0].split(" This is what")[0].rstrip(". ")
         self.statusBar().showMessage(headline + where, 15000)
@@ -547,7 +561,7 @@ class MainWindow(FileActions, QMainWindow):
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
-        dock = self.panel_docks.get("Diagnoses")
+        dock = self.panel_docks.get(DIAGNOSES)
         if dock is not None:
             dock.show()
             dock.raise_()
@@ -590,16 +604,37 @@ class MainWindow(FileActions, QMainWindow):
                     return
 
     def _show_relevant_panels(self) -> None:
+        """Show the plots of the chosen group that have something to show for this preset."""
         if self.controller is None or not self.panel_docks:
             return
         from widgets.training.controller import relevant_panels
         relevant = relevant_panels(self.doc.preset)
+        shown = [t for t in self.panel_docks
+                 if t != DIAGNOSES and relevant.get(t, True) and panel_group_of(t) == self.panel_group]
         for title, dock in self.panel_docks.items():
-            dock.setVisible(relevant.get(title, True))
-        first = next((d for t, d in self.panel_docks.items() if relevant.get(t, True)), None)
-        if first is not None:
-            first.raise_()
+            if title != DIAGNOSES:
+                dock.setVisible(title in shown)
+        if shown:
+            self.panel_docks[shown[0]].raise_()
         self._unelide_tabs()
+
+    def show_panel_group(self, group: str) -> None:
+        """Show one group's plot tabs (the bar above the plots; remembered for the next start)."""
+        self.panel_group = group
+        self.settings.setValue("panels/group", group)
+        for title, dock in self.panel_docks.items():
+            bar = dock.titleBarWidget()
+            if isinstance(bar, PanelGroupBar):
+                bar.set_group(group)
+        self._show_relevant_panels()
+
+    def show_panel(self, title: str) -> None:
+        """Bring up one panel (View ▸ Training Panels), switching to its group first."""
+        dock = self.panel_docks[title]
+        if title != DIAGNOSES and panel_group_of(title) != self.panel_group:
+            self.show_panel_group(panel_group_of(title))
+        dock.show()
+        dock.raise_()
 
     def _on_training_setting(self, name: str) -> None:
         self.update_actions()   # the loss decides whether the network fits the data
@@ -695,12 +730,38 @@ class MainWindow(FileActions, QMainWindow):
         if self.controller is not None:
             self.controller.stop()
 
+    def weights_record(self) -> str:
+        """The run record that keeps the document's trained weights (every run in the app is
+        recorded with its model.safetensors at its end, a session that is reset or closed
+        included); '' when the record could not be written, or there are no trained weights."""
+        c = self.controller
+        return c.last_record if c is not None and self.doc.trained is not None else ""
+
+    def weights_would_be_lost(self) -> bool:
+        """Trained weights that neither an export nor a run record keeps."""
+        return self.doc.unsaved_weights() and not self.weights_record()
+
     def train_reset(self) -> None:
+        c = self.controller
+        if self.weights_would_be_lost():
+            answer = QMessageBox.question(
+                self, "Reset the trained weights?",
+                f"The weights “{self.doc.preset.name}” trained are not exported, and their run could not be "
+                "recorded: resetting loses them.\nReset them to a fresh initialization?",
+                QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Reset:
+                return
+        record = self.weights_record()
         had = self.doc.forget_weights("reset")
-        if self.controller is not None:
-            self.controller.reset_weights()
-        if had and not (self.controller and self.controller.is_active):
-            self.statusBar().showMessage("Weights reset: the next Start trains from a fresh initialization", 8000)
+        if c is not None:
+            c.reset_weights()
+        if not (c and c.is_active):
+            self.progress_label.setText("")   # the old run's "finished" is not these weights' state
+            if had:
+                kept = f"; the trained ones stay in run {record} (Train ▸ Compare Runs)" if record else ""
+                self.statusBar().showMessage(
+                    f"Weights reset: the next Start trains from a fresh initialization{kept}", 8000)
 
     def open_compare(self) -> None:
         from widgets.compare.window import open_compare
@@ -762,12 +823,20 @@ class MainWindow(FileActions, QMainWindow):
 
     # ================================================================ closing
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.ready and not self._maybe_save("closing"):   # closing stops any training itself
+        # Closing stops any training itself, and its run record keeps the weights it reached; only
+        # weights that neither a record nor an export keeps are asked about.
+        if self.ready and not (self._maybe_save("closing") and
+                               (not self.weights_would_be_lost() or self.maybe_discard_weights("closing"))):
             event.ignore()
             return
         self.shutdown()
         self.save_layout()
         self.recovery.clear()
+        # The document dies with this window: its undo stack, cleared as it is destroyed, would
+        # report "clean" to a window already half gone (a RuntimeError printed at every quit
+        # with unsaved edits discarded).
+        self.doc.undo_stack.blockSignals(True)
+        self.doc.blockSignals(True)
         event.accept()
 
     def shutdown(self) -> None:

@@ -68,6 +68,8 @@ class FloatEditor(QDoubleSpinBox):
     a log-scale Param (learning rate, σ) steps along 1-2-5."""
 
     edited = Signal(object)
+    refused = Signal(str)
+    """A typed number outside the range was not taken: why, naming the range."""
 
     def __init__(self, p: Param, value: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +110,12 @@ class FloatEditor(QDoubleSpinBox):
         return (QValidator.State.Invalid, text, pos)
 
     def fixup(self, text: str) -> str:
+        """A number outside the declared range is refused aloud: the field says its range."""
+        t = text.strip()
+        if _NUMBER.match(t):
+            message = f"{self.param.name} must be between {self.minimum():g} and {self.maximum():g}; {t} was not taken"
+            self.setToolTip(message)
+            self.refused.emit(message)
         return self.textFromValue(self.value())
 
     def stepBy(self, steps: int) -> None:

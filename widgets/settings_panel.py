@@ -84,6 +84,16 @@ def _form() -> QFormLayout:
     return form
 
 
+def lr_warning(lr: float) -> str:
+    """What the field says beside a learning rate above the range the engine's learning-rate
+    finder sweeps (the value is still taken: it may be a lesson on divergence)."""
+    from playground.babysit.lr_find import END_LR, START_LR
+    if lr <= END_LR:
+        return ""
+    return (f"⚠ η = {lr:g} is above {END_LR:g}, the top of the range the learning-rate finder sweeps "
+            f"({START_LR:g} to {END_LR:g}): the loss will likely diverge. Train ▸ Find Learning Rate suggests one.")
+
+
 def setting_label(name: str) -> str:
     """A training setting's label: the notes' symbol where it has one (momentum ρ, RMSProp α)."""
     return SETTING_LABELS.get(name, name.replace("_", " "))
@@ -222,6 +232,8 @@ class TrainingSettings(QScrollArea):
         self.live = False
         self.editors: dict[str, QWidget] = {}
         self.rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self.field_notes: dict[str, QLabel] = {}
+        """Setting name → the line under its field: a refused value's range, or a warning."""
         self.sections: list[tuple[QGroupBox, QFormLayout, tuple[str, ...], QLabel]] = []
         self.hidden: dict[str, str] = {}
         """Setting name → why it is hidden (it does not apply to this preset)."""
@@ -258,6 +270,14 @@ class TrainingSettings(QScrollArea):
                 form.addRow(label, editor)
                 self.editors[name] = editor
                 self.rows[name] = (form, editor)
+                if hasattr(editor, "refused"):
+                    field_note = QLabel()
+                    field_note.setObjectName("warningText")
+                    field_note.setWordWrap(True)
+                    field_note.hide()
+                    form.addRow(field_note)
+                    self.field_notes[name] = field_note
+                    editor.refused.connect(lambda text, n=name: self._show_note(n, text))
             note = QLabel()
             note.setObjectName("hint")
             note.setWordWrap(True)
@@ -297,6 +317,7 @@ class TrainingSettings(QScrollArea):
         for name, ed in self.editors.items():
             ed.set_value(getattr(self.doc.preset.training, name))
         self._show_what_applies()
+        self._show_note("lr", "")
 
     def _on_model(self) -> None:
         self._refresh_code_nodes()
@@ -307,6 +328,17 @@ class TrainingSettings(QScrollArea):
         if ed is not None:
             ed.set_value(getattr(self.doc.preset.training, name))
         self._show_what_applies()
+        if name in self.field_notes:
+            self._show_note(name, "")   # a value was taken: the refusal no longer stands
+
+    def _show_note(self, name: str, refusal: str) -> None:
+        """The line under a field: why a typed value was refused, else the engine's warning."""
+        note = self.field_notes.get(name)
+        if note is None:
+            return
+        text = refusal or (lr_warning(self.doc.preset.training.lr) if name == "lr" else "")
+        note.setText(text)
+        note.setVisible(bool(text) and name not in self.hidden)
 
     def _show_what_applies(self) -> None:
         if not self.live:

@@ -163,6 +163,9 @@ class TrainingController(QObject):
         """None: the preset's own device setting (auto: CUDA, then MPS, then CPU)."""
         self.last_problem: ProblemEvent | None = None
         self.last_finished: FinishedEvent | None = None
+        self.last_record = ""
+        """The run record of the latest session, which holds its weights once it ends (a reset or a
+        close ends it too); '' when the run cannot be recorded."""
         self._epochs: list[EpochEvent] = []
         self._panels: list[Panel] = [
             LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
@@ -259,6 +262,7 @@ class TrainingController(QObject):
             self._worker.request_reset()
         elif not self.is_active:
             self.reset_panels()
+            self._set_state("idle")   # the old run's "finished" no longer describes these weights
             self.status_message.emit("Weights reset: the next Start trains from a fresh initialization.")
 
     def stop_now(self, timeout_s: float = 10.0) -> None:
@@ -357,6 +361,8 @@ class TrainingController(QObject):
         self.reset_panels()
         from widgets.babysit.loss_marks import mark_expected_initial_loss
         mark_expected_initial_loss(self.panel(LossPanel.title), preset)
+        from widgets.panels.baselines import show_baselines
+        show_baselines(self.panel(LossPanel.title), preset)   # fitted off the GUI thread
         from widgets.babysit.diagnoses_panel import start_diagnoses
         start_diagnoses(self._panels, preset)
         self._set_state("starting")
@@ -446,7 +452,12 @@ class TrainingController(QObject):
             self.status_message.emit(f"Training on {note.info.get('device', '?')}{threads}: "
                                      f"{note.info.get('total_steps', 0)} steps{origin}")
             self.device_reason = str(note.info.get("device_reason", ""))
+            self.last_record = "" if note.info.get("record_problem") else str(note.info.get("run_id", ""))
             self._n_classes = int(note.info.get("n_classes", 0))
+            from widgets.babysit.diagnoses_panel import DiagnosesPanel
+            for panel in self._panels:
+                if isinstance(panel, DiagnosesPanel):
+                    panel.know_accuracy_bar(note.info.get("accuracy_bar"))
         elif note.kind == "state":
             was = self._state
             if self._state != "stopping":
@@ -471,6 +482,7 @@ class TrainingController(QObject):
                               else "Cannot start training", note.message)
             self._start_pending()
         elif note.kind == "ended":
+            self.last_record = str(note.info.get("recorded", ""))
             self._set_state({"stopped": "stopped", "error": "problem"}.get(note.state, "finished"))
             if note.state == "stopped":
                 self.status_message.emit("Training stopped")

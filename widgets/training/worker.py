@@ -51,6 +51,16 @@ def training_threads() -> int:
     return max(1, cores - 1)
 
 
+def data_accuracy_bar(trainer: Any) -> float | None:
+    """What the run's data allows a classifier (`outcome.accuracy_bar`), worked out here on the
+    training thread: it may fit the classical baselines, seconds the window must not wait."""
+    from playground.outcome import accuracy_bar
+    from playground.views import is_classifier
+    if not is_classifier(trainer.preset):
+        return None
+    return accuracy_bar(trainer.preset, int(trainer.dataset.n_classes))
+
+
 @dataclass
 class Note:
     """The worker's own messages to the controller, in the same stream as the engine's events
@@ -344,7 +354,8 @@ class TrainingWorker(QObject):
             "device": str(trainer.device), "device_reason": trainer.device_choice.reason,
             "threads": self.threads, "total_steps": trainer.total_steps,
             "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed",
-            "n_classes": int(trainer.dataset.n_classes)}))   # the run's own fact: nothing re-reads the data
+            "n_classes": int(trainer.dataset.n_classes),   # the run's own fact: nothing re-reads the data
+            "accuracy_bar": data_accuracy_bar(trainer)}))
         try:
             reason = self._loop(trainer)
         except Exception as e:  # noqa: BLE001
@@ -355,10 +366,13 @@ class TrainingWorker(QObject):
             self._snapshot(trainer)
         except Exception:  # noqa: BLE001 - a broken model must not keep the session from ending
             pass
+        run_id = self._recording.run_id
         tests = self._recording.finish(trainer, "stopped" if reason == "error" else reason,
                                        error="training failed" if reason == "error" else "")
+        recorded = run_id if run_id and not self._recording.problem else ""   # its model.safetensors written
         self._recording = None
-        self._note(Note("ended", reason, info={"test": tests}))   # the test figures, for the loss panel
+        # the test figures, for the loss panel; the record that keeps the weights, for the window
+        self._note(Note("ended", reason, info={"test": tests, "recorded": recorded}))
         with self._cond:
             self._trainer = None
 
