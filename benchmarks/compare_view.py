@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def make_records(folder: Path, n: int, seed: int = 0) -> None:
     """n records: real xor_mlp runs copied with varied settings and metrics."""
-    from playground.experiments import record_run
-    from playground.overrides import apply_overrides
-    from playground.preset import resolve_preset
+    from playground.run_records.experiments import record_run
+    from playground.network.overrides import apply_overrides
+    from playground.network.preset import resolve_preset
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     base = apply_overrides(resolve_preset("xor_mlp"), ["training.epochs=20"])
@@ -79,8 +79,8 @@ def main() -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance() or QApplication([])
-    from playground.experiments import varying_numeric_settings
-    from playground.records import list_runs
+    from playground.run_records.experiments import varying_numeric_settings
+    from playground.run_records.store import list_runs
     from widgets.compare.browser import COLUMNS
     from widgets.compare.window import CompareWindow
 

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from playground.events import Event  # noqa: E402
-from playground.preset import builtin_names, resolve_preset  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.training.events import Event  # noqa: E402
+from playground.network.preset import builtin_names, resolve_preset  # noqa: E402
+from playground.training.trainer import Trainer  # noqa: E402
 
 FAILED: list[str] = []
 LOSS_RTOL = 2e-2

@@ -32,9 +32,9 @@ import torch  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, Qt, QTimer, Slot  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGridLayout, QWidget  # noqa: E402
 
-from playground.preset import resolve_preset  # noqa: E402
-from playground.spec import Preset  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.network.preset import resolve_preset  # noqa: E402
+from playground.network.spec import Preset  # noqa: E402
+from playground.training.trainer import Trainer  # noqa: E402
 from widgets.training.controller import TrainingController  # noqa: E402
 from widgets.training.worker import training_threads  # noqa: E402
 

@@ -28,8 +28,8 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGridLayout, QWidget  # noqa: E402
 
-from playground.preset import resolve_preset  # noqa: E402
-from playground.spec import Preset  # noqa: E402
+from playground.network.preset import resolve_preset  # noqa: E402
+from playground.network.spec import Preset  # noqa: E402
 from widgets.training.controller import TrainingController  # noqa: E402
 
 

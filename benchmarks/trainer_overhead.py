@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from playground.build import build_model  # noqa: E402
-from playground.optim import make_optimizer  # noqa: E402
-from playground.preset import resolve_preset  # noqa: E402
-from playground.trainer import EVAL_CHUNK, Trainer  # noqa: E402
+from playground.network.build import build_model  # noqa: E402
+from playground.training.optim import make_optimizer  # noqa: E402
+from playground.network.preset import resolve_preset  # noqa: E402
+from playground.training.trainer import EVAL_CHUNK, Trainer  # noqa: E402
 
 
 def _load() -> float:

@@ -1,2 +1,2 @@
 """The built-in presets (`NAME.json`): package data installed as `playground._presets`; see
-playground/builtin_data.py. Nothing here is code."""
+playground/core/builtin_data.py. Nothing here is code."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playground.applies import inapplicable_params, inapplicable_settings
-from playground.examples import MENU_CHARS, builtin_examples
-from playground.outcome import good_accuracy, judge
-from playground.preset import builtin_names, resolve_preset
-from playground.views import VIEWS, views_for
+from playground.network.applies import inapplicable_params, inapplicable_settings
+from playground.course.examples import MENU_CHARS, builtin_examples
+from playground.babysit.outcome import good_accuracy, judge
+from playground.network.preset import builtin_names, resolve_preset
+from playground.training.views import VIEWS, views_for
 
 
 def test_views_follow_mode_target_and_data():

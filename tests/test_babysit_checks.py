@@ -10,8 +10,8 @@ from torch import nn
 from playground.babysit import checks
 from playground.layers.registry import CATALOGUE, LayerType, register
 from playground.params import Param
-from playground.preset import resolve_preset
-from playground.trainer import Trainer
+from playground.network.preset import resolve_preset
+from playground.training.trainer import Trainer
 
 
 def _result(results, name):
@@ -37,14 +37,14 @@ def test_more_l2_raises_the_initial_loss_by_lambda_times_the_squared_weights(dig
     """By hand: the fresh network's weight matrices (not biases), squared and summed, times 0.01."""
     result = _result(digits_results, "regularization_raises_loss")
     preset = resolve_preset("digits_mlp")
-    from playground.build import build_model
+    from playground.network.build import build_model
     net = build_model(preset.model, seed=preset.training.seed)
     by_hand = 0.01 * sum(float((m.weight.double() ** 2).sum()) for m in net.modules() if isinstance(m, nn.Linear))
     assert result.status == "green" and result.measured == pytest.approx(by_hand, rel=1e-4)
 
 
 def test_a_loss_that_drops_its_penalty_is_red(monkeypatch):
-    from playground import step
+    from playground.training import step
     real = step.penalty_terms
     monkeypatch.setattr(step, "penalty_terms", lambda s, *a: real(checks._no_regularization(s), *a))
     result = checks.check_regularization_raises_loss(Trainer(resolve_preset("xor_mlp"), device="cpu"))
@@ -92,7 +92,7 @@ HEALTHY_EXCEPTIONS = {
 
 @pytest.mark.slow
 def test_every_builtin_classification_preset_overfits_twenty_examples():
-    from playground.preset import builtin_names
+    from playground.network.preset import builtin_names
     failed = {}
     for name in builtin_names():
         if name in HEALTHY_EXCEPTIONS:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from playground.cli import main
+from playground.command_line.main import main
 
 
 def test_check_json_on_digits_mlp_exits_0(capsys):

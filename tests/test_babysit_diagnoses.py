@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from playground.babysit.diagnoses import THRESHOLDS, Diagnostician, saturated_fraction
-from playground.babysit.run_findings import RunFindings, lesson_finding_of
-from playground.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
-from playground.fit import data_facts
-from playground.outcome import accuracy_bar, good_accuracy
-from playground.preset import builtin_names, resolve_preset
-from playground.seeds import Seeds
-from playground.trainer import Trainer
+from playground.babysit.run_findings import RunFindings
+from playground.course.lessons import lesson_finding_of
+from playground.training.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
+from playground.network.fit import data_facts
+from playground.babysit.outcome import accuracy_bar, good_accuracy
+from playground.network.preset import builtin_names, resolve_preset
+from playground.core.seeds import Seeds
+from playground.training.trainer import Trainer
 
 
 def _train(preset, max_steps: int) -> tuple[list, Trainer]:
@@ -241,7 +242,7 @@ def _ranked_findings_in_a_worker(name: str, k: int) -> list:
 def builtin_findings() -> dict[str, list[list]]:
     """Every built-in preset at its own settings, 3 seeds each, trained by two worker processes
     (the machine's cores): shared by the two tests below."""
-    from playground.workers import run_task, worker_pool
+    from playground.core.workers import run_task, worker_pool
     names = builtin_names()
     with worker_pool(2) as pool:
         futures = {(n, k): pool.submit(run_task, _ranked_findings_in_a_worker, n, k)

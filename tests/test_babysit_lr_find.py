@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from playground.babysit.lr_find import EDGE_END, EDGE_START, END_LR, MAX_STEPS, START_LR, lr_range_test, suggest
-from playground.overrides import apply_overrides
-from playground.preset import resolve_preset
-from playground.trainer import Trainer
+from playground.network.overrides import apply_overrides
+from playground.network.preset import resolve_preset
+from playground.training.trainer import Trainer
 
 SWEEP = np.logspace(-7, 1, 100)  # the default sweep's learning rates, written out here
 
@@ -163,7 +163,7 @@ def test_overfit_moons_suggestions_lie_inside_the_sweep_away_from_its_ends(seed)
 
 
 def test_lr_find_json_gives_a_note_instead_of_a_suggestion_it_cannot_stand_behind(capsys):
-    from playground.cli import main
+    from playground.command_line.main import main
     assert main(["lr-find", "overfit_moons", "--json", "--steps", str(EDGE_START + EDGE_END + 2)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["suggestions"] == {}

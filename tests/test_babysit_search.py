@@ -9,9 +9,9 @@ import optuna
 import pytest
 from scipy import stats
 
-from playground.babysit.search import (
+from playground.selection.search import (
     ParamRange, SearchError, Trial, edge_warnings, narrowed, parse_param, run_search, suggest)
-from playground.preset import resolve_preset
+from playground.network.preset import resolve_preset
 
 
 def test_log_ranges_are_sampled_uniformly_in_log10():

@@ -10,10 +10,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
-from playground.baselines import baselines_for, fit_baselines
+from playground.data.baselines import baselines_for, fit_baselines
 from playground.data.base import make_dataset
-from playground.preset import resolve_preset
-from playground.runs import train_run
+from playground.network.preset import resolve_preset
+from playground.run_records.run_to_end import train_run
 
 
 def test_the_classifier_baselines_equal_scikit_learn_on_the_same_split():
@@ -44,7 +44,7 @@ def test_a_three_neighbour_vote_by_hand():
     y = np.array([0, 0, 0, 1, 1, 1])
     tiny = replace(ds, x_train=x, y_train=y, x_val=np.array([[0.05, 0], [1.05, 0], [0.7, 0]], dtype=np.float32),
                    y_val=np.array([0, 1, 0]), x_test=x[:0], y_test=y[:0])
-    import playground.baselines as b
+    import playground.data.baselines as b
     old = b.NEIGHBOURS
     b.NEIGHBOURS = 3
     try:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.cli import main
-from playground.weights import load_weights
+from playground.command_line.main import main
+from playground.network.model_file import load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,7 +80,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
 
 def registered_commands() -> list[str]:
     """The commands the modules register (every module imported): the oracle for the listed ones."""
-    from playground.cli import build_parser
+    from playground.command_line.main import build_parser
     action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return sorted(action.choices)
 
@@ -112,7 +112,7 @@ def test_the_engine_cli_tells_a_preset_from_a_command(capsys):
 
 def test_help_lists_every_command_and_each_module_registers_the_listed_ones():
     """The one list of commands (with summaries) is the one the modules register: none missing, none extra."""
-    from playground.cli import COMMANDS
+    from playground.command_line.main import COMMANDS
     registered = registered_commands()
     assert {"train", "presets", "validate", "export", "runs", "check", "install-desktop"} <= set(registered)
     assert registered == sorted(COMMANDS)

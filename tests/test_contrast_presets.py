@@ -18,11 +18,11 @@ from statistics import mean
 import numpy as np
 import pytest
 
-from playground.events import Event, ProbeEvent, ProblemEvent
-from playground.lessons import load_lesson
-from playground.preset import builtin_names, resolve_preset
-from playground.runs import RunResult, train_run
-from playground.trainer import Trainer
+from playground.training.events import Event, ProbeEvent, ProblemEvent
+from playground.course.lessons import load_lesson
+from playground.network.preset import builtin_names, resolve_preset
+from playground.run_records.run_to_end import RunResult, train_run
+from playground.training.trainer import Trainer
 
 pytestmark = pytest.mark.figure
 
@@ -222,7 +222,7 @@ def test_decay_settles_where_a_constant_large_learning_rate_bounces():
 
 def test_the_schedule_is_written_to_metrics_csv_as_the_notes_write_it(tmp_path, capsys):
     import csv
-    from playground.cli import main
+    from playground.command_line.main import main
     assert main(["train", "lr_decay_inverse_sqrt", "--epochs", "1", "--device", "cpu",
                  "--runs-dir", str(tmp_path)]) == 0
     [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from playground.builtin_data import resource_path
-from playground.data import DATASETS, DIGITS_RESOURCE, augment, corrupt, load_digits_arrays, \
+from playground.core.builtin_data import resource_path
+from playground.training.step import augment, corrupt
+from playground.data import DATASETS, DIGITS_RESOURCE, load_digits_arrays, \
     make_dataset
 from playground.data.base import KINDS
 

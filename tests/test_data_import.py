@@ -233,7 +233,7 @@ def test_changed_or_moved_file_is_reported(tmp_path):
 
 
 def test_inspect_cli_json_and_problems(tmp_path, capsys):
-    from playground.cli import main
+    from playground.command_line.main import main
     path = iris_like(tmp_path / "iris.csv")
     assert main(["data", "inspect", str(path), "--label", "species", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data.importers import inspect_path
-from playground.preset import load_preset, preset_to_json, save_preset
+from playground.network.preset import load_preset, preset_to_json, save_preset
 
 
 def write_iris(path: Path, seed: int = 0) -> Path:

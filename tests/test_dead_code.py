@@ -22,7 +22,7 @@ CALLED_FROM_OUTSIDE = [
     "write_*",
     # module-level __getattr__ (PEP 562): lazy attributes of a package
     "__getattr__",
-    # copied by name into the exported train.py (playground/step.py STEP_FUNCTIONS)
+    # copied by name into the exported train.py (playground/training/step.py STEP_FUNCTIONS)
     "choose_device",
 ]
 KINDS = {"function", "method", "class", "property", "import"}

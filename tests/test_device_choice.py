@@ -1,9 +1,9 @@
 """`auto` trains where this model trains faster, and says why; explicit devices stay as chosen."""
 import torch
 
-from playground import device_choice
-from playground.preset import resolve_preset
-from playground.trainer import Trainer
+from playground.training import device_choice
+from playground.network.preset import resolve_preset
+from playground.training.trainer import Trainer
 
 
 def test_explicit_devices_are_kept_and_said():

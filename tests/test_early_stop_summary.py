@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from playground.preset import resolve_preset
-from playground.records import RunRecorder
-from playground.runs import train_run
+from playground.network.preset import resolve_preset
+from playground.run_records.store import RunRecorder
+from playground.run_records.run_to_end import train_run
 
 
 @pytest.mark.figure

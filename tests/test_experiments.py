@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from playground.cli import main
-from playground.experiments import compare, parse_seeds, repeat, spread, welch_verdict
-from playground.overrides import apply_overrides
-from playground.preset import resolve_preset
-from playground.records import group_runs
+from playground.command_line.main import main
+from playground.run_records.experiments import compare, parse_seeds, repeat, spread, welch_verdict
+from playground.network.overrides import apply_overrides
+from playground.network.preset import resolve_preset
+from playground.run_records.store import group_runs
 
 
 def test_seed_ranges():

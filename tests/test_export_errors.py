@@ -19,11 +19,11 @@ from playground import cli  # noqa: E402
 from playground.export import (  # noqa: E402
     ExportError, MissingPackage, UnsupportedLayer, export, missing_packages)
 from playground.export import onnx_format  # noqa: E402
-from playground.files import FileProblem  # noqa: E402
+from playground.core.files import FileProblem  # noqa: E402
 from playground.layers import modules  # noqa: E402
-from playground.preset import load_preset, save_preset  # noqa: E402
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec  # noqa: E402
-from playground.weights import load_state_dict_file, save_weights  # noqa: E402
+from playground.network.preset import load_preset, save_preset  # noqa: E402
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec  # noqa: E402
+from playground.network.model_file import load_state_dict_file, save_weights  # noqa: E402
 
 
 def perceptron() -> Preset:
@@ -152,7 +152,7 @@ def test_onnx_falls_back_to_the_torchscript_exporter(tmp_path: Path, monkeypatch
     export(preset, state, "onnx", tmp_path / "m.onnx")
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     assert "TorchScript" in session.get_modelmeta().custom_metadata_map["exporter"]
-    from playground.build import build_model
+    from playground.network.build import build_model
     from playground.export.common import prepare
     from playground.export.standardize import job_standardization
     model = build_model(preset.model)

@@ -11,9 +11,9 @@ import torch
 
 from playground.data import make_dataset
 from playground.export import export, summary_text
-from playground.preset import preset_from_dict
-from playground.trainer import Trainer
-from playground.weights import read_metadata
+from playground.network.preset import preset_from_dict
+from playground.training.trainer import Trainer
+from playground.network.model_file import read_metadata
 
 
 def preset_on(csv_path: str) -> dict:

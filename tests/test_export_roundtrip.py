@@ -21,10 +21,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_export_support import all_presets, covering, export_traits, fresh_json, trained_like  # noqa: E402
 
-from playground.build import build_model  # noqa: E402
+from playground.network.build import build_model  # noqa: E402
 from playground.export import export  # noqa: E402
 from playground.data import make_dataset  # noqa: E402
-from playground.weights import load_state_dict_file, load_weights  # noqa: E402
+from playground.network.model_file import load_state_dict_file, load_weights  # noqa: E402
 
 TOL = 1e-4
 BATCH = 7

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_export_support import all_presets, covering, fresh_json, script_traits  # noqa: E402
 
 from playground.export import export  # noqa: E402
-from playground.optim import scheduled_lr  # noqa: E402
-from playground.preset import resolve_preset  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.training.optim import scheduled_lr  # noqa: E402
+from playground.network.preset import resolve_preset  # noqa: E402
+from playground.training.trainer import Trainer  # noqa: E402
 
 STEPS = 30
 EPOCHS = 1000  # train.py's --epochs: --max-steps ends the run; schedules such as cosine span all of it
@@ -113,7 +113,7 @@ def test_train_py_imports_only_torch_numpy_and_the_standard_library(scripts: dic
 
 @pytest.mark.parametrize("name", ["xor_mlp", "vae_digits", "digits_cnn", "denoising_autoencoder", "resnet_shapes"])
 def test_train_py_computes_what_the_playground_computes(tmp_path: Path, name: str) -> None:
-    """Same seed, same initial weights, same batches, same step (train.py copies playground/step.py):
+    """Same seed, same initial weights, same batches, same step (train.py copies playground/training/step.py):
     the same epoch losses."""
     preset = resolve_preset(name)
     preset.training.epochs = 2

@@ -12,7 +12,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_export_support import PRESET_NAMES, all_presets, trained_like, zoo_presets  # noqa: E402
 
-from playground.build import build_model  # noqa: E402
+from playground.network.build import build_model  # noqa: E402
 from playground.export import export  # noqa: E402
 from playground.export.common import prepare  # noqa: E402
 from playground.export.python_source import class_name_for, model_py_source  # noqa: E402

@@ -13,7 +13,7 @@ from test_export_support import PRESET_NAMES, all_presets  # noqa: E402
 from playground.export import export  # noqa: E402
 from playground.export.common import prepare  # noqa: E402
 from playground.export.summary import summarize  # noqa: E402
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec  # noqa: E402
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec  # noqa: E402
 
 PRESETS = all_presets()
 

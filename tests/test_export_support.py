@@ -11,9 +11,9 @@ from typing import Callable
 
 import torch
 
-from playground.build import build_model
-from playground.preset import builtin_names, resolve_preset
-from playground.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
+from playground.network.build import build_model
+from playground.network.preset import builtin_names, resolve_preset
+from playground.network.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
 
 NO_PLAYGROUND = '''
 import sys, importlib.abc

@@ -10,10 +10,10 @@ import pytest
 
 from playground.babysit.diagnoses import THRESHOLDS, Diagnostician
 from playground.babysit.findings import NAMES, Action, Finding, rank, setting_range
-from playground.events import LayerProbe, LossEvent, ProbeEvent
-from playground.lessons import LessonError, load_lesson, parse_lesson
-from playground.outcome import judge
-from playground.preset import resolve_preset
+from playground.training.events import LayerProbe, LossEvent, ProbeEvent
+from playground.course.lessons import LessonError, load_lesson, parse_lesson
+from playground.babysit.outcome import judge
+from playground.network.preset import resolve_preset
 
 
 def _lr(name: str, value: float, way: int, severity: str = "warning", step: int = 10) -> Finding:
@@ -57,7 +57,7 @@ def test_no_two_findings_propose_opposite_actions():
 
 def test_proposed_values_stay_inside_the_declared_range_and_move_the_right_way():
     lo, hi = setting_range("lr")
-    assert (lo, hi) == (1e-7, 100.0)   # TrainSpec.lr's declared range (playground/spec.py)
+    assert (lo, hi) == (1e-7, 100.0)   # TrainSpec.lr's declared range (playground/network/spec.py)
     ranked = rank([_lr("vanishing", 400.0, +1)], {"lr": 40.0})
     assert ranked[0].action.value == 100.0 and "100" in ranked[0].action.label
     at_top = rank([_lr("vanishing", 1000.0, +1)], {"lr": 100.0})
@@ -154,7 +154,7 @@ def test_a_lesson_finding_must_be_a_known_finding():
 def test_a_run_record_keeps_its_findings_in_rank_order(runs_dir, capsys):
     """rnn_exploding stops at its first steps with a non-finite loss: its record's findings.json
     and `playground train` say so, the divergence first."""
-    from playground.cli import main
+    from playground.command_line.main import main
     code = main(["train", "rnn_exploding"])
     out = capsys.readouterr().out.strip().splitlines()
     record = runs_dir / out[-1] / "findings.json"

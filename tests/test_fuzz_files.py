@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data.importers import ImportProblem, inspect_path
-from playground.files import FileProblem
-from playground.records import list_runs
+from playground.core.files import FileProblem
+from playground.run_records.store import list_runs
 
 from test_robust_records import GOOD, write_record
 

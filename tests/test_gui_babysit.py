@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import pytestqt  # noqa: F401  (a test dependency: missing, this file fails instead of skipping)
 
-from playground.events import LossEvent
+from playground.training.events import LossEvent
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_search_dialog_shows_trials_and_refuses_a_bad_range(window, qtbot):
 def test_loss_panel_marks_expected_initial_loss_and_plots_the_penalty(qtbot):
     import math
 
-    from playground.preset import resolve_preset
+    from playground.network.preset import resolve_preset
     from widgets.babysit.loss_marks import mark_expected_initial_loss
     from widgets.panels.loss import LossPanel
     panel = LossPanel()

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from playground.preset import load_preset, preset_to_dict
+from playground.network.preset import load_preset, preset_to_dict
 from widgets.commands import MoveNodes
 from widgets.testing import click_node, close_window, connect_ports, drag_mouse, drop_layer, make_window, type_into
 

@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
-from playground.records import list_runs  # noqa: E402
+from playground.run_records.store import list_runs  # noqa: E402
 from test_own_data import WINE_CLASSES  # noqa: E402
 from test_projection import wine_preset  # noqa: E402
 
@@ -52,7 +52,7 @@ def test_a_csv_runs_class_names_reach_the_panels_and_the_record(qtbot, bare_cont
 
 
 def test_class_names_stand_under_the_columns_where_they_fit(qtbot):
-    from playground.events import ConfusionEvent
+    from playground.training.events import ConfusionEvent
     from widgets.panels.confusion import ConfusionPanel
     names = ["class_0", "class_1", "class_2"]
     panel = ConfusionPanel()

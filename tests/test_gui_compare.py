@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from playground.experiments import record_run, repeat, twin
-from playground.overrides import apply_overrides
-from playground.preset import resolve_preset
+from playground.run_records.experiments import record_run, repeat, twin
+from playground.network.overrides import apply_overrides
+from playground.network.preset import resolve_preset
 from widgets.compare.browser import COLUMNS
 from widgets.compare.window import CompareWindow
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from playground.shapes import analyze
-from playground.spec import ModelSpec, Node
-from playground import graph_edits as edits
+from playground.network.shapes import analyze
+from playground.network.spec import ModelSpec, Node
+from playground.network import graph_edits as edits
 from widgets.canvas_items import NODE_H, NODE_W
-from playground.layout import auto_layout, layers
+from playground.network.layout import auto_layout, layers
 
 
 def chain() -> ModelSpec:

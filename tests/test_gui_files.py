@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from playground.preset import PRESETS_DIR, load_preset, preset_to_dict
+from playground.network.preset import PRESETS_DIR, load_preset, preset_to_dict
 from widgets.training.controller import TrainingController  # noqa: F401  (a broken import fails, never skips)
 from widgets.testing import Dialogs, close_window, drop_layer, make_window
 
@@ -220,7 +220,7 @@ def test_importing_something_that_is_not_playground_weights_is_refused(window, d
 def test_imported_weights_are_what_step_trains_from(qtbot, window, dialogs, tmp_path):
     """File ▸ Import weights of a trained run, then Train ▸ Step: the first loss is the trained
     model's, far below an untrained start, and the status bar says where training started."""
-    from playground.runs import train_run
+    from playground.run_records.run_to_end import train_run
     from widgets.commands import MoveNodes, SetParam
     w = window
     assert w.controller is not None, getattr(w, "controller_error", "no training controller")

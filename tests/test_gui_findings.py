@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from playground.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
+from playground.training.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
 from widgets.testing import close_window, make_window
 
 
@@ -89,8 +89,8 @@ def test_the_stall_advice_learns_what_the_data_allows_from_the_training_thread(q
     training thread works it out and the Diagnoses panel is told, the window never fits it."""
     import threading
 
-    import playground.baselines as baselines
-    from playground.outcome import accuracy_bar
+    import playground.data.baselines as baselines
+    from playground.babysit.outcome import accuracy_bar
     monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
     threads = []
     original = baselines.fit_baselines

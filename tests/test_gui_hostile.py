@@ -15,12 +15,12 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from playground.files import FileProblem
-from playground.preset import PRESETS_DIR, load_preset
+from playground.core.files import FileProblem
+from playground.network.preset import PRESETS_DIR, load_preset
 from widgets.data_page import DataPage
 from widgets.testing import Dialogs, close_window, make_window
 
-FIFO_SAYS = "is a pipe (FIFO), not a regular file"   # the engine's refusal (playground/files.py)
+FIFO_SAYS = "is a pipe (FIFO), not a regular file"   # the engine's refusal (playground/core/files.py)
 
 
 @pytest.fixture(autouse=True)
@@ -249,8 +249,8 @@ def test_the_import_page_draws_a_sample_of_a_thousand_classes(qtbot, window):
 
 # ---------------------------------------------------------------- weights that do not fit
 def test_weights_that_do_not_fit_their_network_are_refused_at_import(qtbot, window, dialogs, tmp_path):
-    from playground.build import build_model
-    from playground.weights import save_weights
+    from playground.network.build import build_model
+    from playground.network.model_file import save_weights
     preset = load_preset(PRESETS_DIR / "xor_mlp.json")
     state = build_model(preset.model, seed=0).state_dict()
     name, tensor = next((k, v) for k, v in state.items() if v.ndim == 2)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from playground.lessons import load_lesson
-from playground.preset import builtin_names
+from playground.course.lessons import load_lesson
+from playground.network.preset import builtin_names
 from widgets.testing import close_window, make_window
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytestqt  # noqa: F401  (a test dependency: missing, this file fails instead of skipping)
 
 from playground.babysit.lr_find import RangeTest
-from playground.preset import resolve_preset
+from playground.network.preset import resolve_preset
 from widgets.babysit.lr_find_dialog import LrFindDialog
 
 

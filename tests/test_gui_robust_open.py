@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from playground.preset import MAX_DESCRIPTION_CHARS, PRESETS_DIR, preset_to_dict
+from playground.network.preset import MAX_DESCRIPTION_CHARS, PRESETS_DIR, preset_to_dict
 from widgets.testing import Dialogs, close_window, make_window
 
 BUILTINS = ["xor_mlp", "spiral_tanh", "digits_cnn", "vae_digits"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from playground.preset import resolve_preset
-from playground.records import list_runs
+from playground.network.preset import resolve_preset
+from playground.run_records.store import list_runs
 
 TIMEOUT = 60_000
 

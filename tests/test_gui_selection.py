@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import pytestqt  # noqa: F401  (a test dependency: missing, this file fails instead of skipping)
 
-import playground.baselines as baselines_module
-from playground.preset import resolve_preset
+import playground.data.baselines as baselines_module
+from playground.network.preset import resolve_preset
 
 
 @pytest.fixture(scope="module")

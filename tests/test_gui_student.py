@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 import widgets.file_actions as file_actions
-from playground.spec import TrainSpec
+from playground.network.spec import TrainSpec
 from widgets.commands import SetData, SetParam, SetTraining
 from widgets.testing import close_window, make_window
 from widgets.training.controller import running_threads

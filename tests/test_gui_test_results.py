@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from playground.preset import resolve_preset
-from playground.records import LiveRecording, list_runs
-from playground.trainer import Trainer
+from playground.network.preset import resolve_preset
+from playground.run_records.store import LiveRecording, list_runs
+from playground.training.trainer import Trainer
 from widgets.panels.loss import LossPanel
 
 TIMEOUT = 60_000

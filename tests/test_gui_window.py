@@ -9,8 +9,8 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QMessageBox
 
 from playground.layers import CATALOGUE
-from playground.preset import builtin_names
-from playground.spec import TRAINING_PARAMS
+from playground.network.preset import builtin_names
+from playground.network.spec import TRAINING_PARAMS
 from widgets.canvas_items import NODE_H, NODE_W
 from widgets.testing import close_window, drop_layer, make_window
 from widgets.training.controller import TrainingController  # noqa: F401  (a broken import fails, never skips)

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from playground.events import HiddenSpaceEvent, NeuronMapEvent, ProbeEvent, RecurrentEvent, WeightsEvent
-from playground.inside import (
+from playground.training.events import HiddenSpaceEvent, NeuronMapEvent, ProbeEvent, RecurrentEvent, WeightsEvent
+from playground.training.inside import (
     depth_columns, project_2d, saturated_fraction, unroll)
 from playground.layers.modules import Recurrent
-from playground.preset import resolve_preset
-from playground.trainer import Trainer
-from playground.views import VIEWS
+from playground.network.preset import resolve_preset
+from playground.training.trainer import Trainer
+from playground.training.views import VIEWS
 
 
 def trained(name: str, steps: int, **training) -> list[object]:
@@ -121,7 +121,7 @@ def test_l1_drives_weights_to_zero_and_l2_shrinks_them():
 
 def test_a_layers_zero_share_is_relative_to_its_largest_weight():
     """By hand: |w| at most 0.001 of the largest counts as zero, the rule of summary's zero_weights."""
-    from playground.inside import zero_share
+    from playground.training.inside import zero_share
     w = torch.tensor([2.0, 0.002, -0.0021, 0.0, 1.0])   # 0.002 = 0.001 x 2 counts; 0.0021 does not
     assert zero_share(w) == pytest.approx(2 / 5)
     assert zero_share(torch.zeros(3)) == 1.0

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from playground.cli import main
+from playground.command_line.main import main
 
 
 def run_json(capsys, *argv: str) -> dict:

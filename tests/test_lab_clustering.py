@@ -10,7 +10,7 @@ import pytest
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.labs import clustering
 
 

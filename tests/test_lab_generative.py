@@ -11,7 +11,7 @@ import pytest
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data.base import make_dataset
 from playground.labs import generative
 

@@ -126,7 +126,7 @@ def test_backprop_by_hand_equals_autograd_and_the_step_lowers_the_loss():
 
 
 def test_model_units_read_each_activation_at_its_typical_input():
-    from playground.preset import resolve_preset
+    from playground.network.preset import resolve_preset
     nodes = resolve_preset("xor_mlp").model.nodes
     tanh = next(n for n in nodes if n.type == "Tanh")
     units = activations.model_units(nodes, {tanh.inputs[0]: 2.0})

@@ -95,8 +95,8 @@ def test_lab_png_from_the_command_line(tmp_path, capsys):
 def test_the_main_window_opens_the_labs_with_the_models_units(qtbot, tmp_path, monkeypatch):
     for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var))
-    from playground.preset import resolve_preset
-    from playground.trainer import Trainer
+    from playground.network.preset import resolve_preset
+    from playground.training.trainer import Trainer
     from widgets.panels.activations import ActivationsPanel
     from widgets.testing import close_window, make_window
     w = make_window(tmp_path, "xor_mlp")
@@ -118,7 +118,7 @@ def test_the_main_window_opens_the_labs_with_the_models_units(qtbot, tmp_path, m
 
 
 def test_the_engine_alone_draws_no_png_and_says_why(tmp_path, capsys):
-    from playground.cli import main
+    from playground.command_line.main import main
     from playground.labs.commands import set_figure_renderer
     set_figure_renderer(None)
     assert main(["lab", "backprop", "--png", str(tmp_path / "b.png")]) == 2

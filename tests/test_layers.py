@@ -5,11 +5,11 @@ import math
 import pytest
 import torch
 
-from playground.build import build_model
+from playground.network.build import build_model
 from playground.layers import CATALOGUE, INIT_SCHEMES
 from playground.layers.modules import Maxout, StableSoftmax
-from playground.shapes import analyze
-from playground.spec import ModelSpec, Node
+from playground.network.shapes import analyze
+from playground.network.spec import ModelSpec, Node
 
 # For each type: (input shape, params) it is exercised with.
 CASES = {

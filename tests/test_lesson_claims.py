@@ -10,13 +10,13 @@ import math
 import pytest
 from scipy import stats
 
-from playground.cli import main
-from playground.experiments import repeat
-from playground.lesson_claims import LessonClaim, check, lesson_claims
-from playground.lessons import Claim, has_lesson, load_lesson
-from playground.overrides import apply_overrides, differences
-from playground.preset import builtin_names, preset_to_dict, resolve_preset
-from playground.summary import probe_metrics
+from playground.command_line.main import main
+from playground.run_records.experiments import repeat
+from playground.run_records.lesson_claims import LessonClaim, check, lesson_claims
+from playground.course.lessons import Claim, has_lesson, load_lesson
+from playground.network.overrides import apply_overrides, differences
+from playground.network.preset import builtin_names, preset_to_dict, resolve_preset
+from playground.run_records.summary import probe_metrics
 
 ALL_CLAIMS = [(n, c) for n in builtin_names() if has_lesson(n) for c in load_lesson(n).claims]
 OPPOSITE = {"lower": "higher", "higher": "lower", "similar": "similar"}
@@ -109,7 +109,7 @@ def test_a_diverged_run_is_counted_not_crashed_on():
 
 
 def test_an_exploding_run_records_how_far_it_got():
-    from playground.runs import train_run
+    from playground.run_records.run_to_end import train_run
     s = train_run(resolve_preset("rnn_exploding"), device="cpu").summary
     assert s["diverged"] is True and s["finite_steps"] == s["problem"]["step"] - 1
 
@@ -147,8 +147,8 @@ n
 @pytest.fixture
 def small_lessons(tmp_path, monkeypatch):
     """xor_mlp's lesson claims something about xor_linear; both train 12 epochs on 200 points."""
-    import playground.lesson_claims as lc
-    import playground.lessons as lessons
+    import playground.run_records.lesson_claims as lc
+    import playground.course.lessons as lessons
     folder = tmp_path / "lessons"
     folder.mkdir()
     monkeypatch.setattr(lessons, "LESSONS_DIR", folder)

@@ -1,8 +1,8 @@
 """Guided lessons: every section present and in order, bad ones named, shown by the CLI."""
 import pytest
 
-from playground.cli import main
-from playground.lessons import LessonError, parse_lesson
+from playground.command_line.main import main
+from playground.course.lessons import LessonError, parse_lesson
 
 GOOD = """# Title
 ## Idea

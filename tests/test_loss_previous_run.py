@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.events import EpochEvent, LossEvent
+from playground.training.events import EpochEvent, LossEvent
 from widgets.panels.loss import LossPanel
 
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from playground import tally as tally_module
-from playground.events import EpochEvent, LossEvent
-from playground.seeds import Seeds
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec
-from playground.tally import EMIT_MAX_STEPS, EMIT_SECONDS, LossTally
-from playground.trainer import Trainer
+from playground.training import tally as tally_module
+from playground.training.events import EpochEvent, LossEvent
+from playground.core.seeds import Seeds
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
+from playground.training.tally import EMIT_MAX_STEPS, EMIT_SECONDS, LossTally
+from playground.training.trainer import Trainer
 
 
 def xor_preset(**training) -> Preset:

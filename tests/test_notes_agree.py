@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from playground.applies import inapplicable_settings, optimizer_change
-from playground.build import build_model
+from playground.network.applies import inapplicable_settings, optimizer_change
+from playground.network.build import build_model
 from playground.labs import init_explorer
 from playground.layers import CATALOGUE, INIT_SCHEMES, init_weights
-from playground.lessons import lesson_path
-from playground.optim import make_optimizer, scheduled_lr
-from playground.preset import PresetError, preset_from_dict, preset_to_dict, resolve_preset
-from playground.spec import (
+from playground.course.lessons import lesson_path
+from playground.training.optim import make_optimizer, scheduled_lr
+from playground.network.preset import PresetError, preset_from_dict, preset_to_dict, resolve_preset
+from playground.network.spec import (
     OPTIMIZERS, SCHEDULES, SETTING_LABELS, TRAINING_PARAMS, DataSpec, ModelSpec, Preset, TrainSpec)
 
 HELP = {p.name: p.help for p in TRAINING_PARAMS}
@@ -162,7 +162,7 @@ def test_a_weight_decay_the_optimizer_would_ignore_is_refused_with_the_way_out(o
 def test_the_l2_setting_is_the_notes_weight_decay():
     """The notes: w ← (1 − ηλ)w − η·∂L/∂w, λ the factor of ½λ‖w‖². The app's l2 = λ2 adds λ2·Σw²
     (λ = 2·λ2): with no data loss, one SGD step of the app's penalty shrinks w by (1 − 2η·λ2)."""
-    from playground.step import penalty_terms
+    from playground.training.step import penalty_terms
     net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False))
     with torch.no_grad():
         net[0].weight.fill_(3.0)

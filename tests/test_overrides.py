@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.overrides import apply_overrides, differences, parse_path
-from playground.preset import PresetError, preset_to_dict, resolve_preset
+from playground.network.overrides import apply_overrides, differences, parse_path
+from playground.network.preset import PresetError, preset_to_dict, resolve_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 

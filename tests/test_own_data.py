@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data import make_dataset
 from playground.data.importers import ImportProblem, import_dataset, inspect_path
 from playground.data.importers.csv_table import peek_csv
@@ -235,7 +235,7 @@ def write_iris(path: Path) -> Path:
 
 
 def test_a_preset_and_its_data_moved_together_train_from_another_folder(tmp_path, private_home, monkeypatch):
-    from playground.preset import load_preset, save_preset
+    from playground.network.preset import load_preset, save_preset
     pack = tmp_path / "pack"
     (pack / "data").mkdir(parents=True)
     write_iris(pack / "data" / "iris.csv")
@@ -261,7 +261,7 @@ def test_a_preset_and_its_data_moved_together_train_from_another_folder(tmp_path
 # ---- names travel into exports -----------------------------------------------------------------
 
 def wine_preset(csv: Path, name: str) -> "object":
-    from playground.preset import preset_from_dict
+    from playground.network.preset import preset_from_dict
     doc = iris_preset(str(csv), name)
     doc["model"]["nodes"][0]["params"]["shape"] = [13]
     doc["data"]["params"] = {"path": str(csv)}
@@ -270,7 +270,7 @@ def wine_preset(csv: Path, name: str) -> "object":
 
 def test_class_and_input_names_reach_model_py_summary_and_safetensors(tmp_path):
     from playground.export import export
-    from playground.weights import read_metadata
+    from playground.network.model_file import read_metadata
     csv = tmp_path / "wine.csv"
     counts_and_names_csv(csv)
     preset = wine_preset(csv, "my_wine")
@@ -287,9 +287,9 @@ def test_class_and_input_names_reach_model_py_summary_and_safetensors(tmp_path):
 
 
 def test_an_example_given_other_data_says_its_text_was_written_for_its_own(tmp_path):
-    from playground.data_text import data_note
+    from playground.network.preset_text import data_note
     from playground.export import export
-    from playground.preset import resolve_preset
+    from playground.network.preset import resolve_preset
     csv = tmp_path / "wine.csv"
     counts_and_names_csv(csv)
     original = resolve_preset("digits_mlp")
@@ -307,7 +307,7 @@ def test_an_example_given_other_data_says_its_text_was_written_for_its_own(tmp_p
 
 def test_digits_exports_say_raw_pixels_are_gray_levels_over_16(tmp_path):
     from playground.export import export
-    from playground.preset import resolve_preset
+    from playground.network.preset import resolve_preset
     preset = resolve_preset("digits_mlp")
     export(preset, None, "python", tmp_path / "model.py")
     export(preset, None, "summary", tmp_path / "summary.txt")

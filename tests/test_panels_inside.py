@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground.events import HiddenSpaceEvent, NeuronMapEvent, RecurrentEvent, WeightsEvent
-from playground.preset import resolve_preset
-from playground.trainer import Trainer
-from playground.views import VIEWS
+from playground.training.events import HiddenSpaceEvent, NeuronMapEvent, RecurrentEvent, WeightsEvent
+from playground.network.preset import resolve_preset
+from playground.training.trainer import Trainer
+from playground.training.views import VIEWS
 from widgets.panels.hidden_space import HiddenSpacePanel
 from widgets.panels.lstm_internals import LstmInternalsPanel
 from widgets.panels.neuron_maps import NeuronMapsPanel, column_image

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from playground.events import EpochEvent, LossEvent
+from playground.training.events import EpochEvent, LossEvent
 from widgets.panels.history import CAPACITY
 from widgets.panels.loss import LossPanel
 

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from playground.events import (
+from playground.training.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, EpochEvent, FeatureMapEvent, FinishedEvent, LayerProbe, LossEvent,
     PerceptronEvent, ProbeEvent, ReconstructionEvent)
 from widgets.panels.activations import MAX_COLUMNS, ActivationsPanel

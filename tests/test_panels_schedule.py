@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground.events import LossEvent
-from playground.preset import resolve_preset
-from playground.trainer import Trainer
+from playground.training.events import LossEvent
+from playground.network.preset import resolve_preset
+from playground.training.trainer import Trainer
 from widgets.panels.schedule import SchedulePanel
 
 

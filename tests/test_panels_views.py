@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground.events import (
+from playground.training.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, LayerProbe, PerceptronEvent, ProbeEvent,
     ReconstructionEvent)
 from widgets.panels.activations import ROWS, ActivationsPanel, GradientsPanel, rebin, rebin_many

@@ -18,14 +18,14 @@ import pytest
 import torch
 from torch import nn
 
-from playground.events import EpochEvent, LossEvent, ProbeEvent
+from playground.training.events import EpochEvent, LossEvent, ProbeEvent
 from playground.export import export
 from playground.layers import CATALOGUE, Constructor, LayerType, ShapeError, register
 from playground.params import Param, ProblemList
-from playground.plugins import ENV_VAR, load_plugins, plugin_sources
-from playground.preset import preset_from_dict
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec
-from playground.trainer import Trainer
+from playground.layers.plugins import ENV_VAR, load_plugins, plugin_sources
+from playground.network.preset import preset_from_dict
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
+from playground.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "plugin_layer"

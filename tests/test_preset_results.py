@@ -1,8 +1,8 @@
 """Every built-in preset trains on the CPU to the result its description promises."""
 import pytest
 
-from playground.preset import builtin_names, resolve_preset
-from playground.runs import train_run
+from playground.network.preset import builtin_names, resolve_preset
+from playground.run_records.run_to_end import train_run
 from test_contrast_presets import COVERED  # the lesson families: checked there, with their contrasts
 
 pytestmark = pytest.mark.figure

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from playground.files import FileProblem
+from playground.core.files import FileProblem
 from playground.params import ProblemList
-from playground.preset import (
+from playground.network.preset import (
     FORMAT, VERSION, builtin_names, load_preset, preset_from_dict, preset_from_json, preset_to_dict,
     resolve_preset, save_preset)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground.events import BoundaryEvent
-from playground.preset import preset_from_dict
-from playground.spec import Preset
-from playground.projection import principal_plane
-from playground.runs import train_run
+from playground.training.events import BoundaryEvent
+from playground.network.preset import preset_from_dict
+from playground.network.spec import Preset
+from playground.training.projection import principal_plane
+from playground.run_records.run_to_end import train_run
 from test_own_data import counts_and_names_csv
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from playground.cli import main
-from playground.experiments import record_run, twin
-from playground.files import FileProblem
-from playground.overrides import apply_overrides
-from playground.preset import resolve_preset
-from playground.records import find_run, list_runs, load_run, rename_run
-from playground.seeds import Seeds
+from playground.command_line.main import main
+from playground.run_records.experiments import record_run, twin
+from playground.core.files import FileProblem
+from playground.network.overrides import apply_overrides
+from playground.network.preset import resolve_preset
+from playground.run_records.store import find_run, list_runs, load_run, rename_run
+from playground.core.seeds import Seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 

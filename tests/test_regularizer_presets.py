@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from playground.events import FinishedEvent
-from playground.lesson_claims import lesson_claims
-from playground.preset import resolve_preset
-from playground.runs import RunResult, train_run
-from playground.summary import summarize, zero_weights
-from playground.trainer import Trainer
+from playground.training.events import FinishedEvent
+from playground.run_records.lesson_claims import lesson_claims
+from playground.network.preset import resolve_preset
+from playground.run_records.run_to_end import RunResult, train_run
+from playground.run_records.summary import summarize, zero_weights
+from playground.training.trainer import Trainer
 
 
 def test_zero_weights_counts_entries_at_most_a_thousandth_of_the_largest_by_hand():

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from playground.data.images import SHAPE_NAMES
-from playground.events import Event, ProbeEvent
-from playground.preset import resolve_preset
-from playground.runs import train_run
+from playground.training.events import Event, ProbeEvent
+from playground.network.preset import resolve_preset
+from playground.run_records.run_to_end import train_run
 
 pytestmark = pytest.mark.figure
 

@@ -13,7 +13,7 @@ import pytest
 from numpy.lib import format as npy_format
 from PIL import Image
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data.importers import ImportProblem, csv_table, inspect_path
 from playground.data.importers.image_folder import read_image_folder
 

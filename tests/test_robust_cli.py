@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data.base import minimum_samples, split_sizes
 
 

@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 import torch
 
-from playground import plugins
-from playground.cli import main
+from playground.layers import plugins
+from playground.command_line.main import main
 from playground.layers import CATALOGUE
-from playground.terminal_text import printable, printable_json
+from playground.core.terminal_text import printable, printable_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH = ["search", "xor_mlp", "--param", "training.lr=1e-3:1e-1:log", "--trials", "1", "--budget-steps", "1"]

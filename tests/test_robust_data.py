@@ -4,7 +4,7 @@ array and index (npz), instead of surfacing later as a NaN loss blamed on the le
 import numpy as np
 import pytest
 
-from playground.cli import main
+from playground.command_line.main import main
 from playground.data.importers import ImportProblem, csv_table, inspect_path
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)   # 3.4028235e38

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from playground import cli
-from playground.files import FileProblem, atomic_write, process_alive, read_bounded, remove_stale_temporaries
-from playground.preset import (
+from playground.command_line import main as cli
+from playground.core.files import FileProblem, atomic_write, process_alive, read_bounded, remove_stale_temporaries
+from playground.network.preset import (
     MAX_DESCRIPTION_CHARS, MAX_FILE_BYTES, MAX_NODES, PRESETS_DIR, PresetError, load_preset, nesting_depth,
     preset_to_dict, save_preset)
-from playground.weights import load_state_dict_file, load_weights, read_metadata, save_weights
+from playground.network.model_file import load_state_dict_file, load_weights, read_metadata, save_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ def test_a_folder_and_a_missing_file_say_so(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- weights
 
 def _weights_file(tmp_path: Path) -> Path:
-    from playground.build import build_model
+    from playground.network.build import build_model
     preset = load_preset(PRESETS_DIR / "xor_mlp.json")
     return save_weights(tmp_path / "model.safetensors", build_model(preset.model, seed=0).state_dict(), preset)
 
@@ -193,7 +193,7 @@ def test_a_save_in_progress_is_not_taken_for_stale(tmp_path: Path) -> None:
 
 def test_a_killed_writer_leaves_no_stale_file_after_the_next_save(tmp_path: Path) -> None:
     target = tmp_path / "net.json"
-    script = ("import os, sys\nfrom playground.files import atomic_write\n"
+    script = ("import os, sys\nfrom playground.core.files import atomic_write\n"
               "atomic_write(sys.argv[1], lambda tmp: (tmp.write_bytes(b'x'), os.kill(os.getpid(), 9)))\n")
     subprocess.run([sys.executable, "-c", script, str(target)], env={**os.environ, "PYTHONPATH": str(ROOT)},
                    timeout=60)

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground.cli import main
-from playground.files import FileProblem, atomic_write, open_regular, read_bounded
-from playground.preset import resolve_preset
-from playground.records import RUN_FORMAT, RunRecorder, delete_run, list_runs
-from playground.runs import train_run
+from playground.command_line.main import main
+from playground.core.files import FileProblem, atomic_write, open_regular, read_bounded
+from playground.network.preset import resolve_preset
+from playground.run_records.store import RUN_FORMAT, RunRecorder, delete_run, list_runs
+from playground.run_records.run_to_end import train_run
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_TIMEOUT_S = 60

@@ -102,8 +102,8 @@ def epoch_rows(record: Path) -> int:
 
 def xor_mlp_initial_weights(init_seed: int) -> dict[str, torch.Tensor]:
     """The built-in xor_mlp network as built from an initialization seed, before any step."""
-    from playground.build import build_model
-    from playground.preset import resolve_preset
+    from playground.network.build import build_model
+    from playground.network.preset import resolve_preset
     return build_model(resolve_preset("xor_mlp").model, seed=init_seed).state_dict()
 
 
@@ -163,7 +163,7 @@ def test_pool_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
     ends is gone soon after its parent is killed with `kill -9`."""
     script = textwrap.dedent("""
         import os, sys, time
-        from playground.workers import run_task, worker_pool
+        from playground.core.workers import run_task, worker_pool
 
         def forever(path):
             with open(path, "w") as f:
@@ -197,7 +197,7 @@ def test_stopped_pool_kills_a_worker_that_ignores_sigterm(tmp_path):
     parent is told which workers it stopped (repeat marks their records stopped from that)."""
     script = textwrap.dedent("""
         import os, signal, sys, time
-        from playground.workers import StopSignal, run_task, worker_pool
+        from playground.core.workers import StopSignal, run_task, worker_pool
 
         def stubborn(path):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -233,7 +233,7 @@ def test_stopped_pool_kills_a_worker_that_ignores_sigterm(tmp_path):
 def test_stop_unfinished_marks_only_its_groups_running_records(tmp_path):
     """What a killed worker left `running` says `stopped`; other groups, other writers and ended
     runs are left as they were."""
-    from playground.records import stop_unfinished
+    from playground.run_records.store import stop_unfinished
     cases = {"mine": ("g-1", 111, "running"), "other-group": ("g-2", 111, "running"),
              "other-writer": ("g-1", 222, "running"), "ended": ("g-1", 111, "finished")}
     for name, (group, pid, status) in cases.items():
@@ -303,7 +303,7 @@ def _disk_full_safetensors(*_args, **_kwargs):
 def test_full_disk_while_writing_the_model_marks_the_run_failed(private_home, monkeypatch, capsys, writer):
     import safetensors.torch
 
-    from playground.cli import main
+    from playground.command_line.main import main
     monkeypatch.setattr(safetensors.torch, "save_file", writer)
     runs = private_home / "runs"
     rc = main(["train", "xor_mlp", "--set", "training.epochs=1", "--runs-dir", str(runs)])
@@ -321,7 +321,7 @@ def test_full_disk_while_writing_the_model_marks_the_run_failed(private_home, mo
 def test_full_disk_under_out_says_which_file(private_home, monkeypatch, capsys):
     import safetensors.torch
 
-    from playground.cli import main
+    from playground.command_line.main import main
     real = safetensors.torch.save_file
     out = private_home / "out"
 

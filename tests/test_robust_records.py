@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from playground.cli import main
-from playground.preset import preset_to_json, resolve_preset
-from playground.records import RUN_FORMAT, list_runs
+from playground.command_line.main import main
+from playground.network.preset import preset_to_json, resolve_preset
+from playground.run_records.store import RUN_FORMAT, list_runs
 
 GOOD = ("20260101-000001-xor_mlp-aaaa", "20260101-000002-xor_mlp-bbbb")
 

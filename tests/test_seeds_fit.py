@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from playground.events import EpochEvent, LossEvent
-from playground.fit import FitProblem, fit_problems
-from playground.seeds import Seeds
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec
-from playground.trainer import Trainer
+from playground.training.events import EpochEvent, LossEvent
+from playground.network.fit import FitProblem, fit_problems
+from playground.core.seeds import Seeds
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
+from playground.training.trainer import Trainer
 
 
 def dropout_preset(**training) -> Preset:

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from playground.cli import main
-from playground.preset import resolve_preset
+from playground.command_line.main import main
+from playground.network.preset import resolve_preset
 from playground.selection.bias_variance import bias_variance, decompose, held_out_points
 from playground.selection.curves import complexity_curve, learning_curve, parse_fractions, subset
 from playground.data.base import make_dataset
@@ -131,7 +131,7 @@ def test_a_fold_outside_the_folds_and_too_many_folds_are_refused():
 
 
 def test_cv_records_one_run_per_fold_as_a_group_and_the_single_split(tmp_path, capsys):
-    from playground.records import list_runs
+    from playground.run_records.store import list_runs
     rc = main(["cv", "xor_mlp", "--folds", "3", "--set", "training.epochs=2", "--runs-dir", str(tmp_path), "--json"])
     out = capsys.readouterr()
     assert rc == 0, out.err

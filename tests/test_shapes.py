@@ -1,6 +1,6 @@
 """Shape inference and graph checks: every error names the layer and says why."""
-from playground.shapes import analyze
-from playground.spec import ModelSpec, Node
+from playground.network.shapes import analyze
+from playground.network.spec import ModelSpec, Node
 
 
 def conv_net(kernel: int) -> ModelSpec:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from playground.events import HiddenSpaceEvent, NeuronMapEvent, ProbeEvent, RecurrentEvent, WeightsEvent
-from playground.inside import INSIDE_VIEWS
-from playground.preset import resolve_preset
-from playground.trainer import DEFAULT_VIEWS, Trainer
+from playground.training.events import HiddenSpaceEvent, NeuronMapEvent, ProbeEvent, RecurrentEvent, WeightsEvent
+from playground.training.inside import INSIDE_VIEWS
+from playground.network.preset import resolve_preset
+from playground.training.trainer import DEFAULT_VIEWS, Trainer
 
 INSIDE_EVENTS = (WeightsEvent, NeuronMapEvent, HiddenSpaceEvent, RecurrentEvent)
 

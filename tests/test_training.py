@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from playground import losses
-from playground.events import EpochEvent, FinishedEvent, LossEvent, ProbeEvent, ProblemEvent
-from playground.optim import scheduled_lr
+from playground.training import losses
+from playground.training.events import EpochEvent, FinishedEvent, LossEvent, ProbeEvent, ProblemEvent
+from playground.training.optim import scheduled_lr
 from playground.params import ProblemList
-from playground.spec import OPTIMIZERS, SCHEDULES, DataSpec, ModelSpec, Preset, TrainSpec
-from playground.trainer import Trainer
+from playground.network.spec import OPTIMIZERS, SCHEDULES, DataSpec, ModelSpec, Preset, TrainSpec
+from playground.training.trainer import Trainer
 
 
 def mlp_preset(**training) -> Preset:
@@ -322,7 +322,7 @@ def test_gradient_clipping_bounds_the_update():
 
 def test_trainer_adds_every_penalty_to_the_loss():
     """The step loss a Trainer reports is the task loss plus each active term, by hand."""
-    from playground.preset import resolve_preset
+    from playground.network.preset import resolve_preset
     p = resolve_preset("sparse_autoencoder")
     p.training.l1, p.training.l2, p.training.sparsity, p.training.sparsity_weight = 1e-3, 1e-2, "l1", 0.5
     p.training.batch_size, p.training.optimizer, p.training.lr = 4000, "sgd", 1e-9
@@ -340,7 +340,7 @@ def test_trainer_adds_every_penalty_to_the_loss():
 
 
 def test_vae_loss_includes_the_kl_per_input_value():
-    from playground.preset import resolve_preset
+    from playground.network.preset import resolve_preset
     p = resolve_preset("vae_digits")
     p.training.batch_size, p.training.optimizer, p.training.lr, p.training.kl_weight = 4000, "sgd", 1e-9, 2.0
     trainer, events = collect(p)

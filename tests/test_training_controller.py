@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication, QGridLayout, QMainWindow, QWidget
 
-from playground.events import LossEvent, ProbeEvent
-from playground.preset import resolve_preset
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec
+from playground.training.events import LossEvent, ProbeEvent
+from playground.network.preset import resolve_preset
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
 from widgets.training.controller import TrainingController, running_threads
 from widgets.training.worker import EMIT_INTERVAL, Note, coalesce
 
@@ -365,8 +365,8 @@ def test_stop_then_start_again_runs_a_new_session(qtbot, controller):
 @pytest.fixture(scope="module")
 def trained_xor(tmp_path_factory):
     """A trained xor_mlp run exported as the engine writes it: (preset, state_dict, its val loss)."""
-    from playground.runs import train_run
-    from playground.weights import load_weights
+    from playground.run_records.run_to_end import train_run
+    from playground.network.model_file import load_weights
     out = tmp_path_factory.mktemp("trained_xor")
     result = train_run(resolve_preset("xor_mlp"), out, epochs=30)
     preset, state, _meta = load_weights(out / "model.safetensors")

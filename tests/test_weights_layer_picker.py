@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.events import WeightsEvent
+from playground.training.events import WeightsEvent
 from widgets.panels.weights import WeightsPanel
 
 

@@ -31,7 +31,7 @@ def make_app(argv: Sequence[str] = ()) -> QApplication:
     app.setDesktopFileName("nn-playground")  # the menu entry of `playground install-desktop`
     from PySide6.QtGui import QIcon, QPixmap
 
-    from playground.builtin_data import resource_path
+    from playground.core.builtin_data import resource_path
     with resource_path("icon.svg") as icon:  # read now: a temporary copy may not outlive the block
         app.setWindowIcon(QIcon(QPixmap(str(icon))))
     app.setStyle("Fusion")

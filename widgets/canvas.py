@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsView, 
 from widgets import commands as cmd
 from widgets.canvas_items import NODE_H, NODE_W, EdgeItem, NodeItem, PortItem, edge_path
 from widgets.document import Document
-from playground.graph_edits import EditRefused
-from playground.layout import ROW, auto_layout
+from playground.network.graph_edits import EditRefused
+from playground.network.layout import ROW, auto_layout
 from widgets.theme import LIGHT, Theme
 
 LAYER_MIME = "application/x-nn-playground-layer"

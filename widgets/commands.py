@@ -12,8 +12,8 @@ from typing import Any, Iterable
 
 from PySide6.QtGui import QUndoCommand
 
-from playground.spec import DataSpec, ModelSpec
-from playground import graph_edits as edits
+from playground.network.spec import DataSpec, ModelSpec
+from playground.network import graph_edits as edits
 from widgets.document import Document
 
 MERGE_WINDOW_S = 1.5
@@ -64,7 +64,7 @@ class AddNode(ModelEdit):
 
 class InsertOnEdge(ModelEdit):
     def __init__(self, doc: Document, type_name: str, pos: tuple[float, float], src: str, dst: str) -> None:
-        from playground.layout import ROW
+        from playground.network.layout import ROW
         after, self.node_id = edits.insert_on_edge(doc.model, type_name, pos, src, dst, row=ROW)
         super().__init__(doc, f"Insert {type_name} between {src} and {dst}", after, [self.node_id])
 

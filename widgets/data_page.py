@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSpinBox,
     QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from playground.spec import DataSpec
+from playground.network.spec import DataSpec
 
 MAX_POINTS = 800
 GRID_COLUMNS = 8

@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from playground.spec import DataSpec
+from playground.network.spec import DataSpec
 from widgets.babysit.task import BackgroundTask
 
 KNOWN_LIMIT = 32
@@ -45,7 +45,7 @@ class DataRead:
     """What one read of a data set gave: its facts and the data set, or the engine's message."""
 
     key: str
-    facts: Any = None        # playground.fit.DataFacts
+    facts: Any = None        # playground.network.fit.DataFacts
     dataset: Any = None      # playground.data.Dataset (for the preview; not kept here)
     error: str = ""
 
@@ -55,7 +55,7 @@ def read_data(key: str, name: str, params: dict) -> DataRead:
     engine's own (a FIFO refused, a bad column), or, for an unexpected one, its type and first line."""
     from playground.data import make_dataset
     from playground.data.importers import ImportProblem
-    from playground.fit import DataFacts
+    from playground.network.fit import DataFacts
     try:
         dataset = make_dataset(name, params)
         return DataRead(key, DataFacts.of(dataset), dataset)
@@ -88,7 +88,7 @@ class DataReader(QObject):
         """The data set's facts for the fit check. A person's file not read yet: its read starts
         and ValueError says so; a file that could not be read: ValueError with the reason."""
         if not is_file_backed(name):
-            from playground.fit import data_facts
+            from playground.network.fit import data_facts
             return data_facts(name, params)
         key = spec_key(name, params)
         known = self._known.get(key)
@@ -125,7 +125,7 @@ class DataReader(QObject):
 
     def remember(self, spec: DataSpec, dataset) -> None:
         """A data set already read elsewhere off the GUI thread (the data page's import)."""
-        from playground.fit import DataFacts
+        from playground.network.fit import DataFacts
         self._finish(DataRead(spec_key(spec.name, spec.params), DataFacts.of(dataset), dataset))
 
     @Slot(object)

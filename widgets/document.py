@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from playground.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
+from playground.network.spec import DataSpec, ModelSpec, Node, Preset, TrainSpec
 
 if TYPE_CHECKING:   # numpy loads with the first weights, after the window is shown
     import numpy as np
@@ -116,7 +116,7 @@ class Document(QObject):
     def report(self):
         """The engine's GraphReport of the current network (shapes and errors), cached."""
         if self._report is None:
-            from playground.shapes import analyze  # imports torch: only once the window is up
+            from playground.network.shapes import analyze  # imports torch: only once the window is up
             self._report = analyze(self.preset.model)
         return self._report
 
@@ -125,7 +125,7 @@ class Document(QObject):
         """Every reason this preset cannot train (graph, shapes, data, fit of network, data and
         loss), each naming its node by id where one is to blame; cached until the next edit."""
         if self._problems is None:
-            from playground.fit import fit_problems
+            from playground.network.fit import fit_problems
             from playground.params import Problem
             try:
                 self._problems = list(fit_problems(self.preset, self.data_reader.facts))
@@ -242,5 +242,5 @@ class Document(QObject):
 
     def snapshot(self) -> str:
         """The preset as canonical JSON text (for comparing and autosaving)."""
-        from playground.preset import preset_to_dict
+        from playground.network.preset import preset_to_dict
         return json.dumps(preset_to_dict(self.preset), sort_keys=True)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QPushButton, QVBoxLayout, QWidget)
 
-from playground.spec import Preset
+from playground.network.spec import Preset
 
 
 class ExportDialog(QDialog):

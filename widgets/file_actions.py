@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from playground.files import FileProblem
+from playground.core.files import FileProblem
 from playground.params import ProblemList
 from widgets.document import blank_preset
 from widgets.recovery import Recovery
@@ -120,7 +120,7 @@ class FileActions:
 
     def open_example(self, name: str) -> bool:
         """A built-in preset, opened as an untitled copy so the built-in is never overwritten."""
-        from playground.preset import PRESETS_DIR, load_preset
+        from playground.network.preset import PRESETS_DIR, load_preset
         try:
             preset = load_preset(PRESETS_DIR / f"{name}.json")
         except (ProblemList, FileProblem) as e:
@@ -130,14 +130,14 @@ class FileActions:
             return False
         self.doc.replace(preset, None, source=f"example {name}")
         self.settings.setValue("last_preset", f"builtin:{name}")
-        from playground.examples import builtin_examples
+        from playground.course.examples import builtin_examples
         summary = next((ex.summary for ex in builtin_examples() if ex.name == name), "")
         self._after_open(f"Example {name}" + (f": {summary}" if summary else ""))
         return True
 
     def open_initial(self, arg: str | None) -> None:
         """At start-up: the path or name given, else the last preset, else the default example."""
-        from playground.preset import builtin_names
+        from playground.network.preset import builtin_names
         if arg:
             if self._open_arg(arg):
                 return
@@ -156,7 +156,7 @@ class FileActions:
         p = Path(arg)
         if p.suffix == ".json" or p.exists():
             return self.open_path(p)
-        from playground.preset import builtin_names
+        from playground.network.preset import builtin_names
         if arg in builtin_names():
             return self.open_example(arg)
         self.show_file_error("Cannot open preset", FileProblem(
@@ -191,7 +191,7 @@ class FileActions:
 
     def write(self, path: str | Path) -> bool:
         """Save the preset to `path`; its name follows the file's name."""
-        from playground.preset import PRESETS_DIR, save_preset
+        from playground.network.preset import PRESETS_DIR, save_preset
         path = Path(path).resolve()
         if path.parent == PRESETS_DIR.resolve():
             self.show_file_error("Cannot save here", FileProblem(
@@ -242,7 +242,7 @@ class FileActions:
 
     def import_weights(self, path: str | Path) -> bool:
         from playground.export.common import ExportError, prepare
-        from playground.weights import load_weights
+        from playground.network.model_file import load_weights
         path = Path(path)
         try:
             preset, state_dict, meta = load_weights(path)
@@ -293,7 +293,7 @@ class FileActions:
 
     # ---------------------------------------------------------------- recovery
     def autosave(self) -> None:
-        from playground.preset import preset_to_dict
+        from playground.network.preset import preset_to_dict
         if not self.doc.dirty:
             self.recovery.clear()
             return

@@ -29,9 +29,9 @@ def _esc(text: str) -> str:
 
 
 def concept_notes_html() -> str:
-    from playground.examples import builtin_examples
+    from playground.course.examples import builtin_examples
     from playground.layers import CATALOGUE, GROUPS
-    from playground.spec import HOT_SETTINGS, TRAINING_PARAMS
+    from playground.network.spec import HOT_SETTINGS, TRAINING_PARAMS
 
     parts = ["<h1>NN Playground: concept notes</h1>", MOUSE_AND_KEYS, "<h2>Layers</h2>"]
     for group in GROUPS:

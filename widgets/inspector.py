@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (
     QCheckBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout,
     QWidget)
 
-from playground.applies import inapplicable_params
-from playground.graph_edits import EditRefused
+from playground.network.applies import inapplicable_params
+from playground.network.graph_edits import EditRefused
 from widgets import commands as cmd
 from widgets.document import Document, problem_text
 from widgets.help import layer_anchor
@@ -126,7 +126,7 @@ class Inspector(QScrollArea):
         self.description_edit = DescriptionEdit(self.doc.preset.description)
         self.description_edit.committed.connect(self._set_meta)
         meta.addRow("about", self.description_edit)
-        from playground.data_text import data_note
+        from playground.network.preset_text import data_note
         note = data_note(self.doc.preset.name, self.doc.preset.data)   # the text describes other data?
         if note:
             stale = QLabel(note)

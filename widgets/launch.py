@@ -108,9 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     `playground BUILTIN_NAME` opens the app; a command is the engine's command line (which never
     imports Qt); any other word is a mistyped command or preset, answered in one line (exit 2)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from playground.cli import COMMANDS
+    from playground.command_line.main import COMMANDS
     if args and args[0] in COMMANDS or any(a in ("-h", "--help") for a in args[:1]):
-        from playground.cli import main as cli_main
+        from playground.command_line.main import main as cli_main
         if args[0] == "lab":
             from playground.labs.commands import set_figure_renderer
             set_figure_renderer(_draw_lab_figure)
@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] == "gui":
         args = args[1:]
     elif args and not args[0].startswith("-"):
-        from playground.cli import EXIT_BAD_INPUT, is_preset_word, unknown_word_message
+        from playground.command_line.main import EXIT_BAD_INPUT, is_preset_word, unknown_word_message
         if not is_preset_word(args[0]):  # `playground chekc`: a mistyped command, not a preset to open
             print(f"playground: error: {unknown_word_message(args[0])}", file=sys.stderr)
             return EXIT_BAD_INPUT

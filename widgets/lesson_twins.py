@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from playground.preset import save_preset
+from playground.network.preset import save_preset
 
 
 def compare_family(window: Any, member: str, assignments: Sequence[str] = ()) -> Any:

@@ -12,11 +12,11 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from playground.lessons import Claim
+from playground.course.lessons import Claim
 
 
 def lesson_html(lesson) -> str:
-    """Rich text for a playground.lessons.Lesson: a title, then a heading and a paragraph each."""
+    """Rich text for a playground.course.lessons.Lesson: a title, then a heading and a paragraph each."""
     parts = [f"<h3>{html.escape(lesson.title)}</h3>"]
     for heading, text in lesson.sections():
         if heading == "Compare":
@@ -55,9 +55,9 @@ class LessonView(QWidget):
 
     def show_preset(self, name: str, data=None) -> bool:
         """Show the lesson of built-in preset `name`; False (and a hint) when it has none. With the
-        data in use (a playground.spec.DataSpec), a lesson written for other data says so first."""
-        from playground.files import FileProblem
-        from playground.lessons import has_lesson, load_lesson
+        data in use (a playground.network.spec.DataSpec), a lesson written for other data says so first."""
+        from playground.core.files import FileProblem
+        from playground.course.lessons import has_lesson, load_lesson
         from playground.params import ProblemList
         self.preset_name, self.lesson = name, None
         message = ("This network has no guided lesson. Every example under File ▸ Examples has one: "
@@ -67,7 +67,7 @@ class LessonView(QWidget):
                 self.lesson = load_lesson(name)
             except (ProblemList, FileProblem) as e:
                 message = f"The lesson of {name} cannot be shown: {e}"
-        from playground.data_text import data_note
+        from playground.network.preset_text import data_note
         note = data_note(name, data, "lesson") if self.lesson and data is not None else ""
         self.text.setHtml((f"<p><i>{html.escape(note)}</i></p>" if note else "")
                           + (lesson_html(self.lesson) if self.lesson else f"<p>{html.escape(message)}</p>"))
@@ -75,7 +75,7 @@ class LessonView(QWidget):
         return self.lesson is not None
 
     def _set_buttons(self, claims: list[Claim]) -> None:
-        """A row per claim (playground.lessons.Claim): train both as twins, or open the other."""
+        """A row per claim (playground.course.lessons.Claim): train both as twins, or open the other."""
         names = [c.other for c in claims]
         for b in self.buttons:
             self.compare_box.removeWidget(b)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QMessageBox, QStyle, QTabBar, QTabWidget,
     QToolBar, QWidget)
 
-from playground.spec import HOT_SETTINGS
+from playground.network.spec import HOT_SETTINGS
 from widgets.canvas import BuilderScene, BuilderView
 from widgets.document import Document, problem_text
 from widgets.file_actions import FileActions
@@ -590,7 +590,7 @@ class MainWindow(FileActions, QMainWindow):
         """An example whose layers overlap on this canvas (written for smaller nodes) is laid out
         once as it opens; this is not an edit, so it is not marked unsaved. A person's own files
         open exactly as saved."""
-        from playground.layout import auto_layout
+        from playground.network.layout import auto_layout
         from widgets.canvas_items import NODE_H, NODE_W
         nodes = self.doc.model.nodes
         for i, a in enumerate(nodes):
@@ -786,7 +786,7 @@ class MainWindow(FileActions, QMainWindow):
             self.recent_menu.addAction("Clear Recent", self.clear_recent)
 
     def _fill_examples(self) -> None:
-        from playground.examples import builtin_examples
+        from playground.course.examples import builtin_examples
         self.examples_menu.clear()
         for ex in builtin_examples():
             act = self.examples_menu.addAction(f"{ex.name}  —  {ex.summary}" if ex.summary else ex.name,

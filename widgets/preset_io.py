@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playground import preset as engine
+from playground.network import preset as engine
 from playground.params import Problem
-from playground.spec import Preset
+from playground.network.spec import Preset
 
 
 def _refused(path: str | Path, e: BaseException) -> engine.PresetError:

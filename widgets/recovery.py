@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from playground.files import atomic_write, process_alive, read_bounded
-from playground.preset import MAX_FILE_BYTES, PresetError, decode_json
+from playground.core.files import atomic_write, process_alive, read_bounded
+from playground.network.preset import MAX_FILE_BYTES, PresetError, decode_json
 
 RECOVERY_FORMAT = "nn-playground-recovery"
 

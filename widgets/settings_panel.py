@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
 
-from playground.applies import inapplicable_settings, optimizer_change
+from playground.network.applies import inapplicable_settings, optimizer_change
 from playground.params import Param
-from playground.spec import HOT_SETTINGS, SETTING_LABELS, TRAINING_PARAMS
+from playground.network.spec import HOT_SETTINGS, SETTING_LABELS, TRAINING_PARAMS
 from widgets import commands as cmd
 from widgets.document import Document
 from widgets.help import setting_anchor

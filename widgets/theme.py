@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from playground.builtin_data import read_resource_text
+from playground.core.builtin_data import read_resource_text
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground import losses
-from playground import step as one_step
-from playground.build import GraphModel, build_model
-from playground.chance_loss import chance_loss
-from playground.optim import make_optimizer
-from playground.spec import Preset, TrainSpec
-from playground.trainer import Trainer
+from playground.training import losses
+from playground.training import step as one_step
+from playground.network.build import GraphModel, build_model
+from playground.data.chance_loss import chance_loss
+from playground.training.optim import make_optimizer
+from playground.network.spec import Preset, TrainSpec
+from playground.training.trainer import Trainer
 
 INITIAL_LOSS_BAND = (0.5, 1.5)
 """Red outside this band around the expected initial loss (a factor of it)."""
@@ -443,7 +443,7 @@ def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:
         return None
     if ts.loss != "cross_entropy":
         return chance_loss(ts.loss, 1)
-    from playground.shapes import analyze
+    from playground.network.shapes import analyze
     report = analyze(preset.model)
     shape = report.shapes.get(report.output_id) if report.ok else None
     if not shape or len(shape) != 1 or shape[0] < 2:

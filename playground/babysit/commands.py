@@ -15,8 +15,8 @@ _MARK = {"green": "ok  ", "amber": "warn", "red": "FAIL"}
 
 
 def _preset(args: argparse.Namespace):
-    from playground.overrides import apply_overrides
-    from playground.preset import resolve_preset
+    from playground.network.overrides import apply_overrides
+    from playground.network.preset import resolve_preset
     return apply_overrides(resolve_preset(args.preset), getattr(args, "set", []) or [])
 
 
@@ -45,7 +45,7 @@ def _finite(x: float) -> float | None:
 
 def cmd_lr_find(args: argparse.Namespace) -> int:
     from playground.babysit.lr_find import lr_range_test
-    from playground.trainer import Trainer
+    from playground.training.trainer import Trainer
     trainer = Trainer(_preset(args), device=args.device or "cpu")
     result = lr_range_test(trainer, steps=args.steps)
     if len(result.lrs) < 2:
@@ -66,7 +66,7 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from playground.babysit.search import parse_param, run_search, shown_storage
+    from playground.selection.search import parse_param, run_search, shown_storage
     preset = _preset(args)
     if not args.param:
         raise ValueError("give at least one --param KEY=LO:HI[:log]")
@@ -100,11 +100,11 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add check, lr-find and search to `playground`'s parser (called from playground/cli.py)."""
-    from playground.babysit.search import SAMPLERS
-    from playground.cli_args import MAX_SEED, MAX_TRIAL_STEPS, MAX_TRIALS, bounded
+    """Add check, lr-find and search to `playground`'s parser (called from playground/command_line/main.py)."""
+    from playground.selection.search import SAMPLERS
+    from playground.network.cli_values import MAX_SEED, MAX_TRIAL_STEPS, MAX_TRIALS, bounded
     runs_help = "the runs folder (default: PLAYGROUND_RUNS_DIR or the per-user data folder)"
-    p = sub.add_parser("check")  # the summaries: playground.cli.COMMAND_LIST
+    p = sub.add_parser("check")  # the summaries: playground.command_line.main.COMMAND_LIST
     p.add_argument("preset")
     p.add_argument("--json", action="store_true", help='print {"checks": [...]}')
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a preset field")

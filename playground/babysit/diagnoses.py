@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from playground.babysit.findings import Action, Finding
-from playground.events import EpochEvent, Event, LossEvent, ProbeEvent, ProblemEvent
+from playground.training.events import EpochEvent, Event, LossEvent, ProbeEvent, ProblemEvent
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Diagnostician:
 
     def __init__(self, lr: float = 1e-3, optimizer: str = "", accuracy_bar: float | None = None) -> None:
         """`accuracy_bar`: for a classifier, the validation accuracy below which the run is far from
-        what its data allows (`playground.outcome.accuracy_bar`); None when unknown."""
+        what its data allows (`playground.babysit.outcome.accuracy_bar`); None when unknown."""
         self.lr, self.optimizer, self.accuracy_bar = lr, optimizer, accuracy_bar
         self.fired: dict[tuple[str, str], Finding] = {}
         self._ema: float | None = None

@@ -10,7 +10,7 @@ The precedence (`rank`):
    numbers read as anything else are misread;
 3. one direction per setting: an action that moves a setting against the action of a finding
    ranked above it is withdrawn (the observation stays, its advice goes);
-4. a proposed value stays inside the setting's declared range (`playground.spec.TRAINING_PARAMS`)
+4. a proposed value stays inside the setting's declared range (`playground.network.spec.TRAINING_PARAMS`)
    and moves the way its action says; one that cannot is withdrawn.
 
 This module is the findings' vocabulary and their ranking only; `run_findings.RunFindings`
@@ -30,7 +30,7 @@ NAMES = ("divergence", "exploding", "vanishing", "overfitting", "dead_relu", "sa
 """Every finding's name, in rank order within one severity."""
 
 OUTCOME = "far_from_good"
-"""The finding of a finished run that ended far from a good result (`playground.outcome`)."""
+"""The finding of a finished run that ended far from a good result (`playground.babysit.outcome`)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Finding:
 
 def setting_range(setting: str) -> tuple[float, float]:
     """The declared range of a training setting, from the setting's owner."""
-    from playground.spec import TRAINING_PARAMS
+    from playground.network.spec import TRAINING_PARAMS
     for p in TRAINING_PARAMS:
         if p.name == setting:
             lo = -math.inf if p.minimum is None else float(p.minimum)

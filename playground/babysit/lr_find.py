@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from playground.babysit.diagnoses import THRESHOLDS
-from playground.trainer import Trainer
+from playground.training.trainer import Trainer
 
 START_LR, END_LR = 1e-7, 10.0
 MAX_STEPS = 100

@@ -1,5 +1,5 @@
 """One run's findings in one place: the Diagnostician's live findings and, at the end, the
-outcome judged by `playground.outcome`, ranked by `findings.rank`. The app's Diagnoses panel, the
+outcome judged by `playground.babysit.outcome`, ranked by `findings.rank`. The app's Diagnoses panel, the
 run record's `findings.json` and `playground train` all read a `RunFindings`.
 
 It lives apart from `findings` (the vocabulary and the ranking) because it wires the detectors,
@@ -12,11 +12,9 @@ from typing import Any, Sequence
 
 from playground.babysit.diagnoses import Diagnostician
 from playground.babysit.findings import Finding, rank
-from playground.fit import data_facts
-from playground.lessons import has_lesson, load_lesson
-from playground.outcome import accuracy_bar, judge
-from playground.params import ProblemList
-from playground.views import is_classifier
+from playground.network.fit import data_facts
+from playground.babysit.outcome import accuracy_bar, judge
+from playground.training.views import is_classifier
 
 
 @dataclass
@@ -78,10 +76,3 @@ class RunFindings:
         and the actions are computed from it), the rest as the preset says."""
         return {**self.preset.training.to_dict(), "lr": self.doctor.lr}
 
-
-def lesson_finding_of(preset_name: str) -> str:
-    """The finding a built-in preset's lesson shows on purpose ('' when none or no lesson)."""
-    try:
-        return load_lesson(preset_name).finding if preset_name and has_lesson(preset_name) else ""
-    except (OSError, ProblemList):  # a bad lesson names no finding; the lesson view reports it
-        return ""

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.builtin_data import resource_path
+from playground.core.builtin_data import resource_path
 from playground.data.base import DataSetType, Dataset, common_params, finish, n_samples_param, \
     noise_param, register
 
 DIGITS_RESOURCE = "digits.npz"
-"""The bundled digits: a resource of the installed package (playground/builtin_data.py)."""
+"""The bundled digits: a resource of the installed package (playground/core/builtin_data.py)."""
 DIGITS_COUNT = 1797
 PIXEL_NOISE_HELP = "Gaussian noise (sigma) added to every pixel, then clipped to [0, 1]."
 DIGITS_INPUTS = ("each pixel is its gray level divided by 16, in [0, 1] (the UCI file and scikit-learn's "

@@ -9,6 +9,8 @@ GUI's Export dialog reads it). `export` writes atomically: a failure leaves no h
 and raises FileProblem (cannot write), UnsupportedLayer (the format cannot express a layer),
 MissingPackage (an optional package is not installed; the message names the install command)
 or ExportError. Only the format being written is imported, so listing formats is cheap.
+
+May import: `core`, `params`, `layers`, `data`, `network`, `training`.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import torch
 
 from playground.export.common import (
     ExportError, MissingPackage, UnsupportedLayer, is_installed, output_file, prepare)
-from playground.spec import Preset
+from playground.network.spec import Preset
 
 __all__ = ["FORMATS", "ExportFormat", "ExportResult", "ExportError", "MissingPackage", "UnsupportedLayer",
            "export", "missing_packages", "summary_text", "target_path", "untrained_warning"]

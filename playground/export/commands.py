@@ -19,19 +19,19 @@ from typing import Any
 import torch
 
 from playground.export import FORMATS, export
-from playground.files import FileProblem, check_write_target
+from playground.core.files import FileProblem, check_write_target
 from playground.params import ProblemList
-from playground.spec import Preset
+from playground.network.spec import Preset
 
 EXIT_BAD_INPUT = 2
 RUN_WEIGHTS = "model.safetensors"
 
 
 def register(subparsers: Any) -> None:
-    """Add `export` and `load` to the CLI's subparsers (called by playground.cli)."""
+    """Add `export` and `load` to the CLI's subparsers (called by playground.command_line.main)."""
     formats = "\n".join(f"  {f.name:<12} {f.description} (default: {f.default_name})"
                         for f in FORMATS.values())
-    p = subparsers.add_parser(  # its one line in `playground --help`: playground.cli.COMMAND_LIST
+    p = subparsers.add_parser(  # its one line in `playground --help`: playground.command_line.main.COMMAND_LIST
         "export", description="Export a model to files that PyTorch, ONNX Runtime and other tools load.\n\n"
                     f"formats:\n{formats}", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", metavar="RUN_OR_PRESET",
@@ -58,8 +58,8 @@ def fail(command: str, message: str) -> int:
 
 def load_source(source: str) -> tuple[Preset, dict[str, torch.Tensor] | None, bool]:
     """(preset, weights or None, trained) from a run folder, a safetensors file or a preset."""
-    from playground.preset import resolve_preset
-    from playground.weights import load_weights
+    from playground.network.preset import resolve_preset
+    from playground.network.model_file import load_weights
     p = Path(source)
     if p.is_dir():
         weights = p / RUN_WEIGHTS
@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from playground.weights import load_state_dict_file, load_weights, read_metadata
+    from playground.network.model_file import load_state_dict_file, load_weights, read_metadata
     path = Path(args.model_file)
     try:
         if not path.is_file():
@@ -119,13 +119,13 @@ def cmd_load(args: argparse.Namespace) -> int:
         preset, state_dict, meta = load_weights(path)
         text = describe_model(path, preset, state_dict, meta.get("trained", "true") == "true")
         if args.save_preset:
-            from playground.preset import save_preset
+            from playground.network.preset import save_preset
             save_preset(preset, args.save_preset)
     except (FileProblem, ProblemList, ValueError, OSError) as e:
         return fail("load", str(e))
     print(text, end="")
     if args.json:
-        from playground.preset import preset_to_json
+        from playground.network.preset import preset_to_json
         print(preset_to_json(preset), end="")
     if args.save_preset:
         print(f"preset written to {args.save_preset}")

@@ -18,10 +18,10 @@ from typing import Callable, Mapping
 
 import torch
 
-from playground.build import GraphModel, check_buildable
-from playground.files import FileProblem, check_write_target, temporary_beside
-from playground.shapes import GraphReport
-from playground.spec import Preset
+from playground.network.build import GraphModel, check_buildable
+from playground.core.files import FileProblem, check_write_target, temporary_beside
+from playground.network.shapes import GraphReport
+from playground.network.spec import Preset
 
 INSTALL_ONNX = "pip install 'nn-playground[onnx]'"
 
@@ -137,8 +137,8 @@ def data_facts(preset: Preset) -> DataFacts:
 def _data_facts(data_json: str, preset_name: str) -> DataFacts:
     import json
     from playground.data import make_dataset
-    from playground.data_text import data_note, data_set_title
-    from playground.spec import DataSpec
+    from playground.network.preset_text import data_note, data_set_title
+    from playground.network.spec import DataSpec
     data = DataSpec.from_dict(json.loads(data_json))
     note = data_note(preset_name, data, "description")
     try:

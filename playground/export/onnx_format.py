@@ -23,7 +23,7 @@ from playground.export.common import (
     INSTALL_ONNX, ExportError, ExportJob, UnsupportedLayer, check_folder, data_facts, find_culprit, first_line,
     max_abs_diff, require, tolerance_for)
 from playground.export.standardize import expects_note, raw_input_model
-from playground.files import atomic_write
+from playground.core.files import atomic_write
 
 FORMAT = "ONNX"
 OPSET = 18

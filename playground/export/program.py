@@ -18,7 +18,7 @@ from playground.export.common import (
     ExportError, ExportJob, UnsupportedLayer, check_folder, find_culprit, first_line, max_abs_diff,
     tolerance_for)
 from playground.export.standardize import raw_input_model
-from playground.files import atomic_write
+from playground.core.files import atomic_write
 
 FORMAT = "torch.export (.pt2)"
 MAX_BATCH = 1 << 20

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from playground import losses, optim, step
+from playground.training import losses, optim, step
 from playground.export.common import ExportError, ExportJob, data_facts, write_together
 from playground.export.python_source import doc_safe, model_code
 from playground.export.train_template import HEADER, LOOP
-from playground.files import FileProblem
-from playground.spec import TrainSpec
+from playground.core.files import FileProblem
+from playground.network.spec import TrainSpec
 
 LOSS_FUNCTIONS = ("task_loss", "_binary_target", "_dense_target", "predicted_classes", "weight_tensors",
                   "l1_penalty", "l2_penalty", "sparsity_penalty", "contractive_penalty", "apply_max_norm")

@@ -18,7 +18,7 @@ import torch
 
 from playground.data.base import statistics_shape
 from playground.export.common import ExportError, ExportJob, traceable
-from playground.spec import Preset
+from playground.network.spec import Preset
 
 
 @dataclass(frozen=True)

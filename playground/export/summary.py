@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playground.export.common import ExportJob, check_folder, data_facts
-from playground.files import atomic_write
+from playground.core.files import atomic_write
 from playground.layers import CATALOGUE, fmt_shape
 
 

@@ -3,7 +3,7 @@
 Kept apart from `script.py` so the loop reads as the program it becomes. It holds only the epoch
 loop and DistributedDataParallel: the step's pieces (augment, corrupt, the penalty terms and
 the VAE's KL, evaluation, the perceptron update, the device, early stopping) are copied above it
-from `playground/step.py`, the module the Trainer itself runs. `@@NAME@@` markers are replaced
+from `playground/training/step.py`, the module the Trainer itself runs. `@@NAME@@` markers are replaced
 by script.py.
 """
 

@@ -20,8 +20,8 @@ import torch
 
 from playground.export import standardize
 from playground.export.common import ExportJob, check_folder, data_facts, require
-from playground.files import atomic_write, open_regular
-from playground.weights import save_weights
+from playground.core.files import atomic_write, open_regular
+from playground.network.model_file import save_weights
 
 
 def write_safetensors(job: ExportJob, path: Path) -> list[Path]:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from playground.cli_args import MAX_SEED, bounded
+from playground.network.cli_values import MAX_SEED, bounded
 from playground.labs import activations, backprop, clustering, generative, init_explorer, optimizers
 
 
@@ -36,8 +36,8 @@ def _lr_pair(text: str) -> tuple[str, float]:
 
 
 def register(subparsers: Any) -> None:
-    """Add `lab` and its six labs to the CLI (called by playground.cli)."""
-    lab = subparsers.add_parser("lab")  # its summary: playground.cli.COMMAND_LIST
+    """Add `lab` and its six labs to the CLI (called by playground.command_line.main)."""
+    lab = subparsers.add_parser("lab")  # its summary: playground.command_line.main.COMMAND_LIST
     labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
 
     def common(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ description (`Constructor`: which module class with which arguments and initiali
 which both building and the Python-source export work, its cost and receptive field, its role
 for the probes and the kind of values it outputs. The palette, the inspector, validation,
 building, the probes and every export read `CATALOGUE`; adding a layer type is one
-`register(...)` call, from this package or from a plugin (see `playground.plugins`).
+`register(...)` call, from this package or from a plugin (see `playground.layers.plugins`).
 """
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 variance of a model, measured by training a preset many times.
 
 Owns: how the training set or one setting is varied between runs and what is measured at the
-end of each. May import the spec, data, the Trainer and overrides; never Qt, never run records
-(these runs are measurements, not a person's work, and leave nothing on disk).
+end of each, k-fold cross-validation (`cv`) and the hyper-parameter search (`search`, Optuna).
+
+May import: everything below it: `core`, `params`, `layers`, `data`, `network`, `training`,
+`babysit`, `course`, `run_records`.
 """

@@ -22,9 +22,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from playground.data.base import DATASETS, make_dataset
-from playground.overrides import apply_overrides
+from playground.network.overrides import apply_overrides
 from playground.selection.measure import predict_raw, train_to_end
-from playground.spec import Preset
+from playground.network.spec import Preset
 
 TEST_SEED = 987_654
 """The data seed of the fixed test points: far from the training sets' seeds 0, 1, 2, ..."""

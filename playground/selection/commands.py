@@ -30,9 +30,9 @@ def _fmt(s) -> str:
 
 
 def cmd_curve(args: argparse.Namespace) -> int:
-    from playground.experiments import parse_seeds
-    from playground.overrides import apply_overrides
-    from playground.preset import resolve_preset
+    from playground.run_records.experiments import parse_seeds
+    from playground.network.overrides import apply_overrides
+    from playground.network.preset import resolve_preset
     from playground.selection.curves import complexity_curve, learning_curve, parse_fractions, parse_values
     preset = apply_overrides(resolve_preset(args.preset), args.set)
     seeds = parse_seeds(args.seeds)
@@ -58,8 +58,8 @@ def cmd_curve(args: argparse.Namespace) -> int:
 
 
 def cmd_bias_variance(args: argparse.Namespace) -> int:
-    from playground.overrides import apply_overrides
-    from playground.preset import resolve_preset
+    from playground.network.overrides import apply_overrides
+    from playground.network.preset import resolve_preset
     from playground.selection.bias_variance import bias_variance
     from playground.selection.curves import parse_values
     preset = apply_overrides(resolve_preset(args.preset), args.set)
@@ -80,8 +80,8 @@ def cmd_bias_variance(args: argparse.Namespace) -> int:
 
 
 def cmd_cv(args: argparse.Namespace) -> int:
-    from playground.overrides import apply_overrides
-    from playground.preset import resolve_preset
+    from playground.network.overrides import apply_overrides
+    from playground.network.preset import resolve_preset
     from playground.selection.cv import cross_validate
     preset = apply_overrides(resolve_preset(args.preset), args.set)
     print(f"cross-validating {preset.name}: {args.folds} folds, then the single split", file=sys.stderr)
@@ -105,8 +105,8 @@ def cmd_cv(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    """Add `curve` and `bias-variance` to `playground`'s parser (called from playground/cli.py)."""
-    from playground.cli_args import bounded
+    """Add `curve` and `bias-variance` to `playground`'s parser (called from playground/command_line/main.py)."""
+    from playground.network.cli_values import bounded
     p = sub.add_parser("cv")
     p.add_argument("preset")
     p.add_argument("--folds", type=bounded(int, 2, 20), default=5, help="number of folds, 2 to 20 (default 5)")

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from playground.data.base import Dataset, make_dataset
-from playground.overrides import apply_overrides
+from playground.network.overrides import apply_overrides
 from playground.selection.measure import Final, final_metrics, train_to_end
-from playground.spec import Preset
-from playground.verdicts import Spread, spread
+from playground.network.spec import Preset
+from playground.run_records.verdicts import Spread, spread
 
 
 @dataclass(frozen=True)

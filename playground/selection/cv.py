@@ -11,12 +11,12 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from playground.overrides import apply_overrides
-from playground.records import new_id
-from playground.seeds import Seeds
-from playground.runs import record_run
-from playground.spec import Preset
-from playground.verdicts import Spread, spread
+from playground.network.overrides import apply_overrides
+from playground.run_records.store import new_id
+from playground.core.seeds import Seeds
+from playground.run_records.run_to_end import record_run
+from playground.network.spec import Preset
+from playground.run_records.verdicts import Spread, spread
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import numpy as np
 import torch
 
 from playground.data.base import Dataset
-from playground.spec import Preset
-from playground.trainer import Trainer
+from playground.network.spec import Preset
+from playground.training.trainer import Trainer
 
 
 @dataclass(frozen=True)

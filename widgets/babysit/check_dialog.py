@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.babysit.checks import CHECK_TITLES, TINY_EXAMPLES, CheckResult
-from playground.spec import Preset
+from playground.network.spec import Preset
 from widgets.babysit.task import BackgroundTask, TaskDialog
 
 STATUS_COLOURS = {"green": "#1a7f37", "amber": "#bf8700", "red": "#d1242f"}

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QPushButton, QScrollA
 
 from playground.babysit.diagnoses import THRESHOLDS
 from playground.babysit.findings import OUTCOME, Finding
-from playground.babysit.run_findings import RunFindings, lesson_finding_of
-from playground.spec import DataSpec, ModelSpec, Preset, TrainSpec
+from playground.babysit.run_findings import RunFindings
+from playground.course.lessons import lesson_finding_of
+from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
 from widgets.panels.base import Panel
 
 CARD_STYLE = ("QFrame#diagnosisCard { border: 1px solid #d29922; border-left: 5px solid #d29922; "

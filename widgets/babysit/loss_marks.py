@@ -7,8 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from playground.events import LossEvent
-from playground.spec import Preset
+from playground.training.events import LossEvent
+from playground.network.spec import Preset
 from widgets.panels.history import MinMaxHistory
 from widgets.panels.ranges import long_curve
 

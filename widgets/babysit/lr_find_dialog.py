@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from playground.babysit.lr_find import RangeTest
-from playground.spec import Preset
+from playground.network.spec import Preset
 from widgets.babysit.task import BackgroundTask, TaskDialog
 
 MARKS = {"steepest": ("#2f6fdf", "steepest descent"), "valley": ("#1a7f37", "valley"),
@@ -111,6 +111,6 @@ class LrFindDialog(TaskDialog):
 
 def _sweep(preset: Preset, task: BackgroundTask) -> RangeTest:
     from playground.babysit.lr_find import lr_range_test
-    from playground.trainer import Trainer
+    from playground.training.trainer import Trainer
     trainer = Trainer(preset, device="cpu")
     return lr_range_test(trainer, should_stop=lambda: task.cancelled)

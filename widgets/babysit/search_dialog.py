@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from playground.babysit.search import ParamRange, SearchResult, Trial, edge_warnings, parse_param
+from playground.selection.search import ParamRange, SearchResult, Trial, edge_warnings, parse_param
 from playground.params import ProblemList
-from playground.spec import Preset
+from playground.network.spec import Preset
 from widgets.babysit.task import BackgroundTask, TaskDialog
 
 DEFAULT_PARAMS = "training.lr=1e-4:1e-1:log"
@@ -121,7 +121,7 @@ class SearchDialog(TaskDialog):
             self.runs_folder
 
         def work(task: BackgroundTask) -> SearchResult:
-            from playground.babysit.search import run_search
+            from playground.selection.search import run_search
             return run_search(preset, ranges, n, budget_steps=steps, fine_trials=fine, sampler=sampler,
                               runs_folder=folder, should_stop=lambda: task.cancelled,
                               on_trial=lambda t, k, total: task.progress.emit(t))

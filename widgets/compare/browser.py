@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget)
 
-from playground.records import STATUSES, RunInfo
+from playground.run_records.store import STATUSES, RunInfo
 
 COLUMNS = ("Run", "Preset", "Changed", "Status", "Val acc", "Val loss", "Test acc", "Group", "Date")
 METRIC_COLUMNS = {"Val acc": "val_accuracy", "Val loss": "val_loss", "Test acc": "test_accuracy"}

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
     QSpinBox, QVBoxLayout, QWidget)
 
-from playground.spec import Preset
+from playground.network.spec import Preset
 from widgets.babysit.task import BackgroundTask, TaskDialog
 from widgets.compare.plots import _plot, is_log_setting
 
@@ -237,8 +237,8 @@ class CurveDialog(TaskDialog):
 
     def make_request(self) -> CurveRequest:
         """The request the fields describe; ValueError or PresetError (one line) for a bad field."""
-        from playground.experiments import parse_seeds
-        from playground.overrides import apply_overrides
+        from playground.run_records.experiments import parse_seeds
+        from playground.network.overrides import apply_overrides
         from playground.selection.curves import parse_fractions, parse_values
         preset = self.preset.copy()
         preset.training.epochs = int(self.epochs.value())

@@ -2,7 +2,7 @@
 bands), per-layer statistics side by side, and a final metric against a setting.
 
 Each plot makes its items when the selection changes and reuses nothing of a live run: it reads
-records only (through playground.run_data, cached per run).
+records only (through playground.run_records.run_data, cached per run).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from playground.records import RunInfo
-from playground.run_data import LAYER_METRICS, Curves, band, last_layer_stats, read_curves
+from playground.run_records.store import RunInfo
+from playground.run_records.run_data import LAYER_METRICS, Curves, band, last_layer_stats, read_curves
 from widgets.panels.base import BACKGROUND, FOREGROUND, LogAxis, axis_items, colour, show_grid
 
 MAX_OVERLAID = 40
@@ -255,7 +255,7 @@ class OverlayPlot(QWidget):
         groups = [e for e in self.drawn if e.is_group]
         if len(groups) != 2 or len(self.drawn) != 2:
             return ""
-        from playground.experiments import groups_verdicts
+        from playground.run_records.experiments import groups_verdicts
         a, b = groups
         verdicts, claim = groups_verdicts(a.runs, b.runs)
         if not verdicts:
@@ -374,7 +374,7 @@ class LayerStatsPlot(QWidget):
 def is_log_setting(path: str, values: Sequence[float]) -> bool:
     """Scale settings (a learning rate, a penalty strength) read on a log axis: declared
     log-scale, or positive values spread over more than a factor of 20."""
-    from playground.spec import TRAINING_PARAMS
+    from playground.network.spec import TRAINING_PARAMS
     name = path.rsplit(".", 1)[-1]
     if path.startswith("training.") and any(p.name == name and p.log_scale for p in TRAINING_PARAMS):
         return all(v > 0 for v in values)

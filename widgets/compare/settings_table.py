@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from playground.records import RunInfo
+from playground.run_records.store import RunInfo
 
 DIFFERS = QColor("#fff3c4")
 
@@ -48,7 +48,7 @@ class SettingsTable(QWidget):
         self.differ: list[str] = []
 
     def set_runs(self, runs: Sequence[RunInfo]) -> None:
-        from playground.experiments import settings_table
+        from playground.run_records.experiments import settings_table
         self.runs = list(runs)[:self.MAX_COLUMNS]
         self.keys, self.flats, self.differ = settings_table(self.runs)
         self.redraw()

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
     QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from playground.records import RunInfo, runs_dir
-from playground.spec import Preset
+from playground.run_records.store import RunInfo, runs_dir
+from playground.network.spec import Preset
 from widgets.compare.browser import RunsBrowser
 from widgets.compare.curves import CurveDialog
 from widgets.compare.plots import LayerStatsPlot, OverlayPlot, ScatterPlot
@@ -33,8 +33,8 @@ class _Loader(QObject):
 
     def load(self, folder: Path) -> None:
         def work() -> None:
-            from playground.experiments import varying_numeric_settings
-            from playground.records import list_runs
+            from playground.run_records.experiments import varying_numeric_settings
+            from playground.run_records.store import list_runs
             try:
                 runs = list_runs(folder)
                 result: Any = (runs, varying_numeric_settings(runs), "")
@@ -203,7 +203,7 @@ class CompareWindow(QMainWindow):
             self.rename(runs[0].id, name)
 
     def rename(self, run_id: str, name: str) -> None:
-        from playground.records import rename_run
+        from playground.run_records.store import rename_run
         try:
             rename_run(run_id, name, self.folder)
         except OSError as e:
@@ -222,7 +222,7 @@ class CompareWindow(QMainWindow):
             self.delete([r.id for r in runs])
 
     def delete(self, run_ids: Sequence[str]) -> None:
-        from playground.records import delete_run
+        from playground.run_records.store import delete_run
         problems = []
         for rid in run_ids:
             try:
@@ -260,7 +260,7 @@ class CompareWindow(QMainWindow):
         if len(runs) != 1:
             return None
         from playground.params import ProblemList
-        from playground.preset import load_preset
+        from playground.network.preset import load_preset
         try:
             return load_preset(Path(runs[0].path) / "preset.json")
         except (OSError, ValueError, ProblemList) as e:

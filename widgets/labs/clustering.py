@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.cli_args import MAX_SEED
+from playground.network.cli_values import MAX_SEED
 from playground.labs import clustering as cl
 from widgets.labs.common import ComputingLabPage, grid_plot, set_title
 from widgets.panels.base import PALETTE

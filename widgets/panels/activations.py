@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
-from playground.events import LayerProbe, ProbeEvent
+from playground.training.events import LayerProbe, ProbeEvent
 from widgets.panels.base import (
     FOREGROUND, Panel, RowLegend, graphics_layout, image_item, reset_stretch, style_plot,
     viridis_lut)

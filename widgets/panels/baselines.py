@@ -2,7 +2,7 @@
 nearest neighbours and (in the plane) an RBF SVM reach on the run's own validation split, as
 dashed horizontal lines, so a student sees when the network is worth it.
 
-The figures are the engine's (`playground.baselines.baselines_for`). Fitting them reads the data
+The figures are the engine's (`playground.data.baselines.baselines_for`). Fitting them reads the data
 set and fits scikit-learn models, which can take a second or more: it runs on a `BackgroundTask`,
 never on the GUI thread, and each data set's figures are kept here once they arrive. A classifier
 gets its validation accuracies on the accuracy plot; a regression trained with MSE gets the
@@ -16,7 +16,7 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Slot
 
-from playground.spec import Preset
+from playground.network.spec import Preset
 from widgets.babysit.task import BackgroundTask
 from widgets.data_reading import KNOWN_LIMIT, spec_key
 
@@ -78,7 +78,7 @@ def fit_for(name: str, params: dict[str, Any]) -> list[Any]:
     """The engine's baselines of one data set (on a worker thread); [] where they cannot be fitted
     (a class missing from a tiny training split, a file that cannot be read): the lines are an
     aside, and the run itself reports whatever is wrong with its data."""
-    from playground.baselines import baselines_for
+    from playground.data.baselines import baselines_for
     try:
         return baselines_for(name, params)
     except Exception:  # noqa: BLE001  (no lines rather than a traceback in a slot)

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from playground.events import ConfusionEvent
+from playground.training.events import ConfusionEvent
 from widgets.panels.base import BACKGROUND, FOREGROUND, Panel, graphics_layout, image_item, style_plot
 
 MAX_LABELLED = 20

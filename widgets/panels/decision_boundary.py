@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
-from playground.events import BoundaryEvent, CurveEvent, FinishedEvent, LossEvent
+from playground.training.events import BoundaryEvent, CurveEvent, FinishedEvent, LossEvent
 from widgets.panels.base import FOREGROUND, Panel, colour, graphics_layout, has_finite, image_item, style_plot
 
 ORANGE = np.array([245, 147, 34])

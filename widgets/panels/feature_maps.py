@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
-from playground.events import FeatureMapEvent
+from playground.training.events import FeatureMapEvent
 from widgets.panels.base import FOREGROUND, Panel, graphics_layout, grey_lut, has_finite, image_item, reset_stretch, tile
 
 MAX_MAPS = 64

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from playground.events import HiddenSpaceEvent
+from playground.training.events import HiddenSpaceEvent
 from widgets.panels.base import FOREGROUND, Panel, axis_items, graphics_layout, show_grid, style_plot
 from widgets.panels.decision_boundary import point_colour
 

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QSlider, QWidget
 
-from playground.events import EpochEvent, FinishedEvent, LossEvent
+from playground.training.events import EpochEvent, FinishedEvent, LossEvent
 from widgets.panels.base import (
     GrowingArray, Panel, axis_items, curves_table, graphics_layout, has_finite, legend_above,
     reset_stretch, show_grid, style_plot)

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
 
-from playground.events import RecurrentEvent
+from playground.training.events import RecurrentEvent
 from widgets.panels.base import (
     FOREGROUND, GrowingArray, Panel, axis_items, graphics_layout, image_item, log_plot, reset_stretch,
     show_grid, style_plot, viridis_lut)

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from playground.events import NeuronMapEvent
+from playground.training.events import NeuronMapEvent
 from widgets.panels.base import FOREGROUND, Panel, graphics_layout, has_finite, image_item, reset_stretch
 from widgets.panels.decision_boundary import two_class_lut
 

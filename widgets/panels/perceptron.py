@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from playground.events import PerceptronEvent
+from playground.training.events import PerceptronEvent
 from widgets.panels.base import (
     GrowingArray, Panel, axis_items, curves_table, graphics_layout, legend_above, show_grid, style_plot)
 

@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from playground.events import ReconstructionEvent
-from playground.probes import pca_project
+from playground.training.events import ReconstructionEvent
+from playground.training.probes import pca_project
 from widgets.panels.base import (
     FOREGROUND, Panel, RowLegend, as_images, colour, graphics_layout, grey_lut, has_finite, image_item,
     reset_stretch, style_plot, tile)

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from playground.events import LossEvent
+from playground.training.events import LossEvent
 from widgets.panels.base import Panel, axis_items, curves_table, graphics_layout, show_grid, style_plot
 from widgets.panels.history import MinMaxHistory
 from widgets.panels.ranges import SteadyRange, long_curve

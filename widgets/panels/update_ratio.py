@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from playground.events import LayerProbe, ProbeEvent
+from playground.training.events import LayerProbe, ProbeEvent
 from widgets.panels.base import (
     Panel, colour, curves_table, graphics_layout, legend_above, log_plot, show_grid, style_plot)
 from widgets.panels.history import MinMaxHistory

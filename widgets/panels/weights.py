@@ -11,13 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from playground.events import WeightsEvent
+from playground.training.events import WeightsEvent
 from widgets.panels.base import (
     FOREGROUND, GrowingArray, Panel, axis_items, graphics_layout, has_finite, image_item, reset_stretch,
     show_grid, style_plot, tile)
 
 BANDS = ((0, 8), (1, 7), (2, 6), (3, 5))
-"""Pairs of quantile indices (playground.inside.QUANTILES) filled from the outside in."""
+"""Pairs of quantile indices (playground.training.inside.QUANTILES) filled from the outside in."""
 BAND_ALPHA = (40, 70, 100, 140)
 BLUE = (31, 119, 180)
 RED = (214, 39, 40)

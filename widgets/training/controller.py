@@ -21,9 +21,9 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from playground.events import EpochEvent, FinishedEvent, ProblemEvent
-from playground.spec import HOT_SETTINGS, Preset
-from playground.views import views_for
+from playground.training.events import EpochEvent, FinishedEvent, ProblemEvent
+from playground.network.spec import HOT_SETTINGS, Preset
+from playground.training.views import views_for
 from widgets.panels.activations import ActivationsPanel, GradientsPanel
 from widgets.panels.base import Panel
 from widgets.panels.confusion import ConfusionPanel
@@ -76,7 +76,7 @@ PANEL_VIEWS = {
     WeightsPanel.title: "weights", NeuronMapsPanel.title: "neuron_maps", HiddenSpacePanel.title: "hidden_space",
     LstmInternalsPanel.title: "lstm_internals",
 }
-"""Which of the engine's views (`playground.views`) each panel shows."""
+"""Which of the engine's views (`playground.training.views`) each panel shows."""
 
 def relevant_panels(preset: Preset) -> dict[str, bool]:
     """Panel title → whether it has something to show for this preset (the engine decides)."""

@@ -25,14 +25,14 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
-from playground.events import (
+from playground.training.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, LossEvent, ProblemEvent,
     ReconstructionEvent)
 from playground.params import ProblemList
-from playground.records import LiveRecording
-from playground.spec import Preset
-from playground.trainer import INSIDE_SHARE, Trainer
-from playground.views import VIEWS
+from playground.run_records.store import LiveRecording
+from playground.network.spec import Preset
+from playground.training.trainer import INSIDE_SHARE, Trainer
+from playground.training.views import VIEWS
 
 EMIT_INTERVAL = 1 / 30
 """Seconds between batches sent to the GUI (about 30 Hz, whatever the step rate)."""
@@ -54,8 +54,8 @@ def training_threads() -> int:
 def data_accuracy_bar(trainer: Any) -> float | None:
     """What the run's data allows a classifier (`outcome.accuracy_bar`), worked out here on the
     training thread: it may fit the classical baselines, seconds the window must not wait."""
-    from playground.outcome import accuracy_bar
-    from playground.views import is_classifier
+    from playground.babysit.outcome import accuracy_bar
+    from playground.training.views import is_classifier
     if not is_classifier(trainer.preset):
         return None
     return accuracy_bar(trainer.preset, int(trainer.dataset.n_classes))
@@ -151,7 +151,7 @@ class TrainingWorker(QObject):
         self._rate_mark: tuple[float, int] | None = None
         self.threads = training_threads()
         self.views: frozenset[str] = frozenset(VIEWS)
-        """The views the window has panels for (names as in `playground.views`; others are
+        """The views the window has panels for (names as in `playground.training.views`; others are
         ignored): the Trainer computes the look-inside probes only for these. The controller
         sets them before the thread starts."""
         self._recording: LiveRecording | None = None

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.data.importers.report import ImportProblem, describe_rows
-from playground.files import open_regular
+from playground.core.files import open_regular
 
 SNIFF_BYTES = 64 * 1024
 SAMPLE_ROWS = 200

@@ -19,7 +19,7 @@ from playground.data.importers.csv_layout import (
     CsvLayout, count_fields, count_text_fields, detect_layout, field_count_findings, read_head)
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows)
-from playground.files import open_regular
+from playground.core.files import open_regular
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 """Cells read as missing (compared stripped and lower-cased)."""

@@ -15,7 +15,7 @@ import numpy as np
 from playground.data.importers.reference import folder_files
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts)
-from playground.files import open_regular
+from playground.core.files import open_regular
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 CHANNELS = ("grayscale", "rgb")

@@ -15,7 +15,7 @@ from numpy.lib import format as npy_format
 
 from playground.data.importers.csv_table import MAX_CLASSES
 from playground.data.importers.report import ImportProblem, ImportReport, class_facts
-from playground.files import open_regular
+from playground.core.files import open_regular
 
 MAX_GUESSED_CLASSES = 20
 MAX_POSITIONS = 5

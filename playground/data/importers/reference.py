@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 from playground.data.importers.report import ImportProblem
-from playground.files import FileProblem, open_regular
+from playground.core.files import FileProblem, open_regular
 
 BLOCK = 1 << 20
 

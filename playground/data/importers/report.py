@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from playground.chance_loss import chance_loss
-from playground.terminal_text import printable
+from playground.data.chance_loss import chance_loss
+from playground.core.terminal_text import printable
 
 MAX_LISTED = 100
 """Skipped rows or files listed one by one; past this only their count is kept."""

@@ -1,0 +1,54 @@
+"""Which live views have something to show for a preset.
+
+The engine decides this (not the app) because it knows what each mode, target and data kind
+produces: a perceptron has no optimizer updates to compare, only image data with a Conv2d
+has feature maps, only an autoencoder reconstructs, and a boundary exists only over 2-D points.
+"""
+from __future__ import annotations
+
+from playground.network.spec import Preset
+
+VIEWS = ("loss", "update_ratio", "activations", "gradients", "feature_maps", "reconstructions",
+         "decision_boundary", "confusion", "perceptron", "weights", "neuron_maps", "hidden_space",
+         "lstm_internals")
+"""Every view the engine's events can feed, by name."""
+
+
+def data_kind(preset: Preset) -> str:
+    """The data set's kind ('points', 'image', 'sequence', 'regression', …), '' when unknown."""
+    from playground.data import DATASETS
+    entry = DATASETS.get(preset.data.name)
+    return entry.kind if entry is not None else ""
+
+
+def is_autoencoder(preset: Preset) -> bool:
+    return preset.training.target == "input"
+
+
+def is_classifier(preset: Preset) -> bool:
+    """The network predicts classes (so accuracy and a confusion matrix mean something)."""
+    ts = preset.training
+    return not is_autoencoder(preset) and (ts.mode == "perceptron" or ts.loss in ("cross_entropy", "bce", "hinge"))
+
+
+def views_for(preset: Preset) -> dict[str, bool]:
+    """For every name in VIEWS, whether a run of `preset` produces something for it."""
+    kind = data_kind(preset)
+    types = {n.type for n in preset.model.nodes}
+    autoencoder = is_autoencoder(preset)
+    perceptron = preset.training.mode == "perceptron"
+    return {
+        "loss": True,
+        "update_ratio": not perceptron,
+        "activations": True,
+        "gradients": not perceptron,
+        "feature_maps": kind == "image" and "Conv2d" in types,
+        "reconstructions": autoencoder,
+        "decision_boundary": kind in ("points", "regression") and not autoencoder,
+        "confusion": is_classifier(preset),
+        "perceptron": perceptron,
+        "weights": True,
+        "neuron_maps": kind == "points",
+        "hidden_space": is_classifier(preset) and not perceptron,
+        "lstm_internals": bool(types & {"RNN", "LSTM", "GRU"}),
+    }
