@@ -1,2 +1,2 @@
 """Bundled resources (digits, style sheet, icon): package data installed as
-`playground._resources`; see playground/builtin_data.py. Nothing here is code."""
+`playground._resources`; see playground/core/builtin_data.py. Nothing here is code."""
