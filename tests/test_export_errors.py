@@ -15,7 +15,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_export_support import trained_like  # noqa: E402
 
-from playground import cli  # noqa: E402
+from playground.command_line import main as cli  # noqa: E402
 from playground.export import (  # noqa: E402
     ExportError, MissingPackage, UnsupportedLayer, export, missing_packages)
 from playground.export import onnx_format  # noqa: E402
