@@ -24,8 +24,8 @@ def digits_results():
 
 
 def test_digits_mlp_passes_every_check(digits_results):
-    assert [r.name for r in digits_results] == list(checks.CHECK_NAMES)
-    assert {r.name: r.status for r in digits_results} == dict.fromkeys(checks.CHECK_NAMES, "green")
+    assert [r.name for r in digits_results] == list(checks.PREFLIGHT_CHECKS)
+    assert {r.name: r.status for r in digits_results} == dict.fromkeys(checks.PREFLIGHT_CHECKS, "green")
     init = _result(digits_results, "initial_loss")
     assert init.expected == pytest.approx(math.log(10))
     assert 0.5 * init.expected <= init.measured <= 1.5 * init.expected
@@ -87,17 +87,23 @@ HEALTHY_EXCEPTIONS = {
     "sgd_vs_momentum_momentum": "the optimizer race's SGD+momentum (lr 0.02) on the spiral: 500 steps are too few",
     "sgd_vs_momentum_nesterov": "the optimizer race's Nesterov (lr 0.02) on the spiral: 500 steps are too few",
     "xor_linear": "a linear model cannot separate XOR, whatever the steps: the point of its lesson",
+    "underfit_circle": "one Linear layer cannot separate the circle, whatever the steps: the point of its lesson",
+    "lr_too_high_circle": "learning rate 6 with plain SGD bounces: the point of its lesson",
+    "lr_too_low_circle": "learning rate 0.001 with plain SGD barely moves in 500 steps: the point of its lesson",
+    "perceptron_xor": "the perceptron rule on XOR never stops making mistakes: the point of its lesson",
 }
 
 
 @pytest.mark.slow
 def test_every_builtin_classification_preset_overfits_twenty_examples():
     from playground.network.preset import builtin_names
+    from playground.run_records.warm_start import warm_start_weights
     failed = {}
     for name in builtin_names():
         if name in HEALTHY_EXCEPTIONS:
             continue
-        trainer = Trainer(resolve_preset(name), device="cpu")
+        preset = resolve_preset(name)   # a fine-tuning starts from its pretrained source
+        trainer = Trainer(preset, device="cpu", initial_weights=warm_start_weights(preset, device="cpu"))
         if not trainer.is_classifier:
             continue
         x, y = checks._tiny_subset(trainer)

@@ -224,7 +224,9 @@ def _ranked_findings(name: str, k: int) -> list:
     preset.training.device = "cpu"
     voice = RunFindings(preset, lesson_finding_of(name))
     s = preset.training.seed + k
-    trainer = Trainer(preset, device="cpu", on_event=voice.observe, seeds=Seeds(s, s, s))
+    from playground.run_records.warm_start import warm_start_weights   # a fine-tuning starts from its source
+    trainer = Trainer(preset, device="cpu", on_event=voice.observe, seeds=Seeds(s, s, s),
+                      initial_weights=warm_start_weights(preset, Seeds(s, s, s), device="cpu"))
     whole = lesson_finding_of(name) == "far_from_good"   # the outcome is judged at a run's end only
     finished = trainer.run(max_steps=None if whole else STEP_CAP)
     if finished.reason in ("finished", "early_stopping"):
@@ -269,7 +271,8 @@ def test_no_finding_fires_on_the_healthy_builtin_presets_over_three_seeds(builti
 def test_each_lesson_that_fails_on_purpose_fires_its_finding_first(builtin_findings):
     wrong = {}
     shown = {name: lesson_finding_of(name) for name in builtin_findings}
-    assert {"vanishing", "divergence", "overfitting", "far_from_good", "dead_relu"} <= set(shown.values())
+    assert {"vanishing", "divergence", "overfitting", "far_from_good", "dead_relu", "lr_too_low",
+            "add_capacity"} <= set(shown.values())
     for name, runs in builtin_findings.items():
         if not shown[name]:
             continue

@@ -53,14 +53,16 @@ def test_a_card_behind_another_tab_is_counted_in_its_tab(window, qtbot):
 
 
 def test_check_dialog_lists_every_check_with_its_engine_title(window, qtbot):
-    from playground.babysit.checks import CHECK_TITLES
+    from playground.babysit.checks import PREFLIGHT_CHECKS
     from widgets.babysit import actions
     actions.open_check(window)
     dialog = window._babysit_dialogs[-1]
     assert not dialog.isModal()
-    qtbot.waitUntil(lambda: len(dialog.results) == len(CHECK_TITLES), timeout=120_000)
+    qtbot.waitUntil(lambda: len(dialog.results) == len(PREFLIGHT_CHECKS), timeout=120_000)
     assert dialog.table.rowCount() == 5
-    assert [dialog.table.item(k, 1).text() for k in range(5)] == list(CHECK_TITLES.values())
+    assert [dialog.table.item(k, 1).text() for k in range(5)] == [
+        "Loss at initialization", "More L2 raises the loss", "Overfit 20 examples", "Zeroed inputs do worse",
+        "Gradient check (float64)"]
     assert dialog.table.item(0, 0).text().endswith("green")
 
 
@@ -106,8 +108,9 @@ def test_loss_panel_marks_expected_initial_loss_and_plots_the_penalty(qtbot):
     assert "ln 10" in line.label.format
     steps = np.arange(4)
     panel.show_events([LossEvent(steps, np.array([2.5, 2.4, 2.3, 2.2]), 0, 1e-3,
-                                 penalties=np.array([0.2, 0.2, 0.1, 0.1]))])
-    assert panel.losses.view() == pytest.approx([2.3, 2.2, 2.2, 2.1])  # the data loss
+                                 penalties=np.array([0.2, 0.2, 0.1, 0.1]),
+                                 data_losses=np.array([2.3, 2.2, 2.2, 2.1]))])
+    assert panel.losses.view() == pytest.approx([2.3, 2.2, 2.2, 2.1])  # the data loss, as the engine sent it
     xs, ys = panel.babysit.penalty_curve.getData()
     assert list(ys) == pytest.approx([0.2, 0.2, 0.1, 0.1])
     panel.reset()

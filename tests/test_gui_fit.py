@@ -146,3 +146,18 @@ def test_closing_after_training_with_edits_discarded_prints_nothing(qtbot, priva
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     assert not errors and not unraisable
     assert "already deleted" not in capfd.readouterr().err
+
+
+def test_a_hidden_group_of_panels_costs_training_no_probes(window, qtbot):
+    """While the Training group shows, the look-inside probes (the Weights panel's histograms)
+    are not computed; showing the Inside group asks for them and the panel fills while it runs."""
+    window.show_panel_group("Training")
+    weights = window.controller.panel("Weights")
+    window.doc.set_training("epochs", 100_000)
+    window.actions_by_name["train_start"].trigger()
+    qtbot.waitUntil(lambda: window.controller.is_running and window.controller.current_step() > 300, timeout=60_000)
+    assert weights.received == 0                                # no weights event was computed
+    window.show_panel("Weights")                                  # switches to the Inside group
+    qtbot.waitUntil(lambda: weights.layer_box.count() > 0, timeout=30_000)
+    window.actions_by_name["train_stop"].trigger()
+    qtbot.waitUntil(lambda: not window.controller.is_running, timeout=30_000)

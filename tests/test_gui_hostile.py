@@ -129,7 +129,7 @@ def write_png(path: Path, seed: int) -> None:
 
 def run_import(qtbot, page: DataPage) -> None:
     page.start_import()
-    qtbot.waitUntil(lambda: page.thread is None, timeout=20_000)
+    qtbot.waitUntil(lambda: page.task is None, timeout=20_000)
 
 
 def test_a_symlink_into_proc_in_an_image_folder_is_left_out_and_the_page_closes(qtbot, window, tmp_path):
@@ -178,7 +178,7 @@ def test_a_header_with_a_blank_padded_duplicate_ends_the_page_with_a_message(qtb
     page.set_path(str(csv))
     if page.import_button.isEnabled():   # the header may already be refused when the file is chosen
         run_import(qtbot, page)
-    assert page.thread is None and "Importing" not in page.result.text()
+    assert page.task is None and "Importing" not in page.result.text()
     assert page.report is not None or "Cannot import" in page.result.text()
 
 

@@ -38,6 +38,19 @@ def test_compare_with_trains_both_as_twins_and_selects_them(qtbot, window):
     view.tabs.setCurrentWidget(view.overlay)
     assert len(view.overlay.entry_labels()) == 2               # both curves
     assert window.doc.preset.name == "overfit_moons"           # the open network stays open
+    assert "Done:" in window.statusBar().currentMessage()       # the main window said what happened
+
+    # The same comparison again: the finished records stand in for the trainings (same presets,
+    # seeds and versions), so no process starts and no record is added.
+    folder = view.folder
+    before = sorted(p.name for p in folder.iterdir())
+    view.browser.table.clearSelection()
+    again = compare_family(window, "overfit_moons_l2", ["training.epochs=3"])
+    assert again is view
+    qtbot.waitUntil(lambda: view._planning is None and len(view.browser.selected()) == 2, timeout=TIMEOUT)
+    assert view.process is None and sorted(p.name for p in folder.iterdir()) == before
+    assert {r.id for r in view.browser.selected()} == {r.id for r in runs}
+    assert "nothing to train" in window.statusBar().currentMessage()
 
 
 def test_the_lesson_dock_offers_compare_and_open_for_each_member(qtbot, window, monkeypatch):

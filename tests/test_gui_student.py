@@ -295,8 +295,8 @@ def test_a_hot_setting_changed_while_training_is_marked_on_the_curves(qtbot, win
     loss = w.controller.panel("Loss & accuracy")
     qtbot.waitUntil(lambda: w.controller.is_running and len(loss.steps) > 5, timeout=TIMEOUT)
     assert loss.marks == []
-    set_training(w, lr=0.5)
-    assert [text for _step, text, _lines in loss.marks] == ["lr 0.03 → 0.5"]
+    set_training(w, lr=0.5)   # marked where the Trainer applied it, which it reports back
+    qtbot.waitUntil(lambda: [text for _step, text, _lines in loss.marks] == ["lr 0.03 → 0.5"], timeout=TIMEOUT)
     w.actions_by_name["train_stop"].trigger()
     qtbot.waitUntil(lambda: not w.controller.is_active, timeout=TIMEOUT)
 

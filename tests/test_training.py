@@ -177,9 +177,9 @@ class _Watched:
                 return super().wait(timeout)
 
         flag = RunFlag()
-        if trainer._running.is_set():
+        if trainer.control.go.is_set():
             flag.set()
-        trainer._advance, trainer._running = advance_and_notify, flag
+        trainer._advance, trainer.control.go = advance_and_notify, flag
 
     def until(self, condition) -> None:
         with self.changed:

@@ -8,6 +8,7 @@ PRESET is a preset file or a built-in name (`xor_mlp`); without one the last pre
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 import traceback
@@ -38,6 +39,31 @@ def make_app(argv: Sequence[str] = ()) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def collect_garbage_on_the_gui_thread() -> QTimer:
+    """Turn Python's automatic cyclic garbage collection off and collect from a timer in the event
+    loop instead (as pyqtgraph's GarbageCollector does). A collection may start at any allocation;
+    one that starts inside a Qt call holding Qt's signal lock (a disconnect) and destroys a QObject
+    of an old cycle deadlocks the window for good. From the event loop it runs between Qt calls,
+    on the GUI thread, with the usual generation thresholds."""
+    thresholds = gc.get_threshold()
+    gc.disable()
+
+    def collect() -> None:
+        counts = gc.get_count()
+        generation = -1
+        for g in range(3):
+            if counts[g] <= thresholds[g]:
+                break
+            generation = g
+        if generation >= 0:
+            gc.collect(generation)
+
+    timer = QTimer()
+    timer.timeout.connect(collect)
+    timer.start(1000)
+    return timer
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="playground gui", description="Open the NN Playground window.")
     parser.add_argument("preset", nargs="?", help="a preset file or a built-in name such as xor_mlp")
@@ -65,7 +91,7 @@ def main(argv: Sequence[str] | None = None, *, on_shown: Hook | None = None, on_
         on_shown(window)
 
     def finish() -> None:
-        window.finish_startup(args.preset)
+        window.finish_startup(args.preset, course_at_start=True)
         if on_ready is not None:
             on_ready(window)
 
@@ -80,6 +106,7 @@ def main(argv: Sequence[str] | None = None, *, on_shown: Hook | None = None, on_
     tick = QTimer()
     tick.start(300)
     tick.timeout.connect(lambda: None)
+    collector = collect_garbage_on_the_gui_thread()  # noqa: F841  (runs while the app does)
     return app.exec()
 
 

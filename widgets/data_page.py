@@ -10,54 +10,40 @@ into the preset by reference (path and SHA-256), as one undoable edit.
 from __future__ import annotations
 
 import html
-import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-    QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QScrollArea, QSpinBox,
-    QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QAbstractItemView, QApplication, QCheckBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QStackedWidget, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget)
 
 from playground.network.spec import DataSpec
+from widgets.import_form import ImportForm
+from widgets.tasks import BackgroundTask
 
+IMPORT_JOIN_S = 30.0
+"""How long closing the page waits for a cancelled import to notice (it checks between chunks)."""
 MAX_POINTS = 800
 GRID_COLUMNS = 8
 GRID_IMAGES = 32
 THUMB = 72
 
 
-class ImportTask(QObject):
-    """Runs one import on a worker thread; cancelled cooperatively (checked between chunks)."""
-
-    progress = Signal(float)
-    done = Signal(object, object)  # Dataset, ImportReport
-    failed = Signal(str)
-    cancelled_signal = Signal()
-
-    def __init__(self, name: str, params: dict) -> None:
-        super().__init__()
-        self.name, self.params = name, dict(params)
-        self.cancel_flag = threading.Event()
-
-    @Slot()
-    def run(self) -> None:
-        from playground.data.importers import ImportCancelled, ImportProblem, import_dataset
-        try:
-            dataset, report = import_dataset(self.name, self.params, progress=self.progress.emit,
-                                             cancelled=self.cancel_flag.is_set)
-        except ImportCancelled:
-            self.cancelled_signal.emit()
-        except ImportProblem as e:
-            self.failed.emit("\n".join(e.problems))
-        except MemoryError:
-            self.failed.emit("the data is too large to hold in memory")
-        except Exception as e:  # noqa: BLE001  (a reader's bug must end the page with a message, not leave it "Importing…")
-            self.failed.emit(str(e).strip() or type(e).__name__)
-        else:
-            self.done.emit(dataset, report)
+def run_import(name: str, params: dict, task: BackgroundTask) -> tuple | None:
+    """One import, on the task's thread: (Dataset, ImportReport), or None once cancelled (checked
+    between chunks). Every problem raises with the words the page shows."""
+    from playground.data.importers import ImportCancelled, ImportProblem, import_dataset
+    try:
+        return import_dataset(name, params, progress=task.report, cancelled=lambda: task.cancelled)
+    except ImportCancelled:
+        return None
+    except ImportProblem as e:
+        raise ValueError("\n".join(e.problems)) from None
+    except MemoryError:
+        raise ValueError("the data is too large to hold in memory") from None
 
 
 class DataPage(QDialog):
@@ -66,15 +52,18 @@ class DataPage(QDialog):
     use_data = Signal(object, bool)  # DataSpec, and whether to fit the network's Input and output to it
 
     def __init__(self, parent: QWidget | None = None, network_input: tuple[int, ...] | None = None,
-                 start_dir: str = "") -> None:
+                 start_dir: str = "", loss: str = "cross_entropy") -> None:
         super().__init__(parent)
         self.setObjectName("dataPage")
+        self.loss = loss
+        """The preset's loss: how many outputs the data needs depends on it."""
         self.setWindowTitle("Your own data")
         self.network_input = network_input
         self.start_dir = start_dir
-        self.kind = ""  # "csv" | "npz" | "images"
-        self.thread: QThread | None = None
-        self.task: ImportTask | None = None
+        self.kind = ""  # the importer's name (playground.data.importers.IMPORTERS)
+        self.task: BackgroundTask | None = None
+        """The import in flight (None when none runs)."""
+        self._import_params: dict = {}
         self.report = None
         self.dataset = None
         self._imported_params: dict | None = None
@@ -110,43 +99,7 @@ class DataPage(QDialog):
         self.format_label.setObjectName("hint")
         self.format_label.setWordWrap(True)
         form.addRow("format", self.format_label)
-        self.label_combo = QComboBox()
-        self.label_combo.setObjectName("labelColumn")
-        self.label_combo.currentIndexChanged.connect(self._label_changed)
-        form.addRow("label", self.label_combo)
-        self.features = QListWidget()
-        self.features.setObjectName("featureColumns")
-        self.features.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.features.setMaximumHeight(120)
-        self.features.itemChanged.connect(lambda _: self._options_changed())
-        form.addRow("inputs", self.features)
-        self.x_combo = QComboBox()
-        self.x_combo.currentIndexChanged.connect(lambda _: self._options_changed())
-        form.addRow("inputs array", self.x_combo)
-        self.task_combo = QComboBox()
-        self.task_combo.setObjectName("task")
-        for text, value in (("guess from the label", "auto"), ("classification", "classification"),
-                            ("regression", "regression")):
-            self.task_combo.addItem(text, value)
-        self.task_combo.currentIndexChanged.connect(lambda _: self._options_changed())
-        form.addRow("task", self.task_combo)
-        self.missing_combo = QComboBox()
-        self.missing_combo.setObjectName("missing")
-        self.missing_combo.addItem("drop the row", "drop")
-        self.missing_combo.addItem("fill (mean, or commonest value)", "fill")
-        self.missing_combo.currentIndexChanged.connect(lambda _: self._options_changed())
-        form.addRow("missing values", self.missing_combo)
-        self.size_spin = QSpinBox()
-        self.size_spin.setRange(4, 128)
-        self.size_spin.setValue(28)
-        self.size_spin.setSuffix(" px")
-        self.size_spin.valueChanged.connect(lambda _: self._options_changed())
-        form.addRow("image size", self.size_spin)
-        self.channels_combo = QComboBox()
-        self.channels_combo.addItem("grayscale", "grayscale")
-        self.channels_combo.addItem("colour (RGB)", "rgb")
-        self.channels_combo.currentIndexChanged.connect(lambda _: self._options_changed())
-        form.addRow("channels", self.channels_combo)
+        self.import_form = ImportForm(form, self._options_changed)
         self.form = form
         left.addWidget(self.options)
 
@@ -231,24 +184,17 @@ class DataPage(QDialog):
         outer.addLayout(bottom)
         self.resize(1180, 700)
 
-    def _row(self, field: QWidget, visible: bool) -> None:
-        self.form.setRowVisible(field, visible)
-
     def _show_kind(self, kind: str) -> None:
+        """Show the form of importer `kind` ('' for none)."""
+        from playground.data.importers import IMPORTERS
         self.kind = kind
-        self._row(self.label_combo, kind in ("csv", "npz"))
-        self._row(self.features, kind == "csv")
-        self._row(self.x_combo, kind == "npz")
-        self._row(self.task_combo, kind in ("csv", "npz"))
-        self._row(self.missing_combo, kind == "csv")
-        self._row(self.size_spin, kind == "images")
-        self._row(self.channels_combo, kind == "images")
+        self.import_form.show(IMPORTERS.get(kind))
         self._set_running(False)
 
     # ------------------------------------------------------------------ choosing
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a data file", self.start_dir,
-                                              "Data (*.csv *.tsv *.txt *.npz);;All files (*)")
+        from playground.data.importers.registry import file_filter
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a data file", self.start_dir, file_filter())
         if path:
             self.set_path(path)
 
@@ -260,7 +206,7 @@ class DataPage(QDialog):
 
     def set_path(self, text: str) -> None:
         """Show what the file holds (columns, arrays or class folders) before importing it."""
-        from playground.data.importers import ImportProblem, format_for
+        from playground.data.importers import ImportProblem, importer_for
         text = text.strip()
         self.path_edit.setText(text)
         self._forget_result()
@@ -272,95 +218,37 @@ class DataPage(QDialog):
             self._show_kind("")
             self._show_problem(f"no such file or folder: {path}")
             return
-        kind = format_for(path)
-        self._show_kind(kind)
+        importer = importer_for(path)
+        self._show_kind(importer.name)
         try:
-            if kind == "csv":
-                self._peek_csv(path)
-            elif kind == "npz":
-                self._peek_npz(path)
-            else:
-                self._peek_folder(path)
+            self._show_peek(importer.peek(path))
         except ImportProblem as e:
             self._show_problem("\n".join(e.problems))
             self.import_button.setEnabled(False)
 
-    def _peek_csv(self, path: Path) -> None:
-        from playground.data.importers.csv_table import peek_csv
-        peek = peek_csv(path)
-        names = {",": "comma", ";": "semicolon", "\t": "tab"}
-        bom = " with a BOM" if peek.encoding == "utf-8-sig" else ""
-        self.format_label.setText(f"CSV, {names.get(peek.delimiter, repr(peek.delimiter))}-separated, "
-                                  f"UTF-8{bom}; {len(peek.columns)} columns")
-        self.label_combo.blockSignals(True)
-        self.label_combo.clear()
-        self.label_combo.addItems(peek.columns)
-        self.label_combo.setCurrentIndex(len(peek.columns) - 1)
-        self.label_combo.blockSignals(False)
-        self._fill_features(peek.columns)
+    def _show_peek(self, peek) -> None:
+        """What the file holds, before importing: the format, the form's options, the first rows."""
+        self.format_label.setText(peek.summary)
+        self.import_form.fill(peek)
         self.table.clear()
-        self.table.setColumnCount(len(peek.columns))
-        self.table.setRowCount(len(peek.rows))
-        self.table.setHorizontalHeaderLabels(peek.columns)
-        self.table.setVerticalHeaderLabels([str(k + peek.first_row) for k in range(len(peek.rows))])  # spreadsheet rows
-        for r, row in enumerate(peek.rows):
-            for c, value in enumerate(row):
-                self.table.setItem(r, c, QTableWidgetItem(value))
-        self.table.resizeColumnsToContents()
-        self.preview.setCurrentWidget(self.table)
-        above = {1: "row 1 is the header", 2: "rows 1-2 hold counts and names"}.get(peek.first_row - 1,
-                                                                             "the file has no header")
-        self.preview_title.setText(f"The first {len(peek.rows)} rows ({above})"
-                                   + "".join(f"; {note}" for note in peek.notes))
-
-    def _fill_features(self, columns: list[str]) -> None:
-        label = self.label_combo.currentText()
-        self.features.blockSignals(True)
-        self.features.clear()
-        for name in columns:
-            if name == label:
-                continue
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
-            self.features.addItem(item)
-        self.features.blockSignals(False)
-
-    def _peek_npz(self, path: Path) -> None:
-        from playground.data.importers import ImportProblem
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                names = list(getattr(archive, "files", []))
-        except Exception as e:  # noqa: BLE001  (any unreadable archive is the person's to fix)
-            raise ImportProblem(f"{path.name} is not a readable .npz archive ({e})") from None
-        self.format_label.setText(f"NumPy archive with arrays: {', '.join(names) or 'none'}")
-        for combo, default in ((self.x_combo, "X"), (self.label_combo, "y")):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(names)
-            if default in names:
-                combo.setCurrentText(default)
-            combo.blockSignals(False)
-        self.preview.setCurrentWidget(self.empty)
-        self.empty.setText("Import to see the data.")
-
-    def _peek_folder(self, path: Path) -> None:
-        from playground.data.importers.image_folder import expected_tree
-        classes = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-        if not classes:
-            self.format_label.setText("a folder, but with no class subfolders")
-            self._show_problem(f"{path} has no class subfolders; " + expected_tree(path))
+        self.table.setRowCount(0)
+        if peek.rows:
+            self.table.setColumnCount(len(peek.header))
+            self.table.setRowCount(len(peek.rows))
+            self.table.setHorizontalHeaderLabels(peek.header)
+            self.table.setVerticalHeaderLabels([str(k + peek.first_row) for k in range(len(peek.rows))])
+            for r, row in enumerate(peek.rows):
+                for c, value in enumerate(row):
+                    self.table.setItem(r, c, QTableWidgetItem(value))
+            self.table.resizeColumnsToContents()
+            self.preview.setCurrentWidget(self.table)
+            self.preview_title.setText(peek.caption)
+        else:
+            self.preview.setCurrentWidget(self.empty)
+            self.empty.setText(peek.caption)
+        if peek.problem:
+            self._show_problem(peek.problem)
             self.import_button.setEnabled(False)
-            return
-        self.format_label.setText(f"image folder with {len(classes)} class subfolders: "
-                                  + ", ".join(classes[:8]) + (" …" if len(classes) > 8 else ""))
-        self.preview.setCurrentWidget(self.empty)
-        self.empty.setText("Import to see sample images of every class.")
-
-    def _label_changed(self, _: int) -> None:
-        if self.kind == "csv":
-            self._fill_features([self.table.horizontalHeaderItem(c).text() for c in range(self.table.columnCount())])
-        self._options_changed()
 
     def _options_changed(self) -> None:
         self._forget_result()
@@ -368,45 +256,31 @@ class DataPage(QDialog):
     # ------------------------------------------------------------------ importing
     def params(self) -> dict:
         """The data set's parameters as the preset will hold them (without the digest)."""
-        path = self.path_edit.text().strip()
-        if self.kind == "csv":
-            chosen = [self.features.item(k).text() for k in range(self.features.count())
-                      if self.features.item(k).checkState() == Qt.CheckState.Checked]
-            every = len(chosen) == self.features.count()
-            return {"path": path, "label": self.label_combo.currentText(),
-                    "features": "" if every else ",".join(chosen), "task": self.task_combo.currentData(),
-                    "missing": self.missing_combo.currentData()}
-        if self.kind == "npz":
-            return {"path": path, "x_key": self.x_combo.currentText(), "y_key": self.label_combo.currentText(),
-                    "task": self.task_combo.currentData()}
-        return {"path": path, "size": self.size_spin.value(), "channels": self.channels_combo.currentData()}
+        return {"path": self.path_edit.text().strip(), **self.import_form.values()}
 
     def start_import(self) -> None:
-        if self.thread is not None or not self.kind:
+        if self.task is not None or not self.kind:
             return
         self._forget_result()
         self.result.setText("Importing…")
-        self.task = ImportTask(self.kind, self.params())
-        self.thread = QThread(self)
-        self.task.moveToThread(self.thread)
-        self.thread.started.connect(self.task.run)
+        kind, params = self.kind, dict(self.params())
+        self._import_params = params
+        self.task = BackgroundTask(lambda task: run_import(kind, params, task), self, kind="import")
         self.task.progress.connect(self._on_progress)
         self.task.done.connect(self._on_done)
         self.task.failed.connect(self._on_failed)
-        self.task.cancelled_signal.connect(self._on_cancelled)
         self._set_running(True)
-        self.thread.start()
+        self.task.start()
 
     def cancel_import(self) -> None:
         if self.task is not None:
-            self.task.cancel_flag.set()
+            self.task.cancel()
             self.result.setText("Cancelling…")
 
     def _end_thread(self) -> None:
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait()
-            self.thread = None
+        if self.task is not None:
+            self.task.join(IMPORT_JOIN_S)
+            self.task.deleteLater()
             self.task = None
         self._set_running(False)
 
@@ -422,13 +296,17 @@ class DataPage(QDialog):
     @Slot(float)
     def _on_progress(self, share: float) -> None:
         self.progress.setValue(int(share * 1000))
-        if self.task is not None and not self.task.cancel_flag.is_set():
+        if self.task is not None and not self.task.cancelled:
             self.result.setText(f"Importing… {share:.0%} read")
 
-    @Slot(object, object)
-    def _on_done(self, dataset, report) -> None:
-        self._imported_params = self.task.params if self.task else None
+    @Slot(object)
+    def _on_done(self, imported: tuple | None) -> None:
         self._end_thread()
+        if imported is None:
+            self.result.setText("Import cancelled: nothing was changed.")
+            return
+        dataset, report = imported
+        self._imported_params = self._import_params
         self.dataset, self.report = dataset, report
         self.result.setText(report_html(report))
         self._show_fit_hint(report)
@@ -440,17 +318,12 @@ class DataPage(QDialog):
         self._end_thread()
         self._show_problem(message)
 
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self._end_thread()
-        self.result.setText("Import cancelled: nothing was changed.")
-
     def _show_problem(self, message: str) -> None:
         lines = "<br>".join(html.escape(m, quote=False).replace("  ", "&nbsp;&nbsp;") for m in message.split("\n"))
         self.result.setText(f"<p style='color:#d1242f'><b>Cannot import</b><br>{lines}</p>")
 
     def _forget_result(self) -> None:
-        if self.thread is not None:
+        if self.task is not None:
             return
         self.report = self.dataset = None
         self._imported_params = None
@@ -459,7 +332,12 @@ class DataPage(QDialog):
         self.fit_box.setVisible(False)
         self.use_button.setEnabled(False)
         if self.preview.currentWidget() in (self.plot_holder, self.grid_page):
-            self.preview.setCurrentWidget(self.table if self.kind == "csv" else self.empty)
+            self.preview.setCurrentWidget(self.table if self.table.rowCount() else self.empty)
+
+    def _output_units(self) -> tuple[int, str]:
+        """The output size the imported data needs under the preset's loss (the engine's rule)."""
+        from playground.network.fit import output_units
+        return output_units(self.loss, self.dataset.n_classes, tuple(self.dataset.target_shape))
 
     def _show_fit_hint(self, report) -> None:
         want = tuple(report.input_shape)
@@ -467,8 +345,8 @@ class DataPage(QDialog):
         if self.network_input is not None and tuple(self.network_input) != want:
             parts.append(f"Your network's Input takes {fmt(self.network_input)}; this data has {fmt(want)}: "
                          f"set the Input shape to {fmt(want)}")
-        if report.n_classes:
-            parts.append(f"the output needs {report.n_classes} values (one per class)")
+        units, why = self._output_units()
+        parts.append(f"the output needs {units} value{'s' if units != 1 else ''} ({why})")
         self.fit_hint.setText("; ".join(parts) + ("." if parts else ""))
         same_rank = self.network_input is None or len(self.network_input) == len(want)
         self.fit_box.setVisible(bool(parts) and same_rank)  # sizes only: never an MLP into a CNN
@@ -590,33 +468,23 @@ def fmt(shape) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+LINE_STYLES = {"summary": "<b>{}</b>", "fact": "{}", "left_out": "<b>{}</b>",
+               "warning": "<span style='color:#9a6700'>⚠ {}</span>", "digest": "<span style='color:#666'>{}</span>"}
+"""How the page sets each kind of report line (the engine's `ReportLine.kind`)."""
+
+
 def report_html(report) -> str:
-    """The import report as the page shows it: facts first, then what was left out and warnings."""
-    def e(text: str) -> str:
-        return html.escape(text, quote=False)
-    lines = [f"<b>{report.n_samples:,} samples</b>, input {fmt(report.input_shape)}, {e(report.task)}"]
-    if report.feature_names:
-        names = ", ".join(report.feature_names[:10]) + (" …" if len(report.feature_names) > 10 else "")
-        lines.append(f"inputs: {e(names)}")
-    if report.n_classes:
-        counts = ", ".join(f"{e(k)}: {v:,}" for k, v in report.class_counts.items())
-        lines.append(f"<b>{report.n_classes} classes</b> ({counts})")
-    if report.expected_initial_loss is not None:
-        what = "cross-entropy" if report.n_classes else "MSE"
-        lines.append(f"expected initial loss ({what}): <b>{report.expected_initial_loss:.3f}</b>; "
-                     f"a constant guess reaches {report.baseline_loss:.3f}")
-    if report.n_skipped:
-        shown = "".join(f"<li>{e(s.path)}: {e(s.reason)}</li>" for s in report.skipped[:12])
-        more = f"<li>… and {report.n_skipped - 12} more</li>" if report.n_skipped > 12 else ""
-        lines.append(f"<b>{report.n_skipped} left out</b><ul style='margin:0'>{shown}{more}</ul>")
-    for w in report.warnings:
-        lines.append(f"<span style='color:#9a6700'>⚠ {e(w)}</span>")
-    lines.append(f"<span style='color:#666'>SHA-256 {report.sha256[:16]}… (stored in the preset: a changed "
-                 f"file is reported)</span>")
-    return "<br>".join(lines)
+    """The engine's report lines as the page shows them: the same lines the terminal prints."""
+    out = []
+    for line in report.lines():
+        text = LINE_STYLES.get(line.kind, "{}").format(html.escape(line.text, quote=False))
+        if line.items:
+            text += "<ul style='margin:0'>" + "".join(f"<li>{html.escape(i, quote=False)}</li>" for i in line.items) + "</ul>"
+        out.append(text)
+    return "<br>".join(out)
 
 
-def fit_network(doc, report) -> None:
+def fit_network(doc, report, dataset) -> None:
     """Set the Input's shape to the data's and the output layer's size to the classes (or targets),
     as undoable edits. Only sizes change: a network for points is not turned into a CNN."""
     from widgets.commands import SetParam
@@ -626,24 +494,24 @@ def fit_network(doc, report) -> None:
         doc.push(SetParam(doc, inputs[0].id, "shape", list(report.input_shape)))
     out_id = doc.model.output_id()
     out = next((n for n in doc.model.nodes if n.id == out_id), None)
-    want = report.n_classes or 1
-    if report.n_classes == 2 and doc.preset.training.loss in ("bce", "hinge"):
-        want = 1  # one logit for a binary loss
+    from playground.network.fit import output_units
+    want = output_units(doc.preset.training.loss, dataset.n_classes, dataset.target_shape)[0]
     if out is not None and out.type == "Linear" and out.params.get("out_features") != want:
         doc.push(SetParam(doc, out.id, "out_features", want))
 
 
 def open_data_page(window) -> DataPage:
     """Open the data page over the main window; "Use this data" becomes one undoable edit."""
-    from playground.data.importers import IMPORTED
+    from playground.data.importers import IMPORTERS
     from widgets.commands import SetData
 
     doc = window.doc
     inputs = [n for n in doc.preset.model.nodes if n.type == "Input"]
     shape = tuple(inputs[0].params.get("shape", ())) if inputs else None
     current = doc.preset.data
-    path = current.params.get("path", "") if current.name in IMPORTED else ""
-    page = DataPage(window, shape or None, start_dir=str(Path(path).parent) if path else "")
+    path = current.params.get("path", "") if current.name in IMPORTERS else ""
+    page = DataPage(window, shape or None, start_dir=str(Path(path).parent) if path else "",
+                    loss=doc.preset.training.loss)
     page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path:
         page.set_path(path)
@@ -655,7 +523,7 @@ def open_data_page(window) -> DataPage:
         doc.undo_stack.beginMacro(f"Use data {name}")
         doc.push(SetData(doc, spec, f"Use data {name}"))
         if fit and page.report is not None:
-            fit_network(doc, page.report)
+            fit_network(doc, page.report, page.dataset)
         doc.undo_stack.endMacro()
         window.statusBar().showMessage(f"Training now uses {spec.params['path']} (kept in the preset with "
                                        f"its SHA-256)", 8000)

@@ -4,7 +4,7 @@ A person's own file (a CSV, an npz archive, an image folder) can be as large, sl
 as they like: a 1 GB CSV took seconds to read and hash, an npz bomb tens of seconds, and the
 Data dock's preview and the live fit check (does the network fit this data?) both made the
 data set on the GUI thread, freezing the window. Here each data set is made once on a worker
-thread (`BackgroundTask`); its facts are remembered for the fit check, and the data set itself
+thread (a `widgets.tasks.BackgroundTask`); its facts are remembered for the fit check, and the data set itself
 goes to the preview. Until a file's facts arrive, the fit check says the data is being read.
 
 Built-in generated data sets are bounded by their parameter ranges and made in milliseconds:
@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from playground.network.spec import DataSpec
-from widgets.babysit.task import BackgroundTask
+from widgets.tasks import BackgroundTask
 
 KNOWN_LIMIT = 32
 """Data specs whose facts (or error) are remembered: a handful of numbers each."""
@@ -100,11 +100,15 @@ class DataReader(QObject):
         return known.facts
 
     def latest(self, name: str, params: dict) -> DataRead | None:
-        """This data set's read with the data set itself if it was the last one read, else None
+        """This data set's read with the data set itself if it was the last one read, its failed
+        read (reading again would fail the same way, and the fit check already says so), else None
         (and its read starts)."""
         key = spec_key(name, params)
         if self.last is not None and self.last.key == key:
             return self.last
+        known = self._known.get(key)
+        if known is not None and known.error:
+            return known
         self.request(name, params, again=True)
         return None
 
@@ -118,7 +122,7 @@ class DataReader(QObject):
         if key in self._tasks or (key in self._known and not again):
             return
         params = json.loads(json.dumps(params, default=str))   # the worker's own copy
-        task = BackgroundTask(lambda _task: read_data(key, name, params))
+        task = BackgroundTask(lambda _task: read_data(key, name, params), kind="data-read")
         task.done.connect(self._on_done)   # read_data never raises: every failure is a DataRead
         self._tasks[key] = task
         task.start()

@@ -3,7 +3,9 @@ chosen member with the same three seeds, then opens the compare view with both r
 
 The student then sees the one setting that differs (Settings tab) and both curves (Curves tab)
 from runs made alike, instead of two presets opened one after the other. The trainings are the
-compare view's own background `playground train` processes (CompareWindow.run_family).
+compare view's own background `playground train` processes (CompareWindow.run_family); a
+finished record of the same preset, seeds and library versions is shown instead of training it
+again, and what the trainings are doing shows in the main window's status bar as well.
 """
 from __future__ import annotations
 
@@ -24,5 +26,8 @@ def compare_family(window: Any, member: str, assignments: Sequence[str] = ()) ->
     preset = window.doc.preset
     path = save_preset(preset, Path(folder.name) / f"{preset.name or 'network'}.json")
     view = open_compare(window)
+    if not getattr(view, "_tells_main_window", False):
+        view.activity.connect(lambda text: window.statusBar().showMessage(f"Compare: {text}", 15000))
+        view._tells_main_window = True
     view.run_family([str(path), member], preset.training.seed, assignments)
     return view

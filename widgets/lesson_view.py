@@ -3,7 +3,8 @@
 It shows what idea the preset teaches, what to look at, one thing to change and what to predict
 before running it, and what the notes say. Each preset it is compared with gets two buttons:
 "Compare with …" trains both as twins (same three seeds) and opens the compare view on them, and
-"Open" opens it in place of this one (the window asks to save first).
+"Open" opens it in place of this one (the window asks to save first). Under them, "Next lesson"
+opens the lesson that follows in the course (playground/course/chapters.py).
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def lesson_html(lesson) -> str:
 
 
 class LessonView(QWidget):
-    """Shows one preset's lesson; `open_requested(name)` asks the window to open a compared preset,
-    `compare_requested(name)` to train the open preset and that one as twins and compare them."""
+    """Shows one preset's lesson; `open_requested(name)` asks the window to open a compared preset
+    or the next lesson, `compare_requested(name)` to train the open preset and that one as twins
+    and compare them."""
 
     open_requested = Signal(str)
     compare_requested = Signal(str)
@@ -50,6 +52,11 @@ class LessonView(QWidget):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.compare_label)
         layout.addLayout(self.compare_box)
+        self.next_button = QPushButton()
+        self.next_button.setObjectName("nextLesson")
+        self.next_button.clicked.connect(lambda: self.open_requested.emit(self.next_name))
+        layout.addWidget(self.next_button)
+        self.next_name = ""
         self.buttons: list[QPushButton] = []
         self.show_preset("")
 
@@ -69,10 +76,34 @@ class LessonView(QWidget):
                 message = f"The lesson of {name} cannot be shown: {e}"
         from playground.network.preset_text import data_note
         note = data_note(name, data, "lesson") if self.lesson and data is not None else ""
-        self.text.setHtml((f"<p><i>{html.escape(note)}</i></p>" if note else "")
+        self.text.setHtml((f"<p><i>{html.escape(note)}</i></p>" if note else "") + self._place_html(name)
                           + (lesson_html(self.lesson) if self.lesson else f"<p>{html.escape(message)}</p>"))
         self._set_buttons(self.lesson.claims if self.lesson else [])
+        self._set_next(name if self.lesson else "")
         return self.lesson is not None
+
+    @staticmethod
+    def _place_html(name: str) -> str:
+        """Where the lesson sits in the course: its chapter and its number there."""
+        from playground.course.chapters import CHAPTERS, chapter_of
+        chapter = chapter_of(name)
+        if chapter is None:
+            return ""
+        return (f"<p style='color:#777; margin-bottom:0'>Chapter {CHAPTERS.index(chapter) + 1} · "
+                f"{html.escape(chapter.title)} · lesson {chapter.lessons.index(name) + 1} of "
+                f"{len(chapter.lessons)}</p>")
+
+    def _set_next(self, name: str) -> None:
+        """"Next lesson" opens the lesson after this one in the course (hidden after the last)."""
+        from playground.course.chapters import chapter_of, next_lesson
+        self.next_name = (next_lesson(name) or "") if name else ""
+        self.next_button.setVisible(bool(self.next_name))
+        if self.next_name:
+            chapter = chapter_of(self.next_name)
+            new_chapter = chapter is not None and chapter is not chapter_of(name)
+            self.next_button.setText(f"Next lesson: {self.next_name} ▸")
+            self.next_button.setToolTip(f"Open {self.next_name} and its lesson in place of this network"
+                                        + (f" (the next chapter: {chapter.title})" if new_chapter else ""))
 
     def _set_buttons(self, claims: list[Claim]) -> None:
         """A row per claim (playground.course.lessons.Claim): train both as twins, or open the other."""

@@ -4,7 +4,8 @@ Choosing another optimizer sets its own hyper-parameters to their defaults (the 
 
 The data panel lists the data-set registry and that set's own parameters, with a preview
 (scatter, image grid or sequence plot). The training panel shows `TRAINING_PARAMS` in sections
-a course follows (objective, optimizer, schedule, regularization, autoencoder terms, run);
+a course follows (objective, optimizer, schedule, regularization, autoencoder terms,
+semi-supervised and pretraining, run);
 a setting the engine declares but no section names still appears, under "Other".
 """
 from __future__ import annotations
@@ -28,6 +29,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Loss extra terms", ("l1", "l2", "max_norm")),
     ("Autoencoder terms", ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive",
                            "kl_weight")),
+    ("Semi-supervised and pretraining", ("entropy_weight", "self_training", "self_training_every", "warm_start",
+                                         "warm_start_layers", "freeze_epochs")),
     ("Run", ("batch_size", "epochs", "seed", "device", "early_stopping", "probe_every")),
 )
 """How the training settings are grouped on screen (presentation only; the Params are the engine's)."""
@@ -243,6 +246,7 @@ class TrainingSettings(QScrollArea):
         doc.training_changed.connect(self._on_setting)
         doc.replaced.connect(self.refresh)
         doc.model_changed.connect(lambda _: self._on_model())
+        doc.data_changed.connect(self._show_what_applies)   # labels_per_class makes the semi-supervised settings apply
 
     def populate(self) -> None:
         body = QWidget()

@@ -9,13 +9,16 @@
    gradient is wrong otherwise).
 
 Each check returns a `CheckResult` with the number measured, the number expected and a one-line
-why, so a student sees the reasoning and not only a colour.
+why, so a student sees the reasoning and not only a colour. Each is declared once, with the title
+the app shows, by `@register_check(name, title, doing)`; `playground check` and the app's
+Pre-flight Check run and name whatever `PREFLIGHT_CHECKS` holds, in the order of registration.
 """
 from __future__ import annotations
 
 import copy
 import math
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 import numpy as np
@@ -25,7 +28,7 @@ from torch import nn
 from playground.training import losses
 from playground.training import step as one_step
 from playground.network.build import GraphModel, build_model
-from playground.data.chance_loss import chance_loss
+from playground.data.chance_loss import chance_loss, target_loss
 from playground.training.optim import make_optimizer
 from playground.network.spec import Preset, TrainSpec
 from playground.training.trainer import Trainer
@@ -33,11 +36,6 @@ from playground.training.trainer import Trainer
 INITIAL_LOSS_BAND = (0.5, 1.5)
 """Red outside this band around the expected initial loss (a factor of it)."""
 TINY_EXAMPLES = 20
-CHECK_TITLES = {"initial_loss": "Loss at initialization", "regularization_raises_loss": "More L2 raises the loss",
-                "overfit_tiny": f"Overfit {TINY_EXAMPLES} examples", "input_independent": "Zeroed inputs do worse",
-                "gradient_check": "Gradient check (float64)"}
-"""Every pre-flight check by name, in the order they run, with the title the app shows."""
-CHECK_NAMES = tuple(CHECK_TITLES)
 L2_CHECK = 1e-2
 """The L2 strength the regularization check adds (ten times the preset's when that is larger)."""
 OVERFIT_MAX_STEPS = 500
@@ -68,6 +66,67 @@ class CheckResult:
         return asdict(self)
 
 
+class CheckRun:
+    """One preset's trainer and what several checks share, computed once: the tiny subset and
+    the short trainings on it with real and with zeroed inputs."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer = trainer
+
+    @cached_property
+    def tiny(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(x, y, target) of the first TINY_EXAMPLES training examples."""
+        x, y = _tiny_subset(self.trainer)
+        return x, y, _target(self.trainer, x, y)
+
+    @cached_property
+    def real(self) -> FitTrace:
+        x, y, target = self.tiny
+        return _train_tiny(self.trainer, x, y, target, OVERFIT_MAX_STEPS, until_fit=True)
+
+    @cached_property
+    def zeroed(self) -> FitTrace:
+        x, y, target = self.tiny
+        return _train_tiny(self.trainer, torch.zeros_like(x), y, target, len(self.real.losses), until_fit=False)
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    """One declared check: its name (the result's), the title the app shows, a few words on what
+    it does ("Checking: ..."), and the function that runs it."""
+
+    name: str
+    title: str
+    doing: str
+    run: Callable[[CheckRun], CheckResult]
+
+
+PREFLIGHT_CHECKS: dict[str, PreflightCheck] = {}
+"""Every pre-flight check by name, in the order they run."""
+
+
+def register_check(name: str, title: str, doing: str) -> Callable[[Callable[[CheckRun], CheckResult]],
+                                                                 Callable[[CheckRun], CheckResult]]:
+    """Declare a pre-flight check: decorate a function of a `CheckRun` returning its CheckResult."""
+    def declare(run: Callable[[CheckRun], CheckResult]) -> Callable[[CheckRun], CheckResult]:
+        PREFLIGHT_CHECKS[name] = PreflightCheck(name, title, doing, run)
+        return run
+    return declare
+
+
+def check_title(name: str) -> str:
+    """The title the app shows for a check's result."""
+    check = PREFLIGHT_CHECKS.get(name)
+    return check.title if check is not None else name
+
+
+def checking_text() -> str:
+    """What the checks do, in one sentence, for while they run."""
+    doing = [c.doing for c in PREFLIGHT_CHECKS.values()]
+    listed = ", ".join(doing[:-1]) + ", and " + doing[-1] if len(doing) > 1 else "".join(doing)
+    return f"Checking: {listed}…"
+
+
 # ------------------------------------------------------------------ shared pieces
 
 def _no_regularization(ts: TrainSpec) -> TrainSpec:
@@ -91,11 +150,6 @@ def _target(trainer: Trainer, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return x if trainer.ts.target == "input" else y
 
 
-def _neutral_output(kind: str) -> float:
-    """What an untrained output sits near: 0.5 for a Sigmoid, 0 for raw values."""
-    return 0.5 if kind == "prob" else 0.0
-
-
 def expected_initial_loss(loss: str, kind: str, n_classes: int, target: np.ndarray | torch.Tensor,
                           n_outputs: int) -> float | None:
     """What the loss should be before any training (regularization off), or None if unknown.
@@ -108,13 +162,9 @@ def expected_initial_loss(loss: str, kind: str, n_classes: int, target: np.ndarr
     by_rule = chance_loss(loss, n_outputs) if loss != "cross_entropy" or n_classes > 0 else None
     if by_rule is not None:
         return by_rule[0]
-    if loss in ("mse", "l1"):
-        if t.dtype == torch.int64:  # labels regressed as one-hot vectors
-            t = torch.nn.functional.one_hot(t, max(2, n_outputs)).double()
-        c = _neutral_output(kind)
-        d = t.double() - c
-        return float((d * d).mean()) if loss == "mse" else float(d.abs().mean())
-    return None
+    if t.dtype == torch.int64:  # labels regressed as one-hot vectors
+        t = torch.nn.functional.one_hot(t, max(2, n_outputs))
+    return target_loss(loss, t.double().numpy(), kind)
 
 
 def _tiny_subset(trainer: Trainer, n: int = TINY_EXAMPLES) -> tuple[torch.Tensor, torch.Tensor]:
@@ -419,19 +469,23 @@ def check_gradients(trainer: Trainer) -> CheckResult:
 
 # ------------------------------------------------------------------ all of them
 
+register_check("initial_loss", "Loss at initialization", "the loss at initialization")(
+    lambda run: check_initial_loss(run.trainer))
+register_check("regularization_raises_loss", "More L2 raises the loss", "that more L2 raises it")(
+    lambda run: check_regularization_raises_loss(run.trainer))
+register_check("overfit_tiny", f"Overfit {TINY_EXAMPLES} examples", f"{TINY_EXAMPLES} examples overfitted")(
+    lambda run: check_overfit_tiny(run.trainer, run.real))
+register_check("input_independent", "Zeroed inputs do worse", "zeroed inputs")(
+    lambda run: check_input_independent(run.trainer, run.real, run.zeroed))
+register_check("gradient_check", "Gradient check (float64)", "backprop against finite differences")(
+    lambda run: check_gradients(run.trainer))
+
+
 def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None = None) -> list[CheckResult]:
     """Every pre-flight check on a preset, in the order the notes give them. Runs on the CPU by
     default: a few hundred steps on 20 examples need no accelerator."""
-    trainer = trainer or Trainer(preset, device=device)
-    results = [check_initial_loss(trainer), check_regularization_raises_loss(trainer)]
-    x, y = _tiny_subset(trainer)
-    target = _target(trainer, x, y)
-    real = _train_tiny(trainer, x, y, target, OVERFIT_MAX_STEPS, until_fit=True)
-    results.append(check_overfit_tiny(trainer, real))
-    zeroed = _train_tiny(trainer, torch.zeros_like(x), y, target, len(real.losses), until_fit=False)
-    results.append(check_input_independent(trainer, real, zeroed))
-    results.append(check_gradients(trainer))
-    return results
+    run = CheckRun(trainer or Trainer(preset, device=device))
+    return [check.run(run) for check in PREFLIGHT_CHECKS.values()]
 
 
 def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:

@@ -9,6 +9,7 @@ finds together with the end-of-run outcome, so the app speaks with one voice.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -16,8 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from playground.babysit.findings import Action, Finding
+from playground.babysit.findings import NO_GAP_EXPLAINED_BY, Action, Finding
 from playground.training.events import EpochEvent, Event, LossEvent, ProbeEvent, ProblemEvent
+
+TRACE_POINTS = 4096
+"""The pace trace (the smoothed loss after the warm-up) holds at most about this many points."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,23 @@ THRESHOLDS: dict[str, Threshold] = {
                                               "probe interval): a high starting rate saturates tanh units for a while "
                                               "and a decaying schedule brings them back (measured: lr_decay_step and "
                                               "_exponential saturate for up to 150 steps, then reach 97%)"),
+    "lr_low_span": Threshold(200, "this project: the pace of the loss is judged over at least 200 steps after the "
+                                  "update-ratio warmup"),
+    "lr_low_fall": Threshold(0.1, "course notes, babysitting: 'if the loss barely changes, the lr is too low': the "
+                                  "smoothed loss fell by less than a tenth of its value since the warmup"),
+    "lr_low_evenness": Threshold(0.25, "course notes' figure of loss-curve shapes: a low rate's curve is a slow "
+                                       "straight line, a good one falls mostly early; near-linear here means each "
+                                       "half of that span carries at least a quarter of the fall"),
+    "no_gap": Threshold(0.1, "course notes: 'if there is no gap, we may be able to increase model capacity': the "
+                             "validation loss within 10% of the training loss (the other side of overfit_gap)"),
+    "no_gap_span": Threshold(300, "this project: a network too small sits on its plateau: the smoothed loss is "
+                                  "judged flat over the last 300 steps"),
+    "no_gap_flat": Threshold(0.02, "this project: flat means it fell by less than 2% over that span (a slow steady "
+                                   "fall is a rate or an optimizer to change, not a network too small)"),
+    "no_gap_from": Threshold(0.5, "this project: judged from half-way through the planned epochs; a flat stretch "
+                                  "earlier may be a pause ('flat for a while, then descending suddenly' is bad "
+                                  "initialization, the notes say; measured: sgd_vs_momentum_momentum stays at 0.66 "
+                                  "for 450 steps, then reaches 86% validation accuracy by step 850)"),
 }
 
 
@@ -89,16 +110,16 @@ def t(name: str) -> float:
 ADAPTIVE = ("adam", "adamw", "rmsprop", "adagrad")
 """Optimizers that divide each weight's step by its own gradient scale: their step is about lr."""
 
-_SATURATING = {"Tanh": (-1.0, 1.0), "Sigmoid": (0.0, 1.0)}
-
 
 def saturated_fraction(layer_type: str, counts: np.ndarray, edges: np.ndarray) -> float | None:
     """Share of a tanh/sigmoid layer's probe activations within 1% of its bounds, read off the
     probe histogram: a bin reaching past the level counts whole, because saturated values pile
     up against the bound rather than spreading evenly over their bin."""
-    if layer_type not in _SATURATING or counts.sum() <= 0:
+    from playground.layers.activations import ACTIVATIONS   # (the run's layers are built: torch is loaded)
+    activation = ACTIVATIONS.get(layer_type)
+    if activation is None or activation.saturates_at is None or counts.sum() <= 0:
         return None
-    lo_b, hi_b = _SATURATING[layer_type]
+    lo_b, hi_b = activation.saturates_at
     half = (hi_b - lo_b) / 2
     mid = (hi_b + lo_b) / 2
     level = t("saturation_level") * half
@@ -121,10 +142,13 @@ def _share(fraction: float) -> str:
 class Diagnostician:
     """Feed it every event of one run; it returns the findings that newly fire."""
 
-    def __init__(self, lr: float = 1e-3, optimizer: str = "", accuracy_bar: float | None = None) -> None:
+    def __init__(self, lr: float = 1e-3, optimizer: str = "", accuracy_bar: float | None = None,
+                 planned_epochs: int | None = None) -> None:
         """`accuracy_bar`: for a classifier, the validation accuracy below which the run is far from
-        what its data allows (`playground.babysit.outcome.accuracy_bar`); None when unknown."""
+        what its data allows (`playground.babysit.outcome.accuracy_bar`); None when unknown.
+        `planned_epochs`: the run's length, for the judgements made late in a run (None: unknown)."""
         self.lr, self.optimizer, self.accuracy_bar = lr, optimizer, accuracy_bar
+        self.planned_epochs = planned_epochs
         self.fired: dict[tuple[str, str], Finding] = {}
         self._ema: float | None = None
         self._start: float | None = None
@@ -136,6 +160,12 @@ class Diagnostician:
         self._dead: dict[str, int] = {}
         self._sat: dict[str, int] = {}
         self._epochs: list[EpochEvent] = []
+        """The last epochs the overfitting rule compares (not every epoch: a long run has thousands);
+        the first validation loss and the best so far stand for the rest."""
+        self._seen_epochs = 0
+        self._first_val = math.nan
+        self._best_val = math.nan
+        self._trace: list[tuple[int, float]] = []   # (step, smoothed loss) after the warmup: the loss's pace
 
     @property
     def findings(self) -> list[Finding]:
@@ -153,8 +183,9 @@ class Diagnostician:
             found += self._probe(event)
         elif isinstance(event, EpochEvent):
             self.lr = float(event.lr) or self.lr
-            self._epochs.append(event)
+            self._remember_epoch(event)
             found += self._overfitting(event)
+            found += self._no_gap(event)
         new = [d for d in found if d.key not in self.fired]
         for d in new:
             self.fired[d.key] = d
@@ -172,11 +203,24 @@ class Diagnostician:
                 self._start = loss
             self._best = min(self._best, self._ema)
             self._history.append((int(step), self._ema))
+            if step >= t("update_ratio_warmup"):
+                self._trace.append((int(step), self._ema))
+                if len(self._trace) > TRACE_POINTS:
+                    self._thin_trace(int(step))
             while len(self._history) > 1 and self._history[1][0] <= step - window:
                 self._history.popleft()
             if self.diverging(step, self._ema):
                 return [self._divergence(int(step), self._ema)]
         return []
+
+    def _thin_trace(self, now: int) -> None:
+        """Keep the pace trace bounded in a long run (a step every ~0.6 ms would add ~20 MB a
+        minute): the last two `no_gap_span`s stay whole, where the rules read it step by step;
+        older points keep every other one, which still holds the first point and the mid-run
+        loss to within a few steps of a run's length over TRACE_POINTS."""
+        cutoff = now - 2 * int(t("no_gap_span"))
+        older = [p for p in self._trace if p[0] < cutoff]
+        self._trace = older[::2] + [p for p in self._trace if p[0] >= cutoff]
 
     def diverging(self, step: int, smoothed: float) -> bool:
         """The divergence rule: the smoothed loss stands more than `divergence_factor` times above its
@@ -197,10 +241,23 @@ class Diagnostician:
             return False
         if now < (1 - t("stall_drop")) * then:
             return False
+        return self.still_poor(now)
+
+    def still_poor(self, smoothed: float) -> bool:
+        """Short of a good result (`stall_high`): the validation accuracy below `accuracy_bar` where
+        that is known, else the smoothed loss above half its start."""
         accuracy = self._epochs[-1].val_accuracy if self._epochs else None
         if self.accuracy_bar is not None and accuracy is not None and math.isfinite(accuracy):
             return accuracy < self.accuracy_bar
-        return now > t("stall_high") * (self._start or 0.0)
+        return smoothed > t("stall_high") * (self._start or 0.0)
+
+    def typical_update_ratio(self) -> float | None:
+        """The median over weighted layers of each one's median ratio (None before enough probes)."""
+        medians = [float(np.median(r)) for r in self._ratios.values() if len(r) >= t("update_ratio_min_probes")]
+        return float(np.median(medians)) if medians else None
+
+    def _fired_names(self) -> set[str]:
+        return {name for name, _ in self.fired}
 
     def _divergence(self, step: int, smoothed: float) -> Finding:
         lower = self.lr / 10
@@ -245,7 +302,31 @@ class Diagnostician:
                 ratio = float(np.median(self._grad_ratios))
                 if ratio < t("vanishing_ratio") or ratio > t("exploding_ratio"):
                     found.append(self._gradients(event.step, weighted[0].node_id, weighted[-1].node_id, ratio))
-        return found
+        return found + self._pace(event.step)
+
+    def _pace(self, step: int) -> list[Finding]:
+        """"The learning rate might be too low": the typical layer's update ratio is more than ten times
+        below the notes' 1e-3 and the loss, still far from good, falls slowly and evenly (a line)."""
+        typical = self.typical_update_ratio()
+        if (typical is None or typical >= t("update_ratio_low") or not self._trace
+                or self._fired_names() & {"divergence", "exploding", "vanishing"}):
+            return []
+        (first_step, first), (now_step, now) = self._trace[0], self._trace[-1]
+        if now_step - first_step < t("lr_low_span") or not self.still_poor(now):
+            return []
+        mid = self._trace[bisect.bisect_left(self._trace, ((first_step + now_step) // 2, -math.inf))][1]
+        fall = first - now
+        if not 0 < fall < t("lr_low_fall") * first or min(first - mid, mid - now) < t("lr_low_evenness") * fall:
+            return []
+        return [Finding(
+            "lr_too_low", "info", step, "The learning rate might be too low",
+            Action("Raise the learning rate to {value}", "lr", self.lr * 10, 1), "",
+            f"Loss panel: the smoothed loss fell only from {first:.3g} to {now:.3g} over steps {first_step}-{now_step} "
+            f"({fall / first:.1%}), about evenly in both halves, a slow straight line; Update ratio panel: the "
+            f"typical layer's ||ΔW||/||W|| is {typical:.2g}, more than ten times below the healthy 1e-3",
+            ("the learning rate might be too low: each step moves the weights too little",
+             f"ten times the rate ({self.lr * 10:g}) would bring the update ratio towards 1e-3"),
+            ("update_ratio_low", "update_ratio_min_probes", "lr_low_span", "lr_low_fall", "lr_low_evenness"))]
 
     def _update_ratio(self, step: int, nid: str, median: float, n: int) -> Finding:
         low = median < t("update_ratio_low")
@@ -268,7 +349,7 @@ class Diagnostician:
             self._dead[p.node_id] = self._dead.get(p.node_id, 0) + 1 if over else 0
             if self._dead[p.node_id] >= persist and stalled:
                 return [Finding(
-                    "dead_relu", "warning", step, f"Many ReLU units in '{p.node_id}' are dead",
+                    "dead_relu", "warning", step, f"Many {p.layer_type} units in '{p.node_id}' are dead",
                     Action("Lower the learning rate to {value}", "lr", self.lr / 10, -1), p.node_id,
                     f"Activations panel: {_share(p.dead_fraction)} of the units output 0 for every probe "
                     "input, more than half of the layer, while the loss has stopped falling",
@@ -318,17 +399,61 @@ class Diagnostician:
             ("exploding_ratio", "gradient_probes"))
 
     # ---------------------------------------------------------------- epochs
+    def _no_gap(self, event: EpochEvent) -> list[Finding]:
+        """"No gap: add capacity": the loss stopped falling far from good, the training and validation
+        losses are close, and nothing else (a rate, dead units, overfitting) explains it."""
+        train, val = event.train_loss, event.val_loss
+        if (self._fired_names() & set(NO_GAP_EXPLAINED_BY) or not self.stalled()
+                or not (math.isfinite(train) and math.isfinite(val)) or train <= 0
+                or abs(val - train) > t("no_gap") * train):
+            return []
+        if self.planned_epochs and event.epoch < t("no_gap_from") * self.planned_epochs:
+            return []
+        typical = self.typical_update_ratio()
+        if typical is None or typical < t("update_ratio_low"):   # unknown yet, or a step too small, not a network
+            return []
+        now_step, now = self._trace[-1] if self._trace else (0, math.nan)
+        if not self._trace or now_step - self._trace[0][0] < t("no_gap_span"):
+            return []
+        then = self._trace[bisect.bisect_left(self._trace, (now_step - int(t("no_gap_span")), -math.inf))][1]
+        if then - now >= t("no_gap_flat") * then:
+            return []
+        train_acc = event.train_accuracy
+        if self.accuracy_bar is not None and train_acc is not None and train_acc >= self.accuracy_bar:
+            return []
+        accuracy = "" if event.val_accuracy is None else (
+            f" at {event.val_accuracy:.0%} validation accuracy" + (f" (below the {self.accuracy_bar:.0%} this data "
+                                                                   "allows)" if self.accuracy_bar is not None else ""))
+        return [Finding(
+            "add_capacity", "info", event.step, "No gap: the network might be too small",
+            None, "",
+            f"Loss panel: the training loss {train:.3g} and the validation loss {val:.3g} differ by "
+            f"{abs(val - train) / train:.0%} (within {t('no_gap'):.0%}), and the loss has stopped falling{accuracy}",
+            ("the network might have too little capacity for this data: add units or a hidden layer",
+             "a network without a non-linearity between its Linear layers draws only straight boundaries",
+             "more epochs will not help: the loss has stopped falling"),
+            ("no_gap", "no_gap_span", "no_gap_flat", "no_gap_from", "stall_window", "stall_drop", "stall_high"))]
+
+    def _remember_epoch(self, event: EpochEvent) -> None:
+        """Keep what the overfitting rule needs of the epochs so far, in bounded memory."""
+        if self._seen_epochs == 0 or event.val_loss < self._best_val:  # min()'s rule: the first of equals
+            self._best_val = event.val_loss
+        if self._seen_epochs == 0:
+            self._first_val = event.val_loss
+        self._seen_epochs += 1
+        self._epochs.append(event)
+        del self._epochs[:-(int(t("overfit_rising_epochs")) + 1)]
+
     def _overfitting(self, event: EpochEvent) -> list[Finding]:
         rising = int(t("overfit_rising_epochs"))
-        if len(self._epochs) <= rising:
+        if self._seen_epochs <= rising:
             return []
         vals = [e.val_loss for e in self._epochs[-rising - 1:]]
         train = event.train_loss
         if not all(math.isfinite(v) for v in vals) or not math.isfinite(train) or train <= 0:
             return []
         gap = (event.val_loss - train) / train
-        start = self._epochs[0].val_loss
-        best_val = min(e.val_loss for e in self._epochs)
+        start, best_val = self._first_val, self._best_val
         trains = [e.train_loss for e in self._epochs[-rising - 1:]]
         if (gap > t("overfit_gap") and event.val_loss - train > t("overfit_gap_floor") * start
                 and all(b > a for a, b in zip(vals, vals[1:]))

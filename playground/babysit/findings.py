@@ -7,7 +7,8 @@ The precedence (`rank`):
    heads the list;
 2. while the loss diverges nothing may say "raise the learning rate", and while training is
    unstable (diverging, or gradients exploding) nothing may call it overfitting: a diverging run's
-   numbers read as anything else are misread;
+   numbers read as anything else are misread; and "add capacity" (no gap) stands only while nothing
+   else explains a poor fit (`NO_GAP_EXPLAINED_BY`: a rate, dead or saturated units, overfitting);
 3. one direction per setting: an action that moves a setting against the action of a finding
    ranked above it is withdrawn (the observation stays, its advice goes);
 4. a proposed value stays inside the setting's declared range (`playground.network.spec.TRAINING_PARAMS`)
@@ -25,9 +26,13 @@ from typing import Any, Mapping, Sequence
 SEVERITIES = ("critical", "warning", "info")
 """critical: training cannot go on as it is; warning: a fault of the run; info: advice."""
 
-NAMES = ("divergence", "exploding", "vanishing", "overfitting", "dead_relu", "saturated", "update_ratio",
-         "far_from_good")
+NAMES = ("divergence", "exploding", "vanishing", "overfitting", "dead_relu", "saturated", "lr_too_low",
+         "update_ratio", "far_from_good", "add_capacity")
 """Every finding's name, in rank order within one severity."""
+
+NO_GAP_EXPLAINED_BY = ("divergence", "exploding", "vanishing", "dead_relu", "saturated", "update_ratio", "lr_too_low",
+                       "overfitting")
+"""Findings that explain a poor fit otherwise: while one stands, "add capacity" is not the advice."""
 
 OUTCOME = "far_from_good"
 """The finding of a finished run that ended far from a good result (`playground.babysit.outcome`)."""
@@ -137,6 +142,8 @@ def rank(findings: Sequence[Finding], settings: Mapping[str, Any]) -> list[Findi
     moves: dict[str, int] = {}   # setting → the direction a higher-ranked finding moves it
     for f in order:
         if unstable and f.name == "overfitting":
+            continue
+        if f.name == "add_capacity" and any(g.name in NO_GAP_EXPLAINED_BY for g in order):
             continue
         action = f.action
         if action is not None:

@@ -37,6 +37,8 @@ LESSON_SHOWS = {
     "saturated": "units that saturate",
     "overfitting": "a network that overfits",
     "update_ratio": "updates of the wrong size for the weights",
+    "lr_too_low": "a learning rate too low: a loss that falls slowly, in a straight line",
+    "add_capacity": "a network too small for its data: no gap between training and validation, both poor",
     OUTCOME: "a training that is still far from a good result at its end",
 }
 """How the outcome names the finding a lesson shows on purpose."""

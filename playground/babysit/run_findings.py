@@ -36,7 +36,7 @@ class RunFindings:
     def __post_init__(self) -> None:
         ts = self.preset.training
         bar = self.data_accuracy_bar() if self.find_accuracy_bar else None
-        self.doctor = Diagnostician(float(ts.lr), str(ts.optimizer), bar)
+        self.doctor = Diagnostician(float(ts.lr), str(ts.optimizer), bar, planned_epochs=int(ts.epochs))
 
     def data_accuracy_bar(self) -> float | None:
         """The validation accuracy below which this classifier's run is far from good (None for

@@ -46,6 +46,9 @@ class Dataset:
     inputs: str = ""
     """What one raw input value is (units, scale), when the numbers alone do not say: the digits'
     pixels are gray levels / 16. Exports state it so a person feeds the same scale."""
+    x_unlabelled: np.ndarray | None = None
+    """Semi-supervised (`labels_per_class`): the training inputs whose labels were set aside, in
+    the training split's scale; None when every training sample keeps its label."""
 
     def unstandardize(self, x: np.ndarray) -> np.ndarray:
         """Map standardized inputs back to the original units (for plots a person reads)."""
@@ -131,6 +134,11 @@ AUGMENT_FLIP = Param("augment_flip", "bool", False,
 AUGMENT_NOISE = Param("augment_noise", "float", 0.0,
                       "Images only: Gaussian noise (sigma) added to each training image.",
                       minimum=0.0, maximum=1.0)
+LABELS_PER_CLASS = Param("labels_per_class", "int", 0,
+                         "Semi-supervised: keep the labels of only this many training samples per class "
+                         "(stratified, picked by the seed); the rest of the training split is kept without "
+                         "labels, for self-training and entropy regularization. 0: every label is kept.",
+                         minimum=0, maximum=10000)
 CORRUPTION = Param("corruption", "choice", "none",
                    "Denoising autoencoder: how inputs are damaged before the network sees them.",
                    choices=("none", "gaussian", "mask"))
@@ -156,8 +164,8 @@ def standardize_param(default: bool) -> Param:
 
 def common_params(*, n_samples: Param, noise: Param, standardize: bool) -> tuple[Param, ...]:
     """The parameters every data set has, in the order the inspector shows them."""
-    return (SEED, n_samples, noise, VAL_FRACTION, TEST_FRACTION, FOLDS, FOLD, standardize_param(standardize),
-            AUGMENT_SHIFT, AUGMENT_FLIP, AUGMENT_NOISE, CORRUPTION, CORRUPTION_AMOUNT)
+    return (SEED, n_samples, noise, VAL_FRACTION, TEST_FRACTION, FOLDS, FOLD, LABELS_PER_CLASS,
+            standardize_param(standardize), AUGMENT_SHIFT, AUGMENT_FLIP, AUGMENT_NOISE, CORRUPTION, CORRUPTION_AMOUNT)
 
 
 # ---- making a data set -------------------------------------------------------------------
@@ -218,11 +226,16 @@ def minimum_samples(val_fraction: float, test_fraction: float) -> int | None:
     return None
 
 
+def standardized_per(kind: str) -> str:
+    """What one mean and std belong to: a channel for images, a feature for everything else.
+    The one owner of the standardization axis; the data sets, importers and exports ask it."""
+    return "channel" if kind == "image" else "feature"
+
+
 def standardization_axes(kind: str, ndim: int) -> tuple[int, ...]:
-    """Axes to average over: per feature for points/regression/sequences, per channel for images."""
-    if kind == "image":
-        return (0,) + tuple(range(2, ndim))
-    return tuple(range(ndim - 1))
+    """Axes to average over: every axis but the one the statistics belong to."""
+    kept = statistics_shape(kind, ndim).index(-1)
+    return tuple(axis for axis in range(ndim) if axis != kept)
 
 
 def fold_split(pool: np.ndarray, labels: np.ndarray | None, folds: int, fold: int,
@@ -252,7 +265,7 @@ def statistics_shape(kind: str, ndim: int) -> list[int]:
     """How the per-feature (per-channel for images) statistics broadcast over a batch of `ndim`
     dimensions: the one owner of the axis, for the data sets, the importers and the exports."""
     shape = [1] * ndim
-    shape[1 if kind == "image" else -1] = -1
+    shape[1 if standardized_per(kind) == "channel" else -1] = -1
     return shape
 
 
@@ -301,9 +314,38 @@ def finish(name: str, kind: str, x: np.ndarray, y: np.ndarray, params: dict, *,
         m, s = mean.reshape(shape), std.reshape(shape)
         xs = [((part - m) / s).astype(np.float32) for part in xs]
 
+    x_unlabelled = None
+    if params.get("labels_per_class", 0) > 0:   # after standardizing: all training inputs set the scale
+        if n_classes == 0:
+            raise ValueError(f"data set {name!r}: labels_per_class keeps some class labels, but its targets "
+                             "are real values, not classes; set it to 0")
+        keep, rest = labelled_subset(ys[0], params["labels_per_class"], n_classes, params["seed"], class_names)
+        x_unlabelled = xs[0][rest]
+        xs[0], ys[0] = xs[0][keep], ys[0][keep]
+
     return Dataset(
         name=name, kind=kind, input_shape=tuple(x.shape[1:]), n_classes=n_classes,
         class_names=list(class_names), target_shape=target_shape,
         x_train=xs[0], y_train=ys[0], x_val=xs[1], y_val=ys[1], x_test=xs[2], y_test=ys[2],
         mean=mean, std=std, description=description, input_names=list(input_names or []), inputs=inputs,
+        x_unlabelled=x_unlabelled,
     )
+
+
+def labelled_subset(labels: np.ndarray, per_class: int, n_classes: int, seed: int,
+                    class_names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, unlabelled) indices into the training split: `per_class` samples of each class
+    keep their labels, drawn by `seed` from a stream of their own (changing k never reshuffles
+    the split); the rest lose them. Both in the split's order, disjoint, together all of it."""
+    rng = np.random.default_rng([seed, 0x1AB5])
+    kept = []
+    for c in range(n_classes):
+        members = np.flatnonzero(labels == c)
+        if len(members) < per_class:
+            label = class_names[c] if c < len(class_names) else str(c)
+            raise ValueError(f"labels_per_class {per_class}: class {label!r} has only {len(members)} training "
+                             f"samples; use at most {len(members)} or more samples")
+        kept.append(rng.permutation(members)[:per_class])
+    keep = np.sort(np.concatenate(kept)) if kept else np.zeros(0, dtype=np.int64)
+    rest = np.setdiff1d(np.arange(len(labels)), keep)
+    return keep, rest

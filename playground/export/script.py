@@ -114,6 +114,15 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
 
 def write_script(job: ExportJob, folder: Path) -> list[Path]:
     """train.py and data.npz in `folder` (created if its parent exists), both or neither."""
+    ts = job.preset.training
+    semi = [name for name in ("entropy_weight", "self_training") if getattr(ts, name) > 0]
+    if semi:
+        raise ExportError(f"train.py trains on labelled data only and has no semi-supervised training "
+                          f"({', '.join(semi)}): set {' and '.join(semi)} to 0 to export the supervised part")
+    if ts.warm_start.strip():
+        raise ExportError(f"train.py starts every layer from its seed and cannot fetch the warm-start weights of "
+                          f"{ts.warm_start!r} (warm_start_layers {ts.warm_start_layers}): set warm_start to empty "
+                          "to export training from scratch; model.py, the weights and ONNX carry a fine-tuned run")
     arrays, params, n_classes = dataset_arrays(job)
     source = train_script_source(job, params, n_classes).encode("utf-8")
     buf = io.BytesIO()

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from playground.data.base import statistics_shape
+from playground.data.base import standardized_per, statistics_shape
 from playground.export.common import ExportError, ExportJob, traceable
 from playground.network.spec import Preset
 
@@ -87,7 +87,7 @@ def _fitted(data_json: str) -> InputStandardization | None:
     shape = statistics_shape(ds.kind, 1 + len(ds.input_shape))
     return InputStandardization(ds.mean.reshape(shape).astype(np.float32),
                                 ds.std.reshape(shape).astype(np.float32),
-                                "channel" if ds.kind == "image" else "feature")
+                                standardized_per(ds.kind))
 
 
 def job_standardization(job: ExportJob) -> InputStandardization | None:

@@ -12,29 +12,11 @@ import numpy as np
 import torch
 
 from playground.layers import CATALOGUE
+from playground.layers.activations import ACTIVATIONS
 
 SATURATION = 0.1
 """Saturated: |f'(x)| < SATURATION · max |f'| over the plotted range."""
 X_RANGE = (-6.0, 6.0)
-
-FORMULAS: dict[str, str] = {
-    "Identity": "f(x) = x",
-    "Sign": "f(x) = +1 if x ≥ 0 else −1",
-    "Sigmoid": "σ(x) = 1 / (1 + e^(−x)),  σ'(x) = σ(x)(1 − σ(x))",
-    "Tanh": "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)),  tanh'(x) = 1 − tanh²(x)",
-    "ReLU": "f(x) = max(0, x),  f'(x) = 1 if x > 0 else 0",
-    "LeakyReLU": "f(x) = x if x > 0 else αx  (α = 0.01)",
-    "PReLU": "f(x) = x if x > 0 else αx  (α learned, starts at 0.25)",
-    "ELU": "f(x) = x if x > 0 else α(e^x − 1)  (α = 1)",
-    "SELU": "f(x) = λ·(x if x > 0 else α(e^x − 1)),  λ ≈ 1.0507, α ≈ 1.6733",
-    "GELU": "f(x) = x·Φ(x)  (Φ: the standard normal CDF)",
-    "Swish": "f(x) = x·σ(βx)  (β = 1: SiLU)",
-    "Softplus": "f(x) = log(1 + e^(βx)) / β,  f'(x) = σ(βx)",
-    "Softmax": "p₁ = e^(x₁) / Σⱼ e^(xⱼ); shown: p₁ of the logits (x, 0), which is σ(x)",
-    "Maxout": "f(x) = maxₖ (wₖ·x + bₖ); shown: max(x, −x/2) (k = 2)",
-}
-"""One line per catalogue entry; `tests` check that no activation is missing."""
-
 
 @dataclass
 class ActivationCurve:
@@ -49,29 +31,25 @@ class ActivationCurve:
 
 
 def names() -> list[str]:
-    """Every activation the catalogue has, in its order."""
-    return [n for n, t in CATALOGUE.items() if t.group == "Activation"]
+    """Every declared activation (`playground.layers.activations.ACTIVATIONS`), in its order."""
+    return list(ACTIVATIONS)
 
 
 def _module(name: str) -> torch.nn.Module:
     entry = CATALOGUE[name]
     params = {p.name: p.default for p in entry.params}
-    shape = (2,) if name == "Maxout" else (1,)
-    return entry.make([shape], params).double().eval()
+    width = ACTIVATIONS[name].lab_input(torch.zeros(1, dtype=torch.float64)).shape[1]
+    return entry.make([(width,)], params).double().eval()
 
 
 def _apply(name: str, module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """f(x) for a column of scalars; the vector-valued activations get a 1-D slice."""
-    if name == "Softmax":
-        return module(torch.stack([x, torch.zeros_like(x)], dim=1))[:, 0]
-    if name == "Maxout":
-        return module(torch.stack([x, -0.5 * x], dim=1))[:, 0]
-    return module(x[:, None])[:, 0]
+    """f(x) for a column of scalars, through the slice the activation declares."""
+    return module(ACTIVATIONS[name].lab_input(x))[:, 0]
 
 
 def evaluate(name: str, xs: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """f(x) and f'(x) of the catalogue's activation `name` at the points xs."""
-    if name not in CATALOGUE or CATALOGUE[name].group != "Activation":
+    if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; known: {', '.join(names())}")
     x = torch.as_tensor(np.asarray(xs, dtype=np.float64)).clone().requires_grad_(True)
     y = _apply(name, _module(name), x)
@@ -107,7 +85,7 @@ def saturated_intervals(xs: np.ndarray, grads: np.ndarray) -> list[tuple[float, 
 def curve(name: str, n: int = 601, x_range: tuple[float, float] = X_RANGE) -> ActivationCurve:
     xs = np.linspace(*x_range, n)
     ys, grads = evaluate(name, xs)
-    return ActivationCurve(name, FORMULAS.get(name, name), CATALOGUE[name].help, xs, ys, grads,
+    return ActivationCurve(name, ACTIVATIONS[name].formula, CATALOGUE[name].help, xs, ys, grads,
                            saturated_intervals(xs, grads))
 
 

@@ -1,4 +1,4 @@
-"""`playground lab activations|optimizers|init|cluster|generative|backprop [options] [--json] [--png FILE]`: the
+"""`playground lab activations|optimizers|init|cluster|generative|backprop|grid-random [options] [--json] [--png FILE]`: the
 labs' numbers as text or JSON, and their figure as a PNG for a slide.
 
 The engine computes; drawing a `--png` is the app's job. The app's entry point (`playground`,
@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from playground.network.cli_values import MAX_SEED, bounded
 from playground.labs import activations, backprop, clustering, generative, init_explorer, optimizers
+from playground.selection import grid_random
 
 
 def _positive(text: str) -> float:
@@ -85,6 +86,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="seed of the initial weights (default 0)")
     p.add_argument("--lr", type=_positive, default=0.5, help="learning rate η (default 0.5)")
     common(p)
+    p = labs.add_parser("grid-random", help="grid against random search (Bergstra & Bengio): 9 trials, one "
+                                            "important and one unimportant setting, best loss over repeats")
+    p.add_argument("--repeats", type=bounded(int, 2, 200), default=grid_random.REPEATS, metavar="N",
+                   help=f"problems to search, each by both samplers (default {grid_random.REPEATS})")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=grid_random.SEED,
+                   help=f"seed of the problems and of random search (default {grid_random.SEED})")
+    common(p)
 
 
 def compute(args: argparse.Namespace) -> tuple[dict, object]:
@@ -111,6 +119,9 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
         return lab.as_json(), lab
     if args.lab == "generative":
         lab = generative.explore(args.data, args.seeds)
+        return lab.as_json(), lab
+    if args.lab == "grid-random":
+        lab = grid_random.explore(args.repeats, args.seed)
         return lab.as_json(), lab
     step = backprop.step(seed=args.seed, lr=args.lr)
     return step.as_json(), step
@@ -169,6 +180,14 @@ def _text(lab: str, data: dict) -> str:
                                                     for e in curve["test_error"].values()))
         rows.append(curve["verdict"])
         return "\n".join(rows)
+    if lab == "grid-random":
+        rows = [f"{data['trials']} trials per search; distinct learning rates tried per repeat: grid "
+                f"{sorted(set(data['distinct_important']['grid']))}, random "
+                f"{sorted(set(data['distinct_important']['random']))}",
+                "  repeat  best lr    grid best  random best"]
+        rows += [f"  {k:>6}  {run['best_lr']:<9.3g}  {g:<9.4f}  {r:.4f}" for k, (run, g, r) in
+                 enumerate(zip(data["runs"], data["best_loss"]["grid"], data["best_loss"]["random"]))]
+        return "\n".join(rows + [data["summary"]])
     return (f"loss {data['loss']:.6f} -> {data['loss_after']:.6f} after one step (lr {data['lr']:g});\n"
             f"delta output {[round(v, 6) for v in data['delta2']]}, hidden {[round(v, 6) for v in data['delta1']]};\n"
             f"max |hand - autograd| = {data['max_abs_diff_vs_autograd']:.3g}")

@@ -26,6 +26,8 @@ WEIGHT_DECAY_OPTIMIZERS = optimizers_using("weight_decay")
 SCHEDULE_SETTINGS = {"step_size": ("step",), "gamma": ("step", "exponential"), "decay": ("inverse_time",),
                      "warmup_steps": ("warmup",), "min_lr": ("cosine",)}
 AUTOENCODER_SETTINGS = ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive", "kl_weight")
+SEMI_SUPERVISED_SETTINGS = ("entropy_weight", "self_training", "self_training_every")
+WARM_START_DETAILS = ("warm_start_layers", "freeze_epochs")
 GRADIENT_ONLY = ("loss", "optimizer", "lr", "momentum", "beta1", "beta2", "alpha", "weight_decay", "grad_clip",
                  "schedule", "step_size", "gamma", "decay", "warmup_steps", "min_lr", "l1", "l2", "max_norm",
                  "early_stopping")
@@ -55,6 +57,15 @@ def inapplicable_settings(preset: Preset) -> dict[str, str]:
     for name, schedules in SCHEDULE_SETTINGS.items():
         if ts.schedule not in schedules:
             out.setdefault(name, f"the {ts.schedule} schedule does not use it (only {', '.join(schedules)})")
+    if not preset.data.params.get("labels_per_class", 0):
+        for name in SEMI_SUPERVISED_SETTINGS:
+            out.setdefault(name, "a semi-supervised method needs unlabelled points: set the data set's "
+                                 "labels_per_class (e.g. 3) to keep only that many labels per class")
+    elif ts.self_training <= 0:
+        out.setdefault("self_training_every", "self-training is off (self_training 0)")
+    if not ts.warm_start.strip():
+        for name in WARM_START_DETAILS:
+            out.setdefault(name, "no warm start: warm_start names no run or preset to start from")
     if ts.target != "input":
         for name in AUTOENCODER_SETTINGS:
             out.setdefault(name, "an autoencoder term: it applies when target is input")

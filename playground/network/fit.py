@@ -53,6 +53,22 @@ class _Graph(Protocol):
     output_id: str
 
 
+BINARY_LOSSES = ("bce", "hinge")
+"""Losses of one logit per sample on two classes (or one per class, each its own yes/no)."""
+
+
+def output_units(loss: str, n_classes: int, target_shape: tuple[int, ...] = ()) -> tuple[int, str]:
+    """How many values the output layer gives for data with `n_classes` classes (0: real-valued
+    targets of `target_shape`) under `loss`, and why in a few words: the one rule the fit check
+    and the data page's "fit the network to it" follow."""
+    if n_classes == 2 and loss in BINARY_LOSSES:
+        return 1, "one logit for two classes"
+    if n_classes:
+        return n_classes, "one per class"
+    units = math.prod(target_shape) if target_shape else 1
+    return units, "one per target value" if units > 1 else "one target value"
+
+
 def check_fit(preset: "Preset", data: "Dataset | DataFacts", model: _Graph) -> list[Problem]:
     """Does this network fit this data set and loss? Problems name the field to change."""
     facts = data if isinstance(data, DataFacts) else DataFacts.of(data)
@@ -73,16 +89,17 @@ def check_fit(preset: "Preset", data: "Dataset | DataFacts", model: _Graph) -> l
             problems.append(FitProblem(where, f"an autoencoder's output must have the input's shape "
                                               f"{tuple(facts.input_shape)}, got {out_shape} from {name}", out_id))
     elif ts.mode == "gradient" and facts.n_classes > 0 and ts.loss == "cross_entropy":
-        if out_shape != (facts.n_classes,):
+        if out_shape != (output_units(ts.loss, facts.n_classes, facts.target_shape)[0],):
             problems.append(FitProblem(where, f"cross-entropy over {facts.n_classes} classes needs an output "
                                               f"of shape ({facts.n_classes},), got {out_shape} from {name}", out_id))
-    elif facts.n_classes > 0 and ts.loss in ("bce", "hinge") and out_shape not in ((1,), (facts.n_classes,)):
+    elif facts.n_classes > 0 and ts.loss in BINARY_LOSSES and out_shape not in (
+            (output_units(ts.loss, facts.n_classes, facts.target_shape)[0],), (facts.n_classes,)):
         problems.append(FitProblem(where, f"{ts.loss} needs one output (two classes) or one per class, "
                                           f"got {out_shape} from {name}", out_id))
     elif facts.n_classes == 0 and ts.loss in ("cross_entropy", "bce", "hinge"):
         problems.append(FitProblem("training.loss", f"data set '{facts.name}' has real-valued targets; "
                                                     "use mse or l1"))
-    elif facts.n_classes == 0 and math.prod(out_shape) != math.prod(facts.target_shape):
+    elif facts.n_classes == 0 and math.prod(out_shape) != output_units(ts.loss, 0, facts.target_shape)[0]:
         problems.append(FitProblem(where, f"output {out_shape} of {name} does not match the target shape "
                                           f"{tuple(facts.target_shape)}", out_id))
     needs_code = ts.sparsity != "none" or ts.contractive > 0

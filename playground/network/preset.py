@@ -15,7 +15,7 @@ from playground.core.builtin_data import presets_dir
 from playground.core.files import FileProblem, atomic_write, read_bounded
 from playground.params import Problem, ProblemList, check_params
 from playground.network.spec import (
-    TRAINING_PARAMS, DataSpec, Expectation, ModelSpec, Preset, TrainSpec)
+    TRAINING_PARAMS, DataSpec, Expectation, ModelSpec, Preset, TrainSpec, warm_start_problems)
 
 FORMAT = "nn-playground-preset"
 VERSION = 1
@@ -222,12 +222,13 @@ def preset_from_dict(doc: Any, check_graph: bool = True) -> Preset:
     if problems:
         raise PresetError(problems, "bad preset")
     model = ModelSpec.from_dict(doc["model"])
-    problems = graph_problems(model) if check_graph else []
+    training_spec = TrainSpec.from_dict(training)
+    problems = graph_problems(model) + warm_start_problems(model, training_spec) if check_graph else []
     if problems:
         raise PresetError(problems, "bad preset")
     return Preset(
         name=doc["name"], description=doc.get("description", ""), model=model,
-        data=DataSpec.from_dict(doc["data"]), training=TrainSpec.from_dict(training),
+        data=DataSpec.from_dict(doc["data"]), training=training_spec,
         expect=[Expectation(e["metric"], e["op"], e["value"]) for e in doc.get("expect", [])],
     )
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from playground.params import Param
+from playground.params import Param, Problem
 
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
@@ -219,6 +219,25 @@ class TrainSpec:
                         "and L2 together are the elastic net", minimum=0.0, maximum=10.0)
     max_norm: float = setting(0.0, "float", "Max-norm constraint c: rescale each unit's incoming "
                               "weights to norm ≤ c after every step (typical c 3-4; 0: off)", minimum=0.0, maximum=1e3)
+    entropy_weight: float = setting(0.0, "float", "Semi-supervised entropy regularization: add λ times the mean "
+                                    "entropy −Σ p·log p of the predictions on a batch of unlabelled points, "
+                                    "pushing the boundary away from them (needs data labels_per_class; 0: off)",
+                                    minimum=0.0, maximum=100.0)
+    self_training: float = setting(0.0, "float", "Semi-supervised self-training: every self_training_every epochs, "
+                                   "unlabelled points predicted with at least this probability join the "
+                                   "training set with the predicted class as their label (needs data "
+                                   "labels_per_class; 0: off)", minimum=0.0, maximum=1.0)
+    self_training_every: int = setting(20, "int", "Self-training: epochs of training between rounds of "
+                                       "pseudo-labels", minimum=1, maximum=100000)
+    warm_start: str = setting("", "str", "Pretrain, then fine-tune: start the layers named in warm_start_layers "
+                              "from the weights of this source instead of the seed's: a finished run's id (its "
+                              "model file), or a built-in preset's name (trained first, with this run's seeds). "
+                              "Empty: off")
+    warm_start_layers: str = setting("", "str", "Warm start: the node ids (comma-separated) whose weights come "
+                                     "from the source; each must be a node of both networks, with the same shapes")
+    freeze_epochs: int = setting(0, "int", "Warm start: keep the warm-started layers frozen (no updates) for "
+                                 "this many epochs while the rest learns, then fine-tune them too (0: never "
+                                 "frozen)", minimum=0, maximum=100000)
     code_node: str = setting("", "str", "The autoencoder's code (bottleneck) node: sparse and "
                              "contractive penalties and the latent plot use it")
     sparsity: str = setting("none", "choice", "Sparse-code penalty on the code node: L1 of the "
@@ -270,10 +289,43 @@ TRAINING_PARAMS: tuple[Param, ...] = _training_params()
 
 HOT_SETTINGS = frozenset({
     "lr", "momentum", "beta1", "beta2", "alpha", "weight_decay", "batch_size", "grad_clip", "l1", "l2",
-    "max_norm", "sparsity_weight", "sparsity_target", "contractive", "kl_weight", "probe_every",
+    "max_norm", "entropy_weight", "sparsity_weight", "sparsity_target", "contractive", "kl_weight", "probe_every",
     "epochs", "early_stopping",
 })
 """Settings that take effect at the next step of a running Trainer (no rebuild)."""
+
+
+MAX_WARM_START_CHARS = 300
+"""A run id, a run's folder or a preset name: longer text is no source."""
+
+
+def warm_start_layer_ids(ts: TrainSpec) -> list[str]:
+    """The node ids of `warm_start_layers`, in the order given (empty entries dropped)."""
+    return [part.strip() for part in ts.warm_start_layers.split(",") if part.strip()]
+
+
+def warm_start_problems(model: ModelSpec, ts: TrainSpec, path: str = "training") -> list[Problem]:
+    """Why the warm-start settings cannot start this network (empty when they can, or are off):
+    a source without layers, layers that are no node of the network, a name given twice. Whether
+    the source has the layers, with the same shapes, is known only once its weights are read."""
+    if len(ts.warm_start) > MAX_WARM_START_CHARS:
+        return [Problem(f"{path}.warm_start", f"is {len(ts.warm_start)} characters long; a run id or a preset "
+                                             f"name is at most {MAX_WARM_START_CHARS}")]
+    if not ts.warm_start.strip():
+        return []
+    layers = warm_start_layer_ids(ts)
+    if not layers:
+        return [Problem(f"{path}.warm_start_layers", f"name the layers to take from {ts.warm_start!r} "
+                                                    "(node ids, comma-separated, e.g. enc, code_fc)")]
+    problems = []
+    ids = model.ids()
+    for k, nid in enumerate(layers):
+        if nid in layers[:k]:
+            problems.append(Problem(f"{path}.warm_start_layers", f"names {nid!r} twice"))
+        elif nid not in ids:
+            problems.append(Problem(f"{path}.warm_start_layers", f"{nid!r} is no node of this network "
+                                                                f"(its nodes: {', '.join(ids) or 'none'})"))
+    return problems
 
 
 @dataclass

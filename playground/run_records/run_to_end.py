@@ -20,6 +20,7 @@ from playground.core.seeds import Seeds
 from playground.run_records.summary import code_size, pca_mse, summarize  # noqa: F401  (imported from here by others)
 from playground.network.spec import Preset
 from playground.training.trainer import Trainer
+from playground.run_records.warm_start import warm_start_weights
 from playground.core.workers import StopRequest, StopSignal, stop_on_signals, who_stopped
 
 
@@ -44,9 +45,13 @@ class RunResult:
 
 
 def make_trainer(preset: Preset, seeds: Seeds | None = None, *, device: str | None = None,
-                 on_event: Callable[[Event], None] | None = None) -> Trainer:
-    """A Trainer started from three given seeds (a twin keeps its parent's), or the preset's seed."""
-    return Trainer(preset, device=device, on_event=on_event, seeds=seeds)
+                 on_event: Callable[[Event], None] | None = None,
+                 runs_folder: str | Path | None = None) -> Trainer:
+    """A Trainer started from three given seeds (a twin keeps its parent's), or the preset's seed;
+    a fine-tuning's warm-started layers from their source (a run in `runs_folder`, or a built-in
+    preset trained first with the same seeds)."""
+    initial = warm_start_weights(preset, seeds, runs_folder=runs_folder, device=device)
+    return Trainer(preset, device=device, on_event=on_event, seeds=seeds, initial_weights=initial)
 
 
 def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int | None = None,
@@ -78,7 +83,8 @@ def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int 
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise FileProblem(f"cannot create the run folder {out}: {e.strerror or e}") from None
-    trainer = make_trainer(preset, seeds, device=device, on_event=on_event)
+    trainer = make_trainer(preset, seeds, device=device, on_event=on_event,
+                           runs_folder=recorder.root if recorder is not None else None)
     with stop_on_signals(trainer.stop) as asked:  # Ctrl-C / SIGTERM: stop at the next step, as Stop does
         finished, interrupted, seconds = _train(trainer, recorder, on_start, asked)
         signum = interrupted.signum if isinstance(interrupted, StopSignal) else asked.signum

@@ -42,13 +42,13 @@ MAX_JSON_BYTES = 4 * 1024 * 1024
 """run.json / summary.json / preset.json larger than this are not parsed (a record is small)."""
 PROBE_COLUMNS = ("step", "epoch", "node_id", "layer_type", "update_ratio", "grad_norm", "weight_norm",
                  "act_mean", "act_std", "dead_fraction")
-_PER_STEP_NAMES = {"lrs": "lr", "momenta": "momentum", "penalties": "penalty"}
+_PER_STEP_NAMES = {"lrs": "lr", "momenta": "momentum", "penalties": "penalty", "data_losses": "data_loss"}
 _LOSS_FIELDS = tuple(f.name for f in fields(LossEvent) if f.name not in ("steps", "losses", "epoch"))
 _LOSS_EXTRAS = tuple(dict.fromkeys(_PER_STEP_NAMES.get(n, n) for n in _LOSS_FIELDS))
 METRIC_COLUMNS = ("kind", "epoch", "step", "loss", "train_loss", "val_loss", "train_acc", "val_acc",
                   "seconds") + _LOSS_EXTRAS
 """`loss` is a step's batch loss; train_/val_ columns are an epoch's. LossEvent's optional extras
-(learning rate, momentum, penalty) become columns of their own."""
+(learning rate, momentum, penalty, data loss) become columns of their own."""
 
 
 class RunNotFound(FileProblem):

@@ -24,7 +24,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from playground.course.metrics import METRICS
 from playground.training.events import ZERO_WEIGHT_SCALE, FinishedEvent
 
 

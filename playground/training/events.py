@@ -6,6 +6,7 @@ model trains on. The GUI worker coalesces them; the CLI prints some; tests read 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,12 @@ class LossEvent:
     momenta: np.ndarray | None = None    # float64 (n,), momentum ρ (SGD+momentum, Nesterov) or Adam's β1; 0 without
     penalties: np.ndarray | None = None  # float64 (n,), the penalty part of `losses` (L1, L2, sparsity,
     # contractive, β·KL): the data loss is `losses - penalties`; None when no step had a penalty term
+    data_losses: np.ndarray | None = None  # float64 (n,), the task (data) loss alone: `losses` without
+    # its penalty part, worked out by the Trainer; None when no step had a penalty term (it is `losses`)
+
+    def data_loss(self) -> np.ndarray:
+        """Each step's data loss: the series the curves compare with the validation loss."""
+        return self.losses if self.data_losses is None else self.data_losses
 
     @staticmethod
     def join(events: "list[LossEvent]") -> "LossEvent":
@@ -38,8 +45,10 @@ class LossEvent:
             if all(p is None for p in parts):
                 return None
             return np.concatenate([p if p is not None else np.zeros(len(e.steps)) for p, e in zip(parts, events)])
+        data = None if all(e.data_losses is None for e in events) else \
+            np.concatenate([e.data_loss() for e in events])
         return LossEvent(np.concatenate([e.steps for e in events]), np.concatenate([e.losses for e in events]),
-                         events[-1].epoch, events[-1].lr, cat("lrs"), cat("momenta"), cat("penalties"))
+                         events[-1].epoch, events[-1].lr, cat("lrs"), cat("momenta"), cat("penalties"), data)
 
 
 @dataclass
@@ -167,6 +176,23 @@ class ProblemEvent:
 
 
 @dataclass
+class SettingAppliedEvent:
+    """A live setting took effect: steps from `step` on train with `value` (the Trainer applied
+    it just before that step; the curves mark the change there)."""
+
+    step: int
+    name: str
+    value: Any
+    old: Any
+
+    def describe(self) -> str:
+        """'lr 0.01 → 0.001': the change in a few characters (the curves' mark, the status bar)."""
+        def text(v: Any) -> str:
+            return f"{v:g}" if isinstance(v, float) else str(v)
+        return f"{self.name} {text(self.old)} → {text(self.value)}"
+
+
+@dataclass
 class FinishedEvent:
     """Training ended: `reason` is finished, stopped, early_stopping or problem."""
 
@@ -178,7 +204,7 @@ class FinishedEvent:
 
 
 Event = (LossEvent | EpochEvent | ProbeEvent | FeatureMapEvent | ReconstructionEvent | BoundaryEvent
-         | CurveEvent | ConfusionEvent | PerceptronEvent | ProblemEvent | FinishedEvent)
+         | CurveEvent | ConfusionEvent | PerceptronEvent | ProblemEvent | FinishedEvent | SettingAppliedEvent)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Losses and the extra terms a course adds to them.
 
 The task loss compares the network's output with its target; penalties (L1/L2 on weights,
-sparse codes, the contractive term, the VAE's KL) are added to it, and the max-norm constraint
+sparse codes, the contractive term, the VAE's KL, the entropy of predictions on unlabelled
+points) are added to it, and the max-norm constraint
 is applied after each step. Each function is small so a student can read the formula in it.
 """
 from __future__ import annotations
@@ -142,6 +143,23 @@ def exact_contractive(x: torch.Tensor, code_fn) -> torch.Tensor:
         (g,) = torch.autograd.grad(h[:, j].sum(), x, retain_graph=True)
         total = total + g.reshape(g.shape[0], -1).pow(2).sum()
     return total / x.shape[0]
+
+
+def class_probabilities(out: torch.Tensor, kind: str) -> torch.Tensor:
+    """(N, C) class probabilities of a classifier's outputs: softmax of logits (a Softmax output as
+    it is), and [1 − p, p] for one sigmoid-style output."""
+    if out.dim() == 2 and out.shape[1] > 1:
+        return out if kind == "probs" else torch.softmax(out, dim=1)
+    p = class_scores(out, kind).clamp(0.0, 1.0)
+    return torch.stack([1 - p, p], dim=1)
+
+
+def entropy_penalty(out: torch.Tensor, kind: str) -> torch.Tensor:
+    """Mean over the batch of the prediction entropy H(p) = −Σ_c p_c·log p_c (in nats): low when
+    the network is sure of every unlabelled point, so minimising it moves the boundary into the
+    gaps between clusters (entropy regularization, Grandvalet and Bengio)."""
+    p = class_probabilities(out, kind)
+    return -(p * torch.log(p.clamp_min(EPS))).sum(dim=1).mean()
 
 
 @torch.no_grad()

@@ -3,7 +3,8 @@
 The CLI, the tests, the benchmarks and the GUI's worker all drive this one class. It owns the
 model while it trains and talks only through events (numpy, never tensors). Control is
 cooperative: `pause`, `resume`, `stop`, `request_step` and `set_setting` only set flags or
-queue values, which the training loop reads at the start of each step.
+queue values in its `control.RunControl` (the one place they live), which the training loop reads
+at the start of each step; a live setting, once applied, is announced by a `SettingAppliedEvent`.
 
 What it leans on, one module each: `fit` (does the network fit the data and loss?),
 `device_choice` (where `auto` trains), `seeds` (init, data order, noise), `step` (augmentation,
@@ -14,7 +15,6 @@ and `perceptron`, which read a narrow `context.TrainingContext` and return event
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import Any, Callable, Collection, Iterator
 
@@ -28,7 +28,7 @@ from playground.training import step as one_step
 from playground.network.build import GraphModel, build_model, check_buildable
 from playground.data import Dataset, make_dataset
 from playground.training.events import (
-    EpochEvent, Event, FinishedEvent, ProbeEvent, ProblemEvent)
+    EpochEvent, Event, FinishedEvent, ProbeEvent, ProblemEvent, SettingAppliedEvent)
 from playground.training import device_choice
 from playground.training.device_choice import DeviceChoice
 from playground.network.fit import check_fit, resolve_device
@@ -36,11 +36,15 @@ from playground.training.optim import apply_hyperparameters, current_momentum, m
 from playground.params import Problem, ProblemList
 from playground.core.seeds import Seeds, weights_hash
 from playground.network.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
-from playground.training.tally import LossTally
+from playground.training.control import RunControl
+from playground.training.epoch_history import EpochHistory
+from playground.training.tally import LossTally, host_classes
 from playground.training.inside import INSIDE_VIEWS, InsideProbes
 from playground.training.perceptron import PerceptronRule
+from playground.training.semi_supervised import UnlabelledPool, semi_supervised_problems
 from playground.training.views import VIEWS
 from playground.training.visual_probes import VisualProbes, confusion_counts
+from playground.training.warm_layers import WarmLayers, WeightsSource, fetch_warm_weights
 
 EVAL_CHUNK = one_step.EVAL_CHUNK
 OVER = frozenset(("finished", "stopped", "problem"))
@@ -64,7 +68,10 @@ class Trainer:
 
     def __init__(self, preset: Preset, *, device: str | None = None, dataset: Dataset | None = None,
                  on_event: Callable[[Event], None] | None = None, seeds: Seeds | None = None,
-                 views: Collection[str] | None = None) -> None:
+                 views: Collection[str] | None = None, control: RunControl | None = None,
+                 initial_weights: WeightsSource | None = None) -> None:
+        self.control = control or RunControl()
+        """Pause, single steps, stop and live settings, asked for from any thread (one place)."""
         self.wanted_views = DEFAULT_VIEWS if views is None else frozenset(views)
         self.preset = preset.copy()
         self.ts: TrainSpec = self.preset.training
@@ -78,11 +85,15 @@ class Trainer:
             self.dataset = dataset or make_dataset(self.preset.data.name, self.preset.data.params)
         except ValueError as e:
             raise ProblemList([Problem("data", str(e))], "cannot make the data set") from None
+        warm_weights = fetch_warm_weights(self.preset.model, self.ts, initial_weights)   # before the seeding below
         torch.manual_seed(self.seeds.noise)  # dropout and sampling draw from torch's global RNG
         self.model: GraphModel = build_model(self.preset.model, seed=self.seeds.init)
         problems = check_fit(self.preset, self.dataset, self.model)
         if problems:
             raise ProblemList(problems, "the network does not fit this data and loss")
+        self.warm = WarmLayers.of(self.model, self.ts, warm_weights)
+        """The layers that start from a source's weights (training.warm_start), given as
+        `initial_weights` by whoever fetched them; frozen for the first freeze_epochs epochs."""
         self.node_types = {n.id: n.type for n in self.preset.model.nodes}
         self.kind = losses.output_kind(self.node_types[self.model.output_id])
         self.device_choice = self._choose_device(requested)
@@ -95,18 +106,28 @@ class Trainer:
         self.model.to(self.device)
         self.is_classifier = self.dataset.n_classes > 0 and self.ts.target == "label"
         self._tensors()
+        semi = semi_supervised_problems(self.ts, self.dataset, self.is_classifier)
+        if semi:
+            raise ProblemList(semi, "the semi-supervised settings do not fit this data")
+        self.unlabelled = UnlabelledPool.of(self.dataset, self.device, self.seeds.data)
+        """The training inputs without labels (data labels_per_class), for the semi-supervised terms."""
+        self.pseudo_labels = 0
+        """How many unlabelled points self-training has labelled so far (they joined x_train)."""
         self.optimizer = make_optimizer(self.model.parameters(), self.ts)
         self._params = _optimized(self.optimizer)
         self._shuffle = self.seeds.data_generator()
         self._noise = self.seeds.noise_generator(self.device)
+        self._set_mode = probes.mode_switch(self.model)
         self.visual = VisualProbes(self)
         self.inside = InsideProbes(self)
         self.perceptron = PerceptronRule(self) if self.ts.mode == "perceptron" else None
 
         self.step_count = 0
         self.epoch = 0
+        self._freeze_warm_layers()
         self.state = "ready"
-        self.history: list[EpochEvent] = []
+        self.history = EpochHistory()
+        """Every epoch's EpochEvent, oldest first, kept as columns (66 bytes an epoch, not ~340)."""
         self.last_problem: ProblemEvent | None = None
         self._perm = self._new_permutation()
         self._cursor = 0
@@ -119,12 +140,8 @@ class Trainer:
         self._momentum = current_momentum(self.ts)
         self._stopper = one_step.EarlyStopping(self.ts.early_stopping)
         self._started = time.perf_counter()
-        self._lock = threading.Lock()
-        self._settings: dict[str, Any] = {}
-        self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-        self._step_requests = 0
+        self._settings = self.control.settings   # the control's own dict: read each step without a lock
+        self._stop = self.control.stopping
         self._settings_changed = False
         self._plain_loss = self._no_penalties()
         self._plain_step = self._is_plain_step()
@@ -204,42 +221,49 @@ class Trainer:
 
     # ------------------------------------------------------------------ control (thread-safe)
     def pause(self) -> None:
-        self._running.clear()
+        self.control.pause()
         if self.state == "running":
             self.state = "paused"
 
     def resume(self) -> None:
         if self.state == "paused":
             self.state = "running"
-        self._running.set()
+        self.control.resume()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._running.set()
+        self.control.stop()
 
     def request_step(self) -> None:
-        """While paused, perform one more step (for looking at each update)."""
-        with self._lock:
-            self._step_requests += 1
-        self._running.set()
+        """Pause, and perform one more step (for looking at each update)."""
+        self.control.request_step()
 
-    def set_setting(self, name: str, value: Any) -> None:
-        """Change a hot setting (learning rate, penalties, batch size...); applied at the next step."""
+    @staticmethod
+    def check_setting(name: str, value: Any) -> None:
+        """Raise ValueError, in words for a person, unless `name` may change while training runs
+        and `value` is in its range: the one judge of a live setting."""
         if name not in HOT_SETTINGS:
-            raise ValueError(f"'{name}' changes the network or data; it needs a rebuild, not a live change")
+            raise ValueError(f"{name} cannot change while training runs (it needs a rebuild): it applies "
+                             "when training starts again (Stop, then Start)")
         param = next(p for p in TRAINING_PARAMS if p.name == name)
         problem = param.check(value)
         if problem:
             raise ValueError(f"{name} {problem}")
-        with self._lock:
-            self._settings[name] = value
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a hot setting (learning rate, penalties, batch size...); applied before the next
+        step, which a `SettingAppliedEvent` names. Raises ValueError for a refused one."""
+        self.check_setting(name, value)
+        self.control.queue_setting(name, value)
 
     def _apply_settings(self) -> None:
-        with self._lock:
-            pending, self._settings = self._settings, {}
+        pending = self.control.take_settings()
         resplit = pending.get("batch_size", self.ts.batch_size) != self.ts.batch_size
+        changes = [SettingAppliedEvent(self.step_count, name, value, getattr(self.ts, name))
+                   for name, value in pending.items() if getattr(self.ts, name) != value]
         for name, value in pending.items():
             setattr(self.ts, name, value)
+        for change in changes:
+            self._emit(change)
         if pending:
             self._settings_changed = True
             self._plain_loss = self._no_penalties()
@@ -258,7 +282,7 @@ class Trainer:
 
     def _no_penalties(self) -> bool:
         ts = self.ts
-        return (ts.l1 == 0 and ts.l2 == 0 and ts.sparsity == "none" and ts.contractive == 0
+        return (ts.l1 == 0 and ts.l2 == 0 and ts.sparsity == "none" and ts.contractive == 0 and ts.entropy_weight == 0
                 and not self.model.has_sampling)
 
     @property
@@ -270,14 +294,15 @@ class Trainer:
         """Train until the epochs are done, `stop()` is called, or a problem; honours pause."""
         if self.state == "ready":
             self.initial_weights_hash()  # what training starts from, before the first update
-        self.state = "running" if self._running.is_set() else "paused"
+        control = self.control
+        self.state = "paused" if control.paused else "running"
         done = 0
         limit = math.inf if max_steps is None else max_steps
-        stop, running, advance = self._stop, self._running, self._advance  # looked up once
+        stop, running, advance = self._stop, control.go, self._advance  # looked up once
         while self.state not in OVER and done < limit:
             if stop.is_set():
                 return self._finish("stopped", "stopped by the user")
-            if self.state == "running" and not (self._step_requests or self._settings) and running.is_set():
+            if self.state == "running" and not (control.step_requests or self._settings) and running.is_set():
                 # nothing asked of the Trainer since the last step: straight on to the next
                 if not advance():
                     break
@@ -287,20 +312,17 @@ class Trainer:
                 self.state = "paused"
                 running.wait(0.1)
                 continue
-            single = False
-            if self._step_requests:
-                with self._lock:
-                    single = self._step_requests > 0
-                    if single:
-                        self._step_requests -= 1
-            if self.state == "paused" and not single:
-                running.clear()
+            single = control.take_step()
+            if control.paused and not single:   # woken by a request that is its driver's (a reset)
+                self.state = "paused"
+                control.wait(0.1)
                 continue
+            if not single:
+                self.state = "running"
             if not self.step():
                 break
             done += 1
             if single:
-                running.clear()
                 self.state = "paused"
         return self._finished_event or FinishedEvent("paused", self.step_count, self.epoch)
 
@@ -410,6 +432,9 @@ class Trainer:
             out, code = self.model(x), None
         data_loss = losses.task_loss(ts.loss, out, target, self.kind)
         penalty = one_step.penalty_terms(ts, self.model, x, code, self._input_values)
+        if ts.entropy_weight > 0:   # semi-supervised: sure predictions on points without labels
+            unlabelled = self.model(self.unlabelled.batch(ts.batch_size))
+            penalty = penalty + ts.entropy_weight * losses.entropy_penalty(unlabelled, self.kind)
         return data_loss + penalty, out, penalty.detach()
 
     def _record(self, loss: torch.Tensor | float, n: int, lr: float, penalty: torch.Tensor | None,
@@ -434,7 +459,7 @@ class Trainer:
         if any(v is not None and not math.isfinite(v) for s in stats.values() for v in s):
             self._non_finite(self.step_count - 1, None)
             return
-        self.model.eval()
+        self._set_mode(False)
         try:
             with torch.no_grad():
                 values = self.model.forward_all(self.x_probe)
@@ -449,7 +474,7 @@ class Trainer:
                         self._emit(event)
                     self._inside_seconds += time.perf_counter() - began
         finally:
-            self.model.train()
+            self._set_mode(True)
 
     def _inside_due(self) -> bool:
         share = self.inside_share
@@ -477,6 +502,8 @@ class Trainer:
         self._emit(event)
         for view in self.visual.epoch_views(val_counts):
             self._emit(view)
+        self._self_training_round()
+        self._freeze_warm_layers()
         self._perm, self._cursor = self._new_permutation(), 0
         self.tally.reset_epoch(self.step_count)
         if self.perceptron is not None and self.perceptron.converged:
@@ -486,6 +513,26 @@ class Trainer:
             return
         if self.epoch >= self.ts.epochs:
             self._finish("finished", f"trained {self.epoch} epochs")
+
+    def _self_training_round(self) -> None:
+        """Self-training, every self_training_every epochs: the unlabelled points predicted with at
+        least the threshold's probability join the training split with that class as their label
+        (the training loss and accuracy then count them too)."""
+        ts = self.ts
+        if ts.self_training <= 0 or self.epoch % ts.self_training_every or not len(self.unlabelled):
+            return
+        x, labels = self.unlabelled.take_confident(self.predict, self.kind, ts.self_training)
+        if len(x):
+            self.x_train = torch.cat([self.x_train, x])
+            self.y_train = torch.cat([self.y_train, labels])
+            self._labels["train"] = np.concatenate([self._labels["train"], labels.cpu().numpy()])
+            self.n_train = len(self.x_train)
+            self.pseudo_labels += len(x)
+
+    def _freeze_warm_layers(self) -> None:
+        """Warm-started layers stay frozen for the first freeze_epochs epochs, then fine-tune."""
+        if self.warm is not None and self.ts.freeze_epochs > 0:
+            self.warm.freeze(self.epoch < self.ts.freeze_epochs)
 
     def _early_stop(self, val_loss: float) -> bool:
         self._stopper.patience = self.ts.early_stopping  # a hot setting
@@ -522,7 +569,7 @@ class Trainer:
         out = self.predict(x)
         if not self.is_classifier:
             return one_step.evaluate_outputs(self.ts, out, x, y, self.kind, False, self.dataset.n_classes), None
-        matrix = confusion_counts(self._labels[split], losses.predicted_classes(out, self.kind), self.dataset.n_classes)
+        matrix = confusion_counts(self._labels[split], host_classes(out, self.kind), self.dataset.n_classes)
         return one_step.evaluate_outputs(self.ts, out, x, y, self.kind, True, self.dataset.n_classes,
                                          int(matrix.trace())), matrix
 
@@ -595,20 +642,27 @@ class Trainer:
             raise RuntimeError("pause or stop training before resetting the weights")
         fresh = build_model(self.preset.model, seed=self.seeds.init).to(self.device)
         self.model.load_state_dict(fresh.state_dict())
+        if self.warm is not None:   # a fresh start of a fine-tuning starts from the source again
+            self.warm.load(self.model)
         self.optimizer = make_optimizer(self.model.parameters(), self.ts)
         self._params = _optimized(self.optimizer)
         self._lr_applied = None
         if self.perceptron is not None:
             self.perceptron.reset()
         self.step_count = self.epoch = self._cursor = 0
+        self._freeze_warm_layers()
         self._shuffle.manual_seed(self.seeds.data)
+        if self.pseudo_labels:   # self-training's labels go with the weights that made them
+            self._tensors()
+            self.unlabelled = UnlabelledPool.of(self.dataset, self.device, self.seeds.data)
+            self.pseudo_labels = 0
         self._perm = self._new_permutation()
         self.history.clear()
         self._stopper = one_step.EarlyStopping(self.ts.early_stopping)
         self._finished_event, self.last_problem = None, None
         self._initial_hash = None
         self.tally.reset_epoch(0)
-        self._stop.clear()
+        self.control.restart()
         self.state = "ready"
 
 

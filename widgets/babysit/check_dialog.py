@@ -7,9 +7,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from playground.babysit.checks import CHECK_TITLES, TINY_EXAMPLES, CheckResult
+from playground.babysit.checks import CheckResult, check_title, checking_text
 from playground.network.spec import Preset
-from widgets.babysit.task import BackgroundTask, TaskDialog
+from widgets.tasks import BackgroundTask, TaskDialog
 
 STATUS_COLOURS = {"green": "#1a7f37", "amber": "#bf8700", "red": "#d1242f"}
 
@@ -26,8 +26,7 @@ class CheckDialog(TaskDialog):
         self.setWindowTitle(f"Pre-flight check — {preset.name}")
         self.resize(980, 330)
         lay = QVBoxLayout(self)
-        self.status = QLabel(f"Checking: the loss at initialization, that more L2 raises it, {TINY_EXAMPLES} "
-                             f"examples overfitted, zeroed inputs, and backprop against finite differences…")
+        self.status = QLabel(checking_text())
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.table = QTableWidget(0, 5, self)
@@ -56,7 +55,7 @@ class CheckDialog(TaskDialog):
         for row, r in enumerate(results):
             dot = QTableWidgetItem(f"● {r.status}")
             dot.setForeground(QColor(STATUS_COLOURS[r.status]))
-            cells = [dot, QTableWidgetItem(CHECK_TITLES.get(r.name, r.name)), QTableWidgetItem(_num(r.measured)),
+            cells = [dot, QTableWidgetItem(check_title(r.name)), QTableWidgetItem(_num(r.measured)),
                      QTableWidgetItem(_num(r.expected)), QTableWidgetItem(r.why)]
             for col, item in enumerate(cells):
                 item.setToolTip(r.why)

@@ -40,16 +40,14 @@ class LossAnnotations:
             self.expected_line.label.setFormat(f"expected at init: {text} = {value:.3g}")
 
     def take(self, event: LossEvent) -> np.ndarray:
-        """The event's data losses (batch loss minus its penalty part); keeps the penalties."""
-        losses = np.asarray(event.losses, dtype=np.float64)
-        pen = getattr(event, "penalties", None)
-        if pen is None or len(pen) != len(losses):
-            return losses
-        pen = np.asarray(pen, dtype=np.float64)
-        ok = np.isfinite(pen)
-        if ok.any():
-            self.penalty.extend(np.asarray(event.steps)[ok], pen[ok])
-        return losses - np.where(ok, pen, 0.0)
+        """The event's data losses (the engine's series); keeps its penalties for their curve."""
+        pen = event.penalties
+        if pen is not None and len(pen) == len(event.steps):
+            pen = np.asarray(pen, dtype=np.float64)
+            ok = np.isfinite(pen)
+            if ok.any():
+                self.penalty.extend(np.asarray(event.steps)[ok], pen[ok])
+        return np.asarray(event.data_loss(), dtype=np.float64)
 
     def render(self) -> None:
         if len(self.penalty):

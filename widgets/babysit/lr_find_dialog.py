@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from playground.babysit.lr_find import RangeTest
 from playground.network.spec import Preset
-from widgets.babysit.task import BackgroundTask, TaskDialog
+from widgets.tasks import BackgroundTask, TaskDialog
 
 MARKS = {"steepest": ("#2f6fdf", "steepest descent"), "valley": ("#1a7f37", "valley"),
          "min_over_10": ("#bf8700", "minimum / 10")}

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from playground.selection.search import ParamRange, SearchResult, Trial, edge_warnings, parse_param
 from playground.params import ProblemList
 from playground.network.spec import Preset
-from widgets.babysit.task import BackgroundTask, TaskDialog
+from widgets.tasks import BackgroundTask, TaskDialog
 
 DEFAULT_PARAMS = "training.lr=1e-4:1e-1:log"
 

@@ -19,6 +19,9 @@ METRIC_COLUMNS = {"Val acc": "val_accuracy", "Val loss": "val_loss", "Test acc":
 STATUS_COLOURS = {"finished": "#2ca02c", "stopped": "#7f7f7f", "failed": "#d62728",
                   "incomplete": "#ff7f0e", "running": "#1f77b4"}
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+NAME_MAX_PX = 260
+"""The Run and Preset columns grow to their longest text up to this; beyond it a name is cut in the
+middle and the row's tooltip has it whole."""
 
 
 def changed_text(run: RunInfo) -> str:
@@ -178,10 +181,23 @@ class RunsBrowser(QWidget):
         self.table.selectionModel().blockSignals(True)
         self.model.set_runs(runs)
         self.table.selectionModel().blockSignals(False)
+        self._fit_name_columns()
         if keep:
             self.select_ids(keep)
         else:
             self.selection_changed.emit([])
+
+    def _fit_name_columns(self) -> None:
+        """The Run and Preset columns as wide as their longest text (up to NAME_MAX_PX): lesson
+        families differ only at the end ("overfit_moons_l1", "…_l2"), and so do run ids, so a
+        name cut in the middle hides which is which. They only grow: a width a person set stays."""
+        fm = self.table.fontMetrics()
+        for name, texts in (("Run", [r.label for r in self.model.runs]), ("Preset", [r.preset for r in self.model.runs])):
+            widest = max((fm.horizontalAdvance(t) for t in texts), default=0)
+            column = COLUMNS.index(name)
+            want = min(NAME_MAX_PX, widest + 2 * fm.horizontalAdvance("M"))
+            if want > self.table.columnWidth(column):
+                self.table.setColumnWidth(column, want)
 
     def selected(self) -> list[RunInfo]:
         rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()})

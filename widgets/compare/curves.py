@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
-from widgets.babysit.task import BackgroundTask, TaskDialog
+from widgets.tasks import BackgroundTask, TaskDialog
 from widgets.compare.plots import _plot, is_log_setting
 
 SPLIT_COLOURS = {"train": "#1f4e79", "val": "#ff7f0e"}

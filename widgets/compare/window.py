@@ -3,17 +3,16 @@ their differing settings, per-layer statistics, and a final metric against a set
 listed runs. Runs a twin, a seed repeat or a lesson's family (presets trained with one seed, one
 after another) as background `playground` processes.
 
-Records are read on a loader thread (a runs folder may sit on a slow disk); the window only
+Records are read on a background task (a runs folder may sit on a slow disk); the window only
 draws. It never touches a live Trainer: comparisons read records.
 """
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QProcess, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QProcess, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow,
     QMessageBox, QPlainTextEdit, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
@@ -24,24 +23,23 @@ from widgets.compare.browser import RunsBrowser
 from widgets.compare.curves import CurveDialog
 from widgets.compare.plots import LayerStatsPlot, OverlayPlot, ScatterPlot
 from widgets.compare.settings_table import SettingsTable
+from widgets.tasks import BackgroundTask
 
 
-class _Loader(QObject):
-    """Reads the runs folder on a plain thread; `loaded` arrives queued on the GUI thread."""
+LOAD_JOIN_S = 5.0
+"""How long closing the window waits for a read of the runs folder in flight."""
 
-    loaded = Signal(object)
 
-    def load(self, folder: Path) -> None:
-        def work() -> None:
-            from playground.run_records.experiments import varying_numeric_settings
-            from playground.run_records.store import list_runs
-            try:
-                runs = list_runs(folder)
-                result: Any = (runs, varying_numeric_settings(runs), "")
-            except OSError as e:
-                result = ([], {}, str(e))
-            self.loaded.emit(result)
-        threading.Thread(target=work, name="runs-loader", daemon=True).start()
+def load_runs(folder: Path) -> tuple[list[RunInfo], dict[str, dict[str, float]], str]:
+    """The runs folder's records and the numeric settings that vary among them (on a task's
+    thread), or no runs and the reason the folder could not be read."""
+    from playground.run_records.experiments import varying_numeric_settings
+    from playground.run_records.store import list_runs
+    try:
+        runs = list_runs(folder)
+        return runs, varying_numeric_settings(runs), ""
+    except OSError as e:
+        return [], {}, str(e)
 
 
 class ExperimentDialog(QDialog):
@@ -75,6 +73,8 @@ class CompareWindow(QMainWindow):
 
     reloaded = Signal()
     """The runs list was read again (tests and the benchmark wait on it)."""
+    activity = Signal(str)
+    """What the background trainings are doing now (the main window's status bar shows it too)."""
 
     def __init__(self, folder: str | Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,8 +89,13 @@ class CompareWindow(QMainWindow):
         self._select_after: list[str] = []
         self._queue: list[tuple[list[str], str]] = []   # trainings still to start, one after another
         self._made: list[str] = []                      # run ids the queue's trainings printed
-        self._loader = _Loader(self)
-        self._loader.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
+        self._loads: list[BackgroundTask] = []
+        """Reads of the runs folder in flight (the newest one's result is shown)."""
+        self._planning: BackgroundTask | None = None
+        """A family's look-up of finished runs that stand in for its trainings."""
+        self._doing = ""                    # the running training's message, before its progress
+        self._done = ""                     # how the last trainings ended, kept beside the runs count
+        self._errors: list[str] = []        # the running training's stderr lines so far
 
         self.browser = RunsBrowser()
         self.browser.selection_changed.connect(self._on_selection)
@@ -146,19 +151,38 @@ class CompareWindow(QMainWindow):
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
         self.status.setText(f"Reading {self.folder} …")
-        if self.folder.is_dir() and str(self.folder) not in self._watcher.directories():
-            self._watcher.addPath(str(self.folder))
-        self._loader.load(self.folder)
+        # a runs folder not made yet: watch the folder it will be made in until it is there
+        watch = next((p for p in (self.folder, *self.folder.parents) if p.is_dir()), None)
+        if watch is not None and str(watch) not in self._watcher.directories():
+            self._watcher.addPath(str(watch))
+        if watch == self.folder:   # there now: its parents need no watching
+            above = [d for d in self._watcher.directories() if Path(d) in self.folder.parents]
+            if above:
+                self._watcher.removePaths(above)
+        folder = self.folder
+        task = BackgroundTask(lambda _task: load_runs(folder), self, kind="runs")
+        task.done.connect(self._on_loaded)
+        task.ended.connect(self._forget_loads)
+        self._loads.append(task)
+        task.start()
+
+    def _forget_loads(self) -> None:
+        for task in [t for t in self._loads if not t.running]:
+            self._loads.remove(task)
+            task.deleteLater()
 
     def _on_loaded(self, result: tuple[list[RunInfo], dict[str, dict[str, float]], str]) -> None:
+        if self._loads and self.sender() is not self._loads[-1]:
+            return   # an older read: a newer one is on its way
         runs, settings, problem = result
         self.runs, self.settings_by_run = runs, settings
+        self._watch_running(runs)
         self.browser.set_runs(runs)
         if self._select_after:   # a run id, or a repeat's group id: select its runs
             wanted = set(self._select_after)
             self.browser.select_ids({r.id for r in runs if r.id in wanted or r.group in wanted})
             self._select_after = []
-        self.status.setText(problem or f"{len(runs)} runs in {self.folder}")
+        self.status.setText(problem or f"{len(runs)} runs in {self.folder}" + (f" · {self._done}" if self._done else ""))
         self._on_filter()
         self.reloaded.emit()
 
@@ -290,16 +314,45 @@ class CompareWindow(QMainWindow):
     def run_family(self, presets: Sequence[str], seed: int, assignments: Sequence[str] = ()) -> None:
         """Train each preset (a file or built-in name) with the same seed, so all three seeds agree
         (the runs are twins in all but their presets' differences), one after another in the
-        background, then select them all: the Settings tab shows what differs, Curves both curves."""
+        background, then select them all: the Settings tab shows what differs, Curves both curves.
+        A finished record of the same preset, seeds and library versions stands in for a training
+        (it would give the same record bit for bit); it is looked up off the GUI thread first."""
+        if not presets:
+            return
+        if self.process is not None or self._planning is not None:
+            QMessageBox.information(self, "Busy", "A twin or repeat is still training; wait for it to finish.")
+            return
+        from playground.run_records.reuse import reusable_family
+        refs, folder, args = [str(p) for p in presets], self.folder, list(assignments)
+        task = BackgroundTask(lambda _task: reusable_family(refs, seed, args, folder), self, kind="runs")
+        task.done.connect(lambda found: self._train_family(refs, seed, args, found))
+        task.failed.connect(lambda _message: self._train_family(refs, seed, args, [None] * len(refs)))
+        task.ended.connect(self._planned)
+        self._planning = task
+        self._say("Looking for finished runs of the same presets and seeds …")
+        self._update_buttons(self.browser.selected())
+        task.start()
+
+    def _planned(self) -> None:
+        if self._planning is not None:
+            self._planning.deleteLater()
+            self._planning = None
+        self._update_buttons(self.browser.selected())
+
+    def _train_family(self, refs: list[str], seed: int, assignments: list[str], found: list[str | None]) -> None:
+        """Start the trainings no finished record stands in for; select all once they are done."""
         sets = [x for a in assignments for x in ("--set", a)]
-        steps = [(["train", str(p), "--seed", str(seed), *sets], f"Training {Path(str(p)).stem} "
-                  f"({k + 1} of {len(presets)}, seed {seed}) …") for k, p in enumerate(presets)]
+        reused = [rid for rid in found if rid]
+        todo = [ref for ref, rid in zip(refs, found) if not rid]
+        steps = [(["train", ref, "--seed", str(seed), *sets], f"Training {Path(ref).stem} ({k + 1} of {len(todo)} "
+                  f"to train, seed {seed})") for k, ref in enumerate(todo)]
         if not steps:
+            self._select_after = reused
+            self.reload()
+            self._say(f"Shown from finished runs (same presets, seeds and versions; nothing to train): "
+                      f"{', '.join(reused)}", done=True)
             return
-        if self.process is not None:
-            self._start(*steps[0])   # busy: it says so and starts nothing
-            return
-        self._made, self._queue = [], steps[1:]
+        self._made, self._queue = reused, steps[1:]
         self._start(*steps[0])
 
     def run_repeat(self, preset: str, seeds: str, assignments: Sequence[str]) -> None:
@@ -315,17 +368,46 @@ class CompareWindow(QMainWindow):
         p.setArguments(["-m", "playground", *args, "--runs-dir", str(self.folder)])
         p.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
         p.finished.connect(self._on_process_done)
+        p.readyReadStandardError.connect(self._on_training_output)
         self.process = p
-        self.status.setText(message)
+        self._doing, self._errors = message.rstrip(" …"), []
+        self._say(message)
         self._update_buttons(self.browser.selected())
         p.start()
+
+    def _on_training_output(self) -> None:
+        """The training prints a line per epoch ("epoch 3/300 val_loss …") on stderr: show it."""
+        p = self.process
+        if p is None:
+            return
+        lines = bytes(p.readAllStandardError().data()).decode(errors="replace").splitlines()
+        self._errors = (self._errors + [line for line in lines if line.strip()])[-20:]
+        epochs = [line.split()[1] for line in lines if line.startswith("epoch ") and len(line.split()) > 1]
+        if epochs:
+            self._say(f"{self._doing}: epoch {epochs[-1]} …")
+
+    def _say(self, text: str, done: bool = False) -> None:
+        """Show what the trainings do (and, `done`, keep how they ended beside the runs count)."""
+        self._done = text if done else ""
+        self.status.setText(text)
+        self.activity.emit(text)
+
+    def _watch_running(self, runs: Sequence[RunInfo]) -> None:
+        """Watch the folders of running records too: a run that ends rewrites its run.json there,
+        not in the runs folder, and the table should say so without a Reload."""
+        running = {r.path for r in runs if r.status == "running"}
+        watched = {d for d in self._watcher.directories() if str(Path(d).parent) == str(self.folder)}
+        if watched - running:
+            self._watcher.removePaths(sorted(watched - running))
+        if running - watched:
+            self._watcher.addPaths(sorted(running - watched))
 
     def _on_process_done(self, code: int, _status: Any) -> None:
         p, self.process = self.process, None
         if p is None:
             return
         out = bytes(p.readAllStandardOutput().data()).decode(errors="replace").strip().splitlines()
-        err = bytes(p.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
+        err = self._errors + bytes(p.readAllStandardError().data()).decode(errors="replace").strip().splitlines()
         p.deleteLater()
         if code == 0 and out and self._queue:   # a family: train its next member
             self._made.append(out[-1].strip())
@@ -336,9 +418,10 @@ class CompareWindow(QMainWindow):
             self._select_after = [*self._made, new]
             self._made = []
             self.reload()
-            self.status.setText(f"Done: {', '.join(self._select_after)}")
+            self._say(f"Done: {', '.join(self._select_after)}", done=True)
         else:
             self._queue, self._made = [], []
+            self._say("Training failed")
             QMessageBox.warning(self, "Training failed", err[-1] if err else f"exit status {code}")
             self.reload()
         self._update_buttons(self.browser.selected())
@@ -351,6 +434,8 @@ class CompareWindow(QMainWindow):
             self.process.kill()
             self.process.waitForFinished(3000)
             self.process = None
+        for task in self._loads + ([self._planning] if self._planning is not None else []):
+            task.wait(LOAD_JOIN_S)   # a read cannot be interrupted: wait for it, bounded
         super().closeEvent(event)
 
 

@@ -1,6 +1,8 @@
 """Backprop step by step: a 2-3-2 sigmoid network, one SGD step drawn unit by unit — each
 unit's value (z → a) and δ = ∂L/∂z, each edge's ∂L/∂w and its updated weight — and the
-check against autograd. "Next step" goes on from the updated weights."""
+check against autograd. "Next step" goes on from the updated weights. Each edge's label is placed
+along its edge where it covers the fewest other labels and units (`place_on_edges`), so that
+crossing edges do not stack their numbers."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +14,37 @@ from widgets.labs.common import LabPage, set_title
 
 X_POS = (0.0, 1.4, 2.8)
 NODE_BRUSH = {0: pg.mkBrush("#dddddd"), 1: pg.mkBrush("#9ecae1"), 2: pg.mkBrush("#fdd0a2")}
+NODE_PX = 46
+LABEL_T = tuple(float(t) for t in np.linspace(0.15, 0.85, 29))
+"""Where along its edge (0: its input end, 1: its output end) a label may sit."""
+Rect = tuple[float, float, float, float]
+"""x0, y0, x1, y1 in the plot's coordinates."""
+GAP_PX = 4
+"""Room kept free around each edge label, in pixels."""
+
+
+def overlap(a: Rect, b: Rect) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_on_edges(edges: list[tuple[tuple[float, float], tuple[float, float]]], sizes: list[tuple[float, float]],
+                   obstacles: list[Rect]) -> list[float]:
+    """For each edge (its two ends) and its label's (width, height), the fraction along the edge
+    where the label, centred there, overlaps least with the obstacles and the labels placed
+    before it; of equal choices the one nearest the middle of the edge."""
+    placed: list[Rect] = []
+    out: list[float] = []
+    for ((x0, y0), (x1, y1)), (w, h) in zip(edges, sizes):
+        def rect(t: float) -> Rect:
+            cx, cy = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+            return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+        best = min(LABEL_T, key=lambda t: (round(sum(overlap(rect(t), o) for o in obstacles + placed), 9),
+                                          abs(t - 0.5)))
+        placed.append(rect(best))
+        out.append(best)
+    return out
 
 
 def positions() -> list[list[tuple[float, float]]]:
@@ -45,13 +78,10 @@ class BackpropPage(LabPage):
             for j, (x0, y0) in enumerate(pos[layer]):
                 for i, (x1, y1) in enumerate(pos[layer + 1]):
                     line = self.plot.plot([x0, x1], [y0, y1], pen=pg.mkPen("#999", width=1.5))
-                    # spread the labels along their edges so that crossing edges do not stack them
-                    t = 0.25 + 0.22 * i if layer == 0 else 0.3 + 0.4 * i
-                    text = pg.TextItem(color="#222", anchor=(0.5, 0.5))
-                    text.setPos(x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+                    text = pg.TextItem(color="#222", anchor=(0.5, 0.5))   # placed by _place_labels
                     self.plot.addItem(text)
                     self.edges[(layer, i, j)] = (line, text)
-        self.nodes = pg.ScatterPlotItem(size=46, pen=pg.mkPen("#444", width=1.5))
+        self.nodes = pg.ScatterPlotItem(size=NODE_PX, pen=pg.mkPen("#444", width=1.5))
         flat = [(x, y, layer) for layer, units in enumerate(pos) for x, y in units]
         self.nodes.setData([p[0] for p in flat], [p[1] for p in flat], brush=[NODE_BRUSH[p[2]] for p in flat])
         self.plot.addItem(self.nodes)
@@ -74,6 +104,7 @@ class BackpropPage(LabPage):
         self.step: bp.BackpropStep | None = None
         self.reset_button.clicked.connect(self.reset)
         self.next_button.clicked.connect(self.next_step)
+        self.plot.getViewBox().sigResized.connect(self._on_view_resized)
         if step is not None:
             self.show_step(step)
         else:
@@ -108,11 +139,45 @@ class BackpropPage(LabPage):
         set_title(self.plot, f"Step {self.step_count + 1}: loss ½Σ(y − t)² = {s.loss:.5f} → {s.loss_after:.5f} after "
                              f"the update (η = {s.lr:g}); edge colour: sign of ∂L/∂w (red +, blue −), width: its size",
                   "9pt")
+        self._place_labels()
         self._fill_table(s)
         self.note.setText(
             "Forward: z₁ = W₁x + b₁, h = σ(z₁), z₂ = W₂h + b₂, y = σ(z₂). Backward: δ₂ = (y − t)·y(1 − y), "
             "δ₁ = (W₂ᵀδ₂)·h(1 − h), ∂L/∂W₂ = δ₂hᵀ, ∂L/∂W₁ = δ₁xᵀ, W ← W − η∂L/∂W.  "
             f"Max |hand − autograd| over every gradient: {s.max_abs_diff_vs_autograd:.2g}.")
+
+    def _on_view_resized(self, *_: object) -> None:
+        """A method, not a lambda: the connection ends with this page (a lambda could be called
+        while the page is being destroyed)."""
+        self._place_labels()
+
+    def _text_rect(self, item: pg.TextItem, x: float, y: float) -> Rect:
+        """Where a text item at (x, y) lies in plot coordinates (its size is in pixels)."""
+        px, py = self.plot.getViewBox().viewPixelSize()
+        box = item.textItem.boundingRect()
+        w, h = box.width() * px, box.height() * py
+        ax, ay = item.anchor.x(), item.anchor.y()
+        left, top = x - ax * w, y + ay * h
+        return left, top - h, left + w, top
+
+    def _place_labels(self) -> None:
+        """Put each edge's label where it covers the fewest others (its size depends on the view)."""
+        px, py = self.plot.getViewBox().viewPixelSize()
+        if not (px > 0 and py > 0):
+            return
+        pos = positions()
+        r = NODE_PX / 2
+        obstacles = [(x - r * px, y - r * py, x + r * px, y + r * py) for units in pos for x, y in units]
+        obstacles += [self._text_rect(t, *pos[layer][k]) for layer, row in enumerate(self.node_text)
+                      for k, t in enumerate(row)]
+        keys = list(self.edges)
+        ends = [(pos[layer][j], pos[layer + 1][i]) for layer, i, j in keys]
+        sizes = []
+        for key in keys:
+            box = self.edges[key][1].textItem.boundingRect()
+            sizes.append(((box.width() + 2 * GAP_PX) * px, (box.height() + 2 * GAP_PX) * py))
+        for key, ((a, b), t) in zip(keys, zip(ends, place_on_edges(ends, sizes, obstacles))):
+            self.edges[key][1].setPos(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
 
     def _fill_table(self, s: bp.BackpropStep) -> None:
         rows = []

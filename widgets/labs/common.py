@@ -5,7 +5,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from widgets.babysit.task import BackgroundTask
+from widgets.tasks import BackgroundTask
 
 from widgets.panels.base import FOREGROUND, Canvas, axis_items, show_grid, style_plot
 

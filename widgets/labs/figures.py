@@ -51,5 +51,8 @@ def build_page(lab: str, result: object):
     if lab == "generative":
         from widgets.labs.generative import GenerativeLabPage
         return GenerativeLabPage(lab=result)
+    if lab == "grid-random":
+        from widgets.labs.grid_random import GridRandomLabPage
+        return GridRandomLabPage(lab=result)
     raise ValueError(f"unknown lab {lab!r}")
 

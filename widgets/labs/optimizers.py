@@ -18,6 +18,10 @@ from widgets.labs.common import LabPage, grid_plot, set_title
 from widgets.panels.base import colour, image_item, viridis_lut
 
 LEVELS = 14
+LOSS_DECADES = 10
+"""The loss plot shows this many decades below the highest curve, and the curves that go further
+leave it at the bottom: on the quadratic the fast methods reach 10⁻⁴⁷, and an axis down there
+labels every decade of a short plot."""
 
 
 def log_condition(slider_value: int) -> float:
@@ -178,6 +182,10 @@ class OptimizerRacePage(LabPage):
         self.min_mark.setData(*(([s.minimum[0]], [s.minimum[1]]) if s.minimum else ([], [])))
         f_min = (s.f(*(torch.tensor(c, dtype=torch.float64) for c in s.minimum)).item()
                  if s.minimum is not None else None)
+        gaps = {m: (p.values - f_min if f_min is not None else p.values[0] - p.values) for m, p in self.result.items()}
+        tops = [float(v[np.isfinite(v) & (v > 0)].max()) for v in gaps.values() if np.any(np.isfinite(v) & (v > 0))]
+        top = max(tops) if tops else 1.0
+        floor = top * 10.0 ** -LOSS_DECADES
         for m, item in self.paths.items():
             p = self.result.get(m)
             if p is None:
@@ -188,11 +196,14 @@ class OptimizerRacePage(LabPage):
             hi = [s.x_range[1] + 1, s.y_range[1] + 1]
             inside = np.clip(p.points, lo, hi)   # a diverged path runs off the plot, not to infinity
             item.setData(inside[:, 0], inside[:, 1])
-            v = p.values - f_min if f_min is not None else p.values[0] - p.values
+            v = gaps[m]
             ok = np.isfinite(v) & (v > 0)
             self.loss_curves[m].setData(np.arange(len(v))[ok], v[ok])
-        set_title(self.loss_plot, "f − f(minimum) along each path" if f_min is not None else
-                  "f(start) − f along each path (a saddle has no minimum)")
+        self.loss_plot.setYRange(np.log10(floor), np.log10(top), padding=0.03)   # log mode: in decades
+        below = f" (the axis stops at {floor:.0e})" if any(np.nanmin(np.where(v > 0, v, np.inf)) < floor
+                                                           for v in gaps.values()) else ""
+        set_title(self.loss_plot, ("f − f(minimum) along each path" if f_min is not None else
+                                   "f(start) − f along each path (a saddle has no minimum)") + below)
         self.step_slider.setRange(0, self.steps_box.value())
         self.show_step(self.step_slider.value())
         self._note()

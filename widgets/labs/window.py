@@ -10,6 +10,7 @@ from widgets.labs.activations import ActivationGalleryPage
 from widgets.labs.backprop import BackpropPage
 from widgets.labs.clustering import ClusteringLabPage
 from widgets.labs.generative import GenerativeLabPage
+from widgets.labs.grid_random import GridRandomLabPage
 from widgets.labs.init_explorer import InitExplorerPage
 from widgets.labs.optimizers import OptimizerRacePage
 
@@ -20,10 +21,11 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "backprop": BackpropPage,
     "cluster": ClusteringLabPage,
     "generative": GenerativeLabPage,
+    "grid-random": GridRandomLabPage,
 }
 TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRacePage.title,
           "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title,
-          "generative": GenerativeLabPage.title}
+          "generative": GenerativeLabPage.title, "grid-random": GridRandomLabPage.title}
 
 
 class LabsWindow(QMainWindow):

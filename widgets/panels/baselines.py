@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Slot
 
 from playground.network.spec import Preset
-from widgets.babysit.task import BackgroundTask
+from widgets.tasks import BackgroundTask
 from widgets.data_reading import KNOWN_LIMIT, spec_key
 
 COLOURS = ("#7f7f7f", "#bcbd22", "#17becf")

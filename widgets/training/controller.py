@@ -2,27 +2,30 @@
 
 The window calls its slots (Start/Pause, Step, Stop, Reset weights, speed, hot settings) and
 shows its signals (state, status text, progress, problems, weights); it creates the live panels
-and feeds them the worker's batches on the GUI thread. The thread is started once, reused by
-every session, and stopped and joined by `shutdown()` (window close, application quit): never
-terminated.
+and feeds them the session's batches on the GUI thread. Each session runs as a `BackgroundTask`
+(`widgets.tasks`), stopped and joined by `shutdown()` (window close, application quit).
 
-The worker is the one control loop: `state` is what the worker last reported (plus "starting"
-and "stopping" between a request and its answer), and the weights a session reaches go out
-through `weights_ready` for the document to own; the controller keeps no weights of its own.
+Pause, steps, reset, stop and live settings go to the session's `RunControl`, which its Trainer
+owns; the Trainer alone validates a live setting and says at which step it applied it (the loss
+curve's mark). `state` is what the session last reported (plus "starting" and "stopping" between
+a request and its answer), and the weights a session reaches go out through `weights_ready`, with
+the preset the Trainer trained, for the document to own: the controller keeps no weights and no
+copy of the preset.
 """
 from __future__ import annotations
 
 import time
-import weakref
-from typing import Any
+from typing import Any, Collection
 
 import numpy as np
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from playground.training.events import EpochEvent, FinishedEvent, ProblemEvent
-from playground.network.spec import HOT_SETTINGS, Preset
+from playground.training.control import RunControl
+from playground.training.epoch_history import EpochHistory
+from playground.training.events import EpochEvent, FinishedEvent, ProblemEvent, SettingAppliedEvent
+from playground.network.spec import Preset
 from playground.training.views import views_for
 from widgets.panels.activations import ActivationsPanel, GradientsPanel
 from widgets.panels.base import Panel
@@ -39,7 +42,8 @@ from widgets.panels.lstm_internals import LstmInternalsPanel
 from widgets.babysit.diagnoses_panel import DiagnosesPanel
 from widgets.panels.neuron_maps import NeuronMapsPanel
 from widgets.panels.weights import WeightsPanel
-from widgets.training.worker import Batch, Note, TrainingWorker
+from widgets.tasks import BackgroundTask, running_tasks
+from widgets.training.worker import Batch, Note, TrainingSession
 
 ACTIVE_STATES = frozenset({"starting", "running", "paused", "stopping"})
 STATES = ("idle", "starting", "running", "paused", "stopping", "finished", "stopped", "problem")
@@ -59,12 +63,13 @@ HIDDEN_POLL = 0.25
 WEIGHTS = {LossPanel.title: 3.0}
 """A panel's weight in that share (the loss curve is the one people watch move)."""
 
-_THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+SHUTDOWN_S = 30.0
+"""How long closing waits for a stopped session to end (it stops at its next step)."""
 
 
-def running_threads() -> list[QThread]:
-    """Training threads started by any controller and not yet joined (tests fail on these)."""
-    return [t for t in list(_THREADS) if t.isRunning()]
+def running_threads() -> list[BackgroundTask]:
+    """Training sessions started by any controller whose threads still run (tests fail on these)."""
+    return running_tasks("training")
 
 
 PANEL_VIEWS = {
@@ -141,20 +146,21 @@ class TrainingController(QObject):
     outcome = Signal(str)
     """A finished run that ended far from a good result: what happened and what to try (the
     Diagnoses panel shows it as a card, ranked with the run's other findings)."""
-    _run_requested = Signal(int, object, str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._state = "idle"
         self._session = 0
         self._outcome_due = False
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
+        self._task: BackgroundTask | None = None
+        self._run: TrainingSession | None = None
+        self._shown: frozenset[str] | None = None
+        """The panel titles the window shows (None: all of them, as in tests without a window)."""
+        """The latest session (its task may still be ending) and what it is asked through."""
+        self._probe_image: int | None = None
         self._pending: tuple[Preset, bool, int, Any] | None = None
-        self._preset: Preset | None = None
         self._n_classes = 0
-        """Classes of the running session's data set, as its worker read them (never re-read here)."""
-        """The preset the current session trains (its network is what its weights belong to)."""
+        """Classes of the running session's data set, as its session read them (never re-read here)."""
         self._closed = False
         self._speed = 0.0
         self.device: str | None = None
@@ -166,7 +172,7 @@ class TrainingController(QObject):
         self.last_record = ""
         """The run record of the latest session, which holds its weights once it ends (a reset or a
         close ends it too); '' when the run cannot be recorded."""
-        self._epochs: list[EpochEvent] = []
+        self._epochs = EpochHistory()   # every epoch of a long run, as columns (66 bytes each)
         self._panels: list[Panel] = [
             LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
             ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel(), SchedulePanel(),
@@ -196,7 +202,7 @@ class TrainingController(QObject):
     def is_running(self) -> bool:
         """Training steps are being taken (Start/Pause shows Pause)."""
         return self._state == "running" or (
-            self._state == "starting" and self._worker is not None and not self._worker.is_paused())
+            self._state == "starting" and self._run is not None and not self._run.control.paused)
 
     @property
     def is_active(self) -> bool:
@@ -205,7 +211,7 @@ class TrainingController(QObject):
 
     def current_step(self) -> int:
         """Steps the session has taken so far (0 without one)."""
-        return self._worker.step_count() if self._worker is not None else 0
+        return self._run.step_count() if self._run is not None else 0
 
     @property
     def speed(self) -> float:
@@ -220,21 +226,21 @@ class TrainingController(QObject):
 
     @Slot()
     def pause(self) -> None:
-        if self._worker is not None and self._state in ("running", "starting"):
-            self._worker.request_pause()
+        if self._run is not None and self._state in ("running", "starting"):
+            self._run.control.pause()
 
     @Slot()
     def resume(self) -> None:
-        if self._worker is not None and self._state in ("paused", "starting"):
-            self._worker.request_resume()
+        if self._run is not None and self._state in ("paused", "starting"):
+            self._run.control.resume()
 
     def step(self, preset: Preset, weights: dict[str, np.ndarray] | None = None) -> None:
         """One batch, for looking at each update: pauses a running session, steps a paused one,
         and starts a paused session (from `weights`, if given) when there is none."""
         if self._state == "running":
             self.pause()
-        elif self._state in ("paused", "starting") and self._worker is not None:
-            self._worker.request_step()
+        elif self._state in ("paused", "starting") and self._run is not None:
+            self._run.control.request_step()
         elif not self.is_active or self._state == "stopping":
             self._begin(preset, paused=True, steps=1, weights=weights)
 
@@ -242,14 +248,14 @@ class TrainingController(QObject):
     def set_speed(self, steps_per_s: float) -> None:
         """Steps per second from now on (0: full speed), also for sessions started later."""
         self._speed = max(0.0, float(steps_per_s))
-        if self._worker is not None:
-            self._worker.set_speed(self._speed)
+        if self._run is not None:
+            self._run.set_speed(self._speed)
 
     @Slot()
     def stop(self) -> None:
         self._pending = None
-        if self._worker is not None and self._state in ("starting", "running", "paused"):
-            self._worker.request_stop()
+        if self._run is not None and self._state in ("starting", "running", "paused"):
+            self._run.control.stop()
             self._set_state("stopping")
 
     @Slot()
@@ -258,8 +264,8 @@ class TrainingController(QObject):
         without one, the panels start clean and the next Start trains from scratch (the window
         has the document forget its weights). A session still "starting" (its first batches not
         drawn yet) takes the reset too, or a Reset pressed right after Start would be lost."""
-        if self._worker is not None and self._state in ("starting", "running", "paused"):
-            self._worker.request_reset()
+        if self._run is not None and self._state in ("starting", "running", "paused"):
+            self._run.control.request_reset()
         elif not self.is_active:
             self.reset_panels()
             self._set_state("idle")   # the old run's "finished" no longer describes these weights
@@ -269,12 +275,13 @@ class TrainingController(QObject):
         """Stop the session and wait (bounded) until it has ended; what it sent up to its end,
         its final weights included, is handled before this returns."""
         self._pending = None
-        if self._worker is None or not self.is_active:
+        if self._run is None or not self.is_active:
             return
-        self._worker.request_stop()
+        self._run.control.stop()
         self._set_state("stopping")
-        self._worker.wait_until_idle(timeout_s)
-        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall.value)   # its last batches
+        if self._task is not None:
+            self._task.wait(timeout_s)
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall.value)   # its last batches
 
     def discard(self, timeout_s: float = 10.0) -> None:
         """End the session now, whatever it is doing, and forget it: its late events and its
@@ -282,65 +289,55 @@ class TrainingController(QObject):
         Waits, bounded, for the training thread to let go of its model."""
         self._pending = None
         self._session += 1   # anything the old session still sends is from an earlier session
-        if self._worker is not None and self.is_active:
-            self._worker.request_stop()
-            self._worker.wait_until_idle(timeout_s)
-        self._preset = None
+        if self._run is not None and self.is_active:
+            self._run.control.stop()
+            if self._task is not None:
+                self._task.wait(timeout_s)
         self.last_problem = self.last_finished = None
         self.reset_panels()
         self._set_state("idle")
 
     def set_setting(self, name: str, value: Any) -> None:
-        """Change a hot setting of the running session (applied at its next step).
-        Raises ValueError for a setting that needs a rebuild or a value out of range."""
-        if name not in HOT_SETTINGS:
-            raise ValueError(f"'{name}' changes the network or data; stop training to change it")
-        if self._worker is not None and self.is_active and self._worker.set_setting(name, value):
-            self.status_message.emit(f"{name} = {value} from the next step")
-            if self._preset is not None:
-                old = getattr(self._preset.training, name)
-                setattr(self._preset.training, name, value)
-                if old != value:   # a mark on the curves where it changed
-                    change = f"{name} {old:g} → {value:g}" if isinstance(value, float) else f"{name} {old} → {value}"
-                    self.panel(LossPanel.title).mark_setting_change(self.current_step(), change)
+        """Ask the running session's Trainer to change a setting before its next step; the step
+        it applies it at comes back as a SettingAppliedEvent (the status bar says it and the loss
+        curve marks it). Raises ValueError, in the Trainer's words, for a setting that needs a
+        rebuild or a value out of range; without a session nothing is asked."""
+        if self._run is not None and self.is_active and self._state != "stopping":
+            self._run.set_setting(name, value)
 
     @Slot(int)
+    def show_only(self, titles: Collection[str]) -> None:
+        """The panels the window shows now (the chosen group): only their views are computed, so
+        the look-inside probes cost a run nothing while the Inside group is hidden. A panel
+        shown later fills from the next probe step."""
+        self._shown = frozenset(titles)
+        if self._run is not None:
+            self._run.set_views(self._wanted_views())
+
+    def _wanted_views(self) -> frozenset[str]:
+        return frozenset(PANEL_VIEWS[p.title] for p in self._panels if p.title in PANEL_VIEWS
+                         and (self._shown is None or p.title in self._shown))
+
     def set_probe_image(self, index: int) -> None:
         """Which validation image the feature maps show (from the next probe step)."""
-        if self._worker is not None:
-            self._worker.set_probe_image(index)
+        self._probe_image = int(index)
+        if self._run is not None:
+            self._run.set_probe_image(index)
 
     @Slot()
     def shutdown(self) -> None:
         """Stop training and join the thread (window close, application quit). Idempotent."""
         self._closed = True
         self._pending = None
-        if self._thread is None:
+        if self._task is None:
             return
-        self._worker.request_stop()
-        self._thread.quit()
-        self._thread.wait()
-        self._thread, self._worker = None, None
+        self._run.control.stop()
+        self._task.join(SHUTDOWN_S)
+        self._task, self._run = None, None
         if self.is_active:
             self._set_state("stopped")
 
     # ------------------------------------------------------------------ sessions
-    def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
-        thread = QThread()
-        thread.setObjectName("training")
-        worker = TrainingWorker()
-        worker.views = frozenset(PANEL_VIEWS[p.title] for p in self._panels if p.title in PANEL_VIEWS)
-        worker.moveToThread(thread)
-        worker.set_speed(self._speed)
-        self._run_requested.connect(worker.run_session, Qt.ConnectionType.QueuedConnection)
-        worker.batch_ready.connect(self._on_batch, Qt.ConnectionType.QueuedConnection)
-        thread.finished.connect(worker.deleteLater)
-        self._thread, self._worker = thread, worker
-        _THREADS.add(thread)
-        thread.start()
-
     def _begin(self, preset: Preset, paused: bool, steps: int = 0, weights: Any = None) -> None:
         if self._closed:
             return
@@ -353,10 +350,11 @@ class TrainingController(QObject):
         if self._state == "stopping":
             self._pending = (preset.copy(), paused, steps, weights)
             return
-        self._ensure_thread()
+        if self._task is not None:   # the previous session has sent its end: its thread is ending
+            self._task.wait(SHUTDOWN_S)
+            self._task.deleteLater()
         self._session += 1
-        self._preset = preset.copy()
-        self._epochs = []
+        self._epochs = EpochHistory()
         self.last_problem = self.last_finished = None
         self.reset_panels()
         from widgets.babysit.loss_marks import mark_expected_initial_loss
@@ -368,8 +366,15 @@ class TrainingController(QObject):
         self._set_state("starting")
         origin = " from the imported weights" if weights is not None else ""
         self.status_message.emit(f"Preparing {preset.name or 'the network'}{origin}: data, model and optimizer…")
-        self._worker.prepare(self._session, paused, steps)
-        self._run_requested.emit(self._session, preset.copy(), self.device or "", weights)
+        views = self._wanted_views()
+        from playground.run_records.warm_start import warm_start_fetcher   # fetched on the training thread
+        self._run = TrainingSession(self._session, preset, RunControl(paused, steps), device=self.device or "",
+                                    weights=weights, views=views, speed=self._speed, probe_image=self._probe_image,
+                                    initial_weights=warm_start_fetcher(preset, device=self.device or None))
+        self._task = BackgroundTask(self._run.run, self, kind="training")
+        self._task.progress.connect(self._on_batch)
+        self._task.failed.connect(self._on_session_failed)
+        self._task.start()
 
     def reset_panels(self) -> None:
         """Every panel back to empty, axes and captions too (a new run, another preset, a reset)."""
@@ -383,9 +388,17 @@ class TrainingController(QObject):
             self._state = state
             self.state_changed.emit(state)
 
+    @Slot(str)
+    def _on_session_failed(self, message: str) -> None:
+        """The session's own code failed outside the Trainer (a bug): say so, never a traceback."""
+        if self._state in ACTIVE_STATES:
+            self._set_state("problem")
+            self.status_message.emit("Training ended with an error")
+            self.problem.emit("Training ended with an error", message)
+
     @Slot(object)
     def _on_batch(self, batch: Batch) -> None:
-        if self._worker is None:
+        if self._run is None:
             return   # shut down: nothing left to draw into
         try:
             if batch.session != self._session:
@@ -407,8 +420,8 @@ class TrainingController(QObject):
                 left = (batch.total_steps - batch.step) / rate if rate > 0 else -1.0
                 self.progress.emit(batch.epoch, batch.step, batch.total_steps, rate, max(left, -1.0))
         finally:
-            if self._worker is not None:
-                self._worker.batch_done()
+            if self._run is not None and batch.session == self._run.session:
+                self._run.batch_done()
 
     def _handle_notes(self, events: list[object]) -> list[object]:
         """Act on the worker's notes and the engine's control events; returns the events to
@@ -425,8 +438,11 @@ class TrainingController(QObject):
                 if e.reason != "problem":
                     self.last_finished = e
                     self.status_message.emit(_finished_text(e))
-                    self._outcome_due = self._preset is not None and e.reason != "stopped"
+                    self._outcome_due = e.reason != "stopped"
                 draw.append(e)
+            elif isinstance(e, SettingAppliedEvent):   # the step the Trainer applied it at
+                self.status_message.emit(f"{e.describe()} from step {e.step}")
+                self.panel(LossPanel.title).mark_setting_change(e.step, e.describe())
             else:
                 if isinstance(e, EpochEvent):
                     self._epochs.append(e)
@@ -437,7 +453,7 @@ class TrainingController(QObject):
         """The run ran to its end: the Diagnoses panel judges it with the run's other findings (one
         voice), and a run far from a good result is announced."""
         panel = next((p for p in self._panels if isinstance(p, DiagnosesPanel)), None)
-        if panel is None or self._preset is None:
+        if panel is None:
             return
         outcome = panel.finish(self._epochs, self._n_classes)
         if outcome is not None:
@@ -465,8 +481,7 @@ class TrainingController(QObject):
             if note.state == "paused" and was != "paused" and self.last_problem is None:
                 self.status_message.emit("Paused")   # (a session started paused keeps its start message)
         elif note.kind == "weights":
-            if self._preset is not None:
-                self.weights_ready.emit(note.info["state"], self._preset, int(note.info.get("step", 0)))
+            self.weights_ready.emit(note.info["state"], note.info["preset"], int(note.info.get("step", 0)))
         elif note.kind == "reset":
             self.reset_panels()
             self.last_problem = None

@@ -1,16 +1,16 @@
-"""The training worker: a QObject moved to a QThread that drives the engine's Trainer.
+"""A training session: the engine's Trainer driven on a background task (`widgets.tasks`).
 
-It owns the model while a session lasts; the GUI never touches it. Engine events are buffered
-as the Trainer emits them and sent to the GUI thread in coalesced batches through one queued
-signal, at most about 30 times a second and never while the GUI is still drawing the previous
-batch, so a fast model cannot flood the event loop. Batches carry numpy arrays, never tensors.
+The session owns the model while it lasts; the GUI never touches it. Engine events are buffered
+as the Trainer emits them and sent to the GUI thread in coalesced batches through the task's
+queued progress signal, at most about 30 times a second and never while the GUI is still drawing
+the previous batch, so a fast model cannot flood the event loop. Batches carry numpy arrays,
+never tensors.
 
-Control (pause, step, stop, reset, speed, hot settings) comes from the GUI thread through
-plain thread-safe methods guarded by a condition variable: the worker's own event loop is busy
-running the session, so queued slots would only run once it ends. The worker is the one control
-loop: the Trainer only steps, and the controller shows what the worker reports. The weights go
-to the GUI as numpy copies in a "weights" note (at each pause and at the end), for the document
-to own; the worker keeps none between sessions.
+Pause, single steps, reset, stop and live settings live in the Trainer's `RunControl`, made with
+the session (so a request while the Trainer builds is kept) and set from the GUI thread; the
+session's loop asks it whether to step, and adds only what the app needs around the steps: slow
+motion, notes on what changed, and the weights (numpy copies, with the preset they were trained
+with) at each pause and at the end, for the document to own.
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from PySide6.QtCore import QObject, Signal, Slot
 
 from playground.training.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, LossEvent, ProblemEvent,
@@ -31,8 +30,10 @@ from playground.training.events import (
 from playground.params import ProblemList
 from playground.run_records.store import LiveRecording
 from playground.network.spec import Preset
+from playground.training.control import RunControl
 from playground.training.trainer import INSIDE_SHARE, Trainer
 from playground.training.views import VIEWS
+from widgets.tasks import BackgroundTask
 
 EMIT_INTERVAL = 1 / 30
 """Seconds between batches sent to the GUI (about 30 Hz, whatever the step rate)."""
@@ -123,109 +124,65 @@ def coalesce(events: list[object]) -> list[object]:
     return [e for e in out if e is not None]
 
 
-class TrainingWorker(QObject):
-    """Runs one training session at a time on the thread it was moved to."""
+class TrainingSession:
+    """One training session, run as a `BackgroundTask` (`run`): builds a Trainer for the preset
+    and drives its steps until it finishes or is stopped, sending what happens as `Batch`es
+    through `task.report`. Made on the GUI thread; its control methods are thread-safe."""
 
-    batch_ready = Signal(object)
-    """A `Batch`; connect it with Qt.QueuedConnection to a GUI-thread QObject's method."""
-
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, session: int, preset: Preset, control: RunControl, *, device: str = "",
+                 weights: Any = None, views: frozenset[str] = frozenset(VIEWS), speed: float = 0.0,
+                 probe_image: int | None = None, initial_weights: Any = None) -> None:
+        self.session = session
+        self.preset, self.device, self.weights = preset.copy(), device, weights
+        self.initial_weights = initial_weights
+        """A fine-tuning's warm-start weights, or the function that fetches them on this thread."""
+        self.control = control
+        """Pause, single steps, reset, stop and live settings: handed to the Trainer, which owns them."""
+        self.views = views & frozenset(VIEWS)
+        """The views the window shows: the Trainer computes the look-inside probes only for these."""
         self._cond = threading.Condition()
         self._buffer: list[object] = []
         self._in_flight = 0
         self._last_emit = 0.0
-        self._session = 0
-        self._trainer = None
-        self._paused = False
-        self._stop = False
-        self._step_requests = 0
-        self._reset_requested = False
-        self._probe_image: int | None = None
-        self._speed = 0.0
+        self._task: BackgroundTask | None = None
+        self._trainer: Trainer | None = None
+        self._probe_image = probe_image
+        self._speed = max(0.0, float(speed))
         """Steps per second to run at (slow motion, to watch each update); 0: as fast as it goes."""
         self._next_step_at = 0.0
-        self._busy = False
-        """A session is being built or trained (its Trainer holds a model)."""
         self._rate = 0.0
         self._rate_mark: tuple[float, int] | None = None
         self.threads = training_threads()
-        self.views: frozenset[str] = frozenset(VIEWS)
-        """The views the window has panels for (names as in `playground.training.views`; others are
-        ignored): the Trainer computes the look-inside probes only for these. The controller
-        sets them before the thread starts."""
         self._recording: LiveRecording | None = None
-        """The run record of the session's Trainer (worker thread only)."""
+        """The run record of the session's Trainer (the task's thread only)."""
 
     # ------------------------------------------------------------------ control (GUI thread)
-    def request_pause(self) -> None:
-        with self._cond:
-            self._paused = True
-            self._cond.notify_all()
-
-    def request_resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._cond.notify_all()
-
-    def request_step(self) -> None:
-        with self._cond:
-            self._paused = True
-            self._step_requests += 1
-            self._cond.notify_all()
-
-    def request_stop(self) -> None:
-        with self._cond:
-            self._stop = True
-            trainer = self._trainer
-            self._cond.notify_all()
-        if trainer is not None:
-            trainer.stop()
-
-    def request_reset(self) -> None:
-        with self._cond:
-            self._reset_requested = True
-            self._paused = True
-            self._cond.notify_all()
-
-    def is_paused(self) -> bool:
-        """A pause is asked for (a session starting paused, or paused by Step or Pause)."""
-        with self._cond:
-            return self._paused
-
-    def wait_until_idle(self, timeout_s: float) -> bool:
-        """Block (GUI thread, after request_stop) until the session has let go of its model;
-        False if it did not within `timeout_s`."""
-        deadline = time.perf_counter() + timeout_s
-        with self._cond:
-            while self._busy:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-        return True
-
     def set_speed(self, steps_per_s: float) -> None:
         """Run at most this many steps per second (0: full speed); every step is still taken and
         shown, so the panels' history stays complete."""
         with self._cond:
             self._speed = max(0.0, float(steps_per_s))
             self._next_step_at = 0.0
-            self._cond.notify_all()
+        self.control.notify()
 
-    def set_setting(self, name: str, value: Any) -> bool:
-        """Hand a hot setting to the running Trainer (thread-safe there); False when none runs.
-        Raises ValueError for a setting that needs a rebuild or a value out of range."""
-        with self._cond:
-            trainer = self._trainer
-        if trainer is None:
-            return False
-        trainer.set_setting(name, value)
-        return True
+    def set_setting(self, name: str, value: Any) -> None:
+        """Ask for a live setting: the Trainer validates it (ValueError, in words for a person)
+        and applies it before its next step, announcing the step in a SettingAppliedEvent. While
+        the Trainer is still being built the control keeps it for that first step."""
+        Trainer.check_setting(name, value)
+        self.control.queue_setting(name, value)
 
     def set_probe_image(self, index: int) -> None:
         with self._cond:
             self._probe_image = int(index)
+
+    def set_views(self, views: frozenset[str]) -> None:
+        """The views the window shows now: the Trainer computes the look-inside probes only for
+        these, from its next probe step (a hidden group of panels costs training nothing)."""
+        with self._cond:
+            self.views = views & frozenset(VIEWS)
+            if self._trainer is not None:
+                self._trainer.wanted_views = self.views
 
     def batch_done(self) -> None:
         """The GUI has drawn a batch: the next one may go."""
@@ -234,12 +191,12 @@ class TrainingWorker(QObject):
             self._cond.notify_all()
 
     def step_count(self) -> int:
-        """Steps the current session has taken (exact, unlike the 30 Hz progress)."""
+        """Steps the session has taken (exact, unlike the 30 Hz progress)."""
         with self._cond:
             trainer = self._trainer
         return trainer.step_count if trainer is not None else 0
 
-    # ------------------------------------------------------------------ the session (worker thread)
+    # ------------------------------------------------------------------ the session (task thread)
     def _on_event(self, event: object) -> None:
         if self._recording is not None:
             self._recording(event)
@@ -265,14 +222,15 @@ class TrainingWorker(QObject):
             events, self._buffer = coalesce(self._buffer), []
             self._in_flight += 1
             self._last_emit = now
-            batch = Batch(self._session, events)
+            batch = Batch(self.session, events)
             t = self._trainer
             if t is not None:
                 batch.step, batch.epoch = t.step_count, t.epoch
                 batch.total_steps, batch.steps_per_epoch = t.total_steps, t.steps_per_epoch
                 batch.steps_per_s = self._rate
-            # Emitted under the lock so that batches keep their order; a queued emit only posts.
-            self.batch_ready.emit(batch)
+            # Sent under the lock so that batches keep their order; a queued signal only posts.
+            if self._task is not None:
+                self._task.report(batch)
 
     def _measure(self, steps: int, running: bool) -> None:
         """Steps per second while running (an average over about a second; pauses excluded)."""
@@ -286,58 +244,43 @@ class TrainingWorker(QObject):
             self._rate = rate if self._rate == 0 else 0.5 * self._rate + 0.5 * rate
             self._rate_mark = (now, steps)
 
-    def _snapshot(self, trainer: Any) -> None:
-        """Send the weights as they are now (numpy copies) for the document to keep."""
+    def _snapshot(self, trainer: Trainer) -> None:
+        """Send the weights as they are now (numpy copies), with the preset they were trained
+        with (live settings included), for the document to keep."""
         state = {k: v.detach().cpu().numpy() for k, v in trainer.state_dict_copy().items()}
-        self._on_event(Note("weights", info={"state": state, "step": trainer.step_count}))
+        self._on_event(Note("weights", info={"state": state, "step": trainer.step_count,
+                                             "preset": trainer.preset.copy()}))
 
-    def prepare(self, session: int, paused: bool, steps: int = 0) -> None:
-        """Set up the controls of the next session (GUI thread, before asking it to run), so
-        that a pause or step requested while it builds is not lost."""
-        with self._cond:
-            self._session = session
-            self._buffer = []
-            self._in_flight = 0
-            self._paused, self._stop, self._step_requests = paused, False, steps
-            self._reset_requested = False
-            self._rate, self._rate_mark = 0.0, None
-
-    @Slot(int, object, str, object)
-    def run_session(self, session: int, preset: Preset, device: str = "", weights: Any = None) -> None:
-        """Build a Trainer for `preset` and train it until it finishes or is stopped. A problem
-        (non-finite loss, an error) pauses: the model and curves stay until Reset or Stop.
-        With `weights` (name → numpy array, e.g. imported ones) it starts from them, not the seed's."""
-        with self._cond:
-            if session != self._session:
-                return   # superseded by a newer session
-            stopped = self._stop
-            self._busy = not stopped
-        if stopped:   # stopped before it began
+    def run(self, task: BackgroundTask) -> None:
+        """The task's work: build a Trainer for the preset and train it until it finishes or is
+        stopped. A problem (non-finite loss, an error) pauses: the model and curves stay until
+        Reset or Stop. With weights (name → numpy array, e.g. imported ones) it starts from
+        them, not the seed's."""
+        self._task = task
+        if self.control.stopping.is_set():   # stopped before it began
             self._note(Note("ended", "stopped"))
             return
         try:
-            self._run(preset, device, weights)
+            self._run()
         finally:
             with self._cond:
-                self._busy = False
                 self._trainer = None
-                self._cond.notify_all()
 
-    def _run(self, preset: Preset, device: str, weights: Any) -> None:
+    def _run(self) -> None:
         torch.set_num_threads(self.threads)
-        with self._cond:
-            paused = self._paused
+        paused = self.control.paused
         try:
-            trainer = Trainer(preset, device=device or None, on_event=self._on_event, views=self.views & frozenset(VIEWS))
+            trainer = Trainer(self.preset, device=self.device or None, on_event=self._on_event,
+                              views=self.views, control=self.control, initial_weights=self.initial_weights)
         except ProblemList as e:
             self._note(Note("failed", message=str(e)))
             return
         except Exception as e:  # noqa: BLE001 - anything the checks missed is shown, not raised
             self._note(Note("failed", message=f"{type(e).__name__}: {e}\n\n{_short_traceback()}"))
             return
-        if weights is not None:
+        if self.weights is not None:
             try:
-                trainer.load_weights({k: torch.from_numpy(np.array(v)) for k, v in weights.items()})
+                trainer.load_weights({k: torch.from_numpy(np.array(v)) for k, v in self.weights.items()})
             except ProblemList as e:
                 self._note(Note("failed", message=f"{e}\n\nThe imported weights were made for another "
                                                   "network. Reset Weights to train this one from a fresh "
@@ -353,7 +296,7 @@ class TrainingWorker(QObject):
             "run_id": self._recording.run_id, "record_problem": self._recording.problem,
             "device": str(trainer.device), "device_reason": trainer.device_choice.reason,
             "threads": self.threads, "total_steps": trainer.total_steps,
-            "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if weights is not None else "seed",
+            "steps_per_epoch": trainer.steps_per_epoch, "weights": "imported" if self.weights is not None else "seed",
             "n_classes": int(trainer.dataset.n_classes),   # the run's own fact: nothing re-reads the data
             "accuracy_bar": data_accuracy_bar(trainer)}))
         try:
@@ -373,31 +316,27 @@ class TrainingWorker(QObject):
         self._recording = None
         # the test figures, for the loss panel; the record that keeps the weights, for the window
         self._note(Note("ended", reason, info={"test": tests, "recorded": recorded}))
-        with self._cond:
-            self._trainer = None
 
-    def _loop(self, trainer: Any) -> str:
-        """Step until over. Returns finished | stopped (a problem pauses instead)."""
+    def _loop(self, trainer: Trainer) -> str:
+        """Step until over. Returns finished | stopped (a problem pauses instead). Whether to
+        step is the Trainer's control's to say; this loop adds the slow motion, the notes and
+        the weights at each pause."""
+        control = self.control
         state = ""
         while True:
             with self._cond:
-                stop, reset = self._stop, self._reset_requested
-                paused, single = self._paused, self._step_requests > 0
                 probe = self._probe_image
-                if single:
-                    self._step_requests -= 1
-                self._reset_requested = False
             if probe is not None and probe != trainer.visual.probe_index:
                 trainer.visual.set_probe_image(probe)
-            if stop:
+            if control.stopping.is_set():
                 _send_losses(trainer)
-                trainer.stop()
                 trainer.step()   # emits FinishedEvent("stopped") unless it had already finished
                 return "stopped"
-            if reset:
+            if control.take_reset():
                 self._reset(trainer)
                 state = ""
                 continue
+            paused = control.paused
             want = "paused" if paused or trainer.finished else "running"
             if want != state:
                 state = want
@@ -421,14 +360,13 @@ class TrainingWorker(QObject):
                         # stopped: Stop reached the Trainer's own flag first; losses still held go too
                         _send_losses(trainer)
                         return "stopped" if trainer.state == "stopped" else "finished"
-                    with self._cond:  # stays alive, paused, with the model and curves, until Reset or Stop
-                        self._paused = True
+                    control.pause()   # stays alive, paused, with the model and curves, until Reset or Stop
                 self._flush()
                 continue
             # paused
+            single = control.take_step()
             if trainer.finished and (single or not paused):
-                with self._cond:
-                    self._paused = True
+                control.pause()
                 self._note(Note("notice", message=_after_problem(trainer)))
                 continue
             if single:
@@ -440,29 +378,29 @@ class TrainingWorker(QObject):
                 self._flush(force=True, progress=True)
                 continue
             self._flush()
-            with self._cond:
-                if not (self._stop or self._reset_requested or self._step_requests or not self._paused):
-                    self._cond.wait(0.05)
+            if not control.go.is_set():
+                control.wait(0.05)
 
     def _wait_for_speed(self) -> bool:
-        """In slow motion, wait (for a control request at most) until the next step is due;
-        True when it woke early for a request, which the loop handles first."""
-        with self._cond:
+        """In slow motion, wait (for a request at most) until the next step is due; True when
+        it woke early for a request, which the loop handles first."""
+        control = self.control
+        with control.changed:
             if not self._speed:
                 return False
             now = time.perf_counter()
             due = max(self._next_step_at, now)
             while now < due:
-                if self._stop or self._reset_requested or self._step_requests or self._paused:
+                if control.stopping.is_set() or control.reset_requested or control.step_requests or control.paused:
                     return True
-                self._cond.wait(due - now)
+                control.changed.wait(due - now)
                 now = time.perf_counter()
                 if not self._speed:
                     break
             self._next_step_at = max(due, now - 1.0) + (1.0 / self._speed if self._speed else 0.0)
             return False
 
-    def _reset(self, trainer: Any) -> None:
+    def _reset(self, trainer: Trainer) -> None:
         trainer.pause()
         self._recording.finish(trainer, "stopped")   # the run so far is a record of its own
         trainer.reset_weights()

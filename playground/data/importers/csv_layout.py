@@ -136,6 +136,8 @@ def detect_layout(name: str, encoding: str, sample: str) -> CsvLayout:
     and the rows hold when they do not fit together."""
     delimiter = sniff_delimiter(sample)
     lines = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+    if not lines:   # only a byte-order mark, or blank lines
+        raise ImportProblem(f"{name} is empty: a CSV file needs a header row and at least one data row")
     first = [f.strip() for f in lines[0]]
     rows = lines[1:SAMPLE_ROWS + 1]
     width = Counter(len(r) for r in rows).most_common(1)[0][0] if rows else len(first)

@@ -11,11 +11,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from playground.data.chance_loss import chance_loss
+from playground.data.chance_loss import chance_loss, target_loss
 from playground.core.terminal_text import printable
 
 MAX_LISTED = 100
 """Skipped rows or files listed one by one; past this only their count is kept."""
+
+MAX_NAMES = 12
+"""Feature or column names listed in a report line; past this, ' ...'."""
+MAX_SHOWN = 20
+"""Rows or files left out listed under the report; past this, how many more."""
 
 IMBALANCE_RATIO = 3.0
 """A largest class this many times the smallest earns a warning."""
@@ -45,6 +50,16 @@ class Skipped:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One line of an import report, as both front ends show it: `kind` says how to set it
+    (summary: the headline; fact; left_out: with `items` listed under it; warning; digest)."""
+
+    kind: str
+    text: str
+    items: tuple[str, ...] = ()
 
 
 @dataclass
@@ -84,35 +99,46 @@ class ImportReport:
         doc["input_shape"] = list(self.input_shape)
         return doc
 
-    def text(self) -> str:
-        """The report as a person reads it in a terminal."""
-        shape = "(" + ", ".join(str(d) for d in self.input_shape) + ")"
-        lines = [f"{self.source}: {self.format}, {self.n_samples} samples, input {shape}, {self.task}"]
+    def lines(self) -> list[ReportLine]:
+        """The report as lines, in the order a person reads them: the one structure both the
+        terminal (`text`) and the data page render, so the two can never say different things."""
+        shape = "(" + ", ".join(str(d) for d in self.input_shape) + ("," if len(self.input_shape) == 1 else "") + ")"
+        out = [ReportLine("summary", f"{self.source}: {self.format}, {self.n_samples:,} samples, input {shape}, "
+                                     f"{self.task}")]
         if self.label:
-            lines.append(f"  label column: {self.label!r}")
+            out.append(ReportLine("fact", f"label column: {self.label!r}"))
         if self.feature_names:
-            names = ", ".join(self.feature_names[:12]) + (" ..." if len(self.feature_names) > 12 else "")
-            lines.append(f"  {len(self.feature_names)} input features: {names}")
+            names = ", ".join(self.feature_names[:MAX_NAMES]) + (" ..." if len(self.feature_names) > MAX_NAMES else "")
+            out.append(ReportLine("fact", f"{len(self.feature_names)} input features: {names}"))
         dropped = [f"{c['name']} ({c['reason']})" for c in self.columns if c.get("role") == "dropped"]
         if dropped:
-            lines.append(f"  {len(dropped)} column{'s' if len(dropped) != 1 else ''} left out: {'; '.join(dropped[:12])}"
-                         + (" ..." if len(dropped) > 12 else ""))
+            out.append(ReportLine("fact", f"{len(dropped)} column{'s' if len(dropped) != 1 else ''} left out: "
+                                          f"{'; '.join(dropped[:MAX_NAMES])}" + (" ..." if len(dropped) > MAX_NAMES else "")))
         if self.n_classes:
-            counts = ", ".join(f"{k}: {v}" for k, v in self.class_counts.items())
-            lines.append(f"  {self.n_classes} classes ({counts})")
+            counts = ", ".join(f"{k}: {v:,}" for k, v in self.class_counts.items())
+            out.append(ReportLine("fact", f"{self.n_classes} classes ({counts})"))
         if self.expected_initial_loss is not None:
             what = "cross-entropy" if self.n_classes else "MSE"
-            lines.append(f"  expected initial loss ({what}): {self.expected_initial_loss:.3f}; "
-                         f"a constant guess reaches {self.baseline_loss:.3f}")
+            out.append(ReportLine("fact", f"expected initial loss ({what}): {self.expected_initial_loss:.3f}; "
+                                          f"a constant guess reaches {self.baseline_loss:.3f}"))
         if self.n_skipped:
-            lines.append(f"  {self.n_skipped} left out:")
-            lines += [f"    {s.path}: {s.reason}" for s in self.skipped[:20]]
-            if self.n_skipped > 20:
-                lines.append(f"    ... and {self.n_skipped - 20} more")
-        lines += [f"  warning: {w}" for w in self.warnings]
+            items = [f"{s.path}: {s.reason}" for s in self.skipped[:MAX_SHOWN]]
+            if self.n_skipped > MAX_SHOWN:
+                items.append(f"... and {self.n_skipped - MAX_SHOWN} more")
+            out.append(ReportLine("left_out", f"{self.n_skipped} left out:", tuple(items)))
+        out += [ReportLine("warning", w) for w in self.warnings]
         if self.sha256:
-            lines.append(f"  sha256: {self.sha256}")
-        return "\n".join(printable(line) for line in lines)   # names from the data never reach a terminal raw
+            out.append(ReportLine("digest", f"sha256: {self.sha256} (a preset keeps it: a changed file is reported)"))
+        return out
+
+    def text(self) -> str:
+        """The report as a person reads it in a terminal."""
+        text: list[str] = []
+        for line in self.lines():
+            lead = {"summary": "", "warning": "  warning: "}.get(line.kind, "  ")
+            text.append(lead + line.text)
+            text += [f"    {item}" for item in line.items]
+        return "\n".join(printable(line) for line in text)   # names from the data never reach a terminal raw
 
 
 def class_facts(report: ImportReport, y: np.ndarray) -> None:
@@ -134,7 +160,7 @@ def class_facts(report: ImportReport, y: np.ndarray) -> None:
     else:
         target = y.astype(np.float64).reshape(len(y), -1)
         report.class_counts = {}
-        report.expected_initial_loss = float(np.mean(target ** 2)) if len(target) else 0.0
+        report.expected_initial_loss = target_loss("mse", target)   # an output at 0 before training
         report.baseline_loss = float(np.mean(target.var(axis=0))) if len(target) else 0.0
 
 

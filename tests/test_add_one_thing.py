@@ -1,0 +1,118 @@
+"""One place to add one thing: an importer, an activation and a pre-flight check, each declared
+here in the test module as a newcomer (or a plugin) would, show up where a person sees them:
+`playground data inspect` reads the new file suffix, the activations lab draws the new function
+and the dead-unit card names it, `playground check` runs and titles the new check."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from playground.command_line.main import main
+
+
+# ---------------------------------------------------------------- an importer
+def _read_points(path: Path, params: dict, progress, cancelled):
+    """'.pts': one sample a line, 'x1 x2 class'."""
+    from playground.data.importers.report import ImportReport, class_facts
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    x = np.array([[float(a), float(b)] for a, b, _ in rows], dtype=np.float32)
+    names = sorted({c for *_, c in rows})
+    y = np.array([names.index(c) for *_, c in rows], dtype=np.int64)
+    report = ImportReport("points", path.name, "pts", len(rows), (2,), "classification", len(names), names, {})
+    class_facts(report, y)
+    return x, y, report
+
+
+@pytest.fixture
+def points_importer():
+    from playground.data.importers import FormField, Importer, Peek, register_importer, unregister_importer
+    register_importer(Importer("test_pts", "points", "Point lists (.pts)", "x1 x2 class per line", (),
+                               _read_points, lambda path: Peek("a point list"),
+                               (FormField("seed", "seed"),), suffixes=(".pts",)))
+    yield
+    unregister_importer("test_pts")
+
+
+def test_a_registered_importer_reads_its_suffix_in_data_inspect(points_importer, tmp_path, capsys):
+    path = tmp_path / "dots.pts"
+    lines = [f"{k} {k % 3} {'odd' if k % 2 else 'even'}" for k in range(12)]
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["data", "inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dots.pts: pts, 12 samples, input (2,), classification")
+    assert "2 classes (even: 6, odd: 6)" in out   # the file holds six of each
+
+
+def test_without_the_importer_the_suffix_is_read_as_csv(tmp_path, capsys):
+    path = tmp_path / "dots.pts"
+    path.write_text("".join(f"{k} {k % 3} {'odd' if k % 2 else 'even'}\n" for k in range(12)))
+    assert main(["data", "inspect", str(path)]) == 2   # one column of text: not a table of inputs
+
+
+# ---------------------------------------------------------------- an activation
+class Cube(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(x, min=0.0) ** 3
+
+
+@pytest.fixture
+def cube_activation():
+    from playground.layers.activations import register_activation, unregister_activation
+    from playground.layers.registry import Constructor
+    register_activation("TestCube", "max(0, x)³ (registered by a test)", lambda p: Constructor(Cube),
+                        formula="f(x) = max(0, x)³", can_die=True, saturates_at=(0.0, 1.0))
+    yield
+    unregister_activation("TestCube")
+
+
+def test_a_registered_activation_is_in_the_lab_with_its_derivative(cube_activation):
+    from playground.labs import activations
+    assert "TestCube" in activations.names()
+    curve = activations.curve("TestCube", 5, (-2.0, 2.0))
+    assert curve.formula == "f(x) = max(0, x)³"
+    assert np.allclose(curve.grads, [0.0, 0.0, 0.0, 3.0, 12.0])   # 3x² for x > 0, by hand
+
+
+def test_a_registered_activation_that_can_die_gets_the_dead_unit_card(cube_activation):
+    from playground.babysit.diagnoses import Diagnostician, saturated_fraction
+    from playground.training.events import LayerProbe, LossEvent, ProbeEvent
+    edges = np.linspace(0, 1, 11)
+    piled = np.zeros(10)
+    piled[[0, -1]] = 10
+    assert saturated_fraction("TestCube", piled, edges) == 1.0   # its declared bounds, (0, 1)
+    doc = Diagnostician()
+    doc.observe(LossEvent(np.arange(200), np.full(200, 0.69), 0, 1e-3))   # a loss that has stalled
+    found = []
+    for step in (10, 20, 30):
+        layer = LayerProbe("cube", "TestCube", 1e-3, 1.0, 1.0, np.ones(10), edges, 0.0, 1.0, 0.8)
+        output = LayerProbe("out", "Linear", 1e-3, 1.0, 1.0, np.ones(10), edges, 0.0, 1.0, None)
+        found += doc.observe(ProbeEvent(step, 0, [layer, output]))
+    assert "Many TestCube units in 'cube' are dead" in [f.message for f in found]
+
+
+# ---------------------------------------------------------------- a pre-flight check
+@pytest.fixture
+def custom_check():
+    from playground.babysit.checks import PREFLIGHT_CHECKS, CheckResult, register_check
+
+    @register_check("output_count", "Outputs counted", "the outputs counted")
+    def count_outputs(run) -> CheckResult:
+        n = run.trainer.model(run.tiny[0]).shape[-1]
+        return CheckResult("output_count", "amber", float(n), 2.0, f"the network gives {n} outputs")
+
+    yield
+    del PREFLIGHT_CHECKS["output_count"]
+
+
+def test_a_registered_check_runs_in_playground_check(custom_check, capsys):
+    from playground.babysit.checks import check_title, checking_text
+    main(["check", "xor_mlp", "--set", "training.epochs=1"])
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "output_count" in line)
+    assert line.startswith("[warn]") and "the network gives 2 outputs" in line   # xor_mlp ends in Linear(2)
+    assert check_title("output_count") == "Outputs counted"
+    assert checking_text().endswith("backprop against finite differences, and the outputs counted…")

@@ -1,0 +1,148 @@
+"""The notes' two readings of a poor fit (issue 26): "the learning rate might be too low" (the loss
+falls slowly in a straight line while the typical update/weight ratio is far below 1e-3) and "no gap:
+add capacity" (training and validation losses flat, poor and close), each silent where another
+finding explains the run (a divergence, overfitting, a rate too low), on hand-made event streams
+and on their lesson presets."""
+from __future__ import annotations
+
+import numpy as np
+
+from playground.babysit.diagnoses import Diagnostician
+from playground.babysit.findings import Finding, rank
+from playground.babysit.run_findings import RunFindings
+from playground.core.seeds import Seeds
+from playground.network.preset import resolve_preset
+from playground.training.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
+from playground.training.trainer import Trainer
+
+
+def _probe(step: int, ratio: float) -> ProbeEvent:
+    def layer(nid: str) -> LayerProbe:
+        return LayerProbe(nid, "Linear", ratio, 1.0, 1.0, np.ones(10), np.linspace(-1, 1, 11), 0.0, 1.0, None)
+    return ProbeEvent(step, 0, [layer("fc1"), layer("fc2"), layer("out")])
+
+
+def _paced(losses: np.ndarray, ratio: float, lr: float = 1e-3) -> list[str]:
+    """Feed a loss per step and a probe every 10 steps; the names that fire."""
+    doc = Diagnostician(lr, "sgd")
+    names = []
+    for start in range(0, len(losses), 10):
+        steps = np.arange(start, min(start + 10, len(losses)))
+        names += [f.name for f in doc.observe(LossEvent(steps, losses[steps], 0, lr))]
+        names += [f.name for f in doc.observe(_probe(int(steps[-1]), ratio))]
+    return names
+
+
+STEPS = np.arange(600)
+SLOW_LINE = 0.70 - 0.00004 * STEPS          # −0.024 over 600 steps: 3% of the loss, evenly
+FAST = 0.05 + 0.65 * np.exp(-STEPS / 60)     # a good rate: most of the fall in the first 100 steps
+
+
+def test_a_slow_straight_fall_with_tiny_updates_is_a_learning_rate_too_low():
+    names = _paced(SLOW_LINE, 2e-5)
+    assert "lr_too_low" in names
+    assert "lr_too_low" not in _paced(SLOW_LINE, 1e-3)           # healthy updates: the rate is not the reason
+    assert "lr_too_low" not in _paced(FAST, 2e-5)                # a fast fall is no slow line
+    flat_then_drop = np.where(STEPS < 400, 0.70, 0.70 - 0.0003 * (STEPS - 400))   # all of the fall in the last third
+    assert "lr_too_low" not in _paced(flat_then_drop, 2e-5)
+
+
+def test_the_advice_raises_the_rate_tenfold_and_says_where_it_looked():
+    doc = Diagnostician(1e-3, "sgd")
+    found: list[Finding] = []
+    for start in range(0, 600, 10):
+        steps = np.arange(start, start + 10)
+        found += doc.observe(LossEvent(steps, SLOW_LINE[steps], 0, 1e-3))
+        found += doc.observe(_probe(int(steps[-1]), 2e-5))
+    card = next(f for f in found if f.name == "lr_too_low")
+    assert card.action.setting == "lr" and card.action.value == 1e-2 and card.action.direction == 1
+    assert "Loss panel" in card.evidence and "Update ratio panel" in card.evidence and "2e-05" in card.evidence
+
+
+def test_not_too_low_while_the_loss_diverges():
+    losses = SLOW_LINE.copy()
+    losses[150] = np.inf
+    names = _paced(losses, 2e-5)
+    assert names[0] == "divergence" and "lr_too_low" not in names
+
+
+def _epochs(train: list[float], val: list[float], accuracy: float | None = None, doc: Diagnostician | None = None,
+            ratio: float | None = None) -> list[str]:
+    """Epochs of 50 steps each, the per-step loss at the epoch's training loss."""
+    doc = doc or Diagnostician(1e-2, "adam")
+    names = []
+    for e, (tr, va) in enumerate(zip(train, val), 1):
+        steps = np.arange((e - 1) * 50, e * 50)
+        names += [f.name for f in doc.observe(LossEvent(steps, np.full(50, tr), e - 1, 1e-2))]
+        if ratio is not None:
+            names += [f.name for k in range(5) for f in doc.observe(_probe(int(steps[0]) + 10 * k, ratio))]
+        names += [f.name for f in doc.observe(EpochEvent(e, e * 50, tr, va, accuracy, accuracy, 1e-2, 0.0))]
+    return names
+
+
+def test_flat_close_and_poor_losses_are_no_gap_add_capacity():
+    flat = [0.75, 0.70, 0.693] + [0.692] * 9
+    assert "add_capacity" in _epochs(flat, [v * 1.02 for v in flat], ratio=1e-3)
+    assert "add_capacity" not in _epochs(flat, flat)                               # update ratios not yet known
+    assert "add_capacity" not in _epochs(flat, [v * 1.3 for v in flat], ratio=1e-3)   # a gap: not this advice
+    good = [0.75, 0.2, 0.1] + [0.05] * 9                                           # flat, close, far below its start
+    assert "add_capacity" not in _epochs(good, good, ratio=1e-3)
+    assert "add_capacity" not in _epochs(flat, flat, ratio=2e-5)                   # a step too small, not a network
+    doc = Diagnostician(1e-2, "adam", accuracy_bar=0.8)                            # what the data allows is reached
+    assert "add_capacity" not in _epochs(flat, flat, accuracy=0.85, doc=doc, ratio=1e-3)
+    poor = Diagnostician(1e-2, "adam", accuracy_bar=0.8)
+    assert "add_capacity" in _epochs(flat, flat, accuracy=0.55, doc=poor, ratio=1e-3)
+    slow = [0.75, 0.70] + [0.69 * 0.99 ** k for k in range(10)]                    # still falling 1% an epoch
+    assert "add_capacity" not in _epochs(slow, slow, ratio=1e-3)
+
+
+def test_no_gap_waits_for_half_of_the_planned_epochs():
+    """A flat start may be a pause before the loss falls (the notes' bad-initialization shape)."""
+    flat = [0.75, 0.70, 0.693] + [0.692] * 9
+    early = Diagnostician(1e-2, "adam", planned_epochs=40)     # 12 of 40 epochs: too early to say
+    assert "add_capacity" not in _epochs(flat, flat, doc=early, ratio=1e-3)
+    late = Diagnostician(1e-2, "adam", planned_epochs=20)      # epochs 10-12 of 20: judged
+    assert "add_capacity" in _epochs(flat, flat, doc=late, ratio=1e-3)
+
+
+def test_the_ranking_withdraws_add_capacity_while_something_else_explains_the_fit():
+    capacity = Finding("add_capacity", "info", 400, "No gap")
+    overfit = Finding("overfitting", "warning", 300, "overfitting")
+    low = Finding("lr_too_low", "info", 200, "too low")
+    assert [f.name for f in rank([capacity], {})] == ["add_capacity"]
+    assert [f.name for f in rank([capacity, overfit], {})] == ["overfitting"]
+    assert [f.name for f in rank([capacity, low], {})] == ["lr_too_low"]
+
+
+def _ranked(name: str, max_steps: int = 600) -> list[str]:
+    preset = resolve_preset(name)
+    preset.training.device = "cpu"
+    voice = RunFindings(preset, "")
+    Trainer(preset, device="cpu", on_event=voice.observe, seeds=Seeds(0, 0, 0)).run(max_steps=max_steps)
+    return [f.name for f in voice.ranked]
+
+
+def test_each_fires_first_on_its_lesson_preset_and_not_on_the_good_rate():
+    assert _ranked("lr_too_low_circle")[:1] == ["lr_too_low"]
+    assert _ranked("underfit_circle")[:1] == ["add_capacity"]
+    assert _ranked("lr_good_circle") == []
+
+
+def test_a_long_run_keeps_the_diagnostician_small():
+    """A run of a million steps (an app left training overnight) must not grow the advice's
+    memory with every step: the loss pace it keeps is bounded."""
+    import tracemalloc
+    doc = Diagnostician(1e-2, "adam")
+    losses = 0.5 + 0.1 * np.random.default_rng(0).random(1000)
+
+    def feed(first: int, count: int) -> None:
+        for start in range(first, first + count, 1000):
+            doc.observe(LossEvent(np.arange(start, start + 1000), losses, start // 1000, 1e-2))
+
+    feed(0, 20_000)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    feed(20_000, 200_000)
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 1_000_000, f"{grown} bytes for 200,000 steps"    # unbounded: ~20 MB
