@@ -131,15 +131,20 @@ def wait_for(condition, limit: float = 120.0) -> None:
         run_loop(0.02)
 
 
-def measure(preset: Preset, threads: int, rounds: int, segment: float,
-            warmup: float) -> tuple[float, float, list[float], float, float, float]:
+def measure(preset: Preset, threads: int, rounds: int, segment: float, warmup: float,
+            shown: str = "all") -> tuple[float, float, list[float], float, float, float]:
     """(p99 lateness ms, median steps ratio, the ratios, engine and GUI steps/s, the GUI
     thread's CPU share) for one preset."""
     window = QWidget()
     window.resize(1600, 1000)
     grid = QGridLayout(window)
     controller = TrainingController(window)
-    for k, (_title, panel) in enumerate(controller.panels()):
+    panels = controller.panels()
+    if shown == "group":   # what the window shows at first: the Training group's panels
+        from widgets.panel_groups import TRAINING, titles_in
+        panels = [(title, panel) for title, panel in panels if title in titles_in(TRAINING)]
+        controller.show_only([title for title, _ in panels])
+    for k, (_title, panel) in enumerate(panels):
         grid.addWidget(panel, k // 3, k % 3)
     window.show()
     probe = Probe()
@@ -185,6 +190,9 @@ def main() -> None:
     parser.add_argument("--segment", type=float, default=2.5, help="seconds per segment")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--presets", nargs="+", default=["digits_mlp", "digits_cnn"])
+    parser.add_argument("--shown", choices=("all", "group"), default="all",
+                        help="all: every panel on screen at once (the worst case); group: the Training "
+                             "group only, as the window opens (the Inside panels' probes are not asked for)")
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication([])
@@ -192,7 +200,8 @@ def main() -> None:
     threads = training_threads()
     worst_late, worst_ratio = 0.0, float("inf")
     for name in args.presets:
-        p99, ratio, ratios, bare, gui, cpu = measure(long_run(name), threads, args.rounds, args.segment, args.warmup)
+        p99, ratio, ratios, bare, gui, cpu = measure(long_run(name), threads, args.rounds, args.segment, args.warmup,
+                                                    args.shown)
         print(f"{name}: {threads} torch thread(s); engine alone {bare:.0f} steps/s, with GUI {gui:.0f} steps/s; "
               f"ratio per round {' '.join(f'{r:.2f}' for r in ratios)} (median {ratio:.2f}); "
               f"event-loop lateness p99 {p99:.1f} ms; GUI thread CPU {cpu:.0%}", flush=True)

@@ -116,3 +116,48 @@ def test_a_registered_check_runs_in_playground_check(custom_check, capsys):
     assert line.startswith("[warn]") and "the network gives 2 outputs" in line   # xor_mlp ends in Linear(2)
     assert check_title("output_count") == "Outputs counted"
     assert checking_text().endswith("backprop against finite differences, and the outputs counted…")
+
+
+# ---------------------------------------------------------------- a panel
+def _weight_norms_panel_class():
+    from playground.training.events import WeightsEvent
+    from widgets.panels.base import Panel
+
+    class WeightNormsPanel(Panel):
+        """A newcomer's panel: it keeps the newest weights event (of the engine's 'weights' view)."""
+        title = "Weight norms"
+        snapshot_event = WeightsEvent
+
+    return WeightNormsPanel
+
+
+@pytest.fixture
+def norms_panel(monkeypatch):
+    import os
+    import sys
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from widgets.panel_groups import INSIDE, PanelKind, register_panel, unregister_panel
+    monkeypatch.setattr(sys.modules[__name__], "WeightNormsPanel", _weight_norms_panel_class(), raising=False)
+    register_panel(PanelKind("Weight norms", INSIDE, "weights", __name__, "WeightNormsPanel"))
+    yield
+    unregister_panel("Weight norms")
+
+
+def test_a_declared_panel_is_docked_in_its_group_listed_and_fed_its_view(norms_panel, qtbot, private_home):
+    from widgets.panel_groups import INSIDE, titles_in
+    from widgets.testing import close_window, make_window
+    assert "Weight norms" in titles_in(INSIDE)
+    window = make_window(private_home / "app", "xor_mlp")
+    try:
+        assert "Weight norms" in window.panel_docks                                    # docked…
+        listed = [a.text().replace("&&", "&") for a in window.training_panels_menu.actions()]
+        assert "Weight norms" in listed                                                # …in View ▸ Training Panels
+        window.show_panel("Weight norms")
+        assert window.panel_group == INSIDE                                            # …in its group
+        panel = window.controller.panel("Weight norms")
+        window.doc.set_training("epochs", 3)
+        window.actions_by_name["train_start"].trigger()
+        qtbot.waitUntil(lambda: window.controller.state == "finished", timeout=60_000)
+        assert panel.received > 0                                                      # …and fed its view
+    finally:
+        close_window(window)

@@ -26,7 +26,7 @@ from widgets.window_training import WindowTraining
 from widgets.lesson_view import LessonView
 from widgets.inspector import Inspector
 from widgets.palette import Palette
-from widgets.panel_groups import PANEL_GROUPS, TRAINING
+from widgets.panel_groups import GROUPS, TRAINING
 from widgets.recovery import Recovery
 from widgets.settings_panel import DataSettings, TrainingSettings
 from widgets.theme import Theme, style_sheet, theme as theme_named
@@ -65,7 +65,7 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         self.controller_error = "the training engine is still loading"
         self.panel_docks: dict[str, QDockWidget] = {}
         group = str(self.settings.value("panels/group", TRAINING))
-        self.panel_group = group if group in PANEL_GROUPS else TRAINING
+        self.panel_group = group if group in GROUPS else TRAINING
         """The group of plot panels whose tabs show (the student's choice, remembered)."""
         self.startup_s: float | None = None
         self.notes_dialog = None

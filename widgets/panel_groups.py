@@ -8,6 +8,8 @@ plots; the Diagnoses cards are not a plot and sit beside the Inspector, their co
 """
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QWidget
@@ -15,13 +17,8 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QToolButton, QW
 DIAGNOSES = "Diagnoses"
 TRAINING = "Training"
 INSIDE = "Inside the network"
-PANEL_GROUPS: dict[str, tuple[str, ...]] = {
-    TRAINING: ("Loss & accuracy", "Schedule", "Update/weight ratio", "Decision boundary", "Confusion matrix",
-               "Perceptron", "Reconstructions"),
-    INSIDE: ("Activations", "Gradients", "Weights", "Feature maps", "Neuron maps", "Hidden space",
-             "LSTM internals"),
-}
-"""Group name → the panel titles it holds, in tab order."""
+GROUPS = (TRAINING, INSIDE)
+"""The groups of plot panels, in the order of the bar's buttons."""
 GROUP_TIPS = {
     TRAINING: "How the run goes: loss and accuracy, the learning-rate schedule, update/weight ratios, "
               "what the network predicts",
@@ -29,9 +26,70 @@ GROUP_TIPS = {
 }
 
 
+@dataclass(frozen=True)
+class PanelKind:
+    """One live panel, declared once: the training controller makes it, the window docks it in its
+    group and lists it under View ▸ Training Panels, and the Trainer computes its engine view only
+    while it is shown. The class is named by module so that declaring costs no import (the window
+    appears before pyqtgraph and torch load)."""
+
+    title: str
+    group: str          # TRAINING, INSIDE or DIAGNOSES
+    view: str | None    # the engine view it draws (playground.training.views); None: it reads every event
+    module: str
+    cls: str
+
+    def make(self):
+        """A new panel (a widgets.panels.base.Panel)."""
+        return getattr(importlib.import_module(self.module), self.cls)()
+
+
+PANELS: list[PanelKind] = [
+    PanelKind("Loss & accuracy", TRAINING, "loss", "widgets.panels.loss", "LossPanel"),
+    PanelKind("Update/weight ratio", TRAINING, "update_ratio", "widgets.panels.update_ratio", "UpdateRatioPanel"),
+    PanelKind("Activations", INSIDE, "activations", "widgets.panels.activations", "ActivationsPanel"),
+    PanelKind("Gradients", INSIDE, "gradients", "widgets.panels.update_ratio", "GradientsPanel"),
+    PanelKind("Feature maps", INSIDE, "feature_maps", "widgets.panels.feature_maps", "FeatureMapsPanel"),
+    PanelKind("Reconstructions", TRAINING, "reconstructions", "widgets.panels.reconstructions",
+              "ReconstructionsPanel"),
+    PanelKind("Decision boundary", TRAINING, "decision_boundary", "widgets.panels.decision_boundary",
+              "DecisionBoundaryPanel"),
+    PanelKind("Confusion matrix", TRAINING, "confusion", "widgets.panels.confusion", "ConfusionPanel"),
+    PanelKind("Perceptron", TRAINING, "perceptron", "widgets.panels.perceptron", "PerceptronPanel"),
+    PanelKind("Schedule", TRAINING, "schedule", "widgets.panels.schedule", "SchedulePanel"),
+    PanelKind("Weights", INSIDE, "weights", "widgets.panels.weights", "WeightsPanel"),
+    PanelKind("Neuron maps", INSIDE, "neuron_maps", "widgets.panels.neuron_maps", "NeuronMapsPanel"),
+    PanelKind("Hidden space", INSIDE, "hidden_space", "widgets.panels.hidden_space", "HiddenSpacePanel"),
+    PanelKind("LSTM internals", INSIDE, "lstm_internals", "widgets.panels.lstm_internals", "LstmInternalsPanel"),
+    PanelKind(DIAGNOSES, DIAGNOSES, None, "widgets.babysit.diagnoses_panel", "DiagnosesPanel"),
+]
+"""Every live panel, in tab order: to add one, write its module and declare it here (or call
+`register_panel` from a plugin or a test)."""
+
+
+def register_panel(kind: PanelKind) -> None:
+    """Declare a panel (one with the same title is replaced); windows made later show it."""
+    unregister_panel(kind.title)
+    PANELS.insert(len(PANELS) - 1 if PANELS and PANELS[-1].group == DIAGNOSES else len(PANELS), kind)
+
+
+def unregister_panel(title: str) -> None:
+    PANELS[:] = [k for k in PANELS if k.title != title]
+
+
+def titles_in(group: str) -> tuple[str, ...]:
+    """The panel titles a group holds, in tab order."""
+    return tuple(k.title for k in PANELS if k.group == group)
+
+
+def panel_views() -> dict[str, str]:
+    """Panel title → the engine view it draws."""
+    return {k.title: k.view for k in PANELS if k.view is not None}
+
+
 def panel_group_of(title: str) -> str:
     """The group a plot panel belongs to (a panel no group names joins the training group)."""
-    return next((g for g, titles in PANEL_GROUPS.items() if title in titles), TRAINING)
+    return next((k.group for k in PANELS if k.title == title and k.group in GROUPS), TRAINING)
 
 
 class PanelGroupBar(QWidget):
@@ -49,7 +107,7 @@ class PanelGroupBar(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         group = QButtonGroup(self)
         group.setExclusive(True)
-        for name in PANEL_GROUPS:
+        for name in GROUPS:
             button = QToolButton()
             button.setObjectName(f"panelGroup_{name.split()[0].lower()}")
             button.setText(name)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.training import losses, optim, step
+from playground.training.views import classifies
 from playground.export.common import ExportError, ExportJob, data_facts, write_together
 from playground.export.python_source import doc_safe, model_code
 from playground.export.train_template import HEADER, LOOP
@@ -66,7 +67,7 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
     ts = job.preset.training
     code = model_code(job)
     output_type = job.types[job.model.output_id]
-    classifier = n_classes > 0 and ts.target == "label"
+    classifier = classifies(n_classes, ts.target)
     penalties = bool(ts.l1 > 0 or ts.l2 > 0 or ts.sparsity != "none" or ts.contractive > 0
                      or "Sampling" in job.types.values())
     description = textwrap.fill(doc_safe(" ".join(job.preset.description.split())), 96) or "(no description)"

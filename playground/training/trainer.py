@@ -42,7 +42,7 @@ from playground.training.tally import LossTally, host_classes
 from playground.training.inside import INSIDE_VIEWS, InsideProbes
 from playground.training.perceptron import PerceptronRule
 from playground.training.semi_supervised import UnlabelledPool, semi_supervised_problems
-from playground.training.views import VIEWS
+from playground.training.views import VIEWS, classifies
 from playground.training.visual_probes import VisualProbes, confusion_counts
 from playground.training.warm_layers import WarmLayers, WeightsSource, fetch_warm_weights
 
@@ -104,7 +104,7 @@ class Trainer:
             # Cheap on the CPU, where almost every kernel is deterministic anyway: same seeds, same bits.
             torch.use_deterministic_algorithms(True, warn_only=True)
         self.model.to(self.device)
-        self.is_classifier = self.dataset.n_classes > 0 and self.ts.target == "label"
+        self.is_classifier = classifies(self.dataset.n_classes, self.ts.target)
         self._tensors()
         semi = semi_supervised_problems(self.ts, self.dataset, self.is_classifier)
         if semi:

@@ -25,8 +25,16 @@ def is_autoencoder(preset: Preset) -> bool:
     return preset.training.target == "input"
 
 
+def classifies(n_classes: int, target: str) -> bool:
+    """The data's labels are classes the network predicts: accuracy and a confusion matrix mean
+    something. The one answer once the data set is made (the Trainer, the exported train.py); an
+    autoencoder's target is its input, whatever classes its data has."""
+    return n_classes > 0 and target == "label"
+
+
 def is_classifier(preset: Preset) -> bool:
-    """The network predicts classes (so accuracy and a confusion matrix mean something)."""
+    """The network predicts classes (so accuracy and a confusion matrix mean something), told from
+    the preset alone, before its data is read (which panels to show): its loss says so."""
     ts = preset.training
     return not is_autoencoder(preset) and (ts.mode == "perceptron" or ts.loss in ("cross_entropy", "bce", "hinge"))
 

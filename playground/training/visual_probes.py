@@ -11,6 +11,7 @@ from playground.training.context import TrainingContext
 from playground.training.step import corrupt
 from playground.training.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, Event, FeatureMapEvent, ReconstructionEvent)
+from playground.training.views import classifies
 from playground.layers.modules import Sampling
 from playground.training.probes import decision_grid
 from playground.training.projection import PrincipalPlane, principal_plane
@@ -35,7 +36,7 @@ class VisualProbes:
         self.autoencoder = trainer.ts.target == "input"
         self.points = tuple(data.input_shape) == (2,) and trainer.ts.target == "label"
         self.on_plane = (data.kind == "points" and len(data.input_shape) == 1 and data.input_shape[0] > 2
-                         and data.n_classes > 0 and trainer.ts.target == "label" and len(data.x_train) > 2)
+                         and classifies(data.n_classes, trainer.ts.target) and len(data.x_train) > 2)
         """More than two inputs: the boundary is drawn on their first two principal components."""
         self._plane: PrincipalPlane | None = None
         self.curve = tuple(data.input_shape) == (1,) and data.n_classes == 0

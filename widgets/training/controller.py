@@ -27,21 +27,11 @@ from playground.training.epoch_history import EpochHistory
 from playground.training.events import EpochEvent, FinishedEvent, ProblemEvent, SettingAppliedEvent
 from playground.network.spec import Preset
 from playground.training.views import views_for
-from widgets.panels.activations import ActivationsPanel, GradientsPanel
 from widgets.panels.base import Panel
-from widgets.panels.confusion import ConfusionPanel
-from widgets.panels.decision_boundary import DecisionBoundaryPanel
+from widgets.panel_groups import PANELS, panel_views
 from widgets.panels.feature_maps import FeatureMapsPanel
 from widgets.panels.loss import LossPanel
-from widgets.panels.perceptron import PerceptronPanel
-from widgets.panels.reconstructions import ReconstructionsPanel
-from widgets.panels.update_ratio import UpdateRatioPanel
-from widgets.panels.schedule import SchedulePanel
-from widgets.panels.hidden_space import HiddenSpacePanel
-from widgets.panels.lstm_internals import LstmInternalsPanel
 from widgets.babysit.diagnoses_panel import DiagnosesPanel
-from widgets.panels.neuron_maps import NeuronMapsPanel
-from widgets.panels.weights import WeightsPanel
 from widgets.tasks import BackgroundTask, running_tasks
 from widgets.training.worker import Batch, Note, TrainingSession
 
@@ -72,21 +62,10 @@ def running_threads() -> list[BackgroundTask]:
     return running_tasks("training")
 
 
-PANEL_VIEWS = {
-    LossPanel.title: "loss", UpdateRatioPanel.title: "update_ratio", ActivationsPanel.title: "activations",
-    GradientsPanel.title: "gradients", FeatureMapsPanel.title: "feature_maps",
-    ReconstructionsPanel.title: "reconstructions", DecisionBoundaryPanel.title: "decision_boundary",
-    ConfusionPanel.title: "confusion", PerceptronPanel.title: "perceptron",
-    SchedulePanel.title: "schedule",
-    WeightsPanel.title: "weights", NeuronMapsPanel.title: "neuron_maps", HiddenSpacePanel.title: "hidden_space",
-    LstmInternalsPanel.title: "lstm_internals",
-}
-"""Which of the engine's views (`playground.training.views`) each panel shows."""
-
 def relevant_panels(preset: Preset) -> dict[str, bool]:
     """Panel title → whether it has something to show for this preset (the engine decides)."""
     views = views_for(preset)
-    return {title: views.get(view, True) for title, view in PANEL_VIEWS.items()}
+    return {title: views.get(view, True) for title, view in panel_views().items()}
 
 
 class FrameScheduler(QObject):
@@ -173,10 +152,7 @@ class TrainingController(QObject):
         """The run record of the latest session, which holds its weights once it ends (a reset or a
         close ends it too); '' when the run cannot be recorded."""
         self._epochs = EpochHistory()   # every epoch of a long run, as columns (66 bytes each)
-        self._panels: list[Panel] = [
-            LossPanel(), UpdateRatioPanel(), ActivationsPanel(), GradientsPanel(), FeatureMapsPanel(),
-            ReconstructionsPanel(), DecisionBoundaryPanel(), ConfusionPanel(), PerceptronPanel(), SchedulePanel(),
-            WeightsPanel(), NeuronMapsPanel(), HiddenSpacePanel(), LstmInternalsPanel(), DiagnosesPanel()]
+        self._panels: list[Panel] = [kind.make() for kind in PANELS]   # widgets/panel_groups.py declares them
         self.feature_maps.probe_image_changed.connect(self.set_probe_image)
         self.frames = FrameScheduler(self._panels, self)
         app = QCoreApplication.instance()
@@ -315,7 +291,8 @@ class TrainingController(QObject):
             self._run.set_views(self._wanted_views())
 
     def _wanted_views(self) -> frozenset[str]:
-        return frozenset(PANEL_VIEWS[p.title] for p in self._panels if p.title in PANEL_VIEWS
+        views = panel_views()
+        return frozenset(views[p.title] for p in self._panels if p.title in views
                          and (self._shown is None or p.title in self._shown))
 
     def set_probe_image(self, index: int) -> None:
