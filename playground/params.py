@@ -15,7 +15,7 @@ class Param:
     """One parameter: its name, kind, default, allowed range or choices, and a one-line help."""
 
     name: str
-    kind: str  # "int" | "float" | "bool" | "choice" | "str" | "ints" (a tuple of ints)
+    kind: str  # "int" | "float" | "bool" | "choice" | "str" | "ints" (a tuple of ints) | "floats" (numbers; may be empty)
     default: Any
     help: str
     minimum: float | None = None
@@ -52,6 +52,16 @@ class Param:
                 problem = self._check_range(v)
                 if problem:
                     return problem
+            return None
+        if self.kind == "floats":
+            if not isinstance(value, (list, tuple)):
+                return f"must be a list of numbers, got {value!r}"
+            for v in value:
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):
+                    return f"must be a list of finite numbers, got {value!r}"
+                problem = self._check_range(v)
+                if problem:
+                    return f"every value {problem}, got {v!r}"
             return None
         raise ValueError(f"unknown parameter kind {self.kind!r}")
 

@@ -91,6 +91,11 @@ HEALTHY_EXCEPTIONS = {
     "lr_too_high_circle": "learning rate 6 with plain SGD bounces: the point of its lesson",
     "lr_too_low_circle": "learning rate 0.001 with plain SGD barely moves in 500 steps: the point of its lesson",
     "perceptron_xor": "the perceptron rule on XOR never stops making mistakes: the point of its lesson",
+    "deep_relu_high_lr": "RMSprop at ten times its usual rate kills the ReLUs: the point of its lesson",
+    "deep_elu_high_lr": "the same too-high rate with ELU: its lesson shows ELU does not rescue it",
+    "deep_gelu_high_lr": "the same too-high rate with GELU: its lesson shows GELU does not rescue it",
+    "logistic_scaled_raw": "inputs on scales 1 and 100 without standardization: the point of its lesson",
+    "momentum_low_spiral": "momentum 0.5 at lr 0.02 on the spiral: slow, the point of its lesson",
 }
 
 

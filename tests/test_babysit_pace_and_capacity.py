@@ -6,6 +6,7 @@ and on their lesson presets."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from playground.babysit.diagnoses import Diagnostician
 from playground.babysit.findings import Finding, rank
@@ -146,3 +147,59 @@ def test_a_long_run_keeps_the_diagnostician_small():
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert grown < 1_000_000, f"{grown} bytes for 200,000 steps"    # unbounded: ~20 MB
+
+
+def test_the_trend_of_the_training_loss_is_the_least_squares_line_over_the_last_half():
+    from scipy import stats
+    rng = np.random.default_rng(0)
+    train = list(0.7 - 0.001 * np.arange(40) + 0.002 * rng.standard_normal(40))
+    doc = Diagnostician(1e-2, "adam")
+    _epochs(train, train, doc=doc)
+    half = np.arange(21, 41)                     # epochs 21..40 of 40
+    fit = stats.linregress(half, train[20:])
+    assert doc.training_loss_trend() == pytest.approx(-fit.slope * (40 - 21) / np.mean(train[20:]))
+
+
+def test_a_loss_still_falling_slowly_is_no_call_for_capacity():
+    """A slow steady fall (0.2% an epoch of 50 steps) is flat over the 300-step span (1.2%, under
+    2%), yet its line over the last half of the epochs falls by more than 0.25%: more or faster
+    optimization, not a larger network."""
+    slow = [0.75, 0.70] + [0.692 * (1 - 0.002 * k) for k in range(38)]
+    flat = [0.75, 0.70] + [0.692] * 38
+    assert "add_capacity" not in _epochs(slow, slow, ratio=1e-3)
+    assert "add_capacity" in _epochs(flat, flat, ratio=1e-3)
+
+
+def _findings_of_a_whole_run(name: str, k: int) -> list[str]:
+    import torch
+    torch.set_num_threads(1)   # the two workers share the cores
+    preset = resolve_preset(name)
+    preset.training.device = "cpu"
+    voice = RunFindings(preset, "far_from_good")
+    s = preset.training.seed + k
+    Trainer(preset, device="cpu", on_event=voice.observe, seeds=Seeds(s, s, s)).run()
+    return [f.name for f in voice.ranked]
+
+
+SLOW_OPTIMIZATION = ("sgd_vs_momentum_sgd", "sgd_vs_momentum_adagrad", "lr_decay_inverse_sqrt")
+
+
+@pytest.mark.slow
+def test_no_capacity_advice_where_the_optimizer_is_slow_over_three_seeds():
+    """Plain SGD, Adagrad and an inverse-square-root decay leave the spiral poor and close to its
+    validation loss, but their training loss is still falling: the network is not too small."""
+    from playground.core.workers import run_task, worker_pool
+    with worker_pool(2) as pool:
+        futures = {(n, k): pool.submit(run_task, _findings_of_a_whole_run, n, k)
+                   for n in SLOW_OPTIMIZATION for k in range(3)}
+        fired = {key: f.result() for key, f in futures.items()}
+    assert {key: names for key, names in fired.items() if "add_capacity" in names} == {}
+
+
+@pytest.mark.slow
+def test_underfit_circle_gets_the_capacity_advice_first_over_three_seeds():
+    for k in range(3):
+        preset = resolve_preset("underfit_circle")
+        voice = RunFindings(preset, "")
+        Trainer(preset, device="cpu", on_event=voice.observe, seeds=Seeds(k, k, k)).run(max_steps=600)
+        assert [f.name for f in voice.ranked][:1] == ["add_capacity"], k

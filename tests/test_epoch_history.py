@@ -74,3 +74,27 @@ def test_the_doctor_still_compares_with_the_first_and_best_epochs_of_a_long_run(
     overfit = [f for f in found if f.name == "overfitting"]
     assert overfit and "its best 0.2" in overfit[0].evidence
     assert len(doctor._epochs) <= 4   # the rule's window, not 3,000 epochs
+
+
+def test_a_finished_run_hands_over_its_epochs_once():
+    """The end of a run is judged on the Trainer's own epochs, handed over in its FinishedEvent
+    (nobody keeps a second copy of a long run's history): every EpochEvent it sent, in order,
+    and after a weight reset only the epochs since."""
+    from playground.network.preset import resolve_preset
+    from playground.training.events import EpochEvent, FinishedEvent
+    from playground.training.trainer import Trainer
+
+    preset = resolve_preset("xor_mlp")
+    preset.training.epochs = 6
+    sent: list[object] = []
+    trainer = Trainer(preset, on_event=sent.append, views=())
+    trainer.run()
+    assert trainer.state == "finished"
+    trainer.reset_weights()   # train again from fresh weights: the first run's epochs are not this one's
+    sent.clear()
+    trainer.run()
+    finished = [e for e in sent if isinstance(e, FinishedEvent)]
+    epochs = [e for e in sent if isinstance(e, EpochEvent)]
+    assert len(finished) == 1 and len(epochs) == 6
+    assert [(e.epoch, e.step, e.train_loss, e.val_loss) for e in finished[0].history] == \
+           [(e.epoch, e.step, e.train_loss, e.val_loss) for e in epochs]

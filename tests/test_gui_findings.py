@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from playground.training.events import EpochEvent, LayerProbe, LossEvent, ProbeEvent
+from playground.training.events import EpochEvent, FinishedEvent, LayerProbe, LossEvent, ProbeEvent
 from widgets.testing import close_window, make_window
 
 
@@ -57,7 +57,7 @@ def test_the_outcome_is_a_card_beside_the_diagnoses_not_a_modal_box(window, qtbo
     window.panel_docks["Loss & accuracy"].raise_()
     history = [_Epoch(k, 10 * k, 0.69, 0.69, 0.5) for k in range(10)]
     window.controller._preset = window.doc.preset.copy()
-    window.controller._epochs = history
+    window.controller.last_finished = FinishedEvent("finished", 90, 9, history=history)   # the Trainer's epochs
     window.controller._judge_outcome()
     assert window.findChild(QMessageBox) is None and not any(
         isinstance(w, QDialog) and w.isVisible() for w in window.findChildren(QDialog))

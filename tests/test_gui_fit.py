@@ -1,6 +1,6 @@
 """The window fits a 1366×768 laptop and has no dead ends: every panel tab is on screen (the
-Diagnoses count always), a refused number says the range, an unusual learning rate is taken with
-a warning, Reset Weights says what happens to trained weights, and quitting prints nothing."""
+Diagnoses count always), a refused number says the range, an unusual learning rate is taken, once
+asked, with a warning, Reset Weights says what happens to trained weights, and quitting prints nothing."""
 from __future__ import annotations
 
 import os
@@ -87,7 +87,9 @@ def test_a_learning_rate_out_of_range_says_the_range(window, qtbot):
     assert window.doc.preset.training.lr == pytest.approx(0.01) and note.isHidden()
 
 
-def test_a_learning_rate_of_100_is_taken_with_a_warning(window, qtbot):
+def test_a_learning_rate_of_100_is_taken_with_a_warning(window, qtbot, monkeypatch):
+    dialogs = Dialogs(monkeypatch)
+    dialogs.answers = [QMessageBox.StandardButton.Yes]               # it asks once (tests/test_lr_question.py)
     editor = window.training_panel.editors["lr"]
     _typed(qtbot, editor, "100")
     note = window.training_panel.field_notes["lr"]
@@ -97,16 +99,17 @@ def test_a_learning_rate_of_100_is_taken_with_a_warning(window, qtbot):
 
 def test_reset_after_a_recorded_run_clears_the_status_and_says_where_the_weights_are(window, qtbot,
                                                                                     monkeypatch, private_home):
-    dialogs = Dialogs(monkeypatch)                                   # any question fails the test
+    dialogs = Dialogs(monkeypatch)                                   # any other question fails the test
     _train_to_the_end(window, qtbot)
     assert "finished" in window.progress_label.text()
     run = window.controller.last_record
     assert (private_home / "runs" / run / "model.safetensors").is_file()   # the record on disk keeps them
+    dialogs.answers = [QMessageBox.StandardButton.Reset]
     window.actions_by_name["train_reset"].trigger()
     assert window.doc.trained is None and window.controller.state == "idle"
     assert window.progress_label.text() == ""
     assert run in window.statusBar().currentMessage()
-    assert dialogs.shown == []
+    assert [d[1] for d in dialogs.shown] == ["Reset the trained weights?"] and run in dialogs.shown[0][2]
 
 
 def test_reset_asks_when_the_weights_would_be_lost(qtbot, private_home, monkeypatch):

@@ -165,3 +165,83 @@ def test_a_bad_setting_is_one_line_in_the_dialog_and_trains_nothing(compare):
     dialog.draw_button.click()
     assert dialog.task is None
     assert "training.l3" in dialog.message.text() and "\n" not in dialog.message.text()
+
+
+# ---------------------------------------------------------------------- k-fold cross-validation
+def test_cross_validation_shows_k_fold_rows_their_mean_and_the_single_split(compare, qtbot):
+    from playground.run_records.store import list_runs
+    dialog = compare.ask_cv()
+    dialog.folds.setValue(3)
+    dialog.epochs.setValue(2)
+    dialog.run_button.click()
+    assert dialog.progress.isVisible() and dialog.stop_button.isEnabled()
+    with qtbot.waitSignal(dialog.task.ended, timeout=300_000):   # after `done` reached the dialog
+        pass
+    assert dialog.result is not None, dialog.message.text()
+    cv = dialog.result
+
+    assert cv.folds == 3 and len(cv.per_fold) == 3
+    assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == [
+        "fold 0", "fold 1", "fold 2", "mean ± sd", "single split"]
+    # the per-fold values are the recorded runs' own validation accuracies, not the dialog's numbers
+    records = {r.id: r for r in list_runs(compare.folder)}
+    on_disk = [float(records[run].metrics["val_accuracy"]) for run in cv.runs]
+    assert dialog.fold_values() == pytest.approx(on_disk)
+    assert dialog.shown("mean ± sd") == pytest.approx(np.mean(cv.per_fold))
+    assert cv.spread.std == pytest.approx(np.std(cv.per_fold, ddof=1))
+    assert dialog.shown("single split") == pytest.approx(float(records[cv.single_split_run].metrics["val_accuracy"]))
+    x, y = dialog.plot.fold_points()
+    assert list(x) == [0, 1, 2] and y == pytest.approx(on_disk)
+    assert dialog.plot.mean.getData()[1] == pytest.approx([np.mean(on_disk)] * 2)
+    # the folds are one group in the runs browser, selected there once done; the single split is not in it
+    assert {records[run].group for run in cv.runs} == {cv.group} and records[cv.single_split_run].group is None
+    qtbot.waitUntil(lambda: {r.id for r in compare.browser.selected()} == set(cv.runs), timeout=30_000)
+    from widgets.compare.plots import entries
+    assert [e.label for e in entries(compare.browser.selected())] == ["xor_mlp ×3 folds"]   # one band, as a repeat
+    assert not dialog.progress.isVisible() and dialog.run_button.isEnabled()
+
+
+def test_stopping_cross_validation_ends_after_the_training_under_way(compare, qtbot):
+    from playground.run_records.store import list_runs
+    dialog = compare.ask_cv()
+    dialog.folds.setValue(4)
+    dialog.epochs.setValue(2)
+    dialog.run_button.click()
+    with qtbot.waitSignal(dialog.task.ended, timeout=120_000):
+        dialog.stop()
+    assert dialog.result is None and "Stopped" in dialog.message.text()
+    assert 1 <= len(list_runs(compare.folder)) < 5   # not the four folds and the single split
+    assert dialog.run_button.isEnabled()
+
+
+# ---------------------------------------------------------------------- bias and variance
+def test_bias_and_variance_draws_the_engines_decomposition(qtbot, tmp_path):
+    from playground.selection.bias_variance import bias_variance
+    from widgets.compare.window import CompareWindow
+    w = CompareWindow(tmp_path / "runs")
+    qtbot.addWidget(w)
+    preset = resolve_preset("regression_sine")
+    preset.training.epochs = 3
+    w.current_preset = lambda: preset.copy()
+    dialog = w.ask_bias_variance()
+    assert dialog.setting.text() == "model.nodes[fc1].params.out_features"
+    dialog.values.setText("1,8")
+    dialog.sets.setValue(3)
+    dialog.test_points.setValue(50)
+    dialog.draw_button.click()
+    with qtbot.waitSignal(dialog.task.ended, timeout=300_000):
+        pass
+    assert dialog.results is not None, dialog.message.text()
+    oracle = bias_variance(preset, "model.nodes[fc1].params.out_features", [1, 8], n_sets=3, n_test=50)
+    for field in ("bias2", "variance", "noise", "test_error"):
+        _x, y = dialog.plot.series(field)
+        assert y == pytest.approx([getattr(r, field) for r in oracle])
+    assert dialog.table.rowCount() == 2
+    w.close()
+
+
+def test_bias_and_variance_refuses_a_classifier_in_one_line(compare):
+    dialog = compare.ask_bias_variance()
+    dialog.draw_button.click()
+    assert dialog.task is None
+    assert "regression" in dialog.message.text() and "\n" not in dialog.message.text()

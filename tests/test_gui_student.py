@@ -93,7 +93,8 @@ def test_new_open_and_reset_start_every_panel_clean(qtbot, window, questions):
 
     assert w.open_example("xor_mlp")
     train_to_the_end(qtbot, w)
-    w.actions_by_name["train_reset"].trigger()   # Reset Weights after the run
+    questions.answers = [QMessageBox.StandardButton.Reset]
+    w.actions_by_name["train_reset"].trigger()   # Reset Weights after the run asks, then resets
     assert panels_are_clean(w) and w.doc.weights is None
     assert "fresh initialization" in w.statusBar().currentMessage()
 

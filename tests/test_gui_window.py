@@ -307,3 +307,25 @@ def test_closing_the_window_while_training_stops_and_joins_the_thread(qtbot, tmp
     qtbot.waitUntil(lambda: w.controller.is_running, timeout=30_000)
     close_window(w)
     assert not running_threads()
+
+
+def test_a_saved_layout_is_restored_once_every_dock_exists(qtbot, tmp_path, monkeypatch):
+    """Qt crashed (a segfault under X11) restoring a layout left maximised while only some of the
+    panel docks existed: the saved layout is restored before any panel dock, and after all."""
+    from widgets.main_window import MainWindow
+    first = make_window(tmp_path)
+    first.showMaximized()
+    first.save_layout()
+    close_window(first)
+    seen: list[int] = []
+    original = MainWindow.restoreState
+
+    def counting(self, state, version=0):
+        seen.append(len(getattr(self, "panel_docks", {})))
+        return original(self, state, version)
+    monkeypatch.setattr(MainWindow, "restoreState", counting)
+    second = make_window(tmp_path)
+    total = len(second.panel_docks)
+    close_window(second)
+    assert total > 1 and seen and seen[-1] == total
+    assert all(n in (0, total) for n in seen), seen

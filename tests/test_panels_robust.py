@@ -238,3 +238,35 @@ def test_a_long_run_holds_the_panels_memory_steady(qtbot):
     assert all(len(h.raw) < 2 * MAX_COLUMNS for h in acts.heatmaps.values())
     acts.render()
     assert acts.heatmaps["fc1"].image.image.shape[1] <= MAX_COLUMNS
+
+
+def test_a_bounded_series_thins_its_older_half_and_keeps_columns_aligned():
+    """A per-epoch series past its limit keeps the older half at every other value and the
+    recent half whole; x and y columns appended in step thin alike."""
+    from widgets.panels.base import GrowingArray
+    x, y = GrowingArray(4, limit=16), GrowingArray(4, limit=16)
+    reference: list[int] = []   # the rule by hand: at a full buffer, halve the older half
+    for k in range(1000):
+        if len(reference) == 16:
+            reference = reference[:8:2] + reference[8:]
+        reference.append(k)
+        x.append(k)
+        y.append(2.0 * k)
+    assert x.view().tolist() == reference and x.total == 1000
+    assert np.array_equal(y.view(), 2.0 * x.view())
+    assert 12 <= len(x) <= 16 and x.view()[-1] == 999 and x.view()[0] == 0
+
+
+def test_an_hour_of_epochs_keeps_the_loss_panel_small_and_its_epoch_numbers_true(qtbot):
+    loss = LossPanel()
+    qtbot.addWidget(loss)
+    n = 30_000   # a small data set's hour-long run
+    for k in range(1, n + 1, 100):
+        loss.ingest([EpochEvent(e, 10 * e, 1.0 / e, 1.1 / e, 0.5, 0.5, 1e-3, 0.01) for e in range(k, k + 100)])
+    assert len(loss.epoch_steps) <= 8192 and loss.epoch_steps.total == n
+    assert np.array_equal(loss.epoch_steps.view(), 10 * loss.epoch_numbers.view())   # aligned
+    assert np.allclose(loss.val_epoch.view(), 1.1 / loss.epoch_numbers.view())
+    loss.ingest([LossEvent(np.arange(10 * n - 5, 10 * n + 1), np.ones(6), n, 1e-3)])
+    loss.render()
+    assert f"epoch {n}: val loss" in loss.caption()
+    assert f"epoch {n}: train" in loss.readout_at(10 * n)

@@ -20,6 +20,7 @@ from widgets.canvas_items import NODE_H, NODE_W, EdgeItem, NodeItem, PortItem, e
 from widgets.document import Document
 from playground.network.graph_edits import EditRefused
 from playground.network.layout import ROW, auto_layout
+from playground.network.spec import warm_start_layer_ids
 from widgets.theme import LIGHT, Theme
 
 LAYER_MIME = "application/x-nn-playground-layer"
@@ -102,6 +103,8 @@ class BuilderScene(QGraphicsScene):
                     self._remove_edge(e)
                 self.removeItem(item)
             output = report.output_id if len(spec.nodes) > 1 else ""
+            ts = self.doc.preset.training
+            warm = set(warm_start_layer_ids(ts)) if ts.warm_start.strip() else set()
             for node in spec.nodes:
                 item = self.nodes.get(node.id)
                 if item is None:
@@ -114,6 +117,7 @@ class BuilderScene(QGraphicsScene):
                 shape = report.shapes.get(node.id)
                 item.set_state(node, CATALOGUE.get(node.type), fmt_shape(shape) if shape else "",
                                marks.get(node.id, report.node_errors.get(node.id, "")), node.id == output)
+                item.set_warm(ts.warm_start.strip() if node.id in warm else "", ts.freeze_epochs)
             wanted: dict[tuple[str, str], tuple[int, int]] = {}
             for node in spec.nodes:
                 slots = self.nodes[node.id].in_port.slots

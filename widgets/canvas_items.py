@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 
 from widgets.theme import LIGHT, Theme, group_colour
 
+WARM_FILL, WARM_BORDER, WARM_TEXT = "#fff4d6", "#c98a00", "#5c3d00"
+"""The warm-start tag's colours (amber: weights brought from elsewhere), readable in both themes."""
 NODE_W = 196.0
 NODE_H = 60.0
 PORT_R = 6.0
@@ -152,6 +154,23 @@ class NodeItem(QGraphicsItem):
         self.in_port = PortItem(self, "in")
         self.out_port = PortItem(self, "out")
         self.edges: list[EdgeItem] = []
+        self.warm = WarmBadge(self)
+        """Beside the node when its weights start from another network's (training.warm_start)."""
+        self._base_tooltip = ""
+
+    def set_warm(self, source: str, freeze_epochs: int) -> None:
+        """Mark the layer as warm-started from `source` (a run id or a preset; "" clears the mark),
+        frozen for the first `freeze_epochs` epochs."""
+        self.warm.set_source(source, freeze_epochs)
+        self._show_tooltip()
+
+    def _show_tooltip(self) -> None:
+        extra = ""
+        if self.warm.isVisible():
+            frozen = (f", frozen (not trained) for the first {self.warm.freeze_epochs} epochs"
+                      if self.warm.freeze_epochs > 0 else "")
+            extra = f"<br><i>weights start from {_html(self.warm.source)}{frozen}</i>"
+        self.setToolTip(self._base_tooltip + extra)
 
     # ---- state from the spec
     def set_state(self, node, layer, shape_text: str, error: str, is_output: bool) -> None:
@@ -166,7 +185,8 @@ class NodeItem(QGraphicsItem):
         self.in_port.setVisible(not self.is_input)
         many = layer is not None and (layer.max_inputs is None or layer.max_inputs > 1)
         self.in_port.set_slots(max(len(node.inputs), 2) if many else 1)
-        self.setToolTip(self._tooltip(node, layer))
+        self._base_tooltip = self._tooltip(node, layer)
+        self._show_tooltip()
         self.update()
 
     @staticmethod
@@ -274,6 +294,56 @@ class NodeItem(QGraphicsItem):
         elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             self.setZValue(1.5 if value else 1)
         return super().itemChange(change, value)
+
+
+class WarmBadge(QGraphicsItem):
+    """A tag to the right of a warm-started layer: where its weights come from, and how long they
+    stay frozen ("frozen, then unfrozen"). A child of the node, so it moves with it."""
+
+    PAD = 5.0
+
+    def __init__(self, node: NodeItem) -> None:
+        super().__init__(node)
+        self.source = ""
+        self.freeze_epochs = 0
+        self.lines: list[str] = []
+        self.setPos(NODE_W / 2 + 8, -NODE_H / 2)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setVisible(False)
+
+    def set_source(self, source: str, freeze_epochs: int) -> None:
+        self.prepareGeometryChange()
+        self.source, self.freeze_epochs = source, max(0, int(freeze_epochs))
+        self.lines = ([f"warm: {source}"] + ([f"frozen {self.freeze_epochs} epochs"] if self.freeze_epochs else [])
+                      if source else [])
+        self.setVisible(bool(source))
+        self.setToolTip(f"This layer's weights start from {source}" + (
+            f"; they stay frozen (not trained) for the first {self.freeze_epochs} epochs, then train with the "
+            "rest" if self.freeze_epochs else "") if source else "")
+        self.update()
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def boundingRect(self) -> QRectF:
+        metrics = QFontMetricsF(font('small'))
+        width = max((metrics.horizontalAdvance(line) for line in self.lines), default=0.0)
+        return QRectF(0, 0, width + 2 * self.PAD, len(self.lines) * (metrics.height() + 1) + 2 * self.PAD - 1)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if not self.lines:
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self.boundingRect()
+        painter.setPen(QPen(QColor(WARM_BORDER), 1.2))
+        painter.setBrush(QColor(WARM_FILL))
+        painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
+        painter.setFont(font('small'))
+        painter.setPen(QColor(WARM_TEXT))
+        metrics = QFontMetricsF(font('small'))
+        for k, line in enumerate(self.lines):
+            painter.drawText(QRectF(self.PAD, self.PAD + k * (metrics.height() + 1), rect.width() - 2 * self.PAD,
+                                    metrics.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
 
 
 class EdgeItem(QGraphicsPathItem):

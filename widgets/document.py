@@ -13,10 +13,11 @@ another preset, drops them; the training thread and the export ask here.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -74,6 +75,11 @@ class Weights:
         import torch
         return {k: torch.from_numpy(np.array(v)) for k, v in self.state.items()}
 
+    def clone(self) -> "Weights":
+        """A copy whose arrays are copies: what the copy keeps cannot change under it."""
+        import numpy as np
+        return dataclasses.replace(self, state={k: np.array(v, copy=True) for k, v in self.state.items()})
+
 
 class Document(QObject):
     model_changed = Signal(object)
@@ -96,6 +102,8 @@ class Document(QObject):
         self.source = ""
         """Where the preset came from when it has no file: 'example xor_mlp', 'recovered', …"""
         self.undo_stack = QUndoStack(self)
+        self.last_reset: ResetWeights | None = None
+        """The latest Reset Weights on the stack: the only one that keeps the weights it reset."""
         self._report = None
         self._problems: list | None = None
         self.imported: Weights | None = None
@@ -164,11 +172,13 @@ class Document(QObject):
         on another network than the one now open."""
         if structure != self.structure():
             return False
+        self._release_reset()   # newer weights: undoing the reset must not put older ones over them
         self.trained = Weights(state, "trained", structure, True, step)
         self.weights_changed.emit("trained")
         return True
 
     def set_imported(self, state: dict[str, np.ndarray], trained: bool) -> None:
+        self._release_reset()
         self.trained = None
         self.imported = Weights(state, "imported", self.structure(), trained, kept=True)
         self.weights_changed.emit("imported")
@@ -181,13 +191,29 @@ class Document(QObject):
             self.weights_changed.emit(why)
         return had
 
+    def restore_weights(self, trained: Weights | None, imported: Weights | None) -> None:
+        """Put back weights a reset forgot (Edit ▸ Undo of Reset Weights)."""
+        self.trained, self.imported = trained, imported
+        self.weights_changed.emit("restored")
+
+    def _release_reset(self) -> None:
+        if self.last_reset is not None:
+            self.last_reset.release()
+
     def unsaved_weights(self) -> bool:
         """Trained weights that no export has written yet (closing or replacing loses them)."""
         return self.trained is not None and not self.trained.kept
 
     @property
     def dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        """Edits since the last save; steps that change no setting (Reset Weights) do not count."""
+        stack = self.undo_stack
+        if stack.isClean():
+            return False
+        if stack.cleanIndex() < 0:
+            return True
+        lo, hi = sorted((stack.cleanIndex(), stack.index()))
+        return not all(isinstance(stack.command(i), ResetWeights) for i in range(lo, hi))
 
     # ---- whole documents
     def replace(self, preset: Preset, path: Path | None = None, source: str = "", dirty: bool = False) -> None:
@@ -197,6 +223,7 @@ class Document(QObject):
         self.source = source
         self._report = self._problems = None
         self.trained = self.imported = None
+        self.last_reset = None
         if dirty:
             self.undo_stack.resetClean()
         else:
@@ -244,3 +271,44 @@ class Document(QObject):
         """The preset as canonical JSON text (for comparing and autosaving)."""
         from playground.network.preset import preset_to_dict
         return json.dumps(preset_to_dict(self.preset), sort_keys=True)
+
+
+class ResetWeights(QUndoCommand):
+    """Reset Weights as a step on the undo stack: redo forgets the document's weights (trained
+    and imported), undo gives them back with the run status the reset cleared.
+
+    Only the latest reset keeps the weights it forgot (a network's weights can be large): a
+    newer reset releases them, and so do newer weights (a training, an import), which an undo
+    must not replace with older ones. A released reset undoes to nothing and leaves the stack."""
+
+    def __init__(self, doc: Document, status: str, after_reset: Callable[[], None],
+                 after_restore: Callable[[str, bool], None]) -> None:
+        super().__init__("Reset Weights")
+        self.doc = doc
+        self.status = status
+        """The run status the reset clears (the status bar's "… · finished")."""
+        self.after_reset, self.after_restore = after_reset, after_restore
+        self.kept: tuple[Weights | None, Weights | None] | None = None
+
+    def release(self) -> None:
+        self.kept = None
+
+    def redo(self) -> None:
+        if self.doc.last_reset is not None and self.doc.last_reset is not self:
+            self.doc.last_reset.release()
+        self.doc.last_reset = self
+        trained, imported = self.doc.trained, self.doc.imported
+        self.kept = (trained.clone() if trained is not None else None,
+                     imported.clone() if imported is not None else None)
+        self.doc.forget_weights("reset")
+        self.after_reset()
+
+    def undo(self) -> None:
+        if self.kept is None:
+            self.setObsolete(True)   # its weights are gone: the stack drops this step
+            self.after_restore("", False)
+            return
+        trained, imported = self.kept
+        self.doc.restore_weights(trained, imported)
+        self.kept = None   # the document holds them again; a redo takes them anew
+        self.after_restore(self.status, True)

@@ -10,16 +10,18 @@ import math
 import re
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QToolButton, QWidget)
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QToolButton,
+    QToolTip, QWidget)
 
 from playground.params import Param
 
 INT_LIMIT = 2**31 - 1
 FLOAT_LIMIT = 1e12
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
 _PARTIAL = re.compile(r"^[+-]?(\d*\.?\d*)([eE][+-]?\d*)?$")
 
 
@@ -44,8 +46,18 @@ def nice_steps(value: float, up: bool) -> float:
     return next(v for v in reversed(ladder) if v < value * (1 - 1e-9))
 
 
+def _refuse(editor: QAbstractSpinBox, message: str) -> None:
+    """Say why a typed number was not taken, at the field itself (any panel: the inspector's
+    layer settings too), and tell the panel, which may keep the line under the field."""
+    editor.setToolTip(message)
+    QToolTip.showText(editor.mapToGlobal(QPoint(0, editor.height())), message, editor)
+    editor.refused.emit(message)
+
+
 class IntEditor(QSpinBox):
     edited = Signal(object)
+    refused = Signal(str)
+    """A typed whole number outside the range was not taken: why, naming the range."""
 
     def __init__(self, p: Param, value: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +73,24 @@ class IntEditor(QSpinBox):
         self.blockSignals(True)
         self.setValue(int(value))
         self.blockSignals(False)
+
+    def validate(self, text: str, pos: int):
+        """Any whole number may be typed (QSpinBox would drop the keystroke that leaves the range,
+        and take what is left); one out of range is refused aloud on Return (`fixup`)."""
+        t = text.strip()
+        if _INTEGER.match(t):
+            ok = self.minimum() <= int(t) <= self.maximum()
+            return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate, text, pos)
+        if t in ("", "+", "-"):
+            return (QValidator.State.Intermediate, text, pos)
+        return (QValidator.State.Invalid, text, pos)
+
+    def fixup(self, text: str) -> str:
+        t = text.strip()
+        if _INTEGER.match(t):
+            _refuse(self, f"{self.param.name} must be between {self.minimum()} and {self.maximum()}; "
+                          f"{t} was not taken")
+        return self.textFromValue(self.value())
 
 
 class FloatEditor(QDoubleSpinBox):
@@ -113,9 +143,8 @@ class FloatEditor(QDoubleSpinBox):
         """A number outside the declared range is refused aloud: the field says its range."""
         t = text.strip()
         if _NUMBER.match(t):
-            message = f"{self.param.name} must be between {self.minimum():g} and {self.maximum():g}; {t} was not taken"
-            self.setToolTip(message)
-            self.refused.emit(message)
+            _refuse(self, f"{self.param.name} must be between {self.minimum():g} and {self.maximum():g}; "
+                          f"{t} was not taken")
         return self.textFromValue(self.value())
 
     def stepBy(self, steps: int) -> None:
@@ -172,15 +201,16 @@ class ChoiceEditor(QComboBox):
 
 
 class TextEditor(QLineEdit):
-    """Free text (`str`) or a list of integers (`ints`, typed as `1, 28, 28`)."""
+    """Free text (`str`), a list of integers (`ints`, typed as `1, 28, 28`) or of numbers
+    (`floats`, typed as `1, 1000`; empty for none)."""
 
     edited = Signal(object)
 
     def __init__(self, p: Param, value: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.param = p
-        if p.kind == "ints":
-            self.setPlaceholderText("e.g. 1, 28, 28")
+        if p.kind in ("ints", "floats"):
+            self.setPlaceholderText("e.g. 1, 28, 28" if p.kind == "ints" else "e.g. 1, 1000 (empty: none)")
         self.set_value(value)
         self.editingFinished.connect(self._commit)
         self.textEdited.connect(lambda _: self._mark(None))
@@ -188,16 +218,18 @@ class TextEditor(QLineEdit):
     def set_value(self, value: Any) -> None:
         self._value = value
         self.blockSignals(True)
-        self.setText(", ".join(str(v) for v in value) if self.param.kind == "ints" else str(value))
+        listed = self.param.kind in ("ints", "floats")
+        self.setText(", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) if listed else str(value))
         self.blockSignals(False)
         self._mark(None)
 
     def parse(self, text: str) -> Any:
-        if self.param.kind != "ints":
+        if self.param.kind not in ("ints", "floats"):
             return text
-        parts = [s for s in re.split(r"[\s,x×()\[\]]+", text.strip()) if s]
+        parts = [s for s in re.split(r"[\s,x×()\[\]]+" if self.param.kind == "ints" else r"[\s,()\[\]]+",
+                                     text.strip()) if s]
         try:
-            return [int(s) for s in parts]
+            return [int(s) for s in parts] if self.param.kind == "ints" else [float(s) for s in parts]
         except ValueError:
             return text
 
@@ -222,7 +254,7 @@ class TextEditor(QLineEdit):
 def make_editor(p: Param, value: Any, parent: QWidget | None = None) -> QWidget:
     """The editor for `p`, showing `value`; connect to its `edited(value)` signal."""
     kind = {"int": IntEditor, "float": FloatEditor, "bool": BoolEditor, "choice": ChoiceEditor,
-            "str": TextEditor, "ints": TextEditor}[p.kind]
+            "str": TextEditor, "ints": TextEditor, "floats": TextEditor}[p.kind]
     editor = kind(p, value, parent)
     editor.setToolTip(tooltip(p))
     editor.setObjectName(f"param_{p.name}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget)
+    QComboBox, QFormLayout, QFrame, QGroupBox, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget)
 
 from playground.network.applies import inapplicable_settings, optimizer_change
 from playground.params import Param
@@ -24,7 +24,8 @@ from widgets.param_editors import help_button, labelled, make_editor, tooltip
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Objective", ("mode", "loss", "target")),
-    ("Optimizer", ("optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "weight_decay", "grad_clip")),
+    ("Optimizer", ("optimizer", "lr", "momentum", "momentum_schedule", "momentum_start",
+                   "momentum_warmup_epochs", "alpha", "beta1", "beta2", "weight_decay", "grad_clip")),
     ("Learning-rate schedule", ("schedule", "step_size", "gamma", "decay", "warmup_steps", "min_lr")),
     ("Loss extra terms", ("l1", "l2", "max_norm")),
     ("Autoencoder terms", ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive",
@@ -95,6 +96,17 @@ def lr_warning(lr: float) -> str:
         return ""
     return (f"⚠ η = {lr:g} is above {END_LR:g}, the top of the range the learning-rate finder sweeps "
             f"({START_LR:g} to {END_LR:g}): the loss will likely diverge. Train ▸ Find Learning Rate suggests one.")
+
+
+LR_ASK_ABOVE = 10.0
+"""A typed learning rate above this is far outside the usual range: the panel asks once."""
+
+
+def lr_question(lr: float) -> str:
+    """The question a learning rate above LR_ASK_ABOVE asks (once per window)."""
+    return (f"Learning rate {lr:g} is far above the usual range (1e-4 … 1): with it the loss will "
+            f"most likely diverge to NaN within a few steps. That can be the lesson (watching a run "
+            f"diverge); otherwise Train ▸ Find Learning Rate suggests a rate.\n\nUse it anyway?")
 
 
 def setting_label(name: str) -> str:
@@ -240,6 +252,8 @@ class TrainingSettings(QScrollArea):
         self.sections: list[tuple[QGroupBox, QFormLayout, tuple[str, ...], QLabel]] = []
         self.hidden: dict[str, str] = {}
         """Setting name → why it is hidden (it does not apply to this preset)."""
+        self.large_lr_accepted = False
+        """The student said Yes to a learning rate above LR_ASK_ABOVE: this window asks no more."""
         hint = QLabel("Loading…")
         hint.setObjectName("hint")
         self.setWidget(hint)
@@ -365,6 +379,9 @@ class TrainingSettings(QScrollArea):
     def _set(self, name: str, value) -> None:
         if getattr(self.doc.preset.training, name) == value:
             return
+        if name == "lr" and not self._large_lr_taken(value):
+            self.editors["lr"].set_value(self.doc.preset.training.lr)   # No: the previous rate stays
+            return
         if name != "optimizer":
             self.doc.push(cmd.SetTraining(self.doc, name, value))
             return
@@ -378,3 +395,14 @@ class TrainingSettings(QScrollArea):
                 self.doc.push(cmd.SetTraining(self.doc, setting, new))
         finally:
             stack.endMacro()
+
+    def _large_lr_taken(self, lr: float) -> bool:
+        """Whether a typed learning rate may be taken: one far outside the usual range asks
+        first, until the student has once said Yes in this window."""
+        if lr <= LR_ASK_ABOVE or self.large_lr_accepted:
+            return True
+        answer = QMessageBox.question(
+            self, "Unusual learning rate", lr_question(lr),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        self.large_lr_accepted = answer == QMessageBox.StandardButton.Yes
+        return self.large_lr_accepted

@@ -44,6 +44,11 @@ class WindowDocks:
             show = self.training_panels_menu.addAction(title.replace("&", "&&"), lambda t=title: self.show_panel(t))
             show.setStatusTip(f"Show the {title} panel ({panel_group_of(title)})")
         self.panel_docks[title] = dock
+
+    def _panel_docks_added(self) -> None:
+        """Every panel has its dock: size them, keep this as the default layout, then restore
+        the one the person left, once (restoring after each dock, with some still missing,
+        crashed Qt in restoreState for a window last closed maximised)."""
         self.fit_docks()
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_layout()

@@ -21,6 +21,7 @@ class WindowTraining:
             placeholder = QLabel("The training panels appear here once the training engine is installed.")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._panel_dock("Training", placeholder)
+            self._panel_docks_added()
             return
         self.controller = TrainingController(self)
         self.controller.state_changed.connect(lambda _: self._on_training_state())
@@ -33,6 +34,7 @@ class WindowTraining:
         self.controller.set_speed(self.speed_combo.currentData())
         for title, widget in self.controller.panels():
             self._panel_dock(title, widget)
+        self._panel_docks_added()
         from widgets.babysit.actions import connect_diagnoses
         connect_diagnoses(self)
         self._show_relevant_panels()
@@ -202,26 +204,60 @@ class WindowTraining:
         return self.doc.unsaved_weights() and not self.weights_record()
 
     def train_reset(self) -> None:
+        """Reset Weights: asks first when there are weights to lose, ends a paused run (kept as a
+        stopped record), clears the run status, and is one step on the undo stack: Edit ▸ Undo
+        gives the weights and the status back."""
         c = self.controller
-        if self.weights_would_be_lost():
-            answer = QMessageBox.question(
-                self, "Reset the trained weights?",
-                f"The weights “{self.doc.preset.name}” trained are not exported, and their run could not be "
-                "recorded: resetting loses them.\nReset them to a fresh initialization?",
-                QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Reset:
-                return
+        if self.doc.weights is not None and not self._reset_confirmed():
+            return
+        if c is not None and c.is_active:
+            c.stop_now()   # a paused run ends here: its weights come to the document, then the reset
+        if self.doc.weights is None:   # nothing to give back: a plain reset of the panels and status
+            self._after_reset(undoable=False)
+            return
+        from widgets.document import ResetWeights
         record = self.weights_record()
-        had = self.doc.forget_weights("reset")
+        self.doc.push(ResetWeights(self.doc, self.progress_label.text(), lambda: self._after_reset(record),
+                                   self._after_reset_undone))
+
+    def _reset_confirmed(self) -> bool:
+        w = self.doc.weights
+        what = "imported" if w.origin == "imported" else "trained"
+        if self.weights_would_be_lost():
+            kept = "They are not exported, and their run could not be recorded; Edit ▸ Undo brings them back."
+        else:
+            record = self.weights_record()
+            kept = (f"They stay in run {record}, and Edit ▸ Undo brings them back." if record
+                    else "Edit ▸ Undo brings them back.")
+        answer = QMessageBox.question(
+            self, "Reset the trained weights?",
+            f"Reset the {what} weights of “{self.doc.preset.name}” to a fresh initialization? {kept}",
+            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Reset
+
+    def _after_reset(self, record: str = "", undoable: bool = True) -> None:
+        c = self.controller
         if c is not None:
             c.reset_weights()
-        if not (c and c.is_active):
-            self.progress_label.setText("")   # the old run's "finished" is not these weights' state
-            if had:
-                kept = f"; the trained ones stay in run {record} (Train ▸ Compare Runs)" if record else ""
-                self.statusBar().showMessage(
-                    f"Weights reset: the next Start trains from a fresh initialization{kept}", 8000)
+        self.progress_label.setText("")   # the old run's "finished" is not these weights' state
+        kept = f"; the trained ones stay in run {record}" if record else ""
+        undo = "; Edit ▸ Undo brings them back" if undoable else ""
+        self.statusBar().showMessage(f"Weights reset: the next Start trains from a fresh initialization{kept}{undo}",
+                                     8000)
+
+    def _after_reset_undone(self, status: str, restored: bool) -> None:
+        if not restored:
+            self.statusBar().showMessage("Nothing to give back: newer weights (a training or an import, or a "
+                                         "later reset) replaced the ones that reset forgot", 8000)
+            return
+        if self.controller is None or not self.controller.is_active:
+            self.progress_label.setText(status)
+        if self.doc.trained is not None:
+            text = "Trained weights restored: File ▸ Export writes them"
+        else:
+            text = "Imported weights restored: the next Start trains from them"
+        self.statusBar().showMessage(text, 8000)
 
     def open_compare(self) -> None:
         from widgets.compare.window import open_compare

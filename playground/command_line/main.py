@@ -45,8 +45,8 @@ COMMAND_LIST: tuple[Command, ...] = (
     Command("compare", "what differs between runs or repeat groups, and is it noise",
             "playground.run_records.commands"),
     Command("lab", "the labs: activation gallery, optimizer race, initialization explorer, clustering, "
-                   "generative against discriminative, backprop step by step, grid against random search "
-                   "(numbers, JSON or PNG)",
+                   "generative against discriminative, backprop step by step, grid against random search, softmax "
+                   "and information, conv output size, Hessian eigenvalues (numbers, JSON or PNG)",
             "playground.labs.commands"),
     Command("check", "pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, gradient "
                      "check (exit 1 when one is red)", "playground.babysit.commands"),

@@ -24,5 +24,7 @@ METRICS: dict[str, str] = {
     "dead_fraction": "the largest share of dead units in any layer at the last probe",
     "mistakes": "the perceptron rule's mistakes",
     "zero_weights": "the share of the final weight-matrix entries with |w| at most 1e-3 of the largest |w|",
+    "loss_noise": "the spread (sd) of the step-to-step changes of the step loss over the last half of the steps",
+    "steps_per_second": "optimizer steps per second of wall time (the per-epoch evaluation included)",
 }
 """The summary's numbers a lesson may make a claim about, each with what it measures."""

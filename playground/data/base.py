@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -139,6 +139,10 @@ LABELS_PER_CLASS = Param("labels_per_class", "int", 0,
                          "(stratified, picked by the seed); the rest of the training split is kept without "
                          "labels, for self-training and entropy regularization. 0: every label is kept.",
                          minimum=0, maximum=10000)
+FEATURE_SCALE = Param("feature_scale", "floats", (),
+                      "Multiply each input feature by its own factor (one positive number per feature, "
+                      "e.g. 1, 1000), before standardizing: badly scaled inputs. Empty: as generated.",
+                      minimum=1e-6, maximum=1e6)
 CORRUPTION = Param("corruption", "choice", "none",
                    "Denoising autoencoder: how inputs are damaged before the network sees them.",
                    choices=("none", "gaussian", "mask"))
@@ -278,6 +282,16 @@ def training_statistics(x_train: np.ndarray, kind: str) -> tuple[np.ndarray, np.
     return mean, np.where(std < 1e-6, np.float32(1.0), std).astype(np.float32)
 
 
+def scaled_features(name: str, x: np.ndarray, scale: Sequence[float]) -> np.ndarray:
+    """`x` with feature j (the last axis) multiplied by scale[j] (`feature_scale`); no scale: `x`."""
+    if not len(scale):
+        return x
+    if len(scale) != x.shape[-1]:
+        raise ValueError(f"data set {name!r}: feature_scale has {len(scale)} factor"
+                         f"{'' if len(scale) == 1 else 's'} but the inputs have {x.shape[-1]} features")
+    return (x * np.asarray(scale, dtype=np.float32)).astype(np.float32)
+
+
 def finish(name: str, kind: str, x: np.ndarray, y: np.ndarray, params: dict, *,
            n_classes: int, class_names: list[str], description: str, inputs: str = "",
            input_names: list[str] | None = None) -> Dataset:
@@ -293,6 +307,8 @@ def finish(name: str, kind: str, x: np.ndarray, y: np.ndarray, params: dict, *,
         target_shape = tuple(y.shape[1:])
     if len(x) != len(y):
         raise ValueError(f"data set {name!r}: {len(x)} inputs but {len(y)} targets")
+
+    x = scaled_features(name, x, params.get("feature_scale") or ())
 
     n_train, n_val, _ = split_sizes(len(x), params["val_fraction"], params["test_fraction"])
     # A stream separate from generation, so changing a generator never reshuffles the split

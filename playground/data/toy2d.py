@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from playground.data.base import DataSetType, Dataset, common_params, finish, n_samples_param, \
-    noise_param, register
+from playground.data.base import FEATURE_SCALE, DataSetType, Dataset, common_params, finish, \
+    n_samples_param, noise_param, register
 from playground.params import Param
 
 JITTER_HELP = "Gaussian jitter (sigma) added to every point; more noise makes the classes overlap."
@@ -16,7 +16,7 @@ JITTER_HELP = "Gaussian jitter (sigma) added to every point; more noise makes th
 
 def _params(noise: float, *extra: Param) -> tuple[Param, ...]:
     return common_params(n_samples=n_samples_param(400), noise=noise_param(noise, JITTER_HELP),
-                         standardize=True) + extra
+                         standardize=True) + extra + (FEATURE_SCALE,)
 
 
 def _rng(params: dict) -> np.random.Generator:

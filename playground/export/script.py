@@ -30,7 +30,7 @@ from playground.network.spec import TrainSpec
 
 LOSS_FUNCTIONS = ("task_loss", "_binary_target", "_dense_target", "predicted_classes", "weight_tensors",
                   "l1_penalty", "l2_penalty", "sparsity_penalty", "contractive_penalty", "apply_max_norm")
-OPTIM_FUNCTIONS = ("make_optimizer", "scheduled_lr")
+OPTIM_FUNCTIONS = ("make_optimizer", "scheduled_lr", "scheduled_momentum")
 SPLITS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
 
 

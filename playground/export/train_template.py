@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> dict:
             else:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
+                    if "momentum" in group and s.optimizer in ("momentum", "nesterov", "rmsprop"):
+                        group["momentum"] = scheduled_momentum(s, epoch - 1)   # epochs count from 1 here
                 xin = augment(xb, DATA, noise)
                 target = xin if s.target == "input" else yb  # an autoencoder restores the clean input
                 if s.target == "input":

@@ -1,4 +1,5 @@
-"""`playground lab activations|optimizers|init|cluster|generative|backprop|grid-random [options] [--json] [--png FILE]`: the
+"""`playground lab activations|optimizers|init|cluster|generative|backprop|grid-random|softmax|conv-size|hessian [options]
+[--json] [--png FILE]`: the
 labs' numbers as text or JSON, and their figure as a PNG for a slide.
 
 The engine computes; drawing a `--png` is the app's job. The app's entry point (`playground`,
@@ -14,8 +15,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.network.cli_values import MAX_SEED, bounded
-from playground.labs import activations, backprop, clustering, generative, init_explorer, optimizers
+from playground.labs import (activations, backprop, clustering, conv_size, generative, hessian, init_explorer, optimizers,
+                             softmax)
 from playground.selection import grid_random
+from playground.labs import cluster_codes
+from playground.run_records.verdicts import Verdict, welch_verdict
 
 
 def _positive(text: str) -> float:
@@ -28,6 +32,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _numbers(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+    if not all(v == v and abs(v) != float("inf") for v in values):
+        raise argparse.ArgumentTypeError(f"the numbers must be finite, got {text!r}")
+    return values
+
+
 def _lr_pair(text: str) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     if not sep or name not in optimizers.METHODS:
@@ -37,7 +51,7 @@ def _lr_pair(text: str) -> tuple[str, float]:
 
 
 def register(subparsers: Any) -> None:
-    """Add `lab` and its six labs to the CLI (called by playground.command_line.main)."""
+    """Add `lab` and its labs to the CLI (called by playground.command_line.main)."""
     lab = subparsers.add_parser("lab")  # its summary: playground.command_line.main.COMMAND_LIST
     labs = lab.add_subparsers(dest="lab", required=True, metavar="LAB")
 
@@ -74,6 +88,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=0, help="data and start seed (default 0)")
     p.add_argument("--starts", type=bounded(int, 2, 200), default=clustering.STARTS,
                    help=f"starts per method for the objective comparison (default {clustering.STARTS})")
+    p.add_argument("--codes", action="store_true",
+                   help="instead: k-means on the digits' raw pixels against the codes of a briefly trained "
+                        "digits_autoencoder and vae_digits (adjusted Rand index per seed, and the verdict)")
+    p.add_argument("--seeds", type=bounded(int, 2, 50), default=cluster_codes.SEEDS, metavar="N",
+                   help=f"with --codes: seeds 0..N-1, each trains the autoencoders and starts k-means "
+                        f"(default {cluster_codes.SEEDS})")
+    p.add_argument("--epochs", type=bounded(int, 1, 500), default=cluster_codes.EPOCHS,
+                   help=f"with --codes: the autoencoders' training epochs (default {cluster_codes.EPOCHS})")
     common(p)
     p = labs.add_parser("generative", help="Gaussian class-conditionals (LDA: shared covariance, QDA: one per "
                                            "class) against logistic regression: boundaries, test errors and the "
@@ -92,6 +114,34 @@ def register(subparsers: Any) -> None:
                    help=f"problems to search, each by both samplers (default {grid_random.REPEATS})")
     p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=grid_random.SEED,
                    help=f"seed of the problems and of random search (default {grid_random.SEED})")
+    common(p)
+    p = labs.add_parser("softmax", help="softmax overflow in float32 and the max-subtraction trick, over-confidence "
+                                        "of scaled logits, and entropy, cross-entropy and KL of two distributions")
+    p.add_argument("--logits", type=_numbers, default=list(softmax.LOGITS), metavar="Z1,Z2,...",
+                   help="the logits (default 1000,1001,1002)")
+    p.add_argument("--factor", type=_positive, default=1.0, help="multiply the logits by this (1/temperature; default 1)")
+    p.add_argument("--p", type=_numbers, default=list(softmax.P), metavar="P1,P2,...",
+                   help="distribution p as non-negative weights, scaled to sum to 1 (default 0.7,0.2,0.1)")
+    p.add_argument("--q", type=_numbers, default=list(softmax.Q), metavar="Q1,Q2,...",
+                   help="distribution q over the same classes (default 0.3,0.4,0.3)")
+    p.add_argument("--unit", choices=tuple(softmax.UNITS), default="bits", help="log base 2 (bits) or e (nats)")
+    common(p)
+    p = labs.add_parser("conv-size", help="a convolution's output size floor((n + 2p - k)/s) + 1 against torch's "
+                                          "Conv2d and the canvas, and the shapes of a CNN preset layer by layer")
+    for flag, default, low, what in (("--n", conv_size.N, 1, "input size"), ("--k", conv_size.K, 1, "kernel size"),
+                                     ("--s", conv_size.S, 1, "stride"), ("--p", conv_size.P, 0, "padding")):
+        p.add_argument(flag, type=bounded(int, low, conv_size.LIMIT), default=default, help=f"{what} (default {default})")
+    p.add_argument("--preset", choices=conv_size.CNN_PRESETS, default=conv_size.CNN_PRESETS[0],
+                   help=f"the CNN whose layers are read (default {conv_size.CNN_PRESETS[0]})")
+    common(p)
+    p = labs.add_parser("hessian", help="the Hessian at a point of an optimizer-race surface: autograd against "
+                                        "the hand-derived second derivatives, eigenvalues and what they say")
+    p.add_argument("--surface", choices=optimizers.SURFACES, default="saddle")
+    p.add_argument("--x", type=bounded(float, -100, 100), help="the point's x (default: the surface's minimum, "
+                                                               "the saddle's centre)")
+    p.add_argument("--y", type=bounded(float, -100, 100), help="the point's y (default as --x)")
+    p.add_argument("--condition", type=_positive, default=10.0, metavar="K",
+                   help="condition number of the quadratic ravine (default 10)")
     common(p)
 
 
@@ -114,6 +164,9 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
             raise ValueError("--batch must be at least 2")
         report = init_explorer.explore(args.activation, args.init, args.std, args.seeds, args.batch)
         return report.as_json(), report
+    if args.lab == "cluster" and args.codes:
+        codes = cluster_codes.compare(args.seeds, args.epochs)
+        return codes_json(codes), codes
     if args.lab == "cluster":
         lab = clustering.explore(args.data, args.k, args.init, args.seed, args.starts)
         return lab.as_json(), lab
@@ -123,8 +176,63 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
     if args.lab == "grid-random":
         lab = grid_random.explore(args.repeats, args.seed)
         return lab.as_json(), lab
+    if args.lab == "softmax":
+        lab = softmax.explore(args.logits, args.factor, args.p, args.q, args.unit)
+        return lab.as_json(), lab
+    if args.lab == "conv-size":
+        size = conv_size.compute(args.n, args.k, args.s, args.p)
+        layers = conv_size.preset_layers(args.preset)
+        return {**size.as_json(), "preset": args.preset,
+                "layers": [{**layer.__dict__, "agree": layer.formula_out == layer.canvas_shape[-1]}
+                           for layer in layers]}, (size, args.preset, layers)
+    if args.lab == "hessian":
+        optimizers.surface(args.surface, args.condition)   # a bad condition number fails here, at once
+        x0, y0 = hessian.default_point(args.surface)
+        point = hessian.at(args.surface, x0 if args.x is None else args.x, y0 if args.y is None else args.y,
+                           args.condition)
+        return point.as_json(), point
     step = backprop.step(seed=args.seed, lr=args.lr)
     return step.as_json(), step
+
+
+def _g(value: float | str) -> str:
+    """A JSON number of the labs (a string for inf and nan) for a line of text."""
+    return f"{value:.4g}" if isinstance(value, float) else value
+
+
+def codes_verdicts(codes: cluster_codes.CodesComparison) -> dict[str, Verdict]:
+    """Each code against the raw pixels by Welch's test on the per-seed adjusted Rand indices
+    (the app's clustering page reads them here too)."""
+    return {name: welch_verdict(codes.ari["pixels"], codes.ari[name], cluster_codes.METRIC)
+            for name in codes.ari if name != "pixels" and "pixels" in codes.ari}
+
+
+def codes_finding(name: str, v: Verdict) -> str:
+    """The verdict on one code in words: better or worse than the pixels only outside seed noise."""
+    what = cluster_codes.LABELS[name]
+    if v.verdict == "outside noise":
+        return (f"k-means on the {what} finds the digits {'better' if v.difference > 0 else 'worse'} than on "
+                "the raw pixels, by more than seed noise")
+    return f"k-means on the {what} finds the digits neither better nor worse than on the raw pixels beyond seed noise"
+
+
+def codes_json(codes: cluster_codes.CodesComparison) -> dict[str, Any]:
+    data = codes.as_json()
+    data["verdicts"] = {name: {"against": "pixels", "verdict": v.verdict, "difference": v.difference,
+                               "p_value": v.p_value, "finding": codes_finding(name, v), "sentence": v.sentence()}
+                        for name, v in codes_verdicts(codes).items()}
+    return data
+
+
+def _codes_text(data: dict) -> str:
+    rows = [f"k-means (k = {data['k']}, k-means++) on {data['images']} digit images, {data['metric']} against the "
+            f"labels over seeds {data['seeds'][0]}..{data['seeds'][-1]} (autoencoders trained {data['epochs']} epochs):"]
+    for name, a in data["adjusted_rand_index"].items():
+        rows.append(f"  {cluster_codes.LABELS[name]:<30} {a['mean']:.3f} ± {a['sd']:.3f}   "
+                    f"per seed {', '.join(f'{v:.3f}' for v in a['per_seed'])}")
+    for name, v in data["verdicts"].items():
+        rows.append(f"  {v['finding']}:\n    {v['sentence']}")
+    return "\n".join(rows)
 
 
 def _text(lab: str, data: dict) -> str:
@@ -154,6 +262,8 @@ def _text(lab: str, data: dict) -> str:
         rows += [f"  {k:>5}  {a:<10.3g}  {g:.3g}" for k, (a, g) in
                  enumerate(zip(data["act_std"], data["grad_std"]), start=1)]
         return "\n".join(rows)
+    if lab == "cluster" and "verdicts" in data:
+        return _codes_text(data)
     if lab == "cluster":
         rows = [f"k-means on {data['data']} (k = {data['k']}, {data['init']} start, seed {data['seed']}): objective per "
                 f"iteration {', '.join(f'{v:.4g}' for v in data['objective_per_iteration'])}"]
@@ -188,6 +298,35 @@ def _text(lab: str, data: dict) -> str:
         rows += [f"  {k:>6}  {run['best_lr']:<9.3g}  {g:<9.4f}  {r:.4f}" for k, (run, g, r) in
                  enumerate(zip(data["runs"], data["best_loss"]["grid"], data["best_loss"]["random"]))]
         return "\n".join(rows + [data["summary"]])
+    if lab == "softmax":
+        o, i = data["overflow"], data["information"]
+        conf = data["confidence"]
+        return "\n".join([
+            f"logits {data['logits']} (float32 exp overflows past {data['float32_exp_limit']:.2f}):",
+            f"  naive exp(z)/sum exp(z) in float32: {o['naive_float32']}",
+            f"  max-subtraction exp(z - max)/sum:   {[round(v, 6) for v in o['stable_float32']]}",
+            f"  softmax({data['factor']:g}·z): {[round(v, 6) for v in data['softmax_at_factor']]}; the largest "
+            f"probability reaches 0.99 at factor {conf['factor_for_0.99']:.3g}" if conf["factor_for_0.99"] else
+            f"  softmax({data['factor']:g}·z): {[round(v, 6) for v in data['softmax_at_factor']]}",
+            f"p = {[round(v, 4) for v in i['p']]}, q = {[round(v, 4) for v in i['q']]}:",
+            f"  H(p) = {i['entropy_p']:.4g}, H(q) = {i['entropy_q']:.4g}, KL(q‖p) = {_g(i['kl_reverse'])} {i['unit']} "
+            f"(KL is not symmetric)",
+            f"  {i['identity']}"])
+    if lab == "hessian":
+        h, v = data["hessian"], data["eigenvalues"]
+        return (f"{data['surface']} at ({data['x']:g}, {data['y']:g}): f = {data['value']:.6g}, gradient "
+                f"({data['gradient'][0]:.4g}, {data['gradient'][1]:.4g})\n"
+                f"  Hessian [[{h[0][0]:.6g}, {h[0][1]:.6g}], [{h[1][0]:.6g}, {h[1][1]:.6g}]] "
+                f"(max |autograd - hand| = {data['max_abs_diff_vs_hand']:.3g})\n"
+                f"  eigenvalues {v[0]:.6g}, {v[1]:.6g}: {data['description']}")
+    if lab == "conv-size":
+        rows = [f"n {data['n']}, k {data['k']}, s {data['s']}, p {data['p']}: {data['worked']}",
+                f"  torch Conv2d gives {data['torch_out']}, the canvas {data['canvas_out']}"
+                + ("" if data["agree"] else "  (they DISAGREE)"),
+                f"{data['preset']}, layer by layer:"]
+        rows += [f"  {x['node_id']:<9} {x['layer']:<9} in {'x'.join(map(str, x['input_shape'])):<9} "
+                 f"{x['worked']:<52} canvas {'x'.join(map(str, x['canvas_shape']))}" for x in data["layers"]]
+        return "\n".join(rows)
     return (f"loss {data['loss']:.6f} -> {data['loss_after']:.6f} after one step (lr {data['lr']:g});\n"
             f"delta output {[round(v, 6) for v in data['delta2']]}, hidden {[round(v, 6) for v in data['delta1']]};\n"
             f"max |hand - autograd| = {data['max_abs_diff_vs_autograd']:.3g}")

@@ -99,12 +99,30 @@ class Recurrent(nn.Module):
     states or only the last step's."""
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", last_only: bool = True) -> None:
+                 nonlinearity: str = "tanh", last_only: bool = True, recurrent_init: str = "default") -> None:
         super().__init__()
         kinds = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
         kwargs = {"nonlinearity": nonlinearity} if cell == "RNN" else {}
         self.rnn = kinds[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True, **kwargs)
         self.last_only = last_only
+        if recurrent_init not in ("default", "identity"):
+            raise ValueError(f"unknown recurrent_init {recurrent_init!r}")
+        if recurrent_init == "identity" and cell != "RNN":
+            raise ValueError("recurrent_init='identity' needs a plain RNN: gated cells stack their gates")
+        self.recurrent_init = recurrent_init
+        self.set_recurrent_identity()
+
+    def set_recurrent_identity(self) -> None:
+        """IRNN (Le et al. 2015): with recurrent_init 'identity', every recurrent matrix U = I and
+        its bias 0, so h_t starts as h_{t-1} plus the input's part: nothing vanishes at first."""
+        if self.recurrent_init != "identity":
+            return
+        with torch.no_grad():
+            for name, p in self.rnn.named_parameters():
+                if name.startswith("weight_hh"):
+                    p.copy_(torch.eye(p.shape[0], dtype=p.dtype))
+                elif name.startswith("bias_hh"):
+                    p.zero_()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _ = self.rnn(x)

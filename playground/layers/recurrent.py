@@ -31,6 +31,8 @@ def _constructor(cell: str):
         kwargs: dict[str, Any] = {"num_layers": p["num_layers"]}
         if cell == "RNN":
             kwargs["nonlinearity"] = p.get("nonlinearity", "tanh")
+            if p.get("recurrent_init", "default") != "default":
+                kwargs["recurrent_init"] = p["recurrent_init"]
         kwargs["last_only"] = p["output"] == "last"
         # Gates squash with tanh/sigmoid: an init scheme is scaled for tanh, not for ReLU.
         return Constructor(Recurrent, (cell, shapes[0][1], p["hidden_size"]), kwargs, p["init"], p["init_std"],
@@ -59,6 +61,11 @@ for _cell in ("RNN", "LSTM", "GRU"):
     if _cell == "RNN":
         _params.append(Param("nonlinearity", "choice", "tanh", "The recurrent activation",
                              choices=("tanh", "relu")))
+        _params.append(Param("recurrent_init", "choice", "default",
+                             "default: PyTorch's random recurrent matrix U; identity: U = I and its "
+                             "bias 0 (IRNN, Le et al. 2015; with relu, h_t starts as h_{t-1} plus the "
+                             "input, so the gradient neither vanishes nor explodes at first)",
+                             choices=("default", "identity")))
     register(LayerType(
         name=_cell, group="Recurrent", help=HELP[_cell],
         params=(*_params, *INIT_PARAMS),

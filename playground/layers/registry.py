@@ -193,6 +193,9 @@ def init_weights(module: nn.Module, scheme: str, std: float, nonlinearity: str =
                 nn.init.orthogonal_(p)
             else:
                 raise ValueError(f"unknown init scheme {scheme!r}")
+    for m in module.modules():  # an IRNN's identity recurrent matrix outlives the scheme
+        if hasattr(m, "set_recurrent_identity"):
+            m.set_recurrent_identity()
 
 
 def same_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:

@@ -28,7 +28,8 @@ SCHEDULE_SETTINGS = {"step_size": ("step",), "gamma": ("step", "exponential"), "
 AUTOENCODER_SETTINGS = ("code_node", "sparsity", "sparsity_weight", "sparsity_target", "contractive", "kl_weight")
 SEMI_SUPERVISED_SETTINGS = ("entropy_weight", "self_training", "self_training_every")
 WARM_START_DETAILS = ("warm_start_layers", "freeze_epochs")
-GRADIENT_ONLY = ("loss", "optimizer", "lr", "momentum", "beta1", "beta2", "alpha", "weight_decay", "grad_clip",
+MOMENTUM_SCHEDULE_DETAILS = ("momentum_start", "momentum_warmup_epochs")
+GRADIENT_ONLY = ("loss", "optimizer", "lr", "momentum", "momentum_schedule", *MOMENTUM_SCHEDULE_DETAILS, "beta1", "beta2", "alpha", "weight_decay", "grad_clip",
                  "schedule", "step_size", "gamma", "decay", "warmup_steps", "min_lr", "l1", "l2", "max_norm",
                  "early_stopping")
 
@@ -44,6 +45,12 @@ def inapplicable_settings(preset: Preset) -> dict[str, str]:
         out.setdefault("momentum", f"{ts.optimizer} does not use momentum ρ"
                        + (" (Adam keeps its own running mean of gradients, β1)" if ts.optimizer in BETA1_OPTIMIZERS
                           else "; choose momentum, nesterov or rmsprop"))
+    if ts.optimizer not in MOMENTUM_OPTIMIZERS:
+        for name in ("momentum_schedule", *MOMENTUM_SCHEDULE_DETAILS):
+            out.setdefault(name, f"{ts.optimizer} does not use momentum ρ, so there is no ρ to schedule")
+    elif ts.momentum_schedule == "constant":
+        for name in MOMENTUM_SCHEDULE_DETAILS:
+            out.setdefault(name, "the momentum schedule is constant (choose linear_warmup)")
     if ts.optimizer not in BETA1_OPTIMIZERS:
         out.setdefault("beta1", f"only Adam and AdamW use β1, not {ts.optimizer}")
     if ts.optimizer not in BETA2_OPTIMIZERS:
@@ -112,6 +119,11 @@ def optimizer_change(ts: TrainSpec, optimizer: str) -> dict[str, Any]:
 def optimizer_problems(ts: TrainSpec, path: str = "training") -> list[Problem]:
     """Settings given a value the chosen optimizer would silently ignore (a weight decay with an
     optimizer other than AdamW), each with what to do instead."""
+    if ts.momentum_schedule != "constant" and ts.optimizer not in MOMENTUM_OPTIMIZERS:
+        return [Problem(f"{path}.momentum_schedule",
+                        f"{ts.momentum_schedule} would be ignored: it schedules momentum ρ, which only "
+                        f"{', '.join(MOMENTUM_OPTIMIZERS)} use, and the optimizer is {ts.optimizer}. "
+                        "Choose momentum or nesterov, or set momentum_schedule to constant")]
     if ts.weight_decay > 0 and ts.optimizer not in WEIGHT_DECAY_OPTIMIZERS:
         return [Problem(f"{path}.weight_decay",
                         f"{ts.weight_decay:g} would be ignored: weight_decay is decoupled weight decay, which only "

@@ -159,6 +159,7 @@ SETTING_LABELS = {
 """How the settings editors name a training setting, in the notes' symbols (others: their name)."""
 
 SCHEDULES = ("constant", "step", "exponential", "inverse_sqrt", "inverse_time", "cosine", "warmup")
+MOMENTUM_SCHEDULES = ("constant", "linear_warmup")
 
 
 @dataclass
@@ -180,6 +181,15 @@ class TrainSpec:
                               "SGD+Momentum and Nesterov: the notes' typical ρ is 0.9 (0.5-0.99). RMSProp: "
                               "momentum on its scaled steps, 0 by default (the notes' plain RMSProp)",
                               minimum=0.0, maximum=0.999)
+    momentum_schedule: str = setting("constant", "choice", "Momentum schedule (SGD+Momentum, Nesterov, RMSProp): "
+                                     "constant ρ; or linear_warmup, the notes' ramp from a small ρ early in "
+                                     "training (e.g. 0.5) up to ρ (e.g. 0.99), linearly over "
+                                     "momentum_warmup_epochs epochs, then ρ", choices=MOMENTUM_SCHEDULES)
+    momentum_start: float = setting(0.5, "float", "Momentum warm-up: ρ in the first epoch; epoch e "
+                                    "(from 0) uses ρ₀ + (ρ − ρ₀)·e / momentum_warmup_epochs",
+                                    minimum=0.0, maximum=0.999)
+    momentum_warmup_epochs: int = setting(10, "int", "Momentum warm-up: epochs of the linear ramp from "
+                                          "momentum_start to ρ", minimum=1, maximum=100000)
     beta1: float = setting(0.9, "float", "Adam β1: decay of the running mean of gradients (m); "
                            "PyTorch's and the notes' 0.9", minimum=0.0, maximum=0.9999)
     beta2: float = setting(0.999, "float", "Adam β2: decay of the running mean of squared gradients "

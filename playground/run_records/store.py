@@ -257,7 +257,7 @@ class RunRecorder:
         Without `finished`, the last FinishedEvent the recorder saw says how the run ended.
         A file that cannot be written (a full disk) marks the record failed with the reason, and
         FileProblem says so: a record never says finished without its model."""
-        from playground.run_records.summary import probe_metrics, summarize
+        from playground.run_records.summary import curve_metrics, probe_metrics, summarize
         finished = finished or self.finished_event
         if seconds is None:
             seconds = time.perf_counter() - self._started
@@ -268,6 +268,7 @@ class RunRecorder:
             if finished is not None:
                 summary = summarize(trainer, finished, seconds)
                 summary.update(probe_metrics(self.path / "probes.csv"))  # grad_ratio, dead_fraction
+                summary.update(curve_metrics(self.path / "metrics.csv"))  # loss_noise, steps_per_second
             if error:
                 summary["error"] = error
             atomic_write(self.path / "summary.json", (json.dumps(summary, indent=2, default=_json_default)

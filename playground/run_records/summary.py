@@ -13,6 +13,8 @@ record's probes, `grad_ratio` is the first weighted layer's gradient norm over t
 (the median over probe steps: how much of the gradient reaches the input end) and
 `dead_fraction` the largest share of dead units in any layer at the last probe. `zero_weights` is
 the share of the final weight-matrix entries that are (near) zero: what L1 makes sparse.
+From the record's metrics.csv, `loss_noise` is how jagged the step-loss curve is late in training
+and `steps_per_second` how fast the run stepped (curve_metrics): the two sides of the batch size.
 """
 from __future__ import annotations
 
@@ -66,6 +68,41 @@ def probe_metrics(probes_csv: str | Path) -> dict[str, float]:
     dead = [d for d in (_number(r.get("dead_fraction")) for r in last) if math.isfinite(d)]
     if dead:
         out["dead_fraction"] = max(dead)
+    return out
+
+
+NOISE_PART = 0.5
+"""`loss_noise` reads the last half of the steps: late in training, where the trend is slow and
+what is left of the step-to-step change is the noise of the batch estimate."""
+
+
+def curve_metrics(metrics_csv: str | Path) -> dict[str, float]:
+    """`loss_noise` and `steps_per_second` from a record's metrics.csv ({} without step rows).
+
+    `loss_noise` is the sample standard deviation (ddof 1) of the differences between consecutive
+    step losses over the last NOISE_PART of the steps: a smooth curve, even a falling one, has
+    steady differences (small spread); a batch-to-batch jagged one has large ones. It needs three
+    finite losses there (two differences), and it is left out when any loss there is non-finite.
+    `steps_per_second` is the last epoch row's step over its seconds (wall time since training
+    started, the per-epoch evaluation included)."""
+    path = Path(metrics_csv)
+    try:
+        if path.stat().st_size > MAX_PROBES_BYTES:
+            return {}
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return {}
+    out: dict[str, float] = {}
+    losses = [_number(r.get("loss")) for r in rows if r.get("kind") == "step"]
+    late = np.asarray(losses[int(len(losses) * (1 - NOISE_PART)):], dtype=np.float64)
+    if len(late) >= 3 and np.isfinite(late).all():
+        out["loss_noise"] = float(np.std(np.diff(late), ddof=1))
+    epochs = [r for r in rows if r.get("kind") == "epoch"]
+    if epochs:
+        step, seconds = _number(epochs[-1].get("step")), _number(epochs[-1].get("seconds"))
+        if math.isfinite(step) and math.isfinite(seconds) and seconds > 0:
+            out["steps_per_second"] = step / seconds
     return out
 
 

@@ -51,12 +51,20 @@ class BiasVariance:
         return {**asdict(self), "decomposed": self.decomposed}
 
 
-def held_out_points(preset: Preset, n_test: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(x, y, h): fixed test inputs in the data's own units, their noisy targets and their clean ones."""
+def require_noisy_regression(preset: Preset) -> str:
+    """The preset's data set name, or ValueError when it is no generated regression set with a
+    target noise to decompose (the app refuses such a preset before any training)."""
     name = preset.data.name
-    if DATASETS[name].kind != "regression" or not any(p.name == "noise" for p in DATASETS[name].params):
+    spec = DATASETS.get(name)
+    if spec is None or spec.kind != "regression" or not any(p.name == "noise" for p in spec.params):
         raise ValueError(f"bias and variance need a generated regression set with target noise (sine, bowl); "
                          f"{preset.name} uses {name!r}")
+    return name
+
+
+def held_out_points(preset: Preset, n_test: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, h): fixed test inputs in the data's own units, their noisy targets and their clean ones."""
+    name = require_noisy_regression(preset)
     base = {**preset.data.params, "seed": TEST_SEED, "n_samples": n_test, "val_fraction": 0.0,
             "test_fraction": 0.0, "standardize": False}
     noisy = make_dataset(name, base)

@@ -45,9 +45,12 @@ def _metric(summary: dict[str, Any]) -> str:
 
 def cross_validate(preset: Preset, folds: int, runs_folder: str | os.PathLike | None = None, *,
                    device: str | None = None,
-                   on_done: Callable[[str, str], None] | None = None) -> CrossValidation:
+                   on_done: Callable[[str, str], None] | None = None,
+                   on_event: Callable[[Any], None] | None = None) -> CrossValidation:
     """Train fold 0..K-1 of `preset` (same seeds for all: the folds differ only in their data),
-    then the preset's own single split; every run is recorded, the folds as one group."""
+    then the preset's own single split; every run is recorded, the folds as one group.
+    `on_done(what, run_id)` follows each training (it may raise to stop before the next one);
+    `on_event` sees every training's events (the app's progress)."""
     if not 2 <= folds <= 20:
         raise ValueError(f"--folds must be 2 to 20, got {folds}")
     group = new_id(preset.name, prefix="cv-")
@@ -57,12 +60,12 @@ def cross_validate(preset: Preset, folds: int, runs_folder: str | os.PathLike | 
         changes = [f"data.params.folds={folds}", f"data.params.fold={k}"]
         fold_preset = apply_overrides(preset, changes)
         done = record_run(fold_preset, runs_folder, seeds=seeds, group=group, device=device,
-                          changed={"data.params.folds": folds, "data.params.fold": k})
+                          changed={"data.params.folds": folds, "data.params.fold": k}, on_event=on_event)
         runs.append(done.id)
         summaries.append(done.summary)
         if on_done is not None:
             on_done(f"fold {k}", done.id)
-    single = record_run(preset, runs_folder, seeds=seeds, device=device)
+    single = record_run(preset, runs_folder, seeds=seeds, device=device, on_event=on_event)
     if on_done is not None:
         on_done("single split", single.id)
     metric = _metric(single.summary)

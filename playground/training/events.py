@@ -6,6 +6,7 @@ model trains on. The GUI worker coalesces them; the CLI prints some; tests read 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,11 @@ class BoundaryEvent:
     """What the axes are: the two inputs, or (more inputs) their first two principal components."""
     note: str = ""
     """What else a person must know to read the picture (a slice through more inputs), or ""."""
+    class_names: tuple[str, ...] = ()
+    """The data set's names of the classes (the legend), or () for regression."""
+    unlabelled: np.ndarray | None = None
+    """Semi-supervised data (labels_per_class): (m, 2) training points whose labels were set
+    aside, at most N_POINTS of them, drawn faintly under the labelled ones; None otherwise."""
 
 
 @dataclass
@@ -201,6 +207,9 @@ class FinishedEvent:
     epoch: int
     message: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
+    history: Sequence[EpochEvent] = field(default=(), repr=False, compare=False)
+    """Every epoch of the run (the Trainer's own history, complete once it has finished): what
+    the end of a run is judged on, handed over rather than kept twice (a long run has many)."""
 
 
 Event = (LossEvent | EpochEvent | ProbeEvent | FeatureMapEvent | ReconstructionEvent | BoundaryEvent

@@ -37,13 +37,31 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch
     raise ValueError(f"unknown optimizer {o!r}")
 
 
-def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) -> None:
-    """Push the current settings into the optimizer (its own hyper-parameters only) and set η."""
+def scheduled_momentum(ts: TrainSpec, epoch: int) -> float:
+    """ρ in a (0-based) epoch under the momentum schedule.
+
+    constant: ρ; linear_warmup: ρ₀ + (ρ − ρ₀)·epoch / N for the first N = momentum_warmup_epochs
+    epochs (ρ₀ = momentum_start in epoch 0), then ρ: the notes' momentum that starts near 0.5
+    and is annealed up to 0.99 over a few epochs.
+    """
+    if ts.momentum_schedule == "constant":
+        return ts.momentum
+    if ts.momentum_schedule == "linear_warmup":
+        n = max(1, ts.momentum_warmup_epochs)
+        if epoch >= n:
+            return ts.momentum
+        return ts.momentum_start + (ts.momentum - ts.momentum_start) * max(0, epoch) / n
+    raise ValueError(f"unknown momentum schedule {ts.momentum_schedule!r}")
+
+
+def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float, epoch: int = 0) -> None:
+    """Push the current settings into the optimizer (its own hyper-parameters only) and set η;
+    ρ is the momentum schedule's for the (0-based) epoch."""
     own = OPTIMIZER_HYPERPARAMETERS.get(ts.optimizer, {})
     for g in opt.param_groups:
         g["lr"] = lr
         if "momentum" in g and "momentum" in own:
-            g["momentum"] = ts.momentum
+            g["momentum"] = scheduled_momentum(ts, epoch)
         if "betas" in g:
             g["betas"] = (ts.beta1, ts.beta2)
         if "alpha" in g and "alpha" in own:
@@ -52,11 +70,11 @@ def apply_hyperparameters(opt: torch.optim.Optimizer, ts: TrainSpec, lr: float) 
             g["weight_decay"] = ts.weight_decay
 
 
-def current_momentum(ts: TrainSpec) -> float:
-    """The momentum the optimizer applies: ρ for SGD+momentum, Nesterov and RMSProp, β1 for
-    Adam(W), 0 for plain SGD and Adagrad."""
+def current_momentum(ts: TrainSpec, epoch: int = 0) -> float:
+    """The momentum the optimizer applies in a (0-based) epoch: ρ (as scheduled) for SGD+momentum,
+    Nesterov and RMSProp, β1 for Adam(W), 0 for plain SGD and Adagrad."""
     if "momentum" in OPTIMIZER_HYPERPARAMETERS.get(ts.optimizer, {}):
-        return float(ts.momentum)
+        return float(scheduled_momentum(ts, epoch))
     if ts.optimizer in ("adam", "adamw"):
         return float(ts.beta1)
     return 0.0

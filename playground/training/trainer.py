@@ -268,7 +268,7 @@ class Trainer:
             self._settings_changed = True
             self._plain_loss = self._no_penalties()
             self._plain_step = self._is_plain_step()
-            self._momentum = current_momentum(self.ts)
+            self._momentum = current_momentum(self.ts, self.epoch)
         if resplit:  # the rest of the epoch in batches of the new size
             self._batches = iter(self._perm[self._cursor:].split(self.ts.batch_size))
 
@@ -379,8 +379,12 @@ class Trainer:
             if probing:
                 self._probe({})  # no optimizer step to compare against: activations and the boundary
             return not self.finished
+        if ts.momentum_schedule != "constant":   # ρ moves once an epoch
+            rho = current_momentum(ts, self.epoch)
+            if rho != self._momentum:
+                self._momentum, self._settings_changed = rho, True
         if lr != self._lr_applied or self._settings_changed:
-            apply_hyperparameters(self.optimizer, ts, lr)
+            apply_hyperparameters(self.optimizer, ts, lr, self.epoch)
             self._lr_applied, self._settings_changed = lr, False
         probing = self.step_count % ts.probe_every == 0
         before = probes.snapshot(self.model) if probing else None
@@ -605,7 +609,7 @@ class Trainer:
         if self.history:
             last = self.history[-1]
             metrics = {"train_loss": last.train_loss, "val_loss": last.val_loss}
-        event = FinishedEvent(reason, self.step_count, self.epoch, message, metrics)
+        event = FinishedEvent(reason, self.step_count, self.epoch, message, metrics, self.history)
         self._finished_event = event
         self._emit(event)
         return event

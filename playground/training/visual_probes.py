@@ -119,13 +119,21 @@ class VisualProbes:
             values[nid] = z if nid == self.sampling else getattr(t.model, nid)(*[values[i] for i in inputs])
         return values[t.model.output_id].float().cpu().numpy()
 
+    def unlabelled_points(self) -> np.ndarray | None:
+        """The first N_POINTS training inputs whose labels were set aside (semi-supervised data;
+        the split is shuffled), or None when every training point keeps its label."""
+        x = self.t.dataset.x_unlabelled
+        return None if x is None or not len(x) else np.asarray(x[:N_POINTS])
+
     def _boundary(self) -> BoundaryEvent:
         t = self.t
-        pts = t.dataset.x_train[:N_POINTS]
-        xs, ys, grid = decision_grid(pts)
+        pts, unlabelled = t.dataset.x_train[:N_POINTS], self.unlabelled_points()
+        # the regions cover the unlabelled points too (a few labels alone would span a small box)
+        xs, ys, grid = decision_grid(pts if unlabelled is None else np.concatenate([pts, unlabelled]))
         values = self._class_values(grid)
         return BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
-                             t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS])
+                             t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS],
+                             class_names=tuple(t.dataset.class_names), unlabelled=unlabelled)
 
     def plane(self) -> PrincipalPlane:
         """The training split's principal plane, found at the first probe that needs it (not when
@@ -147,9 +155,11 @@ class VisualProbes:
         training points projected onto it, with how often that slice predicts what the network
         predicts for the points themselves: the caption's measure of how far to trust it."""
         t = self.t
-        x = t.dataset.x_train[:N_POINTS]
+        x, unlabelled = t.dataset.x_train[:N_POINTS], self.unlabelled_points()
         pts = plane.project(x)
-        xs, ys, grid = decision_grid(pts)
+        if unlabelled is not None:
+            unlabelled = plane.project(unlabelled)
+        xs, ys, grid = decision_grid(pts if unlabelled is None else np.concatenate([pts, unlabelled]))
         values = self._class_values(plane.lift(grid))
         on_slice = losses.predicted_classes(t.model(torch.as_tensor(plane.lift(pts), device=t.device)), t.kind)
         own = losses.predicted_classes(t.model(torch.as_tensor(x, device=t.device)), t.kind)
@@ -160,7 +170,8 @@ class VisualProbes:
                 f"mean of the other {others} component{'s' if others != 1 else ''}; the points lie off it: "
                 f"at {agree:.0%} of them the slice predicts the class the network gives the point itself.")
         return BoundaryEvent(t.step_count, xs, ys, values.reshape(len(ys), len(xs)).float().cpu().numpy(),
-                             t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS], plane.axis_names(), note)
+                             t.dataset.n_classes, pts, t.dataset.y_train[:N_POINTS], plane.axis_names(), note,
+                             tuple(t.dataset.class_names), unlabelled)
 
     def _surface(self) -> BoundaryEvent:
         t = self.t

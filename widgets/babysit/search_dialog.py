@@ -2,6 +2,8 @@
 cancel, a results table and a scatter of validation loss against each searched setting.
 
 Each trial is a run record tagged with the study, so the Compare window lists them as well.
+"Use these settings" puts the best trial's settings (or the selected row's) into the open preset
+through the window's callback, as one undoable edit.
 """
 from __future__ import annotations
 
@@ -27,7 +29,10 @@ class SearchDialog(TaskDialog):
     join_timeout_s = 120.0  # a stopped trial is still recorded before the work returns
 
     def __init__(self, preset: Preset, open_compare: Callable[[], None] | None = None,
-                 parent: QWidget | None = None, runs_folder: str | None = None) -> None:
+                 parent: QWidget | None = None, runs_folder: str | None = None,
+                 use_settings: Callable[[dict[str, float], str], object] | None = None) -> None:
+        """`use_settings(params, what)` applies a trial's settings (preset path → value) to the
+        open preset; without it there is no "Use these settings" button."""
         super().__init__(parent)
         self.setWindowTitle(f"Random search — {preset.name}")
         self.resize(1100, 640)
@@ -37,6 +42,7 @@ class SearchDialog(TaskDialog):
         self.trials: list[Trial] = []
         self.task: BackgroundTask | None = None
         self.result: SearchResult | None = None
+        self.use_settings = use_settings
 
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -70,7 +76,14 @@ class SearchDialog(TaskDialog):
         self.compare_button.setEnabled(open_compare is not None)
         if open_compare is not None:
             self.compare_button.clicked.connect(open_compare)
-        for b in (self.start_button, self.cancel_button, self.compare_button):
+        self.use_button = QPushButton("Use these settings")
+        self.use_button.setObjectName("useSettings")
+        self.use_button.setEnabled(False)
+        self.use_button.setVisible(use_settings is not None)
+        self.use_button.setToolTip("Put the best trial's settings into the open preset (one edit: Edit ▸ Undo "
+                                   "gives back the old ones); select a row to use that trial's instead")
+        self.use_button.clicked.connect(self.use_chosen)
+        for b in (self.start_button, self.cancel_button, self.use_button, self.compare_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         top.addLayout(buttons)
@@ -89,6 +102,9 @@ class SearchDialog(TaskDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.itemSelectionChanged.connect(self._update_use_button)
         split.addWidget(self.table)
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
@@ -159,6 +175,9 @@ class SearchDialog(TaskDialog):
         if warnings:
             text += "<br><span style='color:#bf8700'>⚠ " + "<br>⚠ ".join(warnings) + "</span>"
         self.status.setText(text)
+        if best is not None and not self.table.selectionModel().hasSelection():
+            self.select_trial(best)
+        self._update_use_button()
 
     def search_failed(self, text: str) -> None:
         self.start_button.setEnabled(True)
@@ -184,6 +203,8 @@ class SearchDialog(TaskDialog):
             plot.setLabel("left", "validation loss")
             for side in ("bottom", "left"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # 1e-6…1e-2, not "0.1…1 (x0.001)"
+            if r.log:   # pyqtgraph labels every minor tick of a log axis: they overlap
+                plot.getAxis("bottom").setTicks(_log_ticks(r.low, r.high))
             plot.setTitle(f"{r.low:g} … {r.high:g}")
             s = pg.PlotDataItem([], [], pen=None, symbol="o", symbolSize=8, symbolBrush=(47, 111, 223, 170),
                                 symbolPen=None)
@@ -197,8 +218,10 @@ class SearchDialog(TaskDialog):
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.trials))
         keys = [r.key for r in self.ranges]
+        chosen = self.chosen_trial() if self.table.selectionModel().hasSelection() else None
         for row, t in enumerate(self.trials):
             cells = [QTableWidgetItem(t.stage)]
+            cells[0].setData(Qt.ItemDataRole.UserRole, row)   # which trial, whatever the sort
             for k in keys:
                 item = QTableWidgetItem()
                 item.setData(Qt.ItemDataRole.DisplayRole, float(f"{t.params.get(k, math.nan):.4g}"))
@@ -210,6 +233,9 @@ class SearchDialog(TaskDialog):
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
         self.table.sortItems(len(keys) + 1, Qt.SortOrder.AscendingOrder)
+        if chosen is not None:   # the row a person picked stays picked as trials come in
+            self.select_trial(chosen)
+        self._update_use_button()
 
     def _draw(self) -> None:
         done = [t for t in self.trials if math.isfinite(t.value) and t.value > 0]
@@ -222,7 +248,65 @@ class SearchDialog(TaskDialog):
             self.scatters[r.key].setData(xs, ys)  # the plot's log mode maps them onto its log axes
             self.best_marks[r.key].setData([best.params[r.key]], [best.value])
 
-    # ---------------------------------------------------------------- closing
+    # ---------------------------------------------------------------- using a trial
+    def best_trial(self) -> Trial | None:
+        done = [t for t in self.trials if math.isfinite(t.value)]
+        return min(done, key=lambda t: t.value) if done else None
+
+    def chosen_trial(self) -> Trial | None:
+        """The selected row's trial, else the best so far (None before any trial finished)."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            item = self.table.item(rows[0].row(), 0)
+            index = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+            if index is not None and 0 <= index < len(self.trials):
+                trial = self.trials[index]
+                return trial if math.isfinite(trial.value) else None
+        return self.best_trial()
+
+    def select_trial(self, trial: Trial) -> None:
+        index = self.trials.index(trial)
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == index:
+                self.table.selectRow(row)
+                return
+
+    def _update_use_button(self) -> None:
+        trial = self.chosen_trial()
+        self.use_button.setEnabled(self.use_settings is not None and trial is not None)
+        if trial is None:
+            self.use_button.setText("Use these settings")
+            return
+        best = trial is self.best_trial()
+        self.use_button.setText("Use these settings" + (" (best)" if best else " (selected)"))
+        self.use_button.setToolTip(("The best trial: " if best else "The selected trial: ")
+                                   + _describe(trial) + ". Puts them into the open preset as one edit; "
+                                   "Edit ▸ Undo gives back the old ones.")
+
+    def use_chosen(self) -> None:
+        trial = self.chosen_trial()
+        if trial is None or self.use_settings is None:
+            return
+        what = "Use the best trial's settings" if trial is self.best_trial() else "Use a search trial's settings"
+        self.use_settings(dict(trial.params), what)
+        self.status.setText(f"The open preset now uses {_describe(trial)} (Edit ▸ Undo in the main window "
+                            "gives back the old settings).")
+
+
+def _log_ticks(low: float, high: float) -> list[list[tuple[float, str]]]:
+    """Ticks of a log axis (positions in log10) from `low` to `high`: each decade labelled, 2 and 5
+    times it as unlabelled grid lines; labelled too when the range spans a decade or less."""
+    lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    major = [(float(e), f"{10.0 ** e:g}") for e in range(lo, hi + 1)]
+    minor = [(math.log10(m * 10.0 ** e), f"{m * 10.0 ** e:g}" if hi - lo <= 1 else "")
+             for e in range(lo, hi) for m in (2, 5)]
+    return [major, minor]
+
+
+def _describe(trial: Trial) -> str:
+    return ", ".join(f"{k.split('.')[-1]} = {v:.3g}" if isinstance(v, float) else f"{k.split('.')[-1]} = {v}"
+                     for k, v in trial.params.items())
 
 
 def _spin(lo: int, hi: int, value: int) -> QSpinBox:

@@ -162,6 +162,8 @@ class CurvePlot(QWidget):
             self.best.clear()
             self.best_label.setVisible(False)
         self.item.enableAutoRange()
+        if len(x) > 1:   # room at both ends, so the first and last tick labels are drawn whole
+            self.item.setXRange(float(np.min(x)), float(np.max(x)), padding=0.08)
 
     def series(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """The drawn mean line of `split` ("train" or "val"): x and y."""

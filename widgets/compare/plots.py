@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -51,7 +51,11 @@ def entries(runs: Sequence[RunInfo], bands: bool = True) -> list[Entry]:
         else:
             out.append(Entry(_run_label(r), [r]))
     for e in out:
-        if e.is_group:
+        if e.is_group and (e.runs[0].group or "").startswith("cv-"):   # `playground cv`: one run per fold
+            first = e.runs[0]
+            rest = {k: v for k, v in first.changed.items() if k not in ("data.params.folds", "data.params.fold")}
+            e.label = f"{first.preset}{_changes(replace(first, changed=rest))} ×{len(e.runs)} folds"
+        elif e.is_group:
             e.label = f"{e.runs[0].preset}{_changes(e.runs[0])} ×{len(e.runs)} seeds"
     return out
 

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 from playground.run_records.store import RunInfo, runs_dir
 from playground.network.spec import Preset
 from widgets.compare.browser import RunsBrowser
+from widgets.compare.bias_variance import BiasVarianceDialog
+from widgets.compare.cross_validation import CrossValidationDialog
 from widgets.compare.curves import CurveDialog
 from widgets.compare.plots import LayerStatsPlot, OverlayPlot, ScatterPlot
 from widgets.compare.settings_table import SettingsTable
@@ -86,6 +88,8 @@ class CompareWindow(QMainWindow):
         self.current_preset: Callable[[], Preset | None] = lambda: None
         """The main window's preset now (set by `open_compare`): what a learning curve trains."""
         self.curve_dialog: CurveDialog | None = None
+        self.cv_dialog: CrossValidationDialog | None = None
+        self.bias_variance_dialog: BiasVarianceDialog | None = None
         self._select_after: list[str] = []
         self._queue: list[tuple[list[str], str]] = []   # trainings still to start, one after another
         self._made: list[str] = []                      # run ids the queue's trainings printed
@@ -95,6 +99,7 @@ class CompareWindow(QMainWindow):
         """A family's look-up of finished runs that stand in for its trainings."""
         self._doing = ""                    # the running training's message, before its progress
         self._done = ""                     # how the last trainings ended, kept beside the runs count
+        self._now = ""                      # what the trainings are doing now, kept while they run
         self._errors: list[str] = []        # the running training's stderr lines so far
 
         self.browser = RunsBrowser()
@@ -117,18 +122,35 @@ class CompareWindow(QMainWindow):
         bar = QHBoxLayout()
         for key, text, slot in (("reload", "Reload", self.reload), ("twin", "Run a twin…", self.ask_twin),
                                 ("repeat", "Repeat…", self.ask_repeat), ("rename", "Rename…", self.ask_rename),
-                                ("delete", "Delete", self.ask_delete), ("curve", "Learning curve…", self.ask_curve)):
+                                ("delete", "Delete", self.ask_delete)):
             b = QPushButton(text)
             b.clicked.connect(slot)
             self.buttons[key] = b
             bar.addWidget(b)
         bar.addStretch(1)
+        # model selection on the current preset: each trains in its own dialog, in the background
+        selection = QHBoxLayout()
+        selection.addWidget(QLabel("Model selection:"))
+        for key, text, slot, tip in (
+                ("curve", "Learning curve…", self.ask_curve,
+                 "Final training and validation metric against the training-set size or one setting"),
+                ("cv", "Cross-validate…", self.ask_cv,
+                 "k-fold cross-validation of the current preset beside its single split's estimate"),
+                ("bias_variance", "Bias and variance…", self.ask_bias_variance,
+                 "Squared bias and variance of a regression preset's predictions against model size")):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            self.buttons[key] = b
+            selection.addWidget(b)
+        selection.addStretch(1)
         self.status = QLabel("")
         self.status.setStyleSheet("color: #555")
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(4, 4, 4, 4)
         left_lay.addLayout(bar)
+        left_lay.addLayout(selection)
         left_lay.addWidget(self.browser, 1)
         left_lay.addWidget(self.status)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -182,7 +204,9 @@ class CompareWindow(QMainWindow):
             wanted = set(self._select_after)
             self.browser.select_ids({r.id for r in runs if r.id in wanted or r.group in wanted})
             self._select_after = []
-        self.status.setText(problem or f"{len(runs)} runs in {self.folder}" + (f" · {self._done}" if self._done else ""))
+        busy = self.process is not None or self._planning is not None
+        note = self._done or (self._now if busy else "")   # a reload while training keeps its progress
+        self.status.setText(problem or f"{len(runs)} runs in {self.folder}" + (f" · {note}" if note else ""))
         self._on_filter()
         self.reloaded.emit()
 
@@ -307,6 +331,44 @@ class CompareWindow(QMainWindow):
         self.curve_dialog.show()
         return self.curve_dialog
 
+    def ask_cv(self) -> CrossValidationDialog | None:
+        """Open the cross-validation dialog for the current preset (one at a time); its runs are
+        recorded in this window's runs folder and selected here once done."""
+        if self.cv_dialog is not None and self.cv_dialog.isVisible():
+            self.cv_dialog.raise_()
+            return self.cv_dialog
+        preset = self.curve_preset()
+        if preset is None:
+            QMessageBox.information(self, "Cross-validate", "Open a preset in the main window, or select one run, "
+                                    "to cross-validate it.")
+            return None
+        if self.cv_dialog is not None:
+            self.cv_dialog.deleteLater()
+        self.cv_dialog = CrossValidationDialog(preset, self.folder, self)
+        self.cv_dialog.finished_runs.connect(self._select_group)
+        self.cv_dialog.show()
+        return self.cv_dialog
+
+    def _select_group(self, group: str) -> None:
+        self._select_after = [group]
+        self.reload()
+
+    def ask_bias_variance(self) -> BiasVarianceDialog | None:
+        """Open the bias-and-variance dialog for the current preset (one at a time)."""
+        if self.bias_variance_dialog is not None and self.bias_variance_dialog.isVisible():
+            self.bias_variance_dialog.raise_()
+            return self.bias_variance_dialog
+        preset = self.curve_preset()
+        if preset is None:
+            QMessageBox.information(self, "Bias and variance", "Open a regression preset in the main window, or "
+                                    "select one run, to measure its bias and variance.")
+            return None
+        if self.bias_variance_dialog is not None:
+            self.bias_variance_dialog.deleteLater()
+        self.bias_variance_dialog = BiasVarianceDialog(preset, self)
+        self.bias_variance_dialog.show()
+        return self.bias_variance_dialog
+
     def run_twin(self, run_id: str, assignments: Sequence[str]) -> None:
         args = ["twin", run_id] + [x for a in assignments for x in ("--set", a)]
         self._start(args, f"Training a twin of {run_id} …")
@@ -389,6 +451,7 @@ class CompareWindow(QMainWindow):
     def _say(self, text: str, done: bool = False) -> None:
         """Show what the trainings do (and, `done`, keep how they ended beside the runs count)."""
         self._done = text if done else ""
+        self._now = text
         self.status.setText(text)
         self.activity.emit(text)
 
@@ -427,8 +490,9 @@ class CompareWindow(QMainWindow):
         self._update_buttons(self.browser.selected())
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
-        if self.curve_dialog is not None:
-            self.curve_dialog.close()   # stops and joins its trainings
+        for dialog in (self.curve_dialog, self.cv_dialog, self.bias_variance_dialog):
+            if dialog is not None:
+                dialog.close()   # stops and joins its trainings
         self._queue = []
         if self.process is not None:
             self.process.kill()

@@ -1,6 +1,7 @@
 """Clustering lab: k-means walked through assignment and update on a 2-D set, the objective per
 iteration, k-means++ against random starts, and single linkage on the same points with its
-dendrogram and a cut the student drags.
+dendrogram and a cut the student drags; a second tab clusters the digits' raw pixels against the
+codes of trained autoencoders (widgets.labs.cluster_codes).
 
 The engine (playground.labs.clustering) computes everything; `explore` takes a second or more with
 its 20 starts per method, so it runs on a background thread and the page draws when it is done."""
@@ -16,11 +17,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from playground.network.cli_values import MAX_SEED
+from playground.labs import cluster_codes as cc
 from playground.labs import clustering as cl
+from widgets.labs.cluster_codes import CodesSection
 from widgets.labs.common import ComputingLabPage, grid_plot, set_title
 from widgets.panels.base import PALETTE
 
@@ -84,7 +89,9 @@ class ClusteringLabPage(ComputingLabPage):
     starts = cl.STARTS
     """Starts per method for the objective comparison (tests ask for fewer)."""
 
-    def __init__(self, parent: QWidget | None = None, lab: cl.ClusterLab | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, lab: cl.ClusterLab | cc.CodesComparison | None = None) -> None:
+        """`lab`: a 2-D lab to show (else computed), or a codes comparison to show on its tab (the
+        2-D lab is then computed when its tab is first shown)."""
         super().__init__(parent)
         self.data_box = self.add_control(QComboBox(self), "Data:")
         self.data_box.addItems(list(cl.SETS))
@@ -163,11 +170,45 @@ class ClusteringLabPage(ComputingLabPage):
         self.previous_button.clicked.connect(lambda: self.step_slider.setValue(self.step_slider.value() - 1))
         self.next_button.clicked.connect(lambda: self.step_slider.setValue(self.step_slider.value() + 1))
         self.cut_line.sigPositionChanged.connect(self._cut_moved)
-        if lab is not None:
+        self._into_tabs()
+        if isinstance(lab, cc.CodesComparison):
+            self.codes.show_result(lab)
+            self.tabs.setCurrentWidget(self.codes)
+            self.tabs.currentChanged.connect(self._first_sets_view)
+        elif lab is not None:
             self._set_controls(lab)
             self.show_lab(lab)
         else:
             self.recompute()
+
+    def _into_tabs(self) -> None:
+        """The 2-D sets (controls, steps, plots and note) on one tab, the digits' learned codes on
+        another."""
+        outer = self.layout()
+        self.sets_tab = QWidget()
+        inner = QVBoxLayout(self.sets_tab)
+        inner.setContentsMargins(0, 0, 0, 0)
+        while outer.count():
+            item = outer.takeAt(0)
+            if item.widget() is not None:
+                inner.addWidget(item.widget(), 1 if item.widget() is self.canvas else 0)
+            elif item.layout() is not None:
+                part = item.layout()
+                part.setParent(None)
+                inner.addLayout(part)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.sets_tab, "k-means and single linkage on 2-D sets")
+        self.codes = CodesSection()
+        self.tabs.addTab(self.codes, "Clustering learned codes (digits)")
+        outer.addWidget(self.tabs)
+
+    def _first_sets_view(self, index: int) -> None:
+        if self.tabs.widget(index) is self.sets_tab and self.lab is None and not self.computing:
+            self.recompute()
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        self.codes.shutdown(timeout_s)
+        super().shutdown(timeout_s)
 
     def _step_bar(self) -> QHBoxLayout:
         row = QHBoxLayout()

@@ -54,5 +54,15 @@ def build_page(lab: str, result: object):
     if lab == "grid-random":
         from widgets.labs.grid_random import GridRandomLabPage
         return GridRandomLabPage(lab=result)
+    if lab == "softmax":
+        from widgets.labs.softmax import SoftmaxLabPage
+        return SoftmaxLabPage(lab=result)
+    if lab == "conv-size":
+        from widgets.labs.conv_size import ConvSizeLabPage
+        size, preset, _layers = result
+        return ConvSizeLabPage(size=size, preset=preset)
+    if lab == "hessian":
+        from widgets.labs.hessian import HessianLabPage
+        return HessianLabPage(point=result)
     raise ValueError(f"unknown lab {lab!r}")
 

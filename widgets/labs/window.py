@@ -9,10 +9,13 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 from widgets.labs.activations import ActivationGalleryPage
 from widgets.labs.backprop import BackpropPage
 from widgets.labs.clustering import ClusteringLabPage
+from widgets.labs.conv_size import ConvSizeLabPage
 from widgets.labs.generative import GenerativeLabPage
 from widgets.labs.grid_random import GridRandomLabPage
+from widgets.labs.hessian import HessianLabPage
 from widgets.labs.init_explorer import InitExplorerPage
 from widgets.labs.optimizers import OptimizerRacePage
+from widgets.labs.softmax import SoftmaxLabPage
 
 PAGES: dict[str, Callable[[], QWidget]] = {
     "activations": ActivationGalleryPage,
@@ -22,10 +25,15 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "cluster": ClusteringLabPage,
     "generative": GenerativeLabPage,
     "grid-random": GridRandomLabPage,
+    "softmax": SoftmaxLabPage,
+    "conv-size": ConvSizeLabPage,
+    "hessian": HessianLabPage,
 }
 TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRacePage.title,
           "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title,
-          "generative": GenerativeLabPage.title, "grid-random": GridRandomLabPage.title}
+          "generative": GenerativeLabPage.title, "grid-random": GridRandomLabPage.title,
+          "softmax": SoftmaxLabPage.title, "conv-size": ConvSizeLabPage.title,
+          "hessian": HessianLabPage.title}
 
 
 class LabsWindow(QMainWindow):

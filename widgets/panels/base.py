@@ -48,19 +48,46 @@ def colour(k: int) -> str:
 class GrowingArray:
     """A numpy buffer that grows by doubling: appending n values costs O(n), never O(total).
 
-    `view()` is a slice of the preallocated buffer, so curves get it without copying."""
+    `view()` is a slice of the preallocated buffer, so curves get it without copying.
 
-    def __init__(self, capacity: int = 1024, dtype: type = np.float64) -> None:
-        self._data = np.empty(capacity, dtype=dtype)
+    With a `limit`, a long run's series stays bounded: once `limit` values are held, the older
+    half keeps every other value (the recent half stays whole), so the buffer holds between 3/4
+    and all of `limit`. The thinning depends only on the count, so arrays appended in step (an
+    x column and its y columns) stay aligned. `total` counts every value ever added."""
+
+    def __init__(self, capacity: int = 1024, dtype: type = np.float64, limit: int | None = None) -> None:
+        if limit is not None and limit < 8:
+            raise ValueError("a limit must hold at least 8 values")
+        self._data = np.empty(capacity if limit is None else min(capacity, limit), dtype=dtype)
         self.size = 0
+        self.total = 0
+        self.limit = limit
 
     def extend(self, values: np.ndarray | Sequence[float]) -> None:
         values = np.asarray(values, dtype=self._data.dtype).reshape(-1)
+        if self.limit is not None:
+            for start in range(0, len(values), self.limit // 4):
+                self._extend_bounded(values[start:start + self.limit // 4])
+            return
+        self._grow(values)
+
+    def _extend_bounded(self, values: np.ndarray) -> None:
+        if self.size + len(values) > self.limit:
+            half = self.size // 2
+            kept = np.concatenate([self._data[:half:2], self._data[half:self.size]])
+            self._data[:len(kept)] = kept
+            self.size = len(kept)
+        self._grow(values)
+
+    def _grow(self, values: np.ndarray) -> None:
+        self.total += len(values)
         need = self.size + len(values)
         if need > len(self._data):
             cap = len(self._data)
             while cap < need:
                 cap *= 2
+            if self.limit is not None:
+                cap = max(need, min(cap, self.limit))
             grown = np.empty(cap, dtype=self._data.dtype)
             grown[:self.size] = self._data[:self.size]
             self._data = grown
@@ -68,9 +95,10 @@ class GrowingArray:
         self.size = need
 
     def append(self, value: float) -> None:
-        if self.size < len(self._data):   # the common case, without making an array of one value
-            self._data[self.size] = value
+        if self.size < len(self._data) and (self.limit is None or self.size < self.limit):
+            self._data[self.size] = value   # the common case, without making an array of one value
             self.size += 1
+            self.total += 1
         else:
             self.extend((value,))
 
@@ -78,7 +106,7 @@ class GrowingArray:
         return self._data[:self.size]
 
     def clear(self) -> None:
-        self.size = 0
+        self.size = self.total = 0
 
     def __len__(self) -> int:
         return self.size

@@ -2,7 +2,9 @@
 
 Two classes: orange (class 0) fading through white to blue (class 1) by the predicted
 probability, with the 0.5 contour drawn as the boundary. More classes: one pale colour per
-predicted class. Regression on 1-D inputs: the fitted curve over the data instead.
+predicted class. A legend above the plot names the classes by their colours; semi-supervised
+data (labels_per_class) shows its unlabelled training points too, small and grey, under the few
+labelled ones. Regression on 1-D inputs: the fitted curve over the data instead.
 """
 from __future__ import annotations
 
@@ -12,11 +14,16 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
 from playground.training.events import BoundaryEvent, CurveEvent, FinishedEvent, LossEvent
-from widgets.panels.base import FOREGROUND, Panel, colour, graphics_layout, has_finite, image_item, style_plot
+from widgets.panels.base import (
+    FOREGROUND, Panel, RowLegend, colour, graphics_layout, has_finite, image_item, style_plot)
 
 ORANGE = np.array([245, 147, 34])
 BLUE = np.array([8, 119, 189])
 WHITE = np.array([255, 255, 255])
+UNLABELLED = (110, 110, 110, 130)
+"""Unlabelled training points: grey and translucent, so the labelled ones stand out."""
+MAX_LEGEND = 20
+"""More classes than this get no legend (it would fill the panel)."""
 
 
 def two_class_lut(n: int = 256, pale: float = 0.55) -> np.ndarray:
@@ -32,6 +39,12 @@ def class_lut(n_classes: int, pale: float = 0.45) -> np.ndarray:
     return (WHITE * (1 - pale) + rgb * pale).astype(np.ubyte)
 
 
+def class_label(k: int, names: tuple[str, ...]) -> str:
+    """A class's name in the legend: the data set's, or "class k" where it has none (or only the number)."""
+    name = names[k] if k < len(names) else ""
+    return name if name and name != str(k) else f"class {k}"
+
+
 def point_colour(label: int, n_classes: int) -> str:
     if n_classes <= 2:
         return "#%02x%02x%02x" % tuple(BLUE if label == 1 else ORANGE)
@@ -44,12 +57,20 @@ class DecisionBoundaryPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.add_canvas(graphics_layout(self), square=True)
-        self.plot = style_plot(self.canvas.addPlot(), "", "x₂", "x₁")
+        self.legend = RowLegend(4)   # in its own row above the plot: it covers no point
+        self.legend.setMaximumHeight(0)   # no room taken until it has entries
+        self.canvas.addItem(self.legend, row=0, col=0)
+        self.plot = style_plot(self.canvas.addPlot(row=1, col=0), "", "x₂", "x₁")
+        self.canvas.ci.layout.setRowStretchFactor(0, 0)
+        self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        self._legend_key: tuple = ()
         self.plot.setAspectLocked(True)   # the plane as it is: a circle looks like a circle
         self.regions = image_item()
         self.plot.addItem(self.regions)
         self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen(FOREGROUND, width=1.5), axisOrder="row-major")
         self.contour.setParentItem(self.regions)
+        self.unlabelled = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*UNLABELLED))
+        self.plot.addItem(self.unlabelled)
         self.points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=1))
         self.plot.addItem(self.points)
         self.data_points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(8, 119, 189, 150))
@@ -98,6 +119,9 @@ class DecisionBoundaryPanel(Panel):
         e = self.last
         what = ("the training points over the regions the network predicts" if isinstance(e, BoundaryEvent)
                 else "the fitted curve (orange) over the training data")
+        if isinstance(e, BoundaryEvent) and e.unlabelled is not None and len(e.unlabelled):
+            what = (f"the {len(e.points)} labelled training points (and {len(e.unlabelled)} unlabelled, "
+                    "grey) over the regions the network predicts")
         note = f" {e.note}" if isinstance(e, BoundaryEvent) and e.note else ""
         now = self.current_step
         if now is None or now <= e.step:
@@ -110,8 +134,10 @@ class DecisionBoundaryPanel(Panel):
             return
         self._mode = mode
         boundary = mode == "boundary"
-        for item in (self.regions, self.points):
+        for item in (self.regions, self.points, self.unlabelled):
             item.setVisible(boundary)
+        if not boundary:
+            self._set_legend(())
         for item in (self.data_points, self.fit_curve):
             item.setVisible(not boundary)
         self.plot.setLabel("left", self._axes[1] if boundary else "y", color=FOREGROUND)
@@ -163,6 +189,28 @@ class DecisionBoundaryPanel(Panel):
         pos = np.asarray(e.points, dtype=float).reshape(-1, 2)
         keep = np.isfinite(pos).all(axis=1)   # (NaN positions: not drawn, and no All-NaN warning)
         self.points.setData(pos=pos[keep], brush=[b for b, k in zip(brushes, keep) if k])
+        rest = np.zeros((0, 2)) if e.unlabelled is None else np.asarray(e.unlabelled, dtype=float).reshape(-1, 2)
+        self.unlabelled.setData(pos=rest[np.isfinite(rest).all(axis=1)])
+        classes = tuple(class_label(k, tuple(e.class_names)) for k in range(e.n_classes)) \
+            if 0 < e.n_classes <= MAX_LEGEND else ()
+        self._set_legend(classes, unlabelled=len(rest) > 0)
+
+    def _set_legend(self, classes: tuple[str, ...], unlabelled: bool = False) -> None:
+        """One entry per class in its points' colour, and "unlabelled" when those are drawn."""
+        key = (classes, unlabelled)
+        if key == self._legend_key:
+            return
+        self.legend.clear()
+        for k, name in enumerate(classes):
+            sample = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), brush=self._brush(k, len(classes)))
+            self.legend.addItem(sample, name)
+        if unlabelled:
+            self.legend.addItem(pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(*UNLABELLED)), "unlabelled")
+        self._legend_key = key
+
+    def legend_names(self) -> list[str]:
+        """The legend's entries, in order (what a student reads above the plot)."""
+        return [label.text for _, label in self.legend.items]
 
     def _brush(self, label: int, n_classes: int) -> pg.QtGui.QBrush:
         key = (label, n_classes)
@@ -190,6 +238,8 @@ class DecisionBoundaryPanel(Panel):
         self.regions.clear()
         self.contour.setData(None)
         self.points.clear()
+        self.unlabelled.clear()
+        self._set_legend(())
         self.data_points.clear()
         self.fit_curve.setData([], [])
 
@@ -199,6 +249,8 @@ class DecisionBoundaryPanel(Panel):
             rows = [["grid", float(x), float(y), float(e.values[i, j])]
                     for i, y in enumerate(e.ys) for j, x in enumerate(e.xs)]
             rows += [["point", float(p[0]), float(p[1]), int(lab)] for p, lab in zip(e.points, e.labels)]
+            if e.unlabelled is not None:
+                rows += [["unlabelled", float(p[0]), float(p[1]), ""] for p in e.unlabelled]
             axes = ["x1", "x2"] if tuple(e.axis_names) == ("x₁", "x₂") else list(e.axis_names)
             return ["kind", *axes, "value_or_label"], rows
         if isinstance(e, CurveEvent):

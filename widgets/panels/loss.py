@@ -27,6 +27,9 @@ from widgets.babysit.loss_marks import LossAnnotations
 SMOOTHING_STEPS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 """Moving-average windows the slider offers (steps)."""
 MAX_SYMBOLS = 60
+EPOCH_POINTS = 8192
+"""Per-epoch points kept (old epochs thinned to every other one beyond): ~0.4 MB for the panel's six
+columns however long the run."""
 """Per-epoch curves show a marker per epoch up to this many epochs (markers are slow to paint)."""
 MAX_MARKS = 40
 """Setting-change marks kept (the oldest go first)."""
@@ -138,11 +141,14 @@ class LossPanel(Panel):
         self.losses = Column(lambda: self.history.y)
         self.smoothed = Column(lambda: self._smoothed[:self._smoothed_size])
         self.last_val_accuracy: float | None = None
-        self.epoch_steps = GrowingArray(64)
-        self.train_epoch = GrowingArray(64)
-        self.val_epoch = GrowingArray(64)
-        self.train_acc = GrowingArray(64)
-        self.val_acc = GrowingArray(64)
+        # Per epoch, appended in step and thinned alike (old epochs every other one past
+        # EPOCH_POINTS): a small data set trains thousands of epochs a minute for hours.
+        self.epoch_numbers = GrowingArray(64, limit=EPOCH_POINTS)
+        self.epoch_steps = GrowingArray(64, limit=EPOCH_POINTS)
+        self.train_epoch = GrowingArray(64, limit=EPOCH_POINTS)
+        self.val_epoch = GrowingArray(64, limit=EPOCH_POINTS)
+        self.train_acc = GrowingArray(64, limit=EPOCH_POINTS)
+        self.val_acc = GrowingArray(64, limit=EPOCH_POINTS)
         self._has_accuracy: bool | None = None
         self._symbols = True
         self._epochs_drawn = -1
@@ -222,6 +228,7 @@ class LossPanel(Panel):
     def _add_epoch(self, e: EpochEvent) -> None:
         self.steady.take(e.train_loss)
         self.steady.take(e.val_loss)
+        self.epoch_numbers.append(e.epoch)
         self.epoch_steps.append(e.step)
         self.train_epoch.append(e.train_loss)
         self.val_epoch.append(e.val_loss)
@@ -242,8 +249,8 @@ class LossPanel(Panel):
         if len(x):
             self.steady.hold(x[-1] + 1)
         ex = self.epoch_steps.view()
-        if len(ex) != self._epochs_drawn:   # per-epoch curves change once an epoch (markers are costly)
-            self._epochs_drawn = len(ex)
+        if self.epoch_steps.total != self._epochs_drawn:   # per-epoch curves change once an epoch (markers are costly)
+            self._epochs_drawn = self.epoch_steps.total
             symbols = len(ex) <= MAX_SYMBOLS
             if symbols != self._symbols:
                 self._symbols = symbols
@@ -274,7 +281,7 @@ class LossPanel(Panel):
         text = f"step {int(x[-1])}: loss {self.losses.view()[-1]:.4g}" if len(x) else ""
         ex = self.epoch_steps.view()
         if len(ex):
-            text += f" · epoch {len(ex)}: val loss {self.val_epoch.view()[-1]:.4g}"
+            text += f" · epoch {int(self.epoch_numbers.view()[-1])}: val loss {self.val_epoch.view()[-1]:.4g}"
             if self.last_val_accuracy is not None:
                 text += f", val accuracy {self.last_val_accuracy:.1%}"
         if self.test_results:
@@ -343,7 +350,7 @@ class LossPanel(Panel):
         super().clear()
         self.history.clear()
         self._smoothed_size = 0
-        for buf in (self.epoch_steps, self.train_epoch, self.val_epoch, self.train_acc, self.val_acc):
+        for buf in (self.epoch_numbers, self.epoch_steps, self.train_epoch, self.val_epoch, self.train_acc, self.val_acc):
             buf.clear()
         for curve in (self.raw_curve, self.smooth_curve, self.train_epoch_curve, self.val_epoch_curve,
                       self.train_acc_curve, self.val_acc_curve):
@@ -401,7 +408,7 @@ class LossPanel(Panel):
         if len(ex):
             j = int(np.searchsorted(ex, x[k]))
             if j < len(ex):
-                text += f"  | epoch {j + 1}: train {self.train_epoch.view()[j]:.4g}  val {self.val_epoch.view()[j]:.4g}"
+                text += f"  | epoch {int(self.epoch_numbers.view()[j])}: train {self.train_epoch.view()[j]:.4g}  val {self.val_epoch.view()[j]:.4g}"
                 if self._has_accuracy:
                     text += f"  acc {self.train_acc.view()[j]:.1%} / {self.val_acc.view()[j]:.1%}"
         return text

@@ -54,7 +54,7 @@ class LstmInternalsPanel(Panel):
         self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(CELL_COLOURS["LSTM"], width=2), name="this run")
         self.previous_curve = self.grad_plot.plot(pen=pg.mkPen("#7f7f7f", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         """In the legend once there is a previous run to show."""
-        self.sat_steps, self.sat_values = GrowingArray(256), GrowingArray(256)
+        self.sat_steps, self.sat_values = GrowingArray(256, limit=4096), GrowingArray(256, limit=4096)
         self.previous: tuple[str, np.ndarray] | None = None
         self.last: RecurrentEvent | None = None
         self._shown: tuple[str, ...] = ()

@@ -34,9 +34,9 @@ class PerceptronPanel(Panel):
                                      label="(R/γ)² bound", labelOpts={"position": 0.1, "color": "#d62728"})
         self.bound.setVisible(False)
         self.plot.addItem(self.bound)
-        self.epochs = GrowingArray(64)
-        self.mistakes = GrowingArray(64)
-        self.totals = GrowingArray(64)
+        self.epochs = GrowingArray(64, limit=8192)   # (thinned alike past 8192 epochs: a run that never converges)
+        self.mistakes = GrowingArray(64, limit=8192)
+        self.totals = GrowingArray(64, limit=8192)
         self.last: PerceptronEvent | None = None
         self.set_idle_hint("Perceptron presets only: mistakes per epoch and the theorem's bound.")
 

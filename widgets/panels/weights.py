@@ -32,13 +32,18 @@ def diverging_lut(n: int = 256) -> np.ndarray:
     return (255 * (1 - mix) + strong * mix).astype(np.ubyte)
 
 
+PROBE_POINTS = 4096
+"""Probe rows a layer's history keeps at most (~0.4 MB a layer)."""
+
+
 class LayerHistory:
-    """One layer's quantiles at every probe step (bounded by the probes, a few hundred rows)."""
+    """One layer's quantiles at the probe steps: every one of them, until a long run has made
+    PROBE_POINTS; then the older half keeps every other one (the columns thin alike)."""
 
     def __init__(self) -> None:
-        self.steps = GrowingArray(256)
-        self.q = [GrowingArray(256) for _ in range(9)]
-        self.zero = GrowingArray(256)
+        self.steps = GrowingArray(256, limit=PROBE_POINTS)
+        self.q = [GrowingArray(256, limit=PROBE_POINTS) for _ in range(9)]
+        self.zero = GrowingArray(256, limit=PROBE_POINTS)
 
     def add(self, step: int, quantiles: np.ndarray, zero: float) -> None:
         self.steps.append(step)

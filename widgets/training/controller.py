@@ -23,8 +23,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Sl
 from PySide6.QtWidgets import QWidget
 
 from playground.training.control import RunControl
-from playground.training.epoch_history import EpochHistory
-from playground.training.events import EpochEvent, FinishedEvent, ProblemEvent, SettingAppliedEvent
+from playground.training.events import FinishedEvent, ProblemEvent, SettingAppliedEvent
 from playground.network.spec import Preset
 from playground.training.views import views_for
 from widgets.panels.base import Panel
@@ -151,7 +150,6 @@ class TrainingController(QObject):
         self.last_record = ""
         """The run record of the latest session, which holds its weights once it ends (a reset or a
         close ends it too); '' when the run cannot be recorded."""
-        self._epochs = EpochHistory()   # every epoch of a long run, as columns (66 bytes each)
         self._panels: list[Panel] = [kind.make() for kind in PANELS]   # widgets/panel_groups.py declares them
         self.feature_maps.probe_image_changed.connect(self.set_probe_image)
         self.frames = FrameScheduler(self._panels, self)
@@ -331,7 +329,6 @@ class TrainingController(QObject):
             self._task.wait(SHUTDOWN_S)
             self._task.deleteLater()
         self._session += 1
-        self._epochs = EpochHistory()
         self.last_problem = self.last_finished = None
         self.reset_panels()
         from widgets.babysit.loss_marks import mark_expected_initial_loss
@@ -421,8 +418,6 @@ class TrainingController(QObject):
                 self.status_message.emit(f"{e.describe()} from step {e.step}")
                 self.panel(LossPanel.title).mark_setting_change(e.step, e.describe())
             else:
-                if isinstance(e, EpochEvent):
-                    self._epochs.append(e)
                 draw.append(e)
         return draw
 
@@ -432,7 +427,8 @@ class TrainingController(QObject):
         panel = next((p for p in self._panels if isinstance(p, DiagnosesPanel)), None)
         if panel is None:
             return
-        outcome = panel.finish(self._epochs, self._n_classes)
+        history = self.last_finished.history if self.last_finished is not None else ()
+        outcome = panel.finish(history, self._n_classes)   # the Trainer's epochs: not kept twice
         if outcome is not None:
             self.outcome.emit(outcome.message)
 
