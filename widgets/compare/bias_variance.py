@@ -16,11 +16,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QAbstractItemView, QFormLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
-from widgets.compare.curves import positions
+from widgets.compare.curves import lay_out_selection_dialog, positions
 from widgets.compare.plots import _plot
 from widgets.tasks import BackgroundTask, TaskDialog
 
@@ -144,16 +143,6 @@ class BiasVarianceDialog(TaskDialog):
         form.addRow("Training sets per value:", self.sets)
         form.addRow("Test points:", self.test_points)
         form.addRow("Epochs per training:", self.epochs)
-        self.draw_button = QPushButton("Draw")
-        self.draw_button.setDefault(True)
-        self.draw_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.message = QLabel("Needs a regression preset on generated data with target noise (sine, bowl).")
-        self.message.setWordWrap(True)
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(["value", "bias²", "variance", "noise", "sum", "test error"])
         self.table.verticalHeader().setVisible(False)
@@ -163,18 +152,8 @@ class BiasVarianceDialog(TaskDialog):
         split.addWidget(self.plot)
         split.addWidget(self.table)
         split.setSizes([380, 150])
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.draw_button)
-        row.addWidget(self.stop_button)
-        row.addWidget(self.progress, 1)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addLayout(row)
-        lay.addWidget(self.message)
-        lay.addWidget(split, 1)
-        lay.addWidget(close)
+        self.draw_button = lay_out_selection_dialog(
+            self, form, "Draw", split, "Needs a regression preset on generated data with target noise (sine, bowl).")
         self.request: BiasVarianceRequest | None = None
         self.results: list[Any] | None = None
         """The engine's decompositions last drawn (tests compare the view with them)."""

@@ -19,11 +19,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+    QAbstractItemView, QFormLayout, QLabel, QSpinBox,
     QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
-from widgets.compare.curves import SPLIT_COLOURS
+from widgets.compare.curves import SPLIT_COLOURS, lay_out_selection_dialog
 from widgets.compare.plots import _plot
 from widgets.tasks import BackgroundTask, TaskDialog
 
@@ -155,17 +155,6 @@ class CrossValidationDialog(TaskDialog):
         form = QFormLayout()
         form.addRow("Folds (K):", self.folds)
         form.addRow("Epochs per training:", self.epochs)
-        self.run_button = QPushButton("Run")
-        self.run_button.setDefault(True)
-        self.run_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.message = QLabel(f"Trains K + 1 networks: one per fold, then the preset's own split. The runs "
-                              f"are recorded in {self.folder}, the folds as one group.")
-        self.message.setWordWrap(True)
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["estimate", "metric", "run"])
         self.table.verticalHeader().setVisible(False)
@@ -176,18 +165,9 @@ class CrossValidationDialog(TaskDialog):
         split.addWidget(self.table)
         split.addWidget(self.plot)
         split.setSizes([460, 560])
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.run_button)
-        row.addWidget(self.stop_button)
-        row.addWidget(self.progress, 1)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addLayout(row)
-        lay.addWidget(self.message)
-        lay.addWidget(split, 1)
-        lay.addWidget(close)
+        self.run_button = lay_out_selection_dialog(
+            self, form, "Run", split, f"Trains K + 1 networks: one per fold, then the preset's own split. The runs "
+                                      f"are recorded in {self.folder}, the folds as one group.")
         self.request: CvRequest | None = None
         self.result = None
         """The engine's CrossValidation last shown (tests compare the view with it)."""

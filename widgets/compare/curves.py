@@ -171,6 +171,37 @@ class CurvePlot(QWidget):
         return (np.array([]), np.array([])) if x is None else (x, y)
 
 
+
+def lay_out_selection_dialog(dialog: Any, form: QFormLayout, start_label: str, body: QWidget,
+                             message: str = "") -> QPushButton:
+    """The layout the model-selection dialogs share (curves, cross-validation, bias and variance):
+    their settings, a start button beside Stop and a progress bar, a message line, the result
+    (`body`) and Close. Sets the dialog's `stop_button`, `progress` and `message`; returns the
+    start button, which calls `dialog.start`."""
+    start = QPushButton(start_label)
+    start.setDefault(True)
+    start.clicked.connect(dialog.start)
+    dialog.stop_button = QPushButton("Stop")
+    dialog.stop_button.setEnabled(False)
+    dialog.stop_button.clicked.connect(dialog.stop)
+    dialog.progress = QProgressBar()
+    dialog.progress.setVisible(False)
+    dialog.message = QLabel(message)
+    dialog.message.setWordWrap(True)
+    close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    close.rejected.connect(dialog.reject)
+    row = QHBoxLayout()
+    row.addWidget(start)
+    row.addWidget(dialog.stop_button)
+    row.addWidget(dialog.progress, 1)
+    lay = QVBoxLayout(dialog)
+    lay.addLayout(form)
+    lay.addLayout(row)
+    lay.addWidget(dialog.message)
+    lay.addWidget(body, 1)
+    lay.addWidget(close)
+    return start
+
 class CurveDialog(TaskDialog):
     """Compare ▸ Learning curve…: what to vary and over which seeds, a Draw button, progress,
     and the curve."""
@@ -202,29 +233,8 @@ class CurveDialog(TaskDialog):
         self.form.addRow("Seeds (N or A-B):", self.seeds)
         self.form.addRow("Epochs per training:", self.epochs)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.draw_button = QPushButton("Draw")
-        self.draw_button.setDefault(True)
-        self.draw_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
         self.plot = CurvePlot()
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        row = QHBoxLayout()
-        row.addWidget(self.draw_button)
-        row.addWidget(self.stop_button)
-        row.addWidget(self.progress, 1)
-        lay = QVBoxLayout(self)
-        lay.addLayout(self.form)
-        lay.addLayout(row)
-        lay.addWidget(self.message)
-        lay.addWidget(self.plot, 1)
-        lay.addWidget(close)
+        self.draw_button = lay_out_selection_dialog(self, self.form, "Draw", self.plot)
         self.request: CurveRequest | None = None
         self.curve = None
         """The engine's curve last drawn (tests compare the plot with it)."""
