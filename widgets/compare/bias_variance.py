@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QFormLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
-from widgets.compare.curves import lay_out_selection_dialog, positions
+from widgets.compare.curves import positions
 from widgets.compare.plots import _plot
-from widgets.tasks import BackgroundTask, TaskDialog
+from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
+from widgets.tasks import BackgroundTask
 
 PARTS = (("bias2", "bias²", "#d62728", Qt.PenStyle.SolidLine),
          ("variance", "variance", "#1f77b4", Qt.PenStyle.SolidLine),
@@ -29,12 +30,6 @@ PARTS = (("bias2", "bias²", "#d62728", Qt.PenStyle.SolidLine),
          ("test_error", "test error (measured)", "#000000", Qt.PenStyle.SolidLine),
          ("decomposed", "bias² + variance + noise", "#2ca02c", Qt.PenStyle.DashLine))
 """What is drawn: the engine's field, its name, colour and line style."""
-STOPPED = "stopped"
-
-
-class Cancelled(Exception):
-    """Stop pressed (or the dialog closed) between two trainings."""
-
 
 @dataclass(frozen=True)
 class BiasVarianceRequest:
@@ -114,9 +109,13 @@ class BiasVariancePlot(QWidget):
         return (np.array([]), np.array([])) if x is None else (np.asarray(x), np.asarray(y))
 
 
-class BiasVarianceDialog(TaskDialog):
+class BiasVarianceDialog(SelectionDialog):
     """Compare ▸ Bias and variance…: the setting and its values, training sets per value, test
     points, epochs; Draw, progress and Stop; then a table and a plot per value."""
+
+    task_kind = "bias-variance"
+    stopped_text = "Stopped: nothing drawn."
+    failed_text = "Could not measure: {message}"
 
     def __init__(self, preset: Preset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,8 +151,8 @@ class BiasVarianceDialog(TaskDialog):
         split.addWidget(self.plot)
         split.addWidget(self.table)
         split.setSizes([380, 150])
-        self.draw_button = lay_out_selection_dialog(
-            self, form, "Draw", split, "Needs a regression preset on generated data with target noise (sine, bowl).")
+        self.draw_button = self.lay_out(
+            form, "Draw", split, "Needs a regression preset on generated data with target noise (sine, bowl).")
         self.request: BiasVarianceRequest | None = None
         self.results: list[Any] | None = None
         """The engine's decompositions last drawn (tests compare the view with them)."""
@@ -175,34 +174,15 @@ class BiasVarianceDialog(TaskDialog):
             apply_overrides(preset, [f"{setting}={value}"])
         return BiasVarianceRequest(preset, setting, values, int(self.sets.value()), int(self.test_points.value()))
 
-    def start(self) -> None:
-        if self.task is not None and self.task.running:
-            return
-        from playground.params import ProblemList
-        try:
-            request = self.make_request()
-        except (ValueError, ProblemList) as e:
-            self._say(str(e).strip().splitlines()[0].removeprefix("bad --set: "), error=True)
-            return
-        self.request = request
-        self.task = BackgroundTask(lambda task: compute(request, task), kind="bias-variance")
-        self.task.progress.connect(self._on_progress)
-        self.task.done.connect(self._on_done)
-        self.task.failed.connect(self._on_failed)
-        self.progress.setRange(0, request.trainings)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.draw_button.setEnabled(False)
-        self.stop_button.setEnabled(True)
-        self._say(f"Training {request.trainings} networks ({len(request.values)} values × {request.n_sets} "
-                  "training sets) …")
-        self.task.start()
+    def compute(self, request: BiasVarianceRequest, task: BackgroundTask) -> Any:
+        return compute(request, task)
 
-    def stop(self) -> None:
-        if self.task is not None and self.task.running:
-            self.task.cancel()
-            self.stop_button.setEnabled(False)
-            self._say("Stopping after the training under way …")
+    def progress_total(self, request: BiasVarianceRequest) -> int:
+        return request.trainings
+
+    def starting_text(self, request: BiasVarianceRequest) -> str:
+        return (f"Training {request.trainings} networks ({len(request.values)} values × {request.n_sets} "
+                "training sets) …")
 
     def _on_progress(self, info: tuple[int, int, Any, int]) -> None:
         done, total, value, k = info
@@ -230,17 +210,3 @@ class BiasVarianceDialog(TaskDialog):
         self._say(f"Smallest test error {best.test_error:.4g} at {best.setting} = {best.value}. From {first.value} to "
                   f"{last.value}: bias² {first.bias2:.3g} → {last.bias2:.3g}, variance {first.variance:.3g} → "
                   f"{last.variance:.3g}. bias² + variance + noise is within {worst_gap:.1%} of the measured test error.")
-
-    def _on_failed(self, message: str) -> None:
-        self._finish()
-        self._say("Stopped: nothing drawn." if message == STOPPED else f"Could not measure: {message}",
-                  error=message != STOPPED)
-
-    def _finish(self) -> None:
-        self.progress.setVisible(False)
-        self.draw_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #333;")
-        self.message.setText(text)

@@ -23,19 +23,14 @@ from PySide6.QtWidgets import (
     QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
-from widgets.compare.curves import SPLIT_COLOURS, lay_out_selection_dialog
+from widgets.compare.curves import SPLIT_COLOURS
 from widgets.compare.plots import _plot
-from widgets.tasks import BackgroundTask, TaskDialog
+from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
+from widgets.tasks import BackgroundTask
 
 FOLD_COLOUR = SPLIT_COLOURS["val"]
 """Each fold's estimate is a validation metric: the loss panel's validation colour."""
 SPLIT_COLOUR = "#7b3294"
-STOPPED = "stopped"
-
-
-class Cancelled(Exception):
-    """Stop pressed (or the dialog closed) between two trainings."""
-
 
 @dataclass(frozen=True)
 class CvRequest:
@@ -131,9 +126,13 @@ class FoldPlot(QWidget):
         return np.asarray(x), np.asarray(y)
 
 
-class CrossValidationDialog(TaskDialog):
+class CrossValidationDialog(SelectionDialog):
     """Compare ▸ Cross-validate…: the number of folds and the epochs, Run, progress and Stop, then
     the folds' table and plot."""
+
+    task_kind = "cross-validation"
+    stopped_text = "Stopped: the folds trained so far are recorded, no estimate is shown."
+    failed_text = "Cross-validation failed: {message}"
 
     finished_runs = Signal(str)
     """The folds' group id once every training is recorded (the compare window selects them)."""
@@ -165,38 +164,27 @@ class CrossValidationDialog(TaskDialog):
         split.addWidget(self.table)
         split.addWidget(self.plot)
         split.setSizes([460, 560])
-        self.run_button = lay_out_selection_dialog(
-            self, form, "Run", split, f"Trains K + 1 networks: one per fold, then the preset's own split. The runs "
+        self.run_button = self.lay_out(
+            form, "Run", split, f"Trains K + 1 networks: one per fold, then the preset's own split. The runs "
                                       f"are recorded in {self.folder}, the folds as one group.")
         self.request: CvRequest | None = None
         self.result = None
         """The engine's CrossValidation last shown (tests compare the view with it)."""
         self.resize(1040, 580)
 
-    def start(self) -> None:
-        if self.task is not None and self.task.running:
-            return
+    def make_request(self) -> CvRequest:
         preset = self.preset.copy()
         preset.training.epochs = int(self.epochs.value())
-        request = CvRequest(preset, int(self.folds.value()), self.folder)
-        self.request = request
-        self.task = BackgroundTask(lambda task: compute(request, task), kind="cross-validation")
-        self.task.progress.connect(self._on_progress)
-        self.task.done.connect(self._on_done)
-        self.task.failed.connect(self._on_failed)
-        self.progress.setRange(0, request.trainings * request.epochs)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.run_button.setEnabled(False)
-        self.stop_button.setEnabled(True)
-        self._say(f"Training fold 0 of {request.folds} …")
-        self.task.start()
+        return CvRequest(preset, int(self.folds.value()), self.folder)
 
-    def stop(self) -> None:
-        if self.task is not None and self.task.running:
-            self.task.cancel()
-            self.stop_button.setEnabled(False)
-            self._say("Stopping after the training under way …")
+    def compute(self, request: CvRequest, task: BackgroundTask) -> Any:
+        return compute(request, task)
+
+    def progress_total(self, request: CvRequest) -> int:
+        return request.trainings * request.epochs
+
+    def starting_text(self, request: CvRequest) -> str:
+        return f"Training fold 0 of {request.folds} …"
 
     def _on_progress(self, info: tuple[str, int, Any]) -> None:
         what, training, value = info
@@ -256,17 +244,3 @@ class CrossValidationDialog(TaskDialog):
             if self.table.item(r, 0).text() == label:
                 return float(self.table.item(r, 1).data(Qt.ItemDataRole.UserRole))
         raise KeyError(label)
-
-    def _on_failed(self, message: str) -> None:
-        self._finish()
-        self._say("Stopped: the folds trained so far are recorded, no estimate is shown." if message == STOPPED
-                  else f"Cross-validation failed: {message}", error=message != STOPPED)
-
-    def _finish(self) -> None:
-        self.progress.setVisible(False)
-        self.run_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #333;")
-        self.message.setText(text)

@@ -17,23 +17,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QSpinBox, QVBoxLayout, QWidget)
+    QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
-from widgets.tasks import BackgroundTask, TaskDialog
+from widgets.tasks import BackgroundTask
+from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
 from widgets.compare.plots import _plot, is_log_setting
 
 SPLIT_COLOURS = {"train": "#1f4e79", "val": "#ff7f0e"}
 """The loss panel's colours for the two splits: the same reading everywhere in the app."""
 BEST_COLOUR = "#2ca02c"
 LEARNING, COMPLEXITY = "learning", "complexity"
-STOPPED = "stopped"
-
-
-class Cancelled(Exception):
-    """Stop pressed (or the dialog closed) between two trainings."""
-
 
 @dataclass(frozen=True)
 class CurveRequest:
@@ -172,39 +166,12 @@ class CurvePlot(QWidget):
 
 
 
-def lay_out_selection_dialog(dialog: Any, form: QFormLayout, start_label: str, body: QWidget,
-                             message: str = "") -> QPushButton:
-    """The layout the model-selection dialogs share (curves, cross-validation, bias and variance):
-    their settings, a start button beside Stop and a progress bar, a message line, the result
-    (`body`) and Close. Sets the dialog's `stop_button`, `progress` and `message`; returns the
-    start button, which calls `dialog.start`."""
-    start = QPushButton(start_label)
-    start.setDefault(True)
-    start.clicked.connect(dialog.start)
-    dialog.stop_button = QPushButton("Stop")
-    dialog.stop_button.setEnabled(False)
-    dialog.stop_button.clicked.connect(dialog.stop)
-    dialog.progress = QProgressBar()
-    dialog.progress.setVisible(False)
-    dialog.message = QLabel(message)
-    dialog.message.setWordWrap(True)
-    close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-    close.rejected.connect(dialog.reject)
-    row = QHBoxLayout()
-    row.addWidget(start)
-    row.addWidget(dialog.stop_button)
-    row.addWidget(dialog.progress, 1)
-    lay = QVBoxLayout(dialog)
-    lay.addLayout(form)
-    lay.addLayout(row)
-    lay.addWidget(dialog.message)
-    lay.addWidget(body, 1)
-    lay.addWidget(close)
-    return start
-
-class CurveDialog(TaskDialog):
+class CurveDialog(SelectionDialog):
     """Compare ▸ Learning curve…: what to vary and over which seeds, a Draw button, progress,
     and the curve."""
+
+    stopped_text = "Stopped: no curve drawn."
+    failed_text = "The curve could not be drawn: {message}"
 
     def __init__(self, preset: Preset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -234,7 +201,7 @@ class CurveDialog(TaskDialog):
         self.form.addRow("Epochs per training:", self.epochs)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.plot = CurvePlot()
-        self.draw_button = lay_out_selection_dialog(self, self.form, "Draw", self.plot)
+        self.draw_button = self.lay_out(self.form, "Draw", self.plot)
         self.request: CurveRequest | None = None
         self.curve = None
         """The engine's curve last drawn (tests compare the plot with it)."""
@@ -271,34 +238,14 @@ class CurveDialog(TaskDialog):
             apply_overrides(preset, [f"{setting}={value}"])
         return CurveRequest(COMPLEXITY, preset, values, seeds, setting)
 
-    def start(self) -> None:
-        if self.task is not None and self.task.running:
-            return
-        from playground.params import ProblemList
-        try:
-            request = self.make_request()
-        except (ValueError, ProblemList) as e:   # a bad number, or a path the preset does not have
-            self._say(str(e).strip().splitlines()[0].removeprefix("bad --set: "), error=True)
-            return
-        self.request = request
-        self.task = BackgroundTask(lambda task: compute(request, task))
-        self.task.progress.connect(self._on_progress)
-        self.task.done.connect(self._on_done)
-        self.task.failed.connect(self._on_failed)
-        self.progress.setRange(0, request.trainings)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.draw_button.setEnabled(False)
-        self.stop_button.setEnabled(True)
-        self._say(f"Training {request.trainings} networks ({len(request.values)} points × "
-                  f"{len(request.seeds)} seeds) …")
-        self.task.start()
+    def compute(self, request: CurveRequest, task: BackgroundTask) -> Any:
+        return compute(request, task)
 
-    def stop(self) -> None:
-        if self.task is not None and self.task.running:
-            self.task.cancel()
-            self.stop_button.setEnabled(False)
-            self._say("Stopping after the training under way …")
+    def progress_total(self, request: CurveRequest) -> int:
+        return request.trainings
+
+    def starting_text(self, request: CurveRequest) -> str:
+        return f"Training {request.trainings} networks ({len(request.values)} points × {len(request.seeds)} seeds) …"
 
     def _on_progress(self, info: tuple[int, int, Any, int]) -> None:
         done, total, value, seed = info
@@ -322,17 +269,3 @@ class CurveDialog(TaskDialog):
                      f" training {train:.3g}, validation {val:.3g} (gap {abs(train - val):.3g}).")
         text += " A wide gap between training and validation is variance; both poor and close is bias."
         self._say(text)
-
-    def _on_failed(self, message: str) -> None:
-        self._finish()
-        self._say("Stopped: no curve drawn." if message == STOPPED else f"The curve could not be drawn: {message}",
-                  error=message != STOPPED)
-
-    def _finish(self) -> None:
-        self.progress.setVisible(False)
-        self.draw_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "color: #333;")
-        self.message.setText(text)

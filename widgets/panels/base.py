@@ -240,14 +240,44 @@ def _opaque(pen: QPen) -> QPen:
     return flat
 
 
+LEGEND_ENTRIES = 12
+"""The most entries a legend row names: a 42-layer network's legend would otherwise push its plot
+off the panel. The rest are counted in one line; the panel's CSV has every curve."""
+
+
 class RowLegend(pg.LegendItem):
     """A legend in its own row of the canvas, above the plot it describes: it never covers the
-    data (pyqtgraph's floats over the view box). Its height follows its entries."""
+    data (pyqtgraph's floats over the view box). Its height follows its entries, at most
+    `max_entries` of them and a line counting the others."""
 
-    def __init__(self, columns: int = 4) -> None:
+    def __init__(self, columns: int = 4, max_entries: int = LEGEND_ENTRIES) -> None:
         super().__init__(offset=None, colCount=columns, labelTextColor=FOREGROUND, verSpacing=-8,
                          horSpacing=12)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.max_entries = max_entries
+        self.left_out = 0
+        self._more: pg.LabelItem | None = None
+
+    def addItem(self, item, name) -> None:  # noqa: N802 - pyqtgraph's name
+        if len(self.items) < self.max_entries:
+            super().addItem(item, name)
+            return
+        self.left_out += 1
+        text = f"… and {self.left_out} more (Save ▸ CSV has every curve)"
+        if self._more is None:
+            self._more = pg.LabelItem(text, color=self.opts["labelTextColor"], justify="left",
+                                      size=self.opts["labelTextSize"])
+            self.layout.addItem(self._more, self.layout.rowCount(), 0, 1, self.columnCount * 2)
+        else:
+            self._more.setText(text)
+        self.updateSize()
+
+    def clear(self) -> None:
+        if self._more is not None:
+            self._removeItemFromLayout(self._more)
+            self._more = None
+        self.left_out = 0
+        super().clear()
 
     def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
         height = 0.0
