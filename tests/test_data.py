@@ -33,7 +33,7 @@ def splits(d):
 
 def test_registry_has_every_promised_set_in_display_order():
     assert ALL == ["circle", "xor", "blobs", "spiral", "moons", "linear", "sine", "bowl",
-                   "digits", "shapes", "sine_next", "adding"]
+                   "digits", "shapes", "sine_next", "adding", "recall_first", "char_text"]
 
 
 @pytest.mark.parametrize("name", ALL)

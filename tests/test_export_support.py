@@ -83,8 +83,9 @@ def zoo_presets() -> dict[str, Preset]:
         Node("seq", "Input", {"shape": [20, 1]}),
         Node("lstm", "LSTM", {"hidden_size": 8, "output": "sequence", "init": "orthogonal"}, ["seq"]),
         Node("norm", "LayerNorm", {}, ["lstm"]),
-        Node("gru", "GRU", {"hidden_size": 6, "num_layers": 2, "output": "sequence"}, ["norm"]),
-        Node("rnn", "RNN", {"hidden_size": 5, "nonlinearity": "relu"}, ["gru"]),
+        Node("gru", "GRU", {"hidden_size": 6, "num_layers": 2, "output": "sequence", "bidirectional": True},
+             ["norm"]),
+        Node("rnn", "RNN", {"hidden_size": 5, "nonlinearity": "relu", "bidirectional": True}, ["gru"]),
         Node("head", "Linear", {"out_features": 1}, ["rnn"]),
     ])
     vae = ModelSpec(nodes=[
@@ -131,7 +132,7 @@ def export_traits(preset: Preset) -> set[str]:
     traits = {f"layer:{n.type}" for n in preset.model.nodes}
     for n in preset.model.nodes:
         params = with_defaults(CATALOGUE[n.type].params, n.params)
-        traits |= {f"{n.type}:{k}={params[k]}" for k in ("output", "mode", "over", "nonlinearity")
+        traits |= {f"{n.type}:{k}={params[k]}" for k in ("output", "mode", "over", "nonlinearity", "bidirectional")
                    if k in params}
     entry = DATASETS[preset.data.name]
     standardized = bool(with_defaults(entry.params, preset.data.params).get("standardize", False))

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.figure
 
 SEEDS = (0, 1, 2)
 FAMILY = ("deep_relu_high_lr", "deep_leaky_relu_high_lr", "deep_prelu_high_lr", "deep_elu_high_lr",
-          "deep_gelu_high_lr")
+          "deep_gelu_high_lr", "deep_swish_high_lr")
 
 
 def test_the_family_differs_from_deep_relu_only_in_optimizer_rate_and_activation():
@@ -34,6 +34,26 @@ def test_the_family_differs_from_deep_relu_only_in_optimizer_rate_and_activation
         assert kinds.count("Linear") == 9 and len(set(kinds) - {"Input", "Linear"}) == 1, name
         linear = [(n["params"], n["pos"]) for n in doc["model"]["nodes"] if n["type"] == "Linear"]
         assert linear == [(n["params"], n["pos"]) for n in base["model"]["nodes"] if n["type"] == "Linear"]
+
+
+def test_maxout_keeps_the_width_and_doubles_the_weights():
+    """deep_maxout_high_lr: each of the 8 hidden layers has 32 Maxout units of k = 2 pieces, so its
+    Linear layer has 64 outputs; the training settings are the family's."""
+    relu = preset_to_dict(resolve_preset("deep_relu_high_lr"))
+    doc = preset_to_dict(resolve_preset("deep_maxout_high_lr"))
+    assert doc["training"] == relu["training"] and doc["data"] == relu["data"]
+    kinds = [n["type"] for n in doc["model"]["nodes"]]
+    assert kinds == [("Maxout" if k == "ReLU" else k) for k in (n["type"] for n in relu["model"]["nodes"])]
+    assert all(n["params"] == {"pieces": 2} for n in doc["model"]["nodes"] if n["type"] == "Maxout")
+    widths = [n["params"]["out_features"] for n in doc["model"]["nodes"] if n["type"] == "Linear"]
+    assert widths == [64] * 8 + [2]
+    # weights and biases by hand: 2→64, seven 32→64, 32→2; ReLU's: 2→32, seven 32→32, 32→2
+    maxout = (2 * 64 + 64) + 7 * (32 * 64 + 64) + (32 * 2 + 2)
+    relu_count = (2 * 32 + 32) + 7 * (32 * 32 + 32) + (32 * 2 + 2)
+    assert (maxout, relu_count) == (15042, 7554)
+    from playground.training.trainer import Trainer
+    built = Trainer(resolve_preset("deep_maxout_high_lr"), device="cpu").model
+    assert sum(p.numel() for p in built.parameters()) == maxout
 
 
 def trained(name: str, seed: int):

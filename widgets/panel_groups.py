@@ -61,6 +61,7 @@ PANELS: list[PanelKind] = [
     PanelKind("Neuron maps", INSIDE, "neuron_maps", "widgets.panels.neuron_maps", "NeuronMapsPanel"),
     PanelKind("Hidden space", INSIDE, "hidden_space", "widgets.panels.hidden_space", "HiddenSpacePanel"),
     PanelKind("LSTM internals", INSIDE, "lstm_internals", "widgets.panels.lstm_internals", "LstmInternalsPanel"),
+    PanelKind("Text samples", TRAINING, "text_samples", "widgets.panels.text_samples", "TextSamplesPanel"),
     PanelKind(DIAGNOSES, DIAGNOSES, None, "widgets.babysit.diagnoses_panel", "DiagnosesPanel"),
 ]
 """Every live panel, in tab order: to add one, write its module and declare it here (or call

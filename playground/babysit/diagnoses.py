@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from playground.babysit.findings import NO_GAP_EXPLAINED_BY, Action, Finding
+from playground.layers.activations import DEAD_SLOPE
 from playground.training.events import EpochEvent, Event, LossEvent, ProbeEvent, ProblemEvent
 
 TRACE_POINTS = 4096
@@ -359,11 +360,12 @@ class Diagnostician:
                 return [Finding(
                     "dead_relu", "warning", step, f"Many {p.layer_type} units in '{p.node_id}' are dead",
                     Action("Lower the learning rate to {value}", "lr", self.lr / 10, -1), p.node_id,
-                    f"Activations panel: {_share(p.dead_fraction)} of the units output 0 for every probe "
-                    "input, more than half of the layer, while the loss has stopped falling",
+                    f"Activations panel: {_share(p.dead_fraction)} of the units are dead, their gradient "
+                    f"|f′(x)| below {DEAD_SLOPE:g} on every probe input (a ReLU's output is 0 there), more than "
+                    "half of the layer, while the loss has stopped falling",
                     ("a learning rate step too large might have pushed them off for good",
                      "the initialization or a negative bias might start them off",
-                     "Leaky ReLU or ELU keep a gradient for negative inputs"),
+                     "Leaky ReLU or PReLU keep a gradient for every negative input"),
                     ("dead_relu", "persist_probes", "stall_window", "stall_drop", "stall_high"))]
             return []
         frac = saturated_fraction(p.layer_type, p.hist_counts, p.hist_edges)

@@ -17,7 +17,8 @@ from playground.babysit.diagnoses import ADAPTIVE
 from playground.babysit.findings import OUTCOME, Action, Finding
 from playground.data.baselines import NEIGHBOURS
 from playground.network.spec import Preset
-from playground.training.views import data_kind, is_classifier
+from playground.training.text_samples import entropy_nats
+from playground.training.views import data_kind, is_classifier, writes_text
 
 BASELINE_MARGIN = 0.05
 """A run is far from what its data allows when it ends more than 5 points of accuracy below the
@@ -29,6 +30,11 @@ STILL_FALLING = 0.99
 """The validation loss at the end is below 99% of its value a quarter of the run earlier."""
 WENT_BACK_UP = 1.5
 """The validation loss at the end stands 1.5 times above its best."""
+CONTEXT_GAIN = 0.85
+"""A character-level language model is good when its validation loss per character ends below
+85% of the text's character entropy (the loss of predicting the character frequencies, with no
+context): its next-character accuracy can never reach a classifier's bar, because the next
+character of a text is not certain even to a reader."""
 LESSON_SHOWS = {
     "divergence": "a loss that diverges",
     "exploding": "gradients that explode",
@@ -105,6 +111,19 @@ def accuracy_bar(preset: Preset, n_classes: int) -> float:
     return bar if allows is None else min(bar, allows - BASELINE_MARGIN)
 
 
+def text_entropy(preset: Preset) -> float | None:
+    """A character-level language model's bar: the entropy (nats) of its training labels, the
+    next characters; None for any other preset or bad data parameters."""
+    if not writes_text(preset):
+        return None
+    from playground.data import make_dataset
+    try:
+        data = make_dataset(preset.data.name, preset.data.params)
+    except ValueError:  # bad data parameters: the Trainer reports them
+        return None
+    return entropy_nats(data.y_train, data.n_classes)
+
+
 def ending(history: Sequence[EpochMetrics]) -> str:
     """How the validation loss ended, one of three that exclude each other: `went_back_up` (it
     stands well above its best), `still_falling` (it fell over the last quarter of the run) or
@@ -129,7 +148,14 @@ def judge(preset: Preset, history: Sequence[EpochMetrics], n_classes: int = 0, *
     if not history:
         return Verdict(True, "")
     last, first = history[-1], history[0]
-    if is_classifier(preset) and last.val_accuracy is not None:
+    context_free = text_entropy(preset)
+    if context_free is not None:
+        if last.val_loss <= CONTEXT_GAIN * context_free:
+            return Verdict(True, "")
+        what = (f"The validation loss ended at {last.val_loss:.3g} nats per character; predicting the text's "
+                f"character frequencies with no context scores {context_free:.3g}: the network has used little "
+                "of the characters before.")
+    elif is_classifier(preset) and last.val_accuracy is not None:
         bar = accuracy_bar(preset, n_classes)
         if last.val_accuracy >= bar:
             return Verdict(True, "")

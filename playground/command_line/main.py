@@ -35,6 +35,7 @@ COMMAND_LIST: tuple[Command, ...] = (
     Command("export", "export a trained run (or a preset's untrained weights) to a file",
             "playground.export.commands"),
     Command("load", "show the preset and summary inside a model file", "playground.export.commands"),
+    Command("sample", "write text with a trained character-level language model", "playground.export.commands"),
     Command("data", "look at your own data (CSV, .npz, image folder) before importing it",
             "playground.data.commands"),
     Command("runs", "list recorded runs; delete or rename one", "playground.run_records.commands"),
@@ -46,7 +47,8 @@ COMMAND_LIST: tuple[Command, ...] = (
             "playground.run_records.commands"),
     Command("lab", "the labs: activation gallery, optimizer race, initialization explorer, clustering, "
                    "generative against discriminative, backprop step by step, grid against random search, softmax "
-                   "and information, conv output size, Hessian eigenvalues (numbers, JSON or PNG)",
+                   "and information, conv output size, Hessian eigenvalues, forward against reverse-mode autodiff "
+                   "(numbers, JSON or PNG)",
             "playground.labs.commands"),
     Command("check", "pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, gradient "
                      "check (exit 1 when one is red)", "playground.babysit.commands"),

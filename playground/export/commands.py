@@ -1,7 +1,8 @@
-"""The `export` and `load` commands of the `playground` command line.
+"""The `export`, `load` and `sample` commands of the `playground` command line.
 
     playground export RUN_OR_PRESET --format onnx --out model.onnx
     playground load model.safetensors
+    playground sample RUN --chars 300 --temperature 0.7
 
 RUN is a folder written by `playground train --out` (its model.safetensors holds the trained
 weights and the preset); a .safetensors export works too, and a preset (file or built-in name)
@@ -28,7 +29,7 @@ RUN_WEIGHTS = "model.safetensors"
 
 
 def register(subparsers: Any) -> None:
-    """Add `export` and `load` to the CLI's subparsers (called by playground.command_line.main)."""
+    """Add `export`, `load` and `sample` to the CLI's subparsers (called by playground.command_line.main)."""
     formats = "\n".join(f"  {f.name:<12} {f.description} (default: {f.default_name})"
                         for f in FORMATS.values())
     p = subparsers.add_parser(  # its one line in `playground --help`: playground.command_line.main.COMMAND_LIST
@@ -48,6 +49,34 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the whole embedded preset as JSON")
     p.add_argument("--save-preset", metavar="PATH", help="also write the embedded preset to PATH")
     p.set_defaults(func=cmd_load)
+
+    p = subparsers.add_parser("sample", description="Write text with a trained character-level language "
+                              "model (a run of char_lstm or char_rnn): it continues a start text one character "
+                              "at a time, each drawn from softmax(logits / T).")
+    p.add_argument("source", metavar="RUN_OR_MODEL", help="a run folder from `playground train --out` or a "
+                                                          ".safetensors export (a preset alone: untrained weights)")
+    p.add_argument("--chars", type=int, default=300, help="how many characters to write (default 300)")
+    p.add_argument("--temperature", "-t", type=float, default=1.0,
+                   help="T: 0 always takes the most likely character; 1 draws from the model's distribution "
+                        "(default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws: the same seed writes the same text")
+    p.add_argument("--start", help="the text to continue (default: the data's first window)")
+    p.set_defaults(func=cmd_sample)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from playground.training.text_samples import write_text
+    try:
+        if not 1 <= args.chars <= 100_000:
+            raise ValueError("--chars must be between 1 and 100000")
+        preset, state_dict, trained = load_source(args.source)
+        text = write_text(preset, state_dict, args.chars, args.temperature, args.seed, args.start)
+    except (FileProblem, ProblemList, ValueError, OSError) as e:
+        return fail("sample", str(e))
+    if not trained:
+        print(f"warning: {preset.name or 'the preset'} is untrained: expect letter soup", file=sys.stderr)
+    print(text)
+    return 0
 
 
 def fail(command: str, message: str) -> int:

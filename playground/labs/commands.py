@@ -1,5 +1,5 @@
-"""`playground lab activations|optimizers|init|cluster|generative|backprop|grid-random|softmax|conv-size|hessian [options]
-[--json] [--png FILE]`: the
+"""`playground lab activations|optimizers|init|cluster|generative|backprop|grid-random|softmax|conv-size|hessian|
+autodiff [options] [--json] [--png FILE]`: the
 labs' numbers as text or JSON, and their figure as a PNG for a slide.
 
 The engine computes; drawing a `--png` is the app's job. The app's entry point (`playground`,
@@ -17,6 +17,7 @@ from typing import Any, Callable
 from playground.network.cli_values import MAX_SEED, bounded
 from playground.labs import (activations, backprop, clustering, conv_size, generative, hessian, init_explorer, optimizers,
                              softmax)
+from playground.labs import autodiff_modes
 from playground.selection import grid_random
 from playground.labs import cluster_codes
 from playground.run_records.verdicts import Verdict, welch_verdict
@@ -143,6 +144,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--condition", type=_positive, default=10.0, metavar="K",
                    help="condition number of the quadratic ravine (default 10)")
     common(p)
+    p = labs.add_parser("autodiff", help="forward against reverse-mode differentiation of a small tanh network: "
+                                         "the Jacobian both ways, passes (n against m) and operations counted")
+    p.add_argument("--inputs", type=bounded(int, 1, autodiff_modes.MAX_SIZE), default=autodiff_modes.INPUTS,
+                   metavar="N", help=f"inputs n of f: Rⁿ → Rᵐ (default {autodiff_modes.INPUTS})")
+    p.add_argument("--outputs", type=bounded(int, 1, autodiff_modes.MAX_SIZE), default=autodiff_modes.OUTPUTS,
+                   metavar="M", help=f"outputs m (default {autodiff_modes.OUTPUTS}, a scalar like a loss)")
+    p.add_argument("--hidden", type=bounded(int, 1, autodiff_modes.MAX_HIDDEN), default=autodiff_modes.HIDDEN,
+                   help=f"tanh units in the hidden layer (default {autodiff_modes.HIDDEN})")
+    p.add_argument("--seed", type=bounded(int, 0, MAX_SEED), default=autodiff_modes.SEED,
+                   help=f"seed of the weights and the point (default {autodiff_modes.SEED})")
+    common(p)
 
 
 def compute(args: argparse.Namespace) -> tuple[dict, object]:
@@ -191,6 +203,9 @@ def compute(args: argparse.Namespace) -> tuple[dict, object]:
         point = hessian.at(args.surface, x0 if args.x is None else args.x, y0 if args.y is None else args.y,
                            args.condition)
         return point.as_json(), point
+    if args.lab == "autodiff":
+        lab = autodiff_modes.explore(args.inputs, args.outputs, args.hidden, args.seed)
+        return lab.as_json(), lab
     step = backprop.step(seed=args.seed, lr=args.lr)
     return step.as_json(), step
 
@@ -319,6 +334,8 @@ def _text(lab: str, data: dict) -> str:
                 f"  Hessian [[{h[0][0]:.6g}, {h[0][1]:.6g}], [{h[1][0]:.6g}, {h[1][1]:.6g}]] "
                 f"(max |autograd - hand| = {data['max_abs_diff_vs_hand']:.3g})\n"
                 f"  eigenvalues {v[0]:.6g}, {v[1]:.6g}: {data['description']}")
+    if lab == "autodiff":
+        return _autodiff_text(data)
     if lab == "conv-size":
         rows = [f"n {data['n']}, k {data['k']}, s {data['s']}, p {data['p']}: {data['worked']}",
                 f"  torch Conv2d gives {data['torch_out']}, the canvas {data['canvas_out']}"
@@ -330,6 +347,28 @@ def _text(lab: str, data: dict) -> str:
     return (f"loss {data['loss']:.6f} -> {data['loss_after']:.6f} after one step (lr {data['lr']:g});\n"
             f"delta output {[round(v, 6) for v in data['delta2']]}, hidden {[round(v, 6) for v in data['delta1']]};\n"
             f"max |hand - autograd| = {data['max_abs_diff_vs_autograd']:.3g}")
+
+
+def _autodiff_text(data: dict) -> str:
+    fw, rv, diff = data["forward"], data["reverse"], data["max_abs_diff_vs_autograd"]
+    rows = [f"f = {data['graph']}: R^{data['inputs']} -> R^{data['outputs']}, {data['hidden']} hidden units, "
+            f"{data['nodes']} scalar nodes; one evaluation takes {data['evaluate_ops']} operations",
+            f"  forward mode: {fw['passes']} pass{'es' * (fw['passes'] != 1)} x {fw['ops_per_pass']} operations "
+            f"= {fw['ops']}",
+            f"  reverse mode: recording sweep {rv['record_ops']} + {rv['passes']} backward pass"
+            f"{'es' * (rv['passes'] != 1)} x "
+            f"{rv['ops_per_pass']} operations = {rv['ops']} (tape of {rv['tape_size']} numbers)",
+            f"  max |J - torch.autograd.functional.jacobian|: forward {diff['forward']:.2g}, reverse "
+            f"{diff['reverse']:.2g}, torch.func jvp {diff['torch_func_jvp']:.2g}, vjp {diff['torch_func_vjp']:.2g}",
+            f"  J = {[[round(v, 4) for v in row] for row in fw['jacobian']]}" if data["inputs"] * data["outputs"] <= 24
+            else f"  J is {data['outputs']} x {data['inputs']} (--json prints it)",
+            f"  {data['cheaper']} mode is cheaper here" if data["cheaper"] != "tie"
+            else "  both modes cost the same here"]
+    for key, fixed, varied in (("along_n_with_m_1", "m = 1", "n"), ("along_m_with_n_1", "n = 1", "m")):
+        rows += [f"sweep with {fixed}, passes / operations:", f"  {varied:>4}  {'forward':<16}  reverse"]
+        rows += [f"  {p[varied]:>4}  {p['forward_passes']:>3} / {p['forward_ops']:<10}  "
+                 f"{p['reverse_passes']:>3} / {p['reverse_ops']}" for p in data["sweep"][key]]
+    return "\n".join(rows)
 
 
 FigureRenderer = Callable[[str, Any, Path], Path]

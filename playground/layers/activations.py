@@ -5,6 +5,15 @@
 the one-dimensional slice the activations lab draws, the range it saturates against (the
 Diagnostician's saturation card) and whether its units can die (the probes count dead units,
 the dead-unit card fires). A plugin calls it the same way.
+
+A unit is dead on the probe inputs when its gradient |f'(x)| is below DEAD_SLOPE on every one of
+them: no example moves the weights that feed it. For ReLU, f'(x) = 0 for x ≤ 0 and 1 above, so
+these are exactly the units whose output is 0 on every input. GELU, Swish, Softplus, ELU and SELU
+never have a gradient of exactly 0 below zero, but it fades as x goes far below zero (GELU's
+Φ(x) + x·φ(x), Softplus's σ(βx), ELU's α·eˣ), and a unit pushed that far is dead in practice.
+Leaky ReLU and PReLU keep a slope α below zero and Maxout passes the gradient to its largest
+piece, so their units cannot die; Sigmoid and Tanh stop learning by saturating, which the
+saturation card reports.
 """
 from __future__ import annotations
 
@@ -24,6 +33,10 @@ def _column(x: torch.Tensor) -> torch.Tensor:
     return x[:, None]
 
 
+DEAD_SLOPE = 1e-3
+"""A unit whose |f'(x)| is below this on every probe input is counted dead (ReLU: f'(x) = 0)."""
+
+
 @dataclass(frozen=True)
 class Activation:
     """What the playground knows about an activation beyond its layer type."""
@@ -34,7 +47,10 @@ class Activation:
     saturates_at: tuple[float, float] | None = None
     """The bounds its output saturates against (tanh: (-1, 1)); None: it does not saturate."""
     can_die: bool = False
-    """Its units can output 0 for every input (ReLU): the probes count them, a card reports them."""
+    """Its gradient vanishes for very negative inputs (ReLU: 0 below zero; GELU, Swish, Softplus,
+    ELU: fading to 0), so a unit can stop learning: the probes count the units whose |f'(x)| is
+    below DEAD_SLOPE on every probe input, a card reports them. f' is the layer's own derivative
+    (autograd), so the activation must act on each value alone."""
     lab_input: Callable[[torch.Tensor], torch.Tensor] = _column
     """How the lab feeds it a column x of scalars (vector-valued ones get a slice); the lab plots
     the first output value."""
@@ -104,21 +120,23 @@ register_activation("PReLU", "Leaky ReLU whose slope α is learned",
 register_activation("ELU", "x if x > 0 else α(eˣ − 1): smooth, mean activations nearer zero",
                     lambda p: Constructor(nn.ELU, (p["alpha"],)), formula="f(x) = x if x > 0 else α(e^x − 1)  (α = 1)",
                     params=(Param("alpha", "float", 1.0, "Value ELU approaches for very negative x: −α",
-                                  minimum=0.0, maximum=10.0),), key=("alpha",))
+                                  minimum=0.0, maximum=10.0),), key=("alpha",), can_die=True)
 register_activation("SELU", "Scaled ELU λ·(x if x > 0 else α(eˣ − 1)): self-normalizing (activations keep mean 0, "
                     "std 1 layer after layer) when the Linear layers use LeCun-normal init (init: lecun_normal)",
                     lambda p: Constructor(nn.SELU),
-                    formula="f(x) = λ·(x if x > 0 else α(e^x − 1)),  λ ≈ 1.0507, α ≈ 1.6733")
+                    formula="f(x) = λ·(x if x > 0 else α(e^x − 1)),  λ ≈ 1.0507, α ≈ 1.6733", can_die=True)
 register_activation("GELU", "x·Φ(x): a smooth ReLU used in Transformers",
-                    lambda p: Constructor(nn.GELU), formula="f(x) = x·Φ(x)  (Φ: the standard normal CDF)")
+                    lambda p: Constructor(nn.GELU), formula="f(x) = x·Φ(x)  (Φ: the standard normal CDF)",
+                    can_die=True)
 register_activation("Swish", "Swish/SiLU x·σ(βx): smooth, non-monotonic; β = 1 is SiLU",
                     lambda p: Constructor(Swish, (p["beta"],)), formula="f(x) = x·σ(βx)  (β = 1: SiLU)",
                     params=(Param("beta", "float", 1.0, "β: sharpness; large β approaches ReLU", minimum=0.0,
-                                  maximum=100.0),), key=("beta",))
+                                  maximum=100.0),), key=("beta",), can_die=True)
 register_activation("Softplus", "log(1 + e^{βx})/β: a smooth ReLU",
                     lambda p: Constructor(nn.Softplus, (), {"beta": p["beta"]}),
                     formula="f(x) = log(1 + e^(βx)) / β,  f'(x) = σ(βx)",
-                    params=(Param("beta", "float", 1.0, "β: sharpness", minimum=0.01, maximum=100.0),))
+                    params=(Param("beta", "float", 1.0, "β: sharpness", minimum=0.01, maximum=100.0),),
+                    can_die=True)
 register_activation("Softmax", "eˣⁱ / Σ eˣʲ over the last axis, computed stably (x − max x): class probabilities. "
                     "Cross-entropy applies it itself, so a classifier may end on logits",
                     lambda p: Constructor(StableSoftmax),

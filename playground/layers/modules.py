@@ -96,15 +96,24 @@ class Concat(nn.Module):
 
 class Recurrent(nn.Module):
     """An RNN/LSTM/GRU over (batch, time, features), returning the whole sequence of hidden
-    states or only the last step's."""
+    states or only the last step's.
+
+    Bidirectional: a second RNN reads the sequence from its end to its start and each step's
+    output is [forward h_t, backward h_t] (2 × hidden_size). "Only the last" is then each
+    direction's final state: the forward one's at step T, the backward one's at step 1, where it
+    has read the whole sequence (torch's h_n of the top layer).
+    """
 
     def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", last_only: bool = True, recurrent_init: str = "default") -> None:
+                 nonlinearity: str = "tanh", last_only: bool = True, recurrent_init: str = "default",
+                 bidirectional: bool = False) -> None:
         super().__init__()
         kinds = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
         kwargs = {"nonlinearity": nonlinearity} if cell == "RNN" else {}
-        self.rnn = kinds[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True, **kwargs)
+        self.rnn = kinds[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                               bidirectional=bidirectional, **kwargs)
         self.last_only = last_only
+        self.bidirectional = bidirectional
         if recurrent_init not in ("default", "identity"):
             raise ValueError(f"unknown recurrent_init {recurrent_init!r}")
         if recurrent_init == "identity" and cell != "RNN":
@@ -126,7 +135,12 @@ class Recurrent(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _ = self.rnn(x)
-        return out[:, -1, :] if self.last_only else out
+        if not self.last_only:
+            return out
+        if not self.bidirectional:
+            return out[:, -1, :]
+        h = self.rnn.hidden_size
+        return torch.cat([out[:, -1, :h], out[:, 0, h:]], dim=1)
 
 
 class Sampling(nn.Module):

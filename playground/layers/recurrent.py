@@ -19,7 +19,8 @@ def _seq_shape(shapes: list[Shape], p: dict[str, Any]) -> Shape:
     s = shapes[0]
     if len(s) != 2:
         raise ShapeError(f"needs a sequence (T, F), got {s}")
-    return (p["hidden_size"],) if p["output"] == "last" else (s[0], p["hidden_size"])
+    width = p["hidden_size"] * (2 if p.get("bidirectional", False) else 1)
+    return (width,) if p["output"] == "last" else (s[0], width)
 
 
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
@@ -34,6 +35,8 @@ def _constructor(cell: str):
             if p.get("recurrent_init", "default") != "default":
                 kwargs["recurrent_init"] = p["recurrent_init"]
         kwargs["last_only"] = p["output"] == "last"
+        if p.get("bidirectional", False):
+            kwargs["bidirectional"] = True
         # Gates squash with tanh/sigmoid: an init scheme is scaled for tanh, not for ReLU.
         return Constructor(Recurrent, (cell, shapes[0][1], p["hidden_size"]), kwargs, p["init"], p["init_std"],
                            nonlinearity="tanh")
@@ -44,9 +47,10 @@ def _cost(cell: str):
     def mult_adds(shapes: list[Shape], p: dict[str, Any], out: Shape) -> int:
         steps, features = shapes[0]
         h, total = p["hidden_size"], 0
+        directions = 2 if p.get("bidirectional", False) else 1
         for layer in range(p["num_layers"]):
-            width = features if layer == 0 else h
-            total += GATES[cell] * h * (width + h)
+            width = features if layer == 0 else h * directions
+            total += directions * GATES[cell] * h * (width + h)
         return steps * total
     return mult_adds
 
@@ -57,6 +61,9 @@ for _cell in ("RNN", "LSTM", "GRU"):
         Param("num_layers", "int", 1, "Stacked recurrent layers", minimum=1, maximum=8),
         Param("output", "choice", "last", "last: only h_T (for one prediction per sequence); "
               "sequence: every h_t", choices=("last", "sequence")),
+        Param("bidirectional", "bool", False, "A second RNN reads the sequence backwards; the output "
+              "joins both directions, so it is 2 × hidden_size wide (last: the forward state at step T "
+              "and the backward state at step 1, each after reading the whole sequence)"),
     ]
     if _cell == "RNN":
         _params.append(Param("nonlinearity", "choice", "tanh", "The recurrent activation",

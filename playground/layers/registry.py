@@ -80,7 +80,8 @@ def keeps_field(p: dict[str, Any], field_in: Field) -> Field:
 
 PROBE_ROLES = ("activation", "pass_through", "can_die")
 """activation: the probes histogram its outputs; pass_through: its outputs are its input's values
-again (no histogram of its own); can_die: like activation, plus the fraction of dead units."""
+again (no histogram of its own); can_die: like activation, plus the fraction of dead units (those
+whose gradient |f'(x)| is below activations.DEAD_SLOPE on every probe input)."""
 OUTPUT_KINDS = ("raw", "probs", "prob", "sign")
 """What an output node's values are: raw scores, class probabilities (Softmax), one
 probability (Sigmoid) or ±1 (Sign). Losses and accuracy read it."""

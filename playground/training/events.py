@@ -79,7 +79,7 @@ class LayerProbe:
     hist_edges: np.ndarray      # (bins + 1,)
     act_mean: float
     act_std: float
-    dead_fraction: float | None  # ReLU-family outputs: fraction of units that are 0 for every probe input
+    dead_fraction: float | None  # activations that can die: share of units with |f'(x)| < DEAD_SLOPE on every probe input
 
 
 @dataclass
@@ -272,4 +272,20 @@ class RecurrentEvent:
     gates: dict[str, np.ndarray]      # name -> (sequences, T, H): LSTM input/forget/output/cell
     saturated: float | None           # share of sigmoid gate values < 0.1 or > 0.9
     grad_norm: np.ndarray             # (T,) ‖∂L/∂h_t‖ of the first layer, mean over sequences
+    grad_norm_backward: np.ndarray | None = None
+    """A bidirectional layer's backward direction: (T,) ‖∂L/∂h_t‖ in time order (its gates and
+    `grad_norm` are the forward direction's); None for a one-way layer."""
 
+
+@dataclass
+class TextSampleEvent:
+    """Text written by a character-level language model at an epoch end, one line per temperature
+    (`playground.training.text_samples`)."""
+
+    step: int
+    epoch: int
+    prompt: str
+    temperatures: tuple[float, ...]
+    samples: list[str]           # the characters written after the prompt, one per temperature
+    unigram_entropy: float       # nats/character: the loss of always predicting the character frequencies
+    uniform_entropy: float       # nats/character: ln(alphabet size), the loss of a uniform guess

@@ -115,29 +115,44 @@ def depth_columns(plan: list[tuple[str, tuple[str, ...]]], input_id: str) -> lis
     return [c for c in cols if c]
 
 
+def _eigh(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """torch.linalg.eigh, again in float64 where float32 fails to converge: a Gram matrix of
+    (nearly) rank one, many eigenvalues ~0, as a layer at too high a rate gives."""
+    try:
+        return torch.linalg.eigh(m)
+    except RuntimeError:   # torch.linalg.LinAlgError
+        evals, evecs = torch.linalg.eigh(m.double())
+        return evals.to(m.dtype), evecs.to(m.dtype)
+
+
 def project_2d(h: torch.Tensor) -> tuple[np.ndarray, str, float]:
     """(n, 2) coordinates of a hidden representation: its units when it has two, else its first
     two principal components (sign fixed so the picture does not flip between probes), and the
     share of the variance those two axes keep."""
     h = h.detach().float().reshape(len(h), -1)
-    var = float(h.var(dim=0).sum()) or 1.0
     if h.shape[1] == 2:
         return h.cpu().numpy(), "units", 1.0
     if h.shape[1] == 1:
         return torch.cat([h, torch.zeros_like(h)], dim=1).cpu().numpy(), "units", 1.0
     centred = h - h.mean(dim=0)
+    # Divided by its largest |value| first: a network at too high a rate reaches values of 1e19
+    # and more, whose squares overflow float32 and break the eigensolver (the axes and the share
+    # kept do not change with the scale).
+    scale = centred.abs().amax()
+    unit = centred / scale if torch.isfinite(scale) and scale > 0 else centred
     # The two leading eigenvectors of the smaller Gram matrix (a symmetric eigenproblem costs
     # a fraction of an SVD, which took most of a probe step's time on a 128-wide layer).
     if centred.shape[1] <= centred.shape[0]:
-        evals, evecs = torch.linalg.eigh(centred.T @ centred)
+        evals, evecs = _eigh(unit.T @ unit)
         axes = evecs[:, -2:].flip(1).T
     else:
-        evals, u = torch.linalg.eigh(centred @ centred.T)
-        axes = (centred.T @ u[:, -2:].flip(1)).T
+        evals, u = _eigh(unit @ unit.T)
+        axes = (unit.T @ u[:, -2:].flip(1)).T
         axes = axes / axes.norm(dim=1, keepdim=True).clamp_min(1e-30)
     signs = torch.sign(axes.gather(1, axes.abs().argmax(dim=1, keepdim=True)))
     axes = axes * torch.where(signs == 0, torch.ones_like(signs), signs)
-    kept = float(evals[-2:].clamp_min(0).sum() / (len(h) - 1)) / var if len(h) > 1 else 1.0
+    unit_var = float(unit.var(dim=0).sum()) or 1.0
+    kept = float(evals[-2:].clamp_min(0).sum() / (len(h) - 1)) / unit_var if len(h) > 1 else 1.0
     return (centred @ axes.T).cpu().numpy(), "pca", min(1.0, kept)
 
 
@@ -145,48 +160,68 @@ def unroll(module: Recurrent, x: torch.Tensor) -> tuple[torch.Tensor, list[torch
     """Run an RNN/LSTM/GRU step by step with its own weights: the output `module(x)` gives, the
     first layer's hidden states h_t (tensors in the graph, for ∂L/∂h_t), and its gates over
     time (batch, T, H): LSTM input/forget/output gates and cell state; GRU reset/update gates;
-    RNN its hidden state."""
+    RNN its hidden state (a bidirectional layer's: its forward direction's)."""
+    out, first_h, gates, _ = unroll_directions(module, x)
+    return out, first_h, gates
+
+
+def unroll_directions(module: Recurrent, x: torch.Tensor
+                      ) -> tuple[torch.Tensor, list[torch.Tensor], dict[str, torch.Tensor], list[torch.Tensor]]:
+    """`unroll`, and as a fourth item a bidirectional layer's backward direction's first-layer
+    h_t, in time order (empty for a one-way layer). The hidden states and gates of the first three
+    are the forward direction's."""
     rnn = module.rnn
     kind = type(rnn).__name__
     layer_in = x
     first_h: list[torch.Tensor] = []
+    back_h: list[torch.Tensor] = []
     gates: dict[str, list[torch.Tensor]] = {}
     for layer in range(rnn.num_layers):
-        w_ih, w_hh = getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")
-        b_ih = getattr(rnn, f"bias_ih_l{layer}", None)
-        b_hh = getattr(rnn, f"bias_hh_l{layer}", None)
         n, steps = layer_in.shape[0], layer_in.shape[1]
-        h = layer_in.new_zeros(n, rnn.hidden_size)
-        c = layer_in.new_zeros(n, rnn.hidden_size)
-        outs = []
-        for t in range(steps):
-            gi = layer_in[:, t] @ w_ih.T + (b_ih if b_ih is not None else 0)
-            gh = h @ w_hh.T + (b_hh if b_hh is not None else 0)
-            if kind == "LSTM":
-                i, f, g, o = (gi + gh).chunk(4, dim=1)
-                i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-                c = f * c + i * g
-                h = o * torch.tanh(c)
-                step_gates = {"input": i, "forget": f, "output": o, "cell": c}
-            elif kind == "GRU":
-                ir, iz, in_ = gi.chunk(3, dim=1)
-                hr, hz, hn = gh.chunk(3, dim=1)
-                r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
-                cand = torch.tanh(in_ + r * hn)
-                h = (1 - z) * cand + z * h
-                step_gates = {"reset": r, "update": z, "hidden": h}
-            else:
-                act = torch.tanh if rnn.nonlinearity == "tanh" else torch.relu
-                h = act(gi + gh)
-                step_gates = {"hidden": h}
-            if layer == 0:
-                first_h.append(h)
-                for name, v in step_gates.items():
-                    gates.setdefault(name, []).append(v)
-            outs.append(h)
-        layer_in = torch.stack(outs, dim=1)
-    out = layer_in[:, -1, :] if module.last_only else layer_in
-    return out, first_h, {k: torch.stack(v, dim=1) for k, v in gates.items()}
+        directions = []
+        for suffix in ("", "_reverse") if rnn.bidirectional else ("",):
+            w_ih, w_hh = getattr(rnn, f"weight_ih_l{layer}{suffix}"), getattr(rnn, f"weight_hh_l{layer}{suffix}")
+            b_ih = getattr(rnn, f"bias_ih_l{layer}{suffix}", None)
+            b_hh = getattr(rnn, f"bias_hh_l{layer}{suffix}", None)
+            h = layer_in.new_zeros(n, rnn.hidden_size)
+            c = layer_in.new_zeros(n, rnn.hidden_size)
+            outs: list[torch.Tensor] = [h] * steps
+            for t in (range(steps) if not suffix else range(steps - 1, -1, -1)):
+                gi = layer_in[:, t] @ w_ih.T + (b_ih if b_ih is not None else 0)
+                gh = h @ w_hh.T + (b_hh if b_hh is not None else 0)
+                if kind == "LSTM":
+                    i, f, g, o = (gi + gh).chunk(4, dim=1)
+                    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+                    c = f * c + i * g
+                    h = o * torch.tanh(c)
+                    step_gates = {"input": i, "forget": f, "output": o, "cell": c}
+                elif kind == "GRU":
+                    ir, iz, in_ = gi.chunk(3, dim=1)
+                    hr, hz, hn = gh.chunk(3, dim=1)
+                    r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+                    cand = torch.tanh(in_ + r * hn)
+                    h = (1 - z) * cand + z * h
+                    step_gates = {"reset": r, "update": z, "hidden": h}
+                else:
+                    act = torch.tanh if rnn.nonlinearity == "tanh" else torch.relu
+                    h = act(gi + gh)
+                    step_gates = {"hidden": h}
+                if layer == 0 and not suffix:
+                    first_h.append(h)
+                    for name, v in step_gates.items():
+                        gates.setdefault(name, []).append(v)
+                outs[t] = h
+            if layer == 0 and suffix:
+                back_h = list(outs)
+            directions.append(torch.stack(outs, dim=1))
+        layer_in = torch.cat(directions, dim=2)
+    if not module.last_only:
+        out = layer_in
+    elif rnn.bidirectional:
+        out = torch.cat([layer_in[:, -1, :rnn.hidden_size], layer_in[:, 0, rnn.hidden_size:]], dim=1)
+    else:
+        out = layer_in[:, -1, :]
+    return out, first_h, {k: torch.stack(v, dim=1) for k, v in gates.items()}, back_h
 
 
 def saturated_fraction(gates: dict[str, torch.Tensor]) -> float | None:
@@ -315,7 +350,7 @@ class InsideProbes:
             return None
         target = self.y_probe[:GRAD_SEQUENCES] if t.ts.target != "input" else t.x_probe[:GRAD_SEQUENCES]
         with torch.enable_grad():
-            out, hs, gates = unroll(module, x_in.detach())
+            out, hs, gates, back = unroll_directions(module, x_in.detach())
             # the nodes before this one as the probe pass computed them, the rest anew from `out`
             order = [node for node, _ in model.plan]
             before = set(order[:order.index(nid)]) | {model.input_id}
@@ -324,7 +359,8 @@ class InsideProbes:
             for node, ins in model.plan[order.index(nid) + 1:]:
                 vals[node] = getattr(model, node)(*[vals[i] for i in ins])
             loss = losses.task_loss(t.ts.loss, vals[model.output_id], target, t.kind)
-            grad_norm = gradient_through_time(hs, loss)
+            norms = gradient_through_time(hs + back, loss)
+        grad_norm, grad_back = norms[:len(hs)], (norms[len(hs):] if back else None)
         shown = {k: v[:N_SEQUENCES].detach().float().cpu().numpy() for k, v in gates.items()}
         return RecurrentEvent(t.step_count, nid, type(module.rnn).__name__, shown, saturated_fraction(gates),
-                              grad_norm)
+                              grad_norm, grad_back)

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from playground.layers import CATALOGUE
+from playground.layers.activations import DEAD_SLOPE
 from playground.network.build import GraphModel
 from playground.training.events import LayerProbe
 
@@ -129,22 +130,29 @@ def histogram(values: torch.Tensor, bins: int = HIST_BINS) -> tuple[np.ndarray, 
     return counts, edges, mean, std
 
 
-def dead_fraction(out: torch.Tensor) -> float:
-    """Fraction of units that output 0 for every probe input (dead ReLUs): those whose largest
-    output is ≤ 0 (a unit with a NaN output is not counted dead)."""
-    v = out.detach()
-    if v.device.type == "cpu" and v.dtype == torch.float32:  # numpy views it as it is: no torch ops
-        peak = v.numpy().reshape(v.shape[0], -1).max(axis=0)
-    else:
-        peak = v.reshape(v.shape[0], -1).amax(dim=0).float().cpu().numpy()
-    return float(np.count_nonzero(peak <= 0)) / max(1, peak.size)
+def dead_fraction(module: nn.Module, x: torch.Tensor) -> float:
+    """Fraction of units that are dead on the probe inputs x (a batch, one row per input): those
+    whose gradient |f'(x)| is below DEAD_SLOPE on every input, so that no example moves the
+    weights feeding them. f' is the module's own derivative, by autograd (for an activation that
+    acts on each value alone, the gradient of Σ f(x) is f'(x)); for ReLU, f'(x) = 0 exactly for
+    x ≤ 0, so these are the units whose output is 0 on every input. A unit with a NaN output on
+    some input is not counted dead."""
+    with torch.enable_grad():
+        xg = x.detach().requires_grad_(True)
+        y = module(xg)
+        if not y.requires_grad:   # no derivative at all (a step function): nothing to count
+            return float("nan")
+        (g,) = torch.autograd.grad(y.sum(), xg)
+    quiet = (g.abs() < DEAD_SLOPE) & ~torch.isnan(y.detach())
+    dead = quiet.reshape(quiet.shape[0], -1).all(dim=0)
+    return float(dead.sum()) / max(1, dead.numel())
 
 
 def layer_probes(model: GraphModel, node_types: dict[str, str], values: dict[str, torch.Tensor],
                  stats: dict[str, tuple[float, float, float]]) -> list[LayerProbe]:
     """One LayerProbe per node (in DAG order), from a forward_all over the probe batch."""
     probes = []
-    for nid, _ in model.plan:
+    for nid, inputs in model.plan:
         role = CATALOGUE[node_types[nid]].probe_role  # pass_through: its input's values again
         if role == "pass_through":
             continue
@@ -154,7 +162,7 @@ def layer_probes(model: GraphModel, node_types: dict[str, str], values: dict[str
         probes.append(LayerProbe(
             node_id=nid, layer_type=node_types[nid], update_ratio=ratio, grad_norm=grad,
             weight_norm=weight, hist_counts=counts, hist_edges=edges, act_mean=mean, act_std=std,
-            dead_fraction=dead_fraction(out) if role == "can_die" else None))
+            dead_fraction=dead_fraction(getattr(model, nid), values[inputs[0]]) if role == "can_die" else None))
     return probes
 
 

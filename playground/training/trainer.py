@@ -40,6 +40,7 @@ from playground.training.control import RunControl
 from playground.training.epoch_history import EpochHistory
 from playground.training.tally import LossTally, host_classes
 from playground.training.inside import INSIDE_VIEWS, InsideProbes
+from playground.training.text_samples import TEXT_VIEW, TextSampleProbe, can_write
 from playground.training.perceptron import PerceptronRule
 from playground.training.semi_supervised import UnlabelledPool, semi_supervised_problems
 from playground.training.views import VIEWS, classifies
@@ -53,9 +54,10 @@ PROBE_BATCH = 128
 INSIDE_SHARE = 0.1
 """A share of the training time for the look-inside probes that keeps their panels live (a few
 updates a second) while training runs at least 90% as fast: what the app asks for."""
-DEFAULT_VIEWS = frozenset(VIEWS) - INSIDE_VIEWS
+DEFAULT_VIEWS = frozenset(VIEWS) - INSIDE_VIEWS - {TEXT_VIEW}
 """The views a Trainer feeds unless told otherwise: all but the look-inside ones, which cost most
-of a probe step and are asked for by whoever shows them (the app's panels, a test)."""
+of a probe step, and the text a language model writes (a few hundred forward passes an epoch):
+those are asked for by whoever shows them (the app's panels, a test)."""
 
 
 class Trainer:
@@ -120,6 +122,10 @@ class Trainer:
         self._set_mode = probes.mode_switch(self.model)
         self.visual = VisualProbes(self)
         self.inside = InsideProbes(self)
+        self.text = TextSampleProbe(self) if can_write(
+            self.dataset.name, self.dataset.input_shape, self.dataset.n_classes, self.ts.target,
+            self.model.shapes.get(self.model.output_id, ())) else None
+        """A character-level language model writes text at epoch ends (the text_samples view)."""
         self.perceptron = PerceptronRule(self) if self.ts.mode == "perceptron" else None
 
         self.step_count = 0
@@ -506,6 +512,12 @@ class Trainer:
         self._emit(event)
         for view in self.visual.epoch_views(val_counts):
             self._emit(view)
+        if self.text is not None and TEXT_VIEW in self._wanted_views:
+            self._set_mode(False)
+            try:
+                self._emit(self.text.event())
+            finally:
+                self._set_mode(True)
         self._self_training_round()
         self._freeze_warm_layers()
         self._perm, self._cursor = self._new_permutation(), 0

@@ -10,7 +10,7 @@ from playground.network.spec import Preset
 
 VIEWS = ("loss", "update_ratio", "activations", "gradients", "feature_maps", "reconstructions",
          "decision_boundary", "confusion", "perceptron", "weights", "neuron_maps", "hidden_space",
-         "lstm_internals")
+         "lstm_internals", "text_samples")
 """Every view the engine's events can feed, by name."""
 
 
@@ -59,4 +59,12 @@ def views_for(preset: Preset) -> dict[str, bool]:
         "neuron_maps": kind == "points",
         "hidden_space": is_classifier(preset) and not perceptron,
         "lstm_internals": bool(types & {"RNN", "LSTM", "GRU"}),
+        "text_samples": writes_text(preset),
     }
+
+
+def writes_text(preset: Preset) -> bool:
+    """A character-level language model: its data are one-hot characters labelled with the next
+    one, so the trained network can write text (`playground.training.text_samples`)."""
+    from playground.data.sequences import TEXT_SETS
+    return preset.data.name in TEXT_SETS and is_classifier(preset)

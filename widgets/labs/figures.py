@@ -64,5 +64,8 @@ def build_page(lab: str, result: object):
     if lab == "hessian":
         from widgets.labs.hessian import HessianLabPage
         return HessianLabPage(point=result)
+    if lab == "autodiff":
+        from widgets.labs.autodiff import AutodiffLabPage
+        return AutodiffLabPage(lab=result)
     raise ValueError(f"unknown lab {lab!r}")
 

@@ -7,6 +7,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from widgets.labs.activations import ActivationGalleryPage
+from widgets.labs.autodiff import AutodiffLabPage
 from widgets.labs.backprop import BackpropPage
 from widgets.labs.clustering import ClusteringLabPage
 from widgets.labs.conv_size import ConvSizeLabPage
@@ -22,6 +23,7 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "optimizers": OptimizerRacePage,
     "init": InitExplorerPage,
     "backprop": BackpropPage,
+    "autodiff": AutodiffLabPage,
     "cluster": ClusteringLabPage,
     "generative": GenerativeLabPage,
     "grid-random": GridRandomLabPage,
@@ -33,7 +35,7 @@ TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRac
           "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title,
           "generative": GenerativeLabPage.title, "grid-random": GridRandomLabPage.title,
           "softmax": SoftmaxLabPage.title, "conv-size": ConvSizeLabPage.title,
-          "hessian": HessianLabPage.title}
+          "hessian": HessianLabPage.title, "autodiff": AutodiffLabPage.title}
 
 
 class LabsWindow(QMainWindow):

@@ -1,4 +1,4 @@
-"""Activations over time (one heatmap per layer, dead ReLU fraction) and gradient norms per layer.
+"""Activations over time (one heatmap per layer, dead-unit fraction) and gradient norms per layer.
 
 Each probe brings, per layer, a histogram of the layer's outputs on the fixed probe batch with
 its own range. The heatmap draws them as columns (time to the right, activation value up) on a
@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
+from playground.layers.activations import DEAD_SLOPE
 from playground.training.events import LayerProbe, ProbeEvent
 from widgets.panels.base import (
     FOREGROUND, Panel, RowLegend, graphics_layout, image_item, reset_stretch, style_plot,
@@ -168,7 +169,7 @@ class ActivationsPanel(Panel):
                 self.heatmaps[p.node_id] = LayerHeatmap(plot, p)
                 new = True
         if self.dead_plot is None and any(p.dead_fraction is not None for p in probes):
-            self.dead_plot = style_plot(pg.PlotItem(), "Dead ReLU units (output 0 for every probe input)",
+            self.dead_plot = style_plot(pg.PlotItem(), f"Dead units (|f′(x)| below {DEAD_SLOPE:g} on every probe input)",
                                         "fraction", "step")
             self.dead_plot.setYRange(0, 1, padding=0.02)
             self.dead_legend = RowLegend(4)   # placed above the plot by `_place`

@@ -3,7 +3,9 @@ over the time steps of one probe sequence (heat maps: time across, units down), 
 saturated gates (< 0.1 or > 0.9) over training, and ‖∂L/∂h_t‖ flowing back through time.
 
 The gradient plot keeps the previous run's curve when it used another cell, so training the
-adding problem with an RNN and then with an LSTM puts the two side by side.
+adding problem with an RNN and then with an LSTM puts the two side by side. A bidirectional
+layer shows its forward direction's gates and both directions' gradients (the backward one's in
+time order: it starts at t = T and ends at t = 1).
 """
 from __future__ import annotations
 
@@ -21,6 +23,14 @@ ORDER = ("input", "forget", "output", "cell", "reset", "update", "hidden")
 TITLES = {"input": "Input gate i_t", "forget": "Forget gate f_t", "output": "Output gate o_t",
           "cell": "Cell state c_t", "reset": "Reset gate r_t", "update": "Update gate z_t", "hidden": "Hidden state h_t"}
 CELL_COLOURS = {"LSTM": "#1f77b4", "RNN": "#d62728", "GRU": "#2ca02c"}
+
+
+def _underflow(g: np.ndarray, where: str) -> str:
+    """' (nonzero from t = 67)' where the gradient underflowed to exactly 0 on some steps."""
+    nonzero = np.flatnonzero(g > 0)
+    if not len(nonzero) or len(nonzero) == len(g):
+        return ""
+    return f" (nonzero {where} t = {nonzero[0] + 1 if where == 'from' else nonzero[-1] + 1})"
 
 
 class LstmInternalsPanel(Panel):
@@ -54,6 +64,8 @@ class LstmInternalsPanel(Panel):
         self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(CELL_COLOURS["LSTM"], width=2), name="this run")
         self.previous_curve = self.grad_plot.plot(pen=pg.mkPen("#7f7f7f", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         """In the legend once there is a previous run to show."""
+        self.backward_curve = self.grad_plot.plot(pen=pg.mkPen("#ff7f0e", width=2))
+        """A bidirectional layer's backward direction; in the legend while there is one."""
         self.sat_steps, self.sat_values = GrowingArray(256, limit=4096), GrowingArray(256, limit=4096)
         self.previous: tuple[str, np.ndarray] | None = None
         self.last: RecurrentEvent | None = None
@@ -104,6 +116,7 @@ class LstmInternalsPanel(Panel):
         self.sat_values.clear()
         self.sat_curve.setData([], [])
         self.grad_curve.setData([], [])
+        self.backward_curve.setData([], [])
         for _, img in self.gate_plots.values():
             img.clear()
 
@@ -122,7 +135,9 @@ class LstmInternalsPanel(Panel):
         ok = g > 0
         self.grad_curve.setData(t[ok], g[ok])
         self.grad_curve.setPen(pg.mkPen(CELL_COLOURS.get(e.cell, "#1f77b4"), width=2))
-        self._label(self.grad_curve, f"this run ({e.cell})")
+        back = None if e.grad_norm_backward is None else np.asarray(e.grad_norm_backward, dtype=float)
+        self._label(self.grad_curve, f"this run ({e.cell}{', forward' if back is not None else ''})")
+        self._show_backward(back, e.cell)
         if self.previous is not None:
             cell, pg_ = self.previous
             keep = pg_ > 0
@@ -134,7 +149,28 @@ class LstmInternalsPanel(Panel):
             self._label(self.previous_curve, f"previous run ({cell})")
         reach = g[0] / g[-1] if len(g) and g[-1] > 0 else float("nan")
         sat = f"{e.saturated:.0%} of gates saturated; " if e.saturated is not None else ""
-        self.set_hint(f"{e.cell} '{e.node_id}', step {e.step}: {sat}‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {reach:.2g}.")
+        hint = f"{e.cell} '{e.node_id}', step {e.step}: {sat}‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {reach:.2g}"
+        if back is not None:
+            back_reach = back[-1] / back[0] if len(back) and back[0] > 0 else float("nan")
+            hint = (f"{e.cell} '{e.node_id}' (bidirectional; gates: forward direction), step {e.step}: {sat}"
+                    f"forward ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {reach:.2g}{_underflow(g, 'from')}, "
+                    f"backward ‖∂L/∂h_T‖ / ‖∂L/∂h_1‖ = {back_reach:.2g}{_underflow(back, 'up to')}")
+        self.set_hint(hint + ".")
+
+    def _show_backward(self, back: np.ndarray | None, cell: str) -> None:
+        legend = self.grad_plot.legend
+        # the forward curve rises to the right, the backward one falls from the left: the top middle is free
+        legend.anchor((0.5, 0) if back is not None else (0, 0), (0.5, 0) if back is not None else (0, 0),
+                      (0, 5) if back is not None else (5, 5))
+        if back is None:
+            self.backward_curve.setData([], [])
+            if legend.getLabel(self.backward_curve) is not None:
+                legend.removeItem(self.backward_curve)
+            return
+        keep = back > 0
+        self.backward_curve.setData(np.arange(1, len(back) + 1)[keep], back[keep])
+        if legend.getLabel(self.backward_curve) is None:
+            legend.addItem(self.backward_curve, f"this run ({cell}, backward)")
 
     def _label(self, curve: pg.PlotDataItem, text: str) -> None:
         label = self.grad_plot.legend.getLabel(curve)
@@ -157,10 +193,14 @@ class LstmInternalsPanel(Panel):
                 img.setImage(m, levels=(-lim, lim), autoLevels=False)
             else:
                 img.setImage(m, levels=(0.0, 1.0), autoLevels=False)
-            plot.setTitle(f"{TITLES[name]} (sequence {k})", color=FOREGROUND, size="8pt")
+            way = ", forward direction" if e.grad_norm_backward is not None else ""
+            plot.setTitle(f"{TITLES[name]} (sequence {k}{way})", color=FOREGROUND, size="8pt")
 
     def csv_table(self) -> tuple[list[str], list[list[object]]]:
         e = self.last
         if e is None:
             return [], []
+        if e.grad_norm_backward is not None:
+            return ["t", "grad_norm", "grad_norm_backward"], [
+                [t + 1, float(v), float(b)] for t, (v, b) in enumerate(zip(e.grad_norm, e.grad_norm_backward))]
         return ["t", "grad_norm"], [[t + 1, float(v)] for t, v in enumerate(e.grad_norm)]
