@@ -10,6 +10,9 @@ STAMP  := $(VENV)/.installed
 # build of their choice into .venv first); any torch>=2.4 satisfies the project.
 TORCH  ?= torch==2.13.0
 PRESET ?= xor_mlp
+# Test processes (pytest-xdist): each test file runs whole in one of them, so a module's shared
+# fixture (the 3-seed false-alarm runs of every preset) is built once. 2 = the 2-core CI machine.
+TEST_JOBS ?= 2
 
 .PHONY: run test train bench clean setup wheel-smoke
 
@@ -29,7 +32,7 @@ train: $(STAMP)
 	@$(PY) -m playground train $(PRESET)
 
 test: $(STAMP)
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
 
 # The built wheel, installed into a fresh venv outside the checkout, used from another folder.
 wheel-smoke:

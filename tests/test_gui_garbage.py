@@ -16,6 +16,9 @@ class Node:
 
 
 def test_cycles_are_collected_by_the_event_loop_and_not_before(qtbot):
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)                       # Python's defaults, whatever ran before in this process
+    gc.collect()                                        # nothing older waits in the young generations
     gc.enable()                                         # as a fresh interpreter has it
     timer = collect_garbage_on_the_gui_thread()
     try:
@@ -24,7 +27,8 @@ def test_cycles_are_collected_by_the_event_loop_and_not_before(qtbot):
         watch = weakref.ref(nodes[0])
         del nodes
         assert watch() is not None                      # no collection happened on allocation
-        qtbot.waitUntil(lambda: watch() is None, timeout=5000)   # the timer's collection freed it
+        qtbot.waitUntil(lambda: watch() is None, timeout=20_000)   # the timer's collection (1 s) freed it
     finally:
         timer.stop()
+        gc.set_threshold(*thresholds)
         gc.enable()
