@@ -16,7 +16,7 @@ from playground.layers.activations import ACTIVATIONS, DEAD_SLOPE
 from playground.layers.modules import Swish
 from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
 from playground.training.events import ProbeEvent
-from playground.training.probes import dead_fraction
+from playground.training.probes import dead_fraction, quiet_by_autograd
 from playground.training.trainer import Trainer
 
 SELU_LAMBDA, SELU_ALPHA = 1.0507009873554805, 1.6732632423543772   # the SELU paper's constants
@@ -56,6 +56,24 @@ def test_relu_counts_exactly_the_units_whose_output_is_never_positive():
     assert 0.3 < old_rule < 0.95
     assert dead_fraction(nn.ReLU(), t) == old_rule
     assert dead_fraction(nn.ReLU(), torch.tensor(x, dtype=torch.float64)) == old_rule
+
+
+def test_relus_shortcut_marks_the_same_values_quiet_as_its_autograd_derivative():
+    """The probes skip autograd for ReLU (x ≤ 0 is where its gradient is 0): on exact zeros,
+    negative zeros, NaN and values either side of 0 the shortcut and torch's derivative agree."""
+    x = inputs()
+    x[:, 3] = 0.0
+    x[:, 4] = -0.0
+    x[2, 6] = np.nan
+    x[:, 8] = 1e-30
+    x[:, 9] = -1e-30
+    t = torch.tensor(x, dtype=torch.float32)
+    by_autograd = quiet_by_autograd(nn.ReLU(), t)
+    assert torch.equal(by_autograd, t <= 0)
+    assert 0 < int(by_autograd.sum()) < by_autograd.numel()
+    old_rule = float(np.mean(torch.relu(t).numpy().max(axis=0) <= 0))
+    quiet_units = by_autograd.all(dim=0).double().mean().item()
+    assert dead_fraction(nn.ReLU(), t) == pytest.approx(quiet_units) == pytest.approx(old_rule)
 
 
 @pytest.mark.parametrize("name, module, slope", [

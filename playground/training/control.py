@@ -28,15 +28,20 @@ class RunControl:
         self._paused = paused
         self._reset = False
         self.step_requests = max(0, int(steps))
+        self.undisturbed = False
+        """Nothing is asked (running, no single step, reset, stop or setting waiting): the
+        Trainer's loop reads this one flag a step instead of asking each request in turn."""
         with self.changed:
             self._refresh()
 
     def _refresh(self) -> None:
-        """(Holding `changed`.) Set `go` from the requests and wake whoever waits."""
-        if not self._paused or self.step_requests or self._reset or self.stopping.is_set():
+        """(Holding `changed`.) Set `go` and `undisturbed` from the requests and wake whoever waits."""
+        stopping = self.stopping.is_set()
+        if not self._paused or self.step_requests or self._reset or stopping:
             self.go.set()
         else:
             self.go.clear()
+        self.undisturbed = not (self._paused or self.step_requests or self._reset or stopping or self.settings)
         self.changed.notify_all()
 
     @property
@@ -103,13 +108,14 @@ class RunControl:
         """A live setting, already validated, for the next step."""
         with self.changed:
             self.settings[name] = value
-            self.changed.notify_all()
+            self._refresh()
 
     def take_settings(self) -> dict[str, Any]:
         """The live settings waiting; none wait after this."""
         with self.changed:
             pending = dict(self.settings)
             self.settings.clear()
+            self._refresh()
             return pending
 
     def notify(self) -> None:

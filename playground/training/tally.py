@@ -56,8 +56,10 @@ class LossTally:
 
     def reset_epoch(self, step: int) -> None:
         self._losses: list[torch.Tensor | float] = []
-        self._rows: list[tuple[int, float, float]] = []
-        """Each pending step's (batch size, η, momentum)."""
+        self._sizes: list[int] = []
+        self._lrs: list[float] = []
+        self._momenta: list[float] = []
+        """Each pending step's batch size, η and momentum (plain lists: numpy reads them fastest)."""
         self._penalties: list[tuple[int, torch.Tensor | float]] = []
         """(pending index, penalty) of the pending steps that had penalty terms."""
         self._outs: list[torch.Tensor] = []
@@ -83,7 +85,9 @@ class LossTally:
         if penalty is not None:
             self._penalties.append((len(pending), penalty))
         pending.append(loss)
-        self._rows.append((n, lr, momentum))
+        self._sizes.append(n)
+        self._lrs.append(lr)
+        self._momenta.append(momentum)
         if out is not None and self.is_classifier:
             self._outs.append(out)
             self._ys.append(y)
@@ -100,7 +104,8 @@ class LossTally:
             values = torch.stack(raw).double().cpu().numpy()
         else:
             values = np.array(raw, dtype=np.float64)
-        sizes, lrs, momenta = np.array(self._rows, dtype=np.float64).T.copy()
+        sizes = np.array(self._sizes, dtype=np.float64)
+        lrs, momenta = np.array(self._lrs, dtype=np.float64), np.array(self._momenta, dtype=np.float64)
         total = float(values @ sizes)
         penalties = None
         if self._penalties:
@@ -112,8 +117,8 @@ class LossTally:
             else:
                 penalties[at] = [float(p) for p in terms]
         steps = np.arange(self.first_step, self.first_step + k, dtype=np.int64)
-        n_seen = int(sizes.sum())
-        self._losses, self._rows, self._penalties = [], [], []
+        n_seen = sum(self._sizes)
+        self._losses, self._sizes, self._lrs, self._momenta, self._penalties = [], [], [], [], []
         self.first_step += k
         if len(self._outs) >= ACCURACY_EVERY or epoch_end:
             self.tally_accuracy()

@@ -213,6 +213,8 @@ class TrainingSession:
     def _flush(self, force: bool = False, progress: bool = False) -> None:
         """Send the buffered events if it is time (or `force`); with `progress`, send a batch
         even when nothing is buffered, so the step counter moves (single steps)."""
+        if not self._buffer and not progress:   # the common case, seen without the lock
+            return
         now = time.perf_counter()
         with self._cond:
             if not self._buffer and not progress:
@@ -324,15 +326,16 @@ class TrainingSession:
         control = self.control
         state = ""
         while True:
-            with self._cond:
-                probe = self._probe_image
+            # Read without the lock (one attribute, set whole by the GUI thread): the loop runs
+            # once a step, and a lock, or the control's, taken here each time costs training speed.
+            probe = self._probe_image
             if probe is not None and probe != trainer.visual.probe_index:
                 trainer.visual.set_probe_image(probe)
             if control.stopping.is_set():
                 _send_losses(trainer)
                 trainer.step()   # emits FinishedEvent("stopped") unless it had already finished
                 return "stopped"
-            if control.take_reset():
+            if control.reset_requested and control.take_reset():
                 self._reset(trainer)
                 state = ""
                 continue
@@ -349,7 +352,7 @@ class TrainingSession:
                 self._measure(trainer.step_count, False)
                 self._note(Note("state", state))
             if state == "running":
-                if self._wait_for_speed():
+                if self._speed and self._wait_for_speed():
                     continue
                 more = trainer.step()
                 self._measure(trainer.step_count, True)
