@@ -98,3 +98,47 @@ def test_the_data_loss_is_the_task_loss_by_hand_and_the_penalty_is_its_own_serie
     assert loss.losses[0] == pytest.approx(by_hand + penalty, rel=1e-5)
     joined = LossEvent.join([loss, LossEvent(np.array([9]), np.array([0.5]), 0, 0.01)])   # one without a penalty
     assert joined.data_loss().tolist() == pytest.approx([by_hand, 0.5], rel=1e-5)
+
+
+def test_the_control_is_undisturbed_only_while_it_runs_with_nothing_asked():
+    """The Trainer's loop and the app's session take the next step on this one flag without
+    asking each request: every request must clear it until it is dealt with."""
+    control = RunControl()
+    assert control.undisturbed
+    control.pause()
+    assert not control.undisturbed
+    control.resume()
+    assert control.undisturbed
+    control.queue_setting("lr", 0.1)
+    assert not control.undisturbed
+    assert control.take_settings() == {"lr": 0.1} and control.undisturbed
+    control.request_step()          # pauses too
+    control.resume()
+    assert not control.undisturbed  # the step request still waits
+    assert control.take_step() and control.undisturbed
+    control.request_reset()
+    control.resume()
+    assert not control.undisturbed
+    assert control.take_reset() and control.undisturbed
+    control.stop()
+    assert not control.undisturbed
+    assert not RunControl(paused=True).undisturbed
+
+
+def test_a_setting_queued_while_the_trainer_runs_flat_out_is_applied_at_a_step():
+    events: list[object] = []
+    trainer = Trainer(mlp(epochs=400), on_event=events.append)
+    seen_lr: list[float] = []
+    advance = trainer._advance
+
+    def advance_and_ask() -> bool:
+        if trainer.step_count == 20:
+            trainer.set_setting("lr", 0.2)
+        seen_lr.append(trainer.optimizer.param_groups[0]["lr"])
+        return advance() and trainer.step_count < 40
+
+    trainer._advance = advance_and_ask
+    trainer.run()
+    applied = [e for e in events if isinstance(e, SettingAppliedEvent)]
+    assert [(e.step, e.name) for e in applied] == [(21, "lr")]   # the first step trained with it
+    assert seen_lr[20] == 0.01 and seen_lr[21] == 0.2   # asked as step 20 began, applied before step 21
