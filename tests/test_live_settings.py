@@ -134,8 +134,9 @@ def test_a_setting_queued_while_the_trainer_runs_flat_out_is_applied_at_a_step()
     def advance_and_ask() -> bool:
         if trainer.step_count == 20:
             trainer.set_setting("lr", 0.2)
-        seen_lr.append(trainer.optimizer.param_groups[0]["lr"])
-        return advance() and trainer.step_count < 40
+        more = advance()
+        seen_lr.append(trainer.optimizer.param_groups[0]["lr"])   # what that step trained with
+        return more and trainer.step_count < 40
 
     trainer._advance = advance_and_ask
     trainer.run()
