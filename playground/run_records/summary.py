@@ -31,6 +31,20 @@ from playground.training.events import ZERO_WEIGHT_SCALE, FinishedEvent
 
 
 MAX_PROBES_BYTES = 64 * 1024 * 1024
+"""A record's probes.csv or metrics.csv larger than this is not read for its summary figures."""
+
+
+def _bounded_rows(path: str | Path) -> list[dict[str, str]]:
+    """A record's CSV as rows, or none when it is missing, unreadable, damaged or over
+    MAX_PROBES_BYTES: a summary figure is left out, never a reason to fail."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_PROBES_BYTES:
+            return []
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return []
 
 
 def _number(text: str | None) -> float:
@@ -42,14 +56,7 @@ def _number(text: str | None) -> float:
 
 def probe_metrics(probes_csv: str | Path) -> dict[str, float]:
     """`grad_ratio` and `dead_fraction` from a record's probes.csv ({} when it has no probes)."""
-    path = Path(probes_csv)
-    try:
-        if path.stat().st_size > MAX_PROBES_BYTES:
-            return {}
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, csv.Error, UnicodeDecodeError):
-        return {}
+    rows = _bounded_rows(probes_csv)
     by_step: dict[str, list[dict[str, str]]] = {}
     for r in rows:
         if r.get("step") is not None:
@@ -85,14 +92,7 @@ def curve_metrics(metrics_csv: str | Path) -> dict[str, float]:
     finite losses there (two differences), and it is left out when any loss there is non-finite.
     `steps_per_second` is the last epoch row's step over its seconds (wall time since training
     started, the per-epoch evaluation included)."""
-    path = Path(metrics_csv)
-    try:
-        if path.stat().st_size > MAX_PROBES_BYTES:
-            return {}
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, csv.Error, UnicodeDecodeError):
-        return {}
+    rows = _bounded_rows(metrics_csv)
     out: dict[str, float] = {}
     losses = [_number(r.get("loss")) for r in rows if r.get("kind") == "step"]
     late = np.asarray(losses[int(len(losses) * (1 - NOISE_PART)):], dtype=np.float64)

@@ -16,11 +16,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFormLayout, QLabel, QLineEdit, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QAbstractItemView, QFormLayout, QLineEdit, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QWidget)
 
 from playground.network.spec import Preset
 from widgets.compare.curves import positions
-from widgets.compare.plots import _plot
+from widgets.compare.plots import CaptionedPlot
 from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
 from widgets.tasks import BackgroundTask
 
@@ -65,26 +65,17 @@ def default_setting(preset: Preset) -> str:
     return f"model.nodes[{linear[0].id}].params.out_features" if len(linear) > 1 else ""
 
 
-class BiasVariancePlot(QWidget):
+class BiasVariancePlot(CaptionedPlot):
     """bias², variance, noise, the measured test error and the decomposition's sum against the setting."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.widget = _plot("", "squared error")
-        self.item = self.widget.getPlotItem()
-        self.item.setLabel("bottom", "")
-        self.legend = QLabel("")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        super().__init__("squared error", parent)
         self.legend.setWordWrap(True)
         self.lines: dict[str, pg.PlotDataItem] = {}
         for field, _name, colour, style in PARTS:
             symbol = None if field == "noise" else "o"
             self.lines[field] = self.item.plot([], [], pen=pg.mkPen(colour, width=2, style=style), symbol=symbol,
                                                symbolSize=6, symbolBrush=colour, symbolPen=None)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.legend)
-        lay.addWidget(self.widget, 1)
 
     def show_results(self, results: list[Any], preset_name: str) -> None:
         setting = results[0].setting

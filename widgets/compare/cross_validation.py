@@ -19,12 +19,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFormLayout, QLabel, QSpinBox,
-    QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QAbstractItemView, QFormLayout, QSpinBox,
+    QSplitter, QTableWidget, QTableWidgetItem, QWidget)
 
 from playground.network.spec import Preset
 from widgets.compare.curves import SPLIT_COLOURS
-from widgets.compare.plots import _plot
+from widgets.compare.plots import CaptionedPlot
 from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
 from widgets.tasks import BackgroundTask
 
@@ -68,30 +68,18 @@ def compute(request: CvRequest, task: BackgroundTask):
                           on_done=on_done, on_event=on_event)
 
 
-class FoldPlot(QWidget):
+class FoldPlot(CaptionedPlot):
     """Each fold's estimate as a point, the folds' mean as a line with a ± 1 sd band, and the
     single split's estimate as a diamond beside them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.widget = _plot("", "metric")
-        self.item = self.widget.getPlotItem()
-        self.item.setLabel("bottom", "")
-        self.legend = QLabel("")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        super().__init__("metric", parent)
+        self.top, self.bottom, self.band = self.sd_band(FOLD_COLOUR)
         self.folds = pg.ScatterPlotItem(size=10, symbol="o", pen=None, brush=FOLD_COLOUR)
         self.mean = pg.PlotDataItem(pen=pg.mkPen(FOLD_COLOUR, width=2))
-        self.top, self.bottom = pg.PlotDataItem(pen=pg.mkPen(None)), pg.PlotDataItem(pen=pg.mkPen(None))
-        rgb = pg.mkColor(FOLD_COLOUR)
-        self.band = pg.FillBetweenItem(self.top, self.bottom, brush=pg.mkBrush(rgb.red(), rgb.green(), rgb.blue(), 50))
-        self.band.setZValue(-1)
         self.single = pg.ScatterPlotItem(size=14, symbol="d", pen=pg.mkPen("#3d1650"), brush=SPLIT_COLOUR)
-        for it in (self.band, self.mean, self.folds, self.single):
+        for it in (self.mean, self.folds, self.single):
             self.item.addItem(it)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.legend)
-        lay.addWidget(self.widget, 1)
 
     def show_result(self, cv: Any) -> None:
         k = len(cv.per_fold)

@@ -17,12 +17,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget)
+    QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget)
 
 from playground.network.spec import Preset
 from widgets.tasks import BackgroundTask
 from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
-from widgets.compare.plots import _plot, is_log_setting
+from widgets.compare.plots import CaptionedPlot, is_log_setting
 
 SPLIT_COLOURS = {"train": "#1f4e79", "val": "#ff7f0e"}
 """The loss panel's colours for the two splits: the same reading everywhere in the app."""
@@ -76,18 +76,12 @@ def positions(kind: str, setting: str, curve_points: Sequence[Any]) -> tuple[np.
     return np.arange(len(values), dtype=float), False, [(k, str(v)) for k, v in enumerate(values)]
 
 
-class CurvePlot(QWidget):
+class CurvePlot(CaptionedPlot):
     """One curve: mean lines of the training and validation metric with ± sd bands, and (for a
     complexity curve) the best validation point marked. Items are made once and reused."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.widget = _plot("", "metric")
-        self.item = self.widget.getPlotItem()
-        self.item.setLabel("bottom", "")
-        self.legend = QLabel("")
-        """What the marks are, above the plot (a legend inside it would cover the first points)."""
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        super().__init__("metric", parent)
         self.means: dict[str, pg.PlotDataItem] = {}
         self.edges: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self.bands: dict[str, pg.FillBetweenItem] = {}
@@ -96,22 +90,13 @@ class CurvePlot(QWidget):
             style = Qt.PenStyle.DashLine if split == "train" else Qt.PenStyle.SolidLine
             self.means[split] = self.item.plot([], [], pen=pg.mkPen(c, width=2, style=style), symbol="o",
                                                symbolSize=7, symbolBrush=c, symbolPen=None)
-            top, bottom = pg.PlotDataItem(pen=pg.mkPen(None)), pg.PlotDataItem(pen=pg.mkPen(None))
-            self.edges[split] = (top, bottom)   # not on the plot: the band reads their curves
-            rgb = pg.mkColor(c)
-            band = pg.FillBetweenItem(top, bottom, brush=pg.mkBrush(rgb.red(), rgb.green(), rgb.blue(), 50))
-            band.setZValue(-1)
-            self.item.addItem(band)
-            self.bands[split] = band
+            top, bottom, self.bands[split] = self.sd_band(c)
+            self.edges[split] = (top, bottom)
         self.best = pg.ScatterPlotItem(size=18, symbol="star", pen=pg.mkPen("#1a6e1a"), brush=BEST_COLOUR)
         self.item.addItem(self.best)
         self.best_label = pg.TextItem("", color=BEST_COLOUR, anchor=(0.5, 1.6))
         self.item.addItem(self.best_label)
         self.curve = None
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.legend)
-        lay.addWidget(self.widget, 1)
 
     def show_curve(self, curve: Any, kind: str, n_seeds: int) -> None:
         self.curve = curve

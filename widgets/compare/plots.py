@@ -116,6 +116,34 @@ def _plot(title: str, left: str) -> pg.PlotWidget:
     return w
 
 
+class CaptionedPlot(QWidget):
+    """One plot under a caption that says what its marks are (a legend inside the plot would
+    cover the first points): the base of the model-selection dialogs' plots. The bottom axis
+    is left unlabelled for the subclass, which knows what it varies."""
+
+    def __init__(self, left: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.widget = _plot("", left)
+        self.item = self.widget.getPlotItem()
+        self.item.setLabel("bottom", "")
+        self.legend = QLabel("")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.legend)
+        lay.addWidget(self.widget, 1)
+
+    def sd_band(self, colour: str) -> tuple[pg.PlotDataItem, pg.PlotDataItem, pg.FillBetweenItem]:
+        """A ± sd band in `colour` (translucent, behind the lines) on the plot, and the two edge
+        curves it fills between (not on the plot themselves: set their data, then `setCurves`)."""
+        top, bottom = pg.PlotDataItem(pen=pg.mkPen(None)), pg.PlotDataItem(pen=pg.mkPen(None))
+        rgb = pg.mkColor(colour)
+        band = pg.FillBetweenItem(top, bottom, brush=pg.mkBrush(rgb.red(), rgb.green(), rgb.blue(), 50))
+        band.setZValue(-1)
+        self.item.addItem(band)
+        return top, bottom, band
+
+
 class _Slot:
     """The items one entry draws on one plot, made once and reused: a validation line and a
     training line, and (made the first time a repeat group needs them) their ± std bands."""
