@@ -39,7 +39,7 @@ LESSON_SHOWS = {
     "divergence": "a loss that diverges",
     "exploding": "gradients that explode",
     "vanishing": "gradients that vanish on their way to the first layers",
-    "dead_relu": "ReLU units that die",
+    "dead_relu": "units that die (no gradient on any example)",
     "saturated": "units that saturate",
     "overfitting": "a network that overfits",
     "update_ratio": "updates of the wrong size for the weights",

@@ -21,30 +21,37 @@ _OPTIONAL = ("train_accuracy", "val_accuracy")
 """Fields that are None for a model that is not a classifier."""
 
 
+CHUNK = 4096
+"""Epochs per block of columns (~270 kB): a long run's history grows a block at a time, by
+66 bytes an epoch, and is never copied to grow (doubling columns held the old and the new
+copy at once, and a fast model's 16,384th epoch took 2 MB in one step)."""
+
+
 class EpochHistory(Sequence[EpochEvent]):
     """EpochEvents appended one by one and read back by index, slice or iteration. Appending
-    costs amortized O(1) (the columns double when full)."""
+    costs O(1): the columns live in blocks of CHUNK epochs, a new block added when the last is full."""
 
-    def __init__(self, capacity: int = 64) -> None:
+    def __init__(self) -> None:
         self._n = 0
-        self._ints = np.zeros((capacity, len(_INTS)), dtype=np.int64)
-        self._floats = np.zeros((capacity, len(_FLOATS)), dtype=np.float64)
-        self._has = np.zeros((capacity, len(_OPTIONAL)), dtype=np.bool_)
+        self._blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def append(self, event: EpochEvent) -> None:
-        if self._n == len(self._ints):
-            self._ints, self._floats, self._has = (np.concatenate([a, np.zeros_like(a)])
-                                                   for a in (self._ints, self._floats, self._has))
-        k = self._n
-        self._ints[k] = (event.epoch, event.step)
-        self._has[k] = (event.train_accuracy is not None, event.val_accuracy is not None)
-        self._floats[k] = (event.train_loss, event.val_loss,
-                           0.0 if event.train_accuracy is None else event.train_accuracy,
-                           0.0 if event.val_accuracy is None else event.val_accuracy, event.lr, event.seconds)
-        self._n = k + 1
+        block, k = divmod(self._n, CHUNK)
+        if block == len(self._blocks):
+            self._blocks.append((np.zeros((CHUNK, len(_INTS)), dtype=np.int64),
+                                 np.zeros((CHUNK, len(_FLOATS)), dtype=np.float64),
+                                 np.zeros((CHUNK, len(_OPTIONAL)), dtype=np.bool_)))
+        ints, floats, has = self._blocks[block]
+        ints[k] = (event.epoch, event.step)
+        has[k] = (event.train_accuracy is not None, event.val_accuracy is not None)
+        floats[k] = (event.train_loss, event.val_loss,
+                     0.0 if event.train_accuracy is None else event.train_accuracy,
+                     0.0 if event.val_accuracy is None else event.val_accuracy, event.lr, event.seconds)
+        self._n += 1
 
     def clear(self) -> None:
         self._n = 0
+        self._blocks.clear()
 
     def __len__(self) -> int:
         return self._n
@@ -70,15 +77,23 @@ class EpochHistory(Sequence[EpochEvent]):
     def column(self, name: str) -> np.ndarray:
         """One field of every epoch as an array (a copy; NaN where an accuracy is None)."""
         if name in _INTS:
-            return self._ints[:self._n, _INTS.index(name)].copy()
-        values = self._floats[:self._n, _FLOATS.index(name)].copy()
+            return self._joined(0, _INTS.index(name))
+        values = self._joined(1, _FLOATS.index(name))
         if name in _OPTIONAL:
-            values[~self._has[:self._n, _OPTIONAL.index(name)]] = np.nan
+            values[~self._joined(2, _OPTIONAL.index(name))] = np.nan
         return values
 
+    def _joined(self, part: int, column: int) -> np.ndarray:
+        """One column of one part (ints, floats, has) over the blocks, as one new array."""
+        if not self._blocks:
+            return np.empty(0, dtype=(np.int64, np.float64, np.bool_)[part])
+        return np.concatenate([b[part][:, column] for b in self._blocks])[:self._n]
+
     def _event(self, k: int) -> EpochEvent:
-        epoch, step = self._ints[k].tolist()
-        train_loss, val_loss, train_acc, val_acc, lr, seconds = self._floats[k].tolist()
-        has_train, has_val = self._has[k].tolist()
+        ints, floats, has = self._blocks[k // CHUNK]
+        k %= CHUNK
+        epoch, step = ints[k].tolist()
+        train_loss, val_loss, train_acc, val_acc, lr, seconds = floats[k].tolist()
+        has_train, has_val = has[k].tolist()
         return EpochEvent(epoch, step, train_loss, val_loss, train_acc if has_train else None,
                           val_acc if has_val else None, lr, seconds)

@@ -27,9 +27,9 @@ from widgets.babysit.loss_marks import LossAnnotations
 SMOOTHING_STEPS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 """Moving-average windows the slider offers (steps)."""
 MAX_SYMBOLS = 60
-EPOCH_POINTS = 8192
-"""Per-epoch points kept (old epochs thinned to every other one beyond): ~0.4 MB for the panel's six
-columns however long the run."""
+EPOCH_POINTS = 4096
+"""Per-epoch points kept (old epochs thinned to every other one beyond): ~0.2 MB for the panel's six
+columns however long the run, full within ~80 s of a small data set's dozens of epochs a second."""
 """Per-epoch curves show a marker per epoch up to this many epochs (markers are slow to paint)."""
 MAX_MARKS = 40
 """Setting-change marks kept (the oldest go first)."""

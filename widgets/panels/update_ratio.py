@@ -24,8 +24,9 @@ from widgets.panels.history import MinMaxHistory
 from widgets.panels.ranges import SteadyRange, long_curve
 
 GUIDE = 1e-3
-LAYER_POINTS = 4096
-"""Points kept per layer curve (older ones min/max binned)."""
+LAYER_POINTS = 1024
+"""Points kept per layer curve (older ones min/max binned, so every spike stays): more than the
+panel's width in pixels, and full within a minute of a fast model's probes."""
 
 
 class LayerCurves:
