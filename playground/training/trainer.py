@@ -424,11 +424,7 @@ class Trainer:
         self.optimizer.step()
         if not plain and ts.max_norm > 0:
             losses.apply_max_norm(self.model, ts.max_norm)
-        step = self.step_count   # _record's work, inlined: the one path every step takes
-        self.step_count = step + 1
-        if self.tally.add(step, value if read_back else loss.detach(), n, lr, self._momentum, penalty,
-                          out.detach(), yb) or self._cursor >= self.n_train:
-            self._flush_losses(lr)
+        self._record(value if read_back else loss.detach(), n, lr, penalty, yb, out.detach())
         if probing:
             self._probe(before)
         return self.state not in OVER
