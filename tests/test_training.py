@@ -131,6 +131,29 @@ def test_update_ratio_and_grad_norm_by_hand():
     assert probe.hist_counts.sum() == 2 * min(256, len(trainer.x_probe))
 
 
+def test_update_ratio_of_a_layer_with_several_weight_tensors_by_hand():
+    """An LSTM's W is its input and recurrent matrices taken as one vector: ||ΔW||/||W|| and
+    ||∇W|| over both, computed here in float64 from copies taken around the step."""
+    model = ModelSpec.chain(("Input", {"shape": [5, 2]}), ("LSTM", {"hidden_size": 3, "output": "last"}),
+                            ("Linear", {"out_features": 1}))
+    p = Preset("t", "", model, DataSpec("adding", {"n_samples": 64, "seq_len": 5}),
+               TrainSpec(optimizer="sgd", lr=0.5, batch_size=64, probe_every=1, epochs=1, loss="mse"))
+    trainer, events = collect(p)
+    lstm = trainer.model.lstm1
+    mats = [w for w in lstm.parameters() if w.dim() >= 2]
+    assert len(mats) == 2
+    before = [w.detach().double().clone() for w in mats]
+    trainer.step()
+    after = [w.detach().double() for w in mats]
+    grads = [(b - a) / 0.5 for a, b in zip(after, before)]  # SGD: ΔW = −η∇W
+    norm = lambda ts: math.sqrt(sum(float((t ** 2).sum()) for t in ts))  # noqa: E731
+    probe = next(e for e in events if isinstance(e, ProbeEvent))
+    layer = next(lp for lp in probe.layers if lp.node_id == "lstm1")
+    assert layer.weight_norm == pytest.approx(norm(after), rel=1e-5)
+    assert layer.update_ratio == pytest.approx(norm([a - b for a, b in zip(after, before)]) / norm(after), rel=1e-4)
+    assert layer.grad_norm == pytest.approx(norm(grads), rel=1e-3)
+
+
 def test_dead_relu_fraction():
     model = ModelSpec.chain(("Input", {"shape": [2]}), ("Linear", {"out_features": 4}), ("ReLU", {}),
                             ("Linear", {"out_features": 2}))

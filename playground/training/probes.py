@@ -28,14 +28,30 @@ def weights_of(module: nn.Module) -> list[torch.Tensor]:
     return [p for p in module.parameters() if p.dim() >= 2]
 
 
-def snapshot(model: GraphModel) -> dict[str, list[torch.Tensor]]:
-    """Copies of each weighted layer's weights, taken just before a probe step's update."""
-    out = {}
-    for nid, _ in model.plan:
-        ws = weights_of(getattr(model, nid))
-        if ws:
-            out[nid] = [w.detach().clone() for w in ws]
-    return out
+def weighted_layers(model: GraphModel) -> dict[str, list[torch.Tensor]]:
+    """Each weighted node's weight tensors (`weights_of`), in DAG order: looked up once per model
+    (a module's parameter walk costs ~8 µs a node at every probe step otherwise). The lists stay
+    right for the model's life: loading or resetting weights copies into the same tensors."""
+    found = model.__dict__.get("_weighted_layers")
+    if found is None:
+        found = {nid: ws for nid, _ in model.plan if (ws := weights_of(getattr(model, nid)))}
+        model.__dict__["_weighted_layers"] = found
+    return found
+
+
+Snapshot = dict[str, list["np.ndarray | torch.Tensor"]]
+"""Copies of the weights before a probe step's update: numpy arrays on the CPU, tensors on a device."""
+
+
+def snapshot(model: GraphModel) -> Snapshot:
+    """Copies of each weighted layer's weights, taken just before a probe step's update. On the
+    CPU they are numpy copies, which `layer_stats` compares in numpy: a numpy call costs a
+    fraction of a torch op's dispatch, and a probe step runs with cold caches."""
+    return {nid: [_host_copy(w) for w in ws] for nid, ws in weighted_layers(model).items()}
+
+
+def _host_copy(w: torch.Tensor) -> np.ndarray | torch.Tensor:
+    return w.detach().numpy().copy() if w.device.type == "cpu" else w.detach().clone()
 
 
 def mode_switch(model: nn.Module) -> Callable[[bool], object]:
@@ -54,16 +70,22 @@ def mode_switch(model: nn.Module) -> Callable[[bool], object]:
 
 
 @torch.no_grad()
-def layer_stats(model: GraphModel, before: dict[str, list[torch.Tensor]]) -> dict[str, tuple[float, float, float]]:
+def layer_stats(model: GraphModel, before: Snapshot) -> dict[str, tuple[float, float, float]]:
     """Per weighted layer: (update_ratio, grad_norm, weight_norm) for the step just taken.
 
     Three norms a layer (||W||, ||ΔW|| as the distance to the snapshot, ||∇W||; a layer with
-    several weight tensors, an LSTM's say, squares and sums them), computed on the device and
-    read back together in one transfer. The ratio is divided on the host: a probe step in the
-    middle of training runs with cold caches, where each torch op costs ~15 µs."""
+    several weight tensors, an LSTM's say, squares and sums them). On the CPU they are numpy dot
+    products on views of the tensors (a probe step runs with cold caches, where each torch op
+    costs ~15 µs and a numpy call a few); on a device they are computed there and read back
+    together in one transfer. The ratio is divided on the host."""
+    layers = weighted_layers(model)
+    if not before:
+        return {}
+    if isinstance(next(iter(before.values()))[0], np.ndarray):
+        return {nid: _host_norms(layers[nid], old) for nid, old in before.items()}
     ids, norms = [], []
     for nid, old in before.items():
-        ws = weights_of(getattr(model, nid))
+        ws = layers[nid]
         grads = [w.grad for w in ws if w.grad is not None]
         ids.append(nid)
         if len(ws) == 1:
@@ -72,15 +94,29 @@ def layer_stats(model: GraphModel, before: dict[str, list[torch.Tensor]]) -> dic
         else:
             norms += [_joint_norm(ws), _joint_norm([w - o for w, o in zip(ws, old)]),
                       _joint_norm(grads) if grads else ws[0].new_zeros(())]
-    if not ids:
-        return {}
-    stacked = torch.stack(norms)  # float32 to Python floats is exact: no .double() on the CPU
-    values = (stacked if stacked.device.type == "cpu" else stacked.double().cpu()).tolist()
+    values = torch.stack(norms).double().cpu().tolist()
     out = {}
     for k, nid in enumerate(ids):
         w_norm, d_norm, g_norm = values[3 * k:3 * k + 3]
         out[nid] = (d_norm / max(w_norm, 1e-12), g_norm, w_norm)
     return out
+
+
+def _host_norms(ws: list[torch.Tensor], old: list[np.ndarray]) -> tuple[float, float, float]:
+    """(update_ratio, grad_norm, weight_norm) of one layer's CPU tensors, in numpy: each tensor's
+    dot product with itself in its own precision (as torch's norm sums), summed over the
+    layer's tensors in float64."""
+    w2 = d2 = g2 = 0.0
+    for w, o in zip(ws, old):
+        now = w.detach().numpy().reshape(-1)
+        delta = now - o.reshape(-1)
+        w2 += float(now @ now)
+        d2 += float(delta @ delta)
+        if w.grad is not None:
+            g = w.grad.numpy().reshape(-1)
+            g2 += float(g @ g)
+    w_norm = math.sqrt(w2)
+    return math.sqrt(d2) / max(w_norm, 1e-12), math.sqrt(g2), w_norm
 
 
 def _joint_norm(ts: list[torch.Tensor]) -> torch.Tensor:
@@ -141,6 +177,10 @@ def dead_fraction(module: nn.Module, x: torch.Tensor) -> float:
     ReLU, the common case, skips autograd: its f'(x) is 0 exactly where x ≤ 0 (NaN compares
     false), so the comparison gives the same units without a forward and backward pass (~250 µs
     a probe step on a small network, a per cent of its training speed)."""
+    if type(module) is nn.ReLU and x.device.type == "cpu" and x.dtype == torch.float32:
+        quiet_np = x.detach().numpy().reshape(x.shape[0], -1) <= 0  # in numpy: no torch ops
+        dead_np = quiet_np.all(axis=0)
+        return np.count_nonzero(dead_np) / max(1, dead_np.size)
     quiet = (x <= 0) if type(module) is nn.ReLU else quiet_by_autograd(module, x)
     if quiet is None:
         return float("nan")
