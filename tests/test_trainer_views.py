@@ -69,3 +69,34 @@ def test_a_time_share_samples_the_look_inside_probes_and_none_runs_them_every_pr
     trainer.inside_share = None
     trainer.step()
     assert [e.step for e in events if isinstance(e, WeightsEvent)] == [1, 5]
+
+
+class _TickingClock:
+    """A clock for the trainer module that moves 1 ms at each reading, and jumps on request."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
+def test_a_pause_buys_no_burst_of_look_inside_probes(monkeypatch):
+    """The share is paid back by time, never banked: after a long pause the look-inside probes
+    run once and then keep to their share, not at every probe step until the pause is used up."""
+    import playground.training.trainer as trainer_module
+    clock = _TickingClock()
+    monkeypatch.setattr(trainer_module, "time", clock)
+    preset = resolve_preset("xor_mlp").copy()
+    preset.training.probe_every = 1
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
+    trainer.inside_share = 0.01
+    trainer.step()
+    assert sum(isinstance(e, WeightsEvent) for e in events) == 1
+    clock.now += 1000.0   # paused for a quarter of an hour: 10 s of look-inside time at a 1% share
+    events.clear()
+    for _ in range(10):
+        trainer.step()
+    assert sum(isinstance(e, WeightsEvent) for e in events) == 1

@@ -51,11 +51,11 @@ EVAL_CHUNK = one_step.EVAL_CHUNK
 OVER = frozenset(("finished", "stopped", "problem"))
 """The states after which a Trainer takes no more steps."""
 PROBE_BATCH = 128
-INSIDE_SHARE = 0.04
+INSIDE_SHARE = 0.02
 """A share of the training time for the look-inside probes that keeps their panels live (a few
-updates a second: digits_mlp's take ~4.5 ms, so up to nine) and leaves room for the window's
-own drawing within the 10% the app may cost training: what the app asks for. (At 0.1 the
-probes alone took 9% of digits_mlp's steps with every panel shown.)"""
+updates a second: digits_mlp's take ~4.5 ms, so about four) and leaves room for the window's
+own drawing and the run record within the 10% the app may cost training: what the app asks
+for. (At 0.04 they cost digits_mlp 5% of its steps with every panel shown, at 0.1 9%.)"""
 DEFAULT_VIEWS = frozenset(VIEWS) - INSIDE_VIEWS - {TEXT_VIEW}
 """The views a Trainer feeds unless told otherwise: all but the look-inside ones, which cost most
 of a probe step, and the text a language model writes (a few hundred forward passes an epoch):
@@ -156,11 +156,15 @@ class Trainer:
         self._input_values = math.prod(self.dataset.input_shape)
         self._initial_hash: str | None = None
         self.inside_share: float | None = None
-        """At most this share of the time since training began goes to the look-inside probes:
-        at a probe step they are skipped while they have used more (the app sets INSIDE_SHARE,
-        so a small model is not slowed by ~10 ms of histograms and PCA every probe step).
-        None: at every probe step, as tests and scripts expect."""
-        self._inside_seconds = 0.0
+        """At most this share of the time goes to the look-inside probes: after they took c
+        seconds they are skipped at probe steps until c / share seconds have passed (the app sets
+        INSIDE_SHARE, so a small model is not slowed by ~10 ms of histograms and PCA every probe
+        step). None: at every probe step, as tests and scripts expect."""
+        self._inside_debt = 0.0
+        """Seconds of look-inside work not yet paid back by share × the time since. Time pays
+        the debt off but never banks credit: a long pause must not buy a burst of look-inside
+        probes at every probe step after it."""
+        self._inside_clock = time.perf_counter()
 
     @property
     def wanted_views(self) -> frozenset[str]:
@@ -464,7 +468,7 @@ class Trainer:
         if flushed.bad_step is not None:  # a GPU run reads losses back in chunks: name the first bad step
             self._non_finite(flushed.bad_step, None)
 
-    def _probe(self, before: dict[str, list[torch.Tensor]]) -> None:
+    def _probe(self, before: probes.Snapshot) -> None:
         stats = probes.layer_stats(self.model, before)
         # Finite weight and gradient norms mean finite weights and gradients: no extra pass over them.
         if any(v is not None and not math.isfinite(v) for s in stats.values() for v in s):
@@ -483,13 +487,18 @@ class Trainer:
                     began = time.perf_counter()
                     for event in self.inside.events(values, inside):
                         self._emit(event)
-                    self._inside_seconds += time.perf_counter() - began
+                    self._inside_debt += time.perf_counter() - began
         finally:
             self._set_mode(True)
 
     def _inside_due(self) -> bool:
         share = self.inside_share
-        return share is None or self._inside_seconds <= share * (time.perf_counter() - self._started)
+        if share is None:
+            return True
+        now = time.perf_counter()
+        self._inside_debt = max(0.0, self._inside_debt - share * (now - self._inside_clock))
+        self._inside_clock = now
+        return self._inside_debt == 0.0
 
     # ------------------------------------------------------------------ epochs
     def _end_epoch(self) -> None:
