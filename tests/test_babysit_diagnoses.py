@@ -165,6 +165,32 @@ def test_the_divergence_rule_on_a_hand_made_loss_sequence():
 
 
 
+def test_losses_in_one_event_or_a_step_at_a_time_tell_the_same():
+    """The app sends a fast run's losses in events of hundreds of steps and a slow run's one at a
+    time: the smoothed loss, its stall window, the pace trace (thinned past its bound) and the
+    step a divergence is called at must not depend on that."""
+    rng = np.random.default_rng(0)
+    n = 9000   # past TRACE_POINTS: the trace is thinned on the way
+    losses = np.concatenate([2.0 * 0.9995 ** np.arange(n) + 0.01 * rng.random(n), np.full(40, 50.0)])
+    steps = np.arange(n + 40)
+    whole, single = Diagnostician(0.1), Diagnostician(0.1)
+
+    def feed(doc, size, upto):
+        return [(d.name, d.step) for k in range(upto[0], upto[1], size)
+                for d in doc.observe(LossEvent(steps[k:k + size], losses[k:k + size], 0, 0.1))]
+    assert feed(whole, 500, (0, n)) == feed(single, 1, (0, n)) == []
+    assert whole._trace == single._trace and list(whole._history) == list(single._history)
+    assert whole._ema == single._ema and whole.stalled() == single.stalled()
+    diverged = feed(whole, 40, (n, n + 40))
+    assert diverged == feed(single, 1, (n, n + 40)) and diverged[0][0] == "divergence"
+
+
+def test_a_non_finite_loss_after_finite_ones_is_divergence_at_its_step():
+    doc = Diagnostician(0.1)
+    found = doc.observe(LossEvent(np.array([7, 8, 9]), np.array([1.0, 0.9, np.nan]), 0, 0.1))
+    assert [(d.name, d.step) for d in found] == [("divergence", 9)] and "NaN or infinite" in found[0].evidence
+
+
 def test_a_high_update_ratio_of_an_adaptive_optimizer_is_no_call_to_lower_the_rate():
     """Adam's step is about lr per weight whatever the gradient, so a high ratio in a stall means
     small weights: only SGD-family optimizers hear "lower the rate"; a low ratio speaks for all."""

@@ -175,3 +175,28 @@ def test_a_runs_dir_that_is_a_file_is_one_line_and_exit_2(tmp_path, capsys):
     for args in (("runs",), ("train", "xor_mlp", "--epochs", "1")):
         rc, _, err = cli_here(capsys, *args, "--runs-dir", str(f))
         assert rc == 2 and len(err.strip().splitlines()) == 1, err
+
+
+def test_step_rows_are_what_the_csv_module_writes_for_each_step():
+    """metrics.csv's per-step rows are built a column at a time; they must read back as the csv
+    module's own rows of the same values: a scalar learning rate repeated, per-step arrays
+    (float32 and int ones too) as the repr of their float64 value, NaN and inf kept."""
+    import io
+
+    import numpy as np
+
+    from playground.run_records.store import METRIC_COLUMNS, step_rows
+    from playground.training.events import LossEvent
+    losses = np.array([0.5, float("nan"), float("inf"), 1e-300, 2.0 / 3.0])
+    event = LossEvent(np.arange(40, 45, dtype=np.int64), losses, 3, 0.01,
+                      momenta=np.array([0.9, 0.9, 0.8, 0.8, 0.7], dtype=np.float32),
+                      penalties=np.array([0, 1, 0, 2, 0]), data_losses=losses - np.array([0, 1, 0, 2, 0]))
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    for k in range(5):
+        row = {"kind": "step", "epoch": 3, "step": 40 + k, "loss": repr(float(losses[k])), "lr": "0.01",
+               "momentum": repr(float(event.momenta[k])), "penalty": repr(float(event.penalties[k])),
+               "data_loss": repr(float(event.data_losses[k]))}
+        writer.writerow([row.get(c, "") for c in METRIC_COLUMNS])
+    assert step_rows(event) == expected.getvalue()
+    assert step_rows(event).splitlines()[1].startswith("step,3,41,nan,,,,,,0.01,")

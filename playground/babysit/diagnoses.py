@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import math
+from itertools import accumulate
+from statistics import median
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -202,25 +204,53 @@ class Diagnostician:
 
     # ---------------------------------------------------------------- the loss
     def _losses(self, event: LossEvent) -> list[Finding]:
+        """Each step's loss into the smoothed loss (an EMA, in order), its best, the stall window
+        and the pace trace, and the divergence rule at each step: the smoothed loss stands more
+        than `divergence_factor` times above its best, by more than `divergence_floor` of the
+        starting loss. The first divergence or non-finite loss ends the event (the steps after it
+        are not taken in). The comparisons run in numpy over the event's steps: this runs for
+        every step the app trains, on the training thread (the run record) and on the window's
+        (the Diagnoses panel)."""
         beta = t("divergence_ema")
-        window = t("stall_window")
-        for step, loss in zip(event.steps.tolist(), event.losses.tolist()):
-            if not math.isfinite(loss):
-                return [self._divergence(int(step), loss)]
-            self._ema = loss if self._ema is None else beta * self._ema + (1 - beta) * loss
-            if self._start is None:
-                self._start = loss
-            self._best = min(self._best, self._ema)
-            self._history.append((int(step), self._ema))
-            if step >= t("update_ratio_warmup"):
-                self._trace.append((int(step), self._ema))
-                if len(self._trace) > TRACE_POINTS:
-                    self._thin_trace(int(step))
-            while len(self._history) > 1 and self._history[1][0] <= step - window:
-                self._history.popleft()
-            if self.diverging(step, self._ema):
-                return [self._divergence(int(step), self._ema)]
+        losses = event.losses.tolist()
+        finite = np.isfinite(event.losses)
+        k = len(losses) if finite.all() else int(np.argmin(finite))   # the first non-finite step
+        if k == 0:
+            return [self._divergence(int(event.steps[0]), losses[0])] if losses else []
+        if self._start is None:
+            self._start = losses[0]
+        smoothed = list(accumulate(losses[:k], lambda ema, loss: beta * ema + (1 - beta) * loss,
+                                   **({} if self._ema is None else {"initial": self._ema})))[-k:]
+        ema = np.array(smoothed)
+        best = np.minimum.accumulate(np.minimum(ema, self._best))
+        rising = (ema > t("divergence_factor") * best) & (ema - best > t("divergence_floor") * max(self._start, 1e-12))
+        stop = int(np.argmax(rising)) + 1 if rising.any() else k   # steps taken in: up to the first divergence
+        steps = event.steps[:stop].tolist()
+        self._ema, self._best = smoothed[stop - 1], float(best[stop - 1])
+        self._remember_losses(steps, smoothed[:stop])
+        if rising[stop - 1]:
+            return [self._divergence(steps[-1], self._ema)]
+        if k < len(losses):
+            return [self._divergence(int(event.steps[k]), losses[k])]
         return []
+
+    def _remember_losses(self, steps: list[int], smoothed: list[float]) -> None:
+        """The stall window (every step of the last `stall_window`) and the pace trace (the steps
+        after the warm-up, thinned past TRACE_POINTS) take in these steps' smoothed losses."""
+        history = self._history
+        history.extend(zip(steps, smoothed))
+        oldest_kept = steps[-1] - t("stall_window")
+        while len(history) > 1 and history[1][0] <= oldest_kept:
+            history.popleft()
+        warmup = t("update_ratio_warmup")
+        late = [(s, e) for s, e in zip(steps, smoothed) if s >= warmup]
+        if len(self._trace) + len(late) <= TRACE_POINTS:
+            self._trace += late
+            return
+        for point in late:   # past the bound: thin at the step it is crossed, as one step at a time would
+            self._trace.append(point)
+            if len(self._trace) > TRACE_POINTS:
+                self._thin_trace(point[0])
 
     def _thin_trace(self, now: int) -> None:
         """Keep the pace trace bounded in a long run (a step every ~0.6 ms would add ~20 MB a
@@ -230,12 +260,6 @@ class Diagnostician:
         cutoff = now - 2 * int(t("no_gap_span"))
         older = [p for p in self._trace if p[0] < cutoff]
         self._trace = older[::2] + [p for p in self._trace if p[0] >= cutoff]
-
-    def diverging(self, step: int, smoothed: float) -> bool:
-        """The divergence rule: the smoothed loss stands more than `divergence_factor` times above its
-        best, by more than `divergence_floor` of the starting loss."""
-        return (smoothed > t("divergence_factor") * self._best
-                and smoothed - self._best > t("divergence_floor") * max(self._start or 0.0, 1e-12))
 
     def stalled(self) -> bool:
         """The loss has not fallen by `stall_drop` over the last `stall_window` steps, short of a
@@ -262,8 +286,8 @@ class Diagnostician:
 
     def typical_update_ratio(self) -> float | None:
         """The median over weighted layers of each one's median ratio (None before enough probes)."""
-        medians = [float(np.median(r)) for r in self._ratios.values() if len(r) >= t("update_ratio_min_probes")]
-        return float(np.median(medians)) if medians else None
+        medians = [median(r) for r in self._ratios.values() if len(r) >= t("update_ratio_min_probes")]
+        return median(medians) if medians else None
 
     def _fired_names(self) -> set[str]:
         return {name for name, _ in self.fired}
@@ -299,16 +323,16 @@ class Diagnostician:
                 found += self._activations(event.step, p, stalled)
         for nid, ratios in self._ratios.items():
             if len(ratios) >= t("update_ratio_min_probes") and stalled:
-                median = float(np.median(ratios))
-                too_high = median > t("update_ratio_high") and self.optimizer not in ADAPTIVE
-                if median < t("update_ratio_low") or too_high:
-                    found.append(self._update_ratio(event.step, nid, median, len(ratios)))
+                typical = median(ratios)
+                too_high = typical > t("update_ratio_high") and self.optimizer not in ADAPTIVE
+                if typical < t("update_ratio_low") or too_high:
+                    found.append(self._update_ratio(event.step, nid, typical, len(ratios)))
         if len(weighted) >= 2 and self._n_probes > 1:
             first, last = weighted[0].grad_norm or 0.0, weighted[-1].grad_norm or 0.0
             if last > 0 and math.isfinite(first):
                 self._grad_ratios.append(first / last)
             if len(self._grad_ratios) == self._grad_ratios.maxlen:
-                ratio = float(np.median(self._grad_ratios))
+                ratio = median(self._grad_ratios)   # statistics' median: a few µs where numpy's took ~300 on this thread
                 if ratio < t("vanishing_ratio") or ratio > t("exploding_ratio"):
                     found.append(self._gradients(event.step, weighted[0].node_id, weighted[-1].node_id, ratio))
         return found + self._pace(event.step)
