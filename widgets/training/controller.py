@@ -41,11 +41,12 @@ problem, with the model and curves kept); stopping; finished / stopped: the sess
 weights are in `trained_state()`); problem: a session could not start (bad preset)."""
 
 
-DRAW_SHARE = 0.03
+DRAW_SHARE = 0.02
 """While training runs, the share of wall time all visible panels together may spend drawing
 and painting, counted in the GUI thread's CPU time (`busy_time`): painting holds the GIL,
 which the training thread needs for every step (on two cores, panels redrawn at 30 Hz took
-three quarters of the training's speed), while time spent waiting for the GIL costs it nothing."""
+three quarters of the training's speed, and at a 3% share every panel shown still cost
+digits_mlp 5%), while time spent waiting for the GIL costs it nothing."""
 MIN_INTERVAL = 1 / 30
 HIDDEN_POLL = 0.25
 """Seconds between looks at panels with new data that nobody can see (a dock tab behind another)."""
