@@ -106,3 +106,25 @@ def test_the_running_training_accuracy_counts_the_kept_outputs():
     t.add(1, 0.5, 1, 0.1, 0.0, None, outs[2:], torch.tensor([0]))     # right
     t.flush(0, 0.1, True)
     assert t.epoch_accuracy() == pytest.approx(2 / 3)
+
+
+def test_the_running_accuracy_reads_the_epochs_labels_in_order_across_partial_tallies():
+    """Given the epoch's labels in step order (a CPU classifier's), the tally keeps no labels a
+    step; outputs compared in several goes (every ACCURACY_EVERY steps, then the epoch's end)
+    must each meet their own slice of them."""
+    from playground.training.tally import ACCURACY_EVERY
+    rng = np.random.default_rng(1)
+    steps = ACCURACY_EVERY + 37
+    labels = rng.integers(0, 3, size=2 * steps)
+    outs = torch.tensor(rng.normal(size=(2 * steps, 3)), dtype=torch.float32)
+    by_hand = int((outs.argmax(1).numpy() == labels).sum())
+    t = LossTally(torch.device("cpu"), "logits", True)
+    t.reset_epoch(0, labels)
+    for k in range(steps):
+        rows = slice(2 * k, 2 * k + 2)
+        t.add(k, 0.5, 2, 0.1, 0.0, None, outs[rows], torch.full((2,), -1))   # the batch labels go unread
+        if k % 50 == 49:
+            t.flush(0, 0.1, False)
+    t.flush(0, 0.1, True)
+    assert not t._ys
+    assert t.epoch_accuracy() == pytest.approx(by_hand / (2 * steps))

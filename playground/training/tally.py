@@ -54,7 +54,13 @@ class LossTally:
         self.last_flush = time.perf_counter()
         self.reset_epoch(0)
 
-    def reset_epoch(self, step: int) -> None:
+    def reset_epoch(self, step: int, labels_in_order: np.ndarray | None = None) -> None:
+        """A new epoch from `step`. `labels_in_order`: the epoch's training labels in the order
+        its steps take them (a CPU classifier's), so the outputs kept for the running accuracy
+        are compared with a slice of them, not with a batch of labels kept each step."""
+        self._labels_in_order = labels_in_order
+        self._tallied = 0
+        """Outputs compared so far this epoch: where the next ones' labels start."""
         self._losses: list[torch.Tensor | float] = []
         self._sizes: list[int] = []
         self._lrs: list[float] = []
@@ -90,7 +96,8 @@ class LossTally:
         self._momenta.append(momentum)
         if out is not None and self.is_classifier:
             self._outs.append(out)
-            self._ys.append(y)
+            if self._labels_in_order is None:
+                self._ys.append(y)
         return len(pending) >= EMIT_MAX_STEPS or time.perf_counter() - self.last_flush >= EMIT_SECONDS
 
     def flush(self, epoch: int, lr: float, epoch_end: bool) -> Flushed:
@@ -136,13 +143,16 @@ class LossTally:
         """Count correct predictions of the kept training outputs, in one batched comparison (in
         numpy on the CPU: three torch ops fewer at each epoch's end, where caches are cold)."""
         if self._outs:
-            labels = torch.cat(self._ys)
             if isinstance(self.correct, int):
                 pred = host_classes(torch.cat(self._outs), self.kind)
-                self.correct += int(np.count_nonzero(pred == labels.numpy()))
+                at = self._tallied
+                labels = torch.cat(self._ys).numpy() if self._labels_in_order is None else \
+                    self._labels_in_order[at:at + len(pred)]
+                self._tallied = at + len(pred)
+                self.correct += int(np.count_nonzero(pred == labels))
             else:
                 pred = losses.predicted_classes(torch.cat(self._outs), self.kind)
-                self.correct.add_((pred == labels).sum())
+                self.correct.add_((pred == torch.cat(self._ys)).sum())
             self._outs, self._ys = [], []
 
     def epoch_loss(self) -> float:

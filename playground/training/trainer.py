@@ -143,6 +143,7 @@ class Trainer:
         """On the CPU reading a loss back costs nothing, so every step's is checked at once; on a
         GPU they stay on the device until the emit interval (a read-back is a sync)."""
         self.tally = LossTally(self.device, self.kind, self.is_classifier)
+        self.tally.reset_epoch(0, self._labels_in_order())
         self._augments = any(self.preset.data.params.get(k) for k in ("augment_shift", "augment_flip", "augment_noise"))
         self._lr_applied: float | None = None
         self._momentum = current_momentum(self.ts)
@@ -224,6 +225,13 @@ class Trainer:
     @property
     def total_steps(self) -> int:
         return self.ts.epochs * self.steps_per_epoch
+
+    def _labels_in_order(self) -> np.ndarray | None:
+        """A CPU classifier's training labels in this epoch's order, for the running accuracy
+        (the tally then keeps no batch of labels a step); None elsewhere."""
+        if self.device.type != "cpu" or not self.is_classifier or "train" not in self._labels:
+            return None
+        return self._labels["train"][self._perm.numpy()]
 
     def _new_permutation(self) -> torch.Tensor:
         """A fresh order of the training examples, split into the epoch's batches."""
@@ -531,7 +539,7 @@ class Trainer:
         self._self_training_round()
         self._freeze_warm_layers()
         self._perm, self._cursor = self._new_permutation(), 0
-        self.tally.reset_epoch(self.step_count)
+        self.tally.reset_epoch(self.step_count, self._labels_in_order())
         if self.perceptron is not None and self.perceptron.converged:
             self._finish("finished", self.perceptron.converged_message())
             return
@@ -576,6 +584,8 @@ class Trainer:
         was = self.model.training
         self._set_mode(False)   # model.eval() as flags: its walk through the modules costs more
         try:
+            if len(x) <= EVAL_CHUNK:   # one chunk (most validation splits): no copy through torch.cat
+                return self.model(x)
             return torch.cat([self.model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
         finally:
             self._set_mode(was)
@@ -687,7 +697,7 @@ class Trainer:
         self._stopper = one_step.EarlyStopping(self.ts.early_stopping)
         self._finished_event, self.last_problem = None, None
         self._initial_hash = None
-        self.tally.reset_epoch(0)
+        self.tally.reset_epoch(0, self._labels_in_order())
         self.control.restart()
         self.state = "ready"
 
