@@ -2,7 +2,7 @@
 
 The session owns the model while it lasts; the GUI never touches it. Engine events are buffered
 as the Trainer emits them and sent to the GUI thread in coalesced batches through the task's
-queued progress signal, at most about 30 times a second and never while the GUI is still drawing
+queued progress signal, at most about 20 times a second and never while the GUI is still drawing
 the previous batch, so a fast model cannot flood the event loop. Batches carry numpy arrays,
 never tensors.
 
@@ -35,8 +35,10 @@ from playground.training.trainer import INSIDE_SHARE, Trainer
 from playground.training.views import VIEWS
 from widgets.tasks import BackgroundTask
 
-EMIT_INTERVAL = 1 / 30
-"""Seconds between batches sent to the GUI (about 30 Hz, whatever the step rate)."""
+EMIT_INTERVAL = 1 / 20
+"""Seconds between batches sent to the GUI (about 20 Hz, whatever the step rate): each batch
+costs the window ~1 ms of work holding the GIL whatever it carries (every panel takes in its
+events, the frame scheduler looks), and the panels draw within their time share anyway."""
 SNAPSHOT_TYPES = (BoundaryEvent, CurveEvent, FeatureMapEvent, ReconstructionEvent, ConfusionEvent)
 """Events that replace the previous one of their type: a batch needs only the newest."""
 MAX_BUFFER = 2000
@@ -191,7 +193,7 @@ class TrainingSession:
             self._cond.notify_all()
 
     def step_count(self) -> int:
-        """Steps the session has taken (exact, unlike the 30 Hz progress)."""
+        """Steps the session has taken (exact, unlike the 20 Hz progress)."""
         with self._cond:
             trainer = self._trainer
         return trainer.step_count if trainer is not None else 0
