@@ -111,3 +111,32 @@ def test_the_stall_advice_learns_what_the_data_allows_from_the_training_thread(q
         assert threads and threading.main_thread() not in threads
     finally:
         close_window(w)
+
+
+def test_a_session_judges_each_event_once_and_the_panel_shows_what_it_sent(window, tmp_path):
+    """The training thread judges the run's events for its record; the panel of a live session
+    takes the FindingsEvents it sends and judges nothing again (the raw NaN loss below would
+    fire a divergence card if it did), and the record's findings are the same ones."""
+    import json
+
+    from playground.babysit.run_findings import FindingsEvent
+    from playground.run_records.store import LiveRecording
+    from playground.training.trainer import Trainer
+    trainer = Trainer(window.doc.preset.copy(), device="cpu")
+    recording = LiveRecording(trainer, tmp_path / "runs")
+    nan_loss = LossEvent(np.arange(3), np.array([0.7, 0.7, np.nan]), 0, 0.03)
+    fired = recording(nan_loss)
+    assert [f.name for f in fired] == ["divergence"]
+    assert recording(LossEvent(np.arange(3, 5), np.array([np.nan, np.nan]), 0, 0.03)) == []   # fires once
+    panel = window.controller.panel("Diagnoses")
+    window.panel_docks["Diagnoses"].raise_()
+    panel.start(trainer.preset, told=True)
+    panel.show_events([nan_loss])
+    panel.render()
+    assert panel.cards == []
+    panel.show_events([FindingsEvent(tuple(fired))])
+    panel.render()
+    assert [c.finding.name for c in panel.cards] == ["divergence"]
+    recording.finish(trainer, "stopped")
+    record = next((tmp_path / "runs").iterdir())
+    assert [f["name"] for f in json.loads((record / "findings.json").read_text())] == ["divergence"]

@@ -17,6 +17,15 @@ from playground.babysit.outcome import accuracy_bar, judge
 from playground.training.views import is_classifier
 
 
+@dataclass(frozen=True)
+class FindingsEvent:
+    """The findings one of the run's events newly fired, in the order they fired: judged once,
+    where the run trains (the app's training thread, which records them too); whoever shows
+    them takes them as they are (`RunFindings.adopt`) instead of judging the events again."""
+
+    findings: tuple[Finding, ...]
+
+
 @dataclass
 class RunFindings:
     """Every finding of one run, ranked: feed it the run's events as they come, then `finish`
@@ -58,6 +67,10 @@ class RunFindings:
         new = self.doctor.observe(event)
         self.live += new
         return new
+
+    def adopt(self, event: FindingsEvent) -> None:
+        """Take findings another RunFindings of the same run fired (the training thread's)."""
+        self.live += event.findings
 
     def finish(self, history: Sequence[Any], n_classes: int = 0) -> list[Finding]:
         """Judge the finished run (its per-epoch metrics, oldest first) and return the ranked list."""

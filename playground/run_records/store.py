@@ -29,12 +29,15 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Collection, Iterator
+from typing import IO, TYPE_CHECKING, Any, Collection, Iterator
 
 import numpy as np
 
 from playground.training.events import EpochEvent, Event, FinishedEvent, LossEvent, ProbeEvent
 from playground.core.files import FileProblem, atomic_write, lock_held, process_alive, process_start
+
+if TYPE_CHECKING:
+    from playground.babysit.findings import Finding
 
 RUN_FORMAT = "nn-playground-run"
 STATUSES = ("running", "finished", "stopped", "failed", "incomplete", "damaged")
@@ -242,10 +245,15 @@ class RunRecorder:
         return self.id
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, FinishedEvent):
-            self.finished_event = event
+        """Judge the event (the run's findings) and write it."""
         if self.findings is not None:
             self.findings.observe(event)
+        self.write(event)
+
+    def write(self, event: Event) -> None:
+        """Write the event into the record's files (its findings judged elsewhere)."""
+        if isinstance(event, FinishedEvent):
+            self.finished_event = event
         if self._mw is None:
             return
         if isinstance(event, LossEvent):
@@ -357,17 +365,26 @@ class LiveRecording:
             self.recorder.start(trainer)
         except (OSError, ValueError) as e:
             self._give_up(e)
+        from playground.babysit.run_findings import RunFindings
+        from playground.course.lessons import lesson_finding_of
+        self.findings = self.recorder.findings if self.recorder is not None and self.recorder.findings is not None \
+            else RunFindings(trainer.preset, lesson_finding_of(trainer.preset.name))
+        """The run's findings, judged here once for the record and for whoever shows them; kept
+        when the disk fails and the record stops."""
 
     @property
     def run_id(self) -> str:
         return self.recorder.id if self.recorder is not None else ""
 
-    def __call__(self, event: object) -> None:
+    def __call__(self, event: object) -> list[Finding]:
+        """Judge and record the event; returns the findings it newly fired."""
+        fired = self.findings.observe(event)
         if self.recorder is not None:
             try:
-                self.recorder(event)  # type: ignore[arg-type]
+                self.recorder.write(event)  # type: ignore[arg-type]
             except (OSError, ValueError) as e:
                 self._give_up(e)
+        return fired
 
     def finish(self, trainer: Any, reason: str = "stopped", error: str = "") -> dict[str, float]:
         """End the record; `reason` (finished or stopped) stands when the Trainer sent no

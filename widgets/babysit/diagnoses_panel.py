@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QPushButton, QScrollA
 
 from playground.babysit.diagnoses import THRESHOLDS
 from playground.babysit.findings import OUTCOME, Finding
-from playground.babysit.run_findings import RunFindings
+from playground.babysit.run_findings import FindingsEvent, RunFindings
 from playground.course.lessons import lesson_finding_of
 from playground.network.spec import DataSpec, ModelSpec, Preset, TrainSpec
 from widgets.panels.base import Panel
@@ -97,6 +97,10 @@ class DiagnosesPanel(Panel):
         self.set_idle_hint("While training, what the curves and probes might indicate appears here, "
                            "with one action to try; when a run ends far from a good result, so does its outcome.")
         self.voice = RunFindings(_blank_preset(), find_accuracy_bar=False)
+        self.told = False
+        """A training session judges its run's events itself and sends what fired (FindingsEvent):
+        the panel then takes those and judges nothing again. Without one (events handed to the
+        panel by hand), it judges the events it is given."""
         self._changed = False
         self.cards: list[DiagnosisCard] = []
         self.scroll = QScrollArea(self)
@@ -114,9 +118,11 @@ class DiagnosesPanel(Panel):
     def ranked(self) -> list[Finding]:
         return self.voice.ranked
 
-    def start(self, preset: Preset) -> None:
-        """A run starts: its settings (the learning rate its cards name) and its lesson."""
+    def start(self, preset: Preset, told: bool = False) -> None:
+        """A run starts: its settings (the learning rate its cards name) and its lesson; `told`:
+        its findings come as FindingsEvents from the session that trains it."""
         self.voice = RunFindings(preset, lesson_finding_of(preset.name), find_accuracy_bar=False)
+        self.told = told
 
     def know_accuracy_bar(self, bar: float | None) -> None:
         """What the run's data allows, from the training thread (fitting it here would stall the
@@ -124,7 +130,13 @@ class DiagnosesPanel(Panel):
         self.voice.know_accuracy_bar(bar)
 
     def ingest(self, events: list[object]) -> bool:
-        found = [f for e in events for f in self.voice.observe(e)]
+        found = False
+        for e in events:
+            if isinstance(e, FindingsEvent):
+                self.voice.adopt(e)
+                found = True
+            elif not self.told and self.voice.observe(e):
+                found = True
         if not found:
             return False
         self._mark_changed()
@@ -192,4 +204,4 @@ def start_diagnoses(panels: list, preset: Any) -> None:
     and its card must name the run's rate (0.05 with SGD), not a default."""
     for p in panels:
         if isinstance(p, DiagnosesPanel):
-            p.start(preset)
+            p.start(preset, told=True)

@@ -27,6 +27,7 @@ import torch
 from playground.training.events import (
     BoundaryEvent, ConfusionEvent, CurveEvent, FeatureMapEvent, LossEvent, ProblemEvent,
     ReconstructionEvent)
+from playground.babysit.run_findings import FindingsEvent
 from playground.params import ProblemList
 from playground.run_records.store import LiveRecording
 from playground.network.spec import Preset
@@ -200,10 +201,11 @@ class TrainingSession:
 
     # ------------------------------------------------------------------ the session (task thread)
     def _on_event(self, event: object) -> None:
-        if self._recording is not None:
-            self._recording(event)
+        fired = self._recording(event) if self._recording is not None else []
         with self._cond:
             self._buffer.append(event)
+            if fired:   # judged once, here: the Diagnoses panel shows them as they are
+                self._buffer.append(FindingsEvent(tuple(fired)))
             if len(self._buffer) > MAX_BUFFER:
                 self._buffer = coalesce(self._buffer)
 
