@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import torch
@@ -28,14 +29,16 @@ def weights_of(module: nn.Module) -> list[torch.Tensor]:
     return [p for p in module.parameters() if p.dim() >= 2]
 
 
+_WEIGHTED: WeakKeyDictionary[GraphModel, dict[str, list[torch.Tensor]]] = WeakKeyDictionary()
+
+
 def weighted_layers(model: GraphModel) -> dict[str, list[torch.Tensor]]:
     """Each weighted node's weight tensors (`weights_of`), in DAG order: looked up once per model
     (a module's parameter walk costs ~8 µs a node at every probe step otherwise). The lists stay
     right for the model's life: loading or resetting weights copies into the same tensors."""
-    found = model.__dict__.get("_weighted_layers")
+    found = _WEIGHTED.get(model)
     if found is None:
-        found = {nid: ws for nid, _ in model.plan if (ws := weights_of(getattr(model, nid)))}
-        model.__dict__["_weighted_layers"] = found
+        found = _WEIGHTED[model] = {nid: ws for nid, _ in model.plan if (ws := weights_of(getattr(model, nid)))}
     return found
 
 
