@@ -113,3 +113,21 @@ def test_an_incomplete_record_with_a_bad_epoch_keeps_its_readable_epochs(tmp_pat
     assert rc == 0 and "'abc'" in out and GOOD[0] in out, err
     rc, out, err = run_cli(capsys, "compare", *GOOD, "--runs-dir", str(tmp_path))
     assert rc == 0 and "val_accuracy" in out, err
+
+
+def test_a_run_that_cannot_be_recorded_still_judges_its_events(tmp_path):
+    """The app's session takes its findings from the LiveRecording: where the runs folder cannot
+    be made (a file stands in its way), the record is off with its reason, and a NaN loss is
+    still called a divergence for the Diagnoses panel."""
+    import numpy as np
+
+    from playground.run_records.store import LiveRecording
+    from playground.training.events import LossEvent
+    from playground.training.trainer import Trainer
+    blocker = tmp_path / "runs"
+    blocker.write_text("not a folder")
+    trainer = Trainer(resolve_preset("xor_mlp"), device="cpu")
+    recording = LiveRecording(trainer, blocker)
+    assert recording.recorder is None and recording.problem
+    fired = recording(LossEvent(np.arange(3), np.array([0.7, 0.7, np.nan]), 0, 0.03))
+    assert [f.name for f in fired] == ["divergence"]

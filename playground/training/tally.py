@@ -48,11 +48,12 @@ class Flushed:
 class LossTally:
     """Pending step losses and the epoch's sums; knows nothing of models or optimizers."""
 
-    def __init__(self, device: torch.device, kind: str, is_classifier: bool) -> None:
+    def __init__(self, device: torch.device, kind: str, is_classifier: bool,
+                 labels_in_order: np.ndarray | None = None) -> None:
         self.device, self.kind, self.is_classifier = device, kind, is_classifier
         self.first_step = 0
         self.last_flush = time.perf_counter()
-        self.reset_epoch(0)
+        self.reset_epoch(0, labels_in_order)
 
     def reset_epoch(self, step: int, labels_in_order: np.ndarray | None = None) -> None:
         """A new epoch from `step`. `labels_in_order`: the epoch's training labels in the order

@@ -142,8 +142,7 @@ class Trainer:
         self._read_each_loss = self.device.type == "cpu"
         """On the CPU reading a loss back costs nothing, so every step's is checked at once; on a
         GPU they stay on the device until the emit interval (a read-back is a sync)."""
-        self.tally = LossTally(self.device, self.kind, self.is_classifier)
-        self.tally.reset_epoch(0, self._labels_in_order())
+        self.tally = LossTally(self.device, self.kind, self.is_classifier, self._labels_in_order())
         self._augments = any(self.preset.data.params.get(k) for k in ("augment_shift", "augment_flip", "augment_noise"))
         self._lr_applied: float | None = None
         self._momentum = current_momentum(self.ts)
