@@ -135,7 +135,7 @@ def detect_layout(name: str, encoding: str, sample: str) -> CsvLayout:
     """Decide the layout from the first rows, or raise ImportProblem saying what the first line
     and the rows hold when they do not fit together."""
     delimiter = sniff_delimiter(sample)
-    lines = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if row]
+    lines = [row for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if row]
     if not lines:   # only a byte-order mark, or blank lines
         raise ImportProblem(f"{name} is empty: a CSV file needs a header row and at least one data row")
     first = [f.strip() for f in lines[0]]
@@ -267,7 +267,8 @@ def count_fields(path: Path, layout: CsvLayout) -> FieldCounts:
 
 def _count_plain(path: Path, layout: CsvLayout) -> FieldCounts | None:
     """Counts from the bytes alone (fast), or None at the first quote (a quoted field may hold a
-    delimiter or a line break, which only a CSV parser understands)."""
+    delimiter or a line break, which only a CSV parser understands) or the first line that ends
+    in a bare carriage return (an old Mac file: the bytes count only line feeds)."""
     out = FieldCounts()
     d = ord(layout.delimiter)
     width = layout.width
@@ -276,7 +277,7 @@ def _count_plain(path: Path, layout: CsvLayout) -> FieldCounts | None:
     with open_regular(path, "data file") as f:
         while True:
             block = f.read(SCAN_BLOCK)
-            if b'"' in block:
+            if b'"' in block or block.count(b"\r") != block.count(b"\r\n"):
                 return None
             data = carry + block if carry else block
             if not block:

@@ -538,7 +538,7 @@ def peek_csv(path: Path, n_rows: int = 50) -> CsvPeek:
         raise ImportProblem(f"{path} is not a file")
     _, encoding, sample = read_head(path)
     layout = detect_layout(path.name, encoding, sample)
-    notes = layout.notes + field_count_findings(path.name, count_text_fields(io.StringIO(sample), layout),
+    notes = layout.notes + field_count_findings(path.name, count_text_fields(io.StringIO(sample, newline=""), layout),
                                                 _sampled(layout))
     try:
         frame = pd.read_csv(io.StringIO(sample), sep=layout.delimiter, dtype=str, keep_default_na=False,
