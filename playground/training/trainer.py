@@ -37,6 +37,7 @@ from playground.params import Problem, ProblemList
 from playground.core.seeds import Seeds, weights_hash
 from playground.network.spec import HOT_SETTINGS, TRAINING_PARAMS, Preset, TrainSpec
 from playground.training.control import RunControl
+from playground.training.batches import epoch_batches
 from playground.training.epoch_history import EpochHistory
 from playground.training.tally import LossTally, host_classes
 from playground.training.inside import INSIDE_VIEWS, InsideProbes
@@ -235,7 +236,8 @@ class Trainer:
     def _new_permutation(self) -> torch.Tensor:
         """A fresh order of the training examples, split into the epoch's batches."""
         perm = torch.randperm(self.n_train, generator=self._shuffle).to(self.device)
-        self._batches: Iterator[torch.Tensor] = iter(perm.split(self.ts.batch_size))
+        self._batches: Iterator[tuple[torch.Tensor, torch.Tensor]] = epoch_batches(
+            self.x_train, self.y_train, perm, self.ts.batch_size)
         return perm
 
     # ------------------------------------------------------------------ control (thread-safe)
@@ -289,7 +291,7 @@ class Trainer:
             self._plain_step = self._is_plain_step()
             self._momentum = current_momentum(self.ts, self.epoch)
         if resplit:  # the rest of the epoch in batches of the new size
-            self._batches = iter(self._perm[self._cursor:].split(self.ts.batch_size))
+            self._batches = epoch_batches(self.x_train, self.y_train, self._perm[self._cursor:], self.ts.batch_size)
 
     def _is_plain_step(self) -> bool:
         """Whether a step is the loop a person writes by hand (forward, task loss, backward,
@@ -384,10 +386,9 @@ class Trainer:
 
     def _train_step(self) -> bool:
         ts = self.ts
-        idx = next(self._batches)
-        n = idx.shape[0]   # len() of a tensor goes through Python
+        xb, yb = next(self._batches)
+        n = yb.shape[0]   # len() of a tensor goes through Python
         self._cursor += n
-        xb, yb = self.x_train[idx], self.y_train[idx]
         lr = ts.lr if ts.schedule == "constant" else \
             scheduled_lr(ts, self.step_count, self.steps_per_epoch, self.total_steps)
         if self.perceptron is not None:
