@@ -200,3 +200,18 @@ def test_step_rows_are_what_the_csv_module_writes_for_each_step():
         writer.writerow([row.get(c, "") for c in METRIC_COLUMNS])
     assert step_rows(event) == expected.getvalue()
     assert step_rows(event).splitlines()[1].startswith("step,3,41,nan,,,,,,0.01,")
+
+
+def test_constant_step_columns_are_written_as_each_value_is():
+    """A column of one value throughout is written from one repr; 0.0 next to -0.0, and NaN,
+    must still come out as each value's own repr."""
+    import numpy as np
+
+    from playground.run_records.store import METRIC_COLUMNS, step_rows
+    from playground.training.events import LossEvent
+    for column in ([0.001] * 4, [0.0, -0.0, 0.0, 0.0], [float("nan")] * 4, [-0.0] * 4, [0.9, 0.9, 0.9, 0.91]):
+        event = LossEvent(np.arange(4, dtype=np.int64), np.array(column), 0, 0.1, lrs=np.array(column))
+        rows = [line.split(",") for line in step_rows(event).splitlines()]
+        lr_at = METRIC_COLUMNS.index("lr")
+        assert [r[3] for r in rows] == [repr(float(v)) for v in column]
+        assert [r[lr_at] for r in rows] == [repr(float(v)) for v in column]

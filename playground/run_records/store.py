@@ -146,8 +146,15 @@ def step_rows(event: LossEvent) -> str:
 
 
 def _floats(values: Any) -> list[str]:
-    """`_num(float(v))` of each value: repr of the float64 value."""
-    return list(map(repr, np.asarray(values, dtype=np.float64).tolist()))
+    """`_num(float(v))` of each value: repr of the float64 value. A column whose values are
+    the same bits throughout (η and ρ without a schedule, at every step) is written from one
+    repr: the same text, without a repr a step."""
+    a = np.asarray(values, dtype=np.float64)
+    if a.size > 1:
+        bits = a.reshape(-1).view(np.int64)   # bits, not ==: 0.0 and -0.0 print differently
+        if (bits == bits[0]).all():
+            return [repr(float(a.reshape(-1)[0]))] * a.size
+    return list(map(repr, a.tolist()))
 
 
 def _status_of(finished: FinishedEvent | None) -> str:
