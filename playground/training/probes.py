@@ -138,7 +138,7 @@ def histogram(values: torch.Tensor, bins: int = HIST_BINS) -> tuple[np.ndarray, 
     Bin k holds lo + k·w <= v < lo + (k+1)·w (w = (hi − lo) / bins), the last bin also hi, as
     torch.histc counts them (a value within rounding of an inner edge may land in the bin
     next to histc's choice)."""
-    v = values.detach()
+    v = values.detach() if values.requires_grad else values   # a probe's no-grad values need no detach op
     stride = max(1, v.numel() // HIST_VALUES)
     if v.device.type == "cpu" and v.dtype == torch.float32:  # numpy views it as it is: no torch ops
         d = v.numpy().reshape(-1)[::stride].astype(np.float64)
@@ -181,7 +181,7 @@ def dead_fraction(module: nn.Module, x: torch.Tensor) -> float:
     false), so the comparison gives the same units without a forward and backward pass (~250 µs
     a probe step on a small network, a per cent of its training speed)."""
     if type(module) is nn.ReLU and x.device.type == "cpu" and x.dtype == torch.float32:
-        quiet_np = x.detach().numpy().reshape(x.shape[0], -1) <= 0  # in numpy: no torch ops
+        quiet_np = (x.detach() if x.requires_grad else x).numpy().reshape(x.shape[0], -1) <= 0  # in numpy: no torch ops
         dead_np = quiet_np.all(axis=0)
         return np.count_nonzero(dead_np) / max(1, dead_np.size)
     quiet = (x <= 0) if type(module) is nn.ReLU else quiet_by_autograd(module, x)

@@ -32,9 +32,11 @@ def host_classes(out: torch.Tensor, kind: str) -> np.ndarray:
     """`losses.predicted_classes` as host integers; a CPU float32 (N, C > 1) output's argmax is
     taken in numpy (the same first-maximum rule, NaN counting as the maximum, as torch's), which
     costs ~60% of torch's on the small arrays of an epoch's end."""
+    if out.requires_grad:   # (outputs kept without a graph, the usual case, skip the detach op)
+        out = out.detach()
     if out.device.type == "cpu" and out.dtype == torch.float32 and out.dim() == 2 and out.shape[1] > 1:
-        return out.detach().numpy().argmax(axis=1)
-    return losses.predicted_classes(out.detach(), kind).cpu().numpy()
+        return out.numpy().argmax(axis=1)
+    return losses.predicted_classes(out, kind).cpu().numpy()
 
 
 @dataclass
