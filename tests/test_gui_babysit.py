@@ -98,7 +98,7 @@ def test_loss_panel_marks_expected_initial_loss_and_plots_the_penalty(qtbot):
     import math
 
     from playground.network.preset import resolve_preset
-    from widgets.babysit.loss_marks import mark_expected_initial_loss
+    from widgets.panels.loss_marks import mark_expected_initial_loss
     from widgets.panels.loss import LossPanel
     panel = LossPanel()
     qtbot.addWidget(panel)

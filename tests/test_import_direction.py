@@ -1,4 +1,4 @@
-"""The engine's packages import only downwards, as each package's docstring declares.
+"""The engine's packages import only downwards, as each package's docstring declares; so do the app's.
 
 Every package's `__init__` says "May import: ..." and this test holds every module to it, counting
 imports inside functions and under TYPE_CHECKING too (a lazy import is still a dependency). A
@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import playground
+import widgets
 
 ENGINE = Path(playground.__file__).parent
 TOP_LEVEL_MODULES = {"params"}   # the plugin API's one module outside a package
@@ -39,17 +40,14 @@ def declared_imports() -> dict[str, set[str]]:
     return rules
 
 
-def imports_of(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text())
+def imports_of(path: Path, top: str = "playground") -> list[str]:
+    """The modules of package `top` that a file imports (at any depth of its code)."""
     found: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "playground":
-            if node.module == "playground":
-                found += [f"playground.{alias.name}" for alias in node.names]
-            else:
-                found.append(node.module)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == top:
+            found += [f"{top}.{alias.name}" for alias in node.names] if node.module == top else [node.module]
         elif isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names if alias.name.split(".")[0] == "playground"]
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] == top]
     return found
 
 
@@ -83,9 +81,8 @@ def test_every_engine_module_imports_only_what_its_package_declares():
     assert violations() == []
 
 
-def test_the_declared_rules_have_no_cycle():
-    """Rules allowing a cycle would make the test above pass while the layers tangle."""
-    rules = {name: allowed - {"*"} for name, allowed in declared_imports().items()}
+def assert_no_cycle(rules: dict[str, set[str]]) -> None:
+    """Rules allowing a cycle would let a direction test pass while the layers tangle."""
     done: set[str] = set()
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -98,6 +95,10 @@ def test_the_declared_rules_have_no_cycle():
 
     for name in rules:
         visit(name, ())
+
+
+def test_the_declared_rules_have_no_cycle():
+    assert_no_cycle({name: allowed - {"*"} for name, allowed in declared_imports().items()})
 
 
 def test_the_check_catches_an_upward_import(tmp_path):
@@ -124,3 +125,107 @@ def test_the_public_names_plugins_and_exports_use_still_import():
     from playground.layers import Constructor, LayerType, ShapeError, register
     from playground.params import Param
     assert all(callable(x) for x in (Constructor, LayerType, ShapeError, register, Param))
+
+
+# ---------------------------------------------------------------- the app (widgets)
+# `widgets/__init__.py` names the window's shared modules (background tasks, theme, undoable
+# commands...), which import no package of `widgets`; each package's `__init__` says "May import:"
+# with the sibling packages and shared modules it uses. The window's other modules sit at the top
+# and may import anything.
+
+APP = Path(widgets.__file__).parent
+
+
+def _declared_names(doc: str, label: str) -> set[str]:
+    found = re.search(rf"{label}:(.*?)(?:\n\n|$)", doc, re.S)
+    assert found, f"the docstring does not say '{label}:'"
+    return set(re.findall(r"`(\w+)`", found.group(1)))
+
+
+def _docstring(init: Path) -> str:
+    return ast.get_docstring(ast.parse(init.read_text())) or ""
+
+
+def shared_modules(root: Path) -> set[str]:
+    """The window's modules that the packages may use (the app package's docstring)."""
+    shared = _declared_names(_docstring(root / "__init__.py"), "Shared modules")
+    missing = sorted(m for m in shared if not (root / f"{m}.py").is_file())
+    assert not missing, f"declared shared modules that do not exist: {missing}"
+    return shared
+
+
+def app_declared_imports(root: Path) -> dict[str, set[str]]:
+    """Each package's "May import:" names (sibling packages and shared modules)."""
+    return {init.parent.name: _declared_names(_docstring(init), "May import")
+            for init in sorted(root.glob("*/__init__.py"))}
+
+
+def app_part_of(module: str) -> str:
+    """'widgets.panels.loss' -> 'panels'; 'widgets.tasks' -> 'tasks' (a module of the window)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def app_violations(root: Path) -> list[str]:
+    top = root.name
+    packages = app_declared_imports(root)
+    shared = shared_modules(root)
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root.parent).with_suffix("").parts
+        source = ".".join(rel[:-1] if rel[-1] == "__init__" else rel)
+        src = app_part_of(source)
+        if src in packages:
+            allowed = packages[src] | {src}
+        elif src in shared:
+            allowed = shared   # a shared module stays below every package
+        else:
+            continue   # the window: anything
+        for target in imports_of(path, top):
+            dst = app_part_of(target)
+            if dst and dst not in allowed:
+                what = "a shared module may import only the other shared modules" if src in shared \
+                    else f"{src} may import only {sorted(allowed - {src})}"
+                bad.append(f"{source} imports {target}: {what}")
+    return bad
+
+
+def test_every_app_module_imports_only_what_its_package_declares():
+    assert app_violations(APP) == []
+
+
+def test_the_app_rules_have_no_cycle():
+    assert_no_cycle(app_declared_imports(APP))
+
+
+def test_every_app_package_names_only_packages_and_shared_modules_that_exist():
+    shared, packages = shared_modules(APP), app_declared_imports(APP)
+    for name, allowed in packages.items():
+        unknown = sorted(allowed - shared - set(packages))
+        assert not unknown, f"widgets/{name} may import unknown parts: {unknown}"
+
+
+def _fake_app(tmp_path: Path, panel_source: str, tasks_source: str = "") -> Path:
+    root = tmp_path / "widgets"
+    (root / "panels").mkdir(parents=True)
+    (root / "babysit").mkdir()
+    (root / "__init__.py").write_text('"""App.\n\nShared modules: `tasks`.\n"""\n')
+    (root / "tasks.py").write_text(tasks_source)
+    (root / "main_window.py").write_text("from widgets.babysit import cards\nfrom widgets.panels import loss\n")
+    (root / "panels" / "__init__.py").write_text('"""Panels.\n\nMay import: `tasks`.\n"""\n')
+    (root / "babysit" / "__init__.py").write_text('"""Babysitting.\n\nMay import: `panels`, `tasks`.\n"""\n')
+    (root / "babysit" / "cards.py").write_text("from widgets.panels.loss import LossPanel\n")
+    (root / "panels" / "loss.py").write_text(panel_source)
+    return root
+
+
+def test_the_app_check_catches_an_upward_import(tmp_path):
+    """The app's checker can fail too: a panel importing a babysitting card, a shared module
+    importing a panel; the window importing both is fine."""
+    root = _fake_app(tmp_path, "from widgets.tasks import run\n\ndef f():\n    from widgets.babysit.cards import C\n",
+                     tasks_source="import widgets.panels.loss\n")
+    assert app_violations(root) == [
+        "widgets.panels.loss imports widgets.babysit.cards: panels may import only ['tasks']",
+        "widgets.tasks imports widgets.panels.loss: a shared module may import only the other shared modules"]
+    clean = _fake_app(tmp_path / "clean", "from widgets.tasks import run\n")
+    assert app_violations(clean) == []

@@ -22,7 +22,7 @@ from widgets.panels.baselines import BaselineLines
 from widgets.panels.history import CAPACITY, MinMaxHistory, trailing_mean
 from widgets.panels.previous_run import PreviousRunOverlay
 from widgets.panels.ranges import SteadyRange, long_curve
-from widgets.babysit.loss_marks import LossAnnotations
+from widgets.panels.loss_marks import LossAnnotations
 
 SMOOTHING_STEPS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 """Moving-average windows the slider offers (steps)."""

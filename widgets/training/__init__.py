@@ -1,2 +1,5 @@
-"""Training on a background thread: the worker that drives the engine's Trainer on a QThread,
-and the controller that owns that thread and feeds the live panels."""
+"""Training on a background thread: the worker that drives the engine's Trainer as a background
+task (`widgets.tasks`), and the controller that owns that task and feeds the live panels.
+
+May import: `panels`, `babysit`, `tasks`, `panel_groups`.
+"""

@@ -350,7 +350,7 @@ class TrainingController(QObject):
         self._session += 1
         self.last_problem = self.last_finished = None
         self.reset_panels()
-        from widgets.babysit.loss_marks import mark_expected_initial_loss
+        from widgets.panels.loss_marks import mark_expected_initial_loss
         mark_expected_initial_loss(self.panel(LossPanel.title), preset)
         from widgets.panels.baselines import show_baselines
         show_baselines(self.panel(LossPanel.title), preset)   # fitted off the GUI thread
