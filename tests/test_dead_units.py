@@ -56,6 +56,7 @@ def test_relu_counts_exactly_the_units_whose_output_is_never_positive():
     assert 0.3 < old_rule < 0.95
     assert dead_fraction(nn.ReLU(), t) == old_rule
     assert dead_fraction(nn.ReLU(), torch.tensor(x, dtype=torch.float64)) == old_rule
+    assert dead_fraction(nn.ReLU(), t.clone().requires_grad_(True)) == old_rule   # an output with a graph
 
 
 def test_relus_shortcut_marks_the_same_values_quiet_as_its_autograd_derivative():

@@ -128,3 +128,15 @@ def test_the_running_accuracy_reads_the_epochs_labels_in_order_across_partial_ta
     t.flush(0, 0.1, True)
     assert not t._ys
     assert t.epoch_accuracy() == pytest.approx(by_hand / (2 * steps))
+
+
+def test_host_classes_read_outputs_with_or_without_a_graph():
+    """The epoch's kept outputs carry no graph and skip the detach; an output that requires grad
+    is detached first. Classes by hand: the first maximum, a NaN counting as the maximum; one
+    output unit is a threshold (0.5 for a sigmoid's probability)."""
+    rows = [[0.1, 2.0, -1.0], [3.0, 0.0, 3.0], [float("nan"), 1.0, 2.0]]
+    for out in (torch.tensor(rows, requires_grad=True), torch.tensor(rows), torch.tensor(rows, dtype=torch.float64,
+                                                                                         requires_grad=True)):
+        assert tally_module.host_classes(out, "raw").tolist() == [1, 0, 0]
+    probs = torch.tensor([[0.2], [0.7], [0.5]], requires_grad=True)
+    assert tally_module.host_classes(probs, "prob").tolist() == [0, 1, 0]

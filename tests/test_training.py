@@ -392,3 +392,19 @@ def test_flush_sends_pending_losses_and_weights_load_or_are_refused():
     wrong = {k: v[..., :1] for k, v in other.state_dict_copy().items()}
     with pytest.raises(ProblemList, match="do not fit this network"):
         trainer.load_weights(wrong)
+
+
+def test_probe_histogram_counts_as_histc_does_with_or_without_a_graph():
+    """A layer's probe histogram over its values (fewer than HIST_VALUES: every one is counted):
+    the counts torch.histc gives over the same range, the mean and std numpy gives; an output
+    that carries a graph reads the same as one that does not."""
+    from playground.training.probes import HIST_BINS, histogram
+    values = torch.from_numpy(np.random.default_rng(3).normal(0.5, 2.0, size=(40, 25)).astype(np.float32))
+    lo, hi = float(values.min()), float(values.max())
+    expected = torch.histc(values, bins=HIST_BINS, min=lo, max=hi).numpy()
+    for v in (values, values.clone().requires_grad_(True)):
+        counts, edges, mean, std = histogram(v)
+        assert counts.tolist() == expected.tolist()
+        assert (edges[0], edges[-1]) == (lo, hi)
+        assert mean == pytest.approx(float(np.mean(values.numpy(), dtype=np.float64)), rel=1e-9)
+        assert std == pytest.approx(float(np.std(values.numpy(), dtype=np.float64, ddof=1)), rel=1e-9)
