@@ -20,7 +20,7 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], ts: TrainSpec) -> torch
     On the CPU and CUDA the update runs as torch's `foreach` ops (one op for all the parameter
     tensors), where torch's default on the CPU is a Python loop of small ops for each tensor:
     the same numbers bit for bit, in less time wherever a network has many tensors (the 144-node
-    degradation_residual's training step took ~25% less on one CPU core). The fused kernels
+    degradation_residual's training step took ~20% less on one CPU core). The fused kernels
     (`fused=True`) are faster still, but they round differently in the last bits, and with them
     several presets' lessons missed the figures they were measured at."""
     params = list(params)
