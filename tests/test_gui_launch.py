@@ -66,11 +66,12 @@ def test_launch_exits_2_with_the_message_when_there_is_no_display(capsys, monkey
 
 def test_the_app_starts_offscreen_and_quits_cleanly(tmp_path):
     """The real entry point, in its own process: window shown, preset open, clean exit. When
-    `main` returns, the window is already destroyed and Python's garbage collection is back on:
-    nothing of the window is left for the interpreter's exit to free after Qt has gone (which
-    crashed there, now and then, on a loaded machine)."""
+    `main` returns, the window is already destroyed and Python's garbage collection, Ctrl+C
+    handler and exception hook are its own again: nothing of the window is left for the
+    interpreter's exit to free after Qt has gone (which crashed there, now and then, on a
+    loaded machine)."""
     code = (
-        "import gc, sys\n"
+        "import gc, signal, sys\n"
         "import shiboken6\n"
         "from PySide6.QtCore import QTimer\n"
         "from PySide6.QtWidgets import QApplication\n"
@@ -81,7 +82,9 @@ def test_the_app_starts_offscreen_and_quits_cleanly(tmp_path):
         "    print('READY', w.doc.preset.name, len(w.scene.nodes), w.doc.report.ok, flush=True)\n"
         "    QTimer.singleShot(0, w.close)\n"
         "code = main(['xor_mlp'], on_ready=ready)\n"
-        "print('AFTER', shiboken6.isValid(shown[0]), gc.isenabled(), flush=True)\n"
+        "print('AFTER', shiboken6.isValid(shown[0]), gc.isenabled(),\n"
+        "      signal.getsignal(signal.SIGINT) is signal.default_int_handler, sys.excepthook is sys.__excepthook__,\n"
+        "      flush=True)\n"
         "sys.exit(code)\n")
     env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
@@ -89,7 +92,7 @@ def test_the_app_starts_offscreen_and_quits_cleanly(tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "READY xor_mlp 4 True" in out.stdout
-    assert "AFTER False True" in out.stdout
+    assert "AFTER False True True True" in out.stdout   # and Ctrl+C and the exception hook are Python's again
 
 
 def test_the_window_is_built_and_shown_before_torch_or_pyqtgraph_load(tmp_path):

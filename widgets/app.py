@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None, *, on_shown: Hook | None = None, on_
     QTimer.singleShot(40, finish)
     app.aboutToQuit.connect(window.shutdown)
     app.aboutToQuit.connect(release_clipboard)
-    sys.excepthook = _report_exception
+    previous_hook, sys.excepthook = sys.excepthook, _report_exception
     # Ctrl+C in the terminal closes the window (asking about unsaved work) instead of being lost
     # inside Qt's event loop: a timer lets Python look at signals now and then.
     previous_sigint = signal.signal(signal.SIGINT, lambda *_: window.close())
@@ -112,8 +112,9 @@ def main(argv: Sequence[str] | None = None, *, on_shown: Hook | None = None, on_
     finally:
         tick.stop()
         collector.stop()
-        signal.signal(signal.SIGINT, previous_sigint)
-        sys.excepthook = sys.__excepthook__
+        # None: the handler before was not Python's (set by C code): the default stands in for it
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous_sigint is None else previous_sigint)
+        sys.excepthook = previous_hook
         tear_down(window)
 
 
