@@ -111,7 +111,8 @@ class LossTally:
             return Flushed(None)
         raw, k = self._losses, len(self._losses)
         if isinstance(raw[0], torch.Tensor):
-            values = torch.stack(raw).double().cpu().numpy()
+            with torch.no_grad():   # (kept as the steps made them, not detached)
+                values = torch.stack(raw).double().cpu().numpy()
         else:
             values = np.array(raw, dtype=np.float64)
         sizes = np.array(self._sizes, dtype=np.float64)
@@ -142,21 +143,23 @@ class LossTally:
                            int(steps[k]))
         return Flushed(LossEvent(steps, values, epoch, lr, lrs, momenta, penalties, data))
 
+    @torch.no_grad()   # the outputs are kept as their steps made them, not detached
     def tally_accuracy(self) -> None:
         """Count correct predictions of the kept training outputs, in one batched comparison (in
         numpy on the CPU: three torch ops fewer at each epoch's end, where caches are cold)."""
-        if self._outs:
-            if isinstance(self.correct, int):
-                pred = host_classes(torch.cat(self._outs), self.kind)
-                at = self._tallied
-                labels = torch.cat(self._ys).numpy() if self._labels_in_order is None else \
-                    self._labels_in_order[at:at + len(pred)]
-                self._tallied = at + len(pred)
-                self.correct += int(np.count_nonzero(pred == labels))
-            else:
-                pred = losses.predicted_classes(torch.cat(self._outs), self.kind)
-                self.correct.add_((pred == torch.cat(self._ys)).sum())
-            self._outs, self._ys = [], []
+        if not self._outs:
+            return
+        outs = torch.cat(self._outs)
+        if isinstance(self.correct, int):
+            pred = host_classes(outs, self.kind)
+            at = self._tallied
+            labels = torch.cat(self._ys).numpy() if self._labels_in_order is None else \
+                self._labels_in_order[at:at + len(pred)]
+            self._tallied = at + len(pred)
+            self.correct += int(np.count_nonzero(pred == labels))
+        else:
+            self.correct.add_((losses.predicted_classes(outs, self.kind) == torch.cat(self._ys)).sum())
+        self._outs, self._ys = [], []
 
     def epoch_loss(self) -> float:
         return self.loss_sum / max(1, self.seen)

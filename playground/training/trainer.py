@@ -436,7 +436,9 @@ class Trainer:
         self.optimizer.step()
         if not plain and ts.max_norm > 0:
             losses.apply_max_norm(self.model, ts.max_norm)
-        self._record(value if read_back else loss.detach(), n, lr, penalty, yb, out.detach())
+        # The loss and output as they are, not detached (a detach op costs ~5 µs, 0.6% of digits_mlp's
+        # step on one core): backward has freed their graph's buffers; the tally combines them without grad.
+        self._record(value if read_back else loss, n, lr, penalty, yb, out)
         if probing:
             self._probe(before)
         return self.state not in OVER
