@@ -1,6 +1,7 @@
 """The Trainer computes the look-inside probes only for the views its consumer asks for."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from playground.training.events import HiddenSpaceEvent, NeuronMapEvent, ProbeEvent, RecurrentEvent, WeightsEvent
@@ -100,3 +101,54 @@ def test_a_pause_buys_no_burst_of_look_inside_probes(monkeypatch):
     for _ in range(10):
         trainer.step()
     assert sum(isinstance(e, WeightsEvent) for e in events) == 1
+
+
+def test_with_a_share_set_the_look_inside_probes_run_at_most_once_an_interval(monkeypatch):
+    """A share generous enough to allow them at every probe step still leaves INSIDE_INTERVAL_S
+    between two runs of the look-inside probes (their panels need no more; the window's thread
+    pays for drawing each)."""
+    import playground.training.trainer as trainer_module
+    clock = _TickingClock()
+    monkeypatch.setattr(trainer_module, "time", clock)
+    preset = resolve_preset("xor_mlp").copy()
+    preset.training.probe_every = 1
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
+    trainer.inside_share = 1.0
+    for _ in range(20):   # a few ms of the clock's time a step
+        trainer.step()
+    assert clock.now < trainer_module.INSIDE_INTERVAL_S
+    assert [e.step for e in events if isinstance(e, WeightsEvent)] == [1]
+    assert sum(isinstance(e, ProbeEvent) for e in events) == 20   # the cheap probes at every step
+    clock.now += trainer_module.INSIDE_INTERVAL_S
+    trainer.step()
+    trainer.step()
+    assert [e.step for e in events if isinstance(e, WeightsEvent)] == [1, 21]
+
+
+def test_look_inside_shows_the_network_as_it_is_now_once_per_step():
+    """Where training pauses or ends the app calls look_inside: the look-inside panels then show
+    that step's network whatever their share allowed, once; after a reset, the fresh one."""
+    preset = resolve_preset("xor_mlp").copy()
+    preset.training.probe_every = 1
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
+    trainer.inside_share = 1e-12   # starved: only the first probe step's
+    for _ in range(5):
+        trainer.step()
+    weights = [e for e in events if isinstance(e, WeightsEvent)]
+    assert [e.step for e in weights] == [1]
+    trainer.look_inside()
+    trainer.look_inside()   # the same step: nothing new to show
+    weights = [e for e in events if isinstance(e, WeightsEvent)]
+    assert [e.step for e in weights] == [1, 5]
+    assert not np.allclose(weights[0].quantiles, weights[1].quantiles)   # four updates later
+    trainer.pause()
+    trainer.reset_weights()
+    trainer.look_inside()
+    weights = [e for e in events if isinstance(e, WeightsEvent)]
+    assert [e.step for e in weights] == [1, 5, 0]
+    unasked = Trainer(preset, device="cpu", on_event=events.append)   # no look-inside view wanted
+    before = len(events)
+    unasked.look_inside()
+    assert len(events) == before

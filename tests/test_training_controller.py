@@ -250,6 +250,23 @@ def test_a_pause_shows_every_step_taken(qtbot, controller):
     assert list(loss.steps.view()) == list(range(taken + 1))
 
 
+def test_a_pause_and_a_single_step_show_the_network_inside_as_it_is(qtbot, controller):
+    """The look-inside probes run at most once a second while training; a pause, and each single
+    step after it, has them show the network as it is then."""
+    controller.start(long_xor())
+    wait_state(qtbot, controller, "running")
+    weights = controller.panel("Weights")
+    qtbot.waitUntil(lambda: weights.last is not None and controller.current_step() > 50, timeout=TIMEOUT)
+    controller.pause()
+    wait_state(qtbot, controller, "paused")
+    taken = controller.current_step()
+    qtbot.waitUntil(lambda: weights.last.step == taken, timeout=TIMEOUT)
+    controller.step(long_xor())
+    qtbot.waitUntil(lambda: weights.last.step == taken + 1, timeout=TIMEOUT)
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+
+
 def test_reset_weights_clears_the_curves_and_starts_over(qtbot, controller):
     rec = Recorder(controller)
     controller.start(long_xor())

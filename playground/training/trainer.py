@@ -53,10 +53,18 @@ OVER = frozenset(("finished", "stopped", "problem"))
 """The states after which a Trainer takes no more steps."""
 PROBE_BATCH = 128
 INSIDE_SHARE = 0.02
-"""A share of the training time for the look-inside probes that keeps their panels live (a few
-updates a second: digits_mlp's take ~4.5 ms, so about four) and leaves room for the window's
-own drawing and the run record within the 10% the app may cost training: what the app asks
-for. (At 0.04 they cost digits_mlp 5% of its steps with every panel shown, at 0.1 9%.)"""
+"""A share of the training time for the look-inside probes that keeps their panels live and
+leaves room for the window's own drawing and the run record within the 10% the app may cost
+training: what the app asks for. (At 0.04 they cost digits_mlp 5% of its steps with every panel
+shown, at 0.1 9%.)"""
+INSIDE_INTERVAL_S = 1.0
+"""... and, with a share set, they run at most once a second: a small model's take a few ms
+(digits_mlp's ~6 ms on one 2 GHz core), so the share alone would run them three or four times a
+second, and drawing what they send costs the window's thread as much again, while its panels
+change little in between: with every panel shown, digits_mlp kept 91% of its steps under the
+share alone and 94% with this interval (`benchmarks/gui_responsiveness.py`). Where training
+pauses or ends, the app has them run once more (`look_inside`), so their panels show the
+network as it stopped."""
 DEFAULT_VIEWS = frozenset(VIEWS) - INSIDE_VIEWS - {TEXT_VIEW}
 """The views a Trainer feeds unless told otherwise: all but the look-inside ones, which cost most
 of a probe step, and the text a language model writes (a few hundred forward passes an epoch):
@@ -158,14 +166,19 @@ class Trainer:
         self._initial_hash: str | None = None
         self.inside_share: float | None = None
         """At most this share of the time goes to the look-inside probes: after they took c
-        seconds they are skipped at probe steps until c / share seconds have passed (the app sets
-        INSIDE_SHARE, so a small model is not slowed by ~10 ms of histograms and PCA every probe
-        step). None: at every probe step, as tests and scripts expect."""
+        seconds they are skipped at probe steps until c / share seconds have passed, and at
+        least INSIDE_INTERVAL_S since they last ran (the app sets INSIDE_SHARE, so a small model
+        is not slowed by ~10 ms of histograms and PCA every probe step). None: at every probe
+        step, as tests and scripts expect."""
         self._inside_debt = 0.0
         """Seconds of look-inside work not yet paid back by share × the time since. Time pays
         the debt off but never banks credit: a long pause must not buy a burst of look-inside
         probes at every probe step after it."""
         self._inside_clock = time.perf_counter()
+        self._inside_last = -math.inf
+        """When the look-inside probes last ran (with a share set, at most every INSIDE_INTERVAL_S)."""
+        self._inside_step: int | None = None
+        """The step whose network they last showed."""
 
     @property
     def wanted_views(self) -> frozenset[str]:
@@ -495,11 +508,30 @@ class Trainer:
                 inside = self._wanted_views & INSIDE_VIEWS
                 if inside and self._inside_due():
                     began = time.perf_counter()
-                    for event in self.inside.events(values, inside):
-                        self._emit(event)
+                    self._emit_inside(values, inside)
                     self._inside_debt += time.perf_counter() - began
         finally:
             self._set_mode(True)
+
+    def look_inside(self) -> None:
+        """Run the look-inside probes for the wanted views now, whatever their share, unless they
+        already show this step's network: the app calls it where training pauses or ends (and
+        after a single step), so their panels show the network as it is then, not as it was at
+        the last probe step their share allowed."""
+        inside = self._wanted_views & INSIDE_VIEWS
+        if not inside or self._inside_step == self.step_count:
+            return
+        self._set_mode(False)
+        try:
+            with torch.no_grad():
+                self._emit_inside(self.model.forward_all(self.x_probe), inside)
+        finally:
+            self._set_mode(True)
+
+    def _emit_inside(self, values: dict[str, torch.Tensor], inside: frozenset[str]) -> None:
+        for event in self.inside.events(values, inside):
+            self._emit(event)
+        self._inside_step = self.step_count
 
     def _inside_due(self) -> bool:
         share = self.inside_share
@@ -508,7 +540,10 @@ class Trainer:
         now = time.perf_counter()
         self._inside_debt = max(0.0, self._inside_debt - share * (now - self._inside_clock))
         self._inside_clock = now
-        return self._inside_debt == 0.0
+        if self._inside_debt > 0.0 or now - self._inside_last < INSIDE_INTERVAL_S:
+            return False
+        self._inside_last = now
+        return True
 
     # ------------------------------------------------------------------ epochs
     def _end_epoch(self) -> None:
@@ -664,6 +699,7 @@ class Trainer:
             self.model.load_state_dict({k: v.to(self.device) for k, v in state.items()})
             if self.step_count == 0:
                 self._initial_hash = None  # training starts from these weights now
+            self._inside_step = None   # the look-inside panels show other weights now
         except RuntimeError as e:
             # PyTorch's first line names only the class; the next ones name the tensors.
             lines = [ln.strip() for ln in str(e).strip().splitlines()[1:] if ln.strip()]
@@ -698,7 +734,7 @@ class Trainer:
         self.history.clear()
         self._stopper = one_step.EarlyStopping(self.ts.early_stopping)
         self._finished_event, self.last_problem = None, None
-        self._initial_hash = None
+        self._initial_hash = self._inside_step = None
         self.tally.reset_epoch(0, self._labels_in_order())
         self.control.restart()
         self.state = "ready"

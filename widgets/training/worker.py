@@ -220,6 +220,8 @@ class TrainingSession:
         if not self._buffer and not progress:   # the common case, seen without the lock
             return
         now = time.perf_counter()
+        if not force and (self._in_flight > 0 or now - self._last_emit < EMIT_INTERVAL):
+            return   # not yet, also seen without the lock (most steps find events waiting for this)
         with self._cond:
             if not self._buffer and not progress:
                 return
@@ -350,6 +352,7 @@ class TrainingSession:
                 if want == "paused":
                     _send_losses(trainer)   # the curve ends where the pause is
                     trainer.pause()
+                    _look_inside(trainer)   # ... and so do the look-inside panels
                     self._snapshot(trainer)
                 else:
                     trainer.resume()
@@ -366,6 +369,7 @@ class TrainingSession:
                     if trainer.state != "problem":
                         # stopped: Stop reached the Trainer's own flag first; losses still held go too
                         _send_losses(trainer)
+                        _look_inside(trainer)
                         return "stopped" if trainer.state == "stopped" else "finished"
                     control.pause()   # stays alive, paused, with the model and curves, until Reset or Stop
                 self._flush()
@@ -379,6 +383,7 @@ class TrainingSession:
             if single:
                 more = trainer.step()   # one batch, for looking at each update
                 _send_losses(trainer)   # ... and its loss, now
+                _look_inside(trainer)
                 self._snapshot(trainer)
                 if not more and trainer.state != "problem":
                     return "finished"
@@ -424,6 +429,13 @@ def _send_losses(trainer: Any) -> None:
     held losses include the bad one, which the Trainer has reported already."""
     if trainer.state != "problem" or trainer.device.type == "cpu":
         trainer.flush()
+
+
+def _look_inside(trainer: Any) -> None:
+    """Have the look-inside panels show the network as it is now (training paused, ended or
+    took a single step), unless it broke: their own probes run only at their share's pace."""
+    if trainer.state != "problem":
+        trainer.look_inside()
 
 
 def _after_problem(trainer: Any) -> str:
