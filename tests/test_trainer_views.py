@@ -83,17 +83,26 @@ class _TickingClock:
         return self.now
 
 
-def test_a_pause_buys_no_burst_of_look_inside_probes(monkeypatch):
-    """The share is paid back by time, never banked: after a long pause the look-inside probes
-    run once and then keep to their share, not at every probe step until the pause is used up."""
-    import playground.training.trainer as trainer_module
-    clock = _TickingClock()
-    monkeypatch.setattr(trainer_module, "time", clock)
+def _probing_xor(share: float | None, monkeypatch=None) -> tuple[Trainer, list[object], "_TickingClock | None"]:
+    """xor_mlp probing at every step with the Weights view wanted, at a look-inside share; with
+    `monkeypatch`, on a clock that ticks at each reading (returned)."""
+    clock = None
+    if monkeypatch is not None:
+        import playground.training.trainer as trainer_module
+        clock = _TickingClock()
+        monkeypatch.setattr(trainer_module, "time", clock)
     preset = resolve_preset("xor_mlp").copy()
     preset.training.probe_every = 1
     events: list[object] = []
     trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
-    trainer.inside_share = 0.01
+    trainer.inside_share = share
+    return trainer, events, clock
+
+
+def test_a_pause_buys_no_burst_of_look_inside_probes(monkeypatch):
+    """The share is paid back by time, never banked: after a long pause the look-inside probes
+    run once and then keep to their share, not at every probe step until the pause is used up."""
+    trainer, events, clock = _probing_xor(0.01, monkeypatch)
     trainer.step()
     assert sum(isinstance(e, WeightsEvent) for e in events) == 1
     clock.now += 1000.0   # paused for a quarter of an hour: 10 s of look-inside time at a 1% share
@@ -108,13 +117,7 @@ def test_with_a_share_set_the_look_inside_probes_run_at_most_once_an_interval(mo
     between two runs of the look-inside probes (their panels need no more; the window's thread
     pays for drawing each)."""
     import playground.training.trainer as trainer_module
-    clock = _TickingClock()
-    monkeypatch.setattr(trainer_module, "time", clock)
-    preset = resolve_preset("xor_mlp").copy()
-    preset.training.probe_every = 1
-    events: list[object] = []
-    trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
-    trainer.inside_share = 1.0
+    trainer, events, clock = _probing_xor(1.0, monkeypatch)
     for _ in range(20):   # a few ms of the clock's time a step
         trainer.step()
     assert clock.now < trainer_module.INSIDE_INTERVAL_S
@@ -129,11 +132,7 @@ def test_with_a_share_set_the_look_inside_probes_run_at_most_once_an_interval(mo
 def test_look_inside_shows_the_network_as_it_is_now_once_per_step():
     """Where training pauses or ends the app calls look_inside: the look-inside panels then show
     that step's network whatever their share allowed, once; after a reset, the fresh one."""
-    preset = resolve_preset("xor_mlp").copy()
-    preset.training.probe_every = 1
-    events: list[object] = []
-    trainer = Trainer(preset, device="cpu", on_event=events.append, views=DEFAULT_VIEWS | {"weights"})
-    trainer.inside_share = 1e-12   # starved: only the first probe step's
+    trainer, events, _ = _probing_xor(1e-12)   # starved: only the first probe step's
     for _ in range(5):
         trainer.step()
     weights = [e for e in events if isinstance(e, WeightsEvent)]
@@ -148,7 +147,7 @@ def test_look_inside_shows_the_network_as_it_is_now_once_per_step():
     trainer.look_inside()
     weights = [e for e in events if isinstance(e, WeightsEvent)]
     assert [e.step for e in weights] == [1, 5, 0]
-    unasked = Trainer(preset, device="cpu", on_event=events.append)   # no look-inside view wanted
+    unasked = Trainer(trainer.preset, device="cpu", on_event=events.append)   # no look-inside view wanted
     before = len(events)
     unasked.look_inside()
     assert len(events) == before
