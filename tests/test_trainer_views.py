@@ -141,6 +141,9 @@ def test_look_inside_shows_the_network_as_it_is_now_once_per_step():
     trainer.look_inside()   # the same step: nothing new to show
     weights = [e for e in events if isinstance(e, WeightsEvent)]
     assert [e.step for e in weights] == [1, 5]
+    trainer.wanted_views = trainer.wanted_views | {"hidden_space"}   # a panel shown while paused
+    trainer.look_inside()
+    assert [e.step for e in events if isinstance(e, HiddenSpaceEvent)] == [5]
     assert not np.allclose(weights[0].quantiles, weights[1].quantiles)   # four updates later
     trainer.pause()
     trainer.reset_weights()

@@ -267,6 +267,23 @@ def test_a_pause_and_a_single_step_show_the_network_inside_as_it_is(qtbot, contr
     wait_state(qtbot, controller, "stopped")
 
 
+def test_a_look_inside_panel_shown_while_paused_fills_at_once(qtbot, controller):
+    controller.show_only(["Loss & accuracy"])   # the Inside group hidden: its probes cost nothing
+    controller.start(long_xor())
+    wait_state(qtbot, controller, "running")
+    qtbot.waitUntil(lambda: controller.current_step() > 50, timeout=TIMEOUT)
+    controller.pause()
+    wait_state(qtbot, controller, "paused")
+    weights = controller.panel("Weights")
+    qtbot.wait(200)
+    assert weights.last is None
+    controller.show_only(["Loss & accuracy", "Weights"])
+    qtbot.waitUntil(lambda: weights.last is not None, timeout=TIMEOUT)
+    assert weights.last.step == controller.current_step()
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+
+
 def test_reset_weights_clears_the_curves_and_starts_over(qtbot, controller):
     rec = Recorder(controller)
     controller.start(long_xor())

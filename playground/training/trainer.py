@@ -178,7 +178,8 @@ class Trainer:
         self._inside_last = -math.inf
         """When the look-inside probes last ran (with a share set, at most every INSIDE_INTERVAL_S)."""
         self._inside_step: int | None = None
-        """The step whose network they last showed."""
+        self._inside_views: frozenset[str] = frozenset()
+        """The step whose network they last showed, and for which views."""
 
     @property
     def wanted_views(self) -> frozenset[str]:
@@ -516,10 +517,12 @@ class Trainer:
     def look_inside(self) -> None:
         """Run the look-inside probes for the wanted views now, whatever their share, unless they
         already show this step's network: the app calls it where training pauses or ends (and
-        after a single step), so their panels show the network as it is then, not as it was at
-        the last probe step their share allowed."""
+        after a single step, or a panel shown while paused), so their panels show the network as
+        it is then, not as it was at the last probe step their share allowed."""
         inside = self._wanted_views & INSIDE_VIEWS
-        if not inside or self._inside_step == self.step_count:
+        if self._inside_step == self.step_count:
+            inside -= self._inside_views   # only those not shown yet for this step
+        if not inside:
             return
         self._set_mode(False)
         try:
@@ -531,7 +534,9 @@ class Trainer:
     def _emit_inside(self, values: dict[str, torch.Tensor], inside: frozenset[str]) -> None:
         for event in self.inside.events(values, inside):
             self._emit(event)
-        self._inside_step = self.step_count
+        if self._inside_step != self.step_count:
+            self._inside_step, self._inside_views = self.step_count, frozenset()
+        self._inside_views |= inside
 
     def _inside_due(self) -> bool:
         share = self.inside_share

@@ -181,11 +181,13 @@ class TrainingSession:
 
     def set_views(self, views: frozenset[str]) -> None:
         """The views the window shows now: the Trainer computes the look-inside probes only for
-        these, from its next probe step (a hidden group of panels costs training nothing)."""
+        these, from its next probe step, or at once while paused (a hidden group of panels costs
+        training nothing)."""
         with self._cond:
             self.views = views & frozenset(VIEWS)
             if self._trainer is not None:
                 self._trainer.wanted_views = self.views
+        self.control.notify()   # a paused session shows a newly shown look-inside panel at once
 
     def batch_done(self) -> None:
         """The GUI has drawn a batch: the next one may go."""
@@ -389,6 +391,7 @@ class TrainingSession:
                     return "finished"
                 self._flush(force=True, progress=True)
                 continue
+            _look_inside(trainer)   # (a look-inside panel shown while paused: nothing to do otherwise)
             self._flush()
             if not control.go.is_set():
                 control.wait(0.05)
