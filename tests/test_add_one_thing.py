@@ -118,6 +118,17 @@ def test_a_registered_check_runs_in_playground_check(custom_check, capsys):
     assert checking_text().endswith("backprop against finite differences, and the outputs counted…")
 
 
+def test_the_app_menu_names_a_registered_check(custom_check, qtbot, private_home):
+    from widgets.testing import close_window, make_window
+    window = make_window(private_home / "app", "xor_mlp")
+    try:
+        tip = window.actions_by_name["check"].toolTip()
+        assert tip.startswith("The notes' sanity checks: loss at initialization, ")
+        assert tip.endswith("gradient check (float64), and outputs counted")   # the new one, last, in its words
+    finally:
+        close_window(window)
+
+
 # ---------------------------------------------------------------- a panel
 def _weight_norms_panel_class():
     from playground.training.events import WeightsEvent

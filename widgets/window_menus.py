@@ -72,9 +72,9 @@ class WindowMenus:
         A("compare_runs", "&Compare Runs…", self.open_compare, "Ctrl+Shift+R",
           "Every recorded run: overlay curves, see which settings differ, run twins and seed repeats")
         from widgets.babysit import actions as babysit
+        from playground.babysit.checks import checks_listed
         A("check", "Pre-flight &Check…", lambda: babysit.open_check(self), "Ctrl+Shift+K",
-          "The notes' sanity checks: loss at initialization, overfit 20 examples, zeroed inputs, gradient check",
-          SP.SP_DialogApplyButton)
+          f"The notes' sanity checks: {checks_listed()}", SP.SP_DialogApplyButton)
         A("lr_find", "Find &Learning Rate…", lambda: babysit.open_lr_find(self), None,
           "Learning-rate range test: sweep 1e-7 to 10, plot the loss, use a suggestion")
         A("search", "&Search Hyper-parameters…", lambda: babysit.open_search(self), None,

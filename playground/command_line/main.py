@@ -50,8 +50,8 @@ COMMAND_LIST: tuple[Command, ...] = (
                    "and information, conv output size, Hessian eigenvalues, forward against reverse-mode autodiff "
                    "(numbers, JSON or PNG)",
             "playground.labs.commands"),
-    Command("check", "pre-flight checks: loss at init, overfit 20 examples, zeroed inputs, gradient "
-                     "check (exit 1 when one is red)", "playground.babysit.commands"),
+    Command("check", "the notes' pre-flight checks before training, each named as it runs (exit 1 when "
+                     "one is red)", "playground.babysit.commands"),
     Command("lr-find", "learning-rate range test: 1e-7 to 10 in at most 100 steps, with suggestions",
             "playground.babysit.commands"),
     Command("search", "random search in log space with Optuna, coarse then fine", "playground.babysit.commands"),
