@@ -61,3 +61,13 @@ def test_a_runs_summary_carries_the_baselines_of_its_split():
     expected = {b.name: b.val for b in baselines_for(preset.data.name, preset.data.params)}
     assert {k: v["val"] for k, v in result.summary["baselines"].items()} == expected
     assert set(expected) == {"logistic_regression", "knn_15", "rbf_svm"}
+
+
+def test_which_baseline_figure_a_run_is_read_against():
+    from playground.training.views import baseline_metric
+    assert baseline_metric(resolve_preset("xor_mlp")) == "accuracy"          # a classifier: its accuracy plot
+    assert baseline_metric(resolve_preset("regression_sine")) == "mse"       # MSE loss: the same units
+    l1 = resolve_preset("regression_sine")
+    l1.training.loss = "l1"
+    assert baseline_metric(l1) is None                                       # an L1 curve is not an MSE
+    assert baseline_metric(resolve_preset("digits_autoencoder")) is None     # its baseline would be PCA

@@ -109,6 +109,33 @@ def test_an_autoencoder_gets_no_baseline_lines(window):
     assert not lines.lines and not lines._tasks
 
 
+def test_a_regression_on_another_loss_gets_no_mse_lines_on_its_loss_plot(window):
+    lines = window.controller.panel("Loss & accuracy").baselines
+    preset = resolve_preset("regression_sine")
+    preset.training.loss = "l1"   # its loss curve is a mean absolute error: an MSE line would mislead
+    lines.request(preset)
+    assert not lines.lines and not lines._tasks
+
+
+def test_closing_the_window_joins_a_baseline_fit_still_running(qapp, qtbot, tmp_path, monkeypatch):
+    from widgets.tasks import running_tasks
+    from widgets.testing import close_window, make_window
+    release = threading.Event()
+
+    def slow_fit(dataset):
+        release.wait(1.0)   # a fit that takes a second: still running when the window closes
+        return []
+    monkeypatch.setattr(baselines_module, "_fitted", {})
+    monkeypatch.setattr(baselines_module, "fit_baselines", slow_fit)
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    w = make_window(tmp_path, "xor_mlp")
+    lines = w.controller.panel("Loss & accuracy").baselines
+    lines.request(resolve_preset("xor_mlp"))
+    assert running_tasks("baselines")
+    close_window(w)
+    assert not running_tasks("baselines")
+
+
 # ---------------------------------------------------------------------- curves
 @pytest.fixture
 def compare(qtbot, tmp_path):
@@ -190,6 +217,7 @@ def test_cross_validation_shows_k_fold_rows_their_mean_and_the_single_split(comp
     assert dialog.shown("mean ± sd") == pytest.approx(np.mean(cv.per_fold))
     assert cv.spread.std == pytest.approx(np.std(cv.per_fold, ddof=1))
     assert dialog.shown("single split") == pytest.approx(float(records[cv.single_split_run].metrics["val_accuracy"]))
+    assert cv.single_split_reading[1:] in dialog.message.text()   # the engine's reading, as the command line prints it
     x, y = dialog.plot.fold_points()
     assert list(x) == [0, 1, 2] and y == pytest.approx(on_disk)
     assert dialog.plot.mean.getData()[1] == pytest.approx([np.mean(on_disk)] * 2)

@@ -130,6 +130,21 @@ def test_a_fold_outside_the_folds_and_too_many_folds_are_refused():
         make_dataset("moons", {"n_samples": 40, "folds": 20, "fold": 0})
 
 
+def test_the_single_split_is_read_in_the_folds_own_spread():
+    from playground.run_records.verdicts import spread
+    from playground.selection.cv import CrossValidation
+
+    def cv(single):
+        folds = [0.8, 0.9, 1.0]   # mean 0.9, sd 0.1 (n − 1)
+        return CrossValidation("p", 3, "g", "val_accuracy", ["a", "b", "c"], folds, spread(folds, "val_accuracy"),
+                               "s", single)
+    assert cv(1.05).single_split_sds == pytest.approx(1.5)
+    assert cv(1.05).single_split_reading == ("the single split's 1.05 lies 1.5 sd above the folds' mean: "
+                                             "a lucky or unlucky draw of one validation set")
+    assert cv(0.85).single_split_sds == pytest.approx(-0.5)
+    assert cv(0.85).single_split_reading.endswith("0.5 sd below the folds' mean: within the folds' spread")
+
+
 def test_cv_records_one_run_per_fold_as_a_group_and_the_single_split(tmp_path, capsys):
     from playground.run_records.store import list_runs
     rc = main(["cv", "xor_mlp", "--folds", "3", "--set", "training.epochs=2", "--runs-dir", str(tmp_path), "--json"])

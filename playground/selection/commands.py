@@ -95,12 +95,7 @@ def cmd_cv(args: argparse.Namespace) -> int:
     s = cv.spread
     print(f"{args.folds}-fold {cv.metric}: {s.mean:.4g} ± {s.std:.2g} (95% interval of the mean "
           f"{s.low:.4g} to {s.high:.4g}); group {cv.group}")
-    # One split is one draw of a validation set: how far it lies from the folds' mean is read in
-    # the folds' own spread (sd), not in the interval of their mean.
-    away = (cv.single_split - s.mean) / s.std if s.std > 0 else 0.0
-    print(f"single split: {cv.metric} {cv.single_split:.4g} ({cv.single_split_run}), "
-          f"{abs(away):.1f} sd {'above' if away > 0 else 'below'} the folds' mean: one validation split "
-          f"is {'a lucky or unlucky draw' if abs(away) > 1 else 'within the spread of the folds'}")
+    print(f"single split: {cv.metric} {cv.single_split:.4g} ({cv.single_split_run}); {cv.single_split_reading}")
     return 0
 
 

@@ -32,11 +32,35 @@ class CrossValidation:
     single_split_run: str
     single_split: float
 
+    @property
+    def single_split_sds(self) -> float:
+        """How many of the folds' sds the single split's estimate lies above (+) or below (−) their
+        mean (0 when the folds agree exactly). One split is one draw of a validation set, so its
+        distance is read in the folds' own spread, not in the interval of their mean."""
+        s = self.spread
+        return (self.single_split - s.mean) / s.std if s.std > 0 else 0.0
+
+    @property
+    def single_split_reading(self) -> str:
+        """The single split's estimate in words, read against the folds' spread: both the command
+        line and the app say this sentence."""
+        away = self.single_split_sds
+        verdict = "a lucky or unlucky draw of one validation set" if abs(away) > LUCKY_SDS else \
+            "within the folds' spread"
+        return (f"the single split's {self.single_split:.4g} lies {abs(away):.1f} sd "
+                f"{'above' if away > 0 else 'below'} the folds' mean: {verdict}")
+
     def to_json(self) -> dict[str, Any]:
         return {"preset": self.preset, "folds": self.folds, "group": self.group, "metric": self.metric,
                 "runs": self.runs, "per_fold": self.per_fold,
                 "mean": self.spread.mean, "std": self.spread.std, "low": self.spread.low, "high": self.spread.high,
                 "single_split_run": self.single_split_run, "single_split": self.single_split}
+
+
+LUCKY_SDS = 1.0
+"""A single split further than this many of the folds' sds from their mean is read as a lucky (or
+unlucky) draw of its validation set: about a third of draws land that far from a normal spread's
+centre, so the words say it could happen, not that something is wrong."""
 
 
 def _metric(summary: dict[str, Any]) -> str:

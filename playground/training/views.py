@@ -39,6 +39,18 @@ def is_classifier(preset: Preset) -> bool:
     return not is_autoencoder(preset) and (ts.mode == "perceptron" or ts.loss in ("cross_entropy", "bce", "hinge"))
 
 
+def baseline_metric(preset: Preset) -> str | None:
+    """Which of the classical baselines' figures (`playground.data.baselines`) a run of `preset`
+    can be read against, before its data is read: accuracy for a classifier; MSE for a regression
+    trained on MSE, whose loss curve is in the same units; none for any other loss (an L1
+    regression's curve is not an MSE) or an autoencoder (its baseline would be PCA)."""
+    if is_autoencoder(preset):
+        return None
+    if is_classifier(preset):
+        return "accuracy"
+    return "mse" if preset.training.loss == "mse" else None
+
+
 def views_for(preset: Preset) -> dict[str, bool]:
     """For every name in VIEWS, whether a run of `preset` produces something for it."""
     kind = data_kind(preset)

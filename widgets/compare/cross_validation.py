@@ -193,12 +193,9 @@ class CrossValidationDialog(SelectionDialog):
         self._fill_table(cv)
         self.plot.show_result(cv)
         s = cv.spread
-        away = (cv.single_split - s.mean) / s.std if s.std > 0 else 0.0
-        reading = "a lucky or unlucky draw of one validation set" if abs(away) > 1 else "within the folds' spread"
+        reading = cv.single_split_reading
         self._say(f"{cv.folds}-fold {cv.metric}: {s.mean:.4g} ± {s.std:.2g} (sd over the folds; 95% interval of "
-                  f"the mean {s.low:.4g} to {s.high:.4g}). The single split's {cv.single_split:.4g} lies "
-                  f"{abs(away):.1f} sd {'above' if away > 0 else 'below'} the mean: "
-                  f"{reading}. "
+                  f"the mean {s.low:.4g} to {s.high:.4g}). {reading[:1].upper() + reading[1:]}. "
                   f"The folds are group {cv.group} in the runs list.")
         self.finished_runs.emit(cv.group)
 

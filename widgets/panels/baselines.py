@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Slot
 
 from playground.network.spec import Preset
+from playground.training.views import baseline_metric
 from widgets.tasks import BackgroundTask
 from widgets.data_reading import KNOWN_LIMIT, spec_key
 
@@ -27,6 +28,10 @@ LABEL_POSITION = 0.9
 CLOSE = 0.08
 """Lines closer than this fraction of the view's height share one stack of labels."""
 LEGEND_TEXT = "baselines (scikit-learn, validation)"
+SHUTDOWN_S = 5.0
+"""How long a closing window waits for a fit still running: most take well under a second, the
+largest data sets allowed (`playground.data.baselines.MAX_VALUES`) seconds; one that cannot end in
+time is a daemon thread and ends with the app, its figures going nowhere."""
 
 
 def short_title(name: str, title: str) -> str:
@@ -66,14 +71,6 @@ def _stacked(values: list[float], group: list[int], middle: float) -> list[tuple
     return [(1.0, 1.0 + float(len(group) - 1 - j)) for j in range(len(group))]   # above it
 
 
-def wanted_metric(preset: Preset) -> str | None:
-    """Which baseline figure this run can be read against: accuracy for a classifier, MSE for a
-    regression trained on MSE, none for an autoencoder (its baseline would be PCA)."""
-    if preset.training.target == "input":
-        return None
-    return "mse" if preset.training.loss == "mse" else "accuracy"
-
-
 def fit_for(name: str, params: dict[str, Any]) -> list[Any]:
     """The engine's baselines of one data set (on a worker thread); [] where they cannot be fitted
     (a class missing from a tiny training split, a file that cannot be read): the lines are an
@@ -105,7 +102,7 @@ class BaselineLines(QObject):
 
     def request(self, preset: Preset) -> None:
         """Show the baselines of `preset`'s data set (its figures fitted off the GUI thread)."""
-        metric = wanted_metric(preset)
+        metric = baseline_metric(preset)   # the engine's answer, before the data is read
         key = spec_key(preset.data.name, preset.data.params)
         if (key, metric) != (self._key, self._metric):
             self.clear()
@@ -119,7 +116,7 @@ class BaselineLines(QObject):
         if key in self._tasks:
             return
         name, params = preset.data.name, json.loads(json.dumps(preset.data.params, default=str))
-        task = BackgroundTask(lambda _task: (key, fit_for(name, params)))   # (the worker's own copy)
+        task = BackgroundTask(lambda _task: (key, fit_for(name, params)), kind="baselines")   # (the worker's own copy)
         task.done.connect(self._on_fitted)   # fit_for never raises: every failure is no lines
         self._tasks[key] = task
         task.start()
@@ -169,9 +166,22 @@ class BaselineLines(QObject):
         self.clear()
         self._key, self._metric = "", None
 
+    def shutdown(self, timeout_s: float = SHUTDOWN_S) -> None:
+        """The window is closing: wait (bounded) for the fits still running; their figures go nowhere."""
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
+            task.join(timeout_s)
+
 
 def show_baselines(panel: Any, preset: Preset) -> None:
     """Called when a run starts: the loss panel's baseline lines for this run's data set."""
     lines = getattr(panel, "baselines", None)
     if isinstance(lines, BaselineLines):
         lines.request(preset)
+
+
+def shutdown_baselines(panel: Any) -> None:
+    """Called when the window closes: the loss panel's baseline fits are joined, bounded."""
+    lines = getattr(panel, "baselines", None)
+    if isinstance(lines, BaselineLines):
+        lines.shutdown()

@@ -323,6 +323,8 @@ class TrainingController(QObject):
         """Stop training and join the thread (window close, application quit). Idempotent."""
         self._closed = True
         self._pending = None
+        from widgets.panels.baselines import shutdown_baselines
+        shutdown_baselines(next((p for p in self._panels if p.title == LossPanel.title), None))
         if self._task is None:
             return
         self._run.control.stop()
