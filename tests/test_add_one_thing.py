@@ -47,6 +47,24 @@ def test_a_registered_importer_reads_its_suffix_in_data_inspect(points_importer,
     assert "2 classes (even: 6, odd: 6)" in out   # the file holds six of each
 
 
+def test_a_registered_importer_is_named_where_the_app_and_the_command_line_ask_for_a_file(
+        points_importer, qtbot, private_home, capsys):
+    from widgets.testing import close_window, make_window
+    with pytest.raises(SystemExit):
+        main(["data", "inspect", "--help"])
+    assert "or a .pts file" in " ".join(capsys.readouterr().out.split())   # (argparse wraps the help)
+    window = make_window(private_home / "app", "xor_mlp")
+    try:
+        said = "a .csv file, an .npz archive, a folder with one subfolder per class, or a .pts file"
+        assert window.actions_by_name["import_data"].toolTip() == f"Train on your own data: {said}"
+        from widgets.data_page import DataPage
+        page = DataPage(window, (2,))
+        assert page.path_edit.placeholderText() == said
+        page.close()
+    finally:
+        close_window(window)
+
+
 def test_without_the_importer_the_suffix_is_read_as_csv(tmp_path, capsys):
     path = tmp_path / "dots.pts"
     path.write_text("".join(f"{k} {k % 3} {'odd' if k % 2 else 'even'}\n" for k in range(12)))

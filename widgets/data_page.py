@@ -79,7 +79,8 @@ class DataPage(QDialog):
         row = QHBoxLayout()
         self.path_edit = QLineEdit()
         self.path_edit.setObjectName("dataPath")
-        self.path_edit.setPlaceholderText("a .csv file, an .npz archive, or a folder with one subfolder per class")
+        from playground.data.importers import importers_listed
+        self.path_edit.setPlaceholderText(importers_listed())   # what every registered importer reads
         self.path_edit.editingFinished.connect(lambda: self.set_path(self.path_edit.text()))
         row.addWidget(QLabel("File"))
         row.addWidget(self.path_edit, 1)

@@ -42,8 +42,9 @@ class WindowMenus:
           "Export the network and its weights (PyTorch, ONNX, Python, a training script…)")
         A("import_weights", "&Import weights…", self.import_weights_dialog, "Ctrl+I",
           "Open a .safetensors file exported by the playground, with its preset and weights")
+        from playground.data.importers import importers_listed
         A("import_data", "Import &data…", self.import_data_dialog, "Ctrl+Shift+D",
-          "Train on your own data: a CSV file, a NumPy .npz archive or a folder of images")
+          f"Train on your own data: {importers_listed()}")
         A("quit", "&Quit", self.close, SK.Quit, "Quit NN Playground")
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(SK.Undo))

@@ -36,7 +36,7 @@ COMMAND_LIST: tuple[Command, ...] = (
             "playground.export.commands"),
     Command("load", "show the preset and summary inside a model file", "playground.export.commands"),
     Command("sample", "write text with a trained character-level language model", "playground.export.commands"),
-    Command("data", "look at your own data (CSV, .npz, image folder) before importing it",
+    Command("data", "look at your own data file or folder before importing it",
             "playground.data.commands"),
     Command("runs", "list recorded runs; delete or rename one", "playground.run_records.commands"),
     Command("twin", "train a recorded run again with settings changed, same three seeds",

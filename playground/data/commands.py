@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     data = sub.add_parser("data")  # its summary: playground.command_line.main.COMMAND_LIST
     actions = data.add_subparsers(dest="data_command", required=True)
     p = actions.add_parser("inspect", help="print what would be imported, or every problem (exit 2)")
-    p.add_argument("path", help="a .csv file, an .npz archive, or a folder with one subfolder per class")
+    from playground.data.importers import importers_listed   # (read when `data` runs: light, no pandas)
+    p.add_argument("path", help=importers_listed())
     p.add_argument("--label", help="CSV: the label column (default: the last); npz: the label array (default y)")
     p.add_argument("--features", help="CSV: input columns, separated by commas (default: all but the label)")
     p.add_argument("--task", choices=("auto", "classification", "regression"))

@@ -25,13 +25,15 @@ from playground.data.importers.npz_arrays import read_npz
 from playground.data.importers.peeks import peek_archive, peek_image_folder, peek_table
 from playground.data.importers.reference import check_reference, resolve
 from playground.data.importers.registry import (
-    CORRUPT, IMPORTERS, SPLIT, FormField, Importer, Peek, importer_for, register_importer, unregister_importer)
+    CORRUPT, IMPORTERS, SPLIT, FormField, Importer, Peek, importer_for, importers_listed, register_importer,
+    unregister_importer)
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, ReportLine, Skipped)
 from playground.data.importers.splits import make_split_dataset, stratified_split
 from playground.params import Param, with_defaults
 
 __all__ = ["IMPORTERS", "FormField", "ImportCancelled", "ImportProblem", "ImportReport", "Importer", "Peek",
+           "importers_listed",
            "ReportLine", "Skipped", "import_dataset", "importer_for", "inspect_path", "load_arrays",
            "register_importer", "stratified_split", "unregister_importer"]
 
@@ -138,12 +140,12 @@ register_importer(Importer(
     (X_KEY, Y_KEY, TASK), _read_archive, peek_archive,
     (FormField("y_key", "label", options_from="arrays"), FormField("x_key", "inputs array", options_from="arrays"),
      TASK_FIELD),
-    suffixes=(".npz",), label_param="y_key",
+    suffixes=(".npz",), label_param="y_key", described="an .npz archive",
     training_params=SPLIT + (standardize_param(True),) + AUGMENT + CORRUPT))
 register_importer(Importer(
     "images", "image", "Your image folder", "One subfolder per class with its images inside (the ImageFolder layout).",
     (SIZE, CHANNEL), _read_images, peek_image_folder,
     (FormField("size", "image size", suffix=" px"),
      FormField("channels", "channels", choice_texts=(("rgb", "colour (RGB)"),))),
-    folder=True, what="image folder",
+    folder=True, what="image folder", described="a folder with one subfolder per class",
     training_params=SPLIT + (standardize_param(False),) + AUGMENT + CORRUPT))

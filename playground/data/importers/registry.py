@@ -95,6 +95,13 @@ class Importer:
     """How a changed or missing file is named in a message."""
     training_params: tuple[Param, ...] = SPLIT + (standardize_param(True),) + CORRUPT
     """Split, standardization, augmentation and corruption: what the data set does after reading."""
+    described: str = ""
+    """What it reads, as a list of them names it ("an .npz archive"); '' for "a <first suffix> file"."""
+
+    @property
+    def reads(self) -> str:
+        """What it reads, in a person's words: `described`, else "a .pts file" (or "a <what>")."""
+        return self.described or (f"a {self.suffixes[0]} file" if self.suffixes else f"a {self.what}")
 
 
 IMPORTERS: dict[str, Importer] = {}
@@ -118,6 +125,14 @@ def register_importer(importer: Importer) -> Importer:
                          imported=True))
     IMPORTERS[importer.name] = importer
     return importer
+
+
+def importers_listed() -> str:
+    """What the importers read, in the order they were registered ("a .csv file, an .npz archive, or
+    a folder with one subfolder per class"): the app's and the command line's words for "your own
+    data" come from this, so a registered importer is named there too."""
+    said = [i.reads for i in IMPORTERS.values()]
+    return ", ".join(said[:-1]) + ", or " + said[-1] if len(said) > 1 else "".join(said)
 
 
 def unregister_importer(name: str) -> None:
