@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from playground.data.chance_loss import chance_loss
 from playground.data.sequences import TEXT_SETS, text_prompt
 from playground.training.context import TrainingContext
 from playground.training.events import TextSampleEvent
@@ -115,7 +116,7 @@ class TextSampleProbe:
         self.window = int(data.input_shape[0])
         self.prompt = text_prompt(trainer.preset.data.params)[-self.window:]
         self.unigram = entropy_nats(data.y_train, data.n_classes)
-        self.uniform = float(np.log(data.n_classes))
+        self.uniform = chance_loss("cross_entropy", data.n_classes)[0]   # ln of the alphabet size: a uniform guess
 
     def event(self) -> TextSampleEvent:
         """The samples now; the caller has put the model in eval mode."""
