@@ -153,8 +153,8 @@ def _weight_norms_panel_class():
     from widgets.panels.base import Panel
 
     class WeightNormsPanel(Panel):
-        """A newcomer's panel: it keeps the newest weights event (of the engine's 'weights' view)."""
-        title = "Weight norms"
+        """A newcomer's panel: it keeps the newest weights event (of the engine's 'weights' view);
+        its title is the declaration's."""
         snapshot_event = WeightsEvent
 
     return WeightNormsPanel
@@ -190,3 +190,13 @@ def test_a_declared_panel_is_docked_in_its_group_listed_and_fed_its_view(norms_p
         assert panel.received > 0                                                      # …and fed its view
     finally:
         close_window(window)
+
+
+def test_the_built_in_panels_class_titles_are_their_declarations(qapp):
+    """The built-in panels keep a class title as a name to look them up by: it must be the
+    declared one, which is what the window shows and lists."""
+    import importlib
+    from widgets.panel_groups import PANELS
+    for kind in PANELS:
+        cls = getattr(importlib.import_module(kind.module), kind.cls)
+        assert cls.title == kind.title, kind

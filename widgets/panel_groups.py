@@ -40,8 +40,12 @@ class PanelKind:
     cls: str
 
     def make(self):
-        """A new panel (a widgets.panels.base.Panel)."""
-        return getattr(importlib.import_module(self.module), self.cls)()
+        """A new panel (a widgets.panels.base.Panel), titled as declared here: a new panel's class
+        needs no title of its own (the built-ins keep theirs as names to look them up by, and
+        tests/test_add_one_thing.py checks each equals its declaration)."""
+        panel = getattr(importlib.import_module(self.module), self.cls)()
+        panel.title = self.title
+        return panel
 
 
 PANELS: list[PanelKind] = [
