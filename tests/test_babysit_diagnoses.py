@@ -310,3 +310,10 @@ def test_each_lesson_that_fails_on_purpose_fires_its_finding_first(builtin_findi
             if outcome and ("wider or deeper" in outcome[0].message or "lesson shows" not in outcome[0].message):
                 wrong[f"{name} seed+{k} outcome"] = outcome[0].message
     assert wrong == {}
+
+
+def test_the_update_ratio_guide_is_the_notes_rule_of_thumb_and_the_bounds_lie_a_decade_either_side():
+    guide = THRESHOLDS["update_ratio_guide"]
+    assert guide.value == 1e-3 and "course notes" in guide.source and "0.001" in guide.source
+    assert THRESHOLDS["update_ratio_low"].value == pytest.approx(guide.value / 10)
+    assert THRESHOLDS["update_ratio_high"].value == pytest.approx(guide.value * 10)

@@ -117,3 +117,110 @@ def test_loss_panel_marks_expected_initial_loss_and_plots_the_penalty(qtbot):
     assert not line.isVisible() and len(panel.babysit.penalty) == 0
     mark_expected_initial_loss(panel, resolve_preset("regression_sine"))  # MSE: depends on the data
     assert not line.isVisible()
+
+
+# ------------------------------------------------ the engine owns what these views show (issue 23)
+def test_lr_finder_dialog_says_the_engines_sweep_and_names(qtbot, monkeypatch):
+    from playground.babysit import lr_find
+    from playground.babysit.diagnoses import THRESHOLDS
+    from playground.network.preset import resolve_preset
+    from widgets.babysit import lr_find_dialog
+    assert lr_find.sweep_text() == "from 1e-7 to 10 over at most 100 steps"   # the way the notes write them
+    assert lr_find.short_number(1e-4) == "1e-4" and lr_find.short_number(0.001) == "0.001"
+    monkeypatch.setattr(lr_find_dialog, "_sweep", lambda preset, task: lr_find.RangeTest([], [], []))
+    monkeypatch.setattr(lr_find_dialog, "sweep_text", lambda: "from 1e-5 to 3 over at most 50 steps")
+    dialog = lr_find_dialog.LrFindDialog(resolve_preset("xor_mlp"), lambda lr: None)
+    qtbot.addWidget(dialog)
+    assert "from 1e-5 to 3 over at most 50 steps" in dialog.status.text()   # the engine's words, not its own
+    assert dialog.curve.name() == f"smoothed (EMA {THRESHOLDS['divergence_ema'].value:g})"
+    assert {key: label for key, (_, label) in lr_find_dialog.MARKS.items()} == lr_find.SUGGESTION_NAMES
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
+    dialog.close()
+
+
+def test_large_lr_question_uses_the_engines_bound_and_range(window, monkeypatch):
+    from playground.babysit import lr_find
+    from widgets.settings_panel import lr_question
+    from widgets.testing import Dialogs
+    from PySide6.QtWidgets import QMessageBox
+    assert "the usual range (1e-4 … 1)" in lr_question(100)                 # the text a user saw before
+    monkeypatch.setattr(lr_find, "USUAL_LR_RANGE", (1e-3, 0.5))
+    assert "the usual range (0.001 … 0.5)" in lr_question(100)
+    panel = window.training_panel
+    dialogs = Dialogs(monkeypatch)
+    assert panel._large_lr_taken(lr_find.END_LR) and not dialogs.shown     # the top of the sweep asks nothing
+    monkeypatch.setattr(lr_find, "END_LR", 1.0)
+    dialogs.answers = [QMessageBox.StandardButton.No]
+    assert not panel._large_lr_taken(2.0)                                  # above the engine's bound: asks
+    assert [d[0] for d in dialogs.shown] == ["question"]
+
+
+def test_update_ratio_guide_is_the_engines_threshold(qtbot, monkeypatch):
+    import subprocess
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import pyqtgraph as pg
+
+    from playground.babysit.diagnoses import THRESHOLDS, Threshold
+    from widgets.compare.plots import LayerStatsPlot
+    from widgets.panels import update_ratio
+    assert update_ratio.GUIDE == THRESHOLDS["update_ratio_guide"].value == update_ratio.UPDATE_RATIO.guide == 1e-3
+    code = ("from playground.babysit.diagnoses import THRESHOLDS, Threshold\n"   # the panel reads it at import
+            "THRESHOLDS['update_ratio_guide'] = Threshold(1e-2, 'a test')\n"
+            "from widgets.panels.update_ratio import UPDATE_RATIO\n"
+            "print(UPDATE_RATIO.guide, 'the red 0.01 line' in UPDATE_RATIO.hint)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert out.stdout.split() == ["0.01", "True"]
+    monkeypatch.setitem(THRESHOLDS, "update_ratio_guide", Threshold(1e-2, "a test"))
+    plot = LayerStatsPlot()
+    qtbot.addWidget(plot)
+    plot.runs = [SimpleNamespace(id="a", name="run a")]
+    plot._stats = {"a": {"fc1": {"update_ratio": 0.5}}}
+    plot.metric.setCurrentIndex(plot.metric.findData("update_ratio"))
+    plot.redraw()
+    item = plot.plot.getPlotItem()
+    lines = [i for i in item.items if isinstance(i, pg.InfiniteLine)]
+    assert [line.value() for line in lines] == [pytest.approx(-2.0)] and "0.01" in lines[0].label.format
+    bars = [i for i in item.items if isinstance(i, pg.BarGraphItem)]
+    assert bars[0].opts["y0"] == pytest.approx(-2.5)                        # half a decade below the guide
+
+
+def test_search_dialog_offers_every_sampler_with_the_engines_defaults_and_limits(qtbot, tmp_path):
+    from playground.babysit.commands import register
+    from playground.network.cli_values import MAX_TRIAL_STEPS, MAX_TRIALS, OneLineParser
+    from playground.network.preset import resolve_preset
+    from playground.selection.search import DEFAULT_TRIAL_STEPS, DEFAULT_TRIALS, SAMPLERS
+    from widgets.babysit.search_dialog import SearchDialog
+    dialog = SearchDialog(resolve_preset("xor_mlp"), runs_folder=str(tmp_path / "runs"))
+    qtbot.addWidget(dialog)
+    combo = dialog.sampler
+    assert [combo.itemData(k) for k in range(combo.count())] == list(SAMPLERS)
+    assert [combo.itemText(k) for k in range(combo.count())] == list(SAMPLERS.values())
+    assert (dialog.trials_spin.value(), dialog.budget_spin.value()) == (DEFAULT_TRIALS, DEFAULT_TRIAL_STEPS)
+    assert (dialog.trials_spin.maximum(), dialog.budget_spin.maximum(), dialog.fine_spin.maximum()) == \
+        (MAX_TRIALS, MAX_TRIAL_STEPS, MAX_TRIALS)
+    parser = OneLineParser(prog="playground")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["search", "xor_mlp"])
+    assert (args.trials, args.budget_steps) == (DEFAULT_TRIALS, DEFAULT_TRIAL_STEPS)   # the command line's too
+
+
+def test_search_dialog_runs_a_grid(qtbot, tmp_path):
+    from playground.network.preset import resolve_preset
+    from widgets.babysit.search_dialog import SearchDialog
+    dialog = SearchDialog(resolve_preset("xor_mlp"), runs_folder=str(tmp_path / "runs"))
+    qtbot.addWidget(dialog)
+    dialog.sampler.setCurrentIndex(dialog.sampler.findData("grid"))
+    dialog.params_edit.setPlainText("training.lr=1e-3:1e-1:log\ntraining.momentum=0.5:0.9")
+    dialog.trials_spin.setValue(5)                     # a 2 x 2 grid: 4 cells, not 5 trials
+    dialog.budget_spin.setValue(2)
+    dialog.start()
+    assert dialog.progress.maximum() == 4
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=120_000)
+    assert len(dialog.trials) == 4 and dialog.progress.value() == dialog.progress.maximum() == 4
+    cells = {(round(t.params["training.lr"], 9), round(t.params["training.momentum"], 9)) for t in dialog.trials}
+    assert cells == {(lr, m) for lr in (0.001, 0.1) for m in (0.5, 0.9)}
+    dialog.close()

@@ -98,15 +98,14 @@ def lr_warning(lr: float) -> str:
             f"({START_LR:g} to {END_LR:g}): the loss will likely diverge. Train ▸ Find Learning Rate suggests one.")
 
 
-LR_ASK_ABOVE = 10.0
-"""A typed learning rate above this is far outside the usual range: the panel asks once."""
-
-
 def lr_question(lr: float) -> str:
-    """The question a learning rate above LR_ASK_ABOVE asks (once per window)."""
-    return (f"Learning rate {lr:g} is far above the usual range (1e-4 … 1): with it the loss will "
-            f"most likely diverge to NaN within a few steps. That can be the lesson (watching a run "
-            f"diverge); otherwise Train ▸ Find Learning Rate suggests a rate.\n\nUse it anyway?")
+    """The question a learning rate above the finder's range (`lr_find.END_LR`) asks, once per
+    window: the lr_warning's threshold, so the question and the warning under the field agree."""
+    from playground.babysit.lr_find import USUAL_LR_RANGE, short_number   # torch: not at start-up
+    low, high = USUAL_LR_RANGE
+    return (f"Learning rate {lr:g} is far above the usual range ({short_number(low)} … {short_number(high)}): "
+            "with it the loss will most likely diverge to NaN within a few steps. That can be the lesson "
+            "(watching a run diverge); otherwise Train ▸ Find Learning Rate suggests a rate.\n\nUse it anyway?")
 
 
 def setting_label(name: str) -> str:
@@ -253,7 +252,7 @@ class TrainingSettings(QScrollArea):
         self.hidden: dict[str, str] = {}
         """Setting name → why it is hidden (it does not apply to this preset)."""
         self.large_lr_accepted = False
-        """The student said Yes to a learning rate above LR_ASK_ABOVE: this window asks no more."""
+        """The student said Yes to a learning rate above `lr_find.END_LR`: this window asks no more."""
         hint = QLabel("Loading…")
         hint.setObjectName("hint")
         self.setWidget(hint)
@@ -398,8 +397,10 @@ class TrainingSettings(QScrollArea):
 
     def _large_lr_taken(self, lr: float) -> bool:
         """Whether a typed learning rate may be taken: one far outside the usual range asks
-        first, until the student has once said Yes in this window."""
-        if lr <= LR_ASK_ABOVE or self.large_lr_accepted:
+        first (above the top of the finder's sweep, where `lr_warning` warns), until the student
+        has once said Yes in this window."""
+        from playground.babysit.lr_find import END_LR   # torch: not at start-up
+        if lr <= END_LR or self.large_lr_accepted:
             return True
         answer = QMessageBox.question(
             self, "Unusual learning rate", lr_question(lr),

@@ -101,7 +101,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add check, lr-find and search to `playground`'s parser (called from playground/command_line/main.py)."""
-    from playground.selection.search import SAMPLERS
+    from playground.selection.search import DEFAULT_TRIAL_STEPS, DEFAULT_TRIALS, SAMPLERS
     from playground.network.cli_values import MAX_SEED, MAX_TRIAL_STEPS, MAX_TRIALS, bounded
     runs_help = "the runs folder (default: PLAYGROUND_RUNS_DIR or the per-user data folder)"
     p = sub.add_parser("check")  # the summaries: playground.command_line.main.COMMAND_LIST
@@ -123,10 +123,12 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("search")
     p.add_argument("preset")
-    p.add_argument("--trials", type=bounded(int, 1, MAX_TRIALS), default=20, help="coarse trials (default 20)")
+    p.add_argument("--trials", type=bounded(int, 1, MAX_TRIALS), default=DEFAULT_TRIALS,
+                   help=f"coarse trials (default {DEFAULT_TRIALS})")
     p.add_argument("--param", action="append", default=[], metavar="KEY=LO:HI[:log]",
                    help="a setting to search, e.g. training.lr=1e-4:1e-1:log (repeatable)")
-    p.add_argument("--budget-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), default=200, help="training steps per coarse trial (default 200)")
+    p.add_argument("--budget-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), default=DEFAULT_TRIAL_STEPS,
+                   help=f"training steps per coarse trial (default {DEFAULT_TRIAL_STEPS})")
     p.add_argument("--fine-trials", type=bounded(int, 0, MAX_TRIALS), default=0, help="trials of the fine stage in the narrowed ranges")
     p.add_argument("--fine-steps", type=bounded(int, 1, MAX_TRIAL_STEPS), help="steps per fine trial (default twice --budget-steps)")
     p.add_argument("--sampler", default="random", choices=SAMPLERS,

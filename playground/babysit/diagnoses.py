@@ -33,15 +33,20 @@ class Threshold:
     source: str
 
 
+_RATIO = 1e-3  # THRESHOLDS["update_ratio_guide"]: the ratio findings' bounds lie a decade either side of it
+
 THRESHOLDS: dict[str, Threshold] = {
     "divergence_ema": Threshold(0.98, "fast.ai / Smith (2017) LR range test: smoothing β = 0.98 of the loss"),
     "divergence_factor": Threshold(4.0, "LR range test: stop once the smoothed loss passes 4x the best"),
     "divergence_floor": Threshold(0.25, "this project: a rise smaller than a quarter of the starting loss is a "
                                         "bump, not divergence (near-zero losses multiply easily; measured: RMSProp "
                                         "on the spiral bumps from 0.005 to 0.04 late in runs that end at 100%)"),
-    "update_ratio_low": Threshold(1e-4, "course notes, babysitting: update/weight ratio about 1e-3; "
-                                        "ten times lower learns too slowly"),
-    "update_ratio_high": Threshold(1e-2, "course notes, babysitting: ratio about 1e-3; ten times higher "
+    "update_ratio_guide": Threshold(_RATIO, "course notes (Deep Learning, Babysitting Learning): while "
+                                            "training, watch the ratio of the weight updates to the weights; it "
+                                            "should be around 0.001 (the update-ratio panel's guide line)"),
+    "update_ratio_low": Threshold(_RATIO / 10, "course notes, babysitting: update/weight ratio about 1e-3; "
+                                               "ten times lower learns too slowly"),
+    "update_ratio_high": Threshold(_RATIO * 10, "course notes, babysitting: ratio about 1e-3; ten times higher "
                                          "is too aggressive. Judged for SGD, momentum and Nesterov only: an "
                                          "adaptive optimizer's step is about lr per weight whatever the gradient "
                                          "(Kingma & Ba 2015, §2.1), so its ratio reads lr/|w| and a high one means "

@@ -23,6 +23,10 @@ from playground.training.trainer import Trainer
 
 START_LR, END_LR = 1e-7, 10.0
 MAX_STEPS = 100
+USUAL_LR_RANGE = (1e-4, 1.0)
+"""Where the learning rates people train with lie: Adam's ~1e-3 and SGD's ~0.01-0.1 (the `lr`
+setting's help) with a decade to spare either side. A typed rate above END_LR, the top of the
+sweep, is far outside it: the app asks before taking one."""
 # The sweep stops where the Diagnostician calls a run diverging: one owner for both numbers.
 BETA = THRESHOLDS["divergence_ema"].value
 STOP_FACTOR = THRESHOLDS["divergence_factor"].value
@@ -53,6 +57,20 @@ MIN_FALL_FRACTION = 0.05
 SLOPE_SPAN = 4
 
 SUGGESTION_NAMES = {"steepest": "steepest descent", "min_over_10": "minimum / 10", "valley": "valley"}
+
+
+def short_number(x: float) -> str:
+    """A number as the texts write it: `:g`'s, with no padded exponent (1e-7, not 1e-07), and a
+    small power of ten as one too (1e-4, not 0.0001); 0.001, 0.5 and 10 stay as they are."""
+    if 0 < x <= 1e-4 and math.log10(x) == round(math.log10(x)):
+        return f"1e{round(math.log10(x))}"
+    mantissa, e, exponent = f"{x:g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else mantissa
+
+
+def sweep_text() -> str:
+    """The sweep's range and length in words: "from 1e-7 to 10 over at most 100 steps"."""
+    return f"from {short_number(START_LR)} to {short_number(END_LR)} over at most {MAX_STEPS} steps"
 
 
 @dataclass

@@ -10,12 +10,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from playground.babysit.lr_find import RangeTest
+from playground.babysit.lr_find import BETA, SUGGESTION_NAMES, RangeTest, sweep_text
 from playground.network.spec import Preset
 from widgets.tasks import BackgroundTask, TaskDialog
 
-MARKS = {"steepest": ("#2f6fdf", "steepest descent"), "valley": ("#1a7f37", "valley"),
-         "min_over_10": ("#bf8700", "minimum / 10")}
+COLOURS = {"steepest": "#2f6fdf", "valley": "#1a7f37", "min_over_10": "#bf8700"}
+"""Each suggestion's colour, in the order its line label and button are placed."""
+MARKS = {key: (colour, SUGGESTION_NAMES[key]) for key, colour in COLOURS.items()}
+"""Suggestion → (colour, the engine's name for it)."""
 
 
 class LrFindDialog(TaskDialog):
@@ -28,8 +30,7 @@ class LrFindDialog(TaskDialog):
         self.use_lr = use_lr
         self.result: RangeTest | None = None
         lay = QVBoxLayout(self)
-        self.status = QLabel(f"Sweeping the learning rate from 1e-7 to 10 over at most 100 steps with "
-                             f"{preset.training.optimizer}…")
+        self.status = QLabel(f"Sweeping the learning rate {sweep_text()} with {preset.training.optimizer}…")
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.plot_widget = pg.PlotWidget(background="w")
@@ -41,7 +42,7 @@ class LrFindDialog(TaskDialog):
         self.plot.addLegend(offset=(-10, 10))
         self.raw = self.plot.plot([], [], pen=None, symbol="o", symbolSize=4, symbolBrush=(150, 150, 150, 120),
                                   symbolPen=None, name="loss per step")
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f2328", width=2), name="smoothed (EMA 0.98)")
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f2328", width=2), name=f"smoothed (EMA {BETA:g})")
         self.lines: dict[str, pg.InfiniteLine] = {}
         lay.addWidget(self.plot_widget, 1)
         row = QHBoxLayout()

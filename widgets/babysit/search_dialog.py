@@ -17,7 +17,10 @@ from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
     QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from playground.selection.search import ParamRange, SearchResult, Trial, edge_warnings, parse_param
+from playground.network.cli_values import MAX_TRIAL_STEPS, MAX_TRIALS
+from playground.selection.search import (
+    DEFAULT_TRIAL_STEPS, DEFAULT_TRIALS, SAMPLERS, ParamRange, SearchResult, Trial, edge_warnings, parse_param,
+    stage_trials)
 from playground.params import ProblemList
 from playground.network.spec import Preset
 from widgets.tasks import BackgroundTask, TaskDialog
@@ -52,18 +55,18 @@ class SearchDialog(TaskDialog):
                                     "(learning rates, penalty strengths)")
         self.params_edit.setFixedHeight(64)
         form.addRow("Settings to search", self.params_edit)
-        self.trials_spin = _spin(1, 1000, 12)
+        self.trials_spin = _spin(1, MAX_TRIALS, DEFAULT_TRIALS)
         form.addRow("Coarse trials", self.trials_spin)
-        self.budget_spin = _spin(1, 100000, 100)
+        self.budget_spin = _spin(1, MAX_TRIAL_STEPS, DEFAULT_TRIAL_STEPS)
         self.budget_spin.setToolTip("Training steps per coarse trial: a fraction of an epoch is enough to rank settings")
         form.addRow("Steps per trial", self.budget_spin)
-        self.fine_spin = _spin(0, 1000, 0)
+        self.fine_spin = _spin(0, MAX_TRIALS, 0)
         self.fine_spin.setToolTip("Trials in the range narrowed around the best quarter of the coarse trials "
                                   "(twice the steps each)")
         form.addRow("Fine trials", self.fine_spin)
         self.sampler = QComboBox()
-        self.sampler.addItem("Random (the lectures' random search)", "random")
-        self.sampler.addItem("TPE (Bayesian)", "tpe")
+        for name, description in SAMPLERS.items():   # random (the default) first
+            self.sampler.addItem(description, name)
         form.addRow("Sampler", self.sampler)
         top.addLayout(form, 2)
         buttons = QVBoxLayout()
@@ -130,11 +133,11 @@ class SearchDialog(TaskDialog):
             return
         self.ranges, self.trials, self.result = ranges, [], None
         n, fine = self.trials_spin.value(), self.fine_spin.value()
-        self.progress.setRange(0, n + fine)
+        sampler = self.sampler.currentData()   # a grid's fine stage may ask fewer: set again at the end
+        self.progress.setRange(0, stage_trials(sampler, ranges, n) + stage_trials(sampler, ranges, fine))
         self.progress.setValue(0)
         self._setup_views()
-        preset, steps, sampler, folder = self.preset.copy(), self.budget_spin.value(), self.sampler.currentData(), \
-            self.runs_folder
+        preset, steps, folder = self.preset.copy(), self.budget_spin.value(), self.runs_folder
 
         def work(task: BackgroundTask) -> SearchResult:
             from playground.selection.search import run_search
@@ -166,6 +169,9 @@ class SearchDialog(TaskDialog):
         self.result = result
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        if result.trials and not (self.task is not None and self.task.cancelled):   # a full bar, a grid's too
+            self.progress.setRange(0, len(result.trials))
+            self.progress.setValue(len(result.trials))
         best = result.best
         text = (f"Study '{result.study}': {len(result.trials)} trials"
                 + (" (cancelled)" if self.task is not None and self.task.cancelled else "")

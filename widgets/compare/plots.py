@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from playground.babysit.diagnoses import THRESHOLDS
 from playground.run_records.store import RunInfo
 from playground.run_records.run_data import LAYER_METRICS, Curves, band, last_layer_stats, read_curves
 from widgets.panels.base import BACKGROUND, FOREGROUND, LogAxis, axis_items, colour, show_grid
@@ -384,8 +385,10 @@ class LayerStatsPlot(QWidget):
         finite = np.concatenate([t[np.isfinite(t)] for t in table]) if table else np.zeros(0)
         # one baseline for every bar: zero, or on a log scale half a decade below the smallest
         base = math.floor(float(finite.min()) - 0.5) if log and len(finite) else 0.0
+        ratio_guide = THRESHOLDS["update_ratio_guide"].value   # the notes' rule of thumb
+        guide = math.log10(ratio_guide)
         if metric == "update_ratio":
-            base = min(base, -3.5)   # keep the rule-of-thumb line in view
+            base = min(base, guide - 0.5)   # keep the rule-of-thumb line in view, half a decade above the base
         for k, (run, ys) in enumerate(zip(self.runs, table)):
             xs = np.arange(len(layers)) - 0.4 + width * (k + 0.5)
             ok = np.isfinite(ys)
@@ -394,9 +397,9 @@ class LayerStatsPlot(QWidget):
             item.addItem(pg.BarGraphItem(x=xs[ok], height=ys[ok] - base, y0=base, width=width * 0.9,
                                          brush=colour(k), pen=pg.mkPen(colour(k)), name=_run_label(run)))
         if metric == "update_ratio":   # the rule of thumb from the notes: about 1e-3 per step
-            line = pg.InfiniteLine(pos=-3, angle=0, pen=pg.mkPen("#555", style=Qt.PenStyle.DashLine),
-                                   label="≈0.001, the rule of thumb", labelOpts={"position": 0.75, "color": "#333",
-                                                                                 "fill": (255, 255, 255, 200)})
+            line = pg.InfiniteLine(pos=guide, angle=0, pen=pg.mkPen("#555", style=Qt.PenStyle.DashLine),
+                                   label=f"≈{ratio_guide:g}, the rule of thumb",
+                                   labelOpts={"position": 0.75, "color": "#333", "fill": (255, 255, 255, 200)})
             line.setZValue(10)
             item.addItem(line)
         item.getAxis("bottom").setTicks([[(i, name) for i, name in enumerate(layers)]])

@@ -17,13 +17,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from playground.babysit.diagnoses import THRESHOLDS
 from playground.training.events import LayerProbe, ProbeEvent
 from widgets.panels.base import (
     Panel, colour, curves_table, graphics_layout, legend_above, log_plot, show_grid, style_plot)
 from widgets.panels.history import MinMaxHistory
 from widgets.panels.ranges import SteadyRange, long_curve
 
-GUIDE = 1e-3
+GUIDE = THRESHOLDS["update_ratio_guide"].value
+"""The notes' rule of thumb for the update/weight ratio, drawn as a line (the engine's threshold)."""
 LAYER_POINTS = 1024
 """Points kept per layer curve (older ones min/max binned, so every spike stays): more than the
 panel's width in pixels, and full within a minute of a fast model's probes."""
@@ -93,7 +95,7 @@ class LayerMetric:
 
 UPDATE_RATIO = LayerMetric(
     "Update/weight ratio", "update_ratio", "||ΔW|| / ||W|| per layer", "update / weight", "update_ratio_",
-    "||ΔW||/||W|| near the red 1e-3 line is healthy: far above, the learning rate is too high; "
+    f"||ΔW||/||W|| near the red {GUIDE:g} line is healthy: far above, the learning rate is too high; "
     "far below, too low.", guide=GUIDE)
 GRAD_NORM = LayerMetric(
     "Gradients", "grad_norm", "||∂L/∂W|| per layer", "gradient norm", "grad_norm_",
