@@ -141,7 +141,7 @@ def test_the_app_menu_names_a_registered_check(custom_check, qtbot, private_home
     window = make_window(private_home / "app", "xor_mlp")
     try:
         tip = window.actions_by_name["check"].toolTip()
-        assert tip.startswith("The notes' sanity checks: loss at initialization, ")
+        assert tip.startswith("The notes' sanity checks before training: loss at initialization, ")
         assert tip.endswith("gradient check (float64), and outputs counted")   # the new one, last, in its words
     finally:
         close_window(window)

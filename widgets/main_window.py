@@ -145,6 +145,7 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         when nothing was asked for: no preset named and no work recovered."""
         t0 = time.perf_counter()
         import playground.layers  # noqa: F401  (torch)
+        self.name_engine_facts()
         self.palette.populate()
         self.scene.live = self.inspector.live = True
         self.data_panel.populate()

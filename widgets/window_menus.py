@@ -30,6 +30,20 @@ class WindowMenus:
         self.actions_by_name[key] = a
         return a
 
+    def name_engine_facts(self) -> None:
+        """The tips that name what the engine holds: the registered pre-flight checks, the
+        learning-rate sweep, the importers (a registered one is named too). Set once the engine
+        has loaded (`finish_startup`): the window is built and shown before torch and numpy load."""
+        from playground.babysit.checks import checks_listed
+        from playground.babysit.lr_find import sweep_text
+        from playground.data.importers import importers_listed
+        tips = {"check": f"The notes' sanity checks before training: {checks_listed()}",
+                "lr_find": f"Learning-rate range test: sweep {sweep_text()}, plot the loss, use a suggestion",
+                "import_data": f"Train on your own data: {importers_listed()}"}
+        for key, tip in tips.items():
+            self.actions_by_name[key].setToolTip(tip)
+            self.actions_by_name[key].setStatusTip(tip)
+
     def _make_actions(self) -> None:
         SK, SP = QKeySequence.StandardKey, QStyle.StandardPixmap
         self.actions_by_name: dict[str, QAction] = {}
@@ -42,9 +56,8 @@ class WindowMenus:
           "Export the network and its weights (PyTorch, ONNX, Python, a training script…)")
         A("import_weights", "&Import weights…", self.import_weights_dialog, "Ctrl+I",
           "Open a .safetensors file exported by the playground, with its preset and weights")
-        from playground.data.importers import importers_listed
         A("import_data", "Import &data…", self.import_data_dialog, "Ctrl+Shift+D",
-          f"Train on your own data: {importers_listed()}")
+          "Train on your own data (a file or a folder)")
         A("quit", "&Quit", self.close, SK.Quit, "Quit NN Playground")
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(SK.Undo))
@@ -73,11 +86,11 @@ class WindowMenus:
         A("compare_runs", "&Compare Runs…", self.open_compare, "Ctrl+Shift+R",
           "Every recorded run: overlay curves, see which settings differ, run twins and seed repeats")
         from widgets.babysit import actions as babysit
-        from playground.babysit.checks import checks_listed
+        # (tips that name the engine's checks, sweep and importers: `name_engine_facts`, once it has loaded)
         A("check", "Pre-flight &Check…", lambda: babysit.open_check(self), "Ctrl+Shift+K",
-          f"The notes' sanity checks: {checks_listed()}", SP.SP_DialogApplyButton)
+          "The notes' sanity checks before training", SP.SP_DialogApplyButton)
         A("lr_find", "Find &Learning Rate…", lambda: babysit.open_lr_find(self), None,
-          "Learning-rate range test: sweep 1e-7 to 10, plot the loss, use a suggestion")
+          "Learning-rate range test: sweep the learning rate upwards, plot the loss, use a suggestion")
         A("search", "&Search Hyper-parameters…", lambda: babysit.open_search(self), None,
           "Random search in log space (Optuna), coarse then fine; each trial is a recorded run")
         A("course", "C&ourse", self.show_course, None,

@@ -52,7 +52,8 @@ COMMAND_LIST: tuple[Command, ...] = (
             "playground.labs.commands"),
     Command("check", "the notes' pre-flight checks before training, each named as it runs (exit 1 when "
                      "one is red)", "playground.babysit.commands"),
-    Command("lr-find", "learning-rate range test: 1e-7 to 10 in at most 100 steps, with suggestions",
+    Command("lr-find", "learning-rate range test: the loss over a sweep of rising learning rates, with "
+                       "suggestions",
             "playground.babysit.commands"),
     Command("search", "random search in log space with Optuna, coarse then fine", "playground.babysit.commands"),
     Command("cv", "k-fold cross-validation: one recorded run per fold, mean and sd, against the single "
