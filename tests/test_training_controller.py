@@ -284,6 +284,30 @@ def test_a_look_inside_panel_shown_while_paused_fills_at_once(qtbot, controller)
     wait_state(qtbot, controller, "stopped")
 
 
+def test_look_inside_panels_first_shown_after_a_run_show_the_trained_network(qtbot, controller):
+    controller.show_only(["Loss & accuracy"])   # the Inside group hidden all run long
+    preset = long_xor()
+    preset.training.epochs = 2
+    controller.start(preset)
+    wait_state(qtbot, controller, "finished")
+    weights, hidden = controller.panel("Weights"), controller.panel("Hidden space")
+    controller.show_only(["Weights", "Hidden space"])   # the session has ended: nothing computes now
+    trained = controller.last_finished.step
+    assert trained > 0
+    assert weights.last is not None and weights.last.step == trained
+    assert hidden.last is not None and hidden.last.step == trained
+
+
+def test_a_stopped_run_leaves_its_network_for_the_look_inside_panels(qtbot, controller):
+    controller.show_only(["Loss & accuracy"])
+    controller.start(long_xor())
+    qtbot.waitUntil(lambda: controller.current_step() > 20, timeout=TIMEOUT)
+    controller.stop()
+    wait_state(qtbot, controller, "stopped")
+    weights = controller.panel("Weights")
+    assert weights.last is not None and weights.last.step == controller.last_finished.step > 20
+
+
 def test_reset_weights_clears_the_curves_and_starts_over(qtbot, controller):
     rec = Recorder(controller)
     controller.start(long_xor())

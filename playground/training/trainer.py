@@ -514,12 +514,14 @@ class Trainer:
         finally:
             self._set_mode(True)
 
-    def look_inside(self) -> None:
-        """Run the look-inside probes for the wanted views now, whatever their share, unless they
-        already show this step's network: the app calls it where training pauses or ends (and
-        after a single step, or a panel shown while paused), so their panels show the network as
-        it is then, not as it was at the last probe step their share allowed."""
-        inside = self._wanted_views & INSIDE_VIEWS
+    def look_inside(self, views: Collection[str] | None = None) -> None:
+        """Run the look-inside probes for the wanted views (or for `views`) now, whatever their
+        share, unless they already show this step's network: the app calls it where training
+        pauses (and after a single step, or a panel shown while paused), so their panels show the
+        network as it is then, not as it was at the last probe step their share allowed; where a
+        run ends it asks for every look-inside view, so a panel first shown after the run (its
+        session gone) still shows the trained network."""
+        inside = (self._wanted_views if views is None else frozenset(views)) & INSIDE_VIEWS
         if self._inside_step == self.step_count:
             inside -= self._inside_views   # only those not shown yet for this step
         if not inside:

@@ -301,7 +301,8 @@ class TrainingController(QObject):
     def show_only(self, titles: Collection[str]) -> None:
         """The panels the window shows now (the chosen group): only their views are computed, so
         the look-inside probes cost a run nothing while the Inside group is hidden. A panel
-        shown later fills from the next probe step (at once while training is paused)."""
+        shown later fills from the next probe step (at once while training is paused; after a
+        run, with the network as it ended, which the session computes for every such view)."""
         self._shown = frozenset(titles)
         self.frames.look_again()
         if self._run is not None:

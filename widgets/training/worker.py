@@ -32,6 +32,7 @@ from playground.params import ProblemList
 from playground.run_records.store import LiveRecording
 from playground.network.spec import Preset
 from playground.training.control import RunControl
+from playground.training.inside import INSIDE_VIEWS
 from playground.training.trainer import INSIDE_SHARE, Trainer
 from playground.training.views import VIEWS
 from widgets.tasks import BackgroundTask
@@ -341,6 +342,7 @@ class TrainingSession:
                 trainer.visual.set_probe_image(probe)
             if control.stopping.is_set():
                 _send_losses(trainer)
+                _look_inside(trainer, ended=True)
                 trainer.step()   # emits FinishedEvent("stopped") unless it had already finished
                 return "stopped"
             if control.reset_requested and control.take_reset():
@@ -371,7 +373,7 @@ class TrainingSession:
                     if trainer.state != "problem":
                         # stopped: Stop reached the Trainer's own flag first; losses still held go too
                         _send_losses(trainer)
-                        _look_inside(trainer)
+                        _look_inside(trainer, ended=True)
                         return "stopped" if trainer.state == "stopped" else "finished"
                     control.pause()   # stays alive, paused, with the model and curves, until Reset or Stop
                 self._flush()
@@ -385,7 +387,7 @@ class TrainingSession:
             if single:
                 more = trainer.step()   # one batch, for looking at each update
                 _send_losses(trainer)   # ... and its loss, now
-                _look_inside(trainer)
+                _look_inside(trainer, ended=not more)
                 self._snapshot(trainer)
                 if not more and trainer.state != "problem":
                     return "finished"
@@ -434,11 +436,14 @@ def _send_losses(trainer: Any) -> None:
         trainer.flush()
 
 
-def _look_inside(trainer: Any) -> None:
+def _look_inside(trainer: Any, ended: bool = False) -> None:
     """Have the look-inside panels show the network as it is now (training paused, ended or
-    took a single step), unless it broke: their own probes run only at their share's pace."""
+    took a single step), unless it broke: their own probes run only at their share's pace.
+    Where the run `ended`, every look-inside view is computed, shown or not (once a run, a few ms
+    for a small model): the session ends with it, and a panel first shown afterwards still has
+    the trained network to show."""
     if trainer.state != "problem":
-        trainer.look_inside()
+        trainer.look_inside(INSIDE_VIEWS if ended else None)
 
 
 def _after_problem(trainer: Any) -> str:
