@@ -74,6 +74,20 @@ def test_a_lesson_run_to_its_end_is_ticked_and_stays_ticked_after_a_restart(qtbo
     close_window(again)
 
 
+def test_a_lesson_trained_on_other_data_is_not_ticked(qtbot, tmp_path):
+    from widgets.commands import SetData
+    from playground.network.spec import DataSpec
+    window = make_window(tmp_path)
+    assert window.open_example("xor_mlp")
+    window.doc.push(SetData(window.doc, DataSpec("circle", {}), "Use circle"))   # the same shapes, other data
+    window.doc.set_training("epochs", 2)
+    window.train_start_pause()
+    qtbot.waitUntil(lambda: window.controller.state == "finished", timeout=TIMEOUT)
+    window.show_course()
+    assert "xor_mlp" not in window.course_page.ticked()
+    close_window(window)
+
+
 def test_next_lesson_opens_the_following_lesson_across_chapters(qtbot, tmp_path):
     window = make_window(tmp_path)
     button = window.lesson_view.next_button

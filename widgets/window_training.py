@@ -269,8 +269,9 @@ class WindowTraining:
         compare_family(self, member)
 
     def _on_run_ended(self, state: str) -> None:
-        """A run of a lesson's preset that ran to its end ticks the lesson on the course map; a lab
-        that is open reads the network it ended with."""
+        """A run of a lesson's preset that ran to its end, on the lesson's own data, ticks the lesson
+        on the course map (one on a person's own data is not the lesson's run); a lab that is open
+        reads the network it ended with."""
         if state not in ("finished", "stopped"):
             return
         if getattr(self, "_labs", None) is not None and self._labs.isVisible():
@@ -279,6 +280,11 @@ class WindowTraining:
         from playground.course.chapters import chapter_of
         name = self.doc.preset.name
         if state == "finished" and chapter_of(name) is not None:
+            from playground.network.preset_text import written_for
+            if written_for(name, self.doc.preset.data) is not None:   # the lesson is about its own data
+                self.statusBar().showMessage(f"Lesson {name} is not ticked: this run trained on other data "
+                                             f"than the lesson's", 8000)
+                return
             from widgets.course_page import CourseProgress
             if CourseProgress(self.settings).mark(name):
                 self.statusBar().showMessage(f"Lesson {name} ticked on the course map (Help ▸ Course)", 8000)
