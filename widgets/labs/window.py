@@ -31,11 +31,8 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "conv-size": ConvSizeLabPage,
     "hessian": HessianLabPage,
 }
-TITLES = {"activations": ActivationGalleryPage.title, "optimizers": OptimizerRacePage.title,
-          "init": InitExplorerPage.title, "backprop": BackpropPage.title, "cluster": ClusteringLabPage.title,
-          "generative": GenerativeLabPage.title, "grid-random": GridRandomLabPage.title,
-          "softmax": SoftmaxLabPage.title, "conv-size": ConvSizeLabPage.title,
-          "hessian": HessianLabPage.title, "autodiff": AutodiffLabPage.title}
+TITLES = {name: page.title for name, page in PAGES.items()}
+"""Each lab's tab title: its page's own."""
 
 
 class LabsWindow(QMainWindow):
