@@ -43,3 +43,17 @@ def test_an_inverse_sqrt_decay_follows_the_notes_formula(panel):
     assert np.allclose(y, 0.5 / np.sqrt(x + 1))
     panel.reset()
     assert panel.lr_curve.getOriginalDataset()[0] is None or len(panel.lr_curve.getOriginalDataset()[0]) == 0
+
+
+def test_a_constant_learning_rate_is_shown_in_a_range_of_its_own_size(panel):
+    """A constant η = 0.002 gets a y-axis around 0.002, not 0..0.25 with the line on zero."""
+    from widgets.panels.ranges import rounded_span
+    lo, hi = rounded_span(0.002, 0.002, False)
+    assert lo < 0.002 < hi and hi - lo <= 4 * 0.002
+    assert rounded_span(0.0, 0.0, False)[0] < 0 < rounded_span(0.0, 0.0, False)[1]
+    lo, hi = rounded_span(0.001, 0.001, True)   # on a log axis, a constant on a quarter-decade mark
+    assert lo < 0.001 < hi and hi / lo <= 10
+    steps = np.arange(50)
+    panel.show_events([LossEvent(steps, np.ones(50), 1, 0.002, np.full(50, 0.002), np.zeros(50))])
+    (y0, y1) = panel.lr_plot.getViewBox().viewRange()[1]
+    assert y0 < 0.002 < y1 and y1 - y0 <= 4 * 0.002

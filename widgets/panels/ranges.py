@@ -39,11 +39,22 @@ def axis_end(last: float) -> float:
 
 def rounded_span(lo: float, hi: float, log: bool) -> tuple[float, float]:
     """[lo, hi] rounded out to a quarter of the decade of its width (on a log axis, to quarter
-    decades): it changes when the values have moved that far, not with every new one."""
+    decades): it changes when the values have moved that far, not with every new one. A
+    constant v (lo == hi, or nearly) gets v ± |v|/4 rounded out the same way, so a constant
+    η of 0.002 shows as a line through the middle of about 0.0015..0.0025, not on the zero
+    line of 0..0.25; a constant 0 gets ±0.25 (on a log axis, a quarter decade each side)."""
     if log:
         lo = lo if lo > 0 else hi
-        return 10 ** (math.floor(4 * math.log10(lo)) / 4), 10 ** (math.ceil(4 * math.log10(hi)) / 4)
-    q = 10.0 ** math.floor(math.log10(hi - lo)) / 4 if hi > lo else max(abs(hi), 1.0) / 4
+        a, b = math.floor(4 * math.log10(lo)) / 4, math.ceil(4 * math.log10(hi)) / 4
+        if a == b:   # a constant on a quarter-decade mark
+            a, b = a - 0.25, b + 0.25
+        return 10 ** a, 10 ** b
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):   # a constant (up to rounding)
+        v = (lo + hi) / 2
+        if v == 0:
+            return -0.25, 0.25
+        lo, hi = v - abs(v) / 4, v + abs(v) / 4
+    q = 10.0 ** math.floor(math.log10(hi - lo)) / 4
     return math.floor(lo / q) * q, math.ceil(hi / q) * q
 
 
