@@ -177,3 +177,37 @@ def test_the_verdict_on_a_lesson_pair_comes_on_the_lessons_metric_first(qtbot, t
     text = w.overlay.verdict.text()
     assert "lesson" not in text and text.index("val_accuracy:") < text.index("val_loss:")
     assert text.count("identical results") == 2 and "p = 1" not in text
+
+
+def test_every_column_header_is_readable_at_the_default_size(window, runs_folder):
+    """At the window's own size (1366×768) the runs table fits without scrolling sideways, and
+    every column shown is at least as wide as its header's text: the metrics are not pushed off
+    the edge by a long run id (cut in the middle instead, its tooltip whole)."""
+    from PySide6.QtCore import Qt
+    from widgets.compare.browser import COLUMNS
+    table = window.browser.table
+    header = table.horizontalHeader()
+    shown = [c for c in range(len(COLUMNS)) if not table.isColumnHidden(c)]
+    assert {"Run", "Val acc", "Val loss", "Test acc", "Changed", "Group"} <= {COLUMNS[c] for c in shown}
+    assert sum(table.columnWidth(c) for c in shown) <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    for c in shown:
+        assert table.columnWidth(c) >= header.fontMetrics().horizontalAdvance(COLUMNS[c]) + 8, COLUMNS[c]
+    run_col = COLUMNS.index("Run")
+    tip = table.model().index(0, run_col).data(Qt.ItemDataRole.ToolTipRole)
+    assert window.browser.visible_runs()[0].id in tip
+    assert window.status.text().startswith(f"{len(window.browser.model.runs)} runs in ")
+
+
+def test_one_run_is_counted_as_one_run(qtbot, tmp_path, runs_folder):
+    import shutil
+    folder, parent = runs_folder[0], runs_folder[1]
+    shutil.copytree(folder / parent, tmp_path / parent)
+    w = CompareWindow(tmp_path)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.reloaded, timeout=TIMEOUT):
+        pass
+    assert w.status.text().startswith("1 run in "), w.status.text()
+    w.show()
+    table = w.browser.table
+    assert table.isColumnHidden(COLUMNS.index("Group"))   # no run in a group: no empty column

@@ -10,11 +10,12 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget)
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QStyle, QTableView, QVBoxLayout, QWidget)
 
 from playground.run_records.store import STATUSES, RunInfo
 
-COLUMNS = ("Run", "Preset", "Changed", "Status", "Val acc", "Val loss", "Test acc", "Group", "Date")
+COLUMNS = ("Run", "Preset", "Status", "Val acc", "Val loss", "Test acc", "Changed", "Group", "Date")
+"""The metrics come right after a run's name and status, so a narrow table shows them first."""
 METRIC_COLUMNS = {"Val acc": "val_accuracy", "Val loss": "val_loss", "Test acc": "test_accuracy"}
 STATUS_COLOURS = {"finished": "#2ca02c", "stopped": "#7f7f7f", "failed": "#d62728",
                   "incomplete": "#ff7f0e", "running": "#1f77b4"}
@@ -22,6 +23,13 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 NAME_MAX_PX = 260
 """The Run and Preset columns grow to their longest text up to this; beyond it a name is cut in the
 middle and the row's tooltip has it whole."""
+TEXT_MAX_PX = {"Changed": 200, "Group": 140}
+"""The other free-text columns' widest."""
+RUN_MIN_PX = 120
+"""How narrow the Run column is made (cut in the middle: an id's unique tail stays) before the
+table scrolls sideways; every other column keeps at least its header's width."""
+SHRINK_ORDER = ("Changed", "Group", "Run", "Preset")
+"""Which columns give up width first when the table is narrower than all of them."""
 
 
 def changed_text(run: RunInfo) -> str:
@@ -49,9 +57,11 @@ class RunTableModel(QAbstractTableModel):
     def _row_text(r: RunInfo) -> tuple[str, ...]:
         m = r.metrics
         fmt = (lambda k: f"{m[k]:.4f}" if isinstance(m.get(k), (int, float)) else "")
-        return (r.label, r.preset, changed_text(r) or ("twin" if r.parent else ""), r.status,
-                fmt("val_accuracy"), fmt("val_loss"), fmt("test_accuracy"), r.group or "",
-                (r.started or "")[:16].replace("T", " "))
+        text = {"Run": r.label, "Preset": r.preset, "Status": r.status, "Val acc": fmt("val_accuracy"),
+                "Val loss": fmt("val_loss"), "Test acc": fmt("test_accuracy"),
+                "Changed": changed_text(r) or ("twin" if r.parent else ""), "Group": r.group or "",
+                "Date": (r.started or "")[:16].replace("T", " ")}
+        return tuple(text[c] for c in COLUMNS)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt's name)
         return 0 if parent.isValid() else len(self.runs)
@@ -76,15 +86,18 @@ class RunTableModel(QAbstractTableModel):
             if key is not None:
                 v = run.metrics.get(key)
                 return float(v) if isinstance(v, (int, float)) else float("-inf")
-            return self._text[r][c].lower() if c != 8 else (run.started or "")
+            return self._text[r][c].lower() if COLUMNS[c] != "Date" else (run.started or "")
         if role == Qt.ItemDataRole.ForegroundRole and COLUMNS[c] == "Status":
             return QColor(STATUS_COLOURS.get(run.status, "#000000"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [run.id, f"preset {run.preset}", f"status {run.status}"]
+            lines = [run.id if run.label == run.id else f"{run.label} ({run.id})",
+                     f"preset {run.preset}", f"status {run.status}"]
             if run.changed:
                 lines.append("changed: " + ", ".join(f"{k}={v}" for k, v in run.changed.items()))
             if run.parent:
                 lines.append(f"twin of {run.parent}")
+            if run.group:
+                lines.append(f"group {run.group}")
             if run.seeds:
                 lines.append("seeds: " + ", ".join(f"{k} {v}" for k, v in run.seeds.items()))
             if run.problem:
@@ -164,8 +177,10 @@ class RunsBrowser(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in zip(COLUMNS, (150, 90, 170, 70, 58, 58, 58, 110, 120)):
-            self.table.setColumnWidth(COLUMNS.index(col), width)
+        self._fitting = False
+        self._user_widths = False   # a person dragged a column's edge: the widths are theirs
+        header.sectionResized.connect(self._on_section_resized)
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())   # room for its arrow
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit(self.selected()))
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
@@ -181,23 +196,67 @@ class RunsBrowser(QWidget):
         self.table.selectionModel().blockSignals(True)
         self.model.set_runs(runs)
         self.table.selectionModel().blockSignals(False)
-        self._fit_name_columns()
+        self.fit_columns()
         if keep:
             self.select_ids(keep)
         else:
             self.selection_changed.emit([])
 
-    def _fit_name_columns(self) -> None:
-        """The Run and Preset columns as wide as their longest text (up to NAME_MAX_PX): lesson
-        families differ only at the end ("overfit_moons_l1", "…_l2"), and so do run ids, so a
-        name cut in the middle hides which is which. They only grow: a width a person set stays."""
-        fm = self.table.fontMetrics()
-        for name, texts in (("Run", [r.label for r in self.model.runs]), ("Preset", [r.preset for r in self.model.runs])):
-            widest = max((fm.horizontalAdvance(t) for t in texts), default=0)
-            column = COLUMNS.index(name)
-            want = min(NAME_MAX_PX, widest + 2 * fm.horizontalAdvance("M"))
-            if want > self.table.columnWidth(column):
-                self.table.setColumnWidth(column, want)
+    def fit_columns(self) -> None:
+        """Every column in view with its header readable, where the table is wide enough: the
+        compact ones (status, metrics, date) as wide as their header or values, the free-text ones
+        as wide as their longest text up to a cap, then, while that is wider than the table, the
+        Changed, Group, Run and Preset columns cut back (their text cut in the middle; the row's
+        tooltip has it whole). Changed and Group are hidden while no run has any. A width a person
+        set stays until the window is opened again."""
+        if self._user_widths:
+            return
+        self._fitting = True
+        try:
+            self._fit_columns()
+        finally:
+            self._fitting = False
+
+    def _fit_columns(self) -> None:
+        table, header = self.table, self.table.horizontalHeader()
+        fm, head_fm = table.fontMetrics(), header.fontMetrics()
+        pad = fm.horizontalAdvance("M")
+        margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header) + 6
+        sorted_column = header.sortIndicatorSection() if header.isSortIndicatorShown() else -1
+        texts = list(zip(*self.model._text)) or [()] * len(COLUMNS)
+        want: dict[str, int] = {}
+        floor: dict[str, int] = {}
+        for c, name in enumerate(COLUMNS):
+            if name in ("Changed", "Group"):
+                table.setColumnHidden(c, not any(texts[c]))
+            if table.isColumnHidden(c):
+                continue
+            # a header's text and margins; the sorted one's also its sort arrow (Qt's size hint)
+            head = header.sectionSizeHint(c) if c == sorted_column else head_fm.horizontalAdvance(name) + margin
+            widest = max((fm.horizontalAdvance(t) for t in texts[c]), default=0) + pad
+            cap = NAME_MAX_PX if name in ("Run", "Preset") else TEXT_MAX_PX.get(name, widest)
+            want[name] = max(head, min(cap, widest))
+            floor[name] = max(head, RUN_MIN_PX) if name == "Run" else head
+        room = table.viewport().width() if table.isVisible() else table.width() - 2 * table.frameWidth()
+        over = sum(want.values()) - room
+        for name in SHRINK_ORDER:
+            if over <= 0:
+                break
+            if name in want:
+                cut = max(0, min(over, want[name] - floor[name]))
+                want[name] -= cut
+                over -= cut
+        for name, width in want.items():
+            table.setColumnWidth(COLUMNS.index(name), width)
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        last = max((c for c in range(len(COLUMNS)) if not self.table.isColumnHidden(c)), default=-1)
+        if not self._fitting and column != last and self.table.isVisible():   # (the last one stretches)
+            self._user_widths = True
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def selected(self) -> list[RunInfo]:
         rows = sorted({self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()})

@@ -486,7 +486,7 @@ class ScatterPlot(QWidget):
         item.setLabel("bottom", (path or "setting") + (" (log axis)" if self.log_x else ""), color=FOREGROUND)
         item.setLabel("left", self.metric.currentText(), color=FOREGROUND)
         self.scatter.setData(x=np.log10(xs) if self.log_x else xs, y=ys, data=tips)
-        self.note.setText(f"{len(xs)} runs" if xs else
+        self.note.setText(f"{len(xs)} run{'' if len(xs) == 1 else 's'}" if xs else
                           "No runs differ in a numeric setting yet: train twins or a sweep to fill this plot.")
         if xs:
             item.enableAutoRange()

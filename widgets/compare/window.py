@@ -160,7 +160,7 @@ class CompareWindow(QMainWindow):
         split.setStretchFactor(1, 6)
         self.setCentralWidget(split)
         self.resize(1366, 768)
-        split.setSizes([600, 766])
+        split.setSizes([680, 686])   # room for every column of the runs table (see RunsBrowser.fit_columns)
         self._update_buttons([])
         # New or deleted runs (from the app, a terminal, a repeat) show up without a click:
         # the folder is watched, and re-read (at most twice a second) when it changes.
@@ -206,7 +206,7 @@ class CompareWindow(QMainWindow):
             self._select_after = []
         busy = self.process is not None or self._planning is not None
         note = self._done or (self._now if busy else "")   # a reload while training keeps its progress
-        self.status.setText(problem or f"{len(runs)} runs in {self.folder}" + (f" · {note}" if note else ""))
+        self.status.setText(problem or f"{len(runs)} run{'' if len(runs) == 1 else 's'} in {self.folder}" + (f" · {note}" if note else ""))
         self._on_filter()
         self.reloaded.emit()
 
