@@ -206,3 +206,48 @@ def test_initial_loss_check_expects_ln2_on_a_bce_preset():
     result = checks.check_initial_loss(Trainer(resolve_preset("logistic_regression"), device="cpu"))
     assert result.expected == pytest.approx(-math.log(0.5))
     assert result.status == "green" and "ln 2" in result.why
+
+
+def test_every_result_says_what_its_two_numbers_are(digits_results):
+    """The numbers mean different things per check: the engine names them (the dialog and
+    `playground check` both show these words)."""
+    by_name = {r.name: r for r in digits_results}
+    for r in digits_results:
+        assert r.measured_label and r.expected_label, r.name
+    assert by_name["initial_loss"].measured_label.startswith("loss at initialization")
+    assert "rise of the loss" in by_name["regularization_raises_loss"].measured_label   # not the loss itself
+    assert "λ·Σw²" in by_name["regularization_raises_loss"].expected_label
+    assert "zeroed" in by_name["input_independent"].measured_label
+    assert "real inputs" in by_name["input_independent"].expected_label
+    assert "accuracy" in by_name["overfit_tiny"].measured_label
+    assert "relative error" in by_name["gradient_check"].measured_label
+    assert digits_results[0].to_dict()["measured_label"] == digits_results[0].measured_label   # --json says it too
+
+
+def test_a_regression_overfit_result_names_its_loss_ratio():
+    trainer = Trainer(resolve_preset("linear_regression"), device="cpu")
+    result = checks.check_overfit_tiny(trainer, checks.FitTrace([1.0, 0.005], None, 1))
+    assert result.status == "green" and "final ÷ initial" in result.measured_label
+    assert result.expected == checks.REGRESSION_FIT and "below" in result.expected_label
+
+
+def test_a_check_declared_without_labels_still_runs_and_declared_labels_fill_in():
+    plain = checks.register_check("plain_check", "Plain", "plain")(
+        lambda run: checks.CheckResult("plain_check", "green", 1.0, 2.0, "fine"))
+    try:
+        result = checks.PREFLIGHT_CHECKS["plain_check"].result(None)
+        assert (result.measured_label, result.expected_label) == ("", "")
+        checks.register_check("plain_check", "Plain", "plain", measured="apples", expected="pears")(plain)
+        result = checks.PREFLIGHT_CHECKS["plain_check"].result(None)
+        assert (result.measured_label, result.expected_label) == ("apples", "pears")
+    finally:
+        del checks.PREFLIGHT_CHECKS["plain_check"]
+
+
+def test_playground_check_prints_what_each_number_is(capsys):
+    from playground.command_line.main import main
+    main(["check", "xor_mlp", "--set", "training.epochs=1"])
+    out = capsys.readouterr().out
+    assert "rise of the loss with L2" in out and "final loss with zeroed inputs" in out
+    line = next(line for line in out.splitlines() if "regularization_raises_loss" in line)
+    assert "->" in line   # the why on the check's own line; the numbers below it

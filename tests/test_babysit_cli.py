@@ -14,7 +14,8 @@ def test_check_json_on_digits_mlp_exits_0(capsys):
     assert [c["name"] for c in doc["checks"]] == ["initial_loss", "regularization_raises_loss", "overfit_tiny",
                                                   "input_independent", "gradient_check"]
     for c in doc["checks"]:
-        assert set(c) == {"name", "status", "measured", "expected", "why"}
+        assert set(c) == {"name", "status", "measured", "expected", "why", "measured_label", "expected_label"}
+        assert c["measured_label"] and (c["expected"] is None or c["expected_label"])   # what each number is
         assert c["status"] == "green"
 
 

@@ -224,3 +224,21 @@ def test_search_dialog_runs_a_grid(qtbot, tmp_path):
     cells = {(round(t.params["training.lr"], 9), round(t.params["training.momentum"], 9)) for t in dialog.trials}
     assert cells == {(lr, m) for lr in (0.001, 0.1) for m in (0.5, 0.9)}
     dialog.close()
+
+
+def test_check_dialog_says_what_each_number_is_and_is_busy_while_checking(window, qtbot):
+    """Measured and Expected mean different things per check: each cell shows the number and,
+    below it, what it is in the engine's words; an indeterminate bar runs while the checks do."""
+    from playground.babysit.checks import PREFLIGHT_CHECKS
+    from widgets.babysit import actions
+    actions.open_check(window)
+    dialog = window._babysit_dialogs[-1]
+    assert not dialog.busy.isHidden() and (dialog.busy.minimum(), dialog.busy.maximum()) == (0, 0)
+    qtbot.waitUntil(lambda: len(dialog.results) == len(PREFLIGHT_CHECKS), timeout=120_000)
+    assert dialog.busy.isHidden()
+    row = [r.name for r in dialog.results].index("regularization_raises_loss")
+    measured, expected = dialog.table.item(row, 2).text(), dialog.table.item(row, 3).text()
+    assert "rise of the loss" in measured and "λ·Σw²" in expected
+    for k, r in enumerate(dialog.results):
+        assert dialog.table.item(k, 2).text().endswith(r.measured_label)
+        assert r.measured_label in dialog.table.item(k, 2).toolTip()

@@ -8,16 +8,18 @@
 4. The backward pass agrees with centred finite differences in float64 (a custom layer's
    gradient is wrong otherwise).
 
-Each check returns a `CheckResult` with the number measured, the number expected and a one-line
-why, so a student sees the reasoning and not only a colour. Each is declared once, with the title
-the app shows, by `@register_check(name, title, doing)`; `playground check` and the app's
-Pre-flight Check run and name whatever `PREFLIGHT_CHECKS` holds, in the order of registration.
+Each check returns a `CheckResult` with the number measured, the number expected, what each
+of them is (the two differ from check to check: a loss, a rise of the loss, an accuracy, a
+relative error; the expected one a target or a bound) and a one-line why, so a student sees the
+reasoning and not only a colour. Each is declared once, with the title the app shows, by
+`@register_check(name, title, doing, measured=..., expected=...)`; `playground check` and the
+app's Pre-flight Check run and name whatever `PREFLIGHT_CHECKS` holds, in the order of registration.
 """
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from typing import Any, Callable
 
@@ -54,15 +56,21 @@ GRAD_BATCH = 8
 
 @dataclass
 class CheckResult:
-    """One pre-flight check: its colour, what was measured against what was expected, and why."""
+    """One pre-flight check: its colour, what was measured against what was expected, and why.
+    `measured_label` and `expected_label` say what the two numbers are, in a few words ("rise
+    of the loss with L2 0.01", "λ·Σw²: the rise must equal it"); left empty, `run_checks` fills
+    them in from the check's declaration."""
 
     name: str
     status: str  # green | amber | red
     measured: float | None
     expected: float | None
     why: str
+    measured_label: str = ""
+    expected_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """What `playground check --json` prints: every field, the labels of the two numbers too."""
         return asdict(self)
 
 
@@ -93,23 +101,33 @@ class CheckRun:
 @dataclass(frozen=True)
 class PreflightCheck:
     """One declared check: its name (the result's), the title the app shows, a few words on what
-    it does ("Checking: ..."), and the function that runs it."""
+    it does ("Checking: ..."), the function that runs it, and what its measured and expected
+    numbers are (a result's own labels, where it gives them, win)."""
 
     name: str
     title: str
     doing: str
     run: Callable[[CheckRun], CheckResult]
+    measured: str = ""
+    expected: str = ""
+
+    def result(self, run: CheckRun) -> CheckResult:
+        """The check's result, its numbers labelled."""
+        r = self.run(run)
+        return replace(r, measured_label=r.measured_label or self.measured,
+                       expected_label=r.expected_label or self.expected)
 
 
 PREFLIGHT_CHECKS: dict[str, PreflightCheck] = {}
 """Every pre-flight check by name, in the order they run."""
 
 
-def register_check(name: str, title: str, doing: str) -> Callable[[Callable[[CheckRun], CheckResult]],
-                                                                 Callable[[CheckRun], CheckResult]]:
-    """Declare a pre-flight check: decorate a function of a `CheckRun` returning its CheckResult."""
+def register_check(name: str, title: str, doing: str, measured: str = "", expected: str = ""
+                   ) -> Callable[[Callable[[CheckRun], CheckResult]], Callable[[CheckRun], CheckResult]]:
+    """Declare a pre-flight check: decorate a function of a `CheckRun` returning its CheckResult.
+    `measured` and `expected`: what its two numbers are, in a few words (shown beside them)."""
     def declare(run: Callable[[CheckRun], CheckResult]) -> Callable[[CheckRun], CheckResult]:
-        PREFLIGHT_CHECKS[name] = PreflightCheck(name, title, doing, run)
+        PREFLIGHT_CHECKS[name] = PreflightCheck(name, title, doing, run, measured, expected)
         return run
     return declare
 
@@ -310,12 +328,16 @@ def check_overfit_tiny(trainer: Trainer, trace: FitTrace) -> CheckResult:
     ts = trainer.ts
     n = len(_tiny_subset(trainer)[0])
     if ts.mode != "perceptron" and ts.lr == 0:
-        return CheckResult(name, "red", trace.accuracy if trainer.is_classifier else trace.losses[-1],
-                           1.0 if trainer.is_classifier else 0.0,
-                           "the learning rate is 0: no step changes the weights, so nothing can be learned")
+        if trainer.is_classifier:
+            return CheckResult(name, "red", trace.accuracy, 1.0,
+                               "the learning rate is 0: no step changes the weights, so nothing can be learned")
+        return CheckResult(name, "red", trace.losses[-1], 0.0,
+                           "the learning rate is 0: no step changes the weights, so nothing can be learned",
+                           f"training loss on the {n} examples", "the loss of a perfect fit")
     if trace.losses and not math.isfinite(trace.losses[-1]):
         return CheckResult(name, "red", trace.losses[-1], None, f"the loss became non-finite on {n} examples: "
-                                                                f"the learning rate {ts.lr:g} might be too high")
+                                                                f"the learning rate {ts.lr:g} might be too high",
+                           f"training loss on the {n} examples", "")
     if trainer.is_classifier:
         acc = trace.accuracy or 0.0
         if trace.steps_to_fit is not None:
@@ -330,12 +352,15 @@ def check_overfit_tiny(trainer: Trainer, trace: FitTrace) -> CheckResult:
         return CheckResult(name, "amber" if still_learning else "red", acc, 1.0, why)
     first, last = trace.losses[0], trace.losses[-1]
     frac = last / first if first > 0 else 0.0
+    labels = (f"final ÷ initial training loss on the {n} examples", "fitted below this")
     if trace.steps_to_fit is not None:
         return CheckResult(name, "green", frac, REGRESSION_FIT,
-                           f"loss below 1% of its initial value on {n} examples in {trace.steps_to_fit + 1} steps")
+                           f"loss below 1% of its initial value on {n} examples in {trace.steps_to_fit + 1} steps",
+                           *labels)
     status = "amber" if frac < 0.1 else "red"
     return CheckResult(name, status, frac, REGRESSION_FIT,
-                       f"after {len(trace.losses)} steps the loss is still {frac:.1%} of its initial value on {n} examples")
+                       f"after {len(trace.losses)} steps the loss is still {frac:.1%} of its initial value on {n} examples",
+                       *labels)
 
 
 def check_regularization_raises_loss(trainer: Trainer) -> CheckResult:
@@ -360,12 +385,13 @@ def check_regularization_raises_loss(trainer: Trainer) -> CheckResult:
         expected = strength * float(losses.l2_penalty(model))
     rise = penalties[1] - penalties[0]
     what = f"the loss at initialization {data_loss + penalties[0]:.4g} -> {data_loss + penalties[1]:.4g} with L2 {strength:g}"
+    labels = (f"rise of the loss with L2 {strength:g}", f"λ·Σw² for λ = {strength:g}: the rise must equal it")
     if expected <= 0:
-        return CheckResult(name, "amber", rise, expected, "the network has no weights an L2 penalty acts on")
+        return CheckResult(name, "amber", rise, expected, "the network has no weights an L2 penalty acts on", *labels)
     if not math.isfinite(rise) or abs(rise - expected) > 1e-6 * max(1.0, expected):
         return CheckResult(name, "red", rise, expected, f"{what}: the rise is not the penalty λ·Σw²; the loss "
-                                                        f"does not regularize as the settings say")
-    return CheckResult(name, "green", rise, expected, f"{what}: it rises by exactly λ·Σw², as it should")
+                                                        f"does not regularize as the settings say", *labels)
+    return CheckResult(name, "green", rise, expected, f"{what}: it rises by exactly λ·Σw², as it should", *labels)
 
 
 def check_input_independent(trainer: Trainer, real: FitTrace, zeroed: FitTrace) -> CheckResult:
@@ -478,15 +504,23 @@ def check_gradients(trainer: Trainer) -> CheckResult:
 
 # ------------------------------------------------------------------ all of them
 
-register_check("initial_loss", "Loss at initialization", "the loss at initialization")(
+register_check("initial_loss", "Loss at initialization", "the loss at initialization",
+               measured="loss at initialization, no regularization",
+               expected=f"loss of chance guesses: green within {INITIAL_LOSS_BAND[0]:g}–{INITIAL_LOSS_BAND[1]:g}× it")(
     lambda run: check_initial_loss(run.trainer))
-register_check("regularization_raises_loss", "More L2 raises the loss", "that more L2 raises it")(
+register_check("regularization_raises_loss", "More L2 raises the loss", "that more L2 raises it",
+               measured="rise of the loss with more L2", expected="λ·Σw²: the rise must equal it")(
     lambda run: check_regularization_raises_loss(run.trainer))
-register_check("overfit_tiny", f"Overfit {TINY_EXAMPLES} examples", f"{TINY_EXAMPLES} examples overfitted")(
+register_check("overfit_tiny", f"Overfit {TINY_EXAMPLES} examples", f"{TINY_EXAMPLES} examples overfitted",
+               measured=f"training accuracy on the {TINY_EXAMPLES} examples", expected="all of them right")(
     lambda run: check_overfit_tiny(run.trainer, run.real))
-register_check("input_independent", "Zeroed inputs do worse", "zeroed inputs")(
+register_check("input_independent", "Zeroed inputs do worse", "zeroed inputs",
+               measured="final loss with zeroed inputs",
+               expected=f"final loss with the real inputs: green at {INPUT_GAP:g}× it or more")(
     lambda run: check_input_independent(run.trainer, run.real, run.zeroed))
-register_check("gradient_check", "Gradient check (float64)", "backprop against finite differences")(
+register_check("gradient_check", "Gradient check (float64)", "backprop against finite differences",
+               measured="largest relative error, backprop against finite differences",
+               expected="green below this")(
     lambda run: check_gradients(run.trainer))
 
 
@@ -494,7 +528,7 @@ def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None =
     """Every pre-flight check on a preset, in the order the notes give them. Runs on the CPU by
     default: a few hundred steps on 20 examples need no accelerator."""
     run = CheckRun(trainer or Trainer(preset, device=device))
-    return [check.run(run) for check in PREFLIGHT_CHECKS.values()]
+    return [check.result(run) for check in PREFLIGHT_CHECKS.values()]
 
 
 def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:

@@ -30,8 +30,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"checks": [r.to_dict() for r in results]}, indent=2, default=_json_num))
     else:
-        for r in results:
-            print(f"[{_MARK[r.status]}] {r.name:<18} measured {_num(r.measured):>10}  expected {_num(r.expected):>10}  {r.why}")
+        for r in results:   # the why, then each number with what it is (the check's own words)
+            print(f"[{_MARK[r.status]}] {r.name:<26} {r.why}")
+            for word, value, label in (("measured", r.measured, r.measured_label),
+                                       ("expected", r.expected, r.expected_label)):
+                if value is not None:
+                    print(f"       {word} {_num(value):>10}  {label}".rstrip())
     return 1 if any(r.status == "red" for r in results) else 0
 
 
