@@ -81,3 +81,22 @@ def collect_garbage_between_qt_tests(request):
         gc.collect()
         gc.freeze()
         gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def no_task_left_running(request):
+    """A Qt test ends with every background task it started ended (widgets/tasks.py): a window
+    that closes joins its tasks, and a task left running would outlive its window. A task may
+    take a moment to end after its owner asked (5 s at most); tasks running before the test (a
+    module's shared window training) are not this test's."""
+    import time
+    if not QT_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    from widgets.tasks import running_tasks
+    before = {id(t) for t in running_tasks()}
+    yield
+    deadline = time.monotonic() + 5.0
+    while (left := [t for t in running_tasks() if id(t) not in before]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"background tasks still running after the test: {[t.kind for t in left]}"
