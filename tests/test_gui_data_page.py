@@ -110,3 +110,66 @@ def test_a_folder_without_class_subfolders_shows_the_expected_tree(qtbot, window
     page.set_path(str(tmp_path / "flat"))
     assert "has no class subfolders" in page.result.text() and "cat/" in page.result.text()
     assert not page.import_button.isEnabled()
+
+
+def write_wide_csv(path: Path, n: int = 60) -> Path:
+    """Many long column names, a text label, one empty cell: the report's longest lines."""
+    rng = np.random.default_rng(1)
+    names = [f"measured_{part}_in_millimetres" for part in ("sepal_length", "sepal_width", "petal_length",
+                                                               "petal_width", "stem_thickness", "leaf_span")]
+    rows = [",".join(names + ["species"])]
+    for i in range(n):
+        c = i % 3
+        cells = [f"{rng.normal(c):.3f}" for _ in names]
+        if i == 5:
+            cells[2] = ""
+        rows.append(",".join(cells + [["setosa", "versicolor", "virginica"][c]]))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_import_report_wraps_inside_its_column_and_shortens_the_digest(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QApplication
+    from widgets.data_page import open_data_page
+    csv = write_wide_csv(tmp_path / "flowers_measured_in_the_greenhouse_during_spring.csv")
+    page = open_data_page(window)
+    page.show()
+    page.set_path(str(csv))
+    run_import(qtbot, page)
+    qtbot.wait(50)   # the scroll area lays the report out
+    sha = page.report.sha256
+    text = page.result.text()
+    area = page.result.parentWidget().parentWidget()   # the report's scroll area (label, viewport, area)
+    assert area.horizontalScrollBar().maximum() == 0   # the 64-digit hash pushed it 78 px wider
+    assert page.result.width() <= area.viewport().width()
+    assert "dropped 1 row with missing values" in text
+    from widgets.data_page import short_digest
+    assert short_digest(sha) in text and short_digest(sha) == sha[:12] + "…"
+    assert f"href='sha256:{sha}'" in text   # the whole digest is in the link (tooltip, copy)
+    assert text.count(sha) == 1   # and shown only there
+    page.result.linkActivated.emit(f"sha256:{sha}")
+    assert QApplication.clipboard().text() == sha
+    page.close()
+
+
+def test_the_data_dock_fits_a_narrow_dock_with_a_csv_in_use(qtbot, window, tmp_path):
+    from widgets.data_page import open_data_page
+    from widgets.settings_panel import DataSettings
+    csv = write_wide_csv(tmp_path / "flowers.csv")
+    page = open_data_page(window)
+    page.set_path(str(csv))
+    run_import(qtbot, page)
+    page.use_button.click()
+    assert window.doc.preset.data.name == "csv"
+    window.doc.undo_stack.setClean()   # closing the window asks nothing, even after a failure
+    panel = DataSettings(window.doc)   # as the Data dock holds it, at its narrowest default width
+    qtbot.addWidget(panel)
+    panel.populate()
+    panel.resize(300, 700)
+    panel.show()
+    qtbot.waitUntil(lambda: not panel.reading and "training samples" in panel.preview.caption.text(), timeout=20000)
+    qtbot.wait(50)
+    assert panel.combo.currentData() == "csv"
+    assert panel.horizontalScrollBar().maximum() == 0   # the combo's longest title made it 380 px wide
+    assert panel.widget().width() <= panel.viewport().width()
+    assert panel.help.width() <= panel.viewport().width() and panel.preview.caption.width() <= panel.viewport().width()

@@ -10,15 +10,16 @@ into the preset by reference (path and SHA-256), as one undoable edit.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QCursor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QCheckBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QProgressBar, QPushButton, QScrollArea, QStackedWidget, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget)
+    QToolTip, QVBoxLayout, QWidget)
 
 from playground.network.spec import DataSpec
 from widgets.import_form import ImportForm
@@ -30,6 +31,12 @@ MAX_POINTS = 800
 GRID_COLUMNS = 8
 GRID_IMAGES = 32
 THUMB = 72
+SHORT_DIGEST = 12
+"""Hex digits of the file's SHA-256 the report shows; the whole digest is its link's tooltip."""
+LONG_WORD = 24
+"""A word longer than this (a file name of underscores, a hash) gets break points, so the report
+wraps inside its column instead of pushing it wider."""
+DIGEST_LINK = "sha256:"
 
 
 def run_import(name: str, params: dict, task: BackgroundTask) -> tuple | None:
@@ -123,9 +130,14 @@ class DataPage(QDialog):
         self.result.setWordWrap(True)
         self.result.setTextFormat(Qt.TextFormat.RichText)
         self.result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                            | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.result.linkHovered.connect(self._digest_hovered)
+        self.result.linkActivated.connect(self._copy_digest)
         scroll = QScrollArea()
+        scroll.setObjectName("importReportArea")
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # every line wraps
         scroll.setWidget(self.result)
         left.addWidget(scroll, 1)
         left_box = QWidget()
@@ -319,8 +331,23 @@ class DataPage(QDialog):
         self._end_thread()
         self._show_problem(message)
 
+    @Slot(str)
+    def _digest_hovered(self, link: str) -> None:
+        if link.startswith(DIGEST_LINK):
+            QToolTip.showText(QCursor.pos(), f"SHA-256 of the file: {link[len(DIGEST_LINK):]}\n(click to copy it)",
+                              self.result)
+        else:
+            QToolTip.hideText()
+
+    @Slot(str)
+    def _copy_digest(self, link: str) -> None:
+        """The shortened digest's link puts the whole SHA-256 on the clipboard."""
+        if link.startswith(DIGEST_LINK):
+            QApplication.clipboard().setText(link[len(DIGEST_LINK):])
+            QToolTip.showText(QCursor.pos(), "Copied the file's SHA-256", self.result)
+
     def _show_problem(self, message: str) -> None:
-        lines = "<br>".join(html.escape(m, quote=False).replace("  ", "&nbsp;&nbsp;") for m in message.split("\n"))
+        lines = "<br>".join(html.escape(breakable(m), quote=False).replace("  ", "&nbsp;&nbsp;") for m in message.split("\n"))
         self.result.setText(f"<p style='color:#d1242f'><b>Cannot import</b><br>{lines}</p>")
 
     def _forget_result(self) -> None:
@@ -474,13 +501,39 @@ LINE_STYLES = {"summary": "<b>{}</b>", "fact": "{}", "left_out": "<b>{}</b>",
 """How the page sets each kind of report line (the engine's `ReportLine.kind`)."""
 
 
+def breakable(text: str) -> str:
+    """`text` with zero-width spaces in its long words (after '_' or '.', or every `LONG_WORD`
+    characters), where a QLabel may wrap: it never breaks inside a word, and one long word made the
+    report wider than its column. Paths already break after their '/'."""
+    def soften(word: re.Match) -> str:
+        parts = re.sub(r"([_.])(?=.)", "\\1\u200b", word.group(0))
+        return re.sub(f"[^\u200b]{{{LONG_WORD}}}(?=[^\u200b])", lambda m: m.group(0) + "\u200b", parts)
+    return re.sub(f"[^\\s/]{{{LONG_WORD + 1},}}", soften, text)
+
+
+def short_digest(sha256: str) -> str:
+    """The digest as the report shows it: its first `SHORT_DIGEST` hex digits and '…'."""
+    return sha256[:SHORT_DIGEST] + "…" if len(sha256) > SHORT_DIGEST else sha256
+
+
+def line_html(text: str, sha256: str = "") -> str:
+    """One engine line, escaped and breakable; the digest, if given, shortened into a link that
+    holds the whole of it (the terminal prints the whole digest; here it would not wrap)."""
+    if not sha256 or sha256 not in text:
+        return html.escape(breakable(text), quote=False)
+    link = f"<a href='{DIGEST_LINK}{sha256}' style='color:#666'>{short_digest(sha256)}</a>"
+    return link.join(html.escape(breakable(part), quote=False) for part in text.split(sha256))
+
+
 def report_html(report) -> str:
-    """The engine's report lines as the page shows them: the same lines the terminal prints."""
+    """The engine's report lines as the page shows them: the same lines the terminal prints, with
+    the SHA-256 shortened (in full in its link) and long words given places to wrap."""
     out = []
     for line in report.lines():
-        text = LINE_STYLES.get(line.kind, "{}").format(html.escape(line.text, quote=False))
+        digest = report.sha256 if line.kind == "digest" else ""
+        text = LINE_STYLES.get(line.kind, "{}").format(line_html(line.text, digest))
         if line.items:
-            text += "<ul style='margin:0'>" + "".join(f"<li>{html.escape(i, quote=False)}</li>" for i in line.items) + "</ul>"
+            text += "<ul style='margin:0'>" + "".join(f"<li>{line_html(i)}</li>" for i in line.items) + "</ul>"
         out.append(text)
     return "<br>".join(out)
 

@@ -146,6 +146,10 @@ class DataSettings(QScrollArea):
         top = _form()
         self.combo = QComboBox()
         self.combo.setObjectName("dataset")
+        # as wide as the dock, not as its longest title ("Your CSV file  (points)" made the
+        # dock scroll sideways and cut the help and the legend); the open list shows whole titles
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(8)
         for name, entry in DATASETS.items():
             self.combo.addItem(f"{entry.title}  ({entry.kind})", name)
             self.combo.setItemData(self.combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
@@ -160,6 +164,9 @@ class DataSettings(QScrollArea):
         layout.addWidget(self.preview)
         self.params_box = QGroupBox("Parameters")
         self.params_form = _form()
+        # a dock narrower than a label and its field ("corruption amount", a seed's spin box) puts
+        # the field under its label rather than scrolling sideways
+        self.params_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.params_box.setLayout(self.params_form)
         layout.addWidget(self.params_box)
         layout.addStretch(1)

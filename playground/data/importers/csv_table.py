@@ -18,7 +18,7 @@ import numpy as np
 from playground.data.importers.csv_layout import (
     CsvLayout, count_fields, count_text_fields, detect_layout, field_count_findings, read_head)
 from playground.data.importers.report import (
-    Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows)
+    Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows, plural)
 from playground.core.files import open_regular
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
@@ -297,7 +297,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
         present = np.flatnonzero(np.bincount(y, minlength=len(class_names)))
         if len(present) < 2:
             only = class_names[int(present[0])] if len(present) else "none"
-            raise ImportProblem(f"{name}: column {label!r} has a single class ({only!r}) in {len(y)} rows: "
+            raise ImportProblem(f"{name}: column {label!r} has a single class ({only!r}) in {plural(len(y), 'row')}: "
                                 f"a classifier needs at least two classes")
         report.n_classes = len(class_names)
         report.class_names = [str(c) for c in class_names]
@@ -461,13 +461,13 @@ def _handle_missing(x: np.ndarray, y: np.ndarray, cols: list[_Column], policy: s
     dropped = int((~keep).sum())
     if policy == "fill":
         filled = {c: k for c, k in counts.items() if not c.endswith(" (label)")}
-        report.warnings.append(f"filled {sum(filled.values())} missing values (per column: "
+        report.warnings.append(f"filled {plural(sum(filled.values()), 'missing value')} (per column: "
                                + ", ".join(f"{c!r}: {k}" for c, k in filled.items())
                                + "; numbers with the column mean, text with its commonest value)")
         if dropped:
-            report.warnings.append(f"dropped {dropped} rows whose label is missing (a label cannot be filled)")
+            report.warnings.append(f"dropped {plural(dropped, 'row')} whose label is missing (a label cannot be filled)")
     else:
-        report.warnings.append(f"dropped {dropped} rows with missing values (per column: {listing})")
+        report.warnings.append(f"dropped {plural(dropped, 'row')} with missing values (per column: {listing})")
     for r in np.flatnonzero(~keep)[:100]:
         gaps = [c.name for j, c in enumerate(cols) if np.isnan(x[r, j])]
         if not np.isfinite(y[r]):

@@ -26,6 +26,12 @@ IMBALANCE_RATIO = 3.0
 """A largest class this many times the smallest earns a warning."""
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    """A count and its noun, in agreement: '1 row', '2 rows', '1,234 rows'; `many` for a noun
+    whose plural is not word + 's' ('1 class', '3 classes')."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
 class ImportProblem(ValueError):
     """The file cannot be imported as asked; the message names where and what was expected."""
 
@@ -103,20 +109,20 @@ class ImportReport:
         """The report as lines, in the order a person reads them: the one structure both the
         terminal (`text`) and the data page render, so the two can never say different things."""
         shape = "(" + ", ".join(str(d) for d in self.input_shape) + ("," if len(self.input_shape) == 1 else "") + ")"
-        out = [ReportLine("summary", f"{self.source}: {self.format}, {self.n_samples:,} samples, input {shape}, "
+        out = [ReportLine("summary", f"{self.source}: {self.format}, {plural(self.n_samples, 'sample')}, input {shape}, "
                                      f"{self.task}")]
         if self.label:
             out.append(ReportLine("fact", f"label column: {self.label!r}"))
         if self.feature_names:
             names = ", ".join(self.feature_names[:MAX_NAMES]) + (" ..." if len(self.feature_names) > MAX_NAMES else "")
-            out.append(ReportLine("fact", f"{len(self.feature_names)} input features: {names}"))
+            out.append(ReportLine("fact", f"{plural(len(self.feature_names), 'input feature')}: {names}"))
         dropped = [f"{c['name']} ({c['reason']})" for c in self.columns if c.get("role") == "dropped"]
         if dropped:
-            out.append(ReportLine("fact", f"{len(dropped)} column{'s' if len(dropped) != 1 else ''} left out: "
+            out.append(ReportLine("fact", f"{plural(len(dropped), 'column')} left out: "
                                           f"{'; '.join(dropped[:MAX_NAMES])}" + (" ..." if len(dropped) > MAX_NAMES else "")))
         if self.n_classes:
             counts = ", ".join(f"{k}: {v:,}" for k, v in self.class_counts.items())
-            out.append(ReportLine("fact", f"{self.n_classes} classes ({counts})"))
+            out.append(ReportLine("fact", f"{plural(self.n_classes, 'class', 'classes')} ({counts})"))
         if self.expected_initial_loss is not None:
             what = "cross-entropy" if self.n_classes else "MSE"
             out.append(ReportLine("fact", f"expected initial loss ({what}): {self.expected_initial_loss:.3f}; "
@@ -154,7 +160,7 @@ def class_facts(report: ImportReport, y: np.ndarray) -> None:
         if len(present) and present.max() >= IMBALANCE_RATIO * present.min():
             big, small = int(np.argmax(counts)), int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))
             report.warnings.append(
-                f"the classes are imbalanced: {report.class_names[big]!r} has {counts[big]} samples, "
+                f"the classes are imbalanced: {report.class_names[big]!r} has {plural(int(counts[big]), 'sample')}, "
                 f"{report.class_names[small]!r} only {counts[small]}; a network can score "
                 f"{counts[big] / counts.sum():.0%} accuracy by always answering {report.class_names[big]!r}")
     else:
@@ -167,4 +173,4 @@ def class_facts(report: ImportReport, y: np.ndarray) -> None:
 def describe_rows(rows: list[int], total: int, limit: int = 3) -> str:
     """'(3 rows: 57, 101, 230)' or '(12 rows: 57, 101, 230, ...)'."""
     shown = ", ".join(str(r) for r in rows[:limit]) + (", ..." if total > limit else "")
-    return f"({total} row{'s' if total != 1 else ''}: {shown})"
+    return f"({plural(total, 'row')}: {shown})"
