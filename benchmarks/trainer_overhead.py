@@ -22,7 +22,11 @@ Trainer's way, so the ratio shows the Trainer's bookkeeping (the loss read-back,
 accuracy, the probes, the events) with nothing offsetting it: the honest limit.
 
 Prints one line per preset and, last, `ratio=R` with R the lower of the two ratios
-(Trainer / bare loop with validation).
+(Trainer / bare loop with validation). Each preset's line also gives the median of the rounds'
+own ratios (each round's Trainer run against the bare run beside it): on a shared machine a best
+of fifteen can move by several per cent between runs of this script (digits_mlp 0.893, 0.981 and
+0.942 in three runs of the same code, one after another), the median of paired rounds much less
+(0.938, 0.946, 0.930), so it says whether a difference between two runs is the code's or the host's.
 
     python benchmarks/trainer_overhead.py [--rounds 15] [--epochs 10] [--threads 1] [--direct-zero]
 """
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -134,10 +139,12 @@ def main() -> None:
             plain.append(bare_steps_per_s(reference, args.epochs, False, direct_zero=zero))
         ratio = max(ours) / max(bare)
         ratios.append(ratio)
+        paired = statistics.median(o / b for o, b in zip(ours, bare))
         print(f"{name}: bare loop {max(bare):.0f} steps/s (without validation {max(plain):.0f}), "
               f"trainer {max(ours):.0f} steps/s, ratio {ratio:.3f} (without validation "
-              f"{max(ours) / max(plain):.3f}; device {reference.device}, {args.threads} thread(s), "
-              f"best of {args.rounds}, load average {_load():.1f})", flush=True)
+              f"{max(ours) / max(plain):.3f}; median of the rounds' own ratios {paired:.3f}; "
+              f"device {reference.device}, {args.threads} thread(s), best of {args.rounds}, "
+              f"load average {_load():.1f})", flush=True)
     print(f"ratio={min(ratios):.3f}")
 
 
