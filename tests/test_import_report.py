@@ -15,8 +15,15 @@ from playground.data.importers.report import ImportReport, describe_rows
     (1, "class", "classes", "1 class"), (3, "class", "classes", "3 classes"),
     (1, "missing value", "", "1 missing value")])
 def test_plural_agrees_with_the_count(n, word, many, said):
-    from playground.data.importers.report import plural
+    from playground.core.words import plural
     assert plural(n, word, many) == said
+
+
+def test_a_list_reads_with_its_conjunction():
+    from playground.core.words import listed
+    assert listed([]) == "" and listed(["a"]) == "a"
+    assert listed(["a", "b", "c"]) == "a, b, and c"
+    assert listed(["a", "b"], "or") == "a, or b"
 
 
 def test_describe_rows_says_one_row():

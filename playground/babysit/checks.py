@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground.core.words import listed
 from playground.training import losses
 from playground.training import step as one_step
 from playground.network.build import GraphModel, build_model
@@ -140,18 +141,14 @@ def check_title(name: str) -> str:
 
 def checking_text() -> str:
     """What the checks do, in one sentence, for while they run."""
-    return f"Checking: {_listed([c.doing for c in PREFLIGHT_CHECKS.values()])}…"
+    return f"Checking: {listed([c.doing for c in PREFLIGHT_CHECKS.values()])}…"
 
 
 def checks_listed() -> str:
     """The checks' titles in the order they run, as one phrase ("loss at initialization, …, and
     gradient check (float64)"): the app's menu says what a pre-flight check runs from this, so a
     registered check is named there too."""
-    return _listed([c.title[:1].lower() + c.title[1:] for c in PREFLIGHT_CHECKS.values()])
-
-
-def _listed(items: list[str]) -> str:
-    return ", ".join(items[:-1]) + ", and " + items[-1] if len(items) > 1 else "".join(items)
+    return listed([c.title[:1].lower() + c.title[1:] for c in PREFLIGHT_CHECKS.values()])
 
 
 # ------------------------------------------------------------------ shared pieces

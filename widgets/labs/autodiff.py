@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
 
+from playground.core.words import plural
 from playground.labs import autodiff_modes as ad
 from widgets.labs.common import ComputingLabPage, grid_plot, set_title
 
@@ -21,10 +22,6 @@ MANY_PASSES_PEN = pg.mkPen("#222", width=1)
 """Between more than 16 passes the lines would hide the cells."""
 NUMBERS_UP_TO = 8
 """Cells get their numbers written in when both n and m are at most this."""
-
-
-def _plural(k: int, word: str) -> str:
-    return f"{k} {word}{'es' if k != 1 and word.endswith('s') else 's' if k != 1 else ''}"
 
 
 def _ticks(k: int) -> list[list[tuple[float, str]]]:
@@ -117,10 +114,10 @@ class AutodiffLabPage(ComputingLabPage):
         for mode, result in (("forward", lab.forward), ("reverse", lab.reverse)):
             self._draw_jacobian(mode, result.jacobian)
             if mode == "forward":
-                how = (f"<b>forward mode</b>: {_plural(result.passes, 'pass')} (one per input: column j is J·eⱼ), "
+                how = (f"<b>forward mode</b>: {plural(result.passes, 'pass', 'passes')} (one per input: column j is J·eⱼ), "
                        f"{result.ops} operations")
             else:
-                how = (f"<b>reverse mode</b>: 1 recording sweep + {_plural(result.passes, 'backward pass')} "
+                how = (f"<b>reverse mode</b>: 1 recording sweep + {plural(result.passes, 'backward pass', 'backward passes')} "
                        f"(one per output: row k is eₖᵀ·J), {result.ops} operations")
             set_title(self.jacobian_plots[mode], f"{how}<br>J = ∂f/∂x, {lab.m} × {lab.n}; "
                                                  f"max |J − torch autograd| = {diff[mode]:.1g}")

@@ -17,8 +17,9 @@ import numpy as np
 
 from playground.data.importers.csv_layout import (
     CsvLayout, count_fields, count_text_fields, detect_layout, field_count_findings, read_head)
+from playground.core.words import plural
 from playground.data.importers.report import (
-    Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows, plural)
+    Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts, describe_rows)
 from playground.core.files import open_regular
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})

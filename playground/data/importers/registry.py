@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from playground.core.words import listed
 from playground.data.base import (
     CORRUPTION, CORRUPTION_AMOUNT, DATASETS, FOLD, FOLDS, SEED, TEST_FRACTION, VAL_FRACTION, DataSetType, Dataset,
     register, standardize_param)
@@ -131,8 +132,7 @@ def importers_listed() -> str:
     """What the importers read, in the order they were registered ("a .csv file, an .npz archive, or
     a folder with one subfolder per class"): the app's and the command line's words for "your own
     data" come from this, so a registered importer is named there too."""
-    said = [i.reads for i in IMPORTERS.values()]
-    return ", ".join(said[:-1]) + ", or " + said[-1] if len(said) > 1 else "".join(said)
+    return listed([i.reads for i in IMPORTERS.values()], "or")
 
 
 def unregister_importer(name: str) -> None:

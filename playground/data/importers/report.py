@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from playground.core.words import plural
+
 from playground.data.chance_loss import chance_loss, target_loss
 from playground.core.terminal_text import printable
 
@@ -24,12 +26,6 @@ MAX_SHOWN = 20
 
 IMBALANCE_RATIO = 3.0
 """A largest class this many times the smallest earns a warning."""
-
-
-def plural(n: int, word: str, many: str = "") -> str:
-    """A count and its noun, in agreement: '1 row', '2 rows', '1,234 rows'; `many` for a noun
-    whose plural is not word + 's' ('1 class', '3 classes')."""
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
 
 
 class ImportProblem(ValueError):
