@@ -157,7 +157,7 @@ def test_npz_good_and_named_arrays(tmp_path):
 
 def test_npz_mismatched_shapes(tmp_path):
     np.savez(tmp_path / "m.npz", X=np.zeros((1000, 2)), y=np.zeros(999, dtype=np.int64))
-    assert "m.npz: X has 1000 samples, y has 999" in problem(tmp_path / "m.npz")
+    assert "m.npz: X has 1,000 samples, y has 999" in problem(tmp_path / "m.npz")
 
 
 def test_npz_nan_and_inf_refused_with_positions(tmp_path):
@@ -165,6 +165,13 @@ def test_npz_nan_and_inf_refused_with_positions(tmp_path):
     x[5, 2], x[17, 0] = np.nan, np.inf
     np.savez(tmp_path / "n.npz", X=x, y=np.arange(50) % 2)
     assert "n.npz: X has 1 NaN and 1 Inf values, at [5, 2], [17, 0]" in problem(tmp_path / "n.npz")
+
+
+def test_npz_one_bad_value_reads_in_the_singular(tmp_path):
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    x[7, 1] = np.nan
+    np.savez(tmp_path / "one.npz", X=x, y=np.arange(50) % 2)
+    assert "one.npz: X has 1 NaN value, at [7, 1]" in problem(tmp_path / "one.npz")
 
 
 def test_npz_objects_never_unpickled(tmp_path):
@@ -209,6 +216,17 @@ def test_image_folder_without_class_subfolders_shows_the_tree(tmp_path):
     Image.new("L", (5, 5)).save(tmp_path / "flat" / "a.png")
     message = problem(tmp_path / "flat")
     assert "has no class subfolders" in message and "cat/  001.png" in message and "dog/" in message
+
+
+def test_one_loose_image_is_named_in_the_singular(tmp_path):
+    from PIL import Image
+    root = image_folder(tmp_path / "pets", {"cat": 3, "dog": 3}, mode="L")
+    Image.new("L", (5, 5)).save(root / "stray.png")
+    _, report = import_dataset("images", {"path": str(root), "size": 8})
+    assert "1 image lies directly in pets/, outside any class subfolder: it is not used" in report.warnings
+    (tmp_path / "flat").mkdir()
+    Image.new("L", (5, 5)).save(tmp_path / "flat" / "a.png")
+    assert "(it holds 1 image directly)" in problem(tmp_path / "flat")
 
 
 def test_image_folder_single_class(tmp_path):

@@ -21,6 +21,7 @@ import numpy as np
 
 from playground.data.importers.report import ImportProblem, describe_rows
 from playground.core.files import open_regular
+from playground.core.words import plural
 
 SNIFF_BYTES = 64 * 1024
 SAMPLE_ROWS = 200
@@ -154,7 +155,7 @@ def detect_layout(name: str, encoding: str, sample: str) -> CsvLayout:
         shown = ", ".join(first[:6]) + (", ..." if len(first) > 6 else "")
         row = ", ".join(f.strip() for f in rows[0][:6]) + (", ..." if len(rows[0]) > 6 else "")
         raise ImportProblem(
-            f"{name}: the first line has {len(first)} fields ({shown}) but the rows have {width} "
+            f"{name}: the first line has {plural(len(first), 'field')} ({shown}) but the rows have {width} "
             f"(row 2: {row}): the first line is not a header naming every column (a title, or counts?); "
             f"make it one name per column, or remove it")
     if all(is_number(f) for f in first) and len(first) == width:
@@ -198,7 +199,7 @@ def _counts_layout(name: str, first: list[str], lines: list[list[str]], width: i
         if len(first) != width:
             raise ImportProblem(
                 f"{name}: the first line ({delimiter.join(first)}) looks like counts (rows, inputs) but "
-                f"the rows have {width} fields, not {n_features} inputs and a label; fix the first line "
+                f"the rows have {plural(width, 'field')}, not {plural(n_features, 'input')} and a label; fix the first line "
                 f"or remove it")
         return None
     header_lines = 1
@@ -207,7 +208,7 @@ def _counts_layout(name: str, first: list[str], lines: list[list[str]], width: i
     if not names and len(second) == width and not any(is_number(f) for f in second):
         header_lines, columns = 2, second   # `506,13` above a row of names (the Boston layout)
         _check_unique(name, columns, False)
-    what = f"{declared} rows of {n_features} inputs and a label"
+    what = f"{plural(declared, 'row')} of {plural(n_features, 'input')} and a label"
     if names:
         what += f", classes {', '.join(names)}"
     layout = CsvLayout(encoding, delimiter, header_lines, columns, class_names=names, declared_rows=declared)
@@ -347,7 +348,7 @@ def field_count_findings(name: str, counts: FieldCounts, layout: CsvLayout) -> l
         rows = [r for r, _ in counts.long_rows]
         more = (f"; {counts.long_count} rows have more fields than the header {describe_rows(rows, counts.long_count)}"
                 if counts.long_count > 1 else "")
-        raise ImportProblem(f"{name}: row {row} has {fields} fields but the header has {width}{more} "
+        raise ImportProblem(f"{name}: row {row} has {plural(fields, 'field')} but the header has {width}{more} "
                             f"(a stray delimiter, or a text field that needs quotes)")
     warnings = []
     if counts.short_count:
@@ -361,6 +362,6 @@ def field_count_findings(name: str, counts: FieldCounts, layout: CsvLayout) -> l
         warnings.append(f"{k} row{' ends' if k == 1 else 's end'} with a delimiter (one empty field past the "
                         f"last column): the empty field is not read")
     if layout.declared_rows is not None and layout.declared_rows != counts.data_rows:
-        warnings.append(f"the first line says {layout.declared_rows} rows but the file holds "
-                        f"{counts.data_rows}")
+        warnings.append(f"the first line says {plural(layout.declared_rows, 'row')} but the file holds "
+                        f"{counts.data_rows:,}")
     return warnings

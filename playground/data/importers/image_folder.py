@@ -16,6 +16,7 @@ from playground.data.importers.reference import folder_files
 from playground.data.importers.report import (
     Cancelled, ImportCancelled, ImportProblem, ImportReport, Progress, class_facts)
 from playground.core.files import open_regular
+from playground.core.words import plural
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
 CHANNELS = ("grayscale", "rgb")
@@ -43,13 +44,14 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     loose = [p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
     if not classes:
-        found = f" (it holds {len(loose)} images directly)" if loose else ""
+        found = f" (it holds {plural(len(loose), 'image')} directly)" if loose else ""
         raise ImportProblem(f"{folder} has no class subfolders{found}; " + expected_tree(folder))
     report = ImportReport(kind="image", source=str(folder), format="images", n_samples=0, input_shape=(),
                           task="classification", n_classes=0, class_names=[], class_counts={})
     if loose:
-        report.warnings.append(f"{len(loose)} images lie directly in {folder.name}/, outside any class "
-                               f"subfolder: they are not used")
+        report.warnings.append(f"{plural(len(loose), 'image')} {'lies' if len(loose) == 1 else 'lie'} directly in "
+                               f"{folder.name}/, outside any class subfolder: "
+                               f"{'it is' if len(loose) == 1 else 'they are'} not used")
     files = folder_files(folder)
     c = 3 if channels == "rgb" else 1
     x = np.empty((len(files), c, size, size), dtype=np.float32)

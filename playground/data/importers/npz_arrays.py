@@ -16,6 +16,7 @@ from numpy.lib import format as npy_format
 from playground.data.importers.csv_table import MAX_CLASSES
 from playground.data.importers.report import ImportProblem, ImportReport, class_facts
 from playground.core.files import open_regular
+from playground.core.words import plural
 
 MAX_GUESSED_CLASSES = 20
 MAX_POSITIONS = 5
@@ -60,7 +61,7 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
         if a.ndim == 0:
             raise ImportProblem(f"{name}: {key} is a single number, expected one row per sample")
     if len(x) != len(y):
-        raise ImportProblem(f"{name}: {x_key} has {len(x)} samples, {y_key} has {len(y)}: "
+        raise ImportProblem(f"{name}: {x_key} has {plural(len(x), 'sample')}, {y_key} has {len(y):,}: "
                             f"they need one label per sample")
     if len(x) == 0:
         raise ImportProblem(f"{name}: {x_key} and {y_key} hold no samples")
@@ -163,10 +164,11 @@ def _non_finite(name: str, key: str, a: np.ndarray) -> str | None:
         return None
     huge = inf & np.isfinite(a)
     n_nan, n_inf, n_huge = int(nan.sum()), int((inf & ~huge).sum()), int(huge.sum())
-    parts = [f"{n_nan} NaN and {n_inf} Inf values"] if n_nan or n_inf else []
+    kinds = " and ".join(f"{n:,} {what}" for n, what in ((n_nan, "NaN"), (n_inf, "Inf")) if n)
+    parts = [f"{kinds} value{'' if n_nan + n_inf == 1 else 's'}"] if n_nan or n_inf else []
     if n_huge:
         first = float(a[tuple(np.argwhere(huge)[0])])
-        parts.append(f"{n_huge} value{'s' if n_huge != 1 else ''} beyond float32's range "
+        parts.append(f"{plural(n_huge, 'value')} beyond float32's range "
                      f"(±{float(np.finfo(np.float32).max):.3g}, e.g. {first!r}), which training, "
                      f"computing in float32, would see as Inf")
     where = np.argwhere(nan | inf)[:MAX_POSITIONS]

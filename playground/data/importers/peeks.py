@@ -12,6 +12,7 @@ import numpy as np
 
 from playground.data.importers.registry import Peek
 from playground.data.importers.report import ImportProblem
+from playground.core.words import plural
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 MAX_FOLDERS_NAMED = 8
@@ -23,10 +24,11 @@ def peek_table(path: Path) -> Peek:
     peek = peek_csv(path)
     bom = " with a BOM" if peek.encoding == "utf-8-sig" else ""
     summary = (f"CSV, {DELIMITER_NAMES.get(peek.delimiter, repr(peek.delimiter))}-separated, UTF-8{bom}; "
-               f"{len(peek.columns)} columns")
+               f"{plural(len(peek.columns), 'column')}")
     above = {1: "row 1 is the header", 2: "rows 1-2 hold counts and names"}.get(peek.first_row - 1,
                                                                          "the file has no header")
-    caption = f"The first {len(peek.rows)} rows ({above})" + "".join(f"; {note}" for note in peek.notes)
+    shown = f"The first {plural(len(peek.rows), 'row')}" if len(peek.rows) != 1 else "The only row"
+    caption = f"{shown} ({above})" + "".join(f"; {note}" for note in peek.notes)
     return Peek(summary, {"columns": list(peek.columns)}, {"label": peek.columns[-1]} if peek.columns else {},
                 list(peek.columns), peek.rows, peek.first_row, caption)
 
@@ -51,5 +53,5 @@ def peek_image_folder(path: Path) -> Peek:
         return Peek("a folder, but with no class subfolders",
                     problem=f"{path} has no class subfolders; " + expected_tree(path))
     named = ", ".join(classes[:MAX_FOLDERS_NAMED]) + (" …" if len(classes) > MAX_FOLDERS_NAMED else "")
-    return Peek(f"image folder with {len(classes)} class subfolders: {named}",
+    return Peek(f"image folder with {plural(len(classes), 'class subfolder')}: {named}",
                 caption="Import to see sample images of every class.")

@@ -13,6 +13,7 @@ import numpy as np
 
 from playground.data.base import Dataset, fold_split, split_sizes, statistics_shape, training_statistics
 from playground.data.importers.report import ImportProblem, ImportReport
+from playground.core.words import plural
 
 HASH_CHUNK = 65536
 
@@ -148,13 +149,13 @@ def imported_description(report: ImportReport) -> str:
     """What the imported data is, in one or two sentences: file, size, inputs and classes."""
     from pathlib import Path
     shape = "x".join(str(d) for d in report.input_shape)
-    text = f"Imported from {Path(report.source).name}: {report.n_samples:,} samples of {shape} inputs"
+    text = f"Imported from {Path(report.source).name}: {plural(report.n_samples, 'sample')} of {shape} inputs"
     if report.feature_names:
         names = ", ".join(report.feature_names[:8]) + (", ..." if len(report.feature_names) > 8 else "")
         text += f" ({names})"
     if report.n_classes:
         classes = ", ".join(report.class_names[:10]) + (", ..." if report.n_classes > 10 else "")
-        text += f"; {report.n_classes} classes: {classes}."
+        text += f"; {plural(report.n_classes, 'class', 'classes')}: {classes}."
     else:
         text += f"; a real-valued target ({report.label or 'y'})."
     return text
