@@ -419,7 +419,8 @@ class DataPage(QDialog):
         item = self.plot.getPlotItem()
         item.clear()
         if item.legend is None:
-            item.addLegend(offset=(-10, 10))
+            # A backing, so points under it do not run through the class names.
+            item.addLegend(offset=(-10, 10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215))
         item.legend.clear()
         rows = sample_rows(len(dataset.x_train), MAX_POINTS)
         x = dataset.unstandardize(dataset.x_train[rows])

@@ -39,7 +39,7 @@ class LrFindDialog(TaskDialog):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "learning rate (log scale)")
         self.plot.setLabel("left", "smoothed training loss")
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.addLegend(offset=(-10, 10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215))
         self.raw = self.plot.plot([], [], pen=None, symbol="o", symbolSize=4, symbolBrush=(150, 150, 150, 120),
                                   symbolPen=None, name="loss per step")
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f2328", width=2), name=f"smoothed (EMA {BETA:g})")
