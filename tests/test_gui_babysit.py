@@ -140,11 +140,12 @@ def test_lr_finder_dialog_says_the_engines_sweep_and_names(qtbot, monkeypatch):
 
 def test_large_lr_question_uses_the_engines_bound_and_range(window, monkeypatch):
     from playground.babysit import lr_find
+    from playground.network import spec
     from widgets.settings_panel import lr_question
     from widgets.testing import Dialogs
     from PySide6.QtWidgets import QMessageBox
     assert "the usual range (1e-4 … 1)" in lr_question(100)                 # the text a user saw before
-    monkeypatch.setattr(lr_find, "USUAL_LR_RANGE", (1e-3, 0.5))
+    monkeypatch.setattr(spec, "USUAL_LR_RANGE", (1e-3, 0.5))
     assert "the usual range (0.001 … 0.5)" in lr_question(100)
     panel = window.training_panel
     dialogs = Dialogs(monkeypatch)

@@ -101,7 +101,8 @@ def lr_warning(lr: float) -> str:
 def lr_question(lr: float) -> str:
     """The question a learning rate above the finder's range (`lr_find.END_LR`) asks, once per
     window: the lr_warning's threshold, so the question and the warning under the field agree."""
-    from playground.babysit.lr_find import USUAL_LR_RANGE, short_number   # torch: not at start-up
+    from playground.babysit.lr_find import short_number   # torch: not at start-up
+    from playground.network.spec import USUAL_LR_RANGE
     low, high = USUAL_LR_RANGE
     return (f"Learning rate {lr:g} is far above the usual range ({short_number(low)} … {short_number(high)}): "
             "with it the loss will most likely diverge to NaN within a few steps. That can be the lesson "

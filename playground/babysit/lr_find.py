@@ -23,10 +23,6 @@ from playground.training.trainer import Trainer
 
 START_LR, END_LR = 1e-7, 10.0
 MAX_STEPS = 100
-USUAL_LR_RANGE = (1e-4, 1.0)
-"""Where the learning rates people train with lie: Adam's ~1e-3 and SGD's ~0.01-0.1 (the `lr`
-setting's help) with a decade to spare either side. A typed rate above END_LR, the top of the
-sweep, is far outside it: the app asks before taking one."""
 # The sweep stops where the Diagnostician calls a run diverging: one owner for both numbers.
 BETA = THRESHOLDS["divergence_ema"].value
 STOP_FACTOR = THRESHOLDS["divergence_factor"].value

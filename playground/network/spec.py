@@ -160,6 +160,10 @@ SETTING_LABELS = {
 
 SCHEDULES = ("constant", "step", "exponential", "inverse_sqrt", "inverse_time", "cosine", "warmup")
 MOMENTUM_SCHEDULES = ("constant", "linear_warmup")
+USUAL_LR_RANGE = (1e-4, 1.0)
+"""Where the learning rates people train with lie: Adam's ~1e-3 and SGD's ~0.01-0.1 (the `lr`
+setting's help) with a decade to spare either side. The learning-rate finder's question before a
+typed rate far above it, and the grid-versus-random lab's "important" setting, both read it."""
 
 
 @dataclass

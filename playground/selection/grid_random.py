@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from playground.network.spec import USUAL_LR_RANGE
 from playground.run_records.verdicts import Spread, Verdict, spread, welch_verdict
 from playground.selection.search import ParamRange, make_sampler, suggest
 
-IMPORTANT = ParamRange("lr", 1e-4, 1.0, log=True)
+IMPORTANT = ParamRange("lr", *USUAL_LR_RANGE, log=True)
 """The setting that matters: a learning rate, searched in log space as the notes teach."""
 UNIMPORTANT = ParamRange("other", 0.0, 1.0)
 """A setting that hardly changes the loss (Bergstra & Bengio's "unimportant parameter")."""
