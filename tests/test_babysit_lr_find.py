@@ -170,3 +170,15 @@ def test_lr_find_json_gives_a_note_instead_of_a_suggestion_it_cannot_stand_behin
     assert "too few" in doc["note"]
     assert main(["lr-find", "overfit_moons", "--steps", str(EDGE_START + EDGE_END + 2)]) == 0
     assert "note: The sweep has" in capsys.readouterr().out
+
+
+def test_the_command_lines_steps_are_the_sweeps_own_bounds(capsys):
+    """`lr-find --steps` is parsed without torch, so it cannot import MAX_STEPS: this holds the two
+    equal (the default, the largest accepted and the first refused)."""
+    from playground.command_line.main import build_parser
+    parser = build_parser(["lr-find"])
+    assert parser.parse_args(["lr-find", "xor_mlp"]).steps == MAX_STEPS
+    assert parser.parse_args(["lr-find", "xor_mlp", "--steps", str(MAX_STEPS)]).steps == MAX_STEPS
+    with pytest.raises(SystemExit):
+        parser.parse_args(["lr-find", "xor_mlp", "--steps", str(MAX_STEPS + 1)])
+    assert f"to {MAX_STEPS}" in capsys.readouterr().err
