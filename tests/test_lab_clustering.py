@@ -4,6 +4,7 @@ follows the moons where k-means cannot."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -81,3 +82,14 @@ def test_the_students_cut_scores_as_scikit_learns_clustering_at_that_distance():
                                          pytest.approx(adjusted_rand_score(lab.y, reference.labels_)))
     assert [lab.cut_score(h)[0] for h in heights[:3]] == [2, 3, 7]
     assert lab.cut_score(lab.cut_height(2))[1] == pytest.approx(lab.single_linkage_ari)
+
+
+def test_the_spread_of_the_starts_is_the_sample_sd_and_rounding_is_none():
+    """The lab's 'mean ± sd' and its --json read one reckoning: the sample sd (n − 1, as the
+    notes' spreads), 0 where the starts differ only in the last bits, and 0 for one start."""
+    mean, sd = clustering.start_spread([1.0, 2.0, 4.0])
+    assert mean == pytest.approx(7 / 3) and sd == pytest.approx(math.sqrt(((1 - 7 / 3) ** 2 + (2 - 7 / 3) ** 2
+                                                                          + (4 - 7 / 3) ** 2) / 2))
+    mean, sd = clustering.start_spread([10.0, 10.0 + 1e-12, 10.0 - 1e-12])
+    assert sd == 0.0 and mean == pytest.approx(10.0)
+    assert clustering.start_spread([3.5]) == (3.5, 0.0)

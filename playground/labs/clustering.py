@@ -87,10 +87,20 @@ class ClusterLab:
             "objective_per_iteration": [s.objective for s in self.steps],
             "iterations": len(self.steps),
             "final_centres": self.steps[-1].centres.tolist() if self.steps else [],
-            "starts": {m: {"objectives": v, "mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)),
-                           "best": float(np.min(v))} for m, v in self.starts.items()},
+            "starts": {m: {"objectives": v, **dict(zip(("mean", "std"), start_spread(v))), "best": float(np.min(v))}
+                       for m, v in self.starts.items()},
             "adjusted_rand_index": {"kmeans": self.kmeans_ari, "single_linkage": self.single_linkage_ari},
         }
+
+
+def start_spread(objectives: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation of the starts' final objectives. A spread under a
+    billionth of the mean is rounding (every start reached the same end) and is 0, as is the
+    spread of a single start."""
+    values = np.asarray(objectives, dtype=float)
+    mean = float(values.mean())
+    sd = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return mean, 0.0 if sd <= 1e-9 * abs(mean) else sd
 
 
 def points(data: str, seed: int) -> tuple[np.ndarray, np.ndarray]:

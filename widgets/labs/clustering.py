@@ -52,11 +52,9 @@ def cut_colours(labels: np.ndarray) -> list[str]:
 
 
 def mean_sd(values: np.ndarray) -> str:
-    """"mean ± sd" of the starts' objectives; a spread under a billionth of the mean is rounding
-    (every start reached the same end), said as 0."""
-    values = np.asarray(values, dtype=float)
-    mean, sd = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-    return f"{mean:.4g} ± {0.0 if sd <= 1e-9 * abs(mean) else sd:.3g}"
+    """"mean ± sd" of the starts' objectives, as the engine reckons them (`start_spread`)."""
+    mean, sd = cl.start_spread(values)
+    return f"{mean:.4g} ± {sd:.3g}"
 
 
 def rand_index_text(value: float, digits: int = 3) -> str:
