@@ -94,6 +94,14 @@ def test_cli_refuses_bad_options(argv):
     assert e.value.code == 2
 
 
+def red_cells(page) -> list[int]:
+    """The input row's cells drawn in the lab's red (first bar item: one bar per padded cell)."""
+    from widgets.labs.conv_size import DROP_BRUSH
+    import pyqtgraph as pg
+    row = next(i for i in page.plot.items if isinstance(i, pg.BarGraphItem))
+    return [x for x, b in enumerate(row.opts["brushes"]) if b.color() == DROP_BRUSH.color()]
+
+
 def test_page_follows_its_spin_boxes_and_reads_presets(qtbot):
     from widgets.labs.conv_size import ConvSizeLabPage
     from widgets.labs.window import LabsWindow
@@ -101,8 +109,14 @@ def test_page_follows_its_spin_boxes_and_reads_presets(qtbot):
     qtbot.addWidget(page)
     page.show()
     assert page.size.out == 4 and "agree ✓" in page.plot.titleLabel.text
-    page.boxes["p"].setValue(0)
-    assert page.size.out == 3 and page.size.dropped == 1 and "lies past the last position" in page.note.text()
+    # n 8, k 3, s 2, p 1: the window at 6 covers padded cells 6-8, the last input pixel (cell 8) among
+    # them; only the right padding zero (cell 9) is past it: no input pixel is lost, none is red.
+    assert "The last padding zero lies past the last position" in page.note.text()
+    assert red_cells(page) == []
+    page.boxes["p"].setValue(0)   # windows at 0, 2, 4 end at 7: input pixel 8 (cell 7) is never seen
+    assert page.size.out == 3 and page.size.dropped == 1 and page.size.dropped_inputs == 1
+    assert "The last input pixel (red) lies past the last position" in page.note.text()
+    assert red_cells(page) == [7]
     page.boxes["k"].setValue(20)
     assert page.size is None and "wider than the padded input" in page.note.text()
     page.preset_box.setCurrentText("shapes_cnn")

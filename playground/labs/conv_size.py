@@ -94,8 +94,14 @@ class ConvSize:
     def agree(self) -> bool:
         return self.out == self.torch_out == self.canvas_out
 
+    @property
+    def dropped_inputs(self) -> int:
+        """Of the `dropped` pixels past the last window, those of the input itself: what the floor
+        really loses (the others are padding zeros, and dropping them loses nothing)."""
+        return max(0, self.p + self.n - (self.starts[-1] + self.k))
+
     def as_json(self) -> dict:
-        return {**self.__dict__, "agree": self.agree}
+        return {**self.__dict__, "agree": self.agree, "dropped_inputs": self.dropped_inputs}
 
 
 def compute(n: int = N, k: int = K, s: int = S, p: int = P) -> ConvSize:

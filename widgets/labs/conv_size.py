@@ -84,8 +84,8 @@ class ConvSizeLabPage(LabPage):
         width = n + 2 * p
         xs = np.arange(width)
         last_end = size.starts[-1] + k
-        brushes = [PAD_BRUSH if (x < p or x >= p + n) else INPUT_BRUSH for x in xs]
-        brushes = [DROP_BRUSH if x >= last_end else b for x, b in zip(xs, brushes)]
+        # Red: input pixels no window reaches. Padding past the last window stays grey: dropping a zero loses nothing.
+        brushes = [PAD_BRUSH if (x < p or x >= p + n) else DROP_BRUSH if x >= last_end else INPUT_BRUSH for x in xs]
         self.plot.addItem(pg.BarGraphItem(x0=xs, y0=np.zeros(width), width=0.92, height=0.92, brushes=brushes,
                                           pen=CELL_PEN))
         rows = len(size.starts)
@@ -100,9 +100,17 @@ class ConvSizeLabPage(LabPage):
         ok = "agree ✓" if size.agree else "DISAGREE"
         set_title(self.plot, f"<b>{size.worked}</b> output pixels per side · torch's Conv2d gives {size.torch_out}, "
                              f"the canvas {size.canvas_out}: {ok}", "10pt")
-        last = "pixel (red) lies" if size.dropped == 1 else f"{size.dropped} pixels (red) lie"
-        drop = (f" The last {last} past the last position: no output sees "
-                f"{'it' if size.dropped == 1 else 'them'}, which is the floor in the formula." if size.dropped else "")
+        lost, zeros = size.dropped_inputs, size.dropped - size.dropped_inputs
+        if lost:
+            last = "input pixel (red) lies" if lost == 1 else f"{lost} input pixels (red) lie"
+            drop = (f" The last {last} past the last position: no output sees {'it' if lost == 1 else 'them'}, "
+                    f"which is the floor in the formula.")
+        elif zeros:
+            last = "padding zero lies" if zeros == 1 else f"{zeros} padding zeros lie"
+            drop = (f" The last {last} past the last position: the floor in the formula drops "
+                    f"{'it' if zeros == 1 else 'them'}, and every input pixel is still seen.")
+        else:
+            drop = ""
         self.note.setText(f"One row of the {n}×{n} input (blue) with {p} zero{'s' if p != 1 else ''} of padding on "
                           f"each side (grey): the {k}-pixel kernel (green) starts at 0 and steps {s} pixel"
                           f"{'s' if s > 1 else ''} at a time, and every position it fits is one output pixel.{drop} "
