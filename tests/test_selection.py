@@ -3,6 +3,7 @@ complexity curves, and their commands."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -143,6 +144,26 @@ def test_the_single_split_is_read_in_the_folds_own_spread():
                                              "a lucky or unlucky draw of one validation set")
     assert cv(0.85).single_split_sds == pytest.approx(-0.5)
     assert cv(0.85).single_split_reading.endswith("0.5 sd below the folds' mean: within the folds' spread")
+
+
+def test_folds_that_agree_to_the_last_digit_are_read_in_one_splits_sampling_error():
+    """Three folds of ~106 examples that each made one mistake agree to 5e-5, and a single split of
+    80 with one mistake (0.9875) would lie 61 of their sds away: the verdict once called that 'a
+    lucky or unlucky draw'. An accuracy on 80 examples moves by at least 1/80; its binomial
+    standard error is √(p(1−p)/80) = 0.0124, and by hand the split lies 0.25 of it below."""
+    from playground.run_records.verdicts import spread
+    from playground.selection.cv import CrossValidation
+    folds = [105 / 106, 106 / 107, 105 / 106]
+    cv = CrossValidation("p", 3, "g", "val_accuracy", ["a", "b", "c"], folds, spread(folds, "val_accuracy"),
+                         "s", 79 / 80, 80)
+    se = max(math.sqrt(79 / 80 * (1 / 80) / 80), 1 / 80)   # 0.0125: one example's worth here
+    assert cv.sampling_sd == pytest.approx(se)
+    assert cv.single_split_sds == pytest.approx((79 / 80 - np.mean(folds)) / se)
+    assert cv.single_split_reading.endswith("within one split's sampling error")
+    assert "on its 80 validation examples" in cv.single_split_reading
+    loss = CrossValidation("p", 3, "g", "val_loss", ["a", "b", "c"], [0.5, 0.5, 0.5], spread([0.5] * 3, "val_loss"),
+                           "s", 0.6, 80)
+    assert loss.sampling_sd == 0.0   # a loss does not move in whole examples
 
 
 def test_cv_records_one_run_per_fold_as_a_group_and_the_single_split(tmp_path, capsys):

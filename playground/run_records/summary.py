@@ -166,6 +166,7 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
         "preset": t.preset.name, "data": t.dataset.name, "device": str(t.device),
         "epochs": t.epoch, "steps": t.step_count, "seconds": round(seconds, 3),
         "finish_reason": finished.reason, "message": finished.message,
+        "val_samples": len(t.x_val),   # what a validation accuracy is a share of (cross-validation reads it)
     }
     if t.history:
         last = t.history[-1]

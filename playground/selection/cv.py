@@ -7,6 +7,7 @@ person sees how far one validation split can be from the mean over folds.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -31,30 +32,49 @@ class CrossValidation:
     spread: Spread
     single_split_run: str
     single_split: float
+    single_split_n: int | None = None
+    """The single split's validation examples (None where the record does not say)."""
+
+    @property
+    def sampling_sd(self) -> float:
+        """How far one split's accuracy moves by the luck of its n examples alone: the binomial
+        standard error √(p(1−p)/n), and at least one example's worth (1/n), since an accuracy
+        moves in whole examples. 0 for a loss, or where n is unknown."""
+        n, p = self.single_split_n, self.single_split
+        if self.metric != "val_accuracy" or not n or not 0.0 <= p <= 1.0:
+            return 0.0
+        return max(math.sqrt(p * (1 - p) / n), 1 / n)
 
     @property
     def single_split_sds(self) -> float:
-        """How many of the folds' sds the single split's estimate lies above (+) or below (−) their
-        mean (0 when the folds agree exactly). One split is one draw of a validation set, so its
-        distance is read in the folds' own spread, not in the interval of their mean."""
+        """How many sds the single split's estimate lies above (+) or below (−) the folds' mean (0
+        when they agree exactly). One split is one draw of a validation set, so its distance is
+        read in the folds' own spread, not in the interval of their mean; where the folds agree
+        more closely than one split's accuracy can be told apart (folds of ~100 examples that each
+        made one mistake differ by 5e-5), in that split's sampling error instead."""
         s = self.spread
-        return (self.single_split - s.mean) / s.std if s.std > 0 else 0.0
+        sd = max(s.std, self.sampling_sd)
+        return (self.single_split - s.mean) / sd if sd > 0 else 0.0
 
     @property
     def single_split_reading(self) -> str:
         """The single split's estimate in words, read against the folds' spread: both the command
         line and the app say this sentence."""
         away = self.single_split_sds
-        verdict = "a lucky or unlucky draw of one validation set" if abs(away) > LUCKY_SDS else \
-            "within the folds' spread"
+        sampling = self.sampling_sd > self.spread.std
+        within = "within one split's sampling error" if sampling else "within the folds' spread"
+        verdict = "a lucky or unlucky draw of one validation set" if abs(away) > LUCKY_SDS else within
+        unit = (f" (sd here: one split's sampling error, {self.sampling_sd:.2g} on its {self.single_split_n:,} "
+                f"validation examples, larger than the folds' {self.spread.std:.2g})" if sampling else "")
         return (f"the single split's {self.single_split:.4g} lies {abs(away):.1f} sd "
-                f"{'above' if away > 0 else 'below'} the folds' mean: {verdict}")
+                f"{'above' if away > 0 else 'below'} the folds' mean{unit}: {verdict}")
 
     def to_json(self) -> dict[str, Any]:
         return {"preset": self.preset, "folds": self.folds, "group": self.group, "metric": self.metric,
                 "runs": self.runs, "per_fold": self.per_fold,
                 "mean": self.spread.mean, "std": self.spread.std, "low": self.spread.low, "high": self.spread.high,
-                "single_split_run": self.single_split_run, "single_split": self.single_split}
+                "single_split_run": self.single_split_run, "single_split": self.single_split,
+                "single_split_n": self.single_split_n, "sampling_sd": self.sampling_sd}
 
 
 LUCKY_SDS = 1.0
@@ -95,4 +115,4 @@ def cross_validate(preset: Preset, folds: int, runs_folder: str | os.PathLike | 
     metric = _metric(single.summary)
     per_fold = [float(s.get(metric, float("nan"))) for s in summaries]
     return CrossValidation(preset.name, folds, group, metric, runs, per_fold, spread(per_fold, metric),
-                           single.id, float(single.summary.get(metric, float("nan"))))
+                           single.id, float(single.summary.get(metric, float("nan"))), single.summary.get("val_samples"))
