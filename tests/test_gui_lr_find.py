@@ -21,8 +21,15 @@ def test_each_suggestion_has_a_use_button(qtbot):
     dialog, used = _dialog(qtbot)
     assert set(dialog.result.suggestions) == {"steepest", "min_over_10", "valley"}
     assert all(b.isVisibleTo(dialog) and b.isEnabled() for b in dialog.buttons.values())
+    assert "Valley (fast.ai's default) is the safest" in dialog.status.text()
     dialog.buttons["steepest"].click()
     assert used == [float(f"{dialog.result.suggestions['steepest']:.2g}")]
+    # The valley (fast.ai's default) is offered first and called recommended; the others are not.
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    placed = sorted(dialog.buttons, key=lambda k: dialog.buttons[k].x())   # left to right
+    assert placed[0] == "valley" and "(recommended)" in dialog.buttons["valley"].text()
+    assert not any("recommended" in dialog.buttons[k].text() for k in ("steepest", "min_over_10"))
     dialog.close()
 
 

@@ -48,7 +48,7 @@ def _finite(x: float) -> float | None:
 
 
 def cmd_lr_find(args: argparse.Namespace) -> int:
-    from playground.babysit.lr_find import lr_range_test
+    from playground.babysit.lr_find import RECOMMENDED, lr_range_test
     from playground.training.trainer import Trainer
     trainer = Trainer(_preset(args), device=args.device or "cpu")
     result = lr_range_test(trainer, steps=args.steps)
@@ -63,7 +63,7 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
     print(f"swept {len(result.lrs)} learning rates from {result.lrs[0]:.1e} to {result.lrs[-1]:.1e}", end="")
     print(f"; lowest smoothed loss at lr {result.lr_at_min:.3g}" if math.isfinite(result.lr_at_min) else "")
     for name, lr in result.suggestions.items():
-        print(f"  {name:<12} {lr:.3g}")
+        print(f"  {name:<12} {lr:.3g}" + ("  (recommended: fast.ai's default)" if name == RECOMMENDED else ""))
     if result.note:
         print(f"note: {result.note}")
     return 0

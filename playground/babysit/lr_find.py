@@ -52,7 +52,13 @@ MIN_FALL_FRACTION = 0.05
 # the span, for 1 of 3; the curve's own descent there is gentle, 0.03 per decade).
 SLOPE_SPAN = 4
 
-SUGGESTION_NAMES = {"steepest": "steepest descent", "min_over_10": "minimum / 10", "valley": "valley"}
+SUGGESTION_NAMES = {"valley": "valley", "min_over_10": "minimum / 10", "steepest": "steepest descent"}
+"""The three suggestions, the recommended one first."""
+RECOMMENDED = "valley"
+"""The suggestion offered first: fast.ai's default since v2.5 (fastai PR #3377 made `lr_find`'s
+`suggest_funcs` default to the valley, as the one most robust across models). Steepest descent
+can sit close to where the loss takes off: on xor_mlp (Adam) it read 0.89 where the valley read
+0.031, and trained at those rates the test accuracy was 0.925 and 1.0."""
 
 
 def short_number(x: float) -> str:
@@ -156,7 +162,7 @@ def suggest(lrs: list[float], losses: list[float], raw_losses: list[float]) -> S
                            "before it falls all look like this; train at the preset's rate and watch the loss.")
     steepest = _steepest(np.log10(lr), loss, lo, k_min)
     valley = lo + min(_valley(loss[lo:k_min + 1]), k_min - lo - 1)
-    found = {"steepest": float(lr[steepest]), "min_over_10": float(lr[k_min]) / 10, "valley": float(lr[valley])}
+    found = {"valley": float(lr[valley]), "min_over_10": float(lr[k_min]) / 10, "steepest": float(lr[steepest])}
     kept = {name: value for name, value in found.items() if value >= lr[lo]}
     dropped = [f"{SUGGESTION_NAMES[name]} ({found[name]:.2g})" for name in found if name not in kept]
     note = ""

@@ -10,13 +10,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from playground.babysit.lr_find import BETA, SUGGESTION_NAMES, RangeTest, sweep_text
+from playground.babysit.lr_find import BETA, RECOMMENDED, SUGGESTION_NAMES, RangeTest, sweep_text
 from playground.network.spec import Preset
 from widgets.tasks import BackgroundTask, TaskDialog
 
-COLOURS = {"steepest": "#2f6fdf", "valley": "#1a7f37", "min_over_10": "#bf8700"}
+COLOURS = {"valley": "#1a7f37", "min_over_10": "#bf8700", "steepest": "#2f6fdf"}
 """Each suggestion's colour, in the order its line label and button are placed."""
-MARKS = {key: (colour, SUGGESTION_NAMES[key]) for key, colour in COLOURS.items()}
+MARKS = {key: (COLOURS[key], SUGGESTION_NAMES[key]) for key in SUGGESTION_NAMES}
 """Suggestion → (colour, the engine's name for it)."""
 
 
@@ -39,7 +39,8 @@ class LrFindDialog(TaskDialog):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "learning rate (log scale)")
         self.plot.setLabel("left", "smoothed training loss")
-        self.plot.addLegend(offset=(-10, 10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215))
+        # Bottom left, where the sweep's curve never is (it starts high and ends higher), not over the marks' labels.
+        self.plot.addLegend(offset=(10, -10), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 215))
         self.raw = self.plot.plot([], [], pen=None, symbol="o", symbolSize=4, symbolBrush=(150, 150, 150, 120),
                                   symbolPen=None, name="loss per step")
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f2328", width=2), name=f"smoothed (EMA {BETA:g})")
@@ -86,8 +87,9 @@ class LrFindDialog(TaskDialog):
         self._offer_only(result.suggestions)
         lines = [f"{len(result.lrs)} steps. The model and optimizer were restored exactly after the sweep."]
         if result.suggestions:
-            lines.insert(0, f"The smoothed loss is lowest at lr {result.lr_at_min:.2g}. A good learning rate lies "
-                            "below that, where the loss falls fastest.")
+            lines.insert(0, f"The smoothed loss is lowest at lr {result.lr_at_min:.2g}; a good learning rate lies "
+                            f"below that. {SUGGESTION_NAMES[RECOMMENDED].capitalize()} (fast.ai's default) is the "
+                            "safest of the three; steepest descent can sit close to where the loss takes off.")
         if result.note:
             lines.append(result.note)
         self.status.setText(" ".join(lines))
@@ -100,7 +102,7 @@ class LrFindDialog(TaskDialog):
             button.setVisible(lr is not None)
             button.setEnabled(lr is not None)
             if lr is not None:
-                button.setText(f"Use {label}: {lr:.2g}")
+                button.setText(f"Use {label}{' (recommended)' if key == RECOMMENDED else ''}: {lr:.2g}")
 
     def _use(self, key: str) -> None:
         if self.result is not None and key in self.result.suggestions:
