@@ -39,6 +39,9 @@ def test_the_start_page_opens_with_the_app_and_lists_every_chapter_and_lesson(qt
     assert page.browser.toHtml().count("href=\"lesson:") == len(lessons)
     page.browser.anchorClicked.emit(QUrl("lesson:deep_relu"))
     assert window.doc.preset.name == "deep_relu"                        # a click opens the lesson's preset
+    assert not page.isVisible()                                         # … and the map steps aside for it
+    window.show_course()
+    assert page.isVisible()
     from widgets.labs.window import PAGES
     assert {lab for chapter in CHAPTERS for lab in chapter.labs} <= set(PAGES)   # every lab link has a lab
     page.browser.anchorClicked.emit(QUrl("lab:backprop"))

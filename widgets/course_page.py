@@ -102,7 +102,7 @@ class CoursePage(QDialog):
         layout.addWidget(self.browser, 1)
         layout.addLayout(bottom)
         self._n_columns = 0
-        self.resize(1100, 700)
+        self.resize(*_first_size(self))
         self.refresh()
 
     # ------------------------------------------------------------------ what it shows
@@ -170,6 +170,15 @@ class CoursePage(QDialog):
         super().resizeEvent(event)
         if (3 if self.width() >= WIDE_PX else 2) != self._n_columns:
             self.refresh()
+
+
+def _first_size(widget: QWidget) -> tuple[int, int]:
+    """The map's first size: most of the screen it opens on, so a wide screen (1920 px) gets the
+    three columns (WIDE_PX) without a resize, and a 1366×768 one still sees the window around it."""
+    screen = widget.screen().availableGeometry() if widget.screen() is not None else None
+    if screen is None:
+        return 1100, 700
+    return min(int(screen.width() * 0.82), WIDE_PX + 120), min(int(screen.height() * 0.88), 900)
 
 
 def shows_at_start(settings: QSettings) -> bool:

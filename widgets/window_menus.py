@@ -260,12 +260,19 @@ class WindowMenus:
         if getattr(self, "course_page", None) is None:
             from widgets.labs.window import TITLES
             self.course_page = CoursePage(self.settings, TITLES, self)
-            self.course_page.open_requested.connect(self.open_example)
+            self.course_page.open_requested.connect(self._open_lesson_from_course)
             self.course_page.lab_requested.connect(self._open_labs)
         self.course_page.refresh()
         self.course_page.show()
         self.course_page.raise_()
         self.course_page.activateWindow()
+
+    def _open_lesson_from_course(self, name: str) -> None:
+        """A lesson picked on the course map opens in the window, and the map steps aside so the
+        lesson and its network are what the person sees (Help ▸ Course brings the map back); a
+        refused open (a training not stopped, unsaved work kept) leaves the map where it was."""
+        if self.open_example(name):
+            self.course_page.hide()
 
     def _model_units(self) -> list:
         """The model's activation layers and their units' typical input (the std of the layer
