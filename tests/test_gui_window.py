@@ -309,6 +309,25 @@ def test_closing_the_window_while_training_stops_and_joins_the_thread(qtbot, tmp
     assert not running_threads()
 
 
+def test_opening_an_example_while_a_stopped_run_winds_up_asks_nothing(qtbot, tmp_path, monkeypatch):
+    """Stop pressed, the run still ending (its last look inside, its record): opening another
+    example asked whether to stop a training that was already stopping. (Its trained weights are
+    still offered for export first.)"""
+    from PySide6.QtWidgets import QMessageBox
+    from widgets.testing import Dialogs
+    dialogs = Dialogs(monkeypatch)
+    dialogs.answers = [QMessageBox.StandardButton.Discard]
+    w = make_window(tmp_path, "xor_mlp")
+    w.doc.preset.training.epochs = 100_000
+    w.actions_by_name["train_start"].trigger()
+    qtbot.waitUntil(lambda: w.controller.is_running, timeout=30_000)
+    w.train_stop()
+    assert w.controller.state == "stopping"
+    assert w.open_example("spiral_tanh") and w.doc.preset.name == "spiral_tanh"
+    assert [title for _, title, _ in dialogs.shown] == ["Discard the trained weights?"]
+    close_window(w)
+
+
 def test_a_saved_layout_is_restored_once_every_dock_exists(qtbot, tmp_path, monkeypatch):
     """Qt crashed (a segfault under X11) restoring a layout left maximised while only some of the
     panel docks existed: the saved layout is restored before any panel dock, and after all."""

@@ -47,6 +47,10 @@ class FileActions:
         c = self.controller
         if c is None or not c.is_active:
             return True
+        if c.state == "stopping":   # Stop was pressed and the run is winding up: nothing to ask, wait for it
+            self.statusBar().showMessage("Waiting for the training to stop…")
+            c.stop_now()
+            return True
         answer = QMessageBox.question(
             self, "Training is running",
             f"“{self.doc.preset.name}” is training. Stop the training before {doing}?",
