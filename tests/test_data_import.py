@@ -205,7 +205,11 @@ def test_image_folder_resized_counts_corrupt_skipped_and_imbalance(tmp_path):
     ds, report = import_dataset("images", {"path": str(root), "size": 8, "channels": "rgb"})
     assert ds.input_shape == (3, 8, 8) and report.class_counts == {"cat": 12, "dog": 3}
     assert [s.path for s in report.skipped] == ["cat/broken.png"]
-    assert "cannot be read as an image" in report.skipped[0].reason
+    assert report.skipped[0].reason == "cannot be read as an image (not a format Pillow reads, or a damaged file)"
+    assert not any("enlarged" in w for w in report.warnings)   # 10-12 × 12 images made 8×8: nothing enlarged
+    _, small = import_dataset("images", {"path": str(root), "size": 28, "channels": "rgb"})
+    assert ("every image is smaller than 28×28 (the largest is 12×12): they are enlarged, which adds no detail; "
+            "an import size of 12 keeps their own pixels") in small.warnings
     assert any("imbalanced" in w and "'cat' has 12" in w for w in report.warnings)
     assert 0.0 <= float(ds.x_train.min()) and float(ds.x_train.max()) <= 1.0  # not standardized by default
 

@@ -56,6 +56,7 @@ def test_a_bad_preset_shows_the_problem_and_keeps_the_current_work(window, dialo
     (tmp_path / "broken.json").write_text("{ not json")
     assert not w.open_path(tmp_path / "broken.json")
     assert "not valid JSON" in dialogs.shown[-1][2]
+    assert w.statusBar().currentMessage().startswith("Cannot open")   # no "Opened …" of the last file left there
     assert not w.open_path(tmp_path / "missing.json")
     assert "no such preset file" in dialogs.shown[-1][2]
     assert w.doc.snapshot() == before

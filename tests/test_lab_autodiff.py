@@ -164,6 +164,7 @@ def test_page_shows_both_jacobians_the_passes_and_the_sweep(qtbot):
     qtbot.waitUntil(lambda: page.lab is not None and not page.computing, timeout=60_000)
     lab = page.lab
     assert (lab.n, lab.m) == (ad.INPUTS, ad.OUTPUTS)
+    assert f"{ad.INPUTS} inputs → 1 output," in page.note.text() and ad.OUTPUTS == 1   # the default: one loss
     page.boxes["m"].setValue(3)
     page.boxes["n"].setValue(4)
     qtbot.waitUntil(lambda: page.lab.n == 4 and page.lab.m == 3 and not page.computing, timeout=60_000)

@@ -90,6 +90,8 @@ class FileActions:
         return answer == QMessageBox.StandardButton.Discard
 
     def show_file_error(self, title: str, error: Exception) -> None:
+        # The status bar says so too: "Opened <the last file>" must not stay under a failed open.
+        self.statusBar().showMessage(f"{title}: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
         QMessageBox.critical(self, title, str(error))
 
     # ---------------------------------------------------------------- opening

@@ -135,7 +135,7 @@ class AutodiffLabPage(ComputingLabPage):
                                     [np.log10(lab.forward.ops), np.log10(lab.reverse.ops)] if on_curve else [])
         verdict = lab.verdict()
         self.note.setText(
-            f"f(x) = tanh(W₂ tanh(W₁x + b₁) + b₂), {lab.n} inputs → {lab.m} outputs, as a graph of "
+            f"f(x) = tanh(W₂ tanh(W₁x + b₁) + b₂), {plural(lab.n, 'input')} → {plural(lab.m, 'output')}, as a graph of "
             f"{lab.nodes} scalar nodes (one evaluation: {lab.evaluate_ops} operations). "
             f"{verdict[0].upper() + verdict[1:]}. Each pass costs a small multiple of one evaluation, so the number "
             "of passes decides: for a loss (m = 1) of many parameters reverse mode, backpropagation, needs one "

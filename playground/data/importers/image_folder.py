@@ -58,6 +58,8 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
     labels = np.empty(len(files), dtype=np.int64)
     index = {name: k for k, name in enumerate(classes)}
     n = 0
+    largest = (0, 0)
+    """The largest image read (width, height): where even it is smaller than `size`, every image is enlarged."""
     for k, path in enumerate(files):
         if cancelled is not None and k % 16 == 0 and cancelled():
             raise ImportCancelled()
@@ -67,12 +69,16 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
             continue
         try:
             with open_regular(path, "image") as f, Image.open(f) as im:
+                largest = max(largest, im.size, key=lambda wh: wh[0] * wh[1])
                 im = im.convert("RGB" if c == 3 else "L").resize((size, size), Image.Resampling.BILINEAR)
                 pixels = np.asarray(im, dtype=np.float32) / 255.0
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
             report.skip(rel, _too_large(str(e)))
             continue
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        except UnidentifiedImageError:   # (Pillow's own words name the file object, not the file)
+            report.skip(rel, "cannot be read as an image (not a format Pillow reads, or a damaged file)")
+            continue
+        except (OSError, SyntaxError, ValueError) as e:
             why = (str(e).splitlines()[0] if str(e) else type(e).__name__).replace(f"'{path}'", rel)
             report.skip(rel, f"cannot be read as an image ({why})")
             continue
@@ -95,6 +101,10 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
         what = f"only one class ({classes[0]!r})" if classes else "no readable images"
         raise ImportProblem(f"{folder} has {what}: a classifier needs at least two class subfolders "
                             f"with images; " + expected_tree(folder))
+    if n and max(largest) < size:
+        w, h = largest
+        report.warnings.append(f"every image is smaller than {size}×{size} (the largest is {w}×{h}): they are "
+                               f"enlarged, which adds no detail; an import size of {max(w, h)} keeps their own pixels")
     report.n_samples = n
     report.input_shape = (c, size, size)
     report.n_classes = len(classes)
