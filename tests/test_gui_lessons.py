@@ -43,3 +43,32 @@ def test_a_network_without_a_lesson_says_where_lessons_are(window):
     window.new_preset()
     assert window.lesson_view.lesson is None and not window.lesson_view.buttons
     assert "File ▸ Examples" in window.lesson_view.text.toPlainText()
+
+
+def test_a_panel_the_lesson_names_is_a_link_that_shows_it(window):
+    """digits_cnn's lesson says to look at the Feature-maps panel, which lives in the "Inside the
+    network" group, not in the Training tabs shown by default: the name is a link that shows it."""
+    from PySide6.QtCore import QUrl
+    from widgets.panel_groups import INSIDE, TRAINING
+    window.show_panel_group(TRAINING)
+    assert window.open_example("digits_cnn")
+    doc = window.lesson_view.text.document()
+    hrefs = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if fmt.isAnchor():
+                hrefs.append((fmt.anchorHref(), it.fragment().text()))
+            it += 1
+        block = block.next()
+    assert ("panel:Feature maps", "Feature-maps panel") in hrefs
+    window.lesson_view.text.anchorClicked.emit(QUrl("panel:Feature maps"))
+    assert window.panel_group == INSIDE and window.panel_docks["Feature maps"].isVisible()
+    from widgets.lesson_view import link_panels   # the names lessons use for the others
+    assert link_panels("the Loss panel") == "the <a href='panel:Loss &amp; accuracy'>Loss panel</a>"
+    assert "href='panel:Update/weight ratio'" in link_panels("The Update ratio panel")
+    assert "href='panel:Confusion matrix'" in link_panels("see the Confusion panel")
+    window.lesson_view.text.anchorClicked.emit(QUrl("panel:Loss & accuracy"))
+    assert window.panel_group == TRAINING and window.panel_docks["Loss & accuracy"].isVisible()

@@ -10,21 +10,50 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from playground.course.lessons import Claim
 
 
 def lesson_html(lesson) -> str:
-    """Rich text for a playground.course.lessons.Lesson: a title, then a heading and a paragraph each."""
+    """Rich text for a playground.course.lessons.Lesson: a title, then a heading and a paragraph each.
+    A panel the text names ("the Feature-maps panel") is a link that shows it."""
     parts = [f"<h3>{html.escape(lesson.title)}</h3>"]
     for heading, text in lesson.sections():
         if heading == "Compare":
             continue  # shown as buttons
-        paras = "".join(f"<p>{html.escape(' '.join(p.split()))}</p>" for p in text.split("\n\n"))
+        paras = "".join(f"<p>{link_panels(html.escape(' '.join(p.split())))}</p>" for p in text.split("\n\n"))
         parts.append(f"<p style='margin-bottom:0'><b>{html.escape(heading)}</b></p>{paras}")
     return "".join(parts)
+
+
+def _panel_names() -> dict[str, str]:
+    """How lessons name each panel (lower case, words split by a space or a hyphen) → its title: the
+    title itself, the part before '&' ('Loss'), without '/weight' ('Update ratio'), and its first
+    word where no other panel starts with it ('Confusion')."""
+    from widgets.panel_groups import PANELS
+    titles = [k.title for k in PANELS]
+    first = [t.split()[0].lower() for t in titles]
+    names: dict[str, str] = {}
+    for title in titles:
+        for name in (title, title.split(" & ")[0], title.replace("/weight", ""),
+                     title.split()[0] if first.count(title.split()[0].lower()) == 1 else ""):
+            if name:
+                names.setdefault(name.lower().replace("-", " "), title)
+    return names
+
+
+def link_panels(text: str) -> str:
+    """Each "<name> panel" in (escaped) lesson text as a `panel:<title>` link."""
+    import re
+    names = _panel_names()
+    alternatives = "|".join(r"[ -]".join(map(re.escape, n.split())) for n in sorted(names, key=len, reverse=True))
+
+    def link(m: re.Match) -> str:
+        title = names[re.sub(r"[ -]+", " ", m.group(1).lower())]
+        return f"<a href='panel:{html.escape(title, quote=True)}'>{m.group(0)}</a>"
+    return re.sub(rf"\b({alternatives}) panel\b", link, text, flags=re.IGNORECASE)
 
 
 class LessonView(QWidget):
@@ -34,6 +63,8 @@ class LessonView(QWidget):
 
     open_requested = Signal(str)
     compare_requested = Signal(str)
+    panel_requested = Signal(str)
+    """A panel named in the lesson was clicked: the window shows it (switching its group)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +74,7 @@ class LessonView(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenLinks(False)
+        self.text.anchorClicked.connect(self._on_link)
         self.compare_label = QLabel("Its family (each differs only in the settings its claim names):")
         self.compare_label.setWordWrap(True)   # never widens the dock at 1366x768
         self.compare_box = QGridLayout()   # one row per member: train both as twins, or open it
@@ -81,6 +113,10 @@ class LessonView(QWidget):
         self._set_buttons(self.lesson.claims if self.lesson else [])
         self._set_next(name if self.lesson else "")
         return self.lesson is not None
+
+    def _on_link(self, url: QUrl) -> None:
+        if url.scheme() == "panel":
+            self.panel_requested.emit(url.path())
 
     @staticmethod
     def _place_html(name: str) -> str:

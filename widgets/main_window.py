@@ -92,6 +92,7 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         self.tabifyDockWidget(self.training_dock, self.lesson_dock)
         self.lesson_view.open_requested.connect(self.open_example)
         self.lesson_view.compare_requested.connect(self.compare_lesson_twins)
+        self.lesson_view.panel_requested.connect(self._show_named_panel)
         self.data_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)

@@ -120,6 +120,13 @@ class WindowDocks:
                 bar.set_group(group)
         self._show_relevant_panels()
 
+    def _show_named_panel(self, title: str) -> None:
+        """A panel a lesson names: shown where this window has it (a plugin's panel may be gone)."""
+        if title in self.panel_docks:
+            self.show_panel(title)
+        else:
+            self.statusBar().showMessage(f"No {title} panel in this window", 5000)
+
     def show_panel(self, title: str) -> None:
         """Bring up one panel (View ▸ Training Panels), switching to its group first."""
         dock = self.panel_docks[title]
