@@ -241,3 +241,27 @@ def test_double_click_in_the_palette_appends_to_the_chain(window):
     assert w.doc.model.node("linear1").inputs == ["input1"]
     assert w.doc.model.node("sigmoid1").inputs == ["linear1"]
     assert w.doc.report.ok
+
+
+def test_a_layers_problem_has_a_link_that_brings_the_layer_into_view(window, qtbot):
+    """digits_cnn without its Flatten: the inspector names the problem of Linear 'out', which lies
+    below the visible canvas at 1366×768; its "show" link selects the layer and scrolls it in."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtWidgets import QLabel
+    window.resize(1366, 768)
+    assert window.open_example("digits_cnn")
+    window.scene.select_ids(["flat"])
+    window.scene.delete_selection()
+    window.scene.select_ids([])
+    window.view.centerOn(window.scene.nodes["image"])   # the top of the chain in view, as after opening
+    qtbot.wait(50)
+    box = next(label for label in window.inspector.findChildren(QLabel) if label.objectName() == "errorBox"
+               and "Linear 'out'" in label.text())
+    assert "href='node:out'" in box.text()
+
+    def out_in_view() -> bool:
+        shown = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+        return shown.contains(QRectF(window.scene.nodes["out"].sceneBoundingRect()))
+    assert not out_in_view()
+    box.linkActivated.emit("node:out")
+    assert window.scene.selected_ids() == ["out"] and out_in_view()

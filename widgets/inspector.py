@@ -39,8 +39,16 @@ class DescriptionEdit(QPlainTextEdit):
         self.committed.emit()
 
 
+def _show_link(problem) -> str:
+    """A "show" link after a layer's problem: the layer may lie outside the canvas' view."""
+    nid = getattr(problem, "node_id", "")
+    return f" <a href='node:{_esc(nid)}'>show</a>" if nid else ""
+
+
 class Inspector(QScrollArea):
     help_requested = Signal(str)
+    node_requested = Signal(str)
+    """A problem's "show" link was clicked: the window selects that layer and scrolls it into view."""
     """A "?" was pressed: open the concept notes at this anchor."""
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
@@ -142,11 +150,13 @@ class Inspector(QScrollArea):
         if report.output_id in report.shapes:
             facts.append(f"output {fmt_shape(report.shapes[report.output_id])} from '{report.output_id}'")
         layout.addWidget(self._wrapped(" · ".join(facts)))
-        errors = [problem_text(p) for p in self.doc.problems]   # shapes, data and loss: what Train waits for
+        errors = self.doc.problems   # shapes, data and loss: what Train waits for
         if errors:
             box = self._wrapped("<b>Problems</b><ul style='margin-left:-20px'>"
-                                + "".join(f"<li>{_esc(e)}</li>" for e in errors) + "</ul>")
+                                + "".join(f"<li>{_esc(problem_text(p))}{_show_link(p)}</li>" for p in errors) + "</ul>")
             box.setObjectName("errorBox")
+            box.setTextInteractionFlags(box.textInteractionFlags() | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+            box.linkActivated.connect(lambda href: self.node_requested.emit(href.partition(":")[2]))
             layout.addWidget(box)
         else:
             ok = self._wrapped("✓ The network is complete: every shape fits, and it fits the data and loss.")

@@ -128,6 +128,7 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
     def _connect(self) -> None:
         self.palette.activated.connect(self._append_layer)
         self.inspector.help_requested.connect(self.show_notes)
+        self.inspector.node_requested.connect(self._show_layer)
         self.training_panel.help_requested.connect(self.show_notes)
         self.scene.selection_ids_changed.connect(self.inspector.show_nodes)
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -254,6 +255,12 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
             self.scene.append_layer(type_name)
             self.view.ensureVisible(self.scene.nodes[self.scene.selected_ids()[0]], 40, 40) \
                 if self.scene.selected_ids() else None
+
+    def _show_layer(self, node_id: str) -> None:
+        """A problem's layer, selected and scrolled into view (the inspector then shows it)."""
+        if node_id in self.scene.nodes:
+            self.scene.select_ids([node_id])
+            self.scene.show_node(node_id)
 
     def auto_layout(self) -> None:
         """Tidy the graph, then make sure every layer is in view."""
