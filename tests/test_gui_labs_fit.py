@@ -65,3 +65,12 @@ def test_the_optimizer_race_log_axis_stops_ten_decades_down(shown):
     axis = page.loss_plot.getAxis("left")
     labelled = [v for spacing, values in axis.tickValues(lo, hi, axis.height()) if spacing for v in values]
     assert 3 <= len(labelled) <= LOSS_DECADES + 1
+
+
+def test_the_legend_sits_in_the_corner_across_from_the_start():
+    """Rosenbrock starts at (−1.5, 2), top left, where the legend sat over the first steps; the
+    plateau starts top right (3, 2.5). Offsets: negative x = right edge, negative y = bottom edge."""
+    from playground.labs import optimizers as opt
+    from widgets.labs.optimizers import legend_offset
+    assert legend_offset(opt.surface("rosenbrock")) == (-5, -5)
+    assert legend_offset(opt.surface("plateau")) == (5, -5)

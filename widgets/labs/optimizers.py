@@ -24,6 +24,14 @@ leave it at the bottom: on the quadratic the fast methods reach 10⁻⁴⁷, and
 labels every decade of a short plot."""
 
 
+def legend_offset(s: opt.Surface) -> tuple[int, int]:
+    """The legend's corner: the one across from the start, so the paths begin in sight (Rosenbrock
+    starts top left, where the legend sat over its first steps)."""
+    right = s.start[0] < (s.x_range[0] + s.x_range[1]) / 2
+    bottom = s.start[1] > (s.y_range[0] + s.y_range[1]) / 2
+    return (-5 if right else 5, -5 if bottom else 5)
+
+
 def log_condition(slider_value: int) -> float:
     """The slider's 0..300 as a condition number 1..1000 on a log scale."""
     return float(round(10 ** (slider_value / 100), 1))
@@ -90,7 +98,7 @@ class OptimizerRacePage(LabPage):
             self.isocurves.append(iso)
         self.paths: dict[str, pg.PlotDataItem] = {}
         self.heads = pg.ScatterPlotItem(size=9, pen=pg.mkPen("k", width=1))
-        self.contour.addLegend(offset=(5, 5), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
+        self.legend = self.contour.addLegend(offset=(5, 5), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
         for k, m in enumerate(opt.METHODS):
             self.paths[m] = self.contour.plot(pen=pg.mkPen(colour(k), width=2), name=opt.LABELS[m])
         self.contour.addItem(self.heads)
@@ -179,6 +187,7 @@ class OptimizerRacePage(LabPage):
         self.contour.setYRange(*s.y_range, padding=0)
         set_title(self.contour, s.title)
         self.start_mark.setData([s.start[0]], [s.start[1]])
+        self.legend.setOffset(legend_offset(s))
         self.min_mark.setData(*(([s.minimum[0]], [s.minimum[1]]) if s.minimum else ([], [])))
         f_min = (s.f(*(torch.tensor(c, dtype=torch.float64) for c in s.minimum)).item()
                  if s.minimum is not None else None)
