@@ -11,6 +11,7 @@ A panel keeps nothing of the model.
 from __future__ import annotations
 
 import csv
+import math
 import time
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -326,10 +327,15 @@ def show_grid(plot: pg.PlotItem, alpha: float = 0.15) -> None:
         plot.getAxis(name).setZValue(-1)   # below the view box: the data is drawn over it
 
 
+LABEL_PX = 16
+"""The least room a log axis gives one label along it: a line of the axis font and a little space."""
+
+
 class LogAxis(Axis):
     """A log axis labelled at the decades (and at 2 and 5 when fewer than two decades show),
     with unlabelled minor ticks: pyqtgraph's own labels every minor tick of a short range, and
-    in a short dock they pile up."""
+    in a short dock they pile up. Where the decades do not fit (seven of them in LSTM internals'
+    60 px at 1366×768), every second or third decade is labelled, the others ticked."""
 
     def __init__(self, orientation: str = "left") -> None:
         super().__init__(orientation)
@@ -340,9 +346,16 @@ class LogAxis(Axis):
         decades = [float(v) for v in range(lo, hi + 1) if minVal <= v <= maxVal]
         minor = [v + np.log10(k) for v in range(lo, hi) for k in range(2, 10) if minVal < v + np.log10(k) < maxVal]
         if len(decades) >= 2:
-            return [(1.0, decades), (None, minor)]
-        labelled = sorted(decades + [v + np.log10(k) for v in range(lo, hi) for k in (2, 5)
-                                     if minVal < v + np.log10(k) < maxVal])
+            every = max(1, math.ceil(len(decades) * LABEL_PX / max(size, 1.0)))
+            labelled = [v for v in decades if round(v) % every == 0] or decades[:1]
+            return [(None, labelled), (None, [v for v in decades if v not in labelled] + minor)]
+        room = int(max(size, 1.0) // LABEL_PX)   # labels that fit, the decade first, then 5s, then 2s
+        labelled = list(decades)
+        for k in (5, 2):
+            more = [v + np.log10(k) for v in range(lo, hi) if minVal < v + np.log10(k) < maxVal]
+            if len(labelled) + len(more) <= room or not labelled:
+                labelled += more
+        labelled.sort()
         return [(None, labelled), (None, [m for m in minor if m not in labelled])]
 
 
