@@ -348,7 +348,7 @@ class LogAxis(Axis):
         if len(decades) >= 2:
             every = max(1, math.ceil(len(decades) * LABEL_PX / max(size, 1.0)))
             labelled = [v for v in decades if round(v) % every == 0] or decades[:1]
-            return [(None, labelled), (None, [v for v in decades if v not in labelled] + minor)]
+            return [(float(every), labelled), (None, [v for v in decades if v not in labelled] + minor)]
         room = int(max(size, 1.0) // LABEL_PX)   # labels that fit, the decade first, then 5s, then 2s
         labelled = list(decades)
         for k in (5, 2):
