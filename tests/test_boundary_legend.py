@@ -93,3 +93,34 @@ def test_a_large_unlabelled_pool_is_sent_bounded(private_home):
     assert len(data.x_unlabelled) > N_POINTS
     assert event.unlabelled.shape == (N_POINTS, 2)
     assert np.allclose(event.unlabelled, data.x_unlabelled[:N_POINTS])
+
+
+def test_the_grid_is_a_square_about_the_points_padded_by_the_longer_side():
+    """By hand: points spanning 4 in x and 2 in y, pad 0.15: both axes span 4 · 1.3 = 5.2 about
+    the box's centre (1, 0.5), so a plot in equal units is painted to its edges."""
+    from playground.training.probes import decision_grid
+    points = np.array([[-1.0, -0.5], [3.0, 1.5], [0.0, 0.0]])
+    xs, ys, grid = decision_grid(points, size=11, pad=0.15)
+    assert xs[0] == pytest.approx(1 - 2.6) and xs[-1] == pytest.approx(1 + 2.6)
+    assert ys[0] == pytest.approx(0.5 - 2.6) and ys[-1] == pytest.approx(0.5 + 2.6)
+    assert grid.shape == (121, 2)
+
+
+@pytest.mark.parametrize("size", [(800, 300), (520, 520)], ids=["short wide dock", "square dock"])
+def test_the_regions_fill_the_plot_in_a_short_dock_too(qtbot, size, private_home):
+    """The view shows the plane the regions were computed over and no unpainted band beside it:
+    a short, wide dock once left a 2:1 view with the regions in its middle third."""
+    event, _ = last_boundary("spiral_tanh")
+    p = DecisionBoundaryPanel()
+    qtbot.addWidget(p)
+    p.resize(*size)
+    p.show()
+    p.show_events([event])
+    qtbot.wait(50)
+    vb = p.plot.vb
+    assert abs(vb.width() - vb.height()) <= 4, (vb.width(), vb.height())
+    painted = p.regions.mapRectToView(p.regions.boundingRect())
+    (x0, x1), (y0, y1) = vb.viewRange()
+    slack = 0.01 * painted.width()
+    assert painted.left() - slack <= x0 and x1 <= painted.right() + slack
+    assert painted.top() - slack <= y0 and y1 <= painted.bottom() + slack

@@ -246,10 +246,14 @@ def first_exploded(model: GraphModel, values: dict[str, torch.Tensor]) -> str:
 
 
 def decision_grid(points: np.ndarray, size: int = 60, pad: float = 0.15) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Grid axes over the points' box (padded), and the (size², 2) grid points."""
+    """Grid axes over a square around the points (their box padded by `pad` of its longer side,
+    the shorter side widened to it about its centre), and the (size², 2) grid points. Square,
+    because the panel draws the plane with x and y in the same units: a grid the shape of the
+    data's box would leave unpainted bands beside it."""
     lo, hi = points.min(axis=0), points.max(axis=0)
-    span = np.maximum(hi - lo, 1e-3)
-    lo, hi = lo - pad * span, hi + pad * span
+    half = float(np.max(np.maximum(hi - lo, 1e-3))) * (0.5 + pad)
+    centre = (lo + hi) / 2
+    lo, hi = centre - half, centre + half
     xs = np.linspace(lo[0], hi[0], size, dtype=np.float32)
     ys = np.linspace(lo[1], hi[1], size, dtype=np.float32)
     gx, gy = np.meshgrid(xs, ys)

@@ -428,6 +428,8 @@ class Panel(QWidget):
         """Laid out side by side (a wide, short dock) rather than stacked; see `arrange`."""
         self.square_canvas = False
         """Keep the canvas about as wide as it is high (plots whose aspect is locked)."""
+        self.square_view: pg.ViewBox | None = None
+        """The plot that `keep_square` keeps square, where a panel names one."""
         self.received = 0
         """How many events this panel has taken in since the last clear (tests and the window read it)."""
         self.dirty = False
@@ -535,7 +537,27 @@ class Panel(QWidget):
         if self.square_canvas and self.canvas is not None:
             # A locked aspect in a wide dock would leave empty axes either side: centre a
             # canvas about as wide as it is high instead.
-            self.canvas.setMaximumWidth(max(220, int((self.height() - 30) * 1.3) + 60))
+            if self.square_view is not None:
+                self._fit_square_view()
+            else:
+                self.canvas.setMaximumWidth(max(220, int((self.height() - 30) * 1.3) + 60))
+
+    def keep_square(self, view: pg.ViewBox) -> None:
+        """Keep the canvas as wide as makes `view` (a plot whose aspect is locked) square: what
+        its axes, legend and caption take beside and above it is measured, not guessed, so the
+        plot is as wide as it is high in a short dock too (a guess left a 2:1 view there, the
+        plane drawn in its middle third)."""
+        self.square_view = view
+        view.sigResized.connect(self._fit_square_view)
+
+    def _fit_square_view(self) -> None:
+        view, canvas = self.square_view, self.canvas
+        if view is None or canvas is None or view.height() <= 1:
+            return
+        beside = canvas.width() - view.width()   # the left axis and margins: the same at any width
+        want = max(220, int(view.height() + beside))
+        if abs(canvas.maximumWidth() - want) > 2:
+            canvas.setMaximumWidth(want)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

@@ -64,7 +64,10 @@ class DecisionBoundaryPanel(Panel):
         self.canvas.ci.layout.setRowStretchFactor(0, 0)
         self.canvas.ci.layout.setRowStretchFactor(1, 1)
         self._legend_key: tuple = ()
+        self._grid_rect: QRectF | None = None
+        """The plane the regions were last computed over; the view is fitted to it when it changes."""
         self.plot.setAspectLocked(True)   # the plane as it is: a circle looks like a circle
+        self.keep_square(self.plot.vb)
         self.regions = image_item()
         self.plot.addItem(self.regions)
         self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen(FOREGROUND, width=1.5), axisOrder="row-major")
@@ -176,7 +179,11 @@ class DecisionBoundaryPanel(Panel):
             self.contour.setVisible(False)
         dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1)
         dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
-        self.regions.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys)))
+        rect = QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys))
+        self.regions.setRect(rect)
+        if rect != self._grid_rect:   # a new plane (not the next probe's): show just it, painted to the edges
+            self._grid_rect = rect
+            self.plot.vb.setRange(rect, padding=0)
         if e.n_classes == 0:
             lut = two_class_lut(pale=1.0)
             t = np.asarray(e.labels, dtype=float)
