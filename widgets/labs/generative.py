@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from playground.labs import generative as gen
 from widgets.labs.common import ComputingLabPage, grid_plot, set_title
+from widgets.panels.legend_place import LegendPlacer
 
 STYLES = {"lda": ("#1f77b4", Qt.PenStyle.SolidLine, 4.0), "qda": ("#2ca02c", Qt.PenStyle.DashLine, 2.5),
           "logistic": ("#d62728", Qt.PenStyle.DotLine, 2.5)}
@@ -56,6 +57,8 @@ class GenerativeLabPage(ComputingLabPage):
         self.points_plot.setMenuEnabled(False)
         self.points_legend = self.points_plot.addLegend(offset=(6, 6), labelTextSize="8pt", labelTextColor="#222",
                                                        brush=pg.mkBrush(255, 255, 255, 170), pen=pg.mkPen("#999"))
+        self.legend_place = LegendPlacer(self.points_plot, self.points_legend, margin=6)
+        """The legend where it hides the fewest points and boundary (each data set lies elsewhere)."""
         self.train_points = {c: pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222", width=0.5),
                                                    brush=pg.mkBrush(CLASS_COLOURS[c]), name=f"class {c}")
                              for c in (0, 1)}
@@ -119,6 +122,7 @@ class GenerativeLabPage(ComputingLabPage):
             line.setData(*boundary_line(lab, m))
         self.points_plot.setRange(xRange=(lab.grid_x[0], lab.grid_x[-1]), yRange=(lab.grid_y[0], lab.grid_y[-1]),
                                   padding=0)
+        self.legend_place.place()
         errors = ",  ".join(f"{gen.MODELS[m].split(' (')[0]} {f.test_error:.3f}" for m, f in lab.fits.items())
         set_title(self.points_plot, f"{lab.data}: {len(lab.y_train)} training points, boundaries p = 0.5<br>"
                                     f"test error ({len(lab.y_test)} points): {errors}")

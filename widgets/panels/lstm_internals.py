@@ -17,6 +17,7 @@ from playground.training.events import RecurrentEvent
 from widgets.panels.base import (
     FOREGROUND, GrowingArray, Panel, axis_items, graphics_layout, image_item, log_plot, reset_stretch,
     show_grid, style_plot, viridis_lut)
+from widgets.panels.legend_place import LegendPlacer
 from widgets.panels.weights import diverging_lut
 
 ORDER = ("input", "forget", "output", "cell", "reset", "update", "hidden")
@@ -60,7 +61,11 @@ class LstmInternalsPanel(Panel):
         self.sat_curve = self.sat_plot.plot(pen=pg.mkPen("#9467bd", width=2), symbol="o", symbolSize=4)
         self.grad_plot = style_plot(log_plot(), "‖∂L/∂h_t‖ back through time", "norm", "t")
         show_grid(self.grad_plot)
-        self.grad_plot.addLegend(offset=(5, 5), labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
+        legend = self.grad_plot.addLegend(offset=(5, 5), labelTextColor="#222", labelTextSize="8pt", verSpacing=-6,
+                                          brush=pg.mkBrush(255, 255, 255, 200))
+        legend.layout.setContentsMargins(2, 1, 2, 1)   # a short plot: the legend as small as it reads
+        self.legend_place = LegendPlacer(self.grad_plot, self.grad_plot.legend)
+        """The legend in the corner its curves leave free (they rise or fall, and a previous run's too)."""
         self.grad_curve = self.grad_plot.plot(pen=pg.mkPen(CELL_COLOURS["LSTM"], width=2), name="this run")
         self.previous_curve = self.grad_plot.plot(pen=pg.mkPen("#7f7f7f", width=2, style=pg.QtCore.Qt.PenStyle.DashLine))
         """In the legend once there is a previous run to show."""
@@ -147,6 +152,7 @@ class LstmInternalsPanel(Panel):
             if self.grad_plot.legend.getLabel(self.previous_curve) is None:
                 self.grad_plot.legend.addItem(self.previous_curve, "previous run")
             self._label(self.previous_curve, f"previous run ({cell})")
+        self.legend_place.place()
         reach = g[0] / g[-1] if len(g) and g[-1] > 0 else float("nan")
         sat = f"{e.saturated:.0%} of gates saturated; " if e.saturated is not None else ""
         hint = f"{e.cell} '{e.node_id}', step {e.step}: {sat}‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ = {reach:.2g}"
@@ -159,9 +165,6 @@ class LstmInternalsPanel(Panel):
 
     def _show_backward(self, back: np.ndarray | None, cell: str) -> None:
         legend = self.grad_plot.legend
-        # the forward curve rises to the right, the backward one falls from the left: the top middle is free
-        legend.anchor((0.5, 0) if back is not None else (0, 0), (0.5, 0) if back is not None else (0, 0),
-                      (0, 5) if back is not None else (5, 5))
         if back is None:
             self.backward_curve.setData([], [])
             if legend.getLabel(self.backward_curve) is not None:
