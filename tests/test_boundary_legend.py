@@ -124,3 +124,16 @@ def test_the_regions_fill_the_plot_in_a_short_dock_too(qtbot, size, private_home
     slack = 0.01 * painted.width()
     assert painted.left() - slack <= x0 and x1 <= painted.right() + slack
     assert painted.top() - slack <= y0 and y1 <= painted.bottom() + slack
+
+
+def test_a_curve_after_a_plane_is_shown_in_its_own_range(panel, private_home):
+    """The plane's view is fixed to its grid; a regression curve drawn next (another preset in the
+    same panel) gets its own range back, not the plane's."""
+    xs = np.linspace(-1, 1, 4, dtype=np.float32)
+    values = np.zeros((4, 4), dtype=np.float32)
+    panel.show_events([BoundaryEvent(1, xs, xs, values, 2, np.zeros((3, 2), np.float32), np.arange(3) % 2)])
+    far = np.linspace(50, 60, 20, dtype=np.float32)
+    panel.show_events([CurveEvent(2, far, far * 3, far, far * 3)])
+    panel.plot.vb.updateAutoRange()
+    (x0, x1), (y0, y1) = panel.plot.vb.viewRange()
+    assert x0 <= 50 and x1 >= 60 and y0 <= 150 and y1 >= 180, panel.plot.vb.viewRange()

@@ -143,6 +143,9 @@ class DecisionBoundaryPanel(Panel):
             self._set_legend(())
         for item in (self.data_points, self.fit_curve):
             item.setVisible(not boundary)
+        if not boundary:   # a curve's own range again, not the last plane's
+            self._grid_rect = None
+            self.plot.enableAutoRange()
         self.plot.setLabel("left", self._axes[1] if boundary else "y", color=FOREGROUND)
         self.plot.setLabel("bottom", self._axes[0] if boundary else "x", color=FOREGROUND)
 
@@ -242,6 +245,7 @@ class DecisionBoundaryPanel(Panel):
         super().clear()
         self.last = self._pending = None
         self.current_step, self.finished = None, False
+        self._grid_rect = None
         self.regions.clear()
         self.contour.setData(None)
         self.points.clear()
