@@ -173,7 +173,8 @@ def test_the_decision_boundary_caption_names_the_last_step(qtbot):
     p.show_events([e for e in events if isinstance(e, BoundaryEvent)])
     assert p.hint.text().startswith("Step 100:")
     p.show_events([LossEvent(np.arange(100, 140), np.ones(40), 0, 1e-3), FinishedEvent("finished", 140, 2)])
-    assert "Step 100" in p.hint.text() and "the run ended at step 139" in p.hint.text()
+    assert "Step 100" in p.hint.text() and "the run ended at step 140" in p.hint.text()   # 140 steps taken, as
+    # the FinishedEvent and the status bar count them (the last loss's index is 139)
     p.show_events([CurveEvent(140, np.arange(5.0), np.arange(5.0), np.arange(5.0), np.arange(5.0))])
     assert p.hint.text().startswith("Step 140:")
 

@@ -86,7 +86,10 @@ class DecisionBoundaryPanel(Panel):
         self.last: BoundaryEvent | CurveEvent | None = None
         self._pending: BoundaryEvent | CurveEvent | None = None
         self.current_step: int | None = None
-        """The run's newest step (from its losses): the caption says how far the regions lag it."""
+        """Steps the run has taken (its newest loss's index + 1): the caption says how far the
+        regions lag it. A count, as the pictures' steps and the status bar's "step n/N" are: the
+        loss index of the run's last step (1799 of 1800) read "the run ended at step 1799" beside
+        "step 1800/1800"."""
         self.finished = False
         self.set_idle_hint("Classifiers: the points over the regions the network predicts (more than two "
                            "inputs: on their first two principal components). Regression on one input: "
@@ -100,9 +103,9 @@ class DecisionBoundaryPanel(Panel):
                 self.received += 1
                 new = True
             elif isinstance(e, LossEvent) and len(e.steps):
-                self.current_step = int(e.steps[-1])
+                self.current_step = int(e.steps[-1]) + 1
             elif isinstance(e, FinishedEvent):
-                self.current_step = max(self.current_step or 0, int(e.step) - 1)
+                self.current_step = max(self.current_step or 0, int(e.step))
                 self.finished = True
                 new = self.last is not None or new
         return new
