@@ -155,6 +155,24 @@ def test_npz_good_and_named_arrays(tmp_path):
     assert report.n_classes == 3 and ds.input_shape == (3,) and ds.kind == "points"
 
 
+def test_npz_peek_offers_the_label_and_the_inputs_by_name_and_shape_never_one_array_for_both(tmp_path):
+    from playground.data.importers.peeks import peek_archive
+    np.savez(tmp_path / "named.npz", images=np.zeros((20, 8, 8), np.float32), labels=np.arange(20) % 3)
+    np.savez(tmp_path / "shaped.npz", feats=np.zeros((10, 2)), cls=np.arange(10), extra=np.zeros((4, 4)))
+    np.savez(tmp_path / "one.npz", arr=np.zeros((10, 2)))
+    peek = peek_archive(tmp_path / "named.npz")
+    assert peek.defaults == {"x_key": "images", "y_key": "labels"}
+    assert "images (20, 8, 8), labels (20,)" in peek.summary          # the shapes, read from the headers
+    assert peek_archive(tmp_path / "shaped.npz").defaults == {"x_key": "feats", "y_key": "cls"}   # 1-D: the label
+    assert peek_archive(tmp_path / "one.npz").defaults == {"x_key": "arr"}
+
+
+def test_npz_refuses_one_array_as_inputs_and_label(tmp_path):
+    np.savez(tmp_path / "s.npz", labels=np.arange(30) % 2)
+    with pytest.raises(ImportProblem, match="the inputs and the label are the same array 'labels'"):
+        import_dataset("npz", {"path": str(tmp_path / "s.npz"), "x_key": "labels", "y_key": "labels"})
+
+
 def test_npz_mismatched_shapes(tmp_path):
     np.savez(tmp_path / "m.npz", X=np.zeros((1000, 2)), y=np.zeros(999, dtype=np.int64))
     assert "m.npz: X has 1,000 samples, y has 999" in problem(tmp_path / "m.npz")

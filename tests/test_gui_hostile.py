@@ -235,6 +235,43 @@ def test_the_data_dock_draws_a_sample_of_a_thousand_classes(qtbot):
     assert "990 more classes" in caption and "c999" not in caption
 
 
+def test_the_data_dock_draws_a_classification_with_one_input(qtbot):
+    """One input column (a one-feature CSV or .npz): its values across, each class on its own
+    row; it once raised IndexError on the missing second column."""
+    from widgets.data_preview import DataPreview
+    preview = DataPreview()
+    qtbot.addWidget(preview)
+    ds = many_classes(3, 90)
+    ds.x_train = np.arange(90, dtype=np.float32).reshape(90, 1)
+    ds.input_shape = (1,)
+    preview.show_dataset(ds)
+    series, points = drawn(preview.plot.getPlotItem())
+    assert series == 3 and points == 90
+    import pyqtgraph as pg
+    rows = {round(float(np.mean(s.data["y"]))) for s in preview.plot.getPlotItem().items if isinstance(s, pg.ScatterPlotItem)}
+    assert rows == {0, 1, 2} and "one input" in preview.caption.text()
+
+
+def test_the_import_form_offers_no_array_for_two_fields(qtbot, tmp_path):
+    """An archive whose label the peek cannot tell: the label field gets another array than the
+    inputs field (it once fell back to the last array for both)."""
+    from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+
+    from playground.data.importers import IMPORTERS
+    from playground.data.importers.peeks import peek_archive
+    from widgets.import_form import ImportForm
+    np.savez(tmp_path / "odd.npz", first=np.zeros((10, 2)), second=np.zeros((10, 3)))
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    layout = QFormLayout(holder)
+    layout.addRow("format", QLabel("npz"))
+    form = ImportForm(layout, lambda: None)
+    form.show(IMPORTERS["npz"])
+    form.fill(peek_archive(tmp_path / "odd.npz"))
+    values = form.values()
+    assert values["x_key"] == "first" and values["y_key"] == "second"
+
+
 def test_the_import_page_draws_a_sample_of_a_thousand_classes(qtbot, window):
     page = DataPage(window)
     qtbot.addWidget(page)

@@ -259,6 +259,7 @@ class DataPage(QDialog):
         else:
             self.preview.setCurrentWidget(self.empty)
             self.empty.setText(peek.caption)
+            self.preview_title.setText("Preview")   # not the last file's plot title over this file's note
         if peek.problem:
             self._show_problem(peek.problem)
             self.import_button.setEnabled(False)

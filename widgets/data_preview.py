@@ -101,12 +101,19 @@ class DataPreview(QWidget):
         facts = [f"{len(x)} training samples", "input (" + ", ".join(str(d) for d in ds.input_shape) + ")"]
         if ds.n_classes:
             facts.append(f"{ds.n_classes} classes")
-        if ds.kind == "points" or (ds.kind == "regression" and x.shape[1] == 2):
+        one_input = x.ndim == 2 and x.shape[1] == 1
+        if ds.kind == "points" and one_input and ds.n_classes:
+            rows = sample_rows(len(x))
+            self._strip(ds, x[rows, 0], np.asarray(y)[rows])
+            facts.append("one input: its value across, each class on its own row")
+            if len(rows) < len(x):
+                facts.append(f"showing {len(rows)} of them, sampled")
+        elif (ds.kind == "points" and not one_input) or (ds.kind == "regression" and x.shape[1] == 2):
             rows = sample_rows(len(x))
             self._scatter(ds, x[rows], np.asarray(y)[rows])
             if len(rows) < len(x):
                 facts.append(f"showing {len(rows)} of them, sampled")
-        elif ds.kind == "regression":
+        elif ds.kind in ("regression", "points"):   # one input and a value to predict: the value against it
             item = self._reset(False)
             item.plot(x[:MAX_POINTS, 0], np.asarray(y[:MAX_POINTS]).reshape(len(x[:MAX_POINTS]), -1)[:, 0],
                       pen=None, symbol="o", symbolSize=5, symbolBrush="#1f77b4", symbolPen=None)
@@ -132,6 +139,16 @@ class DataPreview(QWidget):
             idx = ((values - values.min()) / span * 255).astype(int)
             brushes = [pg.mkBrush(*lut[i]) for i in idx]
             item.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=5, pen=None, brush=brushes))
+
+    def _strip(self, ds, x: np.ndarray, y: np.ndarray) -> None:
+        """One input of a classification: its values across, each class a row of its own (a little
+        jitter, so equal values stay apart), the first class at the top."""
+        item = self._reset(False)
+        item.invertY(True)
+        labels = np.asarray(y).reshape(len(y), -1)[:, 0].astype(int)
+        jitter = np.random.default_rng(0).uniform(-0.2, 0.2, len(labels))
+        names = [ds.class_names[c] if c < len(ds.class_names) else str(c) for c in range(ds.n_classes)]
+        class_scatter(item, np.asarray(x, dtype=float), labels + jitter, labels, names)
 
     def _images(self, ds, x: np.ndarray) -> None:
         item = self._reset(True)

@@ -46,6 +46,7 @@ class ImportForm:
     def fill(self, peek: Peek) -> None:
         """Offer what the file holds in the fields that list it, each preset to the peek's default."""
         self.options = {k: list(v) for k, v in peek.options.items()}
+        taken = {f.param: peek.defaults[f.param] for f in self._fields() if f.param in peek.defaults}
         for field in self._fields():
             widget = self.widgets[field.param]
             if field.options_from and not field.checklist:
@@ -54,7 +55,11 @@ class ImportForm:
                 widget.clear()
                 for name in names:
                     widget.addItem(name, name)
-                default = peek.defaults.get(field.param, names[-1] if names else "")
+                # without the peek's choice: the last name no other field has chosen (an archive's
+                # one array is not offered as its inputs and its label both)
+                free = [n for n in names if n not in taken.values()] or names
+                default = peek.defaults.get(field.param, free[-1] if free else "")
+                taken.setdefault(field.param, default)
                 if default in names:
                     widget.setCurrentIndex(names.index(default))
                 widget.blockSignals(False)

@@ -47,6 +47,10 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ImportProblem(f"{name} holds a single array, not an .npz archive with {x_key!r} and {y_key!r} "
                             f"(save it with np.savez(path, {x_key}=..., {y_key}=...))")
+    if x_key == y_key:
+        archive.close()
+        raise ImportProblem(f"{name}: the inputs and the label are the same array {x_key!r}: a network would learn "
+                            f"its label from itself; choose the input array (x_key) and the label array (y_key)")
     with archive:
         names = list(archive.files)
         absent = [k for k in (x_key, y_key) if k not in names]
@@ -121,9 +125,58 @@ def _read_member(name: str, archive: np.lib.npyio.NpzFile, key: str) -> np.ndarr
                             f"again with np.savez") from None
 
 
+LABEL_NAMES = ("y", "Y", "labels", "label", "targets", "target", "y_train", "classes")
+INPUT_NAMES = ("X", "x", "inputs", "input", "features", "data", "images", "X_train", "x_train")
+"""The names the import form recognises first, label and inputs, exactly and then in any case."""
+
+
+def array_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Each array's shape in an .npz archive, from its .npy header alone (a peek reads no data);
+    an array whose header cannot be read is left out (the import names its problem)."""
+    shapes = {}
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            key = member[:-4] if member.endswith(".npy") else member
+            try:
+                shapes[key], _ = _declared(path.name, archive, key)
+            except ImportProblem:
+                continue
+    return shapes
+
+
+def default_keys(shapes: dict[str, tuple[int, ...]]) -> dict[str, str]:
+    """The arrays the import form offers first: the label by its name (y, labels, targets, …) or
+    else the first one-dimensional array; the inputs by their name (X, inputs, images, …) or else
+    the first other array with as many rows as the label. Never one array for both: a network
+    given its label as its input learns nothing but the copy."""
+    def named(candidates: tuple[str, ...], taken: str | None) -> str | None:
+        free = [n for n in shapes if n != taken]
+        for c in candidates:
+            if c in free:
+                return c
+        lowered = {n.lower(): n for n in free}
+        return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
+    y = named(LABEL_NAMES, None) or next((n for n, shape in shapes.items() if len(shape) == 1), None)
+    rows = shapes[y][0] if y is not None and shapes[y] else None
+    x = named(INPUT_NAMES, y) or next((n for n, shape in shapes.items()
+                                       if n != y and shape and (rows is None or shape[0] == rows)), None)
+    return {param: key for param, key in (("x_key", x), ("y_key", y)) if key is not None}
+
+
 def _check_declared_size(name: str, archive: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype]:
     """The shape and dtype member `key`'s .npy header declares; refused when the header is missing
     or declares more than MAX_ARRAY_BYTES. Only the header is read (never the body)."""
+    shape, dtype = _declared(name, archive, key)
+    declared = math.prod(shape) * dtype.itemsize   # Python ints: no overflow
+    if declared > MAX_ARRAY_BYTES:
+        raise ImportProblem(f"{name}: {key} declares shape {tuple(shape)} of {dtype} = {_size(declared)}, "
+                            f"over the limit of {_size(MAX_ARRAY_BYTES)} for one array; use fewer samples"
+                            + (f" or float32 instead of {dtype}" if dtype.kind == "f" and dtype.itemsize > 4 else ""))
+    return tuple(shape), dtype
+
+
+def _declared(name: str, archive: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype member `key`'s .npy header declares (only the header is read)."""
     member = key if key in archive.namelist() else f"{key}.npy"
     try:
         with archive.open(member) as fp:
@@ -140,11 +193,6 @@ def _check_declared_size(name: str, archive: zipfile.ZipFile, key: str) -> tuple
     except (zipfile.BadZipFile, zlib.error) as e:   # the archive's directory and the member disagree
         raise ImportProblem(f"{name} is a damaged .npz archive: member {member!r} cannot be opened "
                             f"({str(e)[:80]}); save the arrays again with np.savez") from None
-    declared = math.prod(shape) * dtype.itemsize   # Python ints: no overflow
-    if declared > MAX_ARRAY_BYTES:
-        raise ImportProblem(f"{name}: {key} declares shape {tuple(shape)} of {dtype} = {_size(declared)}, "
-                            f"over the limit of {_size(MAX_ARRAY_BYTES)} for one array; use fewer samples"
-                            + (f" or float32 instead of {dtype}" if dtype.kind == "f" and dtype.itemsize > 4 else ""))
     return tuple(shape), dtype
 
 

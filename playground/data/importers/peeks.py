@@ -35,13 +35,15 @@ def peek_table(path: Path) -> Peek:
 
 def peek_archive(path: Path) -> Peek:
     """The arrays an .npz archive holds (read from its directory, not its data)."""
+    from playground.data.importers.npz_arrays import array_shapes, default_keys
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = list(getattr(archive, "files", []))
+        shapes = array_shapes(path) if names else {}
     except Exception as e:  # noqa: BLE001  (any unreadable archive is the person's to fix)
         raise ImportProblem(f"{path.name} is not a readable .npz archive ({e})") from None
-    defaults = {param: key for param, key in (("x_key", "X"), ("y_key", "y")) if key in names}
-    return Peek(f"NumPy archive with arrays: {', '.join(names) or 'none'}", {"arrays": names}, defaults,
+    listed = ", ".join(f"{n} {shapes[n]}" if n in shapes else n for n in names) or "none"
+    return Peek(f"NumPy archive with arrays: {listed}", {"arrays": names}, default_keys(shapes),
                 caption="Import to see the data.")
 
 
