@@ -163,3 +163,21 @@ def test_a_run_record_keeps_its_findings_in_rank_order(runs_dir, capsys):
     assert set(found[0]) == {"name", "severity", "step", "message", "action"}
     assert found[0]["severity"] == "critical" and "0.005" in found[0]["action"]
     assert any(line.startswith("[critical] divergence") and "0.005" in line for line in out)
+
+
+def test_a_diverged_run_is_told_the_divergence_remedy_not_more_epochs():
+    """digits_mlp at SGD lr 10 diverges at once, then its loss wanders at chance (ln 10): the
+    outcome once said "more epochs: the loss was still falling" beside the divergence card's
+    "Lower the learning rate to 1"."""
+    p = resolve_preset("digits_mlp")
+    p.training.optimizer, p.training.lr, p.training.epochs = "sgd", 10.0, 25
+    wander = [2.42, 2.38, 2.45, 2.40, 2.36, 2.44, 2.41, 2.39, 2.43, 2.35]   # ends 3% below a quarter back
+    history = [Epoch(k, 34 * k, v, v, 0.11) for k, v in enumerate(wander, 1)]
+    diverged = Finding("divergence", "critical", 3, "The loss is diverging",
+                       Action("Lower the learning rate to {value}", "lr", 1.0, -1))
+    verdict = judge(p, history, 10, findings=[diverged])
+    assert not verdict.good
+    assert "more epochs" not in verdict.text and "still falling" not in verdict.text and "wider" not in verdict.text
+    assert "diverged at step 3" in verdict.text
+    assert verdict.finding.action.setting == "lr" and verdict.finding.action.value == 1.0
+    assert "more epochs" in judge(p, history, 10).text   # without the divergence: the usual advice

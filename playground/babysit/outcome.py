@@ -196,6 +196,15 @@ def suggestions(preset: Preset, history: Sequence[EpochMetrics],
                 findings: Sequence[Finding] = ()) -> list[Suggestion]:
     """The knobs to turn first, most likely first; none contradicts another or a live finding."""
     ts = preset.training
+    diverged = next((f for f in findings if f.name == "divergence"), None)
+    if diverged is not None:
+        # Nothing after a divergence says what the network can learn: not "more epochs" for a loss
+        # that only wanders at chance, not a bigger network. The divergence card's remedy, once.
+        given = diverged.action
+        lower = given if given is not None and given.setting == "lr" and given.value < ts.lr else \
+            Action("Lower the learning rate to {value}", "lr", ts.lr / 10, -1)
+        return [Suggestion(f"a smaller learning rate (lr {ts.lr:g} → {lower.value:g}): the loss diverged at step "
+                           f"{diverged.step}, and what followed is no measure of the network", lower)]
     blocked = _blocked(findings)
     out: list[Suggestion] = []
     how = ending(history)
