@@ -91,7 +91,7 @@ def test_the_loss_curve_marks_a_live_setting_at_the_step_the_trainer_applied_it(
         qtbot.waitUntil(lambda: len(loss.steps) > 20, timeout=TIMEOUT)
         controller.set_setting("lr", first_lr / 2)   # and while it runs at full speed
         qtbot.waitUntil(lambda: len(loss.marks) == 2, timeout=TIMEOUT)
-        with pytest.raises(ValueError, match="cannot change while training runs"):
+        with pytest.raises(ValueError, match="cannot change during a run, running or paused"):
             controller.set_setting("optimizer", "adam")
         controller.stop_now()
         assert controller.state == "stopped" and controller.last_record

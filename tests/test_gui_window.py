@@ -289,6 +289,10 @@ def test_train_menu_drives_a_real_training_session_and_close_joins_its_thread(qt
         a["train_start"].trigger()
         qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=10_000)
         assert a["train_start"].text() == "&Resume"
+        w.doc.set_training("optimizer", "sgd")   # needs a rebuild: refused, and said so for a paused run
+        assert "cannot change during a run, running or paused" in w.statusBar().currentMessage()
+        w.doc.set_training("l2", 0.001)          # live: no step to apply it at while paused, and it says so
+        assert w.statusBar().currentMessage() == "l2 = 0.001: applies at the next step (training is paused)"
         a["train_stop"].trigger()
         qtbot.waitUntil(lambda: not w.controller.is_active, timeout=10_000)
         assert w.weights_for_export()[0] is not None  # what Export will write

@@ -47,7 +47,7 @@ def test_an_unchanged_value_is_not_announced_and_a_refused_one_says_why():
     trainer.set_setting("lr", 0.01)   # what it already is
     trainer.step()
     assert not any(isinstance(e, SettingAppliedEvent) for e in events)
-    with pytest.raises(ValueError, match="optimizer cannot change while training runs.*Stop, then Start"):
+    with pytest.raises(ValueError, match="optimizer cannot change during a run, running or paused.*Stop, then Start"):
         trainer.set_setting("optimizer", "adam")
     with pytest.raises(ValueError, match="lr"):
         trainer.set_setting("lr", -1.0)

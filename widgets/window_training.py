@@ -136,10 +136,16 @@ class WindowTraining:
         c = self.controller
         if c is None or not c.is_active:
             return
+        value = getattr(self.doc.preset.training, name)
         try:   # the Trainer judges it, applies it and says at which step (the loss curve's mark)
-            c.set_setting(name, getattr(self.doc.preset.training, name))
+            c.set_setting(name, value)
         except ValueError as e:
             self.statusBar().showMessage(str(e), 6000)
+            return
+        if c.state == "paused":   # no step to apply it at yet: say so (not the last refusal's words)
+            self.statusBar().showMessage(f"{name} = {value:g}: applies at the next step (training is paused)"
+                                         if isinstance(value, float) else
+                                         f"{name} = {value}: applies at the next step (training is paused)", 6000)
 
     def _on_progress(self, epoch: int, step: int, total: int, rate: float, left: float) -> None:
         where = f"epoch {epoch} · step {step}/{total}"

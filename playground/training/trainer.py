@@ -277,8 +277,8 @@ class Trainer:
         """Raise ValueError, in words for a person, unless `name` may change while training runs
         and `value` is in its range: the one judge of a live setting."""
         if name not in HOT_SETTINGS:
-            raise ValueError(f"{name} cannot change while training runs (it needs a rebuild): it applies "
-                             "when training starts again (Stop, then Start)")
+            raise ValueError(f"{name} cannot change during a run, running or paused (it needs a rebuild): it "
+                             "applies when training starts again (Stop, then Start)")
         param = next(p for p in TRAINING_PARAMS if p.name == name)
         problem = param.check(value)
         if problem:
