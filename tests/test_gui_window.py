@@ -270,6 +270,21 @@ def test_drop_on_empty_canvas_of_a_layer_that_takes_no_input(window):
     assert any("Input" in e for e in w.doc.report.graph_errors)
 
 
+def test_a_session_paused_before_its_first_step_claims_no_trained_weights(window):
+    """Weights a session sends at step 0 are the ones it started from: opening another file then
+    asked to discard "trained weights that are not exported"."""
+    import numpy as np
+    from playground.network.build import build_model
+    state = {k: v.numpy() for k, v in build_model(window.doc.preset.model).state_dict().items()}
+    window._on_weights_ready(state, window.doc.preset.copy(), 0)
+    claimed = window.doc.unsaved_weights()
+    window.doc.forget_weights()   # (closing the window would ask about them)
+    window._on_weights_ready(state, window.doc.preset.copy(), 12)   # after an update: trained, kept
+    kept = window.doc.unsaved_weights() and all(np.array_equal(window.doc.trained.state[k], v) for k, v in state.items())
+    window.doc.forget_weights()
+    assert not claimed and kept
+
+
 def test_train_menu_drives_a_real_training_session_and_close_joins_its_thread(qtbot, tmp_path, monkeypatch):
     _fail_on_dialog(monkeypatch)
     w = make_window(tmp_path, "xor_mlp")

@@ -102,6 +102,8 @@ class WindowTraining:
         """A training reached these weights: the document keeps them if its network is still the one
         they were trained on."""
         from widgets.document import network_structure
+        if step == 0:   # no update yet: the weights it started from (fresh, or the document's own), not trained ones
+            return
         self.doc.set_trained(state, network_structure(preset.model), step)
 
     def _on_outcome(self, text: str) -> None:
