@@ -339,8 +339,8 @@ def test_opening_an_example_while_a_stopped_run_winds_up_asks_nothing(qtbot, tmp
     w = make_window(tmp_path, "xor_mlp")
     w.doc.preset.training.epochs = 100_000
     w.actions_by_name["train_start"].trigger()
-    qtbot.waitUntil(lambda: w.controller.is_running, timeout=30_000)
-    w.train_stop()
+    qtbot.waitUntil(lambda: w.controller.is_running and w.controller.current_step() > 0, timeout=30_000)
+    w.train_stop()   # (after an update: a run stopped before its first has no trained weights to offer)
     assert w.controller.state == "stopping"
     assert w.open_example("spiral_tanh") and w.doc.preset.name == "spiral_tanh"
     assert [title for _, title, _ in dialogs.shown] == ["Discard the trained weights?"]
