@@ -68,6 +68,30 @@ def test_csv_columns_table_import_and_use_in_the_preset(qtbot, window, tmp_path)
     assert out.params["out_features"] == 2
 
 
+def test_a_regression_csv_into_a_classifier_says_the_loss_must_change_and_fitting_changes_it(qtbot, window, tmp_path):
+    """House prices into xor_mlp (cross-entropy): the page said only "the output needs 1 value",
+    and after "Use this data" training was refused ("real-valued targets; use mse or l1")."""
+    from widgets.data_page import open_data_page
+    rng = np.random.default_rng(1)
+    rows = ["rooms,area,house price"] + [f"{r},{a:.1f},{1000 * r + 3 * a:.0f}" for r, a in
+                                         zip(rng.integers(1, 6, 80), rng.uniform(40, 200, 80))]
+    csv = tmp_path / "houses.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert window.doc.preset.training.loss == "cross_entropy"
+    page = open_data_page(window)
+    page.set_path(str(csv))
+    page.import_form.field("task").setCurrentIndex(page.import_form.field("task").findData("regression"))
+    run_import(qtbot, page)
+    assert page.report is not None and page.report.n_classes == 0
+    assert "the loss must be mse" in page.fit_hint.text() and "1 value" in page.fit_hint.text()
+    assert page.fit_box.isVisible() and page.fit_box.isChecked()
+    page.use_button.click()
+    assert window.doc.preset.training.loss == "mse"
+    assert not window.doc.problems   # trainable as it is
+    window.doc.undo_stack.undo()     # one undo takes back the data, the loss and the sizes
+    assert window.doc.preset.training.loss == "cross_entropy"
+
+
 def test_a_broken_csv_shows_its_problem_and_cannot_be_used(qtbot, window, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,y\nx1,0\n2,1\n3,0\n", encoding="utf-8")

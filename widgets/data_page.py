@@ -363,10 +363,10 @@ class DataPage(QDialog):
         if self.preview.currentWidget() in (self.plot_holder, self.grid_page):
             self.preview.setCurrentWidget(self.table if self.table.rowCount() else self.empty)
 
-    def _output_units(self) -> tuple[int, str]:
-        """The output size the imported data needs under the preset's loss (the engine's rule)."""
+    def _output_units(self, loss: str) -> tuple[int, str]:
+        """The output size the imported data needs under `loss` (the engine's rule)."""
         from playground.network.fit import output_units
-        return output_units(self.loss, self.dataset.n_classes, tuple(self.dataset.target_shape))
+        return output_units(loss, self.dataset.n_classes, tuple(self.dataset.target_shape))
 
     def _show_fit_hint(self, report) -> None:
         want = tuple(report.input_shape)
@@ -374,7 +374,12 @@ class DataPage(QDialog):
         if self.network_input is not None and tuple(self.network_input) != want:
             parts.append(f"Your network's Input takes {fmt(self.network_input)}; this data has {fmt(want)}: "
                          f"set the Input shape to {fmt(want)}")
-        units, why = self._output_units()
+        from playground.network.fit import loss_for_targets
+        switch = loss_for_targets(self.loss, self.dataset.n_classes)
+        if switch:   # the preset's class loss cannot train these targets: fitting sets the loss too
+            parts.append(f"the loss {self.loss} compares outputs with classes, and this data has real-valued "
+                         f"targets: the loss must be {switch} (or l1)")
+        units, why = self._output_units(switch or self.loss)
         parts.append(f"the output needs {units} value{'s' if units != 1 else ''} ({why})")
         self.fit_hint.setText("; ".join(parts) + ("." if parts else ""))
         same_rank = self.network_input is None or len(self.network_input) == len(want)
@@ -541,16 +546,21 @@ def report_html(report) -> str:
 
 
 def fit_network(doc, report, dataset) -> None:
-    """Set the Input's shape to the data's and the output layer's size to the classes (or targets),
-    as undoable edits. Only sizes change: a network for points is not turned into a CNN."""
+    """Set the Input's shape to the data's, the loss to one real-valued targets can train where the
+    preset's compares with classes, and the output layer's size to the classes (or targets), as
+    undoable edits. Only sizes change: a network for points is not turned into a CNN."""
     from widgets.commands import SetParam
     model = doc.model
     inputs = [n for n in model.nodes if n.type == "Input"]
     if inputs and list(inputs[0].params.get("shape", [])) != list(report.input_shape):
         doc.push(SetParam(doc, inputs[0].id, "shape", list(report.input_shape)))
+    from playground.network.fit import loss_for_targets, output_units
+    from widgets.commands import SetTraining
+    switch = loss_for_targets(doc.preset.training.loss, dataset.n_classes)
+    if switch:   # a class loss on real-valued targets: training would be refused
+        doc.push(SetTraining(doc, "loss", switch))
     out_id = doc.model.output_id()
     out = next((n for n in doc.model.nodes if n.id == out_id), None)
-    from playground.network.fit import output_units
     want = output_units(doc.preset.training.loss, dataset.n_classes, dataset.target_shape)[0]
     if out is not None and out.type == "Linear" and out.params.get("out_features") != want:
         doc.push(SetParam(doc, out.id, "out_features", want))

@@ -57,6 +57,17 @@ BINARY_LOSSES = ("bce", "hinge")
 """Losses of one logit per sample on two classes (or one per class, each its own yes/no)."""
 
 
+CLASS_LOSSES = ("cross_entropy", "bce", "hinge")
+"""Losses that compare outputs with class labels: they cannot train real-valued targets."""
+
+
+def loss_for_targets(loss: str, n_classes: int) -> str | None:
+    """The loss to switch to when `loss` cannot train data with `n_classes` classes (0: real-valued
+    targets): mse for a class loss on values; None when `loss` fits. The fit check's message and
+    the data page's "fit the network to it" follow this one rule."""
+    return "mse" if n_classes == 0 and loss in CLASS_LOSSES else None
+
+
 def output_units(loss: str, n_classes: int, target_shape: tuple[int, ...] = ()) -> tuple[int, str]:
     """How many values the output layer gives for data with `n_classes` classes (0: real-valued
     targets of `target_shape`) under `loss`, and why in a few words: the one rule the fit check
@@ -96,7 +107,7 @@ def check_fit(preset: "Preset", data: "Dataset | DataFacts", model: _Graph) -> l
             (output_units(ts.loss, facts.n_classes, facts.target_shape)[0],), (facts.n_classes,)):
         problems.append(FitProblem(where, f"{ts.loss} needs one output (two classes) or one per class, "
                                           f"got {out_shape} from {name}", out_id))
-    elif facts.n_classes == 0 and ts.loss in ("cross_entropy", "bce", "hinge"):
+    elif loss_for_targets(ts.loss, facts.n_classes):
         problems.append(FitProblem("training.loss", f"data set '{facts.name}' has real-valued targets; "
                                                     "use mse or l1"))
     elif facts.n_classes == 0 and math.prod(out_shape) != output_units(ts.loss, 0, facts.target_shape)[0]:
