@@ -17,6 +17,7 @@ import torch
 
 from playground.params import Problem, ProblemList
 from playground.network.shapes import analyze
+from playground.network.spec import CLASS_LOSSES
 
 if TYPE_CHECKING:
     from playground.data import Dataset
@@ -55,10 +56,6 @@ class _Graph(Protocol):
 
 BINARY_LOSSES = ("bce", "hinge")
 """Losses of one logit per sample on two classes (or one per class, each its own yes/no)."""
-
-
-CLASS_LOSSES = ("cross_entropy", "bce", "hinge")
-"""Losses that compare outputs with class labels: they cannot train real-valued targets."""
 
 
 def loss_for_targets(loss: str, n_classes: int) -> str | None:

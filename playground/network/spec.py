@@ -134,6 +134,8 @@ def setting(default: Any, kind: str, help: str, **kw: Any) -> Any:
 
 
 LOSSES = ("cross_entropy", "bce", "mse", "l1", "hinge")
+CLASS_LOSSES = ("cross_entropy", "bce", "hinge")
+"""Losses that compare outputs with class labels: a classifier's, and none that can train real-valued targets."""
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 OPTIMIZER_HYPERPARAMETERS: dict[str, dict[str, float]] = {

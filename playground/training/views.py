@@ -6,7 +6,7 @@ has feature maps, only an autoencoder reconstructs, and a boundary exists only o
 """
 from __future__ import annotations
 
-from playground.network.spec import Preset
+from playground.network.spec import CLASS_LOSSES, Preset
 
 VIEWS = ("loss", "update_ratio", "activations", "gradients", "feature_maps", "reconstructions",
          "decision_boundary", "confusion", "perceptron", "weights", "neuron_maps", "hidden_space",
@@ -36,7 +36,7 @@ def is_classifier(preset: Preset) -> bool:
     """The network predicts classes (so accuracy and a confusion matrix mean something), told from
     the preset alone, before its data is read (which panels to show): its loss says so."""
     ts = preset.training
-    return not is_autoencoder(preset) and (ts.mode == "perceptron" or ts.loss in ("cross_entropy", "bce", "hinge"))
+    return not is_autoencoder(preset) and (ts.mode == "perceptron" or ts.loss in CLASS_LOSSES)
 
 
 def baseline_metric(preset: Preset) -> str | None:
