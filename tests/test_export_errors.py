@@ -272,3 +272,23 @@ def test_a_preset_alone_exports_untrained_weights_with_a_warning(tmp_path: Path,
     assert (tmp_path / "model.safetensors").is_file()  # a folder gets the format's default name
     code, stdout, _ = run_cli(capsys, "load", str(tmp_path / "model.safetensors"))
     assert code == 0 and "untrained weights" in stdout
+
+
+# ---------------------------------------------------------------- what an export replaces
+
+def test_written_paths_name_every_file_an_export_writes(tmp_path: Path) -> None:
+    """A front end asks before replacing files: it must know all of them, the weights beside
+    model.py and the files inside the script's folder too, before anything is written."""
+    from playground.export import FORMATS, written_paths
+    assert written_paths("python", tmp_path / "net.py") == [tmp_path / "net.py", tmp_path / "net_state_dict.pt"]
+    assert written_paths("script", tmp_path / "job") == [tmp_path / "job" / "data.npz", tmp_path / "job" / "train.py"]
+    assert written_paths("onnx", tmp_path) == [tmp_path / "model.onnx"]   # a folder: the default name in it
+    for fmt in FORMATS:
+        folder = tmp_path / fmt
+        folder.mkdir()
+        target = folder / ("out" if FORMATS[fmt].is_folder else f"out{FORMATS[fmt].extension}")
+        planned = written_paths(fmt, target)
+        assert not any(p.exists() for p in planned)
+        export(mlp(), None, fmt, target)
+        written = sorted(p for p in folder.rglob("*") if p.is_file())
+        assert written == sorted(planned), fmt

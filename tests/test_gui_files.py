@@ -198,6 +198,36 @@ def test_export_writes_the_engine_format_and_says_when_weights_are_untrained(win
     dialog.deleteLater()
 
 
+def test_export_names_the_python_module_after_the_network_and_asks_before_replacing(window, dialogs, tmp_path,
+                                                                                     monkeypatch):
+    """Two networks exported to one folder no longer overwrite each other's model.py, and a second
+    export of the same one asks first, naming the weights file beside the module too."""
+    from widgets.export_dialog import ExportDialog
+    w = window
+    dialog = ExportDialog(w.doc.preset, None, False, tmp_path, "python", w)
+    assert dialog.path_edit.text() == str(tmp_path / "xor_mlp.py")
+    assert dialog.run_export() and not dialogs.shown   # nothing to replace: no question
+    module, weights = tmp_path / "xor_mlp.py", tmp_path / "xor_mlp_state_dict.pt"
+    assert sorted(dialog.result_paths) == sorted([module, weights])
+    module.write_text("# my edits")
+    dialogs.answers = [QMessageBox.StandardButton.No]
+    again = ExportDialog(w.doc.preset, None, False, tmp_path, "python", w)
+    assert not again.run_export()
+    kind, title, text = dialogs.shown[-1]
+    assert kind == "question" and "xor_mlp.py and xor_mlp_state_dict.pt" in text
+    assert module.read_text() == "# my edits"   # kept, and the dialog says so
+    assert again.error_label.isVisibleTo(again) and "kept" in again.error_label.text()
+    dialogs.answers = [QMessageBox.StandardButton.Yes]
+    assert again.run_export() and "class " in module.read_text()
+    for dlg in (dialog, again):
+        dlg.deleteLater()
+    # a cancelled export does not leave the last one's "Exported …" standing
+    w.statusBar().showMessage(f"Exported {module}", 10000)
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: 0)
+    assert not w.export_dialog("python")
+    assert "cancelled" in w.statusBar().currentMessage() and "Exported" not in w.statusBar().currentMessage()
+
+
 def test_an_export_failure_shows_the_engine_message_and_keeps_the_dialog_open(window, tmp_path):
     from widgets.export_dialog import ExportDialog
     w = window

@@ -2,16 +2,20 @@
 
 The formats, their descriptions and default file names come from `playground.export.FORMATS`;
 failures show the engine's message and keep the dialog open so the person can fix the path.
+Files the export would replace (also those written beside the chosen one, which no file
+dialog asks about) are named, and replaced only when the person says so.
 """
 from __future__ import annotations
 
+import keyword
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QPushButton, QVBoxLayout, QWidget)
+    QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from playground.network.spec import Preset
 
@@ -96,8 +100,10 @@ class ExportDialog(QDialog):
             if path:
                 self.path_edit.setText(str(Path(path) / Path(self.path_edit.text()).name))
         else:
+            # Export asks before replacing, naming every file it writes: no second question here
             path, _ = QFileDialog.getSaveFileName(self, f"Export {f.title}", self.path_edit.text(),
-                                                  f"{f.title} (*{f.extension});;All files (*)")
+                                                  f"{f.title} (*{f.extension});;All files (*)",
+                                                  options=QFileDialog.Option.DontConfirmOverwrite)
             if path:
                 self.path_edit.setText(path)
 
@@ -106,6 +112,8 @@ class ExportDialog(QDialog):
         path = self.path_edit.text().strip()
         if not path:
             self._fail("Choose where to save the export.")
+            return False
+        if not self._may_replace(path):
             return False
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -121,17 +129,39 @@ class ExportDialog(QDialog):
         self.accept()
         return True
 
+    def _may_replace(self, path: str) -> bool:
+        """True when the export replaces no file, or the person agreed to replace the ones it would."""
+        from playground.export import written_paths
+        existing = [p for p in written_paths(self.fmt(), path) if p.is_file()]
+        if not existing:
+            return True
+        names = " and ".join(p.name for p in existing)
+        one = len(existing) == 1
+        answer = QMessageBox.question(
+            self, "Replace existing files?",
+            f"{names} {'exists' if one else 'exist'} already in {existing[0].parent}.\n\n"
+            f"Replace {'it' if one else 'them'} with this export?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self._fail(f"Nothing was exported: {names} {'is' if one else 'are'} kept. Choose another name "
+                       "to keep both.")
+            return False
+        return True
+
     def _fail(self, message: str) -> None:
         self.error_label.setText(f"⚠ {message}")
         self.error_label.show()
 
 
 def export_file_name(preset_name: str, f) -> str:
-    """The file an export suggests: named after the preset (`xor_mlp.onnx`), except the Python
-    module, which keeps the importable name `model.py`."""
+    """The file an export suggests: named after the preset (`xor_mlp.onnx`). The Python module
+    is too when that name imports (`from xor_mlp import XorMlp`) without hiding a module of
+    Python's own, and is `model.py` otherwise."""
     stem = preset_name or "model"
     if f.name == "python":
-        return f.default_name
+        importable = stem.isidentifier() and not keyword.iskeyword(stem) and stem not in sys.stdlib_module_names \
+            and stem not in ("torch", "numpy")
+        return f"{stem}{f.extension}" if importable else f.default_name
     if f.is_folder:
         return f"{stem}_{f.default_name}"
     if f.name in ("state_dict", "summary"):

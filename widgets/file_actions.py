@@ -278,7 +278,8 @@ class FileActions:
         state, trained = self.weights_for_export()
         folder = Path(self.settings.value("export_dir", self._last_dir()))
         dialog = ExportDialog(self.doc.preset, state, trained, folder, fmt, self)
-        if not dialog.exec():
+        if not dialog.exec():   # an earlier "Exported …" would read as this export's outcome
+            self.statusBar().showMessage("Export cancelled: nothing was written", 5000)
             return False
         if self.doc.weights is not None and dialog.result_paths:
             self.doc.weights.kept = True

@@ -26,7 +26,7 @@ from playground.export.common import (
 from playground.network.spec import Preset
 
 __all__ = ["FORMATS", "ExportFormat", "ExportResult", "ExportError", "MissingPackage", "UnsupportedLayer",
-           "export", "missing_packages", "summary_text", "target_path", "untrained_warning"]
+           "export", "missing_packages", "summary_text", "target_path", "untrained_warning", "written_paths"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class ExportFormat:
     """Optional packages it needs, installed by `pip install 'nn-playground[onnx]'`."""
     writer: str = ""
     """`module:function` inside playground.export that writes it."""
+    paths: str = ""
+    """`module:function` giving the files it writes for a target path, where they are more than the
+    target itself (the weights beside model.py, the files inside the script's folder)."""
 
     @property
     def extension(self) -> str:
@@ -62,12 +65,13 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("onnx", "ONNX",
                  "For ONNX Runtime, Netron and other tools (opset 18, dynamic batch size)",
                  "model.onnx", needs=("onnx", "onnxscript"), writer="onnx_format:write_onnx"),
-    ExportFormat("python", "Python source (model.py)",
+    ExportFormat("python", "Python source (nn.Module)",
                  "A readable nn.Module written node by node, with the weights beside it; needs only torch",
-                 "model.py", writer="python_source:write_python"),
+                 "model.py", writer="python_source:write_python", paths="python_source:python_paths"),
     ExportFormat("script", "Training script (train.py + data.npz)",
                  "Train with plain PyTorch on any machine, or on many GPUs with torchrun (DDP)",
-                 "train_script", is_folder=True, carries_weights=False, writer="script:write_script"),
+                 "train_script", is_folder=True, carries_weights=False, writer="script:write_script",
+                 paths="script:script_paths"),
     ExportFormat("summary", "Summary (text)",
                  "A table of layers, output shapes, parameters, receptive fields and multiply-adds",
                  "summary.txt", carries_weights=False, writer="summary:write_summary"),
@@ -98,6 +102,17 @@ def target_path(fmt: str, out_path: str | Path) -> Path:
     """Where `export` writes: `out_path`, or the format's default name inside it when it is a folder."""
     f = _format(fmt)
     return Path(out_path) if f.is_folder else output_file(out_path, f.default_name)
+
+
+def written_paths(fmt: str, out_path: str | Path) -> list[Path]:
+    """Every file an export to `out_path` writes, so a front end can ask before replacing any
+    that exist (model.py's weights beside it, train.py and data.npz inside the script's folder)."""
+    f = _format(fmt)
+    target = target_path(fmt, out_path)
+    if not f.paths:
+        return [target]
+    module_name, function = f.paths.split(":")
+    return list(getattr(importlib.import_module(f"playground.export.{module_name}"), function)(target))
 
 
 def export(preset: Preset, state_dict: Mapping[str, torch.Tensor] | None, fmt: str,

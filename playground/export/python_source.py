@@ -169,9 +169,10 @@ def _wrap_doc(lines: list[str]) -> list[str]:
     return out
 
 
-def weights_name(model_py: Path) -> str:
-    """The state_dict file written beside model.py: `model.py` → `model_state_dict.pt`."""
-    return f"{model_py.stem}_state_dict.pt"
+def python_paths(model_py: Path) -> list[Path]:
+    """The two files `write_python` writes: the module and its weights beside it as a state_dict
+    file (`model.py` → `model_state_dict.pt`)."""
+    return [model_py, model_py.with_name(f"{model_py.stem}_state_dict.pt")]
 
 
 def model_py_source(job: ExportJob, weights_file: str = "model_state_dict.pt", module: str = "model") -> str:
@@ -257,8 +258,8 @@ def names_source(facts: DataFacts) -> str:
 
 def write_python(job: ExportJob, path: Path) -> list[Path]:
     """model.py and, beside it, the weights as a state_dict file that its loader reads."""
-    wname = weights_name(path)
-    source = model_py_source(job, wname, path.stem).encode("utf-8")
+    module, weights = python_paths(path)
+    source = model_py_source(job, weights.name, path.stem).encode("utf-8")
     buf = io.BytesIO()
     torch.save({k: v.detach().to("cpu").contiguous().clone() for k, v in job.state_dict.items()}, buf)
-    return write_together([(path, source), (path.with_name(wname), buf.getvalue())])
+    return write_together([(module, source), (weights, buf.getvalue())])

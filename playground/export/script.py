@@ -113,6 +113,11 @@ def train_script_source(job: ExportJob, data_params: dict, n_classes: int) -> st
     return "\n\n\n".join(parts) + "\n"
 
 
+def script_paths(folder: Path) -> list[Path]:
+    """The two files `write_script` writes into its folder: the data, then the script."""
+    return [folder / "data.npz", folder / "train.py"]
+
+
 def write_script(job: ExportJob, folder: Path) -> list[Path]:
     """train.py and data.npz in `folder` (created if its parent exists), both or neither."""
     ts = job.preset.training
@@ -141,7 +146,8 @@ def write_script(job: ExportJob, folder: Path) -> list[Path]:
             raise FileProblem(f"cannot create the folder {folder}: {e.strerror or e}") from None
         created = True
     try:
-        return write_together([(folder / "data.npz", buf.getvalue()), (folder / "train.py", source)])
+        data_file, script_file = script_paths(folder)
+        return write_together([(data_file, buf.getvalue()), (script_file, source)])
     except BaseException:
         if created:
             try:
