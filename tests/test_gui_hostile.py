@@ -250,6 +250,13 @@ def test_the_data_dock_draws_a_classification_with_one_input(qtbot):
     import pyqtgraph as pg
     rows = {round(float(np.mean(s.data["y"]))) for s in preview.plot.getPlotItem().items if isinstance(s, pg.ScatterPlotItem)}
     assert rows == {0, 1, 2} and "one input" in preview.caption.text()
+    # the rows are named by their classes, not numbered in halves
+    left = preview.plot.getPlotItem().getAxis("left")
+    assert left._tickLevels == [[(0.0, ds.class_names[0]), (1.0, ds.class_names[1]), (2.0, ds.class_names[2])]]
+    ds.x_train = np.zeros((90, 2), dtype=np.float32)   # the next data set's axis is numbered again
+    ds.input_shape = (2,)
+    preview.show_dataset(ds)
+    assert left._tickLevels is None
 
 
 def test_the_import_form_offers_no_array_for_two_fields(qtbot, tmp_path):

@@ -80,6 +80,7 @@ class DataPreview(QWidget):
         item.setAspectLocked(square)
         item.invertY(False)
         item.showAxes(True)
+        item.getAxis("left").setTicks(None)   # (a strip plot's class names are its own)
         item.getViewBox().setMouseEnabled(False, False)
         return item
 
@@ -149,6 +150,7 @@ class DataPreview(QWidget):
         jitter = np.random.default_rng(0).uniform(-0.2, 0.2, len(labels))
         names = [ds.class_names[c] if c < len(ds.class_names) else str(c) for c in range(ds.n_classes)]
         class_scatter(item, np.asarray(x, dtype=float), labels + jitter, labels, names)
+        item.getAxis("left").setTicks([[(float(c), name) for c, name in enumerate(names)]])   # rows, not 0.5s
 
     def _images(self, ds, x: np.ndarray) -> None:
         item = self._reset(True)
