@@ -102,3 +102,31 @@ def test_lstm_panel_draws_gates_saturation_and_keeps_the_previous_runs_gradient(
     panel.show_events(events)   # the next run: the last one's curve stays beside it
     assert len(panel.previous_curve.getData()[0]) == t
     assert panel.grad_plot.legend.getLabel(panel.previous_curve).text == "previous run (LSTM)"
+
+
+def test_weights_panel_at_step_0_draws_the_spread_and_says_why_gradients_are_missing(show):
+    """Before the first update (where a person looks first) the bands of one probe are a narrow
+    column, not an empty plot, and the gradient plot's title says there are none yet."""
+    panel = show(WeightsPanel)
+    out: list[object] = []
+    trainer = Trainer(resolve_preset("digits_cnn"), device="cpu", on_event=out.append, views=VIEWS)
+    trainer.look_inside()
+    event = next(e for e in out if isinstance(e, WeightsEvent))
+    assert event.step == 0 and event.grad_hists[0] is None
+    panel.show_events([event])
+    xs, median = panel.median.getData()
+    assert len(xs) == 2 and xs[1] - xs[0] == pytest.approx(1.0)
+    assert median[0] == median[1] == pytest.approx(event.quantiles[0][4])
+    lows, highs = panel.band_curves[0][2].getData()[1], panel.band_curves[0][3].getData()[1]
+    assert lows[0] == pytest.approx(event.quantiles[0][0]) and highs[0] == pytest.approx(event.quantiles[0][8])
+    assert "one probe so far" in panel.bands_plot.titleLabel.text
+    assert panel.bands_plot.getAxis("bottom")._tickLevels == [[(0.0, "0")]]   # the step, not ±0.4
+    assert "none before the first step" in panel.grad_plot.titleLabel.text
+    for _ in range(2):
+        trainer.step()
+    trainer.look_inside()
+    later = [e for e in out if isinstance(e, WeightsEvent)][1:]
+    panel.show_events(later)
+    assert list(panel.median.getData()[0]) == [0] + [e.step for e in later]   # the probes' own steps
+    assert "last step" in panel.grad_plot.titleLabel.text and "one probe" not in panel.bands_plot.titleLabel.text
+    assert panel.bands_plot.getAxis("bottom")._tickLevels is None

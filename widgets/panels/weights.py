@@ -22,6 +22,7 @@ BAND_ALPHA = (40, 70, 100, 140)
 BLUE = (31, 119, 180)
 RED = (214, 39, 40)
 MAX_TEMPLATES = 64
+GRADIENTS_TITLE = "Gradients ∂L/∂w (last step)"
 
 
 def diverging_lut(n: int = 256) -> np.ndarray:
@@ -86,7 +87,7 @@ class WeightsPanel(Panel):
         self.hist_plot = style_plot(pg.PlotItem(axisItems=axis_items()), "Weights now", "count", "w")
         self.hist = pg.BarGraphItem(x=[0], height=[0], width=1, brush=pg.mkBrush(*BLUE, 170), pen=None)
         self.hist_plot.addItem(self.hist)
-        self.grad_plot = style_plot(pg.PlotItem(axisItems=axis_items()), "Gradients ∂L/∂w (last step)", "count", "∂L/∂w")
+        self.grad_plot = style_plot(pg.PlotItem(axisItems=axis_items()), GRADIENTS_TITLE, "count", "∂L/∂w")
         self.grad_hist = pg.BarGraphItem(x=[0], height=[0], width=1, brush=pg.mkBrush(*RED, 170), pen=None)
         self.grad_plot.addItem(self.grad_hist)
         self.templates_plot = pg.PlotItem()
@@ -181,11 +182,18 @@ class WeightsPanel(Panel):
         nid = e.nodes[k]
         h = self.history.get(nid)
         if h is not None and len(h.steps):
-            steps = h.steps.view()
+            steps, q = h.steps.view(), [arr.view() for arr in h.q]
+            one = len(steps) == 1
+            # one probe (step 0): a curve of one point draws nothing, so a column of its spread, at its step
+            self.bands_plot.getAxis("bottom").setTicks([[(float(steps[0]), str(int(steps[0])))]] if one else None)
+            if one:
+                steps, q = np.array([steps[0] - 0.5, steps[0] + 0.5]), [np.repeat(v, 2) for v in q]
             for lo, hi, a, b in self.band_curves:
-                a.setData(steps, h.q[lo].view())
-                b.setData(steps, h.q[hi].view())
-            self.median.setData(steps, h.q[4].view())
+                a.setData(steps, q[lo])
+                b.setData(steps, q[hi])
+            self.median.setData(steps, q[4])
+            self.bands_plot.setTitle("Weights over training" + (": one probe so far" if one else ""),
+                                     color=FOREGROUND, size="8pt")
         counts, edges = e.weight_hists[k]
         centres = (edges[:-1] + edges[1:]) / 2
         self.hist.setOpts(x=centres, height=counts, width=float(edges[1] - edges[0]))
@@ -196,6 +204,10 @@ class WeightsPanel(Panel):
         if g is not None:
             gc, ge = g
             self.grad_hist.setOpts(x=(ge[:-1] + ge[1:]) / 2, height=gc, width=float(ge[1] - ge[0]))
+        else:   # before the first step (or a perceptron's rule): nothing to draw, and the title says why
+            self.grad_hist.setOpts(x=[0], height=[0], width=1)
+        self.grad_plot.setTitle(GRADIENTS_TITLE if g is not None else "Gradients ∂L/∂w: none " + (
+            "before the first step" if e.step == 0 else "in this learning rule"), color=FOREGROUND, size="8pt")
         if e.templates is not None:
             t = np.asarray(e.templates)[:MAX_TEMPLATES]
             lim = float(np.nanmax(np.abs(t))) if has_finite(t) else 1.0
