@@ -63,9 +63,11 @@ def test_the_accuracy_panel_draws_each_baseline_fitted_off_the_gui_thread(window
         line, plot = drawn[b.name]
         assert plot is panel.acc_plot and line.angle == 0
         assert line.value() == pytest.approx(b.val)
-    labels = sorted(line.label.format for line, _plot in drawn.values())
+    box, _placer = panel.baselines.boxes[id(panel.acc_plot)]
+    labels = [label.text for _sample, label in box.items]   # named in a box inside the plot, best first
     want = {"logistic_regression": "logistic regression", "knn_15": "15-NN", "rbf_svm": "RBF SVM"}
-    assert labels == sorted(f"{want[b.name]} {b.val:.2f}" for b in expected)
+    assert labels == [f"{want[b.name]} {b.val:.2f}" for b in sorted(expected, key=lambda b: -b.val)]
+    assert box.isVisible() and box.parentItem() is panel.acc_plot.vb
     legend_texts = [label.text for _item, label in panel.legend.items]
     assert "baselines (scikit-learn, validation)" in legend_texts
 

@@ -181,6 +181,13 @@ class Canvas(pg.GraphicsLayoutWidget):
         self.setBackground(BACKGROUND)   # per canvas: pyqtgraph's global config is left alone
         self.paint_cost = 0.0
 
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        layout = getattr(self, "ci", None)   # (none yet while pyqtgraph builds the widget)
+        for item in layout.items if layout is not None else ():
+            if isinstance(item, RowLegend):
+                item.fit(self.width())
+
     def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         t0 = busy_time()
         super().paintEvent(event)
@@ -255,13 +262,38 @@ class RowLegend(pg.LegendItem):
         super().__init__(offset=None, colCount=columns, labelTextColor=FOREGROUND, verSpacing=-8,
                          horSpacing=12)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.columns = columns
+        """The most columns; fewer where the canvas is too narrow for them (`fit`)."""
         self.max_entries = max_entries
         self.left_out = 0
         self._more: pg.LabelItem | None = None
+        self._room: float | None = None
+
+    def fit(self, width: float | None = None) -> None:
+        """As many columns (up to `columns`) as fit `width` pixels (the canvas's, remembered for
+        entries added later): a row of long names, wider than a narrow dock, made the canvas's
+        layout wider than the canvas, and the plot at its right edge was cut off."""
+        if width is not None:
+            self._room = float(width)
+        if self._room is None or not self.items:
+            return
+        for n in range(self.columns, 0, -1):
+            self.setColumnCount(n)
+            if self.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() <= self._room:
+                break
+
+    def setColumnCount(self, columnCount: int) -> None:  # noqa: N802, N803 - pyqtgraph's names
+        if columnCount == self.columnCount:
+            return
+        super().setColumnCount(columnCount)   # (it empties the layout and puts back the entries only)
+        if self._more is not None:
+            self.layout.addItem(self._more, self.layout.rowCount(), 0, 1, self.columnCount * 2)
+        self.updateSize()
 
     def addItem(self, item, name) -> None:  # noqa: N802 - pyqtgraph's name
         if len(self.items) < self.max_entries:
             super().addItem(item, name)
+            self.fit()
             return
         self.left_out += 1
         text = f"… and {self.left_out} more (Save ▸ CSV has every curve)"
@@ -272,6 +304,10 @@ class RowLegend(pg.LegendItem):
         else:
             self._more.setText(text)
         self.updateSize()
+
+    def removeItem(self, item) -> None:  # noqa: N802 - pyqtgraph's name
+        super().removeItem(item)
+        self.fit()   # fewer names may fit in more columns again
 
     def clear(self) -> None:
         if self._more is not None:

@@ -1,6 +1,8 @@
 """Classical baselines on the Loss & accuracy panel: what scikit-learn's logistic regression,
 nearest neighbours and (in the plane) an RBF SVM reach on the run's own validation split, as
-dashed horizontal lines, so a student sees when the network is worth it.
+dashed horizontal lines, so a student sees when the network is worth it. Their names and figures
+are listed in a box inside the plot that sits where it hides the fewest curve points (a label on
+its line lay on the curves wherever the network matched the baseline, which is often).
 
 The figures are the engine's (`playground.data.baselines.baselines_for`). Fitting them reads the data
 set and fits scikit-learn models, which can take a second or more: it runs on a `BackgroundTask`,
@@ -20,13 +22,10 @@ from playground.network.spec import Preset
 from playground.training.views import baseline_metric
 from widgets.tasks import BackgroundTask
 from widgets.data_reading import KNOWN_LIMIT, spec_key
+from widgets.panels.legend_place import LegendPlacer
 
 COLOURS = ("#7f7f7f", "#bcbd22", "#17becf")
 """One muted colour per baseline, none of them a colour of the network's own curves."""
-LABEL_POSITION = 0.9
-"""Labels end short of the right edge (a fraction of the view's width): the end-of-run star stays visible."""
-CLOSE = 0.08
-"""Lines closer than this fraction of the view's height share one stack of labels."""
 LEGEND_TEXT = "baselines (scikit-learn, validation)"
 SHUTDOWN_S = 5.0
 """How long a closing window waits for a fit still running: most take well under a second, the
@@ -45,30 +44,6 @@ def short_title(name: str, title: str) -> str:
 
 def figure_text(metric: str, value: float) -> str:
     return f"{value:.2f}" if metric == "accuracy" else f"{value:.3g}"
-
-
-def label_anchors(values: list[float], view: tuple[float, float]) -> list[tuple[float, float]]:
-    """Text anchors for the labels of lines at `values` (highest first): lines that close on the
-    plot (0.82, 0.82, 0.81) stack their labels one under another instead of printing over each
-    other, below the lines in the upper half of the view and above them in the lower half."""
-    low, high = view
-    height = max(high - low, 1e-12)
-    anchors: list[tuple[float, float]] = []
-    group: list[int] = []
-    for k, v in enumerate(values):
-        if group and values[group[0]] - v > CLOSE * height:
-            anchors += _stacked(values, group, low + height / 2)
-            group = []
-        group.append(k)
-    if group:
-        anchors += _stacked(values, group, low + height / 2)
-    return anchors
-
-
-def _stacked(values: list[float], group: list[int], middle: float) -> list[tuple[float, float]]:
-    if values[group[0]] >= middle:   # below the group, top label first
-        return [(1.0, -float(j)) for j in range(len(group))]
-    return [(1.0, 1.0 + float(len(group) - 1 - j)) for j in range(len(group))]   # above it
 
 
 def fit_for(name: str, params: dict[str, Any]) -> list[Any]:
@@ -99,6 +74,24 @@ class BaselineLines(QObject):
         self._tasks: dict[str, BackgroundTask] = {}
         self._swatch = pg.PlotDataItem([], [], pen=pg.mkPen(COLOURS[0], width=1, style=Qt.PenStyle.DashLine))
         self._in_legend = False
+        # accuracy rises to the top right, a loss falls to the bottom right: the box starts where they leave room
+        self.boxes = {id(acc_plot): self._box(acc_plot, (1, 1)), id(loss_plot): self._box(loss_plot, (1, 0))}
+        """Each plot's box of the baselines' names and figures, and what places it."""
+
+    @staticmethod
+    def _box(plot: pg.PlotItem, preferred: tuple[float, float]) -> tuple[pg.LegendItem, LegendPlacer]:
+        box = pg.LegendItem(offset=None, labelTextColor="#222", labelTextSize="8pt", verSpacing=-6,
+                            brush=pg.mkBrush(255, 255, 255, 210))
+        box.layout.setContentsMargins(2, 1, 2, 1)
+        box.setParentItem(plot.vb)
+        box.hide()
+        return box, LegendPlacer(plot, box, preferred)
+
+    def place(self) -> None:
+        """Move the boxes shown to where they hide the least (the panel calls it when its curves grow)."""
+        for box, placer in self.boxes.values():
+            if box.isVisible():
+                placer.place()
 
     def request(self, preset: Preset) -> None:
         """Show the baselines of `preset`'s data set (its figures fitted off the GUI thread)."""
@@ -135,19 +128,21 @@ class BaselineLines(QObject):
         plot = self.acc_plot if self._metric == "accuracy" else self.loss_plot
         shown = sorted((b for b in self.known.get(self._key, []) if b.metric == self._metric and b.val is not None),
                        key=lambda b: -b.val)
-        for k, (b, anchor) in enumerate(zip(shown, label_anchors([b.val for b in shown], plot.viewRange()[1]))):
-            colour = COLOURS[k % len(COLOURS)]
-            line = pg.InfiniteLine(
-                pos=float(b.val), angle=0, movable=False,
-                pen=pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine),
-                label=f"{short_title(b.name, b.title)} {figure_text(b.metric, b.val)}",
-                labelOpts={"position": LABEL_POSITION, "color": colour, "anchors": [anchor, anchor],
-                           "fill": (255, 255, 255, 190)})
+        box, placer = self.boxes[id(plot)]
+        box.clear()
+        for k, b in enumerate(shown):
+            pen = pg.mkPen(COLOURS[k % len(COLOURS)], width=1.5, style=Qt.PenStyle.DashLine)
+            line = pg.InfiniteLine(pos=float(b.val), angle=0, movable=False, pen=pen)
+            box.addItem(pg.PlotDataItem([], [], pen=pen), f"{short_title(b.name, b.title)} {figure_text(b.metric, b.val)}")
             line.setToolTip(f"{b.title}, fitted by scikit-learn on this run's training split: "
                             f"validation {'accuracy' if b.metric == 'accuracy' else 'MSE'} "
                             f"{figure_text(b.metric, b.val)}")
             plot.addItem(line, ignoreBounds=True)
             self.lines.append((b, line, plot))
+        if shown:
+            box.show()
+            placer.corner = None   # (placed anew: its size changed)
+            placer.place()
         if shown and not self._in_legend:
             self.legend.addItem(self._swatch, LEGEND_TEXT)
             self._in_legend = True
@@ -157,6 +152,9 @@ class BaselineLines(QObject):
         for _b, line, plot in self.lines:
             plot.removeItem(line)
         self.lines = []
+        for box, _placer in self.boxes.values():
+            box.clear()
+            box.hide()
         if self._in_legend:
             self.legend.removeItem(self._swatch)
             self._in_legend = False

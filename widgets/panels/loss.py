@@ -269,6 +269,7 @@ class LossPanel(Panel):
                     curve.setData(ex, ys, connect="finite")
                 else:
                     curve.setData([], [])
+            self.baselines.place()   # the baselines' box, off the curves as they grow (once an epoch)
         self._draw_test_results()
         self.babysit.render()
         if len(x):
