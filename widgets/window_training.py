@@ -113,7 +113,8 @@ class WindowTraining:
         dock = self.panel_docks.get(DIAGNOSES)
         where = "; its outcome is in Diagnoses" if dock is not None else ""
         headline = text.split(" What to try")[0].split(" This is what")[0].rstrip(". ")
-        self.statusBar().showMessage(headline + where, 15000)
+        note = getattr(self, "_lesson_note", "")   # said as the run ended, and not to be lost under this
+        self.statusBar().showMessage(headline + where + (f" · {note}" if note else ""), 15000)
 
     def _on_problem(self, title: str, text: str) -> None:
         """Training paused on a problem (a non-finite loss): say so without blocking, and bring up
@@ -277,9 +278,10 @@ class WindowTraining:
         compare_family(self, member)
 
     def _on_run_ended(self, state: str) -> None:
-        """A run of a lesson's preset that ran to its end, on the lesson's own data, ticks the lesson
-        on the course map (one on a person's own data is not the lesson's run); a lab that is open
-        reads the network it ended with."""
+        """A run of a lesson's preset that ran to its end, on the lesson's own data and settings,
+        ticks the lesson on the course map (one on a person's own data, or with 150 epochs where the
+        lesson trains 600, is not the lesson's run); a lab that is open reads the network it ended with."""
+        self._lesson_note = ""
         if state not in ("finished", "stopped"):
             return
         if getattr(self, "_labs", None) is not None and self._labs.isVisible():
@@ -289,9 +291,16 @@ class WindowTraining:
         name = self.doc.preset.name
         if state == "finished" and chapter_of(name) is not None:
             from playground.network.preset_text import written_for
+            from playground.course.chapters import lesson_run_changes
+            from playground.network.overrides import changes_text
+            changes = lesson_run_changes(self.doc.preset)
             if written_for(name, self.doc.preset.data) is not None:   # the lesson is about its own data
-                self.statusBar().showMessage(f"Lesson {name} is not ticked: this run trained on other data "
-                                             f"than the lesson's", 8000)
+                self._lesson_note = f"Lesson {name} is not ticked: this run trained on other data than the lesson's"
+            elif changes:
+                self._lesson_note = (f"Lesson {name} is not ticked: this run changed its settings "
+                                     f"({changes_text(changes)})")
+            if self._lesson_note:   # (a run's outcome, announced next, repeats it)
+                self.statusBar().showMessage(self._lesson_note, 10000)
                 return
             from widgets.course_page import CourseProgress
             if CourseProgress(self.settings).mark(name):

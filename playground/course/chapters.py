@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Collection
+from typing import TYPE_CHECKING, Any, Collection
+
+if TYPE_CHECKING:
+    from playground.network.spec import Preset
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,21 @@ CHAPTERS: tuple[Chapter, ...] = (
              "batch_one_circle", "batch_mini_circle", "batch_full_circle",
              "underfit_circle", "overfit_moons_early_stop", "overfit_moons_more_data"), ("grid-random",)),
 )
+
+
+LESSON_NEUTRAL = ("training.seed", "training.device", "training.probe_every")
+"""Settings a run may change and still be its lesson's run: a lesson's claims hold over seeds and
+on any device, and how often the panels probe changes no weight."""
+
+
+def lesson_run_changes(preset: Preset) -> dict[str, Any]:
+    """What `preset` changes from its lesson's own settings, `{path: new value}` ({} for a run of
+    the lesson as written, or a preset outside the course): a run with changes shows something else
+    than the lesson says, and does not tick it on the course map."""
+    if chapter_of(preset.name) is None:
+        return {}
+    from playground.network.overrides import changes_from_builtin
+    return {path: value for path, value in changes_from_builtin(preset).items() if path not in LESSON_NEUTRAL}
 
 
 def course_order() -> tuple[str, ...]:

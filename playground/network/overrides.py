@@ -232,6 +232,13 @@ def describe_changes(base: dict[str, Any], other: dict[str, Any]) -> dict[str, A
     return {p: flat.get(p) for p in differences([base, other])}
 
 
+def changes_text(changes: dict[str, Any]) -> str:
+    """`{path: value}` as a person reads it: "optimizer=sgd, epochs=150, model.nodes[1].params.out_features=64"
+    (training settings by their own name, the rest by path; floats to 4 significant digits)."""
+    return ", ".join(f"{k.rsplit('.', 1)[-1] if k.startswith('training.') else k}="
+                     f"{f'{v:.4g}' if isinstance(v, float) else v}" for k, v in changes.items())
+
+
 def changes_from_builtin(preset: Preset) -> dict[str, Any]:
     """What a preset edited in the app changes relative to the built-in preset of its name
     ({} when there is none, or it cannot be read): the `changed` of an app run's record."""

@@ -5,13 +5,14 @@ filtering are a QSortFilterProxyModel's, so 200 runs sort and filter without re-
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QStyle, QTableView, QVBoxLayout, QWidget)
 
+from playground.network.overrides import changes_text
 from playground.run_records.store import STATUSES, RunInfo
 
 COLUMNS = ("Run", "Preset", "Status", "Val acc", "Val loss", "Test acc", "Changed", "Group", "Date")
@@ -32,13 +33,6 @@ SHRINK_ORDER = ("Changed", "Group", "Run", "Preset")
 """Which columns give up width first when the table is narrower than all of them."""
 
 
-def changed_text(run: RunInfo) -> str:
-    return ", ".join(f"{k.rsplit('.', 1)[-1] if k.startswith('training.') else k}={_short(v)}"
-                     for k, v in run.changed.items())
-
-
-def _short(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 class RunTableModel(QAbstractTableModel):
@@ -59,7 +53,7 @@ class RunTableModel(QAbstractTableModel):
         fmt = (lambda k: f"{m[k]:.4f}" if isinstance(m.get(k), (int, float)) else "")
         text = {"Run": r.label, "Preset": r.preset, "Status": r.status, "Val acc": fmt("val_accuracy"),
                 "Val loss": fmt("val_loss"), "Test acc": fmt("test_accuracy"),
-                "Changed": changed_text(r) or ("twin" if r.parent else ""), "Group": r.group or "",
+                "Changed": changes_text(r.changed) or ("twin" if r.parent else ""), "Group": r.group or "",
                 "Date": (r.started or "")[:16].replace("T", " ")}
         return tuple(text[c] for c in COLUMNS)
 
