@@ -251,3 +251,28 @@ def test_playground_check_prints_what_each_number_is(capsys):
     assert "rise of the loss with L2" in out and "final loss with zeroed inputs" in out
     line = next(line for line in out.splitlines() if "regularization_raises_loss" in line)
     assert "->" in line   # the why on the check's own line; the numbers below it
+
+
+def test_cancelled_checks_stop_at_the_next_look_inside_a_tiny_training(monkeypatch):
+    """The app's dialog, closed while the checks run, waits for them on the GUI thread: they must
+    stop within CANCEL_EVERY steps, not at the end of every check."""
+    from playground.training import losses
+    trainer = Trainer(resolve_preset("digits_mlp"), device="cpu")
+    computed = []   # every loss a check computes
+    task_loss = losses.task_loss
+    monkeypatch.setattr(losses, "task_loss", lambda *a, **k: computed.append(1) or task_loss(*a, **k))
+    looks, at_cancel = [], []
+
+    def cancelled() -> bool:
+        # looks 1-3 come before the first three checks, 4, 5, 6 at steps 0, 10, 20 of overfit_tiny's
+        # training: "closed" at the sixth, after 20 of its steps
+        looks.append(1)
+        if len(looks) == 6:
+            at_cancel.append(len(computed))
+        return len(looks) >= 6
+
+    with pytest.raises(checks.ChecksCancelled):
+        checks.run_checks(trainer.preset, trainer=trainer, cancelled=cancelled)
+    assert checks.CANCEL_EVERY == 10 and len(looks) == 6   # it raised at the first True
+    assert at_cancel and len(computed) == at_cancel[0]       # no step after it
+    assert at_cancel[0] >= 2 * checks.CANCEL_EVERY           # the 20 steps before it did run

@@ -243,3 +243,26 @@ def test_check_dialog_says_what_each_number_is_and_is_busy_while_checking(window
     for k, r in enumerate(dialog.results):
         assert dialog.table.item(k, 2).text().endswith(r.measured_label)
         assert r.measured_label in dialog.table.item(k, 2).toolTip()
+
+
+def test_closing_the_check_dialog_stops_the_checks_instead_of_waiting_for_them(window, qtbot, monkeypatch):
+    """Closing joins the checks' task on the GUI thread: the checks must hear the close (they once
+    ran on to their end, seconds of a frozen window)."""
+    import time
+    from playground.babysit.checks import ChecksCancelled
+    from widgets.babysit import actions, check_dialog
+    asked = []
+
+    def checks_that_run_until_cancelled(preset, cancelled):
+        asked.append(cancelled)
+        while not cancelled():
+            time.sleep(0.01)
+        raise ChecksCancelled("cancelled")
+
+    monkeypatch.setattr(check_dialog, "_run", checks_that_run_until_cancelled)
+    actions.open_check(window)
+    dialog = window._babysit_dialogs[-1]
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    dialog.join_timeout_s = 5.0
+    dialog.done(0)
+    assert not dialog.task.running

@@ -75,12 +75,26 @@ class CheckResult:
         return asdict(self)
 
 
+class ChecksCancelled(Exception):
+    """The checks were cancelled (the app's dialog was closed): they stop where they are."""
+
+
+CANCEL_EVERY = 10
+"""Steps of a tiny training between two looks at whether the checks were cancelled."""
+
+
 class CheckRun:
     """One preset's trainer and what several checks share, computed once: the tiny subset and
-    the short trainings on it with real and with zeroed inputs."""
+    the short trainings on it with real and with zeroed inputs. `cancelled`: asked between checks
+    and every CANCEL_EVERY steps of a training; once it says True, ChecksCancelled is raised."""
 
-    def __init__(self, trainer: Trainer) -> None:
+    def __init__(self, trainer: Trainer, cancelled: Callable[[], bool] | None = None) -> None:
         self.trainer = trainer
+        self.cancelled = cancelled or (lambda: False)
+
+    def stop_if_cancelled(self) -> None:
+        if self.cancelled():
+            raise ChecksCancelled("the pre-flight checks were cancelled")
 
     @cached_property
     def tiny(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -91,12 +105,13 @@ class CheckRun:
     @cached_property
     def real(self) -> FitTrace:
         x, y, target = self.tiny
-        return _train_tiny(self.trainer, x, y, target, OVERFIT_MAX_STEPS, until_fit=True)
+        return _train_tiny(self.trainer, x, y, target, OVERFIT_MAX_STEPS, until_fit=True, run=self)
 
     @cached_property
     def zeroed(self) -> FitTrace:
         x, y, target = self.tiny
-        return _train_tiny(self.trainer, torch.zeros_like(x), y, target, len(self.real.losses), until_fit=False)
+        return _train_tiny(self.trainer, torch.zeros_like(x), y, target, len(self.real.losses), until_fit=False,
+                           run=self)
 
 
 @dataclass(frozen=True)
@@ -255,9 +270,10 @@ def _accuracy(out: torch.Tensor, y: torch.Tensor, kind: str) -> float:
 
 
 def _train_tiny(trainer: Trainer, x: torch.Tensor, y: torch.Tensor, target: torch.Tensor,
-                steps: int, until_fit: bool) -> FitTrace:
+                steps: int, until_fit: bool, run: CheckRun | None = None) -> FitTrace:
     """Full-batch steps on the subset with the preset's optimizer and learning rate, no
-    regularization, dropout off. With `until_fit` it stops once fitted (after OVERFIT_MIN_STEPS)."""
+    regularization, dropout off. With `until_fit` it stops once fitted (after OVERFIT_MIN_STEPS);
+    it raises ChecksCancelled when `run` was cancelled meanwhile."""
     ts = _no_regularization(trainer.ts)
     if ts.mode == "perceptron":
         return _perceptron_tiny(trainer, x, y, steps)
@@ -271,6 +287,8 @@ def _train_tiny(trainer: Trainer, x: torch.Tensor, y: torch.Tensor, target: torc
         acc = None
         first = None
         for step in range(steps):
+            if run is not None and step % CANCEL_EVERY == 0:
+                run.stop_if_cancelled()
             out = model(x)
             loss = losses.task_loss(ts.loss, out, target, trainer.kind)
             value = float(loss.detach())
@@ -521,11 +539,18 @@ register_check("gradient_check", "Gradient check (float64)", "backprop against f
     lambda run: check_gradients(run.trainer))
 
 
-def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None = None) -> list[CheckResult]:
+def run_checks(preset: Preset, *, device: str = "cpu", trainer: Trainer | None = None,
+               cancelled: Callable[[], bool] | None = None) -> list[CheckResult]:
     """Every pre-flight check on a preset, in the order the notes give them. Runs on the CPU by
-    default: a few hundred steps on 20 examples need no accelerator."""
-    run = CheckRun(trainer or Trainer(preset, device=device))
-    return [check.result(run) for check in PREFLIGHT_CHECKS.values()]
+    default: a few hundred steps on 20 examples need no accelerator. `cancelled` (asked between
+    checks and during their trainings) stops them with ChecksCancelled: a dialog closed while
+    they run must not wait seconds for them to end."""
+    run = CheckRun(trainer or Trainer(preset, device=device), cancelled)
+    results = []
+    for check in PREFLIGHT_CHECKS.values():
+        run.stop_if_cancelled()
+        results.append(check.result(run))
+    return results
 
 
 def expected_initial_loss_of(preset: Preset) -> tuple[float, str] | None:

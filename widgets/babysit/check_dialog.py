@@ -3,6 +3,8 @@ green / amber / red results with the number measured, the number expected (each 
 is, in the engine's words: they differ from check to check) and why."""
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -56,7 +58,7 @@ class CheckDialog(TaskDialog):
         lay.addWidget(buttons)
         self.results: list[CheckResult] = []
         preset = preset.copy()
-        self.task = BackgroundTask(lambda task: _run(preset), self)
+        self.task = BackgroundTask(lambda task: _run(preset, lambda: task.cancelled), self)
         self.task.done.connect(self.show_results)
         self.task.failed.connect(self._failed)
         self.task.start()
@@ -95,6 +97,8 @@ def _number_item(word: str, value: float | None, label: str, why: str) -> QTable
     return item
 
 
-def _run(preset: Preset) -> list[CheckResult]:
+def _run(preset: Preset, cancelled: Callable[[], bool]) -> list[CheckResult]:
+    """The checks, stopped (ChecksCancelled) soon after the dialog closes: closing joins the task
+    on the GUI thread, which waited for every check to end (seconds) while the window froze."""
     from playground.babysit.checks import run_checks
-    return run_checks(preset, device="cpu")
+    return run_checks(preset, device="cpu", cancelled=cancelled)
