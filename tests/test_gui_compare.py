@@ -211,3 +211,34 @@ def test_one_run_is_counted_as_one_run(qtbot, tmp_path, runs_folder):
     w.show()
     table = w.browser.table
     assert table.isColumnHidden(COLUMNS.index("Group"))   # no run in a group: no empty column
+
+
+def test_a_narrow_table_cuts_the_date_before_what_a_run_changed(qtbot, tmp_path):
+    """At 1366×768 the table has half the window: "Changed" (what tells the runs apart) was cut
+    to "opt….01" while every row spent ~120 px on its date and ~200 on its id. The date, the id (to
+    its tail) and the group's id give way first, and a cut "Changed" keeps its beginning."""
+    from PySide6.QtCore import Qt
+    from widgets.compare.browser import date_text
+    assert date_text("2026-12-07T15:49:10", this_year="2026") == "12-07 15:49"
+    assert date_text("2025-11-30T09:12:00", this_year="2026") == "2025-11-30 09:12"
+    base = apply_overrides(resolve_preset("xor_mlp"), ["training.epochs=2", "training.probe_every=50"])
+    parent = record_run(base, tmp_path)
+    twin(parent.id, ["training.optimizer=sgd", "training.lr=0.5", "training.l2=0.01"], tmp_path)
+    repeat(base, range(2), tmp_path, jobs=1)   # a group, whose id wants ~200 px too
+    w = CompareWindow(tmp_path)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.reloaded, timeout=TIMEOUT):
+        pass
+    w.show()
+    table = w.browser.table
+    changed, date = COLUMNS.index("Changed"), COLUMNS.index("Date")
+    fm = table.fontMetrics()
+    assert table.viewport().width() < 700   # (the window's own 1366 px: the table has half)
+    # the room the others leave: here its first two settings whole, the rest cut at the end ("l2…")
+    assert table.columnWidth(changed) >= fm.horizontalAdvance("optimizer=sgd, lr=0.5, l2")
+    assert table.columnWidth(date) < fm.horizontalAdvance("12-07 15:49")   # it gave way first
+    assert table.columnWidth(COLUMNS.index("Run")) >= 120                  # an id's tail still shows
+    run = w.browser.model.runs[0]
+    tip = table.model().index(0, date).data(Qt.ItemDataRole.ToolTipRole)
+    assert run.started[:10] in tip   # the date a cut column hides is in the row's tooltip
+    assert type(table.itemDelegateForColumn(changed)).__name__ == "ElideRightDelegate"

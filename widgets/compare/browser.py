@@ -5,12 +5,14 @@ filtering are a QSortFilterProxyModel's, so 200 runs sort and filter without re-
 """
 from __future__ import annotations
 
+import time
 from typing import Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QStyle, QTableView, QVBoxLayout, QWidget)
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QStyle, QStyledItemDelegate, QTableView,
+    QVBoxLayout, QWidget)
 
 from playground.network.overrides import changes_text
 from playground.run_records.store import STATUSES, RunInfo
@@ -29,10 +31,30 @@ TEXT_MAX_PX = {"Changed": 200, "Group": 140}
 RUN_MIN_PX = 120
 """How narrow the Run column is made (cut in the middle: an id's unique tail stays) before the
 table scrolls sideways; every other column keeps at least its header's width."""
-SHRINK_ORDER = ("Changed", "Group", "Run", "Preset")
-"""Which columns give up width first when the table is narrower than all of them."""
+SHRINK_ORDER = ("Date", "Run", "Group", "Changed", "Preset")
+"""Which columns give up width first when the table is narrower than all of them: the date (the
+table still sorts by it, and a row's tooltip says it whole), the run id down to RUN_MIN_PX (cut in
+its middle, its unique tail stays), the group's id; what the runs changed, which tells them apart,
+after those."""
 
 
+
+
+def date_text(started: str, this_year: str | None = None) -> str:
+    """When a run started, as the table shows it: "2025-11-30 09:12", or "12-07 15:49" this year
+    (a narrow table's width goes to what a run changed, not to the year of every row)."""
+    shown = started[:16].replace("T", " ")
+    year = this_year or time.strftime("%Y")
+    return shown[5:] if shown.startswith(f"{year}-") else shown
+
+
+class ElideRightDelegate(QStyledItemDelegate):
+    """Cuts a cell's text at its end: "optimizer=sgd, epo…" reads, where the table's own cut in the
+    middle (right for run ids, whose tail is what tells them apart) gave "opt….01"."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt's name)
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 class RunTableModel(QAbstractTableModel):
@@ -54,7 +76,7 @@ class RunTableModel(QAbstractTableModel):
         text = {"Run": r.label, "Preset": r.preset, "Status": r.status, "Val acc": fmt("val_accuracy"),
                 "Val loss": fmt("val_loss"), "Test acc": fmt("test_accuracy"),
                 "Changed": changes_text(r.changed) or ("twin" if r.parent else ""), "Group": r.group or "",
-                "Date": (r.started or "")[:16].replace("T", " ")}
+                "Date": date_text(r.started or "")}
         return tuple(text[c] for c in COLUMNS)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt's name)
@@ -86,6 +108,8 @@ class RunTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [run.id if run.label == run.id else f"{run.label} ({run.id})",
                      f"preset {run.preset}", f"status {run.status}"]
+            if run.started:
+                lines.append(f"started {run.started[:16].replace('T', ' ')}")
             if run.changed:
                 lines.append("changed: " + ", ".join(f"{k}={v}" for k, v in run.changed.items()))
             if run.parent:
@@ -168,6 +192,9 @@ class RunsBrowser(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)   # an id's unique tail stays visible
+        self._elide_right = ElideRightDelegate(self.table)
+        for name in ("Changed", "Group", "Date"):
+            self.table.setItemDelegateForColumn(COLUMNS.index(name), self._elide_right)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
