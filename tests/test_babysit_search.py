@@ -96,3 +96,22 @@ def test_nine_grid_trials_try_three_values_of_each_setting_where_random_tries_ni
     random = run_search(preset, ranges, 9, budget_steps=1, runs_folder=tmp_path, seed=0, sampler="random",
                         record=False, study_name="random")
     assert len({t.params["training.lr"] for t in random.trials}) == 9
+
+
+def test_a_twin_of_a_search_trial_trains_the_trials_steps_not_the_presets_epochs(tmp_path):
+    """A trial trains 12 steps of xor_mlp's 640; its twin trained all 640 (80 epochs), and the
+    compare window showed the twin's far better accuracy as the effect of its one changed setting."""
+    from playground.run_records.experiments import twin
+    from playground.run_records.store import find_run
+    preset = resolve_preset("xor_mlp")
+    preset.training.device = "cpu"
+    ranges = [parse_param("training.lr=1e-3:1e-1:log", preset)]
+    result = run_search(preset, ranges, 1, budget_steps=12, runs_folder=tmp_path, seed=1)
+    trial = find_run(result.trials[0].run, tmp_path)
+    assert trial.step_budget == 12
+    child = twin(trial.id, ["training.optimizer=sgd"], tmp_path)
+    info = json.loads((tmp_path / child.id / "run.json").read_text())
+    summary = json.loads((tmp_path / child.id / "summary.json").read_text())
+    assert info["step_budget"] == 12 and summary["steps"] == 12, summary
+    assert find_run(child.id, tmp_path).step_budget == 12
+    assert "step budget of 12 steps" in json.dumps(summary)

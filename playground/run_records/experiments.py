@@ -60,11 +60,13 @@ def twin_preset(run: RunInfo, assignments: Sequence[str]) -> tuple[Preset, dict[
 def twin(ref: str, assignments: Sequence[str], runs_folder: str | os.PathLike | None = None, *,
          device: str | None = None, on_event: Callable[[Event], None] | None = None,
          source: str = "cli") -> Recorded:
-    """Train a twin of a recorded run: same three seeds, the given settings changed."""
+    """Train a twin of a recorded run: same three seeds, the given settings changed, and as many
+    steps where the parent had a step budget (a search trial's: its twin once trained all of its
+    preset's epochs, eight times the trial's steps, as if the setting changed had done it)."""
     run = require_intact(find_run(ref, runs_folder))
     preset, changed = twin_preset(run, assignments)
     return record_run(preset, runs_folder, seeds=run_seeds(run), parent=run.id, changed=changed,
-                      source=source, device=device, on_event=on_event)
+                      source=source, device=device, on_event=on_event, max_steps=run.step_budget)
 
 
 # ---------------------------------------------------------------- repeats

@@ -58,9 +58,11 @@ def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int 
               seed: int | None = None, device: str | None = None,
               on_event: Callable[[Event], None] | None = None,
               on_start: Callable[[Trainer], None] | None = None,
-              recorder: RunRecorder | None = None, seeds: Seeds | None = None) -> RunResult:
-    """Train a preset to the end and (with out_dir) write the run's three files; with a
-    recorder, also its run record (which says `failed` if training raises).
+              recorder: RunRecorder | None = None, seeds: Seeds | None = None,
+              max_steps: int | None = None) -> RunResult:
+    """Train a preset to the end (or for `max_steps` steps, where they end first) and (with
+    out_dir) write the run's three files; with a recorder, also its run record (which says
+    `failed` if training raises).
 
     Ctrl-C or SIGTERM stops the training at its next step, like the app's Stop: the weights so far
     are written (record and out_dir), the record says `stopped`, and then StopSignal is raised
@@ -86,7 +88,7 @@ def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int 
     trainer = make_trainer(preset, seeds, device=device, on_event=on_event,
                            runs_folder=recorder.root if recorder is not None else None)
     with stop_on_signals(trainer.stop) as asked:  # Ctrl-C / SIGTERM: stop at the next step, as Stop does
-        finished, interrupted, seconds = _train(trainer, recorder, on_start, asked)
+        finished, interrupted, seconds = _train(trainer, recorder, on_start, asked, max_steps)
         signum = interrupted.signum if isinstance(interrupted, StopSignal) else asked.signum
         if signum is None and interrupted is not None:
             signum = signal.SIGINT
@@ -112,7 +114,7 @@ def train_run(preset: Preset, out_dir: str | Path | None = None, *, epochs: int 
 
 
 def _train(trainer: Trainer, recorder: RunRecorder | None, on_start: Callable[[Trainer], None] | None,
-           asked: StopRequest) -> tuple[FinishedEvent, KeyboardInterrupt | None, float]:
+           asked: StopRequest, max_steps: int | None = None) -> tuple[FinishedEvent, KeyboardInterrupt | None, float]:
     """Start the record and run the trainer: how it finished, the interruption that ended it (if
     any: what was trained is still written), and the seconds it trained. A failure is recorded
     as `failed` and raised."""
@@ -123,7 +125,9 @@ def _train(trainer: Trainer, recorder: RunRecorder | None, on_start: Callable[[T
         if on_start is not None:
             on_start(trainer)
         start = time.perf_counter()
-        finished = trainer.run()
+        finished = trainer.run(max_steps)
+        if max_steps is not None and finished.reason == "paused":   # the step budget ran out first
+            finished = budget_spent(trainer, max_steps or 0)
         asked.interruptible = False   # from here on, what was trained is being written
         return finished, None, time.perf_counter() - start
     except KeyboardInterrupt as e:   # asked twice, or interrupted outside the handler: keep what was trained
@@ -139,6 +143,14 @@ def _train(trainer: Trainer, recorder: RunRecorder | None, on_start: Callable[[T
         raise
 
 
+def budget_spent(trainer: Trainer, budget_steps: int, metrics: dict[str, float] | None = None) -> FinishedEvent:
+    """How a run given `budget_steps` steps ends when they run out before its epochs do (a search
+    trial, or a twin of one): finished, its pending step losses sent first."""
+    trainer.flush()
+    return FinishedEvent("finished", trainer.step_count, trainer.epoch, f"step budget of {budget_steps} steps",
+                         metrics or {})
+
+
 @dataclass
 class Recorded:
     """A finished training that has a record: its id and its summary."""
@@ -150,8 +162,11 @@ class Recorded:
 def record_run(preset: Preset, runs_folder: str | Path | None, *, seeds: Seeds | None = None,
                parent: str | None = None, changed: dict[str, Any] | None = None, group: str | None = None,
                source: str = "cli", device: str | None = None,
-               on_event: Callable[[Event], None] | None = None) -> Recorded:
-    """Train `preset` with a run record in `runs_folder`: twins, repeats and verification all do."""
-    recorder = RunRecorder(runs_folder, parent=parent, changed=changed, group=group, source=source)
-    result = train_run(preset, None, device=device, on_event=on_event, recorder=recorder, seeds=seeds)
+               on_event: Callable[[Event], None] | None = None, max_steps: int | None = None) -> Recorded:
+    """Train `preset` with a run record in `runs_folder`: twins, repeats and verification all do.
+    `max_steps`: a step budget that ends the run before its epochs (recorded as such)."""
+    recorder = RunRecorder(runs_folder, parent=parent, changed=changed, group=group, source=source,
+                           step_budget=max_steps)
+    result = train_run(preset, None, device=device, on_event=on_event, recorder=recorder, seeds=seeds,
+                       max_steps=max_steps)
     return Recorded(recorder.id, result.summary)

@@ -197,9 +197,12 @@ class RunRecorder:
 
     def __init__(self, runs_folder: str | os.PathLike | None, *, parent: str | None = None,
                  changed: dict[str, Any] | None = None, group: str | None = None,
-                 source: str = "cli", name: str = "") -> None:
+                 source: str = "cli", name: str = "", step_budget: int | None = None) -> None:
         self.root = ensure_runs_dir(runs_folder)
         self.parent, self.changed, self.group, self.source, self.name = parent, changed or {}, group, source, name
+        self.step_budget = step_budget
+        """The steps the run was given where it stops before its preset's epochs end (a search
+        trial's budget): a twin of it trains as many, or it would not be a twin."""
         self.id = ""
         self.path: Path | None = None
         self.info: dict[str, Any] = {}
@@ -232,7 +235,7 @@ class RunRecorder:
             "versions": versions(), "device": str(trainer.device), "source": self.source,
             "started": now_iso(), "ended": None, "status": "running",
             "host": socket.gethostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
-            "parent": self.parent, "changed": self.changed, "group": self.group,
+            "parent": self.parent, "changed": self.changed, "group": self.group, "step_budget": self.step_budget,
             "classifier": bool(trainer.is_classifier), "steps_per_epoch": trainer.steps_per_epoch,
             "classes": list(trainer.dataset.class_names), "input_names": list(trainer.dataset.input_names),
         }
@@ -453,6 +456,8 @@ class RunInfo:
     ended: str | None = None
     device: str = ""
     problem: str = ""
+    step_budget: int | None = None
+    """The steps it was given where it stopped before its preset's epochs (a search trial's)."""
 
     @property
     def label(self) -> str:
@@ -527,7 +532,7 @@ FINAL_METRICS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test
 _RUN_FIELDS: dict[str, tuple[type, ...]] = {
     "id": (str,), "preset": (str,), "name": (str,), "device": (str,), "message": (str,),
     "parent": (str, type(None)), "group": (str, type(None)), "started": (str, type(None)),
-    "ended": (str, type(None)), "seeds": (dict,), "changed": (dict,)}
+    "ended": (str, type(None)), "seeds": (dict,), "changed": (dict,), "step_budget": (int, type(None))}
 """The run.json fields a listing uses and the kinds of value each may hold (absent is fine)."""
 
 
@@ -600,7 +605,8 @@ def load_run(path: str | os.PathLike) -> RunInfo:
                    status=status, seeds=seeds, changed=info.get("changed") or {}, metrics=metrics,
                    name=str(info.get("name") or ""), parent=info.get("parent"), group=info.get("group"),
                    started=info.get("started"), ended=info.get("ended"), device=str(info.get("device", "")),
-                   problem=problem or str(info.get("message", "") if status == "failed" else ""))
+                   problem=problem or str(info.get("message", "") if status == "failed" else ""),
+                   step_budget=info.get("step_budget"))
 
 
 def iter_metric_rows(path: Path) -> Iterator[dict[str, str]]:

@@ -324,15 +324,15 @@ def train_trial(preset: Preset, values: dict[str, float], budget_steps: int, *, 
                 study: str, record: bool = True, should_stop: Callable[[], bool] | None = None
                 ) -> tuple[float, str | None]:
     """Train `preset` with `values` applied for `budget_steps` steps; its validation loss and run id."""
-    from playground.training.events import FinishedEvent
     from playground.network.overrides import apply_overrides
+    from playground.run_records.run_to_end import budget_spent
     from playground.training.trainer import Trainer
     changed = {k: v for k, v in values.items()}
     trial_preset = apply_overrides(preset, [f"{k}={v!r}" for k, v in values.items()])
     recorder = None
     if record:
         from playground.run_records.store import RunRecorder
-        recorder = RunRecorder(runs_folder, changed=changed, group=study, source="search")
+        recorder = RunRecorder(runs_folder, changed=changed, group=study, source="search", step_budget=budget_steps)
     trainer = Trainer(trial_preset, device=trial_preset.training.device)
     if recorder is not None:
         trainer.on_event = recorder
@@ -350,9 +350,7 @@ def train_trial(preset: Preset, values: dict[str, float], budget_steps: int, *, 
     value = math.inf if failed else trainer.evaluate("val")["loss"]
     if not math.isfinite(value):
         value = math.inf
-    finished = trainer._finished_event or FinishedEvent(
-        "finished", trainer.step_count, trainer.epoch, f"search budget of {budget_steps} steps",
-        {"val_loss": value})
+    finished = trainer._finished_event or budget_spent(trainer, budget_steps, {"val_loss": value})
     if recorder is not None:
         recorder.finish(trainer, finished, time.perf_counter() - start)
     return value, (recorder.id if recorder is not None else None)
