@@ -2,8 +2,8 @@
 
 A run keeps every epoch's figures (the record's metrics.csv, the summary, the outcome judged at
 the end). As EpochEvent objects that costs ~340 bytes an epoch; a small model trains dozens of
-epochs a second, so a long run grew by ~1 MB a minute. Here an epoch costs 66 bytes (eight
-numbers and two "has an accuracy" flags), and the history still reads as a sequence of
+epochs a second, so a long run grew by ~1 MB a minute. Here an epoch costs 75 bytes (nine
+numbers and three "has a value" flags), and the history still reads as a sequence of
 EpochEvent, built on demand, so its readers see the same values they always did.
 """
 from __future__ import annotations
@@ -16,14 +16,15 @@ import numpy as np
 from playground.training.events import EpochEvent
 
 _INTS = ("epoch", "step")
-_FLOATS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
-_OPTIONAL = ("train_accuracy", "val_accuracy")
-"""Fields that are None for a model that is not a classifier."""
+_FLOATS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds", "train_data_loss")
+_OPTIONAL = ("train_accuracy", "val_accuracy", "train_data_loss")
+"""Fields that may be None: the accuracies for a model that is not a classifier, the data loss for
+a run without penalty terms."""
 
 
 CHUNK = 4096
-"""Epochs per block of columns (~270 kB): a long run's history grows a block at a time, by
-66 bytes an epoch, and is never copied to grow (doubling columns held the old and the new
+"""Epochs per block of columns (~300 kB): a long run's history grows a block at a time, by
+75 bytes an epoch, and is never copied to grow (doubling columns held the old and the new
 copy at once, and a fast model's 16,384th epoch took 2 MB in one step)."""
 
 
@@ -43,10 +44,11 @@ class EpochHistory(Sequence[EpochEvent]):
                                  np.zeros((CHUNK, len(_OPTIONAL)), dtype=np.bool_)))
         ints, floats, has = self._blocks[block]
         ints[k] = (event.epoch, event.step)
-        has[k] = (event.train_accuracy is not None, event.val_accuracy is not None)
+        has[k] = (event.train_accuracy is not None, event.val_accuracy is not None, event.train_data_loss is not None)
         floats[k] = (event.train_loss, event.val_loss,
                      0.0 if event.train_accuracy is None else event.train_accuracy,
-                     0.0 if event.val_accuracy is None else event.val_accuracy, event.lr, event.seconds)
+                     0.0 if event.val_accuracy is None else event.val_accuracy, event.lr, event.seconds,
+                     0.0 if event.train_data_loss is None else event.train_data_loss)
         self._n += 1
 
     def clear(self) -> None:
@@ -93,7 +95,7 @@ class EpochHistory(Sequence[EpochEvent]):
         ints, floats, has = self._blocks[k // CHUNK]
         k %= CHUNK
         epoch, step = ints[k].tolist()
-        train_loss, val_loss, train_acc, val_acc, lr, seconds = floats[k].tolist()
-        has_train, has_val = has[k].tolist()
+        train_loss, val_loss, train_acc, val_acc, lr, seconds, data_loss = floats[k].tolist()
+        has_train, has_val, has_data = has[k].tolist()
         return EpochEvent(epoch, step, train_loss, val_loss, train_acc if has_train else None,
-                          val_acc if has_val else None, lr, seconds)
+                          val_acc if has_val else None, lr, seconds, data_loss if has_data else None)

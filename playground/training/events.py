@@ -64,6 +64,9 @@ class EpochEvent:
     val_accuracy: float | None
     lr: float
     seconds: float  # wall time since training started
+    train_data_loss: float | None = None
+    """The training loss without its penalty terms (L1/L2, sparsity, KL, ...), None where it has
+    none: what the per-step curve and the validation loss measure. `train_loss` includes them."""
 
 
 @dataclass

@@ -75,6 +75,10 @@ class LossTally:
         self._ys: list[torch.Tensor] = []
         self.first_step = step
         self.loss_sum = 0.0
+        self.data_sum = 0.0
+        """The epoch's summed losses without their penalty terms (equal to loss_sum where none)."""
+        self.penalized = False
+        """Whether a step of this epoch had penalty terms."""
         self.seen = 0
         self.correct: int | torch.Tensor = 0 if self.device.type == "cpu" else \
             torch.zeros((), dtype=torch.int64, device=self.device)
@@ -136,6 +140,8 @@ class LossTally:
         self.loss_sum += total
         self.seen += n_seen
         data = None if penalties is None else values - penalties   # the task loss alone
+        self.data_sum += total if data is None else float(data @ sizes)
+        self.penalized = self.penalized or data is not None
         if not math.isfinite(total):
             k = int(np.argmax(~np.isfinite(values)))
             return Flushed(LossEvent(steps[:k], values[:k], epoch, lr, lrs[:k], momenta[:k],
@@ -163,6 +169,10 @@ class LossTally:
 
     def epoch_loss(self) -> float:
         return self.loss_sum / max(1, self.seen)
+
+    def epoch_data_loss(self) -> float | None:
+        """The epoch's loss without its penalty terms; None where no step had any."""
+        return self.data_sum / max(1, self.seen) if self.penalized else None
 
     def epoch_accuracy(self) -> float | None:
         """The running training accuracy (one read-back: call it at the epoch's end)."""

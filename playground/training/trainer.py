@@ -569,7 +569,7 @@ class Trainer:
             return
         event = EpochEvent(self.epoch, self.step_count, train_loss, val["loss"], train_acc,
                            val.get("accuracy"), float(self.optimizer.param_groups[0]["lr"]),
-                           time.perf_counter() - self._started)
+                           time.perf_counter() - self._started, self.tally.epoch_data_loss())
         self.history.append(event)
         self._emit(event)
         for view in self.visual.epoch_views(val_counts):
@@ -685,6 +685,9 @@ class Trainer:
         if self.history:
             last = self.history[-1]
             metrics = {"train_loss": last.train_loss, "val_loss": last.val_loss}
+            if last.train_data_loss is not None:   # (the training loss without its penalty: what val_loss measures)
+                metrics = {"train_loss": last.train_loss, "train_data_loss": last.train_data_loss,
+                           "val_loss": last.val_loss}
         event = FinishedEvent(reason, self.step_count, self.epoch, message, metrics, self.history)
         self._finished_event = event
         self._emit(event)

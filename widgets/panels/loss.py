@@ -226,11 +226,14 @@ class LossPanel(Panel):
         self._smoothed_size = n
 
     def _add_epoch(self, e: EpochEvent) -> None:
-        self.steady.take(e.train_loss)
+        # the data loss, as the per-step curve and the validation loss measure it (with an L2
+        # penalty the epoch's whole loss stood ~2x above both, and read as a gap that is not there)
+        train = e.train_loss if e.train_data_loss is None else e.train_data_loss
+        self.steady.take(train)
         self.steady.take(e.val_loss)
         self.epoch_numbers.append(e.epoch)
         self.epoch_steps.append(e.step)
-        self.train_epoch.append(e.train_loss)
+        self.train_epoch.append(train)
         self.val_epoch.append(e.val_loss)
         if self._has_accuracy is None:
             self._has_accuracy = e.train_accuracy is not None or e.val_accuracy is not None
