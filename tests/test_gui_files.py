@@ -182,7 +182,9 @@ def test_export_writes_the_engine_format_and_says_when_weights_are_untrained(win
     w = window
     w.export_menu.aboutToShow.emit()
     from playground.export import FORMATS
-    assert len(w.export_menu.actions()) == len(FORMATS)
+    shown = w.export_menu.actions()
+    assert shown[0] is w.actions_by_name["export"] and shown[0].shortcut().toString() == "Ctrl+E"
+    assert [a.text() for a in shown[2:]] == [f"{f.title}…" for f in FORMATS.values()]
     state, trained = w.weights_for_export()
     assert state is None and not trained
     dialog = ExportDialog(w.doc.preset, state, trained, tmp_path, "safetensors", w)
@@ -287,3 +289,28 @@ def test_imported_weights_are_what_step_trains_from(qtbot, window, dialogs, tmp_
     assert "weights were made for the old network" in w.statusBar().currentMessage()
     w.doc.undo_stack.undo()
     assert step_once() == pytest.approx(untrained, rel=1e-6)   # the seed's initialization again
+
+
+def test_ctrl_e_opens_the_export_dialog(window, qtbot, monkeypatch):
+    """The Export action's shortcut was dead: the action sat in no menu, toolbar or window."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from widgets.export_dialog import ExportDialog
+    opened = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: opened.append(self.fmt()) or 0)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    QTest.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert opened == ["safetensors"]   # the dialog, at the first format
+
+
+def test_the_status_after_an_untrained_export_says_what_to_do_in_the_app(window, tmp_path, monkeypatch):
+    """It quoted the engine's command-line advice ("playground train PRESET --out DIR"), cut off at 1366 px."""
+    from widgets.export_dialog import ExportDialog
+    window.settings.setValue("export_dir", str(tmp_path))
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: 1 if self.run_export() else 0)
+    assert window.export_dialog("safetensors")
+    message = window.statusBar().currentMessage()
+    assert "Exported" in message and "xor_mlp.safetensors" in message
+    assert "train first" in message and "playground train" not in message and "--out" not in message

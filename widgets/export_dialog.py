@@ -29,6 +29,7 @@ class ExportDialog(QDialog):
         self.folder = Path(folder)
         self.result_paths: list[Path] = []
         self.warnings: list[str] = []
+        self.untrained = False
         self.setWindowTitle(f"Export {preset.name}")
         self.resize(620, 460)
         layout = QVBoxLayout(self)
@@ -126,6 +127,8 @@ class ExportDialog(QDialog):
             QGuiApplication.restoreOverrideCursor()
         self.result_paths = list(result)
         self.warnings = list(getattr(result, "warnings", []))
+        self.untrained = bool(self.warnings) and not result.trained
+        """The export carried the untrained initialization (the engine warned of it)."""
         self.accept()
         return True
 

@@ -286,7 +286,9 @@ class FileActions:
         self.settings.setValue("export_dir", str(Path(dialog.path_edit.text()).parent))
         shown = ", ".join(str(p) for p in dialog.result_paths[:3])
         more = f" and {len(dialog.result_paths) - 3} more" if len(dialog.result_paths) > 3 else ""
-        note = f" — {dialog.warnings[0]}" if dialog.warnings else ""
+        # (the engine's warning tells a command-line user which commands to run; here, what to do in the app)
+        note = (f" — untrained weights (seed {self.doc.preset.training.seed}): train first to export what the "
+                f"network learns" if dialog.untrained else "")
         self.statusBar().showMessage(f"Exported {shown}{more}{note}", 10000)
         return True
 

@@ -122,6 +122,7 @@ class WindowMenus:
         self.export_menu = file.addMenu("Ex&port")
         self.export_menu.setToolTipsVisible(True)
         self.export_menu.aboutToShow.connect(self._fill_export)
+        self.addAction(a["export"])   # Ctrl+E: an action's shortcut works only where a shown widget holds it
         file.addAction(a["import_weights"])
         file.addAction(a["import_data"])
         file.addSeparator()
@@ -236,6 +237,8 @@ class WindowMenus:
         except ImportError as e:
             self.export_menu.addAction(f"(export unavailable: {e})").setEnabled(False)
             return
+        self.export_menu.addAction(self.actions_by_name["export"])   # the dialog, its shortcut shown here
+        self.export_menu.addSeparator()
         for name, f in FORMATS.items():
             act = self.export_menu.addAction(f"{f.title}…", lambda n=name: self.export_dialog(n))
             act.setToolTip(f.description)
