@@ -130,3 +130,20 @@ def test_weights_panel_at_step_0_draws_the_spread_and_says_why_gradients_are_mis
     assert list(panel.median.getData()[0]) == [0] + [e.step for e in later]   # the probes' own steps
     assert "last step" in panel.grad_plot.titleLabel.text and "one probe" not in panel.bands_plot.titleLabel.text
     assert panel.bands_plot.getAxis("bottom")._tickLevels is None
+
+
+def test_a_short_histogram_labels_only_as_many_counts_as_fit_one_above_the_other(show):
+    """A Weights panel in a 1366×768 dock: its histograms are ~45 px tall, and the count axis
+    printed five labels (8 6 4 2 0) into them, one over the other."""
+    from widgets.panels.base import TICK_LABEL_PX
+    panel = show(WeightsPanel)
+    axis = panel.hist_plot.getAxis("left")
+    for size in (45.0, 60.0, 200.0):
+        spacing = axis.tickSpacing(0.0, 8.0, size)[0][0]
+        labels = int(8.0 // spacing) + 1
+        assert labels <= max(2, size // TICK_LABEL_PX), size
+        assert labels >= 2   # (never a lone label)
+    assert axis.tickSpacing(0.0, 8.0, 200.0)[0][0] == 2.0   # a tall axis keeps pyqtgraph's spacing
+    bottom = panel.hist_plot.getAxis("bottom")
+    assert bottom.tickSpacing(0.0, 8.0, 45.0) == type(bottom).__mro__[1].tickSpacing(bottom, 0.0, 8.0, 45.0)
+    assert panel.hist_plot.vb.viewRange()[1][0] >= 0 and panel.grad_plot.vb.viewRange()[1][0] >= 0   # no -0.4 counts

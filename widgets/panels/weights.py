@@ -102,7 +102,10 @@ class WeightsPanel(Panel):
         self.history: dict[str, LayerHistory] = {}
         self.last: WeightsEvent | None = None
         self.rearrange(False)
-        self.set_idle_hint("Per-layer weights over training, weight and gradient histograms, first-layer templates.")
+        for plot in (self.hist_plot, self.grad_plot):
+            plot.vb.setLimits(yMin=0)   # counts: an empty plot's axis ran from -0.4
+        self.set_idle_hint("Per-layer weights over training, weight and gradient histograms, first-layer templates: "
+                           "Train ▸ Step shows them after one update, Start as it trains.")
 
     def plots(self) -> list[pg.PlotItem]:
         return [self.bands_plot, self.hist_plot, self.grad_plot]
