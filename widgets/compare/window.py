@@ -285,8 +285,9 @@ class CompareWindow(QMainWindow):
         runs = self.browser.selected()
         if len(runs) != 1:
             return
-        d = ExperimentDialog(self, "Run a twin", f"Train {runs[0].label} again with the same three seeds\n"
-                             "and these settings changed:", seeds=False)
+        budget = f", for its {runs[0].step_budget} steps" if runs[0].step_budget else ""
+        d = ExperimentDialog(self, "Run a twin", f"Train {runs[0].label} again with its seeds (initialization, "
+                             f"shuffling, dropout){budget}\nand these settings changed:", seeds=False)
         if d.exec() == QDialog.DialogCode.Accepted and d.assignments():
             self.run_twin(runs[0].id, d.assignments())
 
@@ -481,7 +482,8 @@ class CompareWindow(QMainWindow):
             self._select_after = [*self._made, new]
             self._made = []
             self.reload()
-            self._say(f"Done: {', '.join(self._select_after)}", done=True)
+            made = [f"repeat group {i} (its runs are selected)" if i.startswith("g-") else i for i in self._select_after]
+            self._say(f"Done: {', '.join(made)}", done=True)
         else:
             self._queue, self._made = [], []
             self._say("Training failed")
