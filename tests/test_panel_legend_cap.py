@@ -108,3 +108,17 @@ def test_the_baselines_are_named_in_a_box_off_the_accuracy_curves(qtbot):
     assert rect.bottom() > panel.acc_plot.vb.height() / 2   # below the curves, not in the top corner
     lines.clear()
     assert not box.isVisible() and not box.items
+
+
+def test_the_accuracy_axis_labels_one_and_keeps_a_curve_at_one_off_the_frame(qtbot):
+    from widgets.panels.loss import LossPanel
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    panel.resize(835, 300)
+    panel.show()
+    qtbot.wait(50)
+    low, high = panel.acc_plot.vb.viewRange()[1]
+    assert low == 0 and high > 1.02
+    axis = panel.acc_plot.getAxis("left")
+    values = [v for _spacing, level in axis.tickValues(low, high, panel.acc_plot.vb.height()) for v in level]
+    assert any(abs(v - 1.0) < 1e-9 for v in values)   # a tick (and its label) at 1.0

@@ -34,6 +34,9 @@ columns however long the run, full within ~80 s of a small data set's dozens of 
 MAX_MARKS = 40
 """Setting-change marks kept (the oldest go first)."""
 TEST_COLOUR = "#2ca02c"
+ACCURACY_TOP = 1.06
+"""The accuracy axis ends a little above 1: a curve at 1.0 (most runs' training accuracy) keeps off
+the frame, and the axis has room to label 1.0 (at 1.02 it had none, and labelled up to 0.8)."""
 
 
 class Column:
@@ -90,7 +93,7 @@ class LossPanel(Panel):
         self.acc_plot = style_plot(self.canvas.addPlot(row=2, col=0, axisItems=axis_items()), "", "accuracy", "step")
         show_grid(self.acc_plot)
         self.acc_plot.setXLink(self.loss_plot)
-        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.acc_plot.setYRange(0, ACCURACY_TOP, padding=0)
         self.acc_plot.setMouseEnabled(y=False)
 
         self.raw_curve = long_curve(self.loss_plot, per_pixel=5.0, pen=pg.mkPen((31, 119, 180, 70), width=1))
@@ -383,7 +386,7 @@ class LossPanel(Panel):
 
     def reset(self) -> None:
         super().reset()
-        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.acc_plot.setYRange(0, ACCURACY_TOP, padding=0)
 
     # ------------------------------------------------------------------ hover read-out
     def _hover(self, args: tuple) -> None:
