@@ -76,6 +76,19 @@ def test_repeat_cli_reports_mean_std_interval_and_prints_the_group_last(tmp_path
     assert all(r.changed == {"training.epochs": 1} for r in runs)
 
 
+def test_a_repeat_with_a_step_budget_trains_that_many_steps_each(tmp_path, capsys):
+    """The app's Repeat of a search trial passes the trial's budget (--steps): each run stops there
+    (xor_mlp's epochs hold 640 steps) and its record keeps the budget for twins of it."""
+    rc = main(["repeat", "xor_mlp", "--seeds", "2", "--steps", "7", "--jobs", "1", "--runs-dir", str(tmp_path)])
+    group = capsys.readouterr().out.strip().splitlines()[-1]
+    assert rc == 0
+    runs = group_runs(group, tmp_path)
+    assert len(runs) == 2 and all(r.step_budget == 7 for r in runs)
+    for r in runs:
+        summary = json.loads((tmp_path / r.id / "summary.json").read_text())
+        assert summary["steps"] == 7 and r.status == "finished"
+
+
 # Groups with unequal spreads and sizes, where Welch's and Student's tests part ways.
 STEADY = [0.80, 0.82, 0.79, 0.81, 0.80, 0.83, 0.81]   # 7 seeds, sd ~0.014
 SCATTERED = [0.80, 1.10, 0.75, 1.15]                  # 4 seeds, sd ~0.2: Welch p 0.26, Student p 0.09

@@ -104,7 +104,7 @@ def cmd_repeat(args: argparse.Namespace) -> int:
         print(f"seed {seed}: {run_id}", file=sys.stderr, flush=True)
 
     group, _ = repeat(preset, seeds, args.runs_dir, changed=changed, jobs=jobs, device=args.device,
-                      on_done=done)
+                      on_done=done, max_steps=args.steps)
     report = group_metrics(group_runs(group, args.runs_dir))
     for key in ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "test_mse"):
         s = report.get(key)
@@ -189,6 +189,8 @@ def register(sub: Any) -> None:
     p.add_argument("--runs-dir", help=RUNS_DIR_HELP)
     p.add_argument("--jobs", type=bounded(int, 1, MAX_JOBS), help="parallel training processes (default: cores - 1)")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--steps", type=bounded(int, 1, 10**9), help="train each run this many steps, where they end "
+                   "before its epochs (a search trial's budget; the app's Repeat of a trial passes it)")
     p.set_defaults(func=cmd_repeat)
 
     p = sub.add_parser("compare")

@@ -95,20 +95,21 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def _repeat_one(preset_json: str, seed: int, runs_folder: str, group: str, changed: dict[str, Any],
-                device: str | None) -> str:
+                device: str | None, max_steps: int | None = None) -> str:
     """One repeat in a worker process (one torch thread: the processes share the cores)."""
     import torch
     torch.set_num_threads(1)
     preset = preset_from_json(preset_json)
     preset.training.seed = seed
     return record_run(preset, runs_folder, seeds=Seeds.from_seed(seed), group=group,
-                      changed=changed, device=device).id
+                      changed=changed, device=device, max_steps=max_steps).id
 
 
 def repeat(preset: Preset, seeds: Sequence[int], runs_folder: str | os.PathLike | None = None, *,
            changed: dict[str, Any] | None = None, jobs: int | None = None, device: str | None = None,
-           on_done: Callable[[int, str], None] | None = None) -> tuple[str, list[str]]:
-    """Train the preset once per seed (each run's three seeds derived from it) as one group.
+           on_done: Callable[[int, str], None] | None = None, max_steps: int | None = None) -> tuple[str, list[str]]:
+    """Train the preset once per seed (each run's three seeds derived from it) as one group;
+    `max_steps` (a search trial's budget) ends each run there where its epochs go on longer.
     Ctrl-C or SIGTERM stops every run of the group (each keeps its weights and says `stopped`)
     and raises StopSignal; with jobs > 1 the workers also die with this process (workers.py).
 
@@ -120,7 +121,7 @@ def repeat(preset: Preset, seeds: Sequence[int], runs_folder: str | os.PathLike 
     jobs = default_jobs(len(seeds)) if jobs is None else max(1, jobs)
     ids: dict[int, str] = {}
     try:
-        _train_group(text, seeds, folder, group, changed or {}, jobs, device, ids, on_done)
+        _train_group(text, seeds, folder, group, changed or {}, jobs, device, ids, on_done, max_steps)
     except StopSignal as e:
         raise StopSignal(e.signum, f"repeat group {group} stopped by {who_stopped(e.signum)} after "
                                    f"{len(ids)} of {len(seeds)} runs; the runs it was training kept their "
@@ -129,11 +130,12 @@ def repeat(preset: Preset, seeds: Sequence[int], runs_folder: str | os.PathLike 
 
 
 def _train_group(text: str, seeds: Sequence[int], folder: str, group: str, changed: dict[str, Any], jobs: int,
-                 device: str | None, ids: dict[int, str], on_done: Callable[[int, str], None] | None) -> None:
+                 device: str | None, ids: dict[int, str], on_done: Callable[[int, str], None] | None,
+                 max_steps: int | None = None) -> None:
     """Train the group's runs, in this process or in `jobs` workers, filling `ids` as they end."""
     if jobs == 1:
         for s in seeds:
-            ids[s] = _repeat_one(text, s, folder, group, changed, device)
+            ids[s] = _repeat_one(text, s, folder, group, changed, device, max_steps)
             if on_done:
                 on_done(s, ids[s])
     else:
@@ -141,7 +143,7 @@ def _train_group(text: str, seeds: Sequence[int], folder: str, group: str, chang
             stop_unfinished(group, pids, f"stopped with its repeat group {group}", folder)
 
         with worker_pool(jobs, on_stopped=mark_stopped) as pool:
-            futures = {s: pool.submit(run_task, _repeat_one, text, s, folder, group, changed, device)
+            futures = {s: pool.submit(run_task, _repeat_one, text, s, folder, group, changed, device, max_steps)
                        for s in seeds}
             for s, f in futures.items():
                 ids[s] = f.result()

@@ -295,10 +295,12 @@ class CompareWindow(QMainWindow):
         runs = self.browser.selected()
         if len(runs) != 1:
             return
-        d = ExperimentDialog(self, "Repeat over seeds", f"Train {runs[0].preset} (as in {runs[0].label})\n"
+        budget = f" for its {runs[0].step_budget} steps" if runs[0].step_budget else ""
+        d = ExperimentDialog(self, "Repeat over seeds", f"Train {runs[0].preset} (as in {runs[0].label}){budget}\n"
                              "once per seed; changes are optional:", seeds=True)
         if d.exec() == QDialog.DialogCode.Accepted:
-            self.run_repeat(str(Path(runs[0].path) / "preset.json"), d.seeds.text().strip() or "5", d.assignments())
+            self.run_repeat(str(Path(runs[0].path) / "preset.json"), d.seeds.text().strip() or "5", d.assignments(),
+                            steps=runs[0].step_budget)
 
     def curve_preset(self) -> Preset | None:
         """The main window's preset, or else the one selected run's (its preset.json)."""
@@ -418,8 +420,11 @@ class CompareWindow(QMainWindow):
         self._made, self._queue = reused, steps[1:]
         self._start(*steps[0])
 
-    def run_repeat(self, preset: str, seeds: str, assignments: Sequence[str]) -> None:
+    def run_repeat(self, preset: str, seeds: str, assignments: Sequence[str], steps: int | None = None) -> None:
+        """Train `preset` over `seeds`; `steps`: a search trial's budget, which its repeats keep."""
         args = ["repeat", preset, "--seeds", seeds] + [x for a in assignments for x in ("--set", a)]
+        if steps:
+            args += ["--steps", str(steps)]
         self._start(args, f"Training seeds {seeds} …")
 
     def _start(self, args: list[str], message: str) -> None:
