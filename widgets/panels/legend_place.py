@@ -78,6 +78,8 @@ class LegendPlacer:
         plot.vb.sigResized.connect(lambda *_: self.place())
 
     def place(self) -> None:
+        if not self.legend.isVisible():   # (a hidden box follows no range: placed when shown)
+            return
         rect = self.legend.boundingRect()
         vb = self.plot.vb
         if rect.width() <= 0 or vb.width() <= 0:
