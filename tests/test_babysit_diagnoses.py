@@ -128,6 +128,20 @@ def test_overfitting_needs_a_gap_and_a_rising_validation_loss():
         assert not steady.observe(EpochEvent(e, e * 10, tr, 1.3 * tr, None, None, 1e-3, 0.0))
 
 
+def test_overfitting_compares_the_validation_loss_with_the_training_loss_without_its_penalty():
+    """The validation loss has no penalty terms: an L2 run's training loss with its penalty (here
+    0.6 above the data loss) hid the gap the Loss panel shows between its curves."""
+    train = [1.0, 0.6, 0.4, 0.3, 0.2, 0.15]
+    val = [1.0, 0.7, 0.6, 0.66, 0.72, 0.8]
+    with_penalty, summed = Diagnostician(), Diagnostician()
+    found, hidden = [], []
+    for e, (tr, va) in enumerate(zip(train, val), 1):
+        found += with_penalty.observe(EpochEvent(e, e * 10, tr + 0.6, va, None, None, 1e-3, 0.0, tr))
+        hidden += summed.observe(EpochEvent(e, e * 10, tr + 0.6, va, None, None, 1e-3, 0.0))
+    assert [d.name for d in found] == ["overfitting"] and f"{0.15:.3g}" in found[0].evidence
+    assert hidden == []   # the same losses with the penalty counted in: no gap to speak of
+
+
 def test_a_diagnosis_fires_once_and_a_non_finite_loss_is_divergence():
     doc = Diagnostician(0.5)
     first = doc.observe(LossEvent(np.array([0, 1]), np.array([2.3, np.inf]), 0, 0.5))

@@ -441,7 +441,7 @@ class Diagnostician:
     def _no_gap(self, event: EpochEvent) -> list[Finding]:
         """"No gap: add capacity": the loss stopped falling far from good, the training and validation
         losses are close, and nothing else (a rate, dead units, overfitting) explains it."""
-        train, val = event.train_loss, event.val_loss
+        train, val = event.data_loss(), event.val_loss   # (the validation loss has no penalty terms either)
         if (self._fired_names() & set(NO_GAP_EXPLAINED_BY) or not self.stalled()
                 or not (math.isfinite(train) and math.isfinite(val)) or train <= 0
                 or abs(val - train) > t("no_gap") * train):
@@ -510,12 +510,12 @@ class Diagnostician:
         if self._seen_epochs <= rising:
             return []
         vals = [e.val_loss for e in self._epochs[-rising - 1:]]
-        train = event.train_loss
+        train = event.data_loss()   # an L2 penalty in it narrowed the gap the panel shows
         if not all(math.isfinite(v) for v in vals) or not math.isfinite(train) or train <= 0:
             return []
         gap = (event.val_loss - train) / train
         start, best_val = self._first_val, self._best_val
-        trains = [e.train_loss for e in self._epochs[-rising - 1:]]
+        trains = [e.data_loss() for e in self._epochs[-rising - 1:]]
         if (gap > t("overfit_gap") and event.val_loss - train > t("overfit_gap_floor") * start
                 and all(b > a for a, b in zip(vals, vals[1:]))
                 and event.val_loss > (1 + t("overfit_rise")) * best_val

@@ -68,6 +68,10 @@ class EpochEvent:
     """The training loss without its penalty terms (L1/L2, sparsity, KL, ...), None where it has
     none: what the per-step curve and the validation loss measure. `train_loss` includes them."""
 
+    def data_loss(self) -> float:
+        """The training loss to set beside the validation loss: without any penalty terms."""
+        return self.train_loss if self.train_data_loss is None else self.train_data_loss
+
 
 @dataclass
 class LayerProbe:

@@ -231,7 +231,7 @@ class LossPanel(Panel):
     def _add_epoch(self, e: EpochEvent) -> None:
         # the data loss, as the per-step curve and the validation loss measure it (with an L2
         # penalty the epoch's whole loss stood ~2x above both, and read as a gap that is not there)
-        train = e.train_loss if e.train_data_loss is None else e.train_data_loss
+        train = e.data_loss()
         self.steady.take(train)
         self.steady.take(e.val_loss)
         self.epoch_numbers.append(e.epoch)
