@@ -59,3 +59,92 @@ def test_the_loss_panel_draws_the_epochs_data_loss(qtbot):
     panel.show_events(events)
     epochs = [e for e in events if isinstance(e, EpochEvent)]
     assert list(panel.train_epoch.view()) == pytest.approx([e.train_data_loss for e in epochs])
+
+
+def _epoch_rows(path) -> list[dict[str, str]]:
+    import csv
+    with open(path, newline="", encoding="utf-8") as f:
+        return [row for row in csv.DictReader(f) if row["kind"] == "epoch"]
+
+
+def test_a_record_keeps_the_epochs_data_loss_beside_its_training_loss(tmp_path):
+    """metrics.csv's epoch rows, summary.json and the compare window's curves carry the loss
+    without its penalty: the records had only the penalized training loss, so a compared L2 run's
+    training curve stood above its validation curve by the penalty alone."""
+    import csv
+    import json
+    from playground.run_records.run_data import read_curves
+    from playground.run_records.run_to_end import record_run
+    preset = resolve_preset("overfit_moons_l2")
+    preset.training.epochs = 2
+    recorded = record_run(preset, tmp_path)
+    run = tmp_path / recorded.id
+    with open(run / "metrics.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    b, n = preset.training.batch_size, 60   # (by hand) 60 training points, the last batch shorter
+    for epoch in (1, 2):
+        steps = [r for r in rows if r["kind"] == "step" and int(r["epoch"]) == epoch - 1]
+        sizes = np.array([min(b, n - k * b) for k in range(len(steps))], dtype=float)
+        assert sizes.sum() == n
+        expected = float(np.array([float(r["data_loss"]) for r in steps]) @ sizes) / n
+        row = next(r for r in rows if r["kind"] == "epoch" and int(r["epoch"]) == epoch)
+        assert float(row["data_loss"]) == pytest.approx(expected, rel=1e-9)
+        assert float(row["train_loss"]) > float(row["data_loss"]) * 1.05
+    last = _epoch_rows(run / "metrics.csv")[-1]
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["train_data_loss"] == pytest.approx(float(last["data_loss"]))
+    assert summary["train_loss"] == pytest.approx(float(last["train_loss"]))
+    curves = read_curves(run)
+    assert curves.penalized
+    assert list(curves.values["train_loss"]) == pytest.approx([float(r["data_loss"]) for r in _epoch_rows(run / "metrics.csv")])
+
+
+def test_a_record_without_a_penalty_has_no_epoch_data_loss(tmp_path):
+    import json
+    from playground.run_records.run_data import read_curves
+    from playground.run_records.run_to_end import record_run
+    preset = resolve_preset("xor_mlp")
+    preset.training.epochs = 2
+    run = tmp_path / record_run(preset, tmp_path).id
+    rows = _epoch_rows(run / "metrics.csv")
+    assert rows and all(r["data_loss"] == "" for r in rows)
+    assert "train_data_loss" not in json.loads((run / "summary.json").read_text())
+    curves = read_curves(run)
+    assert not curves.penalized
+    assert list(curves.values["train_loss"]) == pytest.approx([float(r["train_loss"]) for r in rows])
+
+
+def test_train_out_writes_the_data_loss_column_where_there_is_a_penalty(tmp_path):
+    import csv
+    from playground.run_records.run_to_end import train_run
+    preset = resolve_preset("overfit_moons_l2")
+    preset.training.epochs = 2
+    result = train_run(preset, tmp_path / "l2", device="cpu")
+    with open(tmp_path / "l2" / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["train_data_loss"]) for r in rows] == pytest.approx(
+        [e.train_data_loss for e in result.trainer.history], rel=1e-5)
+    preset = resolve_preset("xor_mlp")
+    preset.training.epochs = 1
+    train_run(preset, tmp_path / "plain", device="cpu")
+    assert "train_data_loss" not in (tmp_path / "plain" / "metrics.csv").read_text()
+
+
+def test_the_compare_overlay_draws_and_names_the_training_loss_without_its_penalty(qtbot, tmp_path):
+    from playground.run_records.run_to_end import record_run
+    from playground.run_records.store import list_runs
+    from widgets.compare.plots import OverlayPlot
+    for name in ("overfit_moons_l2", "xor_mlp"):
+        preset = resolve_preset(name)
+        preset.training.epochs = 2
+        record_run(preset, tmp_path)
+    runs = {r.preset: r for r in list_runs(tmp_path)}
+    overlay = OverlayPlot()
+    qtbot.addWidget(overlay)
+    overlay.set_runs([runs["xor_mlp"]])
+    assert "dashed: training)" in overlay.legend.text()
+    overlay.set_runs([runs["xor_mlp"], runs["overfit_moons_l2"]])
+    assert "dashed: training, without its penalty terms" in overlay.legend.text()
+    _, y = overlay.slots["loss"][1].lines["train"].getData()
+    rows = _epoch_rows(tmp_path / runs["overfit_moons_l2"].id / "metrics.csv")
+    assert list(y) == pytest.approx([float(r["data_loss"]) for r in rows])

@@ -6,7 +6,8 @@ summary writes these names: both read them here, so a new metric is declared onc
 from __future__ import annotations
 
 METRICS: dict[str, str] = {
-    "train_loss": "the last epoch's training loss",
+    "train_loss": "the last epoch's training loss (with its penalty terms, where the run has any)",
+    "train_data_loss": "the last epoch's training loss without its penalty terms (only where it has any)",
     "val_loss": "the last epoch's validation loss",
     "val_loss_final": "the validation loss of the weights the run ends with",
     "val_loss_min": "the lowest validation loss of any epoch",

@@ -13,6 +13,9 @@ import numpy as np
 from playground.run_records.store import PROBE_COLUMNS
 
 CURVE_KEYS = ("train_loss", "val_loss", "train_acc", "val_acc")
+"""The curves of a record. `train_loss` is the training loss as the validation loss measures it: an
+epoch's data loss where its steps had penalty terms (L1, L2, β·KL, ...), which the validation loss
+never includes; a curve with them would stand above the validation curve by the penalty alone."""
 LAYER_METRICS = ("update_ratio", "grad_norm", "act_mean", "act_std", "dead_fraction")
 MAX_PROBE_BYTES = 64 * 1024 * 1024
 
@@ -23,6 +26,8 @@ class Curves:
 
     epochs: np.ndarray
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    penalized: bool = False
+    """Whether an epoch had penalty terms: its `train_loss` is then the loss without them."""
 
     def has(self, key: str) -> bool:
         v = self.values.get(key)
@@ -47,9 +52,10 @@ def read_curves(run_path: str | Path) -> Curves:
         return Curves(np.zeros(0, dtype=np.int64), {k: np.zeros(0) for k in CURVE_KEYS})
     names = header.strip().split(",")
     width = len(names)
-    at = {k: names.index(k) for k in ("epoch",) + CURVE_KEYS if k in names}
+    at = {k: names.index(k) for k in ("epoch", "data_loss") + CURVE_KEYS if k in names}
     epochs: list[int] = []
     cols: dict[str, list[float]] = {k: [] for k in CURVE_KEYS}
+    penalized = False
     for line in lines:
         cells = line.rstrip("\n").split(",")
         if len(cells) != width or "epoch" not in at:
@@ -60,7 +66,11 @@ def read_curves(run_path: str | Path) -> Curves:
             continue
         for k in CURVE_KEYS:
             cols[k].append(_f(cells[at[k]]) if k in at else math.nan)
-    return Curves(np.asarray(epochs, dtype=np.int64), {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()})
+        if "data_loss" in at and cells[at["data_loss"]]:   # the epoch's steps had penalty terms
+            cols["train_loss"][-1] = _f(cells[at["data_loss"]])
+            penalized = True
+    return Curves(np.asarray(epochs, dtype=np.int64), {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()},
+                  penalized)
 
 
 @dataclass

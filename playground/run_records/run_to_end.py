@@ -27,12 +27,16 @@ from playground.core.workers import StopRequest, StopSignal, stop_on_signals, wh
 def metrics_csv(history: list[EpochEvent], classifier: bool) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    cols = ["epoch", "train_loss", "val_loss"] + (["train_acc", "val_acc"] if classifier else [])
+    penalized = any(e.train_data_loss is not None for e in history)
+    cols = ["epoch", "train_loss", "val_loss"] + (["train_acc", "val_acc"] if classifier else []) + \
+        (["train_data_loss"] if penalized else [])
     w.writerow(cols)
     for e in history:
         row = [e.epoch, f"{e.train_loss:.6g}", f"{e.val_loss:.6g}"]
         if classifier:
             row += [f"{e.train_accuracy:.6g}", f"{e.val_accuracy:.6g}"]
+        if penalized:   # the training loss without its penalty terms: what val_loss measures
+            row.append(f"{e.data_loss():.6g}")
         w.writerow(row)
     return buf.getvalue()
 

@@ -53,7 +53,9 @@ _LOSS_EXTRAS = tuple(dict.fromkeys(_PER_STEP_NAMES.get(n, n) for n in _LOSS_FIEL
 METRIC_COLUMNS = ("kind", "epoch", "step", "loss", "train_loss", "val_loss", "train_acc", "val_acc",
                   "seconds") + _LOSS_EXTRAS
 """`loss` is a step's batch loss; train_/val_ columns are an epoch's. LossEvent's optional extras
-(learning rate, momentum, penalty, data loss) become columns of their own."""
+(learning rate, momentum, penalty, data loss) become columns of their own; an epoch row fills `lr`
+and, where its steps had penalty terms, `data_loss`: its training loss without them (what
+`val_loss` measures; `train_loss` includes them)."""
 
 
 class RunNotFound(FileProblem):
@@ -269,7 +271,8 @@ class RunRecorder:
         if isinstance(event, LossEvent):
             self._metrics.write(step_rows(event))
         elif isinstance(event, EpochEvent):
-            extras = [_num(event.lr) if name == "lr" else "" for name in _LOSS_EXTRAS]
+            epoch_extras = {"lr": event.lr, "data_loss": event.train_data_loss}
+            extras = [_num(epoch_extras.get(name)) for name in _LOSS_EXTRAS]
             self._mw.writerow(["epoch", event.epoch, event.step, "", _num(event.train_loss),
                                _num(event.val_loss), _num(event.train_accuracy), _num(event.val_accuracy),
                                _num(round(event.seconds, 4))] + extras)

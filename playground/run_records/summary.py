@@ -171,6 +171,8 @@ def summarize(trainer: Any, finished: FinishedEvent, seconds: float) -> dict[str
     if t.history:
         last = t.history[-1]
         summary.update(train_loss=last.train_loss, val_loss=last.val_loss)
+        if last.train_data_loss is not None:   # penalty terms: the part of train_loss val_loss measures
+            summary.update(train_data_loss=last.train_data_loss)
         best = min(t.history, key=lambda e: e.val_loss if math.isfinite(e.val_loss) else math.inf)
         # The final loss is that of the weights the run ends with: early stopping restores its best
         # epoch's weights, so the last epoch's loss would describe weights that were thrown away.

@@ -235,11 +235,13 @@ class OverlayPlot(QWidget):
         self.drawn = entries(self.runs, self.bands.isChecked())
         self.hint.setVisible(not self.drawn)
         any_acc = False
+        penalized = False
         legend = []
         for k, entry in enumerate(self.drawn):
             c = colour(k)
             rgb = pg.mkColor(c)
             curves = [self.cache.get(r) for r in entry.runs]
+            penalized |= any(c.penalized for c in curves)
             for which, prefix in (("loss", "loss"), ("acc", "acc")):
                 slot = self._slot(which, k)
                 for split in ("val", "train"):
@@ -275,8 +277,9 @@ class OverlayPlot(QWidget):
                 slot.hide()
         for w in (self.loss, self.acc):
             w.getPlotItem().enableAutoRange()
+        training = "training, without its penalty terms" if penalized and self.show_train.isChecked() else "training"
         self.legend.setText("&nbsp;&nbsp; ".join(legend) + ("" if not legend else
-                            "&nbsp;&nbsp; <span style='color:#666'>(solid: validation, dashed: training)</span>"))
+                            f"&nbsp;&nbsp; <span style='color:#666'>(solid: validation, dashed: {training})</span>"))
         self.legend.setVisible(bool(legend))
         self.acc.setVisible(any_acc or not self.drawn)
         self.verdict.setText(self.verdict_text())
