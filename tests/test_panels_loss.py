@@ -9,6 +9,7 @@ import pytest
 
 from playground.training.events import EpochEvent, LossEvent
 from widgets.panels.history import CAPACITY
+from playground.network.preset import resolve_preset
 from widgets.panels.loss import LossPanel
 
 
@@ -136,3 +137,18 @@ def test_save_png_svg_csv(panel, tmp_path):
     assert rows[0] == "series,x,y"
     assert sum(r.startswith("train_loss_per_step,") for r in rows) == 30
     assert sum(r.startswith("val_accuracy_per_epoch,") for r in rows) == 1
+
+
+def test_the_expected_initial_loss_label_stays_readable_over_the_curves(qtbot):
+    """An overfitting run's validation loss climbs to about ln C, where the label sits: it is drawn
+    above every curve of the plot, on a nearly opaque backdrop of the plot's white."""
+    from widgets.panels.loss_marks import mark_expected_initial_loss
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    mark_expected_initial_loss(panel, resolve_preset("overfit_moons_l2"))
+    line = panel.babysit.expected_line
+    assert line.isVisible() and "ln 2" in line.label.toPlainText()
+    curves = [item for item in panel.loss_plot.listDataItems()]
+    assert curves and all(line.zValue() > c.zValue() for c in curves)
+    fill = line.label.fill.color()
+    assert (fill.red(), fill.green(), fill.blue()) == (255, 255, 255) and fill.alpha() >= 200

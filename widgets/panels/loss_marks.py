@@ -14,6 +14,10 @@ from widgets.panels.ranges import long_curve
 
 PENALTY_COLOUR = "#9467bd"
 EXPECTED_COLOUR = "#8c564b"
+LABEL_BACKDROP = (255, 255, 255, 215)
+"""The expected-loss label's backdrop: the plot's white, nearly opaque (a curve behind it shows faintly)."""
+LABEL_Z = 50
+"""Above every curve of the plot (they lie at z 0 and the smoothed one a little above)."""
 
 
 class LossAnnotations:
@@ -27,7 +31,10 @@ class LossAnnotations:
         self.expected: float | None = None
         self.expected_line = pg.InfiniteLine(
             angle=0, movable=False, pen=pg.mkPen(EXPECTED_COLOUR, width=1, style=Qt.PenStyle.DashLine),
-            label="", labelOpts={"position": 0.97, "color": EXPECTED_COLOUR, "anchors": [(1, 1), (1, 1)]})
+            label="", labelOpts={"position": 0.97, "color": EXPECTED_COLOUR, "anchors": [(1, 1), (1, 1)],
+                                 "fill": pg.mkBrush(*LABEL_BACKDROP)})
+        # Above the curves, on a backdrop: a validation loss near ln C (an overfitting run's) ran through it.
+        self.expected_line.setZValue(LABEL_Z)
         self.expected_line.setVisible(False)
         plot.addItem(self.expected_line, ignoreBounds=True)
 
