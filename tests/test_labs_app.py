@@ -124,3 +124,19 @@ def test_the_engine_alone_draws_no_png_and_says_why(tmp_path, capsys):
     assert main(["lab", "backprop", "--png", str(tmp_path / "b.png")]) == 2
     assert "--png needs the app" in capsys.readouterr().err
     assert not (tmp_path / "b.png").exists()
+
+
+def test_every_labs_tab_shows_at_the_windows_size_and_names_its_lab_whole(qtbot):
+    """Eleven whole titles needed ~1540 px of tabs in a 1300 px window: the bar scrolled and the
+    last labs were out of sight. Each tab is a short name now, its tooltip the whole title."""
+    from widgets.labs.window import PAGES, TITLES
+    w = LabsWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    bar = w.tabs.tabBar()
+    assert w.width() <= 1366 and bar.count() == len(PAGES)
+    right = max(bar.tabRect(i).right() for i in range(bar.count()))
+    assert right < bar.width(), (right, bar.width())
+    assert [w.tabs.tabToolTip(i) for i in range(bar.count())] == [TITLES[n] for n in PAGES]
+    assert len(set(w.tabs.tabText(i) for i in range(bar.count()))) == len(PAGES)

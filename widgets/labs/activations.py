@@ -17,6 +17,7 @@ SHADE = pg.mkBrush(214, 39, 40, 35)
 
 class ActivationGalleryPage(LabPage):
     title = "Activation gallery"
+    tab = "Activations"
 
     def __init__(self, parent: QWidget | None = None, curves: list[activations.ActivationCurve] | None = None,
                  typical_input: float = 1.0) -> None:

@@ -31,6 +31,7 @@ def _ticks(k: int) -> list[list[tuple[float, str]]]:
 
 class AutodiffLabPage(ComputingLabPage):
     title = "Forward vs reverse mode"
+    tab = "Forward vs reverse"
 
     def __init__(self, parent: QWidget | None = None, lab: ad.AutodiffLab | None = None) -> None:
         super().__init__(parent)

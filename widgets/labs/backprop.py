@@ -54,6 +54,7 @@ def positions() -> list[list[tuple[float, float]]]:
 
 class BackpropPage(LabPage):
     title = "Backprop step by step"
+    tab = "Backprop"
 
     def __init__(self, parent: QWidget | None = None, step: bp.BackpropStep | None = None) -> None:
         super().__init__(parent)

@@ -14,6 +14,9 @@ class LabPage(QWidget):
     """A lab: a row of controls above a canvas, and a line of text under it saying what it shows."""
 
     title = "Lab"
+    tab = ""
+    """The tab's short name (the title where empty): eleven whole titles made the labs window's tab
+    bar ~240 px wider than the window, so the tabs scrolled and hid the last labs."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -26,6 +26,7 @@ def _shape(shape: tuple) -> str:
 
 class ConvSizeLabPage(LabPage):
     title = "Conv output size"
+    tab = "Conv size"
 
     def __init__(self, parent: QWidget | None = None, size: cs.ConvSize | None = None,
                  preset: str = cs.CNN_PRESETS[0]) -> None:

@@ -36,6 +36,7 @@ def boundary_line(lab: gen.GenerativeLab, name: str) -> tuple[np.ndarray, np.nda
 
 class GenerativeLabPage(ComputingLabPage):
     title = "Generative vs discriminative"
+    tab = "Generative"
     sizes = gen.SIZES
     """Training points per class on the learning curve (tests ask for fewer)."""
 

@@ -21,6 +21,7 @@ LABELS = {"grid": "3 × 3 grid", "random": "9 random trials"}
 
 class GridRandomLabPage(ComputingLabPage):
     title = "Grid vs random search"
+    tab = "Grid vs random"
 
     def __init__(self, parent: QWidget | None = None, lab: gr.GridRandomLab | None = None) -> None:
         super().__init__(parent)

@@ -20,6 +20,7 @@ DEAD = 1e-3
 
 class InitExplorerPage(LabPage):
     title = "Initialization explorer"
+    tab = "Initialization"
 
     def __init__(self, parent: QWidget | None = None, report: ie.InitReport | None = None) -> None:
         super().__init__(parent)

@@ -39,6 +39,7 @@ def log_condition(slider_value: int) -> float:
 
 class OptimizerRacePage(LabPage):
     title = "Optimizer race"
+    tab = "Optimizers"
 
     def __init__(self, parent: QWidget | None = None, surface: str = "rosenbrock", condition: float = 10.0,
                  steps: int = 300, lrs: dict[str, float] | None = None) -> None:

@@ -23,6 +23,7 @@ def _fmt(values) -> str:
 
 class SoftmaxLabPage(LabPage):
     title = "Softmax and information"
+    tab = "Softmax"
 
     def __init__(self, parent: QWidget | None = None, lab: sm.SoftmaxLab | None = None) -> None:
         super().__init__(parent)

@@ -32,7 +32,9 @@ PAGES: dict[str, Callable[[], QWidget]] = {
     "hessian": HessianLabPage,
 }
 TITLES = {name: page.title for name, page in PAGES.items()}
-"""Each lab's tab title: its page's own."""
+"""Each lab's title: its page's own (the course map names the labs by it)."""
+TABS = {name: page.tab or page.title for name, page in PAGES.items()}
+"""Each lab's tab: its page's short name; the whole title is the tab's tooltip."""
 
 
 class LabsWindow(QMainWindow):
@@ -46,7 +48,8 @@ class LabsWindow(QMainWindow):
         for name in PAGES:
             holder = QWidget()
             holder.setObjectName(name)
-            self.tabs.addTab(holder, TITLES[name])
+            self.tabs.addTab(holder, TABS[name])
+            self.tabs.setTabToolTip(self.tabs.count() - 1, TITLES[name])
         self.tabs.currentChanged.connect(self._build_current)
         self.resize(1300, 760)
         self.show_lab(first)
@@ -77,7 +80,8 @@ class LabsWindow(QMainWindow):
             page = PAGES[name]()
             self.tabs.blockSignals(True)
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, page, TITLES[name])
+            self.tabs.insertTab(index, page, TABS[name])
+            self.tabs.setTabToolTip(index, TITLES[name])
             self.tabs.setCurrentIndex(index)
             self.tabs.blockSignals(False)
             self.pages[name] = page
