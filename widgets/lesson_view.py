@@ -3,17 +3,22 @@
 It shows what idea the preset teaches, what to look at, one thing to change and what to predict
 before running it, and what the notes say. Each preset it is compared with gets two buttons:
 "Compare with …" trains both as twins (same three seeds) and opens the compare view on them, and
-"Open" opens it in place of this one (the window asks to save first). Under them, "Next lesson"
-opens the lesson that follows in the course (playground/course/chapters.py).
+"Open" opens it in place of this one (the window asks to save first); a family of more than
+FAMILY_ROWS members is one row instead, a list to pick the member from and the same two buttons.
+Under them, "Next lesson" opens the lesson that follows in the course (playground/course/chapters.py).
 """
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from playground.course.lessons import Claim
+
+FAMILY_ROWS = 2
+"""Families up to this size get a row of buttons per member; a larger one gets a single row (pick
+the member, then Compare or Open). Four rows left the lesson's text ~130 px of a 1366x768 screen."""
 
 
 def lesson_html(lesson) -> str:
@@ -90,6 +95,8 @@ class LessonView(QWidget):
         layout.addWidget(self.next_button)
         self.next_name = ""
         self.buttons: list[QPushButton] = []
+        self.family: QComboBox | None = None
+        """The list of a large family's members (None for a family of FAMILY_ROWS or fewer)."""
         self.show_preset("")
 
     def show_preset(self, name: str, data=None) -> bool:
@@ -141,23 +148,30 @@ class LessonView(QWidget):
             self.next_button.setToolTip(f"Open {self.next_name} and its lesson in place of this network"
                                         + (f" (the next chapter: {chapter.title})" if new_chapter else ""))
 
+    @staticmethod
+    def _claim_tip(claim: Claim) -> str:
+        relation = (f"about the same {claim.metric} as" if claim.direction == "similar"
+                    else f"{claim.direction} {claim.metric} than")
+        return (f"The lesson claims: this network has {relation} {claim.other} "
+                f"(they differ in {', '.join(claim.differs_in)}; checked over 5 seeds by "
+                "`playground presets --verify`). Train both with the same three seeds in the "
+                "background, then show both in Train ▸ Compare Runs")
+
     def _set_buttons(self, claims: list[Claim]) -> None:
-        """A row per claim (playground.course.lessons.Claim): train both as twins, or open the other."""
-        names = [c.other for c in claims]
-        for b in self.buttons:
+        """A row per claim (playground.course.lessons.Claim): train both as twins, or open the other;
+        one row with a list of the members for a family larger than FAMILY_ROWS."""
+        for b in self.buttons + ([self.family] if self.family is not None else []):
             self.compare_box.removeWidget(b)
             b.hide()   # at once: deleteLater waits for the event loop
             b.deleteLater()
-        self.buttons = []
-        for k, (name, claim) in enumerate(zip(names, claims)):
+        self.buttons, self.family = [], None
+        if len(claims) > FAMILY_ROWS:
+            self._set_family_row(claims)
+        for k, claim in enumerate(claims if len(claims) <= FAMILY_ROWS else []):
+            name = claim.other
             twins = QPushButton(f"Compare with {name}")
             twins.setObjectName(f"compare:{name}")
-            relation = (f"about the same {claim.metric} as" if claim.direction == "similar"
-                        else f"{claim.direction} {claim.metric} than")
-            twins.setToolTip(f"The lesson claims: this network has {relation} {name} "
-                             f"(they differ in {', '.join(claim.differs_in)}; checked over 5 seeds by "
-                             f"`playground presets --verify`). Train both with the same three seeds in the "
-                             "background, then show both in Train ▸ Compare Runs")
+            twins.setToolTip(self._claim_tip(claim))
             twins.clicked.connect(lambda _=False, n=name: self.compare_requested.emit(n))
             opener = QPushButton("Open")
             opener.setObjectName(f"open:{name}")
@@ -166,4 +180,29 @@ class LessonView(QWidget):
             self.compare_box.addWidget(twins, k, 0)
             self.compare_box.addWidget(opener, k, 1)
             self.buttons += [twins, opener]
-        self.compare_label.setVisible(bool(names))
+        self.compare_label.setVisible(bool(claims))
+
+    def _set_family_row(self, claims: list[Claim]) -> None:
+        """The member list, then "Compare" and "Open" for the member picked in it."""
+        family = self.family = QComboBox()
+        family.setObjectName("family")
+        for k, claim in enumerate(claims):
+            family.addItem(claim.other, claim.other)
+            family.setItemData(k, self._claim_tip(claim), Qt.ItemDataRole.ToolTipRole)
+        twins, opener = QPushButton("Compare"), QPushButton("Open")
+        twins.setObjectName("compare")
+        opener.setObjectName("open")
+
+        def picked(k: int) -> None:
+            name = family.itemData(k)
+            family.setToolTip(self._claim_tip(claims[k]))
+            twins.setToolTip(f"Compare with {name}: " + self._claim_tip(claims[k]))
+            opener.setToolTip(f"Open the built-in preset {name} in place of this one")
+        family.currentIndexChanged.connect(picked)
+        picked(0)
+        twins.clicked.connect(lambda: self.compare_requested.emit(family.currentData()))
+        opener.clicked.connect(lambda: self.open_requested.emit(family.currentData()))
+        self.compare_box.addWidget(family, 0, 0)
+        self.compare_box.addWidget(twins, 0, 1)
+        self.compare_box.addWidget(opener, 0, 2)
+        self.buttons += [twins, opener]
