@@ -34,6 +34,8 @@ from widgets.theme import Theme, style_sheet, theme as theme_named
 ORGANIZATION = "NN Playground"
 APPLICATION = "nn-playground"
 AUTOSAVE_S = 60
+WARM_UP_AFTER_MS = 1000
+"""When the training machinery starts loading after start-up (TrainingController.warm_up)."""
 
 
 def default_window_size() -> tuple[int, int]:
@@ -164,6 +166,8 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         self.update_actions()
         QTimer.singleShot(0, self.view, self.view.show_network)
         self.startup_s = time.perf_counter() - t0
+        if self.controller is not None:   # once the window has drawn what it opened
+            QTimer.singleShot(WARM_UP_AFTER_MS, self, self.controller.warm_up)
         self.statusBar().showMessage("Ready: drag layers from the palette onto the canvas", 5000)
 
     def apply_theme(self, name: str) -> None:

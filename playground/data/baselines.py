@@ -14,11 +14,13 @@ RBF support vector machine. Real-valued targets: least-squares linear regression
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from playground.core.heavy_imports import load_once
 from playground.data.base import Dataset
 
 NEIGHBOURS = 15
@@ -43,7 +45,21 @@ class Baseline:
         return asdict(self)
 
 
+def _import_models() -> None:
+    import sklearn.linear_model  # noqa: F401
+    import sklearn.neighbors  # noqa: F401
+    import sklearn.svm  # noqa: F401
+
+
+def load_models() -> None:
+    """Import scikit-learn's models (~1.8 s on a first call) once, never beside another thread's
+    import of them (playground.core.heavy_imports.load_once): the app's panel and its training
+    thread both ask for a run's baselines as it starts, and the app loads them ahead at start-up."""
+    load_once("baseline models", _import_models)
+
+
 def _models(dataset: Dataset) -> list[tuple[str, str, Any]]:
+    load_models()
     from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.svm import SVC
@@ -91,12 +107,18 @@ def fit_baselines(dataset: Dataset) -> list[Baseline]:
 _fitted: dict[str, tuple[Baseline, ...]] = {}
 """Baselines by data set (name and parameters): the same split always gives the same figures."""
 CACHED = 32
+_fitting = threading.Lock()
 
 
 def baselines_for(name: str, params: dict[str, Any], dataset: Dataset | None = None) -> list[Baseline]:
     """The baselines of data set `name` with `params`, fitted once per process; `dataset` is the
     same set already made (a run's), which spares making it again."""
     key = json.dumps({"name": name, "params": params}, sort_keys=True, default=str)
+    with _fitting:   # a second caller (the app's panel beside its training thread) takes the first's figures
+        return _baselines_for(key, name, params, dataset)
+
+
+def _baselines_for(key: str, name: str, params: dict[str, Any], dataset: Dataset | None) -> list[Baseline]:
     if key not in _fitted:
         if dataset is None:
             from playground.data import make_dataset

@@ -16,6 +16,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from playground.core.heavy_imports import load_torch_machinery
+
 METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 LABELS = {"gd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "Adagrad",
           "rmsprop": "RMSProp", "adam": "Adam"}
@@ -122,6 +124,7 @@ def contour_grid(s: Surface, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.n
 def make_optimizer(method: str, params: list[torch.Tensor], lr: float,
                    momentum: float = MOMENTUM) -> torch.optim.Optimizer:
     """The torch.optim class behind each name, with PyTorch's defaults otherwise."""
+    load_torch_machinery()   # (a lab computes on a thread of its own, maybe beside a training)
     if method == "gd":
         return torch.optim.SGD(params, lr=lr)
     if method == "momentum":

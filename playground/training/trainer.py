@@ -31,6 +31,7 @@ from playground.training.events import (
     EpochEvent, Event, FinishedEvent, ProbeEvent, ProblemEvent, SettingAppliedEvent)
 from playground.training import device_choice
 from playground.training.device_choice import DeviceChoice
+from playground.core.heavy_imports import load_torch_machinery
 from playground.network.fit import check_fit, resolve_device
 from playground.training.optim import apply_hyperparameters, current_momentum, make_optimizer, scheduled_lr
 from playground.params import Problem, ProblemList
@@ -83,6 +84,7 @@ class Trainer:
                  on_event: Callable[[Event], None] | None = None, seeds: Seeds | None = None,
                  views: Collection[str] | None = None, control: RunControl | None = None,
                  initial_weights: WeightsSource | None = None) -> None:
+        load_torch_machinery()   # (once per process; waits for a load another thread began)
         self.control = control or RunControl()
         """Pause, single steps, stop and live settings, asked for from any thread (one place)."""
         self.wanted_views = DEFAULT_VIEWS if views is None else frozenset(views)

@@ -320,6 +320,21 @@ class TrainingController(QObject):
             self._run.set_probe_image(index)
 
     @Slot()
+    def warm_up(self) -> BackgroundTask:
+        """Let torch and scikit-learn load what a first training needs (playground.core.heavy_imports) on a
+        thread of its own now, not after the person presses Start: the window's first Start
+        waited 3-4 s for its first step on a small MLP. A training started meanwhile waits for
+        what is left of the load."""
+        from playground.core import heavy_imports
+        from playground.data import baselines
+
+        def load(_task: BackgroundTask) -> None:
+            heavy_imports.load_torch_machinery()
+            baselines.load_models()   # (fitted at a run's start, on its thread and the panel's)
+        task = BackgroundTask(load, self, kind="warm-up")
+        task.start()
+        return task
+
     def shutdown(self) -> None:
         """Stop training and join the thread (window close, application quit). Idempotent."""
         self._closed = True
