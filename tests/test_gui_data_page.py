@@ -197,3 +197,78 @@ def test_the_data_dock_fits_a_narrow_dock_with_a_csv_in_use(qtbot, window, tmp_p
     assert panel.horizontalScrollBar().maximum() == 0   # the combo's longest title made it 380 px wide
     assert panel.widget().width() <= panel.viewport().width()
     assert panel.help.width() <= panel.viewport().width() and panel.preview.caption.width() <= panel.viewport().width()
+
+
+def _activate(qtbot, page) -> None:
+    """Focus moves between the page's widgets only in the active window."""
+    page.raise_()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=5000)
+
+
+def _click_check(qtbot, features, row: int) -> None:
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    rect = features.visualItemRect(features.item(row))
+    QTest.mouseClick(features.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(rect.left() + 8, rect.center().y()))
+
+
+def test_a_click_on_the_form_while_the_file_field_has_focus_keeps_the_form(qtbot, window, tmp_path):
+    """Typing a path, Return, then ticking an input: the File field lost focus to the click and
+    re-read the file, rebuilding the form inside the click (a segmentation fault); with the same
+    path it also reset the ticks set before Import."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from widgets.data_page import open_data_page
+    csv = write_csv(tmp_path / "shapes.csv")
+    page = open_data_page(window)
+    _activate(qtbot, page)
+    page.path_edit.setFocus()
+    QTest.keyClicks(page.path_edit, str(csv))
+    QTest.keyClick(page.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.shown_path == str(csv), timeout=5000)
+    features = page.import_form.field("features")
+    assert features.count() == 3
+    page.path_edit.setFocus()
+    _click_check(qtbot, features, 2)   # leave out 'shade'
+    qtbot.wait(50)
+    assert page.import_form.field("features") is features   # the same list, not a rebuilt one
+    assert features.item(2).checkState() == Qt.CheckState.Unchecked
+    page.path_edit.setFocus()
+    page.import_button.setFocus()   # focus leaves the unchanged field again: nothing is re-read
+    qtbot.wait(50)
+    run_import(qtbot, page)
+    assert page.report is not None and page.report.input_shape == (2,)
+
+
+def test_a_new_path_typed_then_a_click_on_the_old_form_reads_the_new_file_after_the_click(qtbot, window, tmp_path):
+    from widgets.data_page import open_data_page
+    first = write_csv(tmp_path / "shapes.csv")
+    second = tmp_path / "two.csv"
+    second.write_text("a,b,label\n" + "".join(f"{k},{k % 3},{k % 2}\n" for k in range(40)), encoding="utf-8")
+    page = open_data_page(window)
+    _activate(qtbot, page)
+    page.set_path(str(first))
+    old = page.import_form.field("features")
+    from PySide6.QtTest import QTest
+    page.path_edit.setFocus()
+    page.path_edit.selectAll()
+    QTest.keyClicks(page.path_edit, str(second))
+    _click_check(qtbot, old, 0)   # focus leaves the field inside this click
+    qtbot.waitUntil(lambda: page.shown_path == str(second), timeout=5000)
+    new = page.import_form.field("features")
+    assert [new.item(k).text() for k in range(new.count())] == ["a", "b"]
+
+
+def test_a_file_that_cannot_be_read_clears_the_last_files_preview(qtbot, window, tmp_path):
+    from widgets.data_page import open_data_page
+    good = write_csv(tmp_path / "shapes.csv")
+    bad = tmp_path / "dup.csv"
+    bad.write_text("x,x,label\n1,2,0\n3,4,1\n", encoding="utf-8")
+    page = open_data_page(window)
+    page.set_path(str(good))
+    assert page.table.rowCount() > 0 and page.format_label.text()
+    page.set_path(str(bad))
+    assert page.table.rowCount() == 0 and page.format_label.text() == ""
+    assert page.preview.currentWidget() is page.empty and not page.import_button.isEnabled()

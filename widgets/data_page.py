@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCursor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QCheckBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
@@ -68,6 +68,8 @@ class DataPage(QDialog):
         self.network_input = network_input
         self.start_dir = start_dir
         self.kind = ""  # the importer's name (playground.data.importers.IMPORTERS)
+        self.shown_path = ""
+        """The path whose form and preview the page shows (the File field's text once read)."""
         self.task: BackgroundTask | None = None
         """The import in flight (None when none runs)."""
         self._import_params: dict = {}
@@ -88,7 +90,7 @@ class DataPage(QDialog):
         self.path_edit.setObjectName("dataPath")
         from playground.data.importers import importers_listed
         self.path_edit.setPlaceholderText(importers_listed())   # what every registered importer reads
-        self.path_edit.editingFinished.connect(lambda: self.set_path(self.path_edit.text()))
+        self.path_edit.editingFinished.connect(self._path_edited)
         row.addWidget(QLabel("File"))
         row.addWidget(self.path_edit, 1)
         self.file_button = QPushButton("Choose file…")
@@ -217,10 +219,20 @@ class DataPage(QDialog):
         if path:
             self.set_path(path)
 
+    def _path_edited(self) -> None:
+        """The File field lost focus or got Return: read the path typed, if it is another one, once
+        the event at hand is over. The field loses focus to a click on the form (a checkbox of
+        the inputs), and rebuilding the form inside that click deleted the list handling it: the
+        app crashed; with the same path, re-reading it reset the ticks the person had set."""
+        if self.path_edit.text().strip() != self.shown_path:
+            QTimer.singleShot(0, self, lambda: self.set_path(self.path_edit.text())
+                              if self.path_edit.text().strip() != self.shown_path else None)
+
     def set_path(self, text: str) -> None:
         """Show what the file holds (columns, arrays or class folders) before importing it."""
         from playground.data.importers import ImportProblem, importer_for
         text = text.strip()
+        self.shown_path = text
         self.path_edit.setText(text)
         self._forget_result()
         if not text:
@@ -229,6 +241,7 @@ class DataPage(QDialog):
         path = Path(text).expanduser()
         if not path.exists():
             self._show_kind("")
+            self._clear_preview()
             self._show_problem(f"no such file or folder: {path}")
             return
         importer = importer_for(path)
@@ -236,8 +249,17 @@ class DataPage(QDialog):
         try:
             self._show_peek(importer.peek(path))
         except ImportProblem as e:
+            self._clear_preview()   # the file before's format and rows are not this one's
             self._show_problem("\n".join(e.problems))
             self.import_button.setEnabled(False)
+
+    def _clear_preview(self) -> None:
+        self.format_label.setText("")
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.preview.setCurrentWidget(self.empty)
+        self.preview_title.setText("Preview")
 
     def _show_peek(self, peek) -> None:
         """What the file holds, before importing: the format, the form's options, the first rows."""
