@@ -149,6 +149,7 @@ class TrainingController(QObject):
         self._session = 0
         self._outcome_due = False
         self._task: BackgroundTask | None = None
+        self._warm_up: BackgroundTask | None = None
         self._run: TrainingSession | None = None
         self._shown: frozenset[str] | None = None
         """The panel titles the window shows (None: all of them, as in tests without a window)."""
@@ -331,7 +332,7 @@ class TrainingController(QObject):
         def load(_task: BackgroundTask) -> None:
             heavy_imports.load_torch_machinery()
             baselines.load_models()   # (fitted at a run's start, on its thread and the panel's)
-        task = BackgroundTask(load, self, kind="warm-up")
+        task = self._warm_up = BackgroundTask(load, self, kind="warm-up")
         task.start()
         return task
 
@@ -339,6 +340,9 @@ class TrainingController(QObject):
         """Stop training and join the thread (window close, application quit). Idempotent."""
         self._closed = True
         self._pending = None
+        if self._warm_up is not None:   # an import cannot be cancelled: it ends within seconds
+            self._warm_up.wait(SHUTDOWN_S)
+            self._warm_up = None
         from widgets.panels.baselines import shutdown_baselines
         shutdown_baselines(next((p for p in self._panels if p.title == LossPanel.title), None))
         if self._task is None:
