@@ -128,3 +128,34 @@ def test_a_groups_interval_of_the_mean_is_95_percent(values):
     s = spread(values, "m")
     assert s.low == pytest.approx(np.mean(values) - half, rel=1e-9)
     assert s.high == pytest.approx(np.mean(values) + half, rel=1e-9)
+
+
+def test_an_accuracys_interval_stops_at_1_and_a_losss_at_0():
+    """circle_relu's 5 folds gave "95% interval of the mean 0.9882 to 1.006": no accuracy exceeds 1.
+    The t interval (scipy's) is cut to the values the metric can take."""
+    accuracies = [1.0, 1.0, 0.975, 1.0, 0.9875]
+    lo, hi = stats.t.interval(0.95, len(accuracies) - 1, loc=np.mean(accuracies), scale=stats.sem(accuracies))
+    assert hi > 1.0   # the premise: the plain interval runs past 1
+    s = spread(accuracies, "val_accuracy")
+    assert s.high == 1.0 and s.low == pytest.approx(lo, rel=1e-9)
+    losses = [0.01, 0.2, 0.02]
+    lo, hi = stats.t.interval(0.95, 2, loc=np.mean(losses), scale=stats.sem(losses))
+    assert lo < 0
+    s = spread(losses, "val_loss")
+    assert s.low == 0.0 and s.high == pytest.approx(hi, rel=1e-9)
+
+
+def test_the_fold_plots_sd_band_stops_at_an_accuracy_of_1(qtbot):
+    from playground.run_records.verdicts import Spread
+    from playground.selection.cv import CrossValidation
+    from widgets.compare.cross_validation import FoldPlot
+    per_fold = [1.0, 1.0, 0.975, 1.0, 0.9875]
+    s = spread(per_fold, "val_accuracy")
+    assert s.mean + s.std > 1.0
+    plot = FoldPlot()
+    qtbot.addWidget(plot)
+    plot.show_result(CrossValidation("circle_relu", 5, "g", "val_accuracy", [], per_fold, s, "r", 0.99))
+    _, top = plot.top.getData()
+    _, bottom = plot.bottom.getData()
+    assert max(top) == 1.0 and min(bottom) == pytest.approx(s.mean - s.std)
+    assert isinstance(s, Spread)

@@ -27,6 +27,7 @@ from widgets.compare.curves import SPLIT_COLOURS
 from widgets.compare.plots import CaptionedPlot
 from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
 from widgets.tasks import BackgroundTask
+from playground.run_records.verdicts import clip_to_metric
 
 FOLD_COLOUR = SPLIT_COLOURS["val"]
 """Each fold's estimate is a validation metric: the loss panel's validation colour."""
@@ -90,8 +91,8 @@ class FoldPlot(CaptionedPlot):
         std = s.std if math.isfinite(s.std) else 0.0
         span = np.array([-0.4, k - 0.6])
         self.mean.setData(span, [s.mean, s.mean])
-        self.top.setData(span, [s.mean + std] * 2)
-        self.bottom.setData(span, [s.mean - std] * 2)
+        self.top.setData(span, [clip_to_metric(s.mean + std, cv.metric)] * 2)   # (an accuracy stops at 1)
+        self.bottom.setData(span, [clip_to_metric(s.mean - std, cv.metric)] * 2)
         self.band.setCurves(self.top, self.bottom)
         self.single.setData([float(k) + 0.5], [cv.single_split])
         ticks = [(float(i), f"fold {i}") for i in range(k)] + [(k + 0.5, "single split")]

@@ -23,6 +23,7 @@ from playground.network.spec import Preset
 from widgets.tasks import BackgroundTask
 from widgets.compare.selection_dialog import STOPPED, Cancelled, SelectionDialog
 from widgets.compare.plots import CaptionedPlot, is_log_setting
+from playground.run_records.verdicts import clip_to_metric
 
 SPLIT_COLOURS = {"train": "#1f4e79", "val": "#ff7f0e"}
 """The loss panel's colours for the two splits: the same reading everywhere in the app."""
@@ -118,8 +119,8 @@ class CurvePlot(CaptionedPlot):
             std = np.where(np.isfinite(std), std, 0.0)
             self.means[split].setData(x, mean)
             top, bottom = self.edges[split]
-            top.setData(x, mean + std)
-            bottom.setData(x, mean - std)
+            top.setData(x, clip_to_metric(mean + std, m))   # (an accuracy's band stops at 1, a loss's at 0)
+            bottom.setData(x, clip_to_metric(mean - std, m))
             self.bands[split].setCurves(top, bottom)
             self.bands[split].setVisible(n_seeds > 1)
         marks = [f'<span style="color:{SPLIT_COLOURS["train"]}">&#9473; &#9679;</span> training (dashed)',

@@ -21,6 +21,7 @@ from playground.babysit.diagnoses import THRESHOLDS
 from playground.run_records.store import RunInfo
 from playground.run_records.run_data import LAYER_METRICS, Curves, band, last_layer_stats, read_curves
 from widgets.panels.base import BACKGROUND, FOREGROUND, LogAxis, axis_items, colour, show_grid
+from playground.run_records.verdicts import clip_to_metric
 
 MAX_OVERLAID = 40
 """More selected runs than this are drawn as their first 40 (a plot of 200 lines says nothing)."""
@@ -258,7 +259,7 @@ class OverlayPlot(QWidget):
                     line.setData(x, b.mean, symbol="o" if len(x) == 1 else None, symbolBrush=c, symbolSize=5)
                     line.setVisible(True)
                     if entry.is_group and len(x) > 1:
-                        lo, hi = b.mean - b.std, b.mean + b.std
+                        lo, hi = clip_to_metric(b.mean - b.std, prefix), clip_to_metric(b.mean + b.std, prefix)
                         if which == "loss" and log:
                             lo = np.log10(np.maximum(lo, 1e-12))
                             hi = np.log10(np.maximum(hi, 1e-12))
