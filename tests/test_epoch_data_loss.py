@@ -148,3 +148,16 @@ def test_the_compare_overlay_draws_and_names_the_training_loss_without_its_penal
     _, y = overlay.slots["loss"][1].lines["train"].getData()
     rows = _epoch_rows(tmp_path / runs["overfit_moons_l2"].id / "metrics.csv")
     assert list(y) == pytest.approx([float(r["data_loss"]) for r in rows])
+
+
+def test_the_status_bar_names_first_the_training_loss_the_curves_draw():
+    """A VAE's status bar said "train_loss 0.0615" (with β·KL) beside a Loss panel whose training
+    curve ends at 0.045 (without): it leads with the latter now and says what the other is."""
+    from playground.training.events import FinishedEvent
+    from widgets.training.controller import _finished_text
+    penalized = FinishedEvent("finished", 10, 2, "trained 2 epochs",
+                              {"train_loss": 0.0615, "train_data_loss": 0.045, "val_loss": 0.05}, [])
+    assert _finished_text(penalized) == ("Training finished: trained 2 epochs "
+                                         "(train loss 0.045 (0.0615 with its penalty), val loss 0.05)")
+    plain = FinishedEvent("finished", 10, 2, "trained 2 epochs", {"train_loss": 0.1, "val_loss": 0.2}, [])
+    assert _finished_text(plain) == "Training finished: trained 2 epochs (train loss 0.1, val loss 0.2)"

@@ -550,5 +550,14 @@ class TrainingController(QObject):
 def _finished_text(e: FinishedEvent) -> str:
     if e.reason == "stopped":
         return f"Training stopped at step {e.step} (epoch {e.epoch})"
-    metrics = ", ".join(f"{k} {v:.4g}" for k, v in e.metrics.items())
+    m = dict(e.metrics)
+    parts = []
+    if "train_data_loss" in m:   # what the Loss panel's training curves draw, and val_loss measures
+        parts.append(f"train loss {m.pop('train_data_loss'):.4g} ({m.pop('train_loss'):.4g} with its penalty)")
+    elif "train_loss" in m:
+        parts.append(f"train loss {m.pop('train_loss'):.4g}")
+    if "val_loss" in m:
+        parts.append(f"val loss {m.pop('val_loss'):.4g}")
+    parts += [f"{k} {v:.4g}" for k, v in m.items()]
+    metrics = ", ".join(parts)
     return f"Training finished: {e.message}" + (f" ({metrics})" if metrics else "")
