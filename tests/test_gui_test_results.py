@@ -57,3 +57,16 @@ def test_an_unrecorded_run_still_reports_its_test_figures(tmp_path):
     figures = recording.finish(trainer, "finished")
     assert set(figures) == {"test_loss", "test_accuracy"}   # ... the figures are measured all the same
     assert recording.finish(trainer, "stopped", error="training failed") == {}
+
+
+def test_an_autoencoders_caption_gives_pcas_test_mse_beside_its_own(qtbot, controller, runs_dir):
+    """digits_autoencoder's lesson compares test_mse with pca_mse, which only summary.json had."""
+    preset = resolve_preset("digits_autoencoder")
+    preset.training.epochs = 1
+    controller.start(preset)
+    panel = controller.panel(LossPanel.title)
+    qtbot.waitUntil(lambda: controller.state == "finished" and bool(panel.test_results), timeout=TIMEOUT)
+    summary = json.loads((runs_dir / list_runs(runs_dir)[0].id / "summary.json").read_text())
+    assert panel.test_results["pca_mse"] == pytest.approx(summary["pca_mse"])
+    assert f"PCA with 8 components: test mse {summary['pca_mse']:.4g}" in panel.caption()
+    assert f"mse {summary['test_mse']:.4g}" in panel.caption().split("PCA")[0]

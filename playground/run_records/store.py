@@ -359,6 +359,11 @@ class RunRecorder:
         self._mw = self._pw = None
 
 
+BESIDE_TEST = ("pca_mse", "code_size")
+"""Summary figures the app shows beside the test figures: an autoencoder's test MSE is read against
+PCA's with as many components as its code (its lessons compare the two)."""
+
+
 class LiveRecording:
     """The app's training worker records through this: a failing disk turns recording off (and
     says why in `problem`) but never stops or breaks the training itself."""
@@ -421,7 +426,8 @@ class LiveRecording:
                 summary = {}
         if error:
             return {}
-        return {k: float(v) for k, v in summary.items() if k.startswith("test_") and isinstance(v, (int, float))}
+        return {k: float(v) for k, v in summary.items()
+                if (k.startswith("test_") or k in BESIDE_TEST) and isinstance(v, (int, float))}
 
     def _give_up(self, e: BaseException) -> None:
         self.problem = f"this run is not recorded: {e}"

@@ -291,8 +291,12 @@ class LossPanel(Panel):
             text += f" · epoch {int(self.epoch_numbers.view()[-1])}: val loss {self.val_epoch.view()[-1]:.4g}"
             if self.last_val_accuracy is not None:
                 text += f", val accuracy {self.last_val_accuracy:.1%}"
-        if self.test_results:
-            text += " · test: " + ", ".join(_figure(k, v) for k, v in self.test_results.items())
+        tests = {k: v for k, v in self.test_results.items() if k.startswith("test_")}
+        if tests:
+            text += " · test: " + ", ".join(_figure(k, v) for k, v in tests.items())
+        pca, k = self.test_results.get("pca_mse"), self.test_results.get("code_size")
+        if pca is not None and k is not None:   # what an autoencoder's lesson reads its test mse against
+            text += f" · PCA with {int(k)} component{'s' if int(k) != 1 else ''}: test mse {pca:.4g}"
         return text
 
     def show_test_results(self, metrics: dict[str, float]) -> None:
