@@ -331,3 +331,15 @@ def test_csv_semicolon_file_the_sniffer_rejects_is_split_on_the_headers_delimite
     assert ds.x_train.shape == (6, 2)
     assert sorted(ds.x_train[:, 0].tolist()) == pytest.approx([1.5, 1.55, 1.6, 1.7, 1.75, 1.8])
     assert sorted(ds.x_train[:, 1].tolist()) == pytest.approx([58, 60, 65, 70, 77, 80])
+
+
+def test_a_five_row_file_is_warned_that_its_validation_and_test_figures_rest_on_one_sample(tmp_path):
+    """A 5-row CSV trained to "val accuracy 0.0%, test accuracy 100%" on one sample each, without a word."""
+    path = write(tmp_path / "five.csv", "a,b,y\n1,5,0\n2,3,1\n3,9,0\n4,1,1\n5,2,0\n")
+    ds, report = import_dataset("csv", {"path": str(path)})
+    assert (len(ds.x_val), len(ds.x_test)) == (1, 1)
+    [warning] = [w for w in report.warnings if "validation split holds 1 sample" in w]
+    assert "test split holds 1 sample" in warning and "100%" in warning
+    rows = "a,b,y\n" + "".join(f"{k},{k % 7},{k % 2}\n" for k in range(60))   # 12 and 12: no warning
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "sixty.csv", rows))})
+    assert not [w for w in report.warnings if "split holds" in w]

@@ -78,3 +78,14 @@ def test_a_13_input_classifier_draws_its_boundary_on_the_principal_plane(tmp_pat
     assert "slice through the mean of the other 11 components" in e.note
     assert e.n_classes == 3 and np.isfinite(e.values).all() and set(np.unique(e.values)) <= {0.0, 1.0, 2.0}
     assert len(np.unique(e.values)) >= 2   # the three well-apart classes split the plane
+
+
+def test_one_point_projects_without_a_degrees_of_freedom_warning():
+    """A validation split of one sample (a 5-row CSV) made torch warn "var(): degrees of freedom is <= 0"."""
+    import warnings
+    import torch
+    from playground.training.inside import project_2d
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        xy, how, kept = project_2d(torch.arange(5.0).reshape(1, 5))
+    assert xy.shape == (1, 2) and how == "pca" and kept == 1.0

@@ -134,6 +134,8 @@ def project_2d(h: torch.Tensor) -> tuple[np.ndarray, str, float]:
         return h.cpu().numpy(), "units", 1.0
     if h.shape[1] == 1:
         return torch.cat([h, torch.zeros_like(h)], dim=1).cpu().numpy(), "units", 1.0
+    if len(h) < 2:   # one point (a split of one sample): it is its own mean, at the origin
+        return np.zeros((len(h), 2), dtype=np.float32), "pca", 1.0
     centred = h - h.mean(dim=0)
     # Divided by its largest |value| first: a network at too high a rate reaches values of 1e19
     # and more, whose squares overflow float32 and break the eigensolver (the axes and the share
@@ -152,7 +154,7 @@ def project_2d(h: torch.Tensor) -> tuple[np.ndarray, str, float]:
     signs = torch.sign(axes.gather(1, axes.abs().argmax(dim=1, keepdim=True)))
     axes = axes * torch.where(signs == 0, torch.ones_like(signs), signs)
     unit_var = float(unit.var(dim=0).sum()) or 1.0
-    kept = float(evals[-2:].clamp_min(0).sum() / (len(h) - 1)) / unit_var if len(h) > 1 else 1.0
+    kept = float(evals[-2:].clamp_min(0).sum() / (len(h) - 1)) / unit_var
     return (centred @ axes.T).cpu().numpy(), "pca", min(1.0, kept)
 
 
