@@ -178,3 +178,18 @@ def test_cv_records_one_run_per_fold_as_a_group_and_the_single_split(tmp_path, c
     assert {r.group for r in folds} == {doc["group"]} and runs[doc["single_split_run"]].group is None
     assert [r.changed["data.params.fold"] for r in folds] == [0, 1, 2]
     assert doc["mean"] == pytest.approx(np.mean(doc["per_fold"]))
+
+
+def test_each_seed_of_a_learning_curve_draws_its_own_nested_subsets():
+    """All seeds used the same first rows: the band over seeds hid how much a result depends on
+    which examples a small training set happens to hold."""
+    full = make_dataset("moons", {})
+    rows = {tuple(map(tuple, full.x_train.tolist()))[k]: k for k in range(len(full.x_train))}
+    picked = {seed: [rows[tuple(r)] for r in subset(full, 0.2, seed).x_train.tolist()] for seed in (0, 1)}
+    n = round(0.2 * len(full.x_train))
+    assert all(len(p) == len(set(p)) == n for p in picked.values())   # n distinct training rows each
+    assert set(picked[0]) != set(picked[1])
+    larger = [rows[tuple(r)] for r in subset(full, 0.5, 0).x_train.tolist()]
+    assert set(picked[0]) <= set(larger)   # one seed's subsets grow by adding examples
+    labels = dict(zip(range(len(full.y_train)), full.y_train.tolist()))
+    assert subset(full, 0.2, 0).y_train.tolist() == [labels[k] for k in picked[0]]   # each row keeps its label

@@ -4,13 +4,16 @@ against the size of its training set, or against the value of one setting, over 
 The notes read them the same way: a large gap between training and validation means high
 variance (regularize, or get more data); both poor and close means high bias (add capacity).
 The validation split stays the same at every point of a curve, so the points differ only in
-what is varied and in the seed.
+what is varied and in the seed. On a learning curve the seed also draws which training examples
+a fraction keeps, so the band over seeds shows how much the result depends on the sample too.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from playground.data.base import Dataset, make_dataset
 from playground.network.overrides import apply_overrides
@@ -70,12 +73,19 @@ def parse_fractions(text: str) -> list[float]:
     return sorted(set(values))
 
 
-def subset(dataset: Dataset, fraction: float) -> Dataset:
-    """The first `fraction` of the (already shuffled) training split; validation and test whole.
-    The standardization statistics stay those of the full training split: the curve varies how
-    many examples the network learns from, not how its inputs are scaled."""
+def subset(dataset: Dataset, fraction: float, seed: int | None = None) -> Dataset:
+    """`fraction` of the training split; validation and test whole. Without a seed its first rows
+    (the split is shuffled already); with one, the first of the rows in an order the seed draws, so
+    a seed's subsets are nested as the fraction grows and other seeds take other examples (all
+    seeds took the same ones: the band over seeds was a few thousandths wide around a curve that
+    jumped by a tenth from one fraction to the next, the luck of one draw). The standardization
+    statistics stay those of the full training split: the curve varies how many examples the
+    network learns from, not how its inputs are scaled."""
     n = max(1, int(round(fraction * len(dataset.x_train))))
-    return replace(dataset, x_train=dataset.x_train[:n], y_train=dataset.y_train[:n])
+    if seed is None:
+        return replace(dataset, x_train=dataset.x_train[:n], y_train=dataset.y_train[:n])
+    rows = np.random.default_rng(seed).permutation(len(dataset.x_train))[:n]
+    return replace(dataset, x_train=dataset.x_train[rows], y_train=dataset.y_train[rows])
 
 
 def _metrics(finals: Sequence[Final]) -> dict[str, Spread]:
@@ -96,17 +106,17 @@ def _with_seed(preset: Preset, seed: int) -> Preset:
 def learning_curve(preset: Preset, fractions: Sequence[float], seeds: Sequence[int],
                    on_done: Callable[[Any, int], None] | None = None) -> Curve:
     """Final metrics against the fraction of the training split used, each over `seeds` (the
-    weights' and the data order's seed; the split itself is the preset's)."""
+    weights', the data order's and the subset's seed; the split itself is the preset's)."""
     full = make_dataset(preset.data.name, preset.data.params)
     points = []
     for fraction in fractions:
-        part = subset(full, fraction)
         finals = []
         for seed in seeds:
+            part = subset(full, fraction, seed)
             finals.append(final_metrics(train_to_end(_with_seed(preset, seed), part)))
             if on_done is not None:
                 on_done(fraction, seed)
-        points.append(CurvePoint(fraction, len(part.x_train), _metrics(finals)))
+        points.append(CurvePoint(fraction, len(subset(full, fraction).x_train), _metrics(finals)))
     return Curve(preset.name, "train_fraction", _curve_metric(points), points)
 
 
