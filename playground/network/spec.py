@@ -257,7 +257,7 @@ class TrainSpec:
     code_node: str = setting("", "str", "The autoencoder's code (bottleneck) node: sparse and "
                              "contractive penalties and the latent plot use it")
     sparsity: str = setting("none", "choice", "Sparse-code penalty on the code node: L1 of the "
-                            "activations, or KL(ρ‖ρ̂) to a target mean activation ρ",
+                            "activations, or KL(ρ‖ρ_j) of each unit's mean activation ρ_j to a target ρ",
                             choices=("none", "l1", "kl"))
     sparsity_weight: float = setting(1e-3, "float", "Strength of the sparse-code penalty",
                                      minimum=0.0, maximum=100.0)

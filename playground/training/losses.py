@@ -108,7 +108,7 @@ def l2_penalty(model: nn.Module) -> torch.Tensor:
 def sparsity_penalty(code: torch.Tensor, kind: str, rho: float) -> torch.Tensor:
     """Sparse autoencoder penalty on the code h.
 
-    l1: mean over the batch of Σ_j |h_j|. kl: Σ_j KL(ρ ‖ ρ̂_j) with ρ̂_j the mean activation of
+    l1: mean over the batch of Σ_j |h_j|. kl: Σ_j KL(ρ ‖ ρ_j) with ρ_j the mean activation of
     unit j over the batch (the code should be in (0, 1), e.g. after a Sigmoid).
     """
     h = code.reshape(code.shape[0], -1)
