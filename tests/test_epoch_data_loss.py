@@ -161,3 +161,29 @@ def test_the_status_bar_names_first_the_training_loss_the_curves_draw():
                                          "(train loss 0.045 (0.0615 with its penalty), val loss 0.05)")
     plain = FinishedEvent("finished", 10, 2, "trained 2 epochs", {"train_loss": 0.1, "val_loss": 0.2}, [])
     assert _finished_text(plain) == "Training finished: trained 2 epochs (train loss 0.1, val loss 0.2)"
+
+
+def test_the_loss_panel_names_the_penalty_terms_and_says_its_training_curves_are_without_them(qtbot):
+    """A contractive autoencoder's legend said "penalty (L1/L2/sparsity/KL)" and "train" beside a
+    status bar whose training loss included the penalty."""
+    from widgets.panels.loss import LossPanel
+    from widgets.panels.loss_marks import mark_expected_initial_loss
+    from playground.training.losses import penalty_names
+    panel = LossPanel()
+    qtbot.addWidget(panel)
+    preset = resolve_preset("overfit_moons_l2")
+    preset.training.epochs = 2
+    mark_expected_initial_loss(panel, preset)
+    events: list[object] = []
+    Trainer(preset, device="cpu", on_event=events.append).run()
+    panel.show_events(events)
+    texts = [label.text for _, label in panel.legend.items]
+    assert "penalty (L2, per step)" in texts
+    assert "train without penalty (per step, smoothed)" in texts and "train without penalty (per epoch)" in texts
+    mark_expected_initial_loss(panel, resolve_preset("xor_mlp"))   # the next run has none
+    texts = [label.text for _, label in panel.legend.items]
+    assert "train (per step, smoothed)" in texts and "train (per epoch)" in texts
+    cae = resolve_preset("contractive_autoencoder")
+    assert penalty_names(cae.training, {n.type for n in cae.model.nodes}) == ["contractive"]
+    vae = resolve_preset("vae_digits")
+    assert penalty_names(vae.training, {n.type for n in vae.model.nodes}) == ["β·KL"]

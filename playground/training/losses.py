@@ -162,6 +162,27 @@ def entropy_penalty(out: torch.Tensor, kind: str) -> torch.Tensor:
     return -(p * torch.log(p.clamp_min(EPS))).sum(dim=1).mean()
 
 
+def penalty_names(ts, node_types) -> list[str]:
+    """The penalty terms the training loss of settings `ts` adds to the task loss, in the order
+    `step.penalty_terms` adds them (the entropy term of semi-supervised training last), as the
+    Loss panel names them; `node_types` are the network's layer types (a Sampling layer: a VAE's
+    β·KL). Empty: the training loss is the task loss."""
+    names = []
+    if ts.l1 > 0:
+        names.append("L1")
+    if ts.l2 > 0:
+        names.append("L2")
+    if ts.sparsity != "none" and ts.sparsity_weight > 0:
+        names.append(f"sparsity ({ts.sparsity})")
+    if ts.contractive > 0:
+        names.append("contractive")
+    if "Sampling" in node_types and ts.kl_weight > 0:
+        names.append("β·KL")
+    if ts.entropy_weight > 0:
+        names.append("entropy of unlabelled points")
+    return names
+
+
 @torch.no_grad()
 def apply_max_norm(model: nn.Module, c: float) -> None:
     """Max-norm: rescale each unit's incoming weight vector (a row of W, a filter) to norm ≤ c."""

@@ -354,6 +354,16 @@ class LossPanel(Panel):
             self.dirty = True
             self.draw_now()
 
+    def name_training_curves(self, penalized: bool) -> None:
+        """The legend's training entries say "without penalty" when the run's loss has penalty
+        terms: the curves draw the task loss (what the validation loss measures), and the status
+        bar's penalized training loss is another, larger number."""
+        suffix = " without penalty" if penalized else ""
+        for curve, what in ((self.smooth_curve, "per step, smoothed"), (self.train_epoch_curve, "per epoch")):
+            label = self.legend.getLabel(curve)
+            if label is not None:
+                label.setText(f"train{suffix} ({what})")
+
     def clear(self) -> None:
         if self.previous.keep(self.steps.view(), self.smoothed.view(), self.epoch_steps.view(),
                               self.val_epoch.view()):   # the run cleared away becomes the previous one

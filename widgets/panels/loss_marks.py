@@ -29,6 +29,8 @@ class LossAnnotations:
         self.penalty_curve = long_curve(plot, pen=pg.mkPen(PENALTY_COLOUR, width=2, style=Qt.PenStyle.DotLine))
         self._in_legend = False
         self.expected: float | None = None
+        self.penalty_names: list[str] = []
+        """The run's penalty terms (`losses.penalty_names`), named in the legend."""
         self.expected_line = pg.InfiniteLine(
             angle=0, movable=False, pen=pg.mkPen(EXPECTED_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             label="", labelOpts={"position": 0.97, "color": EXPECTED_COLOUR, "anchors": [(1, 1), (1, 1)],
@@ -61,7 +63,8 @@ class LossAnnotations:
             xs, ys = self.penalty.view()
             self.penalty_curve.setData(xs, ys)
             if not self._in_legend and self.legend is not None:
-                self.legend.addItem(self.penalty_curve, "penalty (L1/L2/sparsity/KL, per step)")
+                what = " + ".join(self.penalty_names) or "L1/L2/sparsity/KL"
+                self.legend.addItem(self.penalty_curve, f"penalty ({what}, per step)")
                 self._in_legend = True
 
     def clear(self) -> None:
@@ -74,10 +77,16 @@ class LossAnnotations:
 
 
 def mark_expected_initial_loss(panel, preset: Preset) -> None:
-    """Called when a run starts: the loss panel's line at the expected initial loss."""
+    """Called when a run starts: the loss panel's line at the expected initial loss, and the names
+    of the run's penalty terms (its training curves are the loss without them)."""
     annotations = getattr(panel, "babysit", None)
     if annotations is None:
         return
     from playground.babysit.checks import expected_initial_loss_of
+    from playground.training.losses import penalty_names
     expected = expected_initial_loss_of(preset)
     annotations.set_expected(*(expected if expected else (None, "")))
+    annotations.penalty_names = penalty_names(preset.training, {n.type for n in preset.model.nodes})
+    name_training_curves = getattr(panel, "name_training_curves", None)
+    if name_training_curves is not None:
+        name_training_curves(bool(annotations.penalty_names))
