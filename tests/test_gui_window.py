@@ -367,3 +367,22 @@ def test_a_saved_layout_is_restored_once_every_dock_exists(qtbot, tmp_path, monk
     close_window(second)
     assert total > 1 and seen and seen[-1] == total
     assert all(n in (0, total) for n in seen), seen
+
+
+def test_a_run_that_finished_short_of_its_plan_shows_the_steps_it_took(window, monkeypatch):
+    """Self-training's training set grows, so its planned step count is an estimate: "step
+    1140/1200 · finished" read as a run stopped early."""
+    c = window.controller
+    monkeypatch.setattr(c, "_state", "running")
+    window._on_progress(60, 1140, 1200, 300.0, 0.2)
+    assert window.progress_label.text().startswith("epoch 60 · step 1140/1200 · 300 steps/s")
+    monkeypatch.setattr(c, "_state", "finished")
+    window._on_training_state()
+    assert window.progress_label.text() == "epoch 60 · step 1140 · finished"
+    window._on_progress(60, 1140, 1200, 0.0, -1)
+    assert window.progress_label.text() == "epoch 60 · step 1140 · finished"
+    window._on_progress(60, 1200, 1200, 0.0, -1)   # a run that took its plan keeps saying so
+    assert window.progress_label.text() == "epoch 60 · step 1200/1200 · finished"
+    monkeypatch.setattr(c, "_state", "stopped")
+    window._on_progress(30, 600, 1200, 0.0, -1)
+    assert window.progress_label.text() == "epoch 30 · step 600/1200 · stopped"

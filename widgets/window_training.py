@@ -152,6 +152,8 @@ class WindowTraining:
 
     def _on_progress(self, epoch: int, step: int, total: int, rate: float, left: float) -> None:
         where = f"epoch {epoch} · step {step}/{total}"
+        if step != total and self.controller is not None and self.controller.state == "finished":
+            where = f"epoch {epoch} · step {step}"   # (the plan was an estimate: self-training's set grows)
         if self.controller is not None:
             self.progress_label.setToolTip(f"Device: {self.controller.device_reason}"
                                            if self.controller.device_reason else "")
@@ -169,6 +171,11 @@ class WindowTraining:
         text = self.progress_label.text()
         if c is not None and not c.is_running and " steps/s" in text:
             where = text.split(" · ")[:2]
+            done, _, planned = where[-1].removeprefix("step ").partition("/")
+            if c.state == "finished" and planned and done != planned:
+                # a run that finished took the steps it took: "step 1140/1200 · finished" read as
+                # stopped early (self-training's training set grows, so its plan was an estimate)
+                where[-1] = f"step {done}"
             self.progress_label.setText(" · ".join(where + ([c.state] if c.state != "idle" else [])))
 
     def _on_speed(self, _index: int) -> None:
