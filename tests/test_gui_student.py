@@ -208,6 +208,8 @@ def test_new_asks_before_it_discards_trained_weights(qtbot, window, questions):
     assert not w.new_preset()
     assert w.doc.preset.name == "xor_mlp" and w.doc.trained is not None
     assert "not exported" in questions.asked[-1] and "File ▸ Export" in questions.asked[-1]
+    # (the run record keeps them, and the question says which: "not exported" alone read as lost)
+    assert w.weights_record() and f"Its run record {w.weights_record()} keeps them" in questions.asked[-1]
     questions.answers = [Discard]
     assert w.new_preset()
     assert w.doc.weights is None and w.weights_for_export() == (None, False)

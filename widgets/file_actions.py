@@ -65,11 +65,14 @@ class FileActions:
         weights)."""
         if not self.doc.unsaved_weights():
             return True
+        record = self.weights_record()
+        kept = (f" Its run record {record} keeps them (Train ▸ Compare Runs lists it), but a preset file "
+                "holds no weights: File ▸ Export writes them where other tools load them." if record else
+                " A preset file holds no weights: File ▸ Export writes them.")
         box = QMessageBox(QMessageBox.Icon.Question, "Discard the trained weights?",
-                          f"The network “{self.doc.preset.name}” has trained weights that are not exported. "
-                          f"A preset file holds no weights: File ▸ Export writes them.\n\nDiscard the weights "
-                          f"before {doing}?", QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                          self)
+                          f"The network “{self.doc.preset.name}” has trained weights that are not exported.{kept}"
+                          f"\n\nDiscard the weights here before {doing}?",
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
         export = box.addButton("Export…", QMessageBox.ButtonRole.ActionRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         answer = ask(box)
