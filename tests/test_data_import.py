@@ -343,3 +343,16 @@ def test_a_five_row_file_is_warned_that_its_validation_and_test_figures_rest_on_
     rows = "a,b,y\n" + "".join(f"{k},{k % 7},{k % 2}\n" for k in range(60))   # 12 and 12: no warning
     _, report = import_dataset("csv", {"path": str(write(tmp_path / "sixty.csv", rows))})
     assert not [w for w in report.warnings if "split holds" in w]
+
+
+def test_a_constant_column_and_a_row_number_are_warned_about(tmp_path):
+    """Both were imported as inputs without a word (the fifth walkthrough's awkward CSV)."""
+    rows = "id,width,unit,y\n" + "".join(f"{k + 1},{(k * 7) % 11},3,{k % 2}\n" for k in range(40))
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "a.csv", rows))})
+    constant = [w for w in report.warnings if "one value in every row" in w]
+    counting = [w for w in report.warnings if "counts the rows" in w]
+    assert len(constant) == 1 and "'unit'" in constant[0] and "'width'" not in constant[0]
+    assert len(counting) == 1 and "'id'" in counting[0] and "(1, 2, 3, ...)" in counting[0]
+    plain = "a,b,y\n" + "".join(f"{(k * 7) % 11},{k % 5},{k % 2}\n" for k in range(40))
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "b.csv", plain))})
+    assert not [w for w in report.warnings if "every row" in w or "counts the rows" in w]

@@ -289,6 +289,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                             f"or leave out the emptiest columns")
     x, feature_names = _one_hot(store, kept, cols)
     report.feature_names = feature_names
+    report.warnings += uninformative_inputs(x, feature_names)
     report.columns = column_account(layout, label, cols)
     report.n_samples = len(x)
     report.input_shape = (x.shape[1],)
@@ -489,6 +490,28 @@ def _compact(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> int:
         y[write:write + len(idx)] = y[idx]
         write += len(idx)
     return write
+
+
+def uninformative_inputs(x: np.ndarray, names: list[str]) -> list[str]:
+    """Warnings for input columns that tell the network nothing about a row, or only where it sits
+    in the file: one value in every row, or a row number (whole numbers rising by one from row to
+    row). Both were imported as inputs without a word; a row number can even look predictive when
+    the file is sorted by its label."""
+    out = []
+    constant = [name for j, name in enumerate(names) if len(x) > 1 and np.all(x[:, j] == x[0, j])]
+    if constant:
+        out.append(f"{plural(len(constant), 'input column')} {'has' if len(constant) == 1 else 'have'} one value "
+                   f"in every row, which tells the network nothing: {', '.join(repr(c) for c in constant[:5])}"
+                   + (" ..." if len(constant) > 5 else "") + " (leave it out of the inputs)")
+    for j, name in enumerate(names):
+        column = x[:, j].astype(np.float64)
+        if "=" in name or len(column) < 3 or not np.all(np.isfinite(column)):
+            continue
+        if np.all(column == np.round(column)) and np.all(np.diff(column) == 1):
+            out.append(f"input column {name!r} counts the rows ({column[0]:g}, {column[1]:g}, {column[2]:g}, ...): "
+                       f"if it is a row number, it tells the network where a row sits in the file, not what it "
+                       f"is (leave it out of the inputs)")
+    return out
 
 
 def _one_hot(store: np.ndarray, n: int, cols: list[_Column]) -> tuple[np.ndarray, list[str]]:
