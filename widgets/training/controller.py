@@ -320,7 +320,6 @@ class TrainingController(QObject):
         if self._run is not None:
             self._run.set_probe_image(index)
 
-    @Slot()
     def warm_up(self) -> BackgroundTask:
         """Let torch and scikit-learn load what a first training needs (playground.core.heavy_imports) on a
         thread of its own now, not after the person presses Start: the window's first Start
@@ -336,6 +335,7 @@ class TrainingController(QObject):
         task.start()
         return task
 
+    @Slot()
     def shutdown(self) -> None:
         """Stop training and join the thread (window close, application quit). Idempotent."""
         self._closed = True
