@@ -187,3 +187,29 @@ def test_the_loss_panel_names_the_penalty_terms_and_says_its_training_curves_are
     assert penalty_names(cae.training, {n.type for n in cae.model.nodes}) == ["contractive"]
     vae = resolve_preset("vae_digits")
     assert penalty_names(vae.training, {n.type for n in vae.model.nodes}) == ["β·KL"]
+
+
+@pytest.mark.parametrize("name, zeroed", [("sparse_autoencoder", "sparsity_weight"), ("vae_digits", "kl_weight")])
+def test_a_penalty_term_whose_weight_is_zero_records_no_penalty_series(name, zeroed):
+    """The legend names the terms `penalty_names` gives, and a weight of 0 gives none; the Trainer
+    had kept its own rule, took the penalized path and recorded a penalty series of zeros, so the
+    records held a "train without penalty" loss the legend said did not exist."""
+    from playground.training.losses import penalty_names
+    preset = resolve_preset(name)
+    setattr(preset.training, zeroed, 0.0)
+    preset.training.epochs = 1
+    assert penalty_names(preset.training, {n.type for n in preset.model.nodes}) == []
+    events: list[object] = []
+    trainer = Trainer(preset, device="cpu", on_event=events.append)
+    trainer.run(max_steps=12)
+    trainer.flush()   # the steps' losses, read back
+    steps = [e for e in events if isinstance(e, LossEvent)]
+    assert steps and all(e.penalties is None and e.data_losses is None for e in steps)
+    weighted = resolve_preset(name)   # the same preset with its weight: the series is there
+    weighted.training.epochs = 1
+    events = []
+    trainer = Trainer(weighted, device="cpu", on_event=events.append)
+    trainer.run(max_steps=12)
+    trainer.flush()
+    weighted_steps = [e for e in events if isinstance(e, LossEvent)]
+    assert weighted_steps and all(e.penalties is not None for e in weighted_steps)

@@ -36,7 +36,6 @@ class GraphModel(nn.Module):
             self.add_module(nid, module)
             self.plan.append((nid, tuple(node.inputs)))
         self.shapes = dict(report.shapes)
-        self.has_sampling = any(isinstance(m, Sampling) for m in self.children())
         is_chain = all(inputs == ((self.plan[k - 1][0],) if k else (self.input_id,))
                        for k, (_, inputs) in enumerate(self.plan)) and self.plan and self.plan[-1][0] == self.output_id
         # A plain list, not a ModuleList: the modules are registered once, under their node ids.

@@ -110,6 +110,7 @@ class Trainer:
         """The layers that start from a source's weights (training.warm_start), given as
         `initial_weights` by whoever fetched them; frozen for the first freeze_epochs epochs."""
         self.node_types = {n.id: n.type for n in self.preset.model.nodes}
+        self._layer_types = frozenset(self.node_types.values())
         self.kind = losses.output_kind(self.node_types[self.model.output_id])
         self.device_choice = self._choose_device(requested)
         """Where training runs and why (`auto` times the model on the GPU and the CPU): the CLI's
@@ -318,9 +319,10 @@ class Trainer:
                 and ts.grad_clip <= 0 and ts.max_norm <= 0)
 
     def _no_penalties(self) -> bool:
-        ts = self.ts
-        return (ts.l1 == 0 and ts.l2 == 0 and ts.sparsity == "none" and ts.contractive == 0 and ts.entropy_weight == 0
-                and not self.model.has_sampling)
+        """Whether the training loss is the task loss alone: `losses.penalty_names` owns which
+        settings add a term (a term whose weight is 0 adds none), so the Loss panel's legend and
+        the recorded penalty series agree."""
+        return not losses.penalty_names(self.ts, self._layer_types)
 
     @property
     def finished(self) -> bool:
