@@ -93,3 +93,21 @@ def test_the_spread_of_the_starts_is_the_sample_sd_and_rounding_is_none():
     mean, sd = clustering.start_spread([10.0, 10.0 + 1e-12, 10.0 - 1e-12])
     assert sd == 0.0 and mean == pytest.approx(10.0)
     assert clustering.start_spread([3.5]) == (3.5, 0.0)
+
+
+def test_matched_to_numbers_each_cluster_after_the_reference_cluster_it_shares_most_points_with():
+    reference = np.array([0, 0, 0, 1, 1, 1, 2, 2])
+    labels = np.array([5, 5, 5, 2, 2, 7, 9, 9])   # 5 ~ 0, 2 ~ 1, 9 ~ 2; 7 (one point) is left over
+    assert clustering.matched_to(labels, reference).tolist() == [0, 0, 0, 1, 1, 3, 2, 2]
+    # one to one: two clusters both mostly in reference 0; the larger overlap takes its number
+    reference = np.array([0, 0, 0, 0, 0, 1, 1])
+    labels = np.array([4, 4, 4, 8, 8, 8, 8])   # 4 shares 3 with 0; 8 shares 2 with 0 and 2 with 1
+    assert clustering.matched_to(labels, reference).tolist() == [0, 0, 0, 1, 1, 1, 1]
+    # leftovers are numbered largest first, above the reference's numbers
+    reference = np.zeros(6, dtype=int)
+    labels = np.array([3, 3, 3, 1, 2, 2])
+    assert clustering.matched_to(labels, reference).tolist() == [0, 0, 0, 2, 1, 1]
+    # a relabelled copy of the reference comes back as the reference
+    rng = np.random.default_rng(0)
+    reference = rng.integers(0, 5, 200)
+    assert (clustering.matched_to((reference * 7 + 3) % 11, reference) == reference).all()

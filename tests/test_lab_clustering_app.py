@@ -100,3 +100,18 @@ def test_lab_cluster_png_from_the_command_line(tmp_path):
     assert out.stat().st_size > 0 and (img.width(), img.height()) == (1366, 768)
     cut_red = QColor("#d62728").rgb()
     assert any(img.pixel(x, y) == cut_red for x in range(img.width() // 2, img.width()) for y in range(0, 768, 2))
+
+
+def test_the_cut_colours_a_group_as_the_k_means_plot_colours_it(qtbot):
+    """Both plots coloured their clusters by their own numbering: on blobs, where k-means and the
+    cut find the same three groups, the same points were red in one plot and blue in the other."""
+    lab = clustering.explore("blobs", starts=2)
+    page = ClusteringLabPage(lab=lab)
+    qtbot.addWidget(page)
+    page.show()
+    page.step_slider.setValue(page.step_slider.maximum())   # k-means' last step
+    page.cut_line.setValue(lab.cut_height(3))
+    kmeans, cut = brush_colours(page.kmeans_points), brush_colours(page.cut_points)
+    assert adjusted_rand_score(lab.steps[-1].labels, lab.cut(lab.cut_height(3))) > 0.9   # the same groups
+    agree = np.mean([a == b for a, b in zip(kmeans, cut)])
+    assert agree > 0.9 and len(set(cut)) == 3

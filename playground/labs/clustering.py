@@ -93,6 +93,29 @@ class ClusterLab:
         }
 
 
+def matched_to(labels: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`labels` renumbered to line up with the clusters of `reference` (another clustering of the
+    same points), so that two plots of them can colour the same group alike: each cluster takes
+    the number of the reference cluster it shares the most points with, one to one (the
+    assignment that maximizes the shared points, scipy's `linear_sum_assignment` on the
+    contingency table); the clusters left over are numbered from above the reference's, the
+    largest first."""
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics.cluster import contingency_matrix
+    ids, inverse = np.unique(labels, return_inverse=True)
+    reference_ids = np.unique(reference)
+    shared = contingency_matrix(labels, reference)   # rows: `ids`, columns: `reference_ids`
+    number = np.full(len(ids), -1, dtype=np.int64)
+    for row, column in zip(*linear_sum_assignment(shared, maximize=True)):
+        if shared[row, column] > 0:
+            number[row] = reference_ids[column]
+    rest = np.flatnonzero(number < 0)
+    rest = rest[np.argsort(-np.bincount(inverse)[rest], kind="stable")]
+    first = int(reference_ids.max()) + 1 if len(reference_ids) else 0
+    number[rest] = np.arange(first, first + len(rest))
+    return number[inverse]
+
+
 def start_spread(objectives: list[float]) -> tuple[float, float]:
     """Mean and sample standard deviation of the starts' final objectives. A spread under a
     billionth of the mean is rounding (every start reached the same end) and is 0, as is the

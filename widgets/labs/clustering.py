@@ -42,13 +42,15 @@ def cluster_colours(labels: np.ndarray) -> list[str]:
     return [CLUSTER_COLOURS[int(j) % len(CLUSTER_COLOURS)] for j in labels]
 
 
-def cut_colours(labels: np.ndarray) -> list[str]:
-    """A cut's clusters by size: the largest get the colours, the rest (often single points the
-    chain has not reached yet) are grey."""
-    ids, sizes = np.unique(labels, return_counts=True)
-    order = ids[np.argsort(-sizes, kind="stable")]
-    rank = {int(c): r for r, c in enumerate(order)}
-    return [CLUSTER_COLOURS[rank[int(j)]] if rank[int(j)] < len(CLUSTER_COLOURS) else SMALL_CLUSTER for j in labels]
+def cut_colours(labels: np.ndarray, kmeans: np.ndarray) -> list[str]:
+    """A cut's clusters in the colours of the k-means clusters they share the most points with
+    (`clustering.matched_to`), so the two plots colour the same group alike; the clusters left over
+    take the next colours, the largest first, and those past the colours (often single points
+    the chain has not reached yet) are grey."""
+    numbers = cl.matched_to(labels, kmeans)
+    matched = int(kmeans.max()) + 1
+    return [cluster_colours([j])[0] if j < matched else
+            CLUSTER_COLOURS[j] if j < len(CLUSTER_COLOURS) else SMALL_CLUSTER for j in numbers]
 
 
 def mean_sd(values: np.ndarray) -> str:
@@ -345,8 +347,8 @@ class ClusteringLabPage(ComputingLabPage):
         height = float(self.cut_line.value())
         labels = self.lab.cut(height)
         clusters, ari = self.lab.cut_score(height)
-        self.cut_points.setBrush([pg.mkBrush(c) for c in cut_colours(labels)])
-        leaf_colours = cut_colours(labels)
+        leaf_colours = cut_colours(labels, self.lab.steps[-1].labels)   # as k-means' last step colours them
+        self.cut_points.setBrush([pg.mkBrush(c) for c in leaf_colours])
         self.leaves.setData(self.leaf_x, np.zeros(len(self.leaf_x)),
                             brush=[pg.mkBrush(leaf_colours[p]) for p in self.leaf_order])
         small = "; the smallest in grey" if clusters > len(CLUSTER_COLOURS) else ""
