@@ -386,3 +386,17 @@ def test_a_run_that_finished_short_of_its_plan_shows_the_steps_it_took(window, m
     monkeypatch.setattr(c, "_state", "stopped")
     window._on_progress(30, 600, 1200, 0.0, -1)
     assert window.progress_label.text() == "epoch 30 · step 600/1200 · stopped"
+
+
+def test_the_status_bar_tooltip_holds_the_whole_message_a_narrow_window_cuts(window):
+    long = "Training finished: trained 60 epochs (train loss 0.045 (0.0615 with its penalty), val loss 0.05, " \
+           "test loss 0.0612, test accuracy 0.9833) · the run is kept in the run records"
+    window.resize(1366, 768)
+    window.statusBar().showMessage(long)
+    bar = window.statusBar()
+    window.progress_label.setText("epoch 60 · step 2280/2280 · finished")
+    room = bar.width() - window.progress_label.sizeHint().width() - window.graph_status.sizeHint().width()
+    assert bar.fontMetrics().horizontalAdvance(long) > room   # the bar cuts it
+    assert bar.toolTip() == long
+    bar.clearMessage()
+    assert bar.toolTip() == ""

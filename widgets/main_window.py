@@ -107,6 +107,9 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         self.progress_label.setObjectName("progressLabel")
         self.statusBar().addPermanentWidget(self.progress_label)
         self.statusBar().addPermanentWidget(self.graph_status)
+        # A message longer than the bar's room (1366 px leave ~900 beside the progress) is cut off
+        # without a mark: the whole of it is the bar's tooltip.
+        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
 
         self._make_actions()
         self._make_menus()
