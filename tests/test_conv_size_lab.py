@@ -125,3 +125,33 @@ def test_page_follows_its_spin_boxes_and_reads_presets(qtbot):
     w = LabsWindow(first="conv-size")
     qtbot.addWidget(w)
     assert isinstance(w.pages["conv-size"], ConvSizeLabPage)
+
+
+@pytest.mark.parametrize("n, k, s, p", [(8, 1, 3, 0), (8, 3, 2, 0), (8, 3, 2, 1), (64, 1, 64, 64), (10, 2, 5, 1),
+                                        (9, 3, 3, 0)])
+def test_the_unseen_input_pixels_are_those_no_output_depends_on(n, k, s, p):
+    """Checked against torch: an input pixel no output sees gets no gradient from any output."""
+    x = torch.zeros(1, 1, 1, n, requires_grad=True)
+    conv = torch.nn.Conv2d(1, 1, (1, k), stride=(1, s), padding=(0, p), bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+    conv(x).sum().backward()
+    by_torch = [i for i in range(n) if x.grad[0, 0, 0, i] == 0]
+    assert cs.compute(n, k, s, p).unseen_inputs == by_torch
+
+
+def test_a_stride_larger_than_the_kernel_marks_the_pixels_between_windows(qtbot):
+    """The note said "every input pixel is still seen" at n 64, k 1, s 64, p 64, where one of 64 is."""
+    from widgets.labs.conv_size import ConvSizeLabPage
+    page = ConvSizeLabPage()
+    qtbot.addWidget(page)
+    for name, value in zip("nksp", (8, 1, 3, 0)):   # windows at 0, 3, 6: pixels 1, 2, 4, 5 and 7 unseen
+        page.boxes[name].setValue(value)
+    assert red_cells(page) == [1, 2, 4, 5, 7]
+    text = page.note.text()
+    assert "4 input pixels (red) lie between two positions" in text and "The last input pixel (red)" in text
+    assert "the outputs see 3 of the 8 input pixels" in text and "every input pixel is still seen" not in text
+    for name, value in zip("nksp", (64, 1, 64, 64)):
+        page.boxes[name].setValue(value)
+    assert "every input pixel is still seen" not in page.note.text()
+    assert "the outputs see 1 of the 64 input pixels" in page.note.text()

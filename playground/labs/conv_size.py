@@ -6,7 +6,8 @@ built-in CNN preset.
 The formula counts kernel positions: the padded input is n + 2p pixels wide, the kernel's first
 position covers pixels 0..k−1 and each step moves it s pixels, so it fits at starts 0, s, 2s, …
 up to n + 2p − k: that is floor((n + 2p − k)/s) + 1 positions. When s does not divide n + 2p − k,
-the last (n + 2p − k) mod s pixels lie past the last window: no output sees them.
+the last (n + 2p − k) mod s pixels lie past the last window: no output sees them. A stride larger
+than the kernel also leaves s − k pixels between two windows that no output sees.
 """
 from __future__ import annotations
 
@@ -100,8 +101,19 @@ class ConvSize:
         really loses (the others are padding zeros, and dropping them loses nothing)."""
         return max(0, self.p + self.n - (self.starts[-1] + self.k))
 
+    @property
+    def unseen_inputs(self) -> list[int]:
+        """The input pixels (0 … n − 1) under no window, so that no output sees them: those
+        between two windows when the stride is larger than the kernel, and those past the last
+        window (`dropped_inputs`)."""
+        under = set()
+        for start in self.starts:
+            under.update(range(start, start + self.k))
+        return [x for x in range(self.n) if x + self.p not in under]
+
     def as_json(self) -> dict:
-        return {**self.__dict__, "agree": self.agree, "dropped_inputs": self.dropped_inputs}
+        return {**self.__dict__, "agree": self.agree, "dropped_inputs": self.dropped_inputs,
+                "unseen_inputs": self.unseen_inputs}
 
 
 def compute(n: int = N, k: int = K, s: int = S, p: int = P) -> ConvSize:

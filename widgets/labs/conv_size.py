@@ -24,6 +24,34 @@ def _shape(shape: tuple) -> str:
     return "×".join(map(str, shape))
 
 
+def unseen_text(size: cs.ConvSize) -> str:
+    """What the note says of the input pixels no output sees (`ConvSize.unseen_inputs`): those
+    between windows (a stride larger than the kernel) and those past the last window (the floor
+    in the formula); where there are none, whether the floor drops padding zeros."""
+    unseen = size.unseen_inputs
+    tail = size.dropped_inputs
+    gaps = len(unseen) - tail
+    words = []
+    if gaps:
+        what = "1 input pixel (red) lies" if gaps == 1 else f"{gaps} input pixels (red) lie"
+        words.append(f" The stride {size.s} is larger than the kernel {size.k}: {what} between two positions, "
+                     f"under no window.")
+    if tail:
+        what = "input pixel (red) lies" if tail == 1 else f"{tail} input pixels (red) lie"
+        words.append(f" The last {what} past the last position, which is the floor in the formula.")
+    if unseen:
+        seen = size.n - len(unseen)
+        words.append(f" No output sees {'it' if len(unseen) == 1 else 'them'}: the outputs see {seen} of the "
+                     f"{size.n} input pixels.")
+        return "".join(words)
+    zeros = size.dropped
+    if zeros:
+        last = "padding zero lies" if zeros == 1 else f"{zeros} padding zeros lie"
+        return (f" The last {last} past the last position: the floor in the formula drops "
+                f"{'it' if zeros == 1 else 'them'}, and every input pixel is still seen.")
+    return ""
+
+
 class ConvSizeLabPage(LabPage):
     title = "Conv output size"
     tab = "Conv size"
@@ -84,9 +112,9 @@ class ConvSizeLabPage(LabPage):
         n, k, s, p = size.n, size.k, size.s, size.p
         width = n + 2 * p
         xs = np.arange(width)
-        last_end = size.starts[-1] + k
-        # Red: input pixels no window reaches. Padding past the last window stays grey: dropping a zero loses nothing.
-        brushes = [PAD_BRUSH if (x < p or x >= p + n) else DROP_BRUSH if x >= last_end else INPUT_BRUSH for x in xs]
+        unseen = {x + p for x in size.unseen_inputs}
+        # Red: input pixels no window reaches. Padding no window reaches stays grey: dropping a zero loses nothing.
+        brushes = [PAD_BRUSH if (x < p or x >= p + n) else DROP_BRUSH if x in unseen else INPUT_BRUSH for x in xs]
         self.plot.addItem(pg.BarGraphItem(x0=xs, y0=np.zeros(width), width=0.92, height=0.92, brushes=brushes,
                                           pen=CELL_PEN))
         rows = len(size.starts)
@@ -101,22 +129,11 @@ class ConvSizeLabPage(LabPage):
         ok = "agree ✓" if size.agree else "DISAGREE"
         set_title(self.plot, f"<b>{size.worked}</b> output pixels per side · torch's Conv2d gives {size.torch_out}, "
                              f"the canvas {size.canvas_out}: {ok}", "10pt")
-        lost, zeros = size.dropped_inputs, size.dropped - size.dropped_inputs
-        if lost:
-            last = "input pixel (red) lies" if lost == 1 else f"{lost} input pixels (red) lie"
-            drop = (f" The last {last} past the last position: no output sees {'it' if lost == 1 else 'them'}, "
-                    f"which is the floor in the formula.")
-        elif zeros:
-            last = "padding zero lies" if zeros == 1 else f"{zeros} padding zeros lie"
-            drop = (f" The last {last} past the last position: the floor in the formula drops "
-                    f"{'it' if zeros == 1 else 'them'}, and every input pixel is still seen.")
-        else:
-            drop = ""
         self.note.setText(f"One row of the {n}×{n} input (blue) with {p} zero{'s' if p != 1 else ''} of padding on "
                           f"each side (grey): the {k}-pixel kernel (green) starts at 0 and steps {s} pixel"
-                          f"{'s' if s > 1 else ''} at a time, and every position it fits is one output pixel.{drop} "
-                          f"The table reads the chosen preset's layers the same way; each one's shape is what its "
-                          f"node shows after the arrow on the builder's canvas.")
+                          f"{'s' if s > 1 else ''} at a time, and every position it fits is one output pixel."
+                          f"{unseen_text(size)} The table reads the chosen preset's layers the same way; each one's "
+                          f"shape is what its node shows after the arrow on the builder's canvas.")
 
     def show_preset(self, name: str) -> None:
         self.layers = cs.preset_layers(name)
