@@ -140,3 +140,20 @@ def test_every_labs_tab_shows_at_the_windows_size_and_names_its_lab_whole(qtbot)
     assert right < bar.width(), (right, bar.width())
     assert [w.tabs.tabToolTip(i) for i in range(bar.count())] == [TITLES[n] for n in PAGES]
     assert len(set(w.tabs.tabText(i) for i in range(bar.count()))) == len(PAGES)
+
+
+def test_steps_to_the_cut_say_not_within_the_searched_steps_and_go_when_the_surface_changes(qtbot):
+    """SGD at K = 1000 needs ~6900 steps at its best rate; the note said "SGD never" after a 5000-step
+    search, and kept saying it on the next surface."""
+    from playground.labs import optimizers
+    best = optimizers.quadratic_steps(1000.0, ("gd", "momentum"), max_steps=300)
+    assert best["gd"].steps is None and best["gd"].searched == 300 and best["momentum"].steps is not None
+    assert optimizers.best_json(1000.0, best)["searched_steps"] == 300
+    page = OptimizerRacePage(steps=40)
+    qtbot.addWidget(page)
+    page.surface_box.setCurrentText("quadratic")
+    page.set_best(best)
+    note = page.note.text()
+    assert f"{optimizers.LABELS['gd']} not within 300" in note and "never" not in note
+    page.surface_box.setCurrentText("rosenbrock")
+    assert "steps to cut" not in page.note.text()

@@ -261,7 +261,7 @@ def _text(lab: str, data: dict) -> str:
         for m, n in data["steps"].items():
             s = data["settings"][m]
             mom = f", momentum {s['momentum']:.3g}" if m in ("momentum", "nesterov") else ""
-            rows.append(f"  {optimizers.LABELS[m]:<9} {n if n is not None else 'not reached':>12}   "
+            rows.append(f"  {optimizers.LABELS[m]:<9} {n if n is not None else '> ' + str(data['searched_steps']):>12}   "
                         f"(lr {s['lr']:.4g}{mom})")
         return "\n".join(rows)
     if lab == "optimizers":

@@ -293,36 +293,44 @@ def candidates(method: str, condition: float) -> tuple[torch.Tensor, torch.Tenso
     return torch.tensor(lrs)[:, None], torch.zeros(len(lrs), 1, dtype=torch.float64)
 
 
+SEARCH_STEPS = 5000
+"""How far the steps-to-10⁻⁶ search runs each setting: SGD at K = 1000 needs about K/2·ln 10⁶ ≈ 6900
+steps even at its best rate, so it is "not within 5000 steps" there, not "never"."""
+
+
 @dataclass
 class BestSettings:
     method: str
-    steps: int | None     # None: no setting reached the cut within max_steps
+    steps: int | None     # None: no setting reached the cut within `searched` steps
     lr: float
     momentum: float
+    searched: int = SEARCH_STEPS
+    """The most steps the search ran: "not within" this many, not "never", where steps is None."""
 
 
-def best_settings(method: str, condition: float, max_steps: int = 5000,
+def best_settings(method: str, condition: float, max_steps: int = SEARCH_STEPS,
                   start: tuple[float, float] = (1.0, 1.0)) -> BestSettings:
     """The fewest steps any searched setting needs, confirmed by running the real optimizer."""
     lr, mom = candidates(method, condition)
     steps, i = _steps_to_cut(method, condition, lr, mom, start, max_steps)
     best_lr, best_mom = float(lr[i, 0]), float(mom[i, 0])
     if steps > max_steps:
-        return BestSettings(method, None, best_lr, best_mom)
+        return BestSettings(method, None, best_lr, best_mom, max_steps)
     path = run_torch(quadratic(condition), start, method, best_lr, steps, best_mom)
     err = np.linalg.norm(path.points, axis=1)
     reached = np.nonzero(err <= CUT * math.hypot(*start) * (1 + 1e-9))[0]
-    return BestSettings(method, int(reached[0]) if len(reached) else None, best_lr, best_mom)
+    return BestSettings(method, int(reached[0]) if len(reached) else None, best_lr, best_mom, max_steps)
 
 
 def quadratic_steps(condition: float, methods: tuple[str, ...] = METHODS,
-                    max_steps: int = 5000) -> dict[str, BestSettings]:
+                    max_steps: int = SEARCH_STEPS) -> dict[str, BestSettings]:
     return {m: best_settings(m, condition, max_steps) for m in methods}
 
 
 def best_json(condition: float, best: dict[str, BestSettings]) -> dict:
     return {"surface": "quadratic", "condition": condition, "cut": CUT,
             "steps": {m: b.steps for m, b in best.items()},
+            "searched_steps": max((b.searched for b in best.values()), default=SEARCH_STEPS),
             "settings": {m: {"lr": b.lr, "momentum": b.momentum} for m, b in best.items()}}
 
 

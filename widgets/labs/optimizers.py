@@ -156,6 +156,7 @@ class OptimizerRacePage(LabPage):
             box.blockSignals(False)
 
     def _surface_changed(self, _name: str) -> None:
+        self.best_text = ""   # the steps-to-10⁻⁶ answer is the quadratic's, at the K it was asked at
         self._load_lrs({})
         self.condition_slider.setEnabled(self.surface_box.currentText() == "quadratic")
         self.run()
@@ -164,6 +165,7 @@ class OptimizerRacePage(LabPage):
         self.condition_label.setText(f"{log_condition(value):g}")
         self.condition_slider.setEnabled(self.surface_box.currentText() == "quadratic")
         if run and self.surface_box.currentText() == "quadratic":
+            self.best_text = ""
             self._load_lrs({})
             self.run()
 
@@ -270,7 +272,8 @@ class OptimizerRacePage(LabPage):
         self.set_best(best)
 
     def set_best(self, best: dict[str, opt.BestSettings]) -> None:
-        parts = [f"{opt.LABELS[m]} {b.steps if b.steps is not None else 'never'}" for m, b in best.items()]
+        parts = [f"{opt.LABELS[m]} {b.steps if b.steps is not None else f'not within {b.searched}'}"
+                 for m, b in best.items()]
         self.best_text = (f"Quadratic, K = {self.condition:g}: steps to cut the error by 10⁶ at each method's best "
                           f"settings: {', '.join(parts)}.")
         self._note()
