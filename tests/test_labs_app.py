@@ -157,3 +157,25 @@ def test_steps_to_the_cut_say_not_within_the_searched_steps_and_go_when_the_surf
     assert f"{optimizers.LABELS['gd']} not within 300" in note and "never" not in note
     page.surface_box.setCurrentText("rosenbrock")
     assert "steps to cut" not in page.note.text()
+
+
+def test_a_diverged_path_does_not_set_the_loss_axis_and_is_named(qtbot):
+    """SGD at lr 10 on the quadratic ran off to 1e18 and the axis's ten decades down from there left
+    every other curve below the plot; the step text then said "SGD step 1" at step 30."""
+    page = OptimizerRacePage(steps=60)
+    qtbot.addWidget(page)
+    page.show()
+    page.surface_box.setCurrentText("quadratic")
+    page.set_lr("gd", 10.0)
+    page.run()
+    gd = page.result["gd"]
+    assert gd.diverged_at is not None and gd.diverged_at < 60 and np.abs(gd.points[-1]).max() > 1e6
+    others = [m for m, p in page.result.items() if p.diverged_at is None]
+    assert others
+    lo, hi = page.loss_plot.getViewBox().viewRange()[1]   # decades
+    start_gap = max(float(page.result[m].values[0]) for m in others)
+    assert hi < np.log10(start_gap) + 1   # the top is the others' start, not the run-away's 1e18
+    assert f"SGD diverged at step {gd.diverged_at}" in page.loss_plot.titleLabel.text
+    page.step_method.setCurrentIndex(0)   # SGD
+    page.step_slider.setValue(50)
+    assert page.step_text.text().startswith(f"SGD diverged at step {gd.diverged_at}; its last step")

@@ -140,6 +140,10 @@ def make_optimizer(method: str, params: list[torch.Tensor], lr: float,
     raise ValueError(f"unknown optimizer {method!r}; known: {', '.join(METHODS)}")
 
 
+DIVERGED = 1e6
+"""A path whose coordinates pass this has diverged: the race stops it there."""
+
+
 @dataclass
 class Path:
     """One optimizer's run: where it was, and what it saw there (step mode reads these)."""
@@ -151,6 +155,13 @@ class Path:
     grads: np.ndarray       # (n, 2) the gradient at step k's point
     velocity: np.ndarray    # (n, 2) momentum buffer or Adam's first moment after step k (0 if none)
     scale: np.ndarray       # (n, 2) the adaptive factor 1/(√v + ε) after step k (1 for SGD)
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The step at which the path ran away (beyond DIVERGED or to a non-finite point), where
+        it stops; None for a path that ran its steps."""
+        end = self.points[-1]
+        return len(self.points) - 1 if not np.all(np.isfinite(end)) or np.abs(end).max() > DIVERGED else None
 
 
 def _state_arrays(method: str, opt: torch.optim.Optimizer, p: torch.Tensor, step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +198,7 @@ def run_torch(f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], start: tu
         scale.append(s)
         x = p.detach().numpy().copy()
         pts.append(x)
-        if not np.all(np.isfinite(x)) or np.abs(x).max() > 1e6:
+        if not np.all(np.isfinite(x)) or np.abs(x).max() > DIVERGED:
             break   # diverged: the path ends where it left the plot
     with torch.no_grad():
         vals.append(float(f(p[0], p[1])))

@@ -195,7 +195,11 @@ class OptimizerRacePage(LabPage):
         f_min = (s.f(*(torch.tensor(c, dtype=torch.float64) for c in s.minimum)).item()
                  if s.minimum is not None else None)
         gaps = {m: (p.values - f_min if f_min is not None else p.values[0] - p.values) for m, p in self.result.items()}
-        tops = [float(v[np.isfinite(v) & (v > 0)].max()) for v in gaps.values() if np.any(np.isfinite(v) & (v > 0))]
+        # The axis is the paths' that did not diverge: one run-away path (a learning rate too large)
+        # had set the top at 1e18 and its ten decades left every other curve below the plot.
+        diverged = {m: p.diverged_at for m, p in self.result.items() if p.diverged_at is not None}
+        kept = [v for m, v in gaps.items() if m not in diverged] or list(gaps.values())
+        tops = [float(v[np.isfinite(v) & (v > 0)].max()) for v in kept if np.any(np.isfinite(v) & (v > 0))]
         top = max(tops) if tops else 1.0
         floor = top * 10.0 ** -LOSS_DECADES
         for m, item in self.paths.items():
@@ -214,6 +218,9 @@ class OptimizerRacePage(LabPage):
         self.loss_plot.setYRange(np.log10(floor), np.log10(top), padding=0.03)   # log mode: in decades
         below = f" (the axis stops at {floor:.0e})" if any(np.nanmin(np.where(v > 0, v, np.inf)) < floor
                                                            for v in gaps.values()) else ""
+        if diverged and len(diverged) < len(gaps):
+            below += "; " + ", ".join(f"{opt.LABELS[m]} diverged at step {k}" for m, k in diverged.items()) + \
+                " (off the top)"
         set_title(self.loss_plot, ("f − f(minimum) along each path" if f_min is not None else
                                    "f(start) − f along each path (a saddle has no minimum)") + below)
         self.step_slider.setRange(0, self.steps_box.value())
@@ -244,6 +251,7 @@ class OptimizerRacePage(LabPage):
             self.vel_arrow.setData([], [])
             self.step_text.setText(f"{opt.LABELS[m]} is not in the race")
             return
+        ran_away = p.diverged_at is not None and k >= len(p.grads)
         k = min(k, len(p.grads) - 1)
         x = p.points[k]
         g, v, scale = p.grads[k], p.velocity[k], p.scale[k]
@@ -258,8 +266,9 @@ class OptimizerRacePage(LabPage):
             return [x[0], end[0]], [x[1], end[1]]
         self.grad_arrow.setData(*arrow(-g))
         self.vel_arrow.setData(*arrow(-v) if np.any(v) else ([], []))
+        gone = f"{opt.LABELS[m]} diverged at step {p.diverged_at}; its last " if ran_away else f"{opt.LABELS[m]} "
         self.step_text.setText(
-            f"{opt.LABELS[m]} step {k}: at ({x[0]:.3g}, {x[1]:.3g}) gradient ({g[0]:.3g}, {g[1]:.3g}); "
+            f"{gone}step {k}: at ({x[0]:.3g}, {x[1]:.3g}) gradient ({g[0]:.3g}, {g[1]:.3g}); "
             f"velocity ({v[0]:.3g}, {v[1]:.3g}); adaptive scale ({scale[0]:.3g}, {scale[1]:.3g}). "
             "Red line: −gradient, dotted: −velocity.")
 
