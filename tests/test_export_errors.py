@@ -280,7 +280,7 @@ def test_written_paths_name_every_file_an_export_writes(tmp_path: Path) -> None:
     """A front end asks before replacing files: it must know all of them, the weights beside
     model.py and the files inside the script's folder too, before anything is written."""
     from playground.export import FORMATS, written_paths
-    assert written_paths("python", tmp_path / "net.py") == [tmp_path / "net.py", tmp_path / "net_state_dict.pt"]
+    assert written_paths("python", tmp_path / "net.py") == [tmp_path / "net.py", tmp_path / "net_weights.pt"]
     assert written_paths("script", tmp_path / "job") == [tmp_path / "job" / "data.npz", tmp_path / "job" / "train.py"]
     assert written_paths("onnx", tmp_path) == [tmp_path / "model.onnx"]   # a folder: the default name in it
     for fmt in FORMATS:
@@ -292,3 +292,17 @@ def test_written_paths_name_every_file_an_export_writes(tmp_path: Path) -> None:
         export(mlp(), None, fmt, target)
         written = sorted(p for p in folder.rglob("*") if p.is_file())
         assert written == sorted(planned), fmt
+
+
+@pytest.mark.parametrize("preset_name", ["xor_mlp", "class"])   # "class" does not import: model.py
+def test_the_formats_exported_into_one_folder_write_no_file_twice(tmp_path, preset_name):
+    """Python source wrote its weights as xor_mlp_state_dict.pt, the state_dict export's name: after
+    one, the other asked "Replace it?" and No stopped the export."""
+    from playground.export import FORMATS, written_paths
+    from widgets.export_dialog import export_file_name
+    written: dict[Path, str] = {}
+    for name, f in FORMATS.items():
+        for path in written_paths(name, tmp_path / export_file_name(preset_name, f)):
+            assert path not in written, f"{name} and {written[path]} both write {path.name}"
+            written[path] = name
+    assert len(written) >= len(FORMATS) + 1

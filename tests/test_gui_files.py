@@ -209,14 +209,14 @@ def test_export_names_the_python_module_after_the_network_and_asks_before_replac
     dialog = ExportDialog(w.doc.preset, None, False, tmp_path, "python", w)
     assert dialog.path_edit.text() == str(tmp_path / "xor_mlp.py")
     assert dialog.run_export() and not dialogs.shown   # nothing to replace: no question
-    module, weights = tmp_path / "xor_mlp.py", tmp_path / "xor_mlp_state_dict.pt"
+    module, weights = tmp_path / "xor_mlp.py", tmp_path / "xor_mlp_weights.pt"
     assert sorted(dialog.result_paths) == sorted([module, weights])
     module.write_text("# my edits")
     dialogs.answers = [QMessageBox.StandardButton.No]
     again = ExportDialog(w.doc.preset, None, False, tmp_path, "python", w)
     assert not again.run_export()
     kind, title, text = dialogs.shown[-1]
-    assert kind == "question" and "xor_mlp.py and xor_mlp_state_dict.pt" in text
+    assert kind == "question" and "xor_mlp.py and xor_mlp_weights.pt" in text
     assert module.read_text() == "# my edits"   # kept, and the dialog says so
     assert again.error_label.isVisibleTo(again) and "kept" in again.error_label.text()
     dialogs.answers = [QMessageBox.StandardButton.Yes]

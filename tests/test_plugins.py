@@ -117,7 +117,7 @@ def test_a_registered_type_exports_everywhere(gain_type, tmp_path: Path):
         "import importlib.util, json, sys, numpy as np, torch, onnxruntime as ort\n"
         f"spec = importlib.util.spec_from_file_location('m', {str(model_py)!r})\n"
         "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-        f"net = m.Model(); net.load_state_dict(m.load_weights({str(model_py.with_name(model_py.stem + '_state_dict.pt'))!r})); net.eval()\n"
+        f"net = m.Model(); net.load_state_dict(m.load_weights({str(model_py.with_name(model_py.stem + '_weights.pt'))!r})); net.eval()\n"
         f"x = np.array({x.tolist()!r}, dtype=np.float32)\n"
         "with torch.no_grad(): py = net(torch.from_numpy(x)).numpy()\n"
         "print(json.dumps({'python': py.tolist(), 'playground_imported': 'playground' in sys.modules}))\n")

@@ -171,11 +171,12 @@ def _wrap_doc(lines: list[str]) -> list[str]:
 
 def python_paths(model_py: Path) -> list[Path]:
     """The two files `write_python` writes: the module and its weights beside it as a state_dict
-    file (`model.py` → `model_state_dict.pt`)."""
-    return [model_py, model_py.with_name(f"{model_py.stem}_state_dict.pt")]
+    file (`model.py` → `model_weights.pt`): named apart from the state_dict export's
+    `model_state_dict.pt`, so exporting both into one folder asks about neither."""
+    return [model_py, model_py.with_name(f"{model_py.stem}_weights.pt")]
 
 
-def model_py_source(job: ExportJob, weights_file: str = "model_state_dict.pt", module: str = "model") -> str:
+def model_py_source(job: ExportJob, weights_file: str = "model_weights.pt", module: str = "model") -> str:
     """The whole model.py: the class, a loader for the exported weights, and a small demo."""
     code = model_code(job)
     c = code.class_name
