@@ -115,3 +115,5 @@ def test_the_cut_colours_a_group_as_the_k_means_plot_colours_it(qtbot):
     assert adjusted_rand_score(lab.steps[-1].labels, lab.cut(lab.cut_height(3))) > 0.9   # the same groups
     agree = np.mean([a == b for a, b in zip(kmeans, cut)])
     assert agree > 0.9 and len(set(cut)) == 3
+    page.cut_line.setValue(lab.cut_height(1))
+    assert page.cut_plot.titleLabel.text.endswith(": 1 cluster") and "1 cluster," in page.cut_text.text()

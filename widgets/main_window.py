@@ -109,7 +109,7 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         self.statusBar().addPermanentWidget(self.graph_status)
         # A message longer than the bar's room (1366 px leave ~900 beside the progress) is cut off
         # without a mark: the whole of it is the bar's tooltip.
-        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
+        self.statusBar().messageChanged.connect(self._status_message_changed)
 
         self._make_actions()
         self._make_menus()
@@ -201,6 +201,9 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
             where = ""
         self.setWindowTitle(f"{name}{where}[*] — NN Playground")
         self.setWindowModified(self.doc.dirty)
+
+    def _status_message_changed(self, text: str) -> None:
+        self.statusBar().setToolTip(text)
 
     def _on_clean_changed(self) -> None:
         self.update_title()

@@ -253,7 +253,7 @@ def names_source(facts: DataFacts) -> str:
                "CLASSES: list[str] = []  # the data set has no classes (a real-valued target)")
     inputs = ("# Input value j of a sample is INPUT_NAMES[j].\n"
               f"INPUT_NAMES = {list(facts.input_names)!r}" if facts.input_names else
-              "INPUT_NAMES: list[str] = []  # the inputs are not named one by one (an image or a sequence)")
+              "INPUT_NAMES: list[str] = []  # the data set does not name its input values one by one")
     return f"{classes}\n{inputs}"
 
 

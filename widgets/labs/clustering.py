@@ -352,7 +352,7 @@ class ClusteringLabPage(ComputingLabPage):
         self.leaves.setData(self.leaf_x, np.zeros(len(self.leaf_x)),
                             brush=[pg.mkBrush(leaf_colours[p]) for p in self.leaf_order])
         small = "; the smallest in grey" if clusters > len(CLUSTER_COLOURS) else ""
-        set_title(self.cut_plot, f"single linkage cut at {height:.3f}: {clusters} clusters{small}")
+        set_title(self.cut_plot, f"single linkage cut at {height:.3f}: {clusters} cluster{'s' if clusters != 1 else ''}{small}")
         self.cut_text.setText(f"Cut at {height:.3f}: {clusters} cluster{'s' if clusters != 1 else ''}, "
                               f"adjusted Rand index {rand_index_text(ari)} against the classes (k-means: "
                               f"{rand_index_text(self.lab.kmeans_ari)}).")
