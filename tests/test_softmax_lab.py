@@ -136,3 +136,38 @@ def test_labs_window_has_the_page_and_the_losses_chapter_names_it(qtbot):
     qtbot.addWidget(w)
     assert isinstance(w.pages["softmax"], SoftmaxLabPage)
     assert "softmax" in next(c for c in CHAPTERS if c.key == "losses").labs
+
+
+def test_a_bad_logits_entry_blanks_the_softmax_and_leaves_p_and_q_working(qtbot):
+    """The whole lab froze on a bad logits entry: the old bars stayed up, and p and q ignored their
+    boxes, with one red line at the bottom as the only sign."""
+    from widgets.labs.softmax import SoftmaxLabPage
+    page = SoftmaxLabPage()
+    qtbot.addWidget(page)
+    page.show()
+    for text in ("1, banana", "1,,2", "nan, 1", ""):
+        page.logits_edit.setText(text)
+        page.logits_edit.editingFinished.emit()
+        assert page.lab is None and page.logits_error and page.softmax_bars is None, text
+        assert "no softmax" in page.softmax_plot.titleLabel.text
+        assert "border" in page.logits_edit.styleSheet() and "Cannot compute" in page.logits_edit.toolTip()
+    page.set_weights([0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25])   # p and q still answer
+    heights = page.info_bars[0].opts["height"]
+    assert len(heights) == 4 and list(heights) == pytest.approx([0.5, 0.5, 0.0, 0.0])
+    assert "KL(p‖q) = 1" in page.info_plot.titleLabel.text   # log2(0.5 / 0.25) = 1 bit
+    page.logits_edit.setText("1, 2, 3")
+    page.logits_edit.editingFinished.emit()
+    assert page.lab is not None and page.error == "" and page.logits_edit.styleSheet() == ""
+    assert page.lab.scaled == pytest.approx(scipy_softmax(np.array([1.0, 2.0, 3.0])))
+    page.set_weights([0.0, 0.0], [0.5, 0.5])   # p all 0: p and q's half says so, the softmax stays
+    assert page.information_error and not page.info_bars and page.softmax_bars is not None
+
+
+def test_eight_classes_fit_a_1366_pixel_screen(qtbot):
+    """p's and q's 16 boxes side by side made the labs window 1415 px wide."""
+    from widgets.labs.window import LabsWindow
+    window = LabsWindow(first="softmax")
+    qtbot.addWidget(window)
+    window.pages["softmax"].k_box.setValue(8)
+    # (offscreen fonts: 1143 px side by side, 623 in two rows; Xvfb's fonts made it 1415)
+    assert window.minimumSizeHint().width() < 900

@@ -203,10 +203,16 @@ class SoftmaxLab:
         }
 
 
-def explore(logits=LOGITS, factor: float = 1.0, p=P, q=Q, unit: str = "bits") -> SoftmaxLab:
-    """The whole lab for one set of controls."""
+def logits_part(logits=LOGITS, factor: float = 1.0) -> tuple[Overflow, np.ndarray, Confidence]:
+    """What the logits and the factor decide (the overflow, softmax(factor·z) and the confidence
+    curve), apart from p and q: a bad entry in one half leaves the other to be shown."""
     if not (np.isfinite(factor) and factor > 0):
         raise ValueError("the factor must be a positive number")
     o = overflow(logits)
-    return SoftmaxLab(o, float(factor), stable_softmax(float(factor) * o.logits, np.float64),
-                      confidence(o.logits), information(p, q, unit))
+    return o, stable_softmax(float(factor) * o.logits, np.float64), confidence(o.logits)
+
+
+def explore(logits=LOGITS, factor: float = 1.0, p=P, q=Q, unit: str = "bits") -> SoftmaxLab:
+    """The whole lab for one set of controls."""
+    o, scaled, c = logits_part(logits, factor)
+    return SoftmaxLab(o, float(factor), scaled, c, information(p, q, unit))
