@@ -168,6 +168,7 @@ def test_eight_classes_fit_a_1366_pixel_screen(qtbot):
     from widgets.labs.window import LabsWindow
     window = LabsWindow(first="softmax")
     qtbot.addWidget(window)
+    window.show()
     window.pages["softmax"].k_box.setValue(8)
     # (offscreen fonts: 1143 px side by side, 623 in two rows; Xvfb's fonts made it 1415)
     assert window.minimumSizeHint().width() < 900
