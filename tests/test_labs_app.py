@@ -179,3 +179,14 @@ def test_a_diverged_path_does_not_set_the_loss_axis_and_is_named(qtbot):
     page.step_method.setCurrentIndex(0)   # SGD
     page.step_slider.setValue(50)
     assert page.step_text.text().startswith(f"SGD diverged at step {gd.diverged_at}; its last step")
+
+
+def test_a_changed_learning_rate_races_again_by_itself(qtbot):
+    page = OptimizerRacePage(steps=40)
+    qtbot.addWidget(page)
+    page.show()
+    page.lr_row["adam"][1].setValue(0.2)
+    qtbot.waitUntil(lambda: page.result["adam"].lr == pytest.approx(0.2), timeout=5000)
+    assert "Adam (lr 0.2)" in page.note.text()
+    page.lr_row["gd"][0].setChecked(False)
+    qtbot.waitUntil(lambda: "gd" not in page.result, timeout=5000)

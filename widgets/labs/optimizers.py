@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget)
@@ -18,6 +18,9 @@ from widgets.labs.common import LabPage, grid_plot, set_title
 from widgets.panels.base import colour, image_item, viridis_lut
 
 LEVELS = 14
+RERUN_MS = 300
+"""The race runs again this long after the last change of a learning rate or method (a spin box's
+arrows held down change it many times)."""
 LOSS_DECADES = 10
 """The loss plot shows this many decades below the highest curve, and the curves that go further
 leave it at the bottom: on the quadratic the fast methods reach 10⁻⁴⁷, and an axis down there
@@ -126,6 +129,15 @@ class OptimizerRacePage(LabPage):
         self.surface_box.currentTextChanged.connect(self._surface_changed)
         self.condition_slider.valueChanged.connect(self._condition_changed)
         self.race_button.clicked.connect(self.run)
+        # A learning rate or a method changed re-runs the race, as the surface and K do: the note had
+        # gone on saying "SGD (lr 0.001)" beside a field that said 10 until Race was pressed.
+        self.rerun_timer = QTimer(self)
+        self.rerun_timer.setSingleShot(True)
+        self.rerun_timer.setInterval(RERUN_MS)
+        self.rerun_timer.timeout.connect(self.run)
+        for check, box in self.lr_row.values():
+            check.toggled.connect(self.rerun_timer.start)
+            box.valueChanged.connect(self.rerun_timer.start)
         self.best_button.clicked.connect(self.show_best_steps)
         self.step_slider.valueChanged.connect(self.show_step)
         self.step_method.currentTextChanged.connect(lambda _t: self.show_step(self.step_slider.value()))
