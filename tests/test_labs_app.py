@@ -190,3 +190,13 @@ def test_a_changed_learning_rate_races_again_by_itself(qtbot):
     assert "Adam (lr 0.2)" in page.note.text()
     page.lr_row["gd"][0].setChecked(False)
     qtbot.waitUntil(lambda: "gd" not in page.result, timeout=5000)
+
+
+def test_a_new_seed_starts_the_backprop_lab_from_that_seeds_network(qtbot):
+    from playground.labs import backprop as bp
+    page = BackpropPage()
+    qtbot.addWidget(page)
+    page.next_step()
+    page.seed_box.setValue(9)
+    assert page.step_count == 0
+    assert page.step.loss == pytest.approx(bp.step(lr=page.lr_box.value(), weights=bp.initial_weights(9)).loss)

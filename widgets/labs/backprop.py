@@ -104,6 +104,7 @@ class BackpropPage(LabPage):
         self.step_count = 0
         self.step: bp.BackpropStep | None = None
         self.reset_button.clicked.connect(self.reset)
+        self.seed_box.valueChanged.connect(self.reset)   # a new seed is a new network: it had waited for Reset
         self.next_button.clicked.connect(self.next_step)
         self.plot.getViewBox().sigResized.connect(self._on_view_resized)
         if step is not None:
