@@ -137,7 +137,7 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         self.training_panel.help_requested.connect(self.show_notes)
         self.scene.selection_ids_changed.connect(self.inspector.show_nodes)
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.doc.undo_stack.cleanChanged.connect(lambda _: self._on_clean_changed())
+        self._clean_watch = self.doc.undo_stack.cleanChanged.connect(lambda _: self._on_clean_changed())
         self.doc.model_changed.connect(lambda _: self._on_model_changed())
         self.doc.replaced.connect(self._on_replaced)
         self.doc.meta_changed.connect(self.update_title)
@@ -311,6 +311,11 @@ class MainWindow(FileActions, WindowMenus, WindowDocks, WindowTraining, QMainWin
         if self.controller is not None:
             self.controller.shutdown()
         self.doc.data_reader.shutdown()
+        # The undo stack is the window's grandchild: deleted with it, it says "clean" once more, to a
+        # window already half gone (a traceback at every quit with unsaved changes).
+        if self._clean_watch is not None:
+            self.doc.undo_stack.cleanChanged.disconnect(self._clean_watch)
+            self._clean_watch = None
 
 
 
