@@ -110,3 +110,13 @@ def test_page_moves_the_point_and_follows_the_surface(qtbot):
     qtbot.addWidget(w)
     assert isinstance(w.pages["hessian"], HessianLabPage)
     assert "hessian" in next(c for c in CHAPTERS if c.key == "optimization").labs
+
+
+def test_a_point_typed_off_the_plot_is_said_to_be_off_it(qtbot):
+    from widgets.labs.hessian import HessianLabPage
+    page = HessianLabPage()
+    qtbot.addWidget(page)
+    page.surface_box.setCurrentText("rosenbrock")
+    assert "off this plot" not in page.contour.titleLabel.text
+    page.set_point(100.0, -100.0)
+    assert "off this plot" in page.contour.titleLabel.text and "not a stationary point" in page.note.text()

@@ -162,8 +162,10 @@ class HessianLabPage(LabPage):
         self.cuts.enableAutoRange()
         h = point.hessian
         lo, hi = point.eigenvalues
+        inside = s.x_range[0] <= point.x <= s.x_range[1] and s.y_range[0] <= point.y <= s.y_range[1]
+        where = "" if inside else " <span style='color:#d62728'>(off this plot: the numbers are still its)</span>"
         set_title(self.contour, f"<b>{s.title}</b><br>red shade: the Hessian has a negative eigenvalue there "
-                                f"(not convex); lines: eigenvectors at ({point.x:.3g}, {point.y:.3g})")
+                                f"(not convex); lines: eigenvectors at ({point.x:.3g}, {point.y:.3g}){where}")
         set_title(self.cuts, f"H = [[{h[0, 0]:.4g}, {h[0, 1]:.4g}], [{h[1, 0]:.4g}, {h[1, 1]:.4g}]]<br>"
                              f"λ₁ = <span style='color:{_colour(lo)}'>{lo:.4g}</span>, "
                              f"λ₂ = <span style='color:{_colour(hi)}'>{hi:.4g}</span>: {point.kind}, <b>{point.label}</b>")
