@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from playground.labs import activations, init_explorer
@@ -21,6 +22,10 @@ def test_activation_gallery_draws_every_activation_and_reads_the_gradient(qtbot)
     page.at_box.setValue(2.0)
     assert page.gradient_label("Tanh") == f"f'(2) = {1 - np.tanh(2.0) ** 2:.3g}"
     assert "x = 2" in page.note.text()
+    _, label = page.markers["Tanh"]   # read on a backdrop above the curves, which it often sat on
+    curves = [i for i in page.plots["Tanh"].items if isinstance(i, pg.PlotDataItem)]
+    assert label.fill.style() != pg.QtCore.Qt.BrushStyle.NoBrush and label.fill.color().alpha() > 200
+    assert all(label.zValue() > c.zValue() for c in curves)
     assert not page.unit_box.isEnabled()   # no model trained yet
     from playground.labs.activations import ModelUnit
     page.set_model_units([ModelUnit("tanh", "Tanh", 0.5, 1 - np.tanh(0.5) ** 2)])

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QWidget
 
 from playground.labs import activations
 from widgets.labs.common import LabPage, grid_plot, set_title
+from widgets.panels.loss_marks import LABEL_BACKDROP, LABEL_Z
 
 COLS = 4
 F_PEN = pg.mkPen("#1f77b4", width=2)
@@ -51,7 +52,9 @@ class ActivationGalleryPage(LabPage):
             plot.setYRange(lo, hi, padding=0.05)
             plot.setXRange(c.xs[0], c.xs[-1], padding=0)
             line = pg.InfiniteLine(typical_input, angle=90, pen=pg.mkPen("#555", width=1))
-            text = pg.TextItem(color="#333", anchor=(0, 1))
+            # On a white backdrop above the curves: in the corner it often sat on them (Tanh, ELU, PReLU).
+            text = pg.TextItem(color="#333", anchor=(0, 1), fill=pg.mkBrush(*LABEL_BACKDROP))
+            text.setZValue(LABEL_Z)
             plot.addItem(line)
             plot.addItem(text)
             self.markers[c.name] = (line, text)
