@@ -15,7 +15,7 @@ Two things make the Trainer's step faster than the bare loop's, and make up for 
 its bookkeeping costs: it clears gradients itself (`p.grad = None` for each parameter) where
 the bare loop calls `optimizer.zero_grad(set_to_none=True)`, whose wrapping costs ~8 µs a
 call on one core (more inside a training loop, where caches are cold); and it gathers an
-epoch's rows in its shuffled order in one op and slices the batches from them
+epoch's rows in its shuffled order in one op (`index_select`) and slices the batches from them
 (`playground/training/batches.py`) where the bare loop indexes the training tensors with each
 batch's indices, ~13 µs a digits_mlp step. `--direct-zero` has the bare loop do both the
 Trainer's way, so the ratio shows the Trainer's bookkeeping (the loss read-back, the running
@@ -76,7 +76,7 @@ def bare_steps_per_s(trainer: Trainer, epochs: int, validate: bool, wall: bool =
         model.train()
         order = torch.randperm(len(x), generator=gen).to(x.device)
         if direct_zero:   # the epoch's rows in one gather, each batch a slice of them
-            batches = zip(x[order].split(ts.batch_size), y[order].split(ts.batch_size))
+            batches = zip(x.index_select(0, order).split(ts.batch_size), y.index_select(0, order).split(ts.batch_size))
         else:             # each batch's rows gathered by its indices
             batches = ((x[idx], y[idx]) for idx in order.split(ts.batch_size))
         for xb, yb in batches:

@@ -5,7 +5,9 @@ A hand-written loop indexes the training tensors with each batch's indices (`x[i
 two gather ops a step. Gathering many batches' rows in one op and slicing them is the same data,
 bit for bit, in the same order, for one gather per chunk and two views a step; on one CPU core
 it made digits_mlp's steps ~13 µs (3%) faster, the cache-friendly contiguous copy being much of
-it. A chunk holds at most GATHER_BYTES of inputs (at least one batch), so a large training set
+it. The gather is `index_select`, not `x[rows]`: the same rows, and on one CPU core ~40 µs where
+advanced indexing took ~100 µs for digits' 1079 images (its general indexing path), at every
+epoch's start. A chunk holds at most GATHER_BYTES of inputs (at least one batch), so a large training set
 is not copied whole at each epoch's start.
 """
 from __future__ import annotations
@@ -29,4 +31,4 @@ def epoch_batches(x: torch.Tensor, y: torch.Tensor, order: torch.Tensor, batch_s
     per_chunk = max(1, chunk_bytes // (row_bytes * batch_size)) * batch_size
     for start in range(0, order.shape[0], per_chunk):
         rows = order[start:start + per_chunk]
-        yield from zip(x[rows].split(batch_size), y[rows].split(batch_size))
+        yield from zip(x.index_select(0, rows).split(batch_size), y.index_select(0, rows).split(batch_size))
