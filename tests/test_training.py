@@ -408,3 +408,42 @@ def test_probe_histogram_counts_as_histc_does_with_or_without_a_graph():
         assert (edges[0], edges[-1]) == (lo, hi)
         assert mean == pytest.approx(float(np.mean(values.numpy(), dtype=np.float64)), rel=1e-9)
         assert std == pytest.approx(float(np.std(values.numpy(), dtype=np.float64, ddof=1)), rel=1e-9)
+
+
+def _steps_and_records(preset: Preset, general_only: bool, monkeypatch) -> tuple[Trainer, list, bool]:
+    with monkeypatch.context() as m:
+        if general_only:
+            m.setattr(Trainer, "_step_for_settings", lambda self: self._train_step)
+        trainer, events = collect(preset)
+        for k in range(3 * trainer.steps_per_epoch):
+            if k == 9:
+                trainer.set_setting("lr", 0.03)   # a live change: the general step applies it
+            trainer.step()
+            if k == 2:
+                fast = trainer._step == trainer._fast_step
+        return trainer, events, fast
+
+
+@pytest.mark.parametrize("output", ["logits", "softmax"])
+def test_the_fast_step_trains_bit_for_bit_as_the_general_step(output, monkeypatch):
+    """The plain CPU step's shortcut (`Trainer._fast_step`) gives the same weights, losses, probes
+    and epochs as `_train_step`, through a live learning-rate change."""
+    extra = (("Softmax", {}),) if output == "softmax" else ()
+    model = ModelSpec.chain(("Input", {"shape": [2]}), ("Linear", {"out_features": 8}), ("Tanh", {}),
+                            ("Linear", {"out_features": 2}), *extra)
+    preset = Preset("t", "", model, DataSpec("xor", {"n_samples": 200}),
+                    TrainSpec(epochs=3, batch_size=32, lr=0.01, probe_every=5, optimizer="adam"))
+    fast, fast_events, took_fast = _steps_and_records(preset, False, monkeypatch)
+    general, general_events, took_general = _steps_and_records(preset, True, monkeypatch)
+    assert took_fast and not took_general
+    assert fast.optimizer.param_groups[0]["lr"] == general.optimizer.param_groups[0]["lr"] == 0.03
+    for name, value in general.model.state_dict().items():
+        assert torch.equal(fast.model.state_dict()[name], value), name
+    losses_of = lambda events: np.concatenate([np.stack([e.losses, e.lrs]) for e in events if isinstance(e, LossEvent)], axis=1)
+    assert losses_of(fast_events).shape == (2, 3 * fast.steps_per_epoch)
+    np.testing.assert_array_equal(losses_of(fast_events), losses_of(general_events))
+    ratios = lambda events: [(e.step, [p.update_ratio for p in e.layers]) for e in events if isinstance(e, ProbeEvent)]
+    assert len(ratios(fast_events)) == 3 and ratios(fast_events) == ratios(general_events)
+    epochs = lambda events: [(e.train_loss, e.val_loss, e.train_accuracy, e.val_accuracy, e.lr) for e in events
+                             if isinstance(e, EpochEvent)]
+    assert len(epochs(fast_events)) == 3 and epochs(fast_events) == epochs(general_events)

@@ -7,6 +7,8 @@ is applied after each step. Each function is small so a student can read the for
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -51,6 +53,16 @@ def task_loss(name: str, out: torch.Tensor, target: torch.Tensor, kind: str = "r
         y = _binary_target(out, target) * 2 - 1  # {0, 1} → {−1, +1}
         return torch.clamp(1 - y * out.reshape(y.shape), min=0).mean()
     raise ValueError(f"unknown loss {name!r}")
+
+
+def task_loss_fn(name: str, kind: str = "raw") -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """`task_loss` for one loss and output kind, as a function of (output, target): torch's own
+    where it computes the loss as it is (cross-entropy over logits, most classifiers), so a
+    training step does not pass the name checks each time. The output's shape is the fit check's
+    to refuse (`network.fit`), before training starts."""
+    if name == "cross_entropy" and kind != "probs":
+        return F.cross_entropy
+    return lambda out, target: task_loss(name, out, target, kind)
 
 
 def _binary_target(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

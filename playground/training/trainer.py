@@ -165,6 +165,10 @@ class Trainer:
         self._settings_changed = False
         self._plain_loss = self._no_penalties()
         self._plain_step = self._is_plain_step()
+        self._step: Callable[[], bool] = self._train_step
+        """The step `_advance` takes: `_train_step`, which applies the hyper-parameters, until
+        they are applied and `_fast_step` fits (`_step_for_settings`)."""
+        self._task_loss = losses.task_loss_fn(self.ts.loss, self.kind)
         self._input_values = math.prod(self.dataset.input_shape)
         self._initial_hash: str | None = None
         self.inside_share: float | None = None
@@ -304,6 +308,7 @@ class Trainer:
             self._emit(change)
         if pending:
             self._settings_changed = True
+            self._step = self._train_step   # it applies them, then chooses again
             self._plain_loss = self._no_penalties()
             self._plain_step = self._is_plain_step()
             self._momentum = current_momentum(self.ts, self.epoch)
@@ -388,7 +393,7 @@ class Trainer:
             self._finish("finished", f"trained {self.epoch} epochs")
             return False
         try:
-            ok = self._train_step()
+            ok = self._step()
         except torch.OutOfMemoryError:
             self._problem("error", "", "out of memory on the device",
                           "use a smaller batch size or a smaller network, or train on the CPU")
@@ -423,6 +428,7 @@ class Trainer:
         if lr != self._lr_applied or self._settings_changed:
             apply_hyperparameters(self.optimizer, ts, lr, self.epoch)
             self._lr_applied, self._settings_changed = lr, False
+            self._step = self._step_for_settings()
         probing = self.step_count % ts.probe_every == 0
         before = probes.snapshot(self.model) if probing else None
 
@@ -436,7 +442,7 @@ class Trainer:
                 xin = one_step.corrupt(xin, self.preset.data.params, self._noise)
         if self._plain_loss:  # no penalty terms, no bookkeeping
             out = self.model(xin)
-            loss = losses.task_loss(ts.loss, out, target, self.kind)
+            loss = self._task_loss(out, target)
             penalty = None
         else:
             loss, out, penalty = self._loss(xin, target)
@@ -457,6 +463,40 @@ class Trainer:
         # The loss and output as they are, not detached (a detach op costs ~5 µs, 0.6% of digits_mlp's
         # step on one core): backward has freed their graph's buffers; the tally combines them without grad.
         self._record(value if read_back else loss, n, lr, penalty, yb, out)
+        if probing:
+            self._probe(before)
+        return self.state not in OVER
+
+    def _step_for_settings(self) -> Callable[[], bool]:
+        """`_fast_step` where it takes the same step as `_train_step` until a setting changes: on
+        the CPU (each loss read at once), a plain step (`_is_plain_step`), no perceptron rule, a
+        constant learning rate and momentum; `_train_step` elsewhere."""
+        ts = self.ts
+        fits = (self._read_each_loss and self._plain_step and self.perceptron is None
+                and ts.schedule == "constant" and ts.momentum_schedule == "constant")
+        return self._fast_step if fits else self._train_step
+
+    def _fast_step(self) -> bool:
+        """`_train_step` without the checks a plain CPU step with constant settings does not need
+        (schedules, the perceptron, augmentation, penalties, clipping): those ~3 µs were ~0.8% of
+        digits_mlp's training speed on one core. The same numbers, bit for bit (a test)."""
+        xb, yb = next(self._batches)
+        n = yb.shape[0]
+        self._cursor += n
+        step = self.step_count
+        probing = step % self.ts.probe_every == 0
+        before = probes.snapshot(self.model) if probing else None
+        out = self.model(xb)
+        loss = self._task_loss(out, yb)
+        value = loss.item()
+        if not math.isfinite(value):
+            self._non_finite(step, xb)
+            return False
+        for p in self._params:
+            p.grad = None
+        loss.backward()
+        self.optimizer.step()
+        self._record(value, n, self._lr_applied, None, yb, out)
         if probing:
             self._probe(before)
         return self.state not in OVER
@@ -734,7 +774,7 @@ class Trainer:
             self.warm.load(self.model)
         self.optimizer = make_optimizer(self.model.parameters(), self.ts)
         self._params = _optimized(self.optimizer)
-        self._lr_applied = None
+        self._lr_applied, self._step = None, self._train_step
         if self.perceptron is not None:
             self.perceptron.reset()
         self.step_count = self.epoch = self._cursor = 0
