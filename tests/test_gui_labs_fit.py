@@ -55,6 +55,22 @@ def test_the_backprop_labs_edge_labels_do_not_cover_each_other(shown):
         page.next_step()
 
 
+def test_no_edge_of_the_backprop_lab_is_drawn_across_a_label(shown):
+    """Each label lies on its edge where others cross: the edges' lines must pass under the
+    labels' backdrops, not over their numbers (a line drawn after a label ran across it)."""
+    from widgets.labs.backprop import BackpropPage
+    page = shown(BackpropPage(), 1300, 700)
+    lines = [line for line, _ in page.edges.values()]
+    labels = [text for _, text in page.edges.values()] + [t for row in page.node_text for t in row]
+    crossed = 0
+    for label in labels:
+        for line in lines:
+            if line.curve.sceneBoundingRect().intersects(label.sceneBoundingRect()):   # (the curve: its drawn line)
+                crossed += 1
+                assert label.zValue() > max(line.zValue(), page.nodes.zValue()), label.toPlainText()
+    assert crossed > 12   # the middle column's edges cross each other's labels' boxes
+
+
 def test_the_optimizer_race_log_axis_stops_ten_decades_down(shown):
     from widgets.labs.optimizers import LOSS_DECADES, OptimizerRacePage
     page = shown(OptimizerRacePage(surface="quadratic"), 1300, 700)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QPushButton, QSpinBox, QTableWidge
 
 from playground.labs import backprop as bp
 from widgets.labs.common import LabPage, set_title
+from widgets.panels.loss_marks import LABEL_Z
 
 X_POS = (0.0, 1.4, 2.8)
 NODE_BRUSH = {0: pg.mkBrush("#dddddd"), 1: pg.mkBrush("#9ecae1"), 2: pg.mkBrush("#fdd0a2")}
@@ -80,6 +81,7 @@ class BackpropPage(LabPage):
                 for i, (x1, y1) in enumerate(pos[layer + 1]):
                     line = self.plot.plot([x0, x1], [y0, y1], pen=pg.mkPen("#999", width=1.5))
                     text = pg.TextItem(color="#222", anchor=(0.5, 0.5))   # placed by _place_labels
+                    text.setZValue(LABEL_Z)   # above every edge: a later edge's line ran across its numbers
                     self.plot.addItem(text)
                     self.edges[(layer, i, j)] = (line, text)
         self.nodes = pg.ScatterPlotItem(size=NODE_PX, pen=pg.mkPen("#444", width=1.5))
@@ -93,6 +95,7 @@ class BackpropPage(LabPage):
                 # beside the unit: inputs on their left, outputs on their right, hidden units above
                 anchor = {0: (1.15, 0.5), 1: (0.5, 1.25), 2: (-0.15, 0.5)}[layer]
                 t = pg.TextItem(color="#000", anchor=anchor)
+                t.setZValue(LABEL_Z)
                 t.setPos(x, y)
                 self.plot.addItem(t)
                 row.append(t)
