@@ -53,3 +53,29 @@ def test_lab_generative_png_from_the_command_line(tmp_path):
     assert main(["lab", "generative", "--data", "xor", "--seeds", "2", "--png", str(out)]) == 0
     img = QImage(str(out))
     assert out.stat().st_size > 0 and (img.width(), img.height()) == (1366, 768)
+
+
+def test_the_legend_hides_no_training_point_on_any_set(qtbot):
+    """On moons every corner held points, and the legend sat on some: the page grows the range at
+    the legend's edge instead, so that it covers no point of any set at 1366×768 and 1920×1080."""
+    from widgets.panels.legend_place import covered, drawn_pixels
+    hidden = {}
+    for data in generative.SETS:
+        lab = generative.explore(data, seeds=1, sizes=(4, 8))
+        for size in ((1366, 768), (1920, 1080)):
+            page = GenerativeLabPage(lab=lab)
+            qtbot.addWidget(page)
+            page.resize(*size)
+            page.show()
+            qtbot.waitExposed(page)
+            vb, legend = page.points_plot.vb, page.points_legend
+            qtbot.waitUntil(lambda: page.legend_place.corner is not None and vb.width() > 0)
+            points = drawn_pixels(page.points_plot)
+            box = legend.boundingRect()
+            n = covered(points, page.legend_place.corner, (box.width(), box.height()), (vb.width(), vb.height()), 6)
+            if n:
+                hidden[data, size] = n
+            (_, _), (y0, y1) = vb.viewRange()
+            assert y0 <= lab.x_train[:, 1].min() and lab.x_train[:, 1].max() <= y1   # every point still shown
+            page.close()
+    assert hidden == {}

@@ -88,6 +88,7 @@ class GenerativeLabPage(ComputingLabPage):
         ci.addItem(self.curve_plot, row=0, col=1)
 
         self.lab: gen.GenerativeLab | None = None
+        self.points_plot.vb.sigResized.connect(self._fit_points_range)
         self.start_computing(self.busy_label)
         self.data_box.currentTextChanged.connect(self.recompute)
         self.seeds_box.valueChanged.connect(self.recompute)
@@ -112,6 +113,16 @@ class GenerativeLabPage(ComputingLabPage):
         return gen.explore(data, seeds, sizes=sizes)
 
     # ------------------------------------------------------------ drawing
+    def _fit_points_range(self, *_: object) -> None:
+        """The grid's range, grown where the legend would hide points (`LegendPlacer.make_room`):
+        again whenever the plot's size changes, which changes how much room the legend needs."""
+        if self.lab is None:
+            return
+        lab = self.lab
+        self.points_plot.setRange(xRange=(lab.grid_x[0], lab.grid_x[-1]), yRange=(lab.grid_y[0], lab.grid_y[-1]),
+                                  padding=0)
+        self.legend_place.make_room()
+
     def show_lab(self, lab: gen.GenerativeLab) -> None:
         self.lab = lab
         for c, item in self.train_points.items():
@@ -121,9 +132,7 @@ class GenerativeLabPage(ComputingLabPage):
             label[1].setText(lab.class_names[c], size="8pt")
         for m, line in self.boundaries.items():
             line.setData(*boundary_line(lab, m))
-        self.points_plot.setRange(xRange=(lab.grid_x[0], lab.grid_x[-1]), yRange=(lab.grid_y[0], lab.grid_y[-1]),
-                                  padding=0)
-        self.legend_place.place()
+        self._fit_points_range()
         errors = ",  ".join(f"{gen.MODELS[m].split(' (')[0]} {f.test_error:.3f}" for m, f in lab.fits.items())
         set_title(self.points_plot, f"{lab.data}: {len(lab.y_train)} training points, boundaries p = 0.5<br>"
                                     f"test error ({len(lab.y_test)} points): {errors}")

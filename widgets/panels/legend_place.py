@@ -92,3 +92,25 @@ class LegendPlacer:
         offset = (self.margin if corner[0] == 0 else -self.margin if corner[0] == 1 else 0,
                   self.margin if corner[1] == 0 else -self.margin)
         self.legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
+
+    def make_room(self) -> None:
+        """Where even the best corner hides some of what is drawn, grow the view's range at that
+        corner's edge (top or bottom) by a band as high as the legend, where it then sits over
+        nothing. For a plot whose range its owner sets (call it after setting the range; the
+        range signal then places the legend in the band): the generative lab's moons reach
+        every corner, and its legend hid a few of them."""
+        self.place()
+        vb = self.plot.vb
+        rect = self.legend.boundingRect()
+        if self.corner is None or vb.height() <= 0:
+            return
+        size, view = (rect.width(), rect.height()), (vb.width(), vb.height())
+        if covered(drawn_pixels(self.plot), self.corner, size, view, self.margin) == 0:
+            return
+        share = (rect.height() + 2 * self.margin) / vb.height()   # of the grown range: the band
+        if share >= 0.5:   # a band that would squeeze the data into less than half the plot
+            return
+        (_, _), (y0, y1) = vb.viewRange()
+        grow = share * (y1 - y0) / (1 - share)
+        at_bottom = (self.corner[1] == 1) != bool(vb.state["yInverted"])
+        vb.setYRange(y0 - grow if at_bottom else y0, y1 if at_bottom else y1 + grow, padding=0)
