@@ -68,6 +68,20 @@ def test_init_explorer_predict_then_reveal(qtbot):
     assert "You said layer 5; right!" in page.note.text()
 
 
+def test_init_explorer_draws_its_histograms_without_numeric_warnings(qtbot):
+    """Its histograms' float32 ends went into the plots' range checks, which cast them against
+    their 1e300 limits: an overflow warning at every drawing."""
+    import warnings
+    report = init_explorer.explore("tanh", "normal", 0.01, seeds=1, batch=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        page = InitExplorerPage(report=report)
+        qtbot.addWidget(page)
+        page.show()
+    lo, hi = page.act_hists[0][0].getViewBox().viewRange()[0]
+    assert (lo, hi) == pytest.approx((float(report.act_hist[0][1][0]), float(report.act_hist[0][1][-1])))
+
+
 def test_backprop_page_steps_and_checks_against_autograd(qtbot):
     page = BackpropPage()
     qtbot.addWidget(page)

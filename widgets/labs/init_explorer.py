@@ -117,11 +117,11 @@ class InitExplorerPage(LabPage):
         for (plot, bars), (counts, edges), k in zip(self.act_hists, r.act_hist, layers):
             bars.setOpts(x=(edges[:-1] + edges[1:]) / 2, height=counts, width=float(edges[1] - edges[0]))
             set_title(plot, f"layer {k}: {r.act_std[k - 1]:.2g}", "7pt")
-            plot.setXRange(edges[0], edges[-1], padding=0)
+            plot.setXRange(float(edges[0]), float(edges[-1]), padding=0)   # (float32 ends overflowed in its range checks)
         for (plot, bars), (counts, edges), k in zip(self.grad_hists, r.grad_hist, layers):
             bars.setOpts(x=(edges[:-1] + edges[1:]) / 2, height=counts, width=float(edges[1] - edges[0]))
             set_title(plot, f"∂L/∂h {k}: {r.grad_std[k - 1]:.2g}", "7pt")
-            plot.setXRange(edges[0], edges[-1], padding=0)
+            plot.setXRange(float(edges[0]), float(edges[-1]), padding=0)   # (float32 ends overflowed in its range checks)
         what = f"N(0, {r.std:g}²)" if r.init == "normal" else r.init
         set_title(self.std_plot, f"{r.activation}, {what}: std of activations per layer (mean of "
                                  f"{self.seeds_box.value()} seeds)")
