@@ -192,6 +192,18 @@ def test_npz_one_bad_value_reads_in_the_singular(tmp_path):
     assert "one.npz: X has 1 NaN value, at [7, 1]" in problem(tmp_path / "one.npz")
 
 
+@pytest.mark.parametrize("member", ["X", "y"])
+def test_npz_complex_numbers_are_refused_not_cut_to_their_real_parts(tmp_path, member):
+    """A cast to float32 dropped the imaginary parts without a word (and an Inf in a complex array
+    passed the finiteness check, to become NaN in standardization)."""
+    arrays = {"X": np.ones((20, 2)), "y": np.arange(20) % 2}
+    arrays[member] = arrays[member] + 1j * np.arange(arrays[member].size).reshape(arrays[member].shape)
+    np.savez(tmp_path / "c.npz", **arrays)
+    message = problem(tmp_path / "c.npz")
+    assert f"c.npz: {member} holds complex numbers (dtype complex128)" in message
+    assert f"np.stack([{member}.real, {member}.imag], axis=-1)" in message
+
+
 def test_npz_objects_never_unpickled(tmp_path):
     np.savez(tmp_path / "o.npz", X=np.array([{"a": 1}] * 4, dtype=object), y=np.zeros(4))
     assert "allow_pickle=False" in problem(tmp_path / "o.npz")

@@ -62,6 +62,10 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
     for key, a in ((x_key, x), (y_key, y)):
         if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
             raise ImportProblem(f"{name}: {key} has dtype {a.dtype}, expected numbers")
+        if np.issubdtype(a.dtype, np.complexfloating):   # a cast to float32 would drop the imaginary parts
+            raise ImportProblem(f"{name}: {key} holds complex numbers (dtype {a.dtype}); the playground trains on "
+                                f"real numbers: save the real and imaginary parts as features of their own, "
+                                f"e.g. np.stack([{key}.real, {key}.imag], axis=-1)")
         if a.ndim == 0:
             raise ImportProblem(f"{name}: {key} is a single number, expected one row per sample")
     if len(x) != len(y):
