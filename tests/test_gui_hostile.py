@@ -121,6 +121,24 @@ def test_a_blocking_read_happens_off_the_gui_thread_and_is_read_once(qtbot, wind
     assert len(readers) == 1 and readers[0] != threading.main_thread().name
 
 
+def test_once_a_file_is_read_the_inspector_and_canvas_show_what_it_says(qtbot, window, tmp_path):
+    """Opening a preset whose CSV is read off the GUI thread: the Inspector's "still being read"
+    stayed after the read (and through a whole training), and the canvas did not mark an output
+    that does not fit the file's classes."""
+    from PySide6.QtWidgets import QLabel
+    rows = "\n".join(f"{k % 7},{k % 5},{k % 3}" for k in range(90))   # three classes
+    (tmp_path / "three.csv").write_text("a,b,y\n" + rows + "\n")
+    assert window.open_path(preset_reading(tmp_path, tmp_path / "three.csv"))
+    qtbot.waitUntil(lambda: "being read" not in window.train_block_reason(), timeout=10_000)
+    output = window.doc.model.output_id()
+
+    def inspector_text() -> str:
+        return " ".join(label.text() for label in window.inspector.findChildren(QLabel))
+    qtbot.waitUntil(lambda: "3 classes" in inspector_text() or "(3,)" in inspector_text(), timeout=5000)
+    assert "being read" not in inspector_text()
+    assert window.scene.nodes[output].error   # xor_mlp's two outputs for three classes: marked
+
+
 # ---------------------------------------------------------------- the import page
 def write_png(path: Path, seed: int) -> None:
     from PIL import Image

@@ -59,6 +59,7 @@ class BuilderScene(QGraphicsScene):
         doc.replaced.connect(self.rebuild)
         # the data set and the loss decide whether the output fits: the marks follow them live
         doc.data_changed.connect(self._on_fit_changed)
+        doc.data_read.connect(self._on_fit_changed)   # a person's file read off the GUI thread
         doc.training_changed.connect(lambda _name: self._on_fit_changed())
         self.selectionChanged.connect(self._on_selection)
 

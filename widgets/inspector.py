@@ -65,6 +65,7 @@ class Inspector(QScrollArea):
         self._summary = False
         doc.model_changed.connect(lambda _: self.refresh())
         doc.data_changed.connect(self.refresh)   # whether the output fits follows the data and loss
+        doc.data_read.connect(self.refresh)      # ... and a person's file, once read off the GUI thread
         doc.training_changed.connect(lambda _: self.refresh())
         doc.replaced.connect(lambda: self.show_nodes([]))
         doc.meta_changed.connect(self._on_meta)
