@@ -266,3 +266,28 @@ def test_closing_the_check_dialog_stops_the_checks_instead_of_waiting_for_them(w
     dialog.join_timeout_s = 5.0
     dialog.done(0)
     assert not dialog.task.running
+
+
+def test_a_card_wraps_to_the_width_of_a_narrow_dock(qtbot):
+    """At 1366×768 the Diagnoses dock is ~330 px wide: a card's heading was not wrapped and set the
+    card's width, which hid its end and its right border behind a horizontal scroll bar."""
+    from playground.babysit.findings import Action, Finding
+    from playground.babysit.run_findings import FindingsEvent
+    from widgets.babysit.diagnoses_panel import DiagnosesPanel
+    panel = DiagnosesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(330, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    long = Finding("lr_too_low", "info", 11080, "The learning rate might be too low for this network and its data",
+                   Action("Raise the learning rate to {value}", "lr", 0.001, +1),
+                   evidence="Loss panel: the smoothed training loss (EMA 0.98) fell by 2% over the last 1000 steps",
+                   causes=("ten times the rate would bring the update ratio nearer 1e-3",))
+    panel.ingest([FindingsEvent((long,))])
+    panel.render()
+    qtbot.waitUntil(lambda: panel.cards and panel.cards[0].isVisible())
+    card, viewport = panel.cards[0], panel.scroll.viewport()
+    qtbot.waitUntil(lambda: card.width() <= viewport.width())
+    assert card.mapTo(viewport, card.rect().topRight()).x() < viewport.width()   # its right border shows
+    from PySide6.QtWidgets import QLabel
+    assert "(step 11080)" in " ".join(label.text() for label in card.findChildren(QLabel))

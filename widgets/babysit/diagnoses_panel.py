@@ -44,6 +44,7 @@ class DiagnosisCard(QFrame):
         when = "end of the run" if f.name == OUTCOME else f"step {f.step}"
         heading = "Outcome" if f.name == OUTCOME else f.message
         title = QLabel(f"<b>{heading}</b> <span style='color:gray'>({when})</span>")
+        title.setWordWrap(True)   # unwrapped, a long heading set the card's width past the dock's
         lay.addWidget(title)
         body = QLabel(f.message if f.name == OUTCOME else f.evidence)
         body.setWordWrap(True)
@@ -106,6 +107,7 @@ class DiagnosesPanel(Panel):
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # cards wrap to the width
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(2, 2, 2, 2)
