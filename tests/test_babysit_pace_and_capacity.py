@@ -203,3 +203,29 @@ def test_underfit_circle_gets_the_capacity_advice_first_over_three_seeds():
         voice = RunFindings(preset, "")
         Trainer(preset, device="cpu", on_event=voice.observe, seeds=Seeds(k, k, k)).run(max_steps=600)
         assert [f.name for f in voice.ranked][:1] == ["add_capacity"], k
+
+
+@pytest.mark.parametrize("ratio, band", [(2e-5, "within the healthy band"), (5e-6, "still below the healthy band")])
+def test_every_card_on_one_slow_run_proposes_the_same_rate_and_says_what_it_would_do(ratio, band):
+    """A slow SGD run got ×10 from "the learning rate might be too low" and ×3 from each "layer
+    updates too little", and the ×10 card claimed to bring the ratio towards 1e-3 where the app's
+    own numbers said it would stay below 1e-4. One rule now: the factor that would bring the ratio
+    to 1e-3 (it grows about in proportion to the rate), at most ten, and the card says where it lands."""
+    from playground.babysit.outcome import suggestions
+    doc = Diagnostician(1e-3, "sgd")
+    found: list[Finding] = []
+    for start in range(0, 600, 10):
+        steps = np.arange(start, start + 10)
+        found += doc.observe(LossEvent(steps, SLOW_LINE[steps], 0, 1e-3))
+        found += doc.observe(_probe(int(steps[-1]), ratio))
+    raising = [f for f in found if f.action is not None and f.action.setting == "lr"]
+    assert {f.name for f in raising} == {"lr_too_low", "update_ratio"} and len(raising) >= 2
+    assert {f.action.value for f in raising} == {1e-2}                 # 1e-3 × min(10, 1e-3 / ratio)
+    expected = f"from {ratio:.2g} to about {ratio * 10:.2g}, {band}"
+    assert all(any(expected in c for c in f.causes) for f in raising), [f.causes for f in raising]
+    assert not any("stopped falling" in f.evidence for f in found)     # the slow line does fall
+    preset = resolve_preset("xor_mlp").copy()
+    preset.training.optimizer, preset.training.lr = "sgd", 1e-3
+    history = [EpochEvent(k, 100 * k, 0.7 - 0.001 * k, 0.7 - 0.001 * k, 0.5, 0.5, 1e-3, 1.0) for k in range(1, 7)]
+    larger = [s for s in suggestions(preset, history, found) if s.action is not None and s.action.setting == "lr"]
+    assert [s.action.value for s in larger] == [1e-2]                  # the outcome names the cards' rate

@@ -34,6 +34,9 @@ class Threshold:
 
 
 _RATIO = 1e-3  # THRESHOLDS["update_ratio_guide"]: the ratio findings' bounds lie a decade either side of it
+LR_STEP_MAX = 10.0
+"""The largest factor one piece of advice changes the learning rate by: the notes change it in
+steps and watch the curves, however far the update ratio lies from 1e-3."""
 
 THRESHOLDS: dict[str, Threshold] = {
     "divergence_ema": Threshold(0.98, "fast.ai / Smith (2017) LR range test: smoothing β = 0.98 of the loss"),
@@ -342,6 +345,30 @@ class Diagnostician:
                     found.append(self._gradients(event.step, weighted[0].node_id, weighted[-1].node_id, ratio))
         return found + self._pace(event.step)
 
+    def _lr_towards_guide(self, ratio: float) -> tuple[float, float]:
+        """(new learning rate, the update ratio it should give): the one rule both the pace and the
+        update-ratio findings follow, so two cards on one run never propose two rates. The ratio
+        ||ΔW||/||W|| grows about in proportion to the rate (for SGD exactly, for Adam's steps too),
+        so the rate moves by the factor that would bring the ratio to 1e-3, at most LR_STEP_MAX,
+        rounded to three significant digits."""
+        guide = t("update_ratio_guide")
+        factor = min(LR_STEP_MAX, guide / ratio) if ratio < guide else 1 / min(LR_STEP_MAX, ratio / guide)
+        return float(f"{self.lr * factor:.3g}"), ratio * factor
+
+    def _towards_guide_words(self, ratio: float) -> str:
+        """What the proposed rate would do to the ratio, said as the app's own numbers say it."""
+        lr, expected = self._lr_towards_guide(ratio)
+        low, high = t("update_ratio_low"), t("update_ratio_high")
+        where = ("within the healthy band" if low <= expected <= high else
+                 "still below the healthy band: raise it again if the Update ratio panel stays low"
+                 if expected < low else "still above the healthy band: lower it again if the ratio stays high")
+        return (f"the update ratio grows about in proportion to the rate: {lr:g} would bring it from "
+                f"{ratio:.2g} to about {expected:.2g}, {where}")
+
+    def _stalled_words(self) -> str:
+        return (f"while the smoothed loss fell less than {t('stall_drop'):.0%} over the last "
+                f"{t('stall_window'):g} steps")
+
     def _pace(self, step: int) -> list[Finding]:
         """"The learning rate might be too low": the typical layer's update ratio is more than ten times
         below the notes' 1e-3 and the loss, still far from good, falls slowly and evenly (a line)."""
@@ -358,26 +385,26 @@ class Diagnostician:
             return []
         return [Finding(
             "lr_too_low", "info", step, "The learning rate might be too low",
-            Action("Raise the learning rate to {value}", "lr", self.lr * 10, 1), "",
+            Action("Raise the learning rate to {value}", "lr", self._lr_towards_guide(typical)[0], 1), "",
             f"Loss panel: the smoothed loss fell only from {first:.3g} to {now:.3g} over steps {first_step}-{now_step} "
             f"({fall / first:.1%}), about evenly in both halves, a slow straight line; Update ratio panel: the "
             f"typical layer's ||ΔW||/||W|| is {typical:.2g}, more than ten times below the healthy 1e-3",
             ("the learning rate might be too low: each step moves the weights too little",
-             f"ten times the rate ({self.lr * 10:g}) would bring the update ratio towards 1e-3"),
+             self._towards_guide_words(typical)),
             ("update_ratio_low", "update_ratio_min_probes", "lr_low_span", "lr_low_fall", "lr_low_evenness"))]
 
     def _update_ratio(self, step: int, nid: str, median: float, n: int) -> Finding:
         low = median < t("update_ratio_low")
-        factor = 3.0
         return Finding(
             "update_ratio", "info", step, f"Layer '{nid}' updates {'too little' if low else 'too much'}",
             Action(f"{'Raise' if low else 'Lower'} the learning rate to {{value}}", "lr",
-                   self.lr * factor if low else self.lr / factor, 1 if low else -1), nid,
+                   self._lr_towards_guide(median)[0], 1 if low else -1), nid,
             f"Update ratio panel: the median ||ΔW||/||W|| over the last {n} probes is {median:.2g}, outside "
-            f"{t('update_ratio_low'):g}…{t('update_ratio_high'):g} (about 1e-3 is healthy), while the loss "
-            "has stopped falling",
+            f"{t('update_ratio_low'):g}…{t('update_ratio_high'):g} (about 1e-3 is healthy), "
+            + self._stalled_words(),
             (("the learning rate might be too low", "this layer's gradients might be vanishing") if low else
-             ("the learning rate might be too high", "this layer's weights might be initialised too small")),
+             ("the learning rate might be too high", "this layer's weights might be initialised too small"))
+            + (self._towards_guide_words(median),),
             ("update_ratio_low", "update_ratio_high", "update_ratio_window", "stall_window", "stall_drop", "stall_high"))
 
     def _activations(self, step: int, p: Any, stalled: bool) -> list[Finding]:
@@ -391,7 +418,7 @@ class Diagnostician:
                     Action("Lower the learning rate to {value}", "lr", self.lr / 10, -1), p.node_id,
                     f"Activations panel: {_share(p.dead_fraction)} of the units are dead, their gradient "
                     f"|f′(x)| below {DEAD_SLOPE:g} on every probe input (a ReLU's output is 0 there), more than "
-                    "half of the layer, while the loss has stopped falling",
+                    "half of the layer, " + self._stalled_words(),
                     ("a learning rate step too large might have pushed them off for good",
                      "the initialization or a negative bias might start them off",
                      "Leaky ReLU or PReLU keep a gradient for every negative input"),
@@ -406,8 +433,8 @@ class Diagnostician:
                 "saturated", "warning", step, f"The {p.layer_type} units in '{p.node_id}' are saturated",
                 Action("Lower the learning rate to {value}", "lr", self.lr / 10, -1), p.node_id,
                 f"Activations panel: {_share(frac)} of the activations lie within 1% of the ends of the "
-                f"{p.layer_type} range (more than half), where the gradient is nearly zero, while the loss "
-                "has stopped falling",
+                f"{p.layer_type} range (more than half), where the gradient is nearly zero, "
+                + self._stalled_words(),
                 ("the weights might be initialised too large (Xavier init suits tanh/sigmoid)",
                  "the inputs might not be standardized",
                  "the learning rate might have pushed the pre-activations far out"),

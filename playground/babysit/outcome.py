@@ -192,6 +192,13 @@ def _blocked(findings: Sequence[Finding]) -> set[tuple[str, int]]:
     return out
 
 
+def _raised_by_a_finding(lr: float, findings: Sequence[Finding]) -> Action | None:
+    """The larger learning rate a live finding proposed (the slow pace, a layer updating too
+    little), the first one: what the outcome then proposes too."""
+    return next((f.action for f in findings if f.action is not None and f.action.setting == "lr"
+                 and f.action.value > lr and f.name in ("lr_too_low", "update_ratio")), None)
+
+
 def suggestions(preset: Preset, history: Sequence[EpochMetrics],
                 findings: Sequence[Finding] = ()) -> list[Suggestion]:
     """The knobs to turn first, most likely first; none contradicts another or a live finding."""
@@ -218,10 +225,11 @@ def suggestions(preset: Preset, history: Sequence[EpochMetrics],
                                                               ts.lr / 10, -1)))
         else:
             overfit = True
-    elif ts.lr < small and ("lr", 1) not in blocked:
-        raised = min(ts.lr * 10, small * 10)
-        out.append(Suggestion(f"a larger learning rate (lr {ts.lr:g} → {raised:g})",
-                              Action("Raise the learning rate to {value}", "lr", raised, 1)))
+    elif ("lr", 1) not in blocked and (raising := _raised_by_a_finding(ts.lr, findings) or (
+            Action("Raise the learning rate to {value}", "lr", min(ts.lr * 10, small * 10), 1)
+            if ts.lr < small else None)) is not None:
+        # a live card's rate where one proposed a larger one: the outcome names the same number
+        out.append(Suggestion(f"a larger learning rate (lr {ts.lr:g} → {raising.value:g})", raising))
     if overfit:
         out.append(Suggestion("more training data, L2 or dropout, or early stopping: the validation loss went "
                               "back up while the training loss fell (overfitting)"))
