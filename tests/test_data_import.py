@@ -368,3 +368,14 @@ def test_a_constant_column_and_a_row_number_are_warned_about(tmp_path):
     plain = "a,b,y\n" + "".join(f"{(k * 7) % 11},{k % 5},{k % 2}\n" for k in range(40))
     _, report = import_dataset("csv", {"path": str(write(tmp_path / "b.csv", plain))})
     assert not [w for w in report.warnings if "every row" in w or "counts the rows" in w]
+
+
+@pytest.mark.parametrize("missing", ["drop", "fill"])
+def test_a_row_number_is_warned_about_where_rows_with_missing_cells_were_dropped(tmp_path, missing):
+    """Only 'fill' warned: dropped rows left gaps in the id column, which then no longer rose by one."""
+    rows = "id,width,y\n" + "".join(f"{k},{'' if k % 9 == 4 else (k * 7) % 11},{k % 2}\n" for k in range(60))
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "gaps.csv", rows)), "missing": missing})
+    assert [w for w in report.warnings if "counts the rows" in w and "'id'" in w]
+    scattered = "id,width,y\n" + "".join(f"{(k * 13) % 60},{'' if k % 9 == 4 else k % 11},{k % 2}\n" for k in range(60))
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "no_id.csv", scattered)), "missing": missing})
+    assert not [w for w in report.warnings if "counts the rows" in w]

@@ -289,7 +289,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                             f"or leave out the emptiest columns")
     x, feature_names = _one_hot(store, kept, cols)
     report.feature_names = feature_names
-    report.warnings += uninformative_inputs(x, feature_names)
+    report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep))
     report.columns = column_account(layout, label, cols)
     report.n_samples = len(x)
     report.input_shape = (x.shape[1],)
@@ -492,11 +492,13 @@ def _compact(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> int:
     return write
 
 
-def uninformative_inputs(x: np.ndarray, names: list[str]) -> list[str]:
+def uninformative_inputs(x: np.ndarray, names: list[str], rows: np.ndarray | None = None) -> list[str]:
     """Warnings for input columns that tell the network nothing about a row, or only where it sits
     in the file: one value in every row, or a row number (whole numbers rising by one from row to
     row). Both were imported as inputs without a word; a row number can even look predictive when
-    the file is sorted by its label."""
+    the file is sorted by its label. `rows`: where each row of `x` sat in the file (rows with a
+    missing value dropped leave gaps, which a row number skips too)."""
+    steps = np.ones(max(0, len(x) - 1)) if rows is None else np.diff(rows)
     out = []
     constant = [name for j, name in enumerate(names) if len(x) > 1 and np.all(x[:, j] == x[0, j])]
     if constant:
@@ -507,7 +509,7 @@ def uninformative_inputs(x: np.ndarray, names: list[str]) -> list[str]:
         column = x[:, j].astype(np.float64)
         if "=" in name or len(column) < 3 or not np.all(np.isfinite(column)):
             continue
-        if np.all(column == np.round(column)) and np.all(np.diff(column) == 1):
+        if np.all(column == np.round(column)) and np.all(np.diff(column) == steps):
             out.append(f"input column {name!r} counts the rows ({column[0]:g}, {column[1]:g}, {column[2]:g}, ...): "
                        f"if it is a row number, it tells the network where a row sits in the file, not what it "
                        f"is (leave it out of the inputs)")
