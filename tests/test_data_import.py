@@ -379,3 +379,40 @@ def test_a_row_number_is_warned_about_where_rows_with_missing_cells_were_dropped
     scattered = "id,width,y\n" + "".join(f"{(k * 13) % 60},{'' if k % 9 == 4 else k % 11},{k % 2}\n" for k in range(60))
     _, report = import_dataset("csv", {"path": str(write(tmp_path / "no_id.csv", scattered)), "missing": missing})
     assert not [w for w in report.warnings if "counts the rows" in w]
+
+
+def test_numbers_grouped_by_thousands_are_read_as_numbers_and_said(tmp_path):
+    """'"40,603.69"' was refused as a text column with too many values; '1.234.567,5' too."""
+    us = "income,age,y\n" + "".join(f'"{40 + k},{k * 7 % 1000:03d}.5",{20 + k},{k % 2}\n' for k in range(40))
+    ds, report = import_dataset("csv", {"path": str(write(tmp_path / "us.csv", us)), "standardize": False,
+                                        "val_fraction": 0.0, "test_fraction": 0.0})
+    expected = sorted((40 + k) * 1000 + k * 7 % 1000 + 0.5 for k in range(40))
+    assert sorted(ds.x_train[:, 0].tolist()) == pytest.approx(expected)
+    assert any("'income' writes its numbers with a thousands separator (e.g. '40,000.5'): read as numbers (40000.5)" in w
+               for w in report.warnings)
+    eu = "income;age;y\n" + "".join(f"{1 + k}.{k * 7 % 1000:03d}.000,25;{20 + k};{k % 2}\n" for k in range(40))
+    ds, report = import_dataset("csv", {"path": str(write(tmp_path / "eu.csv", eu)), "standardize": False,
+                                        "val_fraction": 0.0, "test_fraction": 0.0})
+    expected = sorted(((1 + k) * 1000 + k * 7 % 1000) * 1000 + 0.25 for k in range(40))
+    assert sorted(ds.x_train[:, 0].astype(float).tolist()) == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_european_thousands_dot_that_might_be_a_decimal_is_read_as_one_and_said(tmp_path):
+    """50.000 in a ';' file: 50 or 50 000? It was read as 50 without a word, every price divided by 1000."""
+    rows = "price;rooms;y\n" + "".join(f"{50 + 3 * k}.000;{k % 4 + 1};{k % 2}\n" for k in range(40))
+    ds, report = import_dataset("csv", {"path": str(write(tmp_path / "euro.csv", rows)), "standardize": False,
+                                        "val_fraction": 0.0, "test_fraction": 0.0})
+    assert sorted(ds.x_train[:, 0].tolist()) == [50.0 + 3 * k for k in range(40)]
+    [said] = [w for w in report.warnings if "'price' has three digits after one dot" in w]
+    assert "read as decimals (50)" in said and "50000 was meant" in said
+    decimals = "price;rooms;y\n" + "".join(f"{50 + k}.{k % 10};{k % 4 + 1};{k % 2}\n" for k in range(40))
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "plain.csv", decimals))})
+    assert not [w for w in report.warnings if "three digits after one dot" in w]
+
+
+def test_every_text_column_with_too_many_values_is_named_at_once_and_dates_are_called_dates(tmp_path):
+    rows = "when;code;v;y\n" + "".join(f"{2000 + k}-{k % 12 + 1:02d}-{k % 28 + 1:02d};id{k};{k % 7};{k % 2}\n"
+                                      for k in range(300))
+    message = problem(write(tmp_path / "many.csv", rows))
+    assert "column 'when' holds dates (e.g. '2000-01-01')" in message
+    assert "column 'code' has more than 100 different text values" in message and "leave them out" in message

@@ -68,6 +68,8 @@ class _Column:
     bad_rows: list[int] = field(default_factory=list)
     bad_count: int = 0
     first_bad: str = ""
+    grouped: str = ""
+    """A cell written with a thousands separator (40,603.69), read as a number: said in the report."""
 
 
 def _missing(values) -> np.ndarray:
@@ -100,11 +102,31 @@ def _number_text(v: float) -> str:
     return str(int(v)) if v.is_integer() else repr(v)
 
 
-def _numbers(values, delimiter: str):
+GROUPED = {",": re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"), ".": re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")}
+"""Numbers with a thousands separator: 40,603.69 (a ',' between thousands, '.' before decimals) and
+40.603,69 (the other way round); a dot-grouped one needs two groups or a decimal comma to be told
+from a decimal (1.234.567, 1.234,5: yes; 50.000: `AMBIGUOUS_DOT`, read as a decimal and said)."""
+AMBIGUOUS_DOT = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+
+
+def _numbers(values, delimiter: str, col: _Column | None = None):
+    """The numbers in text cells, NaN where a cell holds none: plain numbers, a decimal comma
+    ("3,5") where commas do not separate cells, and numbers grouped by thousands (`GROUPED`),
+    whose first example `col` keeps for the report."""
     import pandas as pd
     num = pd.to_numeric(values, errors="coerce")
     if delimiter != "," and num.isna().any():  # a decimal comma ("3,5") where commas are free
         num = num.fillna(pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce"))
+    if num.isna().any():
+        for sep, pattern in GROUPED.items():
+            grouped = num.isna() & values.str.match(pattern)
+            if sep == "." and grouped.any():   # one dot group alone (50.000) stays ambiguous
+                grouped &= values.str.count(r"\.").gt(1) | values.str.contains(",", regex=False)
+            if grouped.any():
+                plain = values[grouped].str.replace(sep, "", regex=False).str.replace(",", ".", regex=False)
+                num[grouped] = pd.to_numeric(plain, errors="coerce")
+                if col is not None and not col.grouped:
+                    col.grouped = str(values[grouped].iloc[0])
     return num.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
 
 
@@ -167,6 +189,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     # Types are decided on the first rows: numbers are parsed by pandas' C parser (fast); text
     # columns are read as text. A cell that breaks its column's type is found and named below.
     cols = [_Column(c, _mostly_numbers(first[c].str.strip(), delimiter)) for c in features]
+    layout_warnings += [w for c in cols if c.numeric and (w := _dot_thousands_warning(c.name, first[c.name].str.strip(),
+                                                                                        delimiter))]
     decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
     n = 0
     raw = open_regular(path, "data file")
@@ -187,6 +211,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
             if cancelled is not None and cancelled():
                 raise ImportCancelled()
             rows = np.arange(n, n + len(chunk)) + layout.first_row
+            overflowing: dict[str, object] = {}   # text columns past MAX_CATEGORIES values: their cells
             for j, col in enumerate(cols):
                 series = chunk[col.name]
                 if col.numeric and pd.api.types.is_numeric_dtype(series.dtype):
@@ -197,7 +222,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                 values = _text(series)
                 missing = _missing(values)
                 if col.numeric:
-                    num = _numbers(values, delimiter)
+                    num = _numbers(values, delimiter, col)
                     bad = ~missing & np.isnan(num)
                     if bad.any():
                         _note_bad(col, rows[bad], values[bad])
@@ -206,11 +231,14 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                     store[j, n:n + len(chunk)] = _float32(num)
                 else:
                     codes = _codes(values, missing, col.levels, MAX_CATEGORIES)
-                    if codes is None:
-                        raise ImportProblem(
-                            f"{name}: column {col.name!r} has more than {MAX_CATEGORIES} different text "
-                            f"values (one input each after one-hot encoding); leave it out of the features")
+                    if codes is None:   # every such column of this chunk is named at once, below
+                        overflowing[col.name] = values[~missing]
+                        continue
                     store[j, n:n + len(chunk)] = codes
+            if overflowing:
+                raise ImportProblem(f"{name}: " + "; ".join(_too_many_text_values(c, v) for c, v in overflowing.items())
+                                    + "; leave " + ("it" if len(overflowing) == 1 else "them")
+                                    + " out of the features")
             series = chunk[label]
             if pd.api.types.is_numeric_dtype(series.dtype):  # numbers: codes only if text appears
                 num = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -289,6 +317,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
                             f"or leave out the emptiest columns")
     x, feature_names = _one_hot(store, kept, cols)
     report.feature_names = feature_names
+    report.warnings += [f"column {c.name!r} writes its numbers with a thousands separator (e.g. {c.grouped!r}): "
+                        f"read as numbers ({_numbers(pd.Series([c.grouped]), delimiter)[0]:g})" for c in cols if c.grouped]
     report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep))
     report.columns = column_account(layout, label, cols)
     report.n_samples = len(x)
@@ -352,6 +382,35 @@ def column_account(layout: CsvLayout, label: str, cols: list["_Column"]) -> list
         else:
             out.append({"name": n, "role": "one-hot", "inputs": [f"{n}={v}" for v in chosen[n].levels]})
     return out
+
+
+def _too_many_text_values(column: str, values) -> str:
+    """Why a text column cannot be an input, in the words that fit what it holds: one input per
+    value after one-hot encoding, and more values than MAX_CATEGORIES; dates said as dates."""
+    import pandas as pd
+    import warnings
+    what = f"column {column!r} has more than {MAX_CATEGORIES} different text values (one input each after one-hot encoding)"
+    sample = values.iloc[:50]
+    with warnings.catch_warnings():   # (pandas warns when it guesses a date format)
+        warnings.simplefilter("ignore")
+        dates = pd.to_datetime(sample, errors="coerce")
+    if len(sample) and dates.notna().all():
+        return (f"column {column!r} holds dates (e.g. {sample.iloc[0]!r}), which are no inputs the playground "
+                f"reads: leave it out, or turn it into numbers (a day of the year, a weekday) first")
+    return what
+
+
+def _dot_thousands_warning(column: str, values, delimiter: str) -> str:
+    """Where every number of a column's first rows is written 50.000 (three digits after one dot) in a
+    file whose cells are not split by commas, the European way to group thousands: read as the
+    decimal 50.0, as the dot means in most files, and said, since 50 000 might be meant."""
+    shown = values[~_missing(values)]
+    if delimiter == "," or len(shown) < 2 or not shown.str.match(AMBIGUOUS_DOT).all():
+        return ""
+    first = str(shown.iloc[0])
+    return (f"column {column!r} has three digits after one dot in every number of its first rows (e.g. "
+            f"{first!r}): read as decimals ({float(first):g}); if the dot separates thousands "
+            f"({float(first) * 1000:g} was meant), save the file without thousands separators")
 
 
 def _mostly_numbers(values, delimiter: str) -> bool:
