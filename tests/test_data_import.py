@@ -416,3 +416,20 @@ def test_every_text_column_with_too_many_values_is_named_at_once_and_dates_are_c
     message = problem(write(tmp_path / "many.csv", rows))
     assert "column 'when' holds dates (e.g. '2000-01-01')" in message
     assert "column 'code' has more than 100 different text values" in message and "leave them out" in message
+
+
+def test_colour_images_read_in_grayscale_are_said_to_lose_their_colour(tmp_path):
+    """red/ and blue/ differ only in colour: read in grayscale (the default) without a word."""
+    from PIL import Image
+    root = tmp_path / "colours"
+    for name, rgb in {"red": (200, 30, 30), "blue": (30, 30, 200)}.items():
+        (root / name).mkdir(parents=True)
+        for i in range(6):
+            Image.new("RGB", (12, 12), rgb).save(root / name / f"{i}.png")
+    Image.new("RGB", (12, 12), (90, 90, 90)).save(root / "red" / "gray_as_rgb.png")   # colour mode, no colour
+    Image.new("L", (12, 12), 90).save(root / "blue" / "gray.png")
+    _, report = import_dataset("images", {"path": str(root), "size": 8})
+    assert ("12 of 14 images are in colour: they are read in grayscale (channels 'grayscale'), which drops their "
+            "colour; choose channels 'colour (RGB)' where colour tells the classes apart") in report.warnings
+    _, rgb = import_dataset("images", {"path": str(root), "size": 8, "channels": "rgb"})
+    assert not [w for w in rgb.warnings if "in colour" in w]

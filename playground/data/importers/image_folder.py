@@ -58,6 +58,8 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
     labels = np.empty(len(files), dtype=np.int64)
     index = {name: k for k, name in enumerate(classes)}
     n = 0
+    coloured = 0
+    """Images in colour read as grayscale: said in the report, since colour may be what tells the classes apart."""
     largest = (0, 0)
     """The largest image read (width, height): where even it is smaller than `size`, every image is enlarged."""
     for k, path in enumerate(files):
@@ -70,6 +72,8 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
         try:
             with open_regular(path, "image") as f, Image.open(f) as im:
                 largest = max(largest, im.size, key=lambda wh: wh[0] * wh[1])
+                if c == 1 and _in_colour(im):
+                    coloured += 1
                 im = im.convert("RGB" if c == 3 else "L").resize((size, size), Image.Resampling.BILINEAR)
                 pixels = np.asarray(im, dtype=np.float32) / 255.0
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
@@ -101,6 +105,10 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
         what = f"only one class ({classes[0]!r})" if classes else "no readable images"
         raise ImportProblem(f"{folder} has {what}: a classifier needs at least two class subfolders "
                             f"with images; " + expected_tree(folder))
+    if coloured:
+        report.warnings.append(f"{coloured:,} of {plural(n, 'image')} are in colour: they are read in grayscale "
+                               f"(channels 'grayscale'), which drops their colour; choose channels "
+                               f"'colour (RGB)' where colour tells the classes apart")
     if n and max(largest) < size:
         w, h = largest
         report.warnings.append(f"every image is smaller than {size}×{size} (the largest is {w}×{h}): they are "
@@ -113,6 +121,22 @@ def read_image_folder(folder: Path, size: int = 28, channels: str = "grayscale",
     if progress is not None:
         progress(1.0)
     return x, labels, report
+
+
+GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
+COLOUR_STEP = 8
+"""The largest difference between an image's red, green and blue values (0-255) still called gray:
+a gray photo saved as RGB differs by rounding only."""
+
+
+def _in_colour(im: "PIL.Image.Image") -> bool:  # noqa: F821  (Pillow is imported where images are read)
+    """Whether an image holds colour, not only a colour mode: its channels differ somewhere (on a
+    16×16 thumbnail, to keep the import fast)."""
+    from PIL import Image
+    if im.mode in GRAY_MODES:
+        return False
+    rgb = np.asarray(im.convert("RGB").resize((16, 16), Image.Resampling.BILINEAR), dtype=np.int16)
+    return int(np.abs(np.diff(rgb, axis=2)).max()) > COLOUR_STEP
 
 
 def _guard_decompression_bombs(image_module) -> None:
