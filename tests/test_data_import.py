@@ -433,3 +433,18 @@ def test_colour_images_read_in_grayscale_are_said_to_lose_their_colour(tmp_path)
             "colour; choose channels 'colour (RGB)' where colour tells the classes apart") in report.warnings
     _, rgb = import_dataset("images", {"path": str(root), "size": 8, "channels": "rgb"})
     assert not [w for w in rgb.warnings if "in colour" in w]
+
+
+def test_npz_text_labels_become_classes_as_a_csvs_do(tmp_path):
+    x = np.random.default_rng(0).normal(size=(60, 3))
+    names = np.array(["cat", "dog", "owl"])[np.arange(60) % 3]
+    np.savez(tmp_path / "t.npz", X=x, y=names)
+    ds, report = import_dataset("npz", {"path": str(tmp_path / "t.npz")})
+    assert report.class_names == ["cat", "dog", "owl"] and report.class_counts == {"cat": 20, "dog": 20, "owl": 20}
+    assert ds.n_classes == 3
+    np.savez(tmp_path / "b.npz", X=x, y=np.char.encode(names, "utf-8"))   # bytes, as older files hold them
+    assert import_dataset("npz", {"path": str(tmp_path / "b.npz")})[1].class_names == ["cat", "dog", "owl"]
+    with pytest.raises(ImportProblem, match="holds text .* no regression target"):
+        import_dataset("npz", {"path": str(tmp_path / "t.npz"), "task": "regression"})
+    np.savez(tmp_path / "one.npz", X=x, y=np.full(60, "cat"))
+    assert "single class ('cat')" in problem(tmp_path / "one.npz")

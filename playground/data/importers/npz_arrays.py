@@ -59,6 +59,15 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
                                 f"{', '.join(map(repr, names)) or 'none'}); name the input and label arrays "
                                 f"with the x_key and y_key parameters")
         x, y = (_read_member(name, archive, key) for key in (x_key, y_key))
+    text_labels = None
+    if y.dtype.kind in "US" and y.ndim == 1:   # class names, as a CSV's text label gives them
+        if task == "regression":
+            raise ImportProblem(f"{name}: {y_key} holds text ({y.dtype}), which is no regression target")
+        text = y.astype(str) if y.dtype.kind == "U" else np.char.decode(y, "utf-8", errors="replace")
+        text_labels, y = np.unique(np.char.strip(text), return_inverse=True)
+        if len(text_labels) > MAX_CLASSES:
+            raise ImportProblem(f"{name}: {y_key} has {len(text_labels):,} different text values, more than the "
+                                f"limit of {MAX_CLASSES:,} classes")
     for key, a in ((x_key, x), (y_key, y)):
         if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
             raise ImportProblem(f"{name}: {key} has dtype {a.dtype}, expected numbers")
@@ -92,7 +101,8 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
     values = np.unique(y)
     whole = bool(np.all(values == np.round(values)))
     if task == "auto":
-        task = "classification" if y.ndim == 1 and whole and len(values) <= MAX_GUESSED_CLASSES else "regression"
+        task = "classification" if text_labels is not None or (
+            y.ndim == 1 and whole and len(values) <= MAX_GUESSED_CLASSES) else "regression"
     report.task = task
     if task == "classification":
         if y.ndim != 1:
@@ -101,11 +111,13 @@ def read_npz(path: Path, x_key: str = "X", y_key: str = "y", task: str = "auto")
             raise ImportProblem(f"{name}: {y_key} has {len(values):,} different values, more than the limit of "
                                 f"{MAX_CLASSES:,} classes (is it a regression target?)")
         if len(values) < 2:
-            raise ImportProblem(f"{name}: {y_key} has a single class ({values[0]!r}): a classifier "
+            only = str(text_labels[0]) if text_labels is not None else values[0]
+            raise ImportProblem(f"{name}: {y_key} has a single class ({only!r}): a classifier "
                                 f"needs at least two classes")
         y = np.searchsorted(values, y).astype(np.int64)
         report.n_classes = len(values)
-        report.class_names = [str(int(v)) if whole else repr(float(v)) for v in values]
+        report.class_names = [str(t) for t in text_labels] if text_labels is not None else \
+            [str(int(v)) if whole else repr(float(v)) for v in values]
         report.kind = "image" if image else "points"
     else:
         y = np.asarray(y, dtype=np.float32)
