@@ -229,3 +229,17 @@ def test_every_card_on_one_slow_run_proposes_the_same_rate_and_says_what_it_woul
     history = [EpochEvent(k, 100 * k, 0.7 - 0.001 * k, 0.7 - 0.001 * k, 0.5, 0.5, 1e-3, 1.0) for k in range(1, 7)]
     larger = [s for s in suggestions(preset, history, found) if s.action is not None and s.action.setting == "lr"]
     assert [s.action.value for s in larger] == [1e-2]                  # the outcome names the cards' rate
+
+
+def test_a_layer_that_does_not_update_at_all_gets_the_largest_step_not_a_crash():
+    """Every ReLU of a layer dead: its update ratio is 0, and the rule's 1e-3 / ratio stopped the
+    training thread with a ZeroDivisionError (SGD at lr 20 on a CSV, at step 291)."""
+    doc = Diagnostician(1e-3, "sgd")
+    found: list[Finding] = []
+    for start in range(0, 600, 10):
+        steps = np.arange(start, start + 10)
+        found += doc.observe(LossEvent(steps, SLOW_LINE[steps], 0, 1e-3))
+        found += doc.observe(_probe(int(steps[-1]), 0.0))
+    cards = [f for f in found if f.name == "update_ratio"]
+    assert cards and {f.action.value for f in cards} == {1e-2}
+    assert all(any("its weights did not change at all: a larger rate (0.01)" in c for c in f.causes) for f in cards)

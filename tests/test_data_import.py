@@ -405,8 +405,16 @@ def test_a_european_thousands_dot_that_might_be_a_decimal_is_read_as_one_and_sai
     assert sorted(ds.x_train[:, 0].tolist()) == [50.0 + 3 * k for k in range(40)]
     [said] = [w for w in report.warnings if "'price' has three digits after one dot" in w]
     assert "read as decimals (50)" in said and "50000 was meant" in said
+    rising = "price;rooms;y\n" + "".join(f"{50 + k}.000;{k % 4 + 1};{k % 2}\n" for k in range(40))
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "rising.csv", rising))})
+    assert [w for w in report.warnings if "'price' has three digits after one dot" in w]
+    assert not [w for w in report.warnings if "counts the rows" in w]   # 50, 51, ... might be 50 000, 51 000
     decimals = "price;rooms;y\n" + "".join(f"{50 + k}.{k % 10};{k % 4 + 1};{k % 2}\n" for k in range(40))
     _, report = import_dataset("csv", {"path": str(write(tmp_path / "plain.csv", decimals))})
+    assert not [w for w in report.warnings if "three digits after one dot" in w]
+    below_one = "score;rooms;y\n" + "".join(f"{'-' if k % 3 else ''}0.{k * 37 % 1000:03d};{k % 4 + 1};{k % 2}\n"
+                                            for k in range(40))   # 0.781 is no thousands group
+    _, report = import_dataset("csv", {"path": str(write(tmp_path / "scores.csv", below_one))})
     assert not [w for w in report.warnings if "three digits after one dot" in w]
 
 

@@ -352,12 +352,17 @@ class Diagnostician:
         so the rate moves by the factor that would bring the ratio to 1e-3, at most LR_STEP_MAX,
         rounded to three significant digits."""
         guide = t("update_ratio_guide")
+        if not ratio > 0:   # no update at all (every unit of a layer dead): the largest step
+            return float(f"{self.lr * LR_STEP_MAX:.3g}"), 0.0
         factor = min(LR_STEP_MAX, guide / ratio) if ratio < guide else 1 / min(LR_STEP_MAX, ratio / guide)
         return float(f"{self.lr * factor:.3g}"), ratio * factor
 
     def _towards_guide_words(self, ratio: float) -> str:
         """What the proposed rate would do to the ratio, said as the app's own numbers say it."""
         lr, expected = self._lr_towards_guide(ratio)
+        if not ratio > 0:
+            return (f"its weights did not change at all: a larger rate ({lr:g}) moves them only where its units "
+                    "get a gradient (a dead ReLU gets none)")
         low, high = t("update_ratio_low"), t("update_ratio_high")
         where = ("within the healthy band" if low <= expected <= high else
                  "still below the healthy band: raise it again if the Update ratio panel stays low"

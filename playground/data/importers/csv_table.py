@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,7 +107,8 @@ GROUPED = {",": re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"), ".": re.compile(
 """Numbers with a thousands separator: 40,603.69 (a ',' between thousands, '.' before decimals) and
 40.603,69 (the other way round); a dot-grouped one needs two groups or a decimal comma to be told
 from a decimal (1.234.567, 1.234,5: yes; 50.000: `AMBIGUOUS_DOT`, read as a decimal and said)."""
-AMBIGUOUS_DOT = re.compile(r"^[+-]?\d{1,3}\.\d{3}$")
+AMBIGUOUS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
+"""50.000 or 1.250: a thousands group or three decimals (0.781 is a decimal: no group starts with 0)."""
 
 
 def _numbers(values, delimiter: str, col: _Column | None = None):
@@ -319,7 +321,9 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     report.feature_names = feature_names
     report.warnings += [f"column {c.name!r} writes its numbers with a thousands separator (e.g. {c.grouped!r}): "
                         f"read as numbers ({_numbers(pd.Series([c.grouped]), delimiter)[0]:g})" for c in cols if c.grouped]
-    report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep))
+    ambiguous = {c.name for c in cols if any(w.startswith(f"column {c.name!r} has three digits after one dot")
+                                             for w in layout_warnings)}   # 50, 51, 52 might be 50 000, 51 000
+    report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep), not_counting=ambiguous)
     report.columns = column_account(layout, label, cols)
     report.n_samples = len(x)
     report.input_shape = (x.shape[1],)
@@ -551,12 +555,14 @@ def _compact(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> int:
     return write
 
 
-def uninformative_inputs(x: np.ndarray, names: list[str], rows: np.ndarray | None = None) -> list[str]:
+def uninformative_inputs(x: np.ndarray, names: list[str], rows: np.ndarray | None = None,
+                         not_counting: Collection[str] = ()) -> list[str]:
     """Warnings for input columns that tell the network nothing about a row, or only where it sits
     in the file: one value in every row, or a row number (whole numbers rising by one from row to
     row). Both were imported as inputs without a word; a row number can even look predictive when
     the file is sorted by its label. `rows`: where each row of `x` sat in the file (rows with a
-    missing value dropped leave gaps, which a row number skips too)."""
+    missing value dropped leave gaps, which a row number skips too); `not_counting`: columns not
+    to call row numbers (their values might be read in other units)."""
     steps = np.ones(max(0, len(x) - 1)) if rows is None else np.diff(rows)
     out = []
     constant = [name for j, name in enumerate(names) if len(x) > 1 and np.all(x[:, j] == x[0, j])]
@@ -566,7 +572,7 @@ def uninformative_inputs(x: np.ndarray, names: list[str], rows: np.ndarray | Non
                    + (" ..." if len(constant) > 5 else "") + " (leave it out of the inputs)")
     for j, name in enumerate(names):
         column = x[:, j].astype(np.float64)
-        if "=" in name or len(column) < 3 or not np.all(np.isfinite(column)):
+        if "=" in name or name in not_counting or len(column) < 3 or not np.all(np.isfinite(column)):
             continue
         if np.all(column == np.round(column)) and np.all(np.diff(column) == steps):
             out.append(f"input column {name!r} counts the rows ({column[0]:g}, {column[1]:g}, {column[2]:g}, ...): "
