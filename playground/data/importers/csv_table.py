@@ -400,7 +400,7 @@ def _too_many_text_values(column: str, values) -> str:
         dates = pd.to_datetime(sample, errors="coerce")
     if len(sample) and dates.notna().all():
         return (f"column {column!r} holds dates (e.g. {sample.iloc[0]!r}), which are no inputs the playground "
-                f"reads: leave it out, or turn it into numbers (a day of the year, a weekday) first")
+                f"reads (turned into numbers first, a day of the year or a weekday, they can be)")
     return what
 
 
