@@ -243,3 +243,20 @@ def test_a_layer_that_does_not_update_at_all_gets_the_largest_step_not_a_crash()
     cards = [f for f in found if f.name == "update_ratio"]
     assert cards and {f.action.value for f in cards} == {1e-2}
     assert all(any("its weights did not change at all: a larger rate (0.01)" in c for c in f.causes) for f in cards)
+
+
+def test_no_card_raises_the_rate_after_one_that_lowers_it():
+    """SGD at lr 20 killed a layer's ReLUs: "dead, lower the rate to 2", then the dead layer's update
+    ratio of 0 said "updates too little, raise the rate" on the same run."""
+    doc = Diagnostician(20.0, "sgd")
+    found: list[Finding] = []
+    for start in range(0, 600, 10):
+        steps = np.arange(start, start + 10)
+        found += doc.observe(LossEvent(steps, np.full(10, 0.69), 0, 20.0))
+        layers = [LayerProbe(nid, "ReLU" if nid == "relu" else "Linear", 0.0 if nid == "fc1" else 1e-3, 1.0, 1.0,
+                             np.ones(10), np.linspace(-1, 1, 11), 0.0, 1.0, 1.0 if nid == "relu" else None)
+                  for nid in ("fc1", "relu", "out")]
+        found += doc.observe(ProbeEvent(int(steps[-1]), 0, layers))
+    names = [f.name for f in found]
+    assert "dead_relu" in names
+    assert not [f for f in found if f.action is not None and f.action.setting == "lr" and f.action.value > 20.0], names

@@ -34,6 +34,9 @@ class Threshold:
 
 
 _RATIO = 1e-3  # THRESHOLDS["update_ratio_guide"]: the ratio findings' bounds lie a decade either side of it
+TOO_FAST = frozenset({"divergence", "exploding", "dead_relu", "saturated"})
+"""Findings whose card lowers the learning rate: a layer updating too little after one of them
+is not told to raise it."""
 LR_STEP_MAX = 10.0
 """The largest factor one piece of advice changes the learning rate by: the notes change it in
 steps and watch the curves, however far the update ratio lies from 1e-3."""
@@ -333,7 +336,10 @@ class Diagnostician:
             if len(ratios) >= t("update_ratio_min_probes") and stalled:
                 typical = median(ratios)
                 too_high = typical > t("update_ratio_high") and self.optimizer not in ADAPTIVE
-                if typical < t("update_ratio_low") or too_high:
+                # too little after a rate too large (a divergence, dead or saturated units, whose cards
+                # say lower it): the dead units' story, not a call to raise the rate
+                too_low = typical < t("update_ratio_low") and not self._fired_names() & TOO_FAST
+                if too_low or too_high:
                     found.append(self._update_ratio(event.step, nid, typical, len(ratios)))
         if len(weighted) >= 2 and self._n_probes > 1:
             first, last = weighted[0].grad_norm or 0.0, weighted[-1].grad_norm or 0.0
