@@ -320,7 +320,7 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     x, feature_names = _one_hot(store, kept, cols)
     report.feature_names = feature_names
     report.warnings += [f"column {c.name!r} writes its numbers with a thousands separator (e.g. {c.grouped!r}): "
-                        f"read as numbers ({_numbers(pd.Series([c.grouped]), delimiter)[0]:g})" for c in cols if c.grouped]
+                        f"read as numbers ({_numbers(pd.Series([c.grouped]), delimiter)[0]:.12g})" for c in cols if c.grouped]
     ambiguous = {c.name for c in cols if any(w.startswith(f"column {c.name!r} has three digits after one dot")
                                              for w in layout_warnings)}   # 50, 51, 52 might be 50 000, 51 000
     report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep), not_counting=ambiguous)
