@@ -191,8 +191,9 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     # Types are decided on the first rows: numbers are parsed by pandas' C parser (fast); text
     # columns are read as text. A cell that breaks its column's type is found and named below.
     cols = [_Column(c, _mostly_numbers(first[c].str.strip(), delimiter)) for c in features]
-    layout_warnings += [w for c in cols if c.numeric and (w := _dot_thousands_warning(c.name, first[c.name].str.strip(),
-                                                                                        delimiter))]
+    dot_notes = {c.name: w for c in cols if c.numeric and (w := _dot_thousands_warning(c.name, first[c.name].str.strip(),
+                                                                                         delimiter))}
+    layout_warnings += list(dot_notes.values())
     decimal = "," if delimiter != "," and re.search(r"\d,\d", sample) else "."
     n = 0
     raw = open_regular(path, "data file")
@@ -321,9 +322,8 @@ def read_csv(path: Path, options: CsvOptions, progress: Progress | None = None,
     report.feature_names = feature_names
     report.warnings += [f"column {c.name!r} writes its numbers with a thousands separator (e.g. {c.grouped!r}): "
                         f"read as numbers ({_numbers(pd.Series([c.grouped]), delimiter)[0]:.12g})" for c in cols if c.grouped]
-    ambiguous = {c.name for c in cols if any(w.startswith(f"column {c.name!r} has three digits after one dot")
-                                             for w in layout_warnings)}   # 50, 51, 52 might be 50 000, 51 000
-    report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep), not_counting=ambiguous)
+    report.warnings += uninformative_inputs(x, feature_names, np.flatnonzero(keep),
+                                            not_counting=dot_notes)   # 50, 51, 52 might be 50 000, 51 000
     report.columns = column_account(layout, label, cols)
     report.n_samples = len(x)
     report.input_shape = (x.shape[1],)
